@@ -1,0 +1,78 @@
+#include "app/config.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/File.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace nara::app {
+namespace {
+
+std::string EnvName(const std::string& key) {
+  std::string name = "NARA_";
+  for (char ch : key) name += (ch == '.' || ch == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
+class Source {
+ public:
+  explicit Source(const std::string& file) {
+    const std::string path = file.empty() ? "nara.properties" : file;
+    if (Poco::File(path).exists()) {
+      props_ = new Poco::Util::PropertyFileConfiguration(path);
+    } else if (!file.empty()) {
+      throw std::runtime_error("configuration file not found: " + file);
+    }
+  }
+
+  void Get(const std::string& key, std::string& out) const {
+    if (const char* env = std::getenv(EnvName(key).c_str()); env && *env) {
+      out = env;
+    } else if (props_ && props_->hasProperty(key)) {
+      out = props_->getString(key);
+    }
+  }
+
+  template <typename Int>
+  void Get(const std::string& key, Int& out) const {
+    std::string text;
+    Get(key, text);
+    if (text.empty()) return;
+    try {
+      out = static_cast<Int>(std::stol(text));
+    } catch (const std::exception&) {
+      throw std::runtime_error("configuration " + key + " must be a number, got '" + text + "'");
+    }
+  }
+
+ private:
+  Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> props_;
+};
+
+}  // namespace
+
+Config LoadConfig(const std::string& file) {
+  Source source(file);
+  Config config;
+  source.Get("database.url", config.database_url);
+  source.Get("port", config.port);
+  source.Get("bind.address", config.bind_address);
+  source.Get("ops.port", config.ops_port);
+  source.Get("tls.cert", config.tls_cert);
+  source.Get("tls.key", config.tls_key);
+  source.Get("tls.ca", config.tls_ca);
+  source.Get("tls.crl", config.tls_crl);
+  source.Get("access.file", config.access_file);
+  source.Get("threads", config.threads);
+  source.Get("queue", config.queue);
+  source.Get("keep-alive.seconds", config.keep_alive_seconds);
+  source.Get("db.pool-size", config.db_pool_size);
+  source.Get("max-body-bytes", config.max_body_bytes);
+  source.Get("public.base-url", config.public_base_url);
+  return config;
+}
+
+}  // namespace nara::app

@@ -1,0 +1,30 @@
+// Config: the one typed configuration, read once at start-up from nara.properties (if present) with
+// every key overridable by an environment variable: key "tls.cert" ⇄ NARA_TLS_CERT (API.md section 7).
+#pragma once
+
+#include <string>
+
+namespace nara::app {
+
+struct Config {
+  std::string database_url = "postgresql:///nara";  // database.url
+  int port = 8443;                                  // port
+  std::string bind_address = "0.0.0.0";             // bind.address
+  int ops_port = 8081;                              // ops.port (plain HTTP, 127.0.0.1 only)
+  std::string tls_cert;                             // tls.cert
+  std::string tls_key;                              // tls.key
+  std::string tls_ca;                               // tls.ca
+  std::string tls_crl;                              // tls.crl (empty: no revocation check)
+  std::string access_file;                          // access.file
+  int threads = 32;                                 // threads: worker threads for FHIR requests
+  int queue = 64;                                   // queue: accepted connections waiting for a worker
+  int keep_alive_seconds = 10;                      // keep-alive.seconds
+  int db_pool_size = 16;                            // db.pool-size
+  long max_body_bytes = 1 << 20;                    // max-body-bytes (API.md: 1 MiB → 413)
+  std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
+};
+
+// file may be empty: then ./nara.properties is read when it exists.
+Config LoadConfig(const std::string& file);
+
+}  // namespace nara::app

@@ -1,0 +1,141 @@
+#include "app/fhir_handler.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/URI.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+#include "app/log.h"
+#include "auth/peer_identity.h"
+#include "fhir/http_util.h"
+#include "fhir/operation_outcome.h"
+
+namespace nara::app {
+namespace {
+
+std::string NewRequestId() {
+  static std::atomic<unsigned long> counter{0};
+  static const unsigned long start = static_cast<unsigned long>(
+      std::chrono::system_clock::now().time_since_epoch().count() & 0xffffff);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%06lx-%08lx", start, counter.fetch_add(1) + 1);
+  return buf;
+}
+
+void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response, const std::string& request_id) {
+  out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
+  for (const auto& [name, value] : response.headers) out.set(name, value);
+  out.set("X-Request-Id", request_id);
+  // An unread oversized body is still on the wire: the connection cannot be reused.
+  if (response.status == 413) out.setKeepAlive(false);
+  out.setContentLength(static_cast<std::streamsize>(response.body.size()));
+  out.sendBuffer(response.body.data(), response.body.size());
+}
+
+class FhirHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  FhirHandler(fhir::FhirApi& api, const Config& config, RequestCounters& counters)
+      : api_(api), config_(config), counters_(counters) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
+    const auto started = std::chrono::steady_clock::now();
+    fhir::HttpRequest request;
+    request.request_id = NewRequestId();
+    fhir::HttpResponse response;
+    try {
+      response = Process(in, request);
+    } catch (const std::exception& e) {
+      // Unexpected: log the exception class of failure with the request id, not the request content.
+      Log("error", "request.exception", {{"request_id", request.request_id}, {"what", e.what()}});
+      fhir::Issue issue;
+      issue.severity = "fatal";
+      issue.code = "exception";
+      issue.text = "internt fel (internal error), request id " + request.request_id;
+      response = fhir::ErrorResponse(500, issue);
+    }
+    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    counters_.total++;
+    if (response.status < 400) counters_.status_2xx++;
+    else if (response.status < 500) counters_.status_4xx++;
+    else counters_.status_5xx++;
+    Log("info", "request", {{"request_id", request.request_id}, {"method", in.getMethod()},
+                             {"resource", request.path.substr(0, request.path.find('/', 1))},
+                             {"status", std::to_string(response.status)}, {"ms", std::to_string(ms)},
+                             {"caller", request.caller.hsa_id}});
+    try {
+      Send(out, response, request.request_id);
+    } catch (const std::exception& e) {
+      Log("warn", "response.failed", {{"request_id", request.request_id}, {"what", e.what()}});
+    }
+  }
+
+ private:
+  fhir::HttpResponse Process(Poco::Net::HTTPServerRequest& in, fhir::HttpRequest& request) {
+    Poco::URI uri(in.getURI());
+    const std::string path = uri.getPath();
+    if (path != "/fhir" && path.rfind("/fhir/", 0) != 0) {
+      fhir::Issue issue;
+      issue.code = "not-found";
+      issue.text = "FHIR-basen är /fhir (the FHIR base is /fhir)";
+      return fhir::ErrorResponse(404, issue);
+    }
+    // The TLS layer already verified chain, dates, EKU and revocation; here only the identity.
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(in);
+    Poco::Net::SecureStreamSocket socket(impl.socket());
+    if (!socket.havePeerCertificate()) {
+      return fhir::ErrorResponse(Error{ErrorKind::unauthenticated, "login", "klientcertifikat saknas (client certificate required)", {}});
+    }
+    auto caller = auth::CallerFromCertificate(socket.peerCertificate());
+    if (!caller) return fhir::ErrorResponse(caller.error());
+    request.caller = std::move(*caller);
+
+    request.method = in.getMethod();
+    request.path = path.substr(5);
+    request.query = fhir::ParseQueryString(uri.getRawQuery());
+    for (const auto& [name, value] : in) {
+      std::string lower = name;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      request.headers[lower] = value;
+    }
+    request.base_url = config_.public_base_url.empty() ? "https://" + in.getHost() + "/fhir" : config_.public_base_url;
+    ReadBody(in, request);
+    return api_.Handle(request);
+  }
+
+  void ReadBody(Poco::Net::HTTPServerRequest& in, fhir::HttpRequest& request) {
+    const long limit = config_.max_body_bytes;
+    if (in.hasContentLength() && in.getContentLength64() > limit) {
+      request.body_too_large = true;  // refuse without reading a byte of it
+      return;
+    }
+    std::istream& stream = in.stream();
+    char buffer[16384];
+    while (stream) {
+      stream.read(buffer, sizeof buffer);
+      request.body.append(buffer, static_cast<size_t>(stream.gcount()));
+      if (static_cast<long>(request.body.size()) > limit) {
+        request.body_too_large = true;
+        request.body.clear();
+        return;
+      }
+    }
+  }
+
+  fhir::FhirApi& api_;
+  const Config& config_;
+  RequestCounters& counters_;
+};
+
+}  // namespace
+
+Poco::Net::HTTPRequestHandler* FhirHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
+  return new FhirHandler(api_, config_, counters_);
+}
+
+}  // namespace nara::app

@@ -1,0 +1,109 @@
+// nara: one executable for the registry (API.md section 7).
+#include <Poco/Net/SSLManager.h>
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/demo_data.h"
+#include "app/log.h"
+#include "app/serve.h"
+#include "auth/dev_pki.h"
+#include "fhir/router.h"
+#include "registry/pg/migrations.h"
+#include "registry/pg/pg_store.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: nara [--config FILE] COMMAND\n"
+    "  serve            serve https://HOST:PORT/fhir over mutual TLS (+ ops endpoints on 127.0.0.1)\n"
+    "  migrate          apply schema migrations (idempotent)\n"
+    "  dev-pki DIR      create a SITHS-style test PKI (CAs, server and client certificates, CRL, access.json)\n"
+    "  demo-load        load the small demo population (idempotent)\n"
+    "  version          print the version\n"
+    "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
+
+int Migrate(const nara::app::Config& config) {
+  auto report = nara::pg::ApplyMigrations(config.database_url);
+  if (!report) {
+    nara::app::Log("error", "migrate.failed", {{"detail", report.error().text}});
+    return 1;
+  }
+  for (const auto& name : report->applied) nara::app::Log("info", "migrate.applied", {{"migration", name}});
+  nara::app::Log("info", "migrate.done", {{"applied", std::to_string(report->applied.size())},
+                                          {"already_applied", std::to_string(report->already_applied)}});
+  return 0;
+}
+
+int DemoLoad(const nara::app::Config& config) {
+  auto pending = nara::pg::PendingMigrations(config.database_url);
+  if (!pending || !pending->empty()) {
+    nara::app::Log("error", "demo.not_migrated", {{"detail", "run `nara migrate` first"}});
+    return 2;
+  }
+  nara::pg::PgStore store(config.database_url, 2);
+  nara::fhir::FhirApi api(store, {});
+  auto report = nara::app::LoadDemoData(api);
+  if (!report) {
+    nara::app::Log("error", "demo.failed", {{"detail", report.error().text}});
+    return 1;
+  }
+  nara::app::Log("info", "demo.loaded", {{"written", std::to_string(report->written)},
+                                         {"already_loaded", report->already_loaded ? "true" : "false"}});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string config_file;
+  if (args.size() >= 2 && args[0] == "--config") {
+    config_file = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 64 : 0;
+  }
+  const std::string command = args[0];
+  try {
+    if (command == "version") {
+      std::cout << "nara 0.1.0\n";
+      return 0;
+    }
+    if (command == "dev-pki") {
+      if (args.size() != 2) {
+        std::cerr << "usage: nara dev-pki DIR\n";
+        return 64;
+      }
+      auto status = nara::auth::CreateDevPki(args[1]);
+      if (!status) {
+        nara::app::Log("error", "dev_pki.failed", {{"detail", status.error().text}});
+        return 1;
+      }
+      nara::app::Log("info", "dev_pki.ready", {{"dir", args[1]}});
+      return 0;
+    }
+    const nara::app::Config config = nara::app::LoadConfig(config_file);
+    if (command == "migrate") return Migrate(config);
+    if (command == "demo-load") return DemoLoad(config);
+    if (command == "serve") {
+      // A client that hangs up mid-response must cost one write error, not the process.
+      std::signal(SIGPIPE, SIG_IGN);
+      Poco::Net::initializeSSL();
+      const int code = nara::app::Serve(config);
+      Poco::Net::uninitializeSSL();
+      return code;
+    }
+  } catch (const std::exception& e) {
+    nara::app::Log("error", "command.failed", {{"command", command}, {"detail", e.what()}});
+    return 1;
+  }
+  std::cerr << "unknown command: " << command << "\n" << kUsage;
+  return 64;
+}

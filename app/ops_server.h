@@ -1,0 +1,22 @@
+// Operations endpoints on plain HTTP bound to 127.0.0.1 (API.md section 7): /healthz (the process
+// serves), /readyz (database reachable and migrations current), /metrics (Prometheus text).
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include "app/fhir_handler.h"
+#include "registry/pg/pg_store.h"
+
+namespace nara::app {
+
+class OpsHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  OpsHandlerFactory(pg::PgStore& store, RequestCounters& counters) : store_(store), counters_(counters) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+
+ private:
+  pg::PgStore& store_;
+  RequestCounters& counters_;
+};
+
+}  // namespace nara::app

@@ -1,0 +1,116 @@
+#include "app/serve.h"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "app/fhir_handler.h"
+#include "app/log.h"
+#include "app/ops_server.h"
+#include "auth/tls_context.h"
+#include "fhir/router.h"
+#include "registry/pg/migrations.h"
+#include "registry/pg/pg_store.h"
+
+namespace nara::app {
+namespace {
+
+Poco::Net::HTTPServerParams::Ptr ServerParams(int threads, int queue, int keep_alive_seconds) {
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(threads);
+  params->setMaxQueued(queue);
+  params->setKeepAlive(true);
+  // HTTPServer holds a thread per keep-alive connection: a short idle timeout frees workers.
+  params->setKeepAliveTimeout(Poco::Timespan(keep_alive_seconds, 0));
+  params->setMaxKeepAliveRequests(1000);
+  params->setTimeout(Poco::Timespan(30, 0));
+  return params;
+}
+
+int WaitForTermination() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+}  // namespace
+
+int Serve(const Config& config) {
+  // Block the termination signals in every thread started from here on; main waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto pending = pg::PendingMigrations(config.database_url);
+  if (!pending) {
+    Log("error", "serve.database_unreachable", {{"detail", pending.error().text}});
+    return 2;
+  }
+  if (!pending->empty()) {
+    Log("error", "serve.not_migrated",
+        {{"detail", "the database lacks " + std::to_string(pending->size()) + " migration(s), first " +
+                        pending->front() + ": run `nara migrate`"}});
+    return 2;
+  }
+
+  pg::PgStore store(config.database_url, config.db_pool_size);
+  fhir::FhirApi api(store, fhir::ApiOptions{});
+  RequestCounters counters;
+
+  auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};
+  Poco::Net::Context::Ptr context;
+  try {
+    context = auth::MakeServerContext(tls);
+  } catch (const std::exception& e) {
+    Log("error", "serve.tls_config", {{"detail", e.what()}});
+    return 2;
+  }
+  // Poco consults the SSLManager's handler when a certificate fails verification: reject, never prompt.
+  Poco::Net::SSLManager::instance().initializeServer(nullptr, new Poco::Net::RejectCertificateHandler(true), context);
+  std::unique_ptr<auth::CrlReloader> crl_reloader;
+  if (!config.tls_crl.empty()) crl_reloader = std::make_unique<auth::CrlReloader>(context, tls);
+
+  Poco::ThreadPool fhir_pool(2, config.threads + 2);
+  Poco::ThreadPool ops_pool(1, 4);
+  Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
+                                            128, context);
+  Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
+  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, config, counters), fhir_pool, fhir_socket,
+                                    ServerParams(config.threads, config.queue, config.keep_alive_seconds));
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, counters), ops_pool, ops_socket,
+                                   ServerParams(2, 16, 2));
+  fhir_server.start();
+  ops_server.start();
+  Log("info", "serve.started", {{"port", std::to_string(config.port)}, {"ops_port", std::to_string(config.ops_port)},
+                                 {"threads", std::to_string(config.threads)}});
+
+  const int signal = WaitForTermination();
+  Log("info", "serve.stopping", {{"signal", std::to_string(signal)}});
+  // Graceful: stop accepting, let in-flight requests finish (bounded), then close the rest.
+  fhir_server.stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fhir_server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  fhir_server.stopAll(true);
+  ops_server.stopAll(true);
+  fhir_pool.joinAll();
+  Log("info", "serve.stopped");
+  return 0;
+}
+
+}  // namespace nara::app

@@ -1,0 +1,68 @@
+#include "auth/peer_identity.h"
+
+#include <Poco/Net/X509Certificate.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <optional>
+#include <string>
+
+namespace nara::auth {
+namespace {
+
+Error Unauthenticated(std::string text) { return {ErrorKind::unauthenticated, "login", std::move(text), {}}; }
+
+// ASCII only, independent of the process locale.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+bool AllOf(const std::string& s, size_t from, size_t to, bool (*pred)(char)) {
+  for (size_t i = from; i < to; ++i) {
+    if (!pred(s[i])) return false;
+  }
+  return true;
+}
+
+// The single value of attribute `nid`, as UTF-8; nullopt when absent, repeated or not decodable.
+// A repeated serialNumber would make the caller ambiguous, so it counts as absent.
+std::optional<std::string> SingleEntry(const X509_NAME* name, int nid) {
+  int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0 || X509_NAME_get_index_by_NID(name, nid, index) >= 0) return std::nullopt;
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) return std::nullopt;
+  std::string value(reinterpret_cast<char*>(utf8), static_cast<size_t>(length));
+  OPENSSL_free(utf8);
+  return value;
+}
+
+}  // namespace
+
+bool LooksLikeHsaId(const std::string& text) {
+  size_t dash = text.find('-');
+  if (dash == std::string::npos || text.compare(0, 2, "SE") != 0) return false;
+  if (dash != 12 && dash != 14) return false;  // SE + 10 or 12 digits
+  size_t local = text.size() - dash - 1;
+  if (local < 1 || local > 31) return false;
+  return AllOf(text, 2, dash, IsDigit) && AllOf(text, dash + 1, text.size(), IsAlnum);
+}
+
+Result<Caller> CallerFromCertificate(const X509* cert) {
+  if (cert == nullptr) return Unauthenticated("no client certificate");
+  const X509_NAME* subject = X509_get_subject_name(cert);
+  std::optional<std::string> serial = SingleEntry(subject, NID_serialNumber);
+  if (!serial || !LooksLikeHsaId(*serial)) {
+    return Unauthenticated("certificate has no HSA-id in subject serialNumber");
+  }
+  Caller caller;
+  caller.hsa_id = std::move(*serial);
+  caller.common_name = SingleEntry(subject, NID_commonName).value_or("");
+  return caller;
+}
+
+Result<Caller> CallerFromCertificate(const Poco::Net::X509Certificate& cert) {
+  return CallerFromCertificate(cert.certificate());
+}
+
+}  // namespace nara::auth

@@ -1,0 +1,27 @@
+// Peer identity: who the caller is, read from an already verified client certificate.
+//
+// The HSA-id is the subject's serialNumber attribute (SITHS convention) and must look like one:
+// "SE" + 10 or 12 digits (organisation number) + "-" + 1–31 letters/digits. The CN is kept for logs.
+// Anything else — no certificate, no serialNumber, two of them, or a malformed one — is an
+// unauthenticated error (401): the certificate is trusted but names nobody we can authorize.
+// Role, name and organizations stay empty; the access policy fills them in.
+#pragma once
+
+#include <openssl/types.h>
+
+#include "registry/caller.h"
+#include "registry/result.h"
+
+namespace Poco::Net {
+class X509Certificate;
+}
+
+namespace nara::auth {
+
+Result<Caller> CallerFromCertificate(const Poco::Net::X509Certificate& cert);
+Result<Caller> CallerFromCertificate(const X509* cert);  // nullptr: no client certificate
+
+// The HSA-id syntax check above, exposed for tests and configuration checks.
+bool LooksLikeHsaId(const std::string& text);
+
+}  // namespace nara::auth

@@ -1,0 +1,105 @@
+#include "fhir/capability.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "fhir/resource_types.h"
+
+namespace nara::fhir {
+namespace {
+
+const char* TypeName(ParamType type) {
+  switch (type) {
+    case ParamType::token: return "token";
+    case ParamType::string: return "string";
+    case ParamType::reference: return "reference";
+    case ParamType::date: return "date";
+  }
+  return "token";
+}
+
+template <typename W>
+void Code(W& w, const char* key, const char* value) {
+  w.StartObject();
+  w.Key(key);
+  w.String(value);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string CapabilityStatementJson(const std::string& base_url, const std::string& software_version) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("resourceType"); w.String("CapabilityStatement");
+  w.Key("status"); w.String("active");
+  w.Key("date"); w.String("2026-11-23");
+  w.Key("publisher"); w.String("Nära Registry");
+  w.Key("kind"); w.String("instance");
+  w.Key("software");
+  w.StartObject();
+  w.Key("name"); w.String("Nära Registry");
+  w.Key("version"); w.String(software_version.c_str());
+  w.EndObject();
+  w.Key("implementation");
+  w.StartObject();
+  w.Key("description"); w.String("Nära Registry: the population registry of fixed contacts (fast läkarkontakt, fast vårdkontakt)");
+  w.Key("url"); w.String(base_url.c_str());
+  w.EndObject();
+  w.Key("fhirVersion"); w.String("4.0.1");
+  w.Key("format"); w.StartArray(); w.String("application/fhir+json"); w.String("json"); w.EndArray();
+  w.Key("rest");
+  w.StartArray();
+  w.StartObject();
+  w.Key("mode"); w.String("server");
+  w.Key("security");
+  w.StartObject();
+  w.Key("description");
+  w.String("Mutual TLS: a client certificate from the configured SITHS-style CA is required; the caller is the "
+           "HSA-id in the certificate subject serialNumber.");
+  w.EndObject();
+  w.Key("resource");
+  w.StartArray();
+  for (const auto& type : SupportedTypes()) {
+    w.StartObject();
+    w.Key("type"); w.String(type.type.c_str());
+    w.Key("documentation"); w.String(type.documentation.c_str());
+    w.Key("interaction");
+    w.StartArray();
+    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
+                             "search-type"}) {
+      Code(w, "code", code);
+    }
+    w.EndArray();
+    w.Key("versioning"); w.String("versioned-update");
+    w.Key("readHistory"); w.Bool(true);
+    w.Key("updateCreate"); w.Bool(true);
+    w.Key("conditionalCreate"); w.Bool(true);
+    w.Key("conditionalRead"); w.String("not-supported");
+    w.Key("conditionalUpdate"); w.Bool(false);
+    w.Key("conditionalDelete"); w.String("not-supported");
+    w.Key("searchParam");
+    w.StartArray();
+    for (const auto& param : type.search_params) {
+      w.StartObject();
+      w.Key("name"); w.String(param.name.c_str());
+      w.Key("type"); w.String(TypeName(param.type));
+      w.Key("documentation"); w.String(param.documentation.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "history-system");
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,24 @@
+// Small RapidJSON helpers shared by the fhir/ sources. Parsing is iterative (no recursion, so a
+// deeply nested hostile body cannot overflow the stack) and nesting depth is bounded afterwards.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+
+#include "registry/result.h"
+
+namespace nara::fhir {
+
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses a JSON object; 400-class errors for malformed text, a non-object, or excessive nesting.
+Status ParseJsonObject(std::string_view text, rapidjson::Document& doc);
+
+std::string ToJson(const rapidjson::Value& value);
+
+// The string member `name` of obj, or "" when absent or not a string.
+std::string StringMember(const rapidjson::Value& obj, const char* name);
+
+}  // namespace nara::fhir

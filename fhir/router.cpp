@@ -1,0 +1,345 @@
+#include "fhir/router.h"
+
+#include <Poco/StringTokenizer.h>
+
+#include "fhir/bundle.h"
+#include "fhir/capability.h"
+#include "fhir/date_param.h"
+#include "fhir/http_util.h"
+#include "fhir/operation_outcome.h"
+#include "fhir/resource_mapper.h"
+#include "fhir/resource_types.h"
+#include "fhir/search_params.h"
+
+namespace nara::fhir {
+namespace {
+
+constexpr int kMaxHistoryCount = 1000;
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  Poco::StringTokenizer tokens(path, "/", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+  for (const auto& token : tokens) out.push_back(token);
+  return out;
+}
+
+HttpResponse MethodNotAllowed(const std::string& method, const std::string& what) {
+  Issue issue;
+  issue.code = "not-supported";
+  issue.text = "metoden " + method.substr(0, 16) + " stöds inte för " + what + " (method not allowed)";
+  return ErrorResponse(405, issue);
+}
+
+HttpResponse NotFoundPath(const std::string& text) {
+  Issue issue;
+  issue.code = "not-found";
+  issue.text = text;
+  return ErrorResponse(404, issue);
+}
+
+HttpResponse JsonResponse(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.SetHeader("Content-Type", kFhirJson);
+  response.body = std::move(body);
+  return response;
+}
+
+void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, const std::string& base_url,
+                       bool location) {
+  response.SetHeader("ETag", WeakEtag(resource.version));
+  response.SetHeader("Last-Modified", HttpDate(resource.last_updated));
+  if (location) {
+    response.SetHeader("Location", base_url + "/" + resource.type + "/" + resource.id + "/_history/" +
+                                       std::to_string(resource.version));
+  }
+}
+
+// The body a write returns, as the client's Prefer header asks (FHIR R4 3.1.0.4).
+HttpResponse WriteResponse(int status, const StoredResource& resource, const std::vector<Issue>& warnings,
+                           const HttpRequest& request, const Preferences& prefs) {
+  HttpResponse response;
+  response.status = status;
+  AddVersionHeaders(response, resource, request.base_url, true);
+  if (prefs.return_kind == "minimal") return response;
+  response.SetHeader("Content-Type", kFhirJson);
+  if (prefs.return_kind == "OperationOutcome") {
+    std::vector<Issue> issues = warnings;
+    Issue info;
+    info.severity = "information";
+    info.code = "informational";
+    info.text = resource.type + "/" + resource.id + " version " + std::to_string(resource.version) +
+                (status == 201 ? " skapad (created)" : " sparad (updated)");
+    issues.push_back(info);
+    response.body = OperationOutcomeJson(issues);
+  } else {
+    response.body = resource.json;
+  }
+  return response;
+}
+
+std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams& canonical, int offset, int count,
+                                  bool has_more) {
+  auto with_offset = [&](int value) {
+    QueryParams params = canonical;
+    if (value > 0) params.emplace_back("_offset", std::to_string(value));
+    const std::string query = EncodeQuery(params);
+    return url_base + (query.empty() ? "" : "?" + query);
+  };
+  std::vector<BundleLink> links{{"self", with_offset(offset)}};
+  if (has_more) links.push_back({"next", with_offset(offset + count)});
+  if (offset > 0) links.push_back({"previous", with_offset(std::max(0, offset - count))});
+  return links;
+}
+
+// A key that serialises identical conditional creates (same type and criteria) until commit.
+std::string ConditionKey(const SearchQuery& query) {
+  std::string key = "conditional-create:" + query.type;
+  for (const auto& criterion : query.criteria) {
+    key += "&" + criterion.param + ":" + criterion.modifier + "=";
+    for (const auto& value : criterion.any_of) {
+      key += (value.system ? *value.system + "|" : std::string("*|")) + value.value + "," ;
+    }
+  }
+  return key;
+}
+
+}  // namespace
+
+FhirApi::FhirApi(ResourceStore& store, ApiOptions options) : store_(store), options_(std::move(options)) {}
+
+HttpResponse FhirApi::Handle(const HttpRequest& request) {
+  if (request.body_too_large) {
+    return ErrorResponse(Error{ErrorKind::too_large, "too-costly",
+                               "kroppen är större än 1 MiB (request body too large)", {}});
+  }
+  if (auto error = CheckResponseFormat(request)) {
+    return ErrorResponse(406, IssueFor(*error));
+  }
+  return Route(request);
+}
+
+HttpResponse FhirApi::Route(const HttpRequest& request) {
+  const auto segments = Segments(request.path);
+  const std::string& method = request.method;
+  const Preferences prefs = ParsePrefer(request.Header("prefer"));
+
+  if (segments.empty()) {
+    return MethodNotAllowed(method, "basen (transaction/batch Bundles are not supported yet)");
+  }
+  if (segments[0] == "metadata" && segments.size() == 1) {
+    if (method != "GET") return MethodNotAllowed(method, "metadata");
+    return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
+  }
+
+  auto run_history = [&](const std::string& type, const std::string& id) -> HttpResponse {
+    if (method != "GET") return MethodNotAllowed(method, "_history");
+    HistoryQuery query;
+    query.type = type;
+    query.id = id;
+    QueryParams canonical;
+    for (const auto& [name, value] : request.query) {
+      if (name == "_count" || name == "_offset") {
+        if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
+          return ErrorResponse(Error::Invalid("invalid", name + " must be a non-negative integer"));
+        }
+        (name == "_count" ? query.count : query.offset) = std::stoi(value);
+      } else if (name == "_since") {
+        auto range = ParseDateRange(value);
+        if (!range) return ErrorResponse(range.error());
+        query.since = range->start;
+        canonical.emplace_back(name, value);
+      } else if (name != "_format" && name != "_pretty" && prefs.strict) {
+        return ErrorResponse(Error::Invalid("not-supported", "unknown _history parameter " + name.substr(0, 40)));
+      }
+    }
+    query.count = std::min(query.count, kMaxHistoryCount);
+    canonical.emplace_back("_count", std::to_string(query.count));
+    if (!id.empty()) {
+      auto current = store_.ReadVersion(type, id, 1);
+      if (!current && current.error().kind == ErrorKind::not_found) return ErrorResponse(current.error());
+    }
+    auto page = store_.History(query);
+    if (!page) return ErrorResponse(page.error());
+    std::string url_base = request.base_url + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
+    return JsonResponse(200, HistoryJson(request.base_url, page->resources, page->total,
+                                         PageLinks(url_base, canonical, query.offset, query.count, page->has_more)));
+  };
+
+  if (segments[0] == "_history" && segments.size() == 1) return run_history("", "");
+
+  const ResourceTypeDef* type = FindType(segments[0]);
+  if (!type) {
+    return NotFoundPath("resurstypen " + segments[0].substr(0, 64) + " finns inte här (unknown resource type)");
+  }
+
+  auto run_search = [&](const QueryParams& params) -> HttpResponse {
+    QueryParams filtered;
+    for (const auto& pair : params) {
+      if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
+    }
+    auto parsed = ParseSearch(*type, filtered, prefs.strict);
+    if (!parsed) return ErrorResponse(parsed.error());
+    auto page = store_.Search(parsed->query);
+    if (!page) return ErrorResponse(page.error());
+    std::vector<Issue> issues;
+    if (!parsed->ignored.empty()) {
+      Issue issue;
+      issue.severity = "warning";
+      issue.code = "not-supported";
+      issue.text = "okända sökparametrar ignorerades (unknown search parameters ignored):";
+      for (const auto& name : parsed->ignored) issue.text += " " + name.substr(0, 64);
+      issues.push_back(issue);
+    }
+    if (parsed->summary_count) page->resources.clear();
+    return JsonResponse(200, SearchsetJson(request.base_url, page->resources, page->total,
+                                           PageLinks(request.base_url + "/" + type->type, parsed->canonical,
+                                                     parsed->query.offset, parsed->query.count, page->has_more),
+                                           issues));
+  };
+
+  // [type]
+  if (segments.size() == 1) {
+    if (method == "GET") return run_search(request.query);
+    if (method != "POST") return MethodNotAllowed(method, type->type);
+    if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
+    auto prepared = PrepareResource(request.body, *type, std::nullopt);
+    if (!prepared) return ErrorResponse(prepared.error());
+    WriteRequest write;
+    write.type = type->type;
+    write.index = prepared->index;
+    const rapidjson::Document& doc = prepared->doc;
+    write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
+
+    const std::string condition = request.Header("if-none-exist");
+    std::optional<SearchQuery> match_query;
+    if (!condition.empty()) {
+      std::string query_text = condition;
+      if (const auto q = query_text.find('?'); q != std::string::npos) query_text = query_text.substr(q + 1);
+      auto parsed = ParseSearch(*type, ParseQueryString(query_text), /*strict=*/true);
+      if (!parsed) return ErrorResponse(parsed.error());
+      if (parsed->query.criteria.empty()) {
+        return ErrorResponse(Error::Invalid("invalid", "If-None-Exist needs at least one search criterion"));
+      }
+      match_query = parsed->query;
+      match_query->count = 2;
+      match_query->offset = 0;
+      match_query->want_total = false;
+    }
+    std::optional<StoredResource> existing;
+    WriteOutcome outcome;
+    auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+      existing.reset();
+      if (match_query) {
+        tx.LockKey(ConditionKey(*match_query));
+        auto page = tx.Search(*match_query);
+        if (!page) return page.error();
+        if (page->resources.size() > 1) {
+          return Error::PreconditionFailed("If-None-Exist matchar flera resurser (matches more than one resource)");
+        }
+        if (page->resources.size() == 1) {
+          existing = page->resources.front();
+          return Ok();
+        }
+      }
+      auto written = tx.Write(write);
+      if (!written) return written.error();
+      outcome = std::move(*written);
+      return Ok();
+    });
+    if (!status) return ErrorResponse(status.error());
+    if (existing) return WriteResponse(200, *existing, {}, request, prefs);
+    return WriteResponse(201, outcome.resource, prepared->warnings, request, prefs);
+  }
+
+  // [type]/_search and [type]/_history
+  if (segments.size() == 2 && segments[1] == "_search") {
+    if (method != "POST") return MethodNotAllowed(method, "_search");
+    QueryParams params = request.query;
+    const std::string content_type = request.Header("content-type");
+    if (!request.body.empty()) {
+      if (content_type.find("application/x-www-form-urlencoded") == std::string::npos) {
+        return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported, "not-supported",
+                                                 "POST _search takes application/x-www-form-urlencoded", {}}));
+      }
+      for (auto& pair : ParseQueryString(request.body)) params.push_back(std::move(pair));
+    }
+    return run_search(params);
+  }
+  if (segments.size() == 2 && segments[1] == "_history") return run_history(type->type, "");
+
+  const std::string& id = segments[1];
+  if (!IsValidId(id)) return ErrorResponse(Error::Invalid("invalid", "ogiltigt id (ids are 1–64 of A–Z a–z 0–9 - .)"));
+
+  // [type]/[id]
+  if (segments.size() == 2) {
+    if (method == "GET") {
+      auto resource = store_.Read(type->type, id);
+      if (!resource) return ErrorResponse(resource.error());
+      HttpResponse response = JsonResponse(200, resource->json);
+      AddVersionHeaders(response, *resource, request.base_url, false);
+      return response;
+    }
+    if (method == "PUT") {
+      if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
+      auto if_match = ParseIfMatch(request.Header("if-match"));
+      if (!if_match) return ErrorResponse(if_match.error());
+      auto prepared = PrepareResource(request.body, *type, id);
+      if (!prepared) return ErrorResponse(prepared.error());
+      WriteRequest write;
+      write.type = type->type;
+      write.id = id;
+      write.if_match = *if_match;
+      write.index = prepared->index;
+      const rapidjson::Document& doc = prepared->doc;
+      write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
+      WriteOutcome outcome;
+      auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        auto written = tx.Write(write);
+        if (!written) return written.error();
+        outcome = std::move(*written);
+        return Ok();
+      });
+      if (!status) return ErrorResponse(status.error());
+      return WriteResponse(outcome.created ? 201 : 200, outcome.resource, prepared->warnings, request, prefs);
+    }
+    if (method == "DELETE") {
+      auto if_match = ParseIfMatch(request.Header("if-match"));
+      if (!if_match) return ErrorResponse(if_match.error());
+      StoredResource deleted;
+      auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        auto result = tx.Delete(type->type, id, *if_match);
+        if (!result) return result.error();
+        deleted = std::move(*result);
+        return Ok();
+      });
+      if (!status) return ErrorResponse(status.error());
+      Issue info;
+      info.severity = "information";
+      info.code = "informational";
+      info.text = type->type + "/" + id + " raderad (deleted); historiken finns kvar (history is kept)";
+      HttpResponse response = JsonResponse(200, OperationOutcomeJson({info}));
+      response.SetHeader("ETag", WeakEtag(deleted.version));
+      return response;
+    }
+    return MethodNotAllowed(method, type->type + "/[id]");
+  }
+
+  // [type]/[id]/_history[/vid]
+  if (segments[2] == "_history" && segments.size() == 3) return run_history(type->type, id);
+  if (segments[2] == "_history" && segments.size() == 4) {
+    if (method != "GET") return MethodNotAllowed(method, "vread");
+    const std::string& vid = segments[3];
+    if (vid.empty() || vid.size() > 9 || vid.find_first_not_of("0123456789") != std::string::npos) {
+      return ErrorResponse(Error::Invalid("invalid", "versionId must be a positive integer"));
+    }
+    auto resource = store_.ReadVersion(type->type, id, std::stoi(vid));
+    if (!resource) return ErrorResponse(resource.error());
+    HttpResponse response = JsonResponse(200, resource->json);
+    AddVersionHeaders(response, *resource, request.base_url, false);
+    return response;
+  }
+  return NotFoundPath("okänd sökväg (unknown path)");
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,55 @@
+// ConnectionPool: a fixed upper bound of libpqxx connections shared by the server's worker threads.
+// Connections are opened lazily and a broken one is dropped and reopened on next use, so the server
+// survives a PostgreSQL restart without restarting itself. Internal to the adapter (includes pqxx).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+namespace nara::pg {
+
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() { if (pool_ && conn_) pool_->Return(std::move(conn_)); }
+    pqxx::connection& operator*() { return *conn_; }
+    pqxx::connection* operator->() { return conn_.get(); }
+    // The connection failed: do not give it back.
+    void Discard() { conn_.reset(); if (pool_) pool_->Forget(); pool_ = nullptr; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+  };
+
+  ConnectionPool(std::string url, int max_size);
+
+  // Waits up to timeout for a connection; throws pqxx::broken_connection if none can be had.
+  Lease Acquire(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  int max_size() const { return max_size_; }
+  int in_use() const;
+
+ private:
+  void Return(std::unique_ptr<pqxx::connection> conn);
+  void Forget();
+
+  const std::string url_;
+  const int max_size_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;  // connections handed out or idle
+  int leased_ = 0;
+};
+
+}  // namespace nara::pg

@@ -1,0 +1,402 @@
+#include "registry/pg/pg_store.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+#include "registry/pg/connection_pool.h"
+#include "registry/pg/migrations.h"
+#include "registry/pg/search_sql.h"
+
+namespace nara::pg {
+namespace {
+
+using pqxx::prepare::make_dynamic_params;
+
+// Timestamps leave the database in the same RFC 3339 form the server writes into meta.lastUpdated.
+constexpr const char* kIsoUpdated =
+    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+constexpr int kMaxTransientRetries = 5;
+
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+// Server-assigned logical ids: random UUIDs, so ids reveal nothing and never collide across nodes.
+std::string NewId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const uint64_t hi = (rng() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  const uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+StoredResource RowToResource(const pqxx::row& row, const std::string& type) {
+  // Columns: res_type?, res_id, version, last_updated (iso), deleted, body
+  StoredResource resource;
+  resource.type = type.empty() ? row["res_type"].as<std::string>() : type;
+  resource.id = row["res_id"].as<std::string>();
+  resource.version = row["version"].as<int>();
+  resource.last_updated = row["updated"].as<std::string>();
+  resource.deleted = row["deleted"].as<bool>();
+  resource.json = row["body"].is_null() ? std::string() : row["body"].as<std::string>();
+  return resource;
+}
+
+std::string NotFoundText(std::string_view type, std::string_view id) {
+  return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
+}
+
+Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
+  const auto rows = tx.exec_params(
+      std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+          " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
+          " WHERE c.res_type = $1 AND c.res_id = $2",
+      std::string(type), std::string(id));
+  if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
+  auto resource = RowToResource(rows[0], std::string(type));
+  if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
+  return resource;
+}
+
+void DeleteIndexes(pqxx::transaction_base& tx, const std::string& type, const std::string& id) {
+  for (const char* table : {"search_token", "search_text", "search_reference", "unique_identifier"}) {
+    tx.exec_params(std::string("DELETE FROM ") + table + " WHERE res_type = $1 AND res_id = $2", type, id);
+  }
+}
+
+// Multi-row INSERT of index rows: one statement per table, values as bind parameters.
+template <typename Entry, typename ToColumns>
+void InsertRows(pqxx::transaction_base& tx, const char* table, const char* columns, int width,
+                const std::vector<Entry>& entries, const std::string& type, const std::string& id,
+                ToColumns to_columns) {
+  if (entries.empty()) return;
+  SqlParams params;
+  const std::string type_ph = params.Add(type);
+  const std::string id_ph = params.Add(id);
+  std::string sql = std::string("INSERT INTO ") + table + " (res_type, res_id, " + columns + ") VALUES ";
+  bool first = true;
+  for (const auto& entry : entries) {
+    std::vector<std::string> cols = to_columns(entry);
+    sql += first ? "(" : ", (";
+    first = false;
+    sql += type_ph + ", " + id_ph;
+    for (int i = 0; i < width; ++i) sql += ", " + params.Add(cols[i]);
+    sql += ")";
+  }
+  tx.exec_params(sql, make_dynamic_params(params.values()));
+}
+
+class PgTransaction final : public ResourceTransaction {
+ public:
+  explicit PgTransaction(pqxx::work& tx) : tx_(tx) {}
+
+  Result<StoredResource> Read(std::string_view type, std::string_view id) override {
+    return ReadCurrent(tx_, type, id);
+  }
+
+  Result<WriteOutcome> Write(const WriteRequest& request) override {
+    WriteOutcome outcome;
+    const std::string id = request.id.empty() ? NewId() : request.id;
+    const std::string now = NowRfc3339();
+    int version = 1;
+    bool existed = false;
+    if (!request.id.empty()) {
+      auto current = LockCurrent(request.type, id);
+      if (!current) {
+        // Not there yet: claim the id. A concurrent writer of the same new id makes this a no-op,
+        // and the lock below then waits for it and continues as an update.
+        const auto inserted = tx_.exec_params(
+            "INSERT INTO resource_current (res_type, res_id, version, last_updated) VALUES ($1, $2, 1, $3) "
+            "ON CONFLICT DO NOTHING RETURNING version",
+            request.type, id, now);
+        if (inserted.empty()) current = LockCurrent(request.type, id);
+      }
+      if (current) {
+        existed = !current->deleted;
+        if (request.must_not_exist && existed) {
+          return Error::Conflict(request.type + "/" + id + " finns redan (already exists)");
+        }
+        if (request.if_match && *request.if_match != current->version) {
+          return Error::PreconditionFailed("If-Match anger version " + std::to_string(*request.if_match) +
+                                           " men aktuell version är " + std::to_string(current->version) +
+                                           " (version conflict: reload and try again)");
+        }
+        version = current->version + 1;
+        tx_.exec_params(
+            "UPDATE resource_current SET version = $3, last_updated = $4, deleted = false "
+            "WHERE res_type = $1 AND res_id = $2",
+            request.type, id, version, now);
+      } else if (request.if_match && *request.if_match != 0) {
+        // Inserted above as version 1; the caller expected an existing version.
+        return Error::PreconditionFailed(request.type + "/" + id + " finns inte i version " +
+                                         std::to_string(*request.if_match));
+      }
+    } else {
+      tx_.exec_params(
+          "INSERT INTO resource_current (res_type, res_id, version, last_updated) VALUES ($1, $2, 1, $3)",
+          request.type, id, now);
+    }
+
+    VersionInfo info{id, version, now};
+    std::string body = request.render(info);
+    tx_.exec_params(
+        "INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+        "VALUES ($1, $2, $3, $4::timestamptz, $5)",
+        request.type, id, version, now, body);
+    if (existed) DeleteIndexes(tx_, request.type, id);
+    if (auto status = InsertIndexes(request, id); !status) return status.error();
+
+    outcome.resource = StoredResource{request.type, id, version, now, false, std::move(body)};
+    outcome.created = !existed;
+    return outcome;
+  }
+
+  Result<StoredResource> Delete(std::string_view type, std::string_view id, std::optional<int> if_match) override {
+    const std::string t(type), i(id);
+    auto current = LockCurrent(t, i);
+    if (!current) return Error::NotFound(NotFoundText(type, id));
+    if (if_match && *if_match != current->version) {
+      return Error::PreconditionFailed("If-Match anger version " + std::to_string(*if_match) +
+                                       " men aktuell version är " + std::to_string(current->version));
+    }
+    if (current->deleted) {
+      // Deleting a deleted resource changes nothing (FHIR R4 3.1.0.7.1): no new tombstone.
+      return StoredResource{t, i, current->version, current->updated, true, {}};
+    }
+    const std::string now = NowRfc3339();
+    const int version = current->version + 1;
+    tx_.exec_params(
+        "UPDATE resource_current SET version = $3, last_updated = $4, deleted = true "
+        "WHERE res_type = $1 AND res_id = $2",
+        t, i, version, now);
+    tx_.exec_params(
+        "INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
+        "VALUES ($1, $2, $3, $4::timestamptz, true)",
+        t, i, version, now);
+    DeleteIndexes(tx_, t, i);
+    return StoredResource{t, i, version, now, true, {}};
+  }
+
+  Result<SearchPage> Search(const SearchQuery& query) override;
+
+  void LockKey(std::string_view key) override {
+    tx_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", std::string(key));
+  }
+
+ private:
+  struct CurrentRow {
+    int version;
+    bool deleted;
+    std::string updated;
+  };
+
+  std::optional<CurrentRow> LockCurrent(const std::string& type, const std::string& id) {
+    const auto rows = tx_.exec_params(
+        "SELECT version, deleted, to_char(last_updated AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM resource_current "
+        "WHERE res_type = $1 AND res_id = $2 FOR UPDATE",
+        type, id);
+    if (rows.empty()) return std::nullopt;
+    return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>()};
+  }
+
+  Status InsertIndexes(const WriteRequest& request, const std::string& id) {
+    const auto& index = request.index;
+    InsertRows(tx_, "search_token", "param, system, code", 3, index.tokens, request.type, id,
+               [](const IndexEntries::Token& t) { return std::vector<std::string>{t.param, t.system, t.code}; });
+    InsertRows(tx_, "search_text", "param, value, normalized", 3, index.texts, request.type, id,
+               [](const IndexEntries::Text& t) { return std::vector<std::string>{t.param, t.value, t.normalized}; });
+    InsertRows(tx_, "search_reference", "param, target_type, target_id", 3, index.references, request.type, id,
+               [](const IndexEntries::Reference& r) {
+                 return std::vector<std::string>{r.param, r.target_type, r.target_id};
+               });
+    for (const auto& unique : index.unique) {
+      // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
+      const auto claimed = tx_.exec_params(
+          "INSERT INTO unique_identifier (system, value, res_type, res_id) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT DO NOTHING RETURNING 1",
+          unique.system, unique.code, request.type, id);
+      if (claimed.empty()) {
+        const auto owner = tx_.exec_params(
+            "SELECT res_type, res_id FROM unique_identifier WHERE system = $1 AND value = $2", unique.system,
+            unique.code);
+        if (!owner.empty() &&
+            (owner[0][0].as<std::string>() != request.type || owner[0][1].as<std::string>() != id)) {
+          return Error::Conflict("identifieraren (" + unique.system + ") tillhör redan " +
+                                 owner[0][0].as<std::string>() + "/" + owner[0][1].as<std::string>() +
+                                 " (identifier already in use)");
+        }
+      }
+    }
+    return Ok();
+  }
+
+  pqxx::work& tx_;
+};
+
+Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
+  SqlParams params;
+  const std::string where = SearchWhereClause(query, params);
+  SearchPage page;
+  if (query.want_total) {
+    const auto count = tx.exec_params("SELECT count(*) FROM resource_current c WHERE " + where,
+                                      make_dynamic_params(params.values()));
+    page.total = count[0][0].as<long>();
+  }
+  if (query.count > 0) {
+    const std::string order = query.sort_last_updated_desc ? "c.last_updated DESC, c.res_id DESC"
+                                                           : "c.last_updated, c.res_id";
+    const auto rows = tx.exec_params(
+        std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+            " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) WHERE " +
+            where + " ORDER BY " + order + " LIMIT " + std::to_string(query.count + 1) + " OFFSET " +
+            std::to_string(query.offset),
+        make_dynamic_params(params.values()));
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, query.type));
+    }
+  }
+  return page;
+}
+
+Result<SearchPage> PgTransaction::Search(const SearchQuery& query) { return RunSearch(tx_, query); }
+
+// Runs fn with a pooled connection, turning connection loss into `unavailable` (503).
+template <typename T, typename Fn>
+Result<T> WithConnection(ConnectionPool& pool, Fn fn) {
+  try {
+    auto lease = pool.Acquire();
+    try {
+      return fn(*lease);
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (const pqxx::broken_connection& e) {
+    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
+  }
+}
+
+}  // namespace
+
+PgStore::PgStore(const std::string& url, int pool_size)
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size)) {}
+
+PgStore::~PgStore() = default;
+
+int PgStore::pool_in_use() const { return pool_->in_use(); }
+int PgStore::pool_size() const { return pool_->max_size(); }
+
+Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pqxx::work tx(conn);
+        PgTransaction unit(tx);
+        Status status = work(unit);
+        if (!status) return status;  // pqxx::work rolls back on destruction
+        tx.commit();
+        return status;
+      } catch (const pqxx::transaction_rollback&) {
+        // Serialization failure or deadlock: nothing was committed, so run the work again.
+        if (attempt + 1 >= kMaxTransientRetries) {
+          return Error::Unavailable("för många samtidiga ändringar (too much contention), försök igen");
+        }
+      }
+    }
+  });
+}
+
+Result<StoredResource> PgStore::Read(std::string_view type, std::string_view id) {
+  return WithConnection<StoredResource>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return ReadCurrent(tx, type, id);
+  });
+}
+
+Result<StoredResource> PgStore::ReadVersion(std::string_view type, std::string_view id, int version) {
+  return WithConnection<StoredResource>(*pool_, [&](pqxx::connection& conn) -> Result<StoredResource> {
+    pqxx::read_transaction tx(conn);
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated FROM resource_version v WHERE v.res_type = $1 AND v.res_id = $2 AND v.version = $3",
+        std::string(type), std::string(id), version);
+    if (rows.empty()) {
+      return Error::NotFound(std::string(type) + "/" + std::string(id) + "/_history/" + std::to_string(version) +
+                             " finns inte (no such version)");
+    }
+    auto resource = RowToResource(rows[0], std::string(type));
+    if (resource.deleted) return Error::Gone("version " + std::to_string(version) + " är en radering (deleted)");
+    return resource;
+  });
+}
+
+Result<SearchPage> PgStore::History(const HistoryQuery& query) {
+  return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) -> Result<SearchPage> {
+    pqxx::read_transaction tx(conn);
+    SqlParams params;
+    std::string where = "true";
+    if (!query.type.empty()) where += " AND v.res_type = " + params.Add(query.type);
+    if (!query.id.empty()) where += " AND v.res_id = " + params.Add(query.id);
+    if (query.since) where += " AND v.last_updated >= " + params.Add(*query.since) + "::timestamptz";
+    SearchPage page;
+    page.total = tx.exec_params("SELECT count(*) FROM resource_version v WHERE " + where,
+                                make_dynamic_params(params.values()))[0][0]
+                     .as<long>();
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated FROM resource_version v WHERE " + where + " ORDER BY v.seq DESC LIMIT " +
+            std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset),
+        make_dynamic_params(params.values()));
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, ""));
+    }
+    return page;
+  });
+}
+
+Result<SearchPage> PgStore::Search(const SearchQuery& query) {
+  return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return RunSearch(tx, query);
+  });
+}
+
+Status PgStore::Ping() {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::read_transaction tx(conn);
+    const auto migrated = tx.exec("SELECT name FROM schema_migration");
+    std::vector<std::string> applied;
+    for (const auto& row : migrated) applied.push_back(row[0].as<std::string>());
+    for (const auto& migration : EmbeddedMigrations()) {
+      if (std::find(applied.begin(), applied.end(), migration.name) == applied.end()) {
+        return Error::Unavailable("databasen saknar migreringen " + migration.name + " (run `nara migrate`)");
+      }
+    }
+    return Ok();
+  });
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,112 @@
+// ResourceStore: the port through which every layer above reaches persisted FHIR resources.
+// Invariants the adapter guarantees:
+//  - every write is a new version (1, 2, 3...), never an update in place;
+//  - a delete is a tombstone version, history stays readable;
+//  - everything done inside one Transact() call commits whole or not at all;
+//  - unique identifiers (IndexEntries::unique) never belong to two live resources.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "registry/result.h"
+#include "registry/search_query.h"
+
+namespace nara {
+
+// What a version is when it is written; handed to the renderer so the stored JSON carries its meta.
+struct VersionInfo {
+  std::string id;
+  int version = 0;
+  std::string last_updated;  // RFC 3339 UTC with milliseconds, e.g. 2026-11-23T10:00:00.123Z
+};
+
+struct StoredResource {
+  std::string type;
+  std::string id;
+  int version = 0;
+  std::string last_updated;
+  bool deleted = false;
+  std::string json;  // the exact text written by the server; empty for a tombstone
+};
+
+// Search index rows for a resource's current version, extracted by fhir/ from its JSON.
+struct IndexEntries {
+  struct Token {
+    std::string param, system, code;
+  };
+  struct Text {
+    std::string param;
+    std::string value;       // as written, for :exact
+    std::string normalized;  // case-folded by the extractor, for the default prefix and :contains match
+  };
+  struct Reference {
+    std::string param, target_type, target_id;
+  };
+  std::vector<Token> tokens;
+  std::vector<Text> texts;
+  std::vector<Reference> references;
+  // Identifiers that no two live resources of any type may share (personnummer, samordningsnummer).
+  std::vector<Token> unique;
+};
+
+struct WriteRequest {
+  std::string type;
+  std::string id;                // empty: the store assigns one (create)
+  std::optional<int> if_match;   // expected current version, for optimistic locking
+  bool must_not_exist = false;   // plain create with a given id
+  IndexEntries index;
+  // Produces the JSON to store for the version being written (the renderer sets id and meta).
+  std::function<std::string(const VersionInfo&)> render;
+};
+
+struct WriteOutcome {
+  StoredResource resource;
+  bool created = false;  // true when this write made version 1 (or revived a deleted id)
+};
+
+struct SearchPage {
+  std::vector<StoredResource> resources;
+  std::optional<long> total;  // exact number of matches when requested
+  bool has_more = false;
+};
+
+struct HistoryQuery {
+  std::string type;  // empty: the whole system
+  std::string id;    // empty: the whole type
+  std::optional<std::string> since;  // RFC 3339; versions written at or after
+  int count = 50;
+  int offset = 0;
+};
+
+// Operations inside one database transaction.
+class ResourceTransaction {
+ public:
+  virtual ~ResourceTransaction() = default;
+  virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;
+  virtual Result<WriteOutcome> Write(const WriteRequest& request) = 0;
+  virtual Result<StoredResource> Delete(std::string_view type, std::string_view id,
+                                        std::optional<int> if_match) = 0;
+  virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
+  // Serialises transactions that name the same key until commit (conditional create, rules).
+  virtual void LockKey(std::string_view key) = 0;
+};
+
+class ResourceStore {
+ public:
+  virtual ~ResourceStore() = default;
+  // Runs work in one transaction; commits when it returns Ok, rolls back otherwise.
+  // Transient conflicts (serialization failure, deadlock) are retried by the adapter.
+  virtual Status Transact(const std::function<Status(ResourceTransaction&)>& work) = 0;
+
+  virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;
+  virtual Result<StoredResource> ReadVersion(std::string_view type, std::string_view id, int version) = 0;
+  virtual Result<SearchPage> History(const HistoryQuery& query) = 0;
+  virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
+  virtual Status Ping() = 0;  // database reachable and migrations current
+};
+
+}  // namespace nara

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds Nära Registry with its tests and runs them all (unit, PostgreSQL integration, end-to-end).
+#   ./test.sh              RelWithDebInfo build in build/test
+#   ./test.sh --sanitize   AddressSanitizer + UBSan build in build/sanitize
+# The test binaries start their own throw-away PostgreSQL clusters (tests/support/pg_cluster.cpp);
+# set NARA_TEST_DATABASE_URL to use an existing server instead. CTEST_PARALLEL_LEVEL runs tests in parallel.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+build=build/test
+cmake_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNARA_BUILD_TESTS=ON -DNARA_SANITIZE=OFF)
+for arg in "$@"; do
+  case $arg in
+    --sanitize)
+      build=build/sanitize
+      cmake_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNARA_BUILD_TESTS=ON -DNARA_SANITIZE=ON)
+      export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+      export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+      ;;
+    -h | --help)
+      sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "test.sh: unknown argument: $arg (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+scripts/install-deps.sh
+
+# A build folder configured with another generator cannot be reused with Ninja.
+if [[ -f $build/CMakeCache.txt ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$build/CMakeCache.txt"; then
+  rm -rf "$build"
+fi
+cmake -S . -B "$build" -G Ninja "${cmake_flags[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+# Test temp files (PostgreSQL clusters, server logs) go under a short /tmp folder the postgres user can
+# traverse: the clusters run as `postgres` when we are root, and Unix socket paths must stay short.
+TMPDIR=$(mktemp -d /tmp/nara-test.XXXXXX)
+chmod 0755 "$TMPDIR"
+export TMPDIR
+log=$TMPDIR/ctest.log
+ctest_status=0
+
+# shellcheck disable=SC2317  # invoked by trap
+cleanup() {
+  # Stop any cluster a test binary left running (e.g. one killed by a ctest timeout).
+  local pidfile
+  while IFS= read -r pidfile; do
+    scripts/pg-cluster.sh stop "$(dirname "$(dirname "$pidfile")")" || true
+  done < <(find "$TMPDIR" -maxdepth 4 -path '*/data/postmaster.pid' 2>/dev/null)
+  if ((ctest_status == 0)); then
+    rm -rf "$TMPDIR"
+  else
+    echo "test.sh: test temp files kept in $TMPDIR" >&2
+  fi
+}
+trap cleanup EXIT
+
+set +e
+ctest --test-dir "$build" --output-on-failure --no-tests=error 2>&1 | tee "$log"
+ctest_status=${PIPESTATUS[0]}
+set -e
+
+# "100% tests passed, 0 tests failed out of 3"
+summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+if [[ $summary =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+  failed=${BASH_REMATCH[1]}
+  total=${BASH_REMATCH[2]}
+  echo "$((total - failed)) passed, $failed failed"
+  if ((failed > 0 && ctest_status == 0)); then ctest_status=1; fi
+else
+  echo "test.sh: no ctest summary found (ctest exit $ctest_status)" >&2
+  echo "0 passed, 0 failed"
+  ((ctest_status != 0)) || ctest_status=1
+fi
+exit "$ctest_status"
