@@ -3,6 +3,8 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "fhir/json.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -27,7 +29,14 @@ Preferences ParsePrefer(const std::string& header) {
   while (start <= header.size()) {
     size_t end = header.find_first_of(",;", start);
     if (end == std::string::npos) end = header.size();
+    // RFC 7240: token [ BWS "=" BWS word ], word = token / quoted-string.
     std::string token = Poco::trim(header.substr(start, end - start));
+    if (const auto eq = token.find('='); eq != std::string::npos) {
+      std::string name = Poco::trim(token.substr(0, eq));
+      std::string value = Poco::trim(token.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      token = name + "=" + value;
+    }
     if (token == "return=minimal") prefs.return_kind = "minimal";
     else if (token == "return=representation") prefs.return_kind = "representation";
     else if (token == "return=OperationOutcome") prefs.return_kind = "OperationOutcome";
@@ -43,7 +52,7 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
     if (name != "_format") continue;
     if (!IsJsonMediaType(value)) {
       return Error{ErrorKind::not_supported, "not-supported",
-                   "_format " + value.substr(0, 40) + " stöds inte: endast JSON (only JSON is supported)", {}};
+                   "_format " + SafeExcerpt(value, 40) + " stöds inte: endast JSON (only JSON is supported)", {}};
     }
     return std::nullopt;  // _format overrides Accept (FHIR R4 3.1.0.1.9)
   }

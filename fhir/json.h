@@ -18,6 +18,10 @@ Status ParseJsonObject(std::string_view text, rapidjson::Document& doc);
 
 std::string ToJson(const rapidjson::Value& value);
 
+// At most max_bytes of client text for an error message: cut on a UTF-8 character boundary, with
+// control characters and invalid bytes replaced by '?', so an OperationOutcome stays valid JSON text.
+std::string SafeExcerpt(std::string_view text, size_t max_bytes = 64);
+
 // The string member `name` of obj, or "" when absent or not a string.
 std::string StringMember(const rapidjson::Value& obj, const char* name);
 

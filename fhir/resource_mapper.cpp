@@ -28,15 +28,24 @@ struct Checker {
   }
 };
 
+// FHIR R4: "Dates SHALL be valid dates" — the pattern admits 02-30, the calendar does not.
+bool IsRealDay(const std::string& text) {
+  if (text.size() < 10) return true;  // year or year-month precision: nothing more to check
+  const int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2)), day = std::stoi(text.substr(8, 2));
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 bool IsDate(const std::string& text) {
   static const std::regex kDate(R"(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)");
-  return std::regex_match(text, kDate);
+  return std::regex_match(text, kDate) && IsRealDay(text);
 }
 
 bool IsDateTime(const std::string& text) {
   static const std::regex kDateTime(
       R"(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?)");
-  return std::regex_match(text, kDateTime);
+  return std::regex_match(text, kDateTime) && IsRealDay(text);
 }
 
 bool ExpectArrayOfObjects(const Value& obj, const char* name, const std::string& path, Checker& c) {
@@ -201,7 +210,7 @@ bool CheckOrganization(Value& r, const std::string& t, IndexEntries& index, Chec
     for (const auto& alias : r["alias"].GetArray()) {
       if (!alias.IsString()) return c.Fail("structure", "alias must hold strings", "Organization.alias");
       std::string text(alias.GetString(), alias.GetStringLength());
-      index.texts.push_back({"name", text, Lower(text)});
+      if (!text.empty()) index.texts.push_back({"name", text, Lower(text)});
     }
   }
   if (!ExpectType(r, "active", t, c, &Value::IsBool, "true or false")) return false;
@@ -263,7 +272,7 @@ Result<PreparedResource> PrepareResource(std::string_view body, const ResourceTy
   const std::string resource_type = StringMember(doc, "resourceType");
   if (resource_type.empty()) return Error::Invalid("structure", "resourceType saknas (resourceType is missing)");
   if (resource_type != type.type) {
-    return Error::Invalid("invalid", "resourceType " + resource_type.substr(0, 64) + " does not match the endpoint " +
+    return Error::Invalid("invalid", "resourceType " + SafeExcerpt(resource_type) + " does not match the endpoint " +
                                          type.type);
   }
   if (doc.HasMember("id") && !doc["id"].IsString()) return Error::Invalid("structure", "id must be a string", "id");

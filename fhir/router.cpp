@@ -6,6 +6,7 @@
 #include "fhir/capability.h"
 #include "fhir/date_param.h"
 #include "fhir/http_util.h"
+#include "fhir/json.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
@@ -23,11 +24,15 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-HttpResponse MethodNotAllowed(const std::string& method, const std::string& what) {
+// RFC 9110 15.5.6: a 405 names the methods that are allowed.
+HttpResponse MethodNotAllowed(const std::string& method, const std::string& what, const std::string& allow) {
   Issue issue;
   issue.code = "not-supported";
-  issue.text = "metoden " + method.substr(0, 16) + " stöds inte för " + what + " (method not allowed)";
-  return ErrorResponse(405, issue);
+  issue.text = "metoden " + SafeExcerpt(method, 16) + " stöds inte för " + what + " (method not allowed; use " +
+               allow + ")";
+  HttpResponse response = ErrorResponse(405, issue);
+  response.SetHeader("Allow", allow);
+  return response;
 }
 
 HttpResponse NotFoundPath(const std::string& text) {
@@ -87,7 +92,7 @@ std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams
     return url_base + (query.empty() ? "" : "?" + query);
   };
   std::vector<BundleLink> links{{"self", with_offset(offset)}};
-  if (has_more) links.push_back({"next", with_offset(offset + count)});
+  if (has_more && count > 0) links.push_back({"next", with_offset(offset + count)});
   if (offset > 0) links.push_back({"previous", with_offset(std::max(0, offset - count))});
   return links;
 }
@@ -125,15 +130,15 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   const Preferences prefs = ParsePrefer(request.Header("prefer"));
 
   if (segments.empty()) {
-    return MethodNotAllowed(method, "basen (transaction/batch Bundles are not supported yet)");
+    return MethodNotAllowed(method, "basen (transaction/batch Bundles are not supported yet)", "GET");
   }
   if (segments[0] == "metadata" && segments.size() == 1) {
-    if (method != "GET") return MethodNotAllowed(method, "metadata");
+    if (method != "GET") return MethodNotAllowed(method, "metadata", "GET");
     return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
   }
 
   auto run_history = [&](const std::string& type, const std::string& id) -> HttpResponse {
-    if (method != "GET") return MethodNotAllowed(method, "_history");
+    if (method != "GET") return MethodNotAllowed(method, "_history", "GET");
     HistoryQuery query;
     query.type = type;
     query.id = id;
@@ -150,7 +155,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
         query.since = range->start;
         canonical.emplace_back(name, value);
       } else if (name != "_format" && name != "_pretty" && prefs.strict) {
-        return ErrorResponse(Error::Invalid("not-supported", "unknown _history parameter " + name.substr(0, 40)));
+        return ErrorResponse(Error::Invalid("not-supported", "unknown _history parameter " + SafeExcerpt(name, 40)));
       }
     }
     query.count = std::min(query.count, kMaxHistoryCount);
@@ -170,7 +175,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
 
   const ResourceTypeDef* type = FindType(segments[0]);
   if (!type) {
-    return NotFoundPath("resurstypen " + segments[0].substr(0, 64) + " finns inte här (unknown resource type)");
+    return NotFoundPath("resurstypen " + SafeExcerpt(segments[0]) + " finns inte här (unknown resource type)");
   }
 
   auto run_search = [&](const QueryParams& params) -> HttpResponse {
@@ -188,7 +193,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       issue.severity = "warning";
       issue.code = "not-supported";
       issue.text = "okända sökparametrar ignorerades (unknown search parameters ignored):";
-      for (const auto& name : parsed->ignored) issue.text += " " + name.substr(0, 64);
+      for (const auto& name : parsed->ignored) issue.text += " " + SafeExcerpt(name);
       issues.push_back(issue);
     }
     if (parsed->summary_count) page->resources.clear();
@@ -201,7 +206,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   // [type]
   if (segments.size() == 1) {
     if (method == "GET") return run_search(request.query);
-    if (method != "POST") return MethodNotAllowed(method, type->type);
+    if (method != "POST") return MethodNotAllowed(method, type->type, "GET, POST");
     if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
     auto prepared = PrepareResource(request.body, *type, std::nullopt);
     if (!prepared) return ErrorResponse(prepared.error());
@@ -254,7 +259,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
 
   // [type]/_search and [type]/_history
   if (segments.size() == 2 && segments[1] == "_search") {
-    if (method != "POST") return MethodNotAllowed(method, "_search");
+    if (method != "POST") return MethodNotAllowed(method, "_search", "POST");
     QueryParams params = request.query;
     const std::string content_type = request.Header("content-type");
     if (!request.body.empty()) {
@@ -322,15 +327,15 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       response.SetHeader("ETag", WeakEtag(deleted.version));
       return response;
     }
-    return MethodNotAllowed(method, type->type + "/[id]");
+    return MethodNotAllowed(method, type->type + "/[id]", "GET, PUT, DELETE");
   }
 
   // [type]/[id]/_history[/vid]
   if (segments[2] == "_history" && segments.size() == 3) return run_history(type->type, id);
   if (segments[2] == "_history" && segments.size() == 4) {
-    if (method != "GET") return MethodNotAllowed(method, "vread");
+    if (method != "GET") return MethodNotAllowed(method, "vread", "GET");
     const std::string& vid = segments[3];
-    if (vid.empty() || vid.size() > 9 || vid.find_first_not_of("0123456789") != std::string::npos) {
+    if (vid.empty() || vid.size() > 9 || vid[0] == '0' || vid.find_first_not_of("0123456789") != std::string::npos) {
       return ErrorResponse(Error::Invalid("invalid", "versionId must be a positive integer"));
     }
     auto resource = store_.ReadVersion(type->type, id, std::stoi(vid));

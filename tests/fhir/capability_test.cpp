@@ -1,0 +1,113 @@
+#include "fhir/capability.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fhir/resource_types.h"
+
+namespace nara::fhir {
+namespace {
+
+const char* TypeName(ParamType type) {
+  switch (type) {
+    case ParamType::token: return "token";
+    case ParamType::string: return "string";
+    case ParamType::reference: return "reference";
+    case ParamType::date: return "date";
+  }
+  return "?";
+}
+
+class Capability : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    text_ = CapabilityStatementJson("https://localhost:8443/fhir", "9.8.7");
+    doc_.Parse<rapidjson::kParseValidateEncodingFlag>(text_.c_str(), text_.size());
+    ASSERT_FALSE(doc_.HasParseError()) << text_;
+    ASSERT_TRUE(doc_.IsObject());
+  }
+  const rapidjson::Value& Rest() { return doc_["rest"][0]; }
+
+  std::string text_;
+  rapidjson::Document doc_;
+};
+
+TEST_F(Capability, HeaderElements) {
+  EXPECT_STREQ(doc_["resourceType"].GetString(), "CapabilityStatement");
+  EXPECT_STREQ(doc_["fhirVersion"].GetString(), "4.0.1");
+  EXPECT_STREQ(doc_["status"].GetString(), "active");
+  EXPECT_STREQ(doc_["kind"].GetString(), "instance");
+  EXPECT_TRUE(doc_["date"].IsString());
+  EXPECT_STREQ(doc_["software"]["version"].GetString(), "9.8.7");
+  EXPECT_STREQ(doc_["implementation"]["url"].GetString(), "https://localhost:8443/fhir");
+  std::set<std::string> formats;
+  for (const auto& f : doc_["format"].GetArray()) formats.insert(f.GetString());
+  EXPECT_TRUE(formats.count("application/fhir+json"));
+  for (const auto& f : formats) EXPECT_EQ(f.find("xml"), std::string::npos) << f;
+  ASSERT_EQ(doc_["rest"].Size(), 1u);
+  EXPECT_STREQ(Rest()["mode"].GetString(), "server");
+}
+
+TEST_F(Capability, EveryTypeWithExactlyItsSearchParams) {
+  const auto& resources = Rest()["resource"];
+  ASSERT_TRUE(resources.IsArray());
+  ASSERT_EQ(resources.Size(), SupportedTypes().size());
+  std::set<std::string> listed;
+  for (const auto& resource : resources.GetArray()) {
+    const std::string type = resource["type"].GetString();
+    EXPECT_TRUE(listed.insert(type).second) << "listed twice: " << type;
+    const ResourceTypeDef* def = FindType(type);
+    ASSERT_NE(def, nullptr) << "advertised but not served: " << type;
+    const auto& params = resource["searchParam"];
+    ASSERT_EQ(params.Size(), def->search_params.size()) << type;
+    std::set<std::string> names;
+    for (rapidjson::SizeType i = 0; i < params.Size(); ++i) {
+      const std::string name = params[i]["name"].GetString();
+      names.insert(name);
+      const SearchParamDef* param = def->FindParam(name);
+      ASSERT_NE(param, nullptr) << type << "." << name;
+      EXPECT_STREQ(params[i]["type"].GetString(), TypeName(param->type)) << type << "." << name;
+    }
+    EXPECT_EQ(names.size(), def->search_params.size()) << type << ": duplicate search parameter";
+    EXPECT_TRUE(names.count("_id")) << type;
+    EXPECT_TRUE(names.count("_lastUpdated")) << type;
+  }
+  for (const auto& def : SupportedTypes()) EXPECT_TRUE(listed.count(def.type)) << def.type;
+}
+
+TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
+  for (const auto& resource : Rest()["resource"].GetArray()) {
+    std::set<std::string> codes;
+    for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
+    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
+                             "search-type"}) {
+      EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
+    }
+    // The router answers PATCH with 405, so it must not be advertised.
+    EXPECT_FALSE(codes.count("patch")) << resource["type"].GetString();
+    EXPECT_TRUE(resource["conditionalCreate"].GetBool());
+    EXPECT_STREQ(resource["versioning"].GetString(), "versioned-update");
+  }
+  std::set<std::string> system;
+  for (const auto& interaction : Rest()["interaction"].GetArray()) system.insert(interaction["code"].GetString());
+  EXPECT_TRUE(system.count("history-system"));
+  // transaction/batch are answered with 405 by the router: not advertised
+  EXPECT_FALSE(system.count("transaction"));
+  EXPECT_FALSE(system.count("batch"));
+}
+
+TEST(CapabilityEscaping, BaseUrlAndVersionAreEscaped) {
+  const std::string text = CapabilityStatementJson("https://h/\"x\"", "1.0\"\\");
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  ASSERT_FALSE(doc.HasParseError()) << text;
+  EXPECT_STREQ(doc["implementation"]["url"].GetString(), "https://h/\"x\"");
+  EXPECT_STREQ(doc["software"]["version"].GetString(), "1.0\"\\");
+}
+
+}  // namespace
+}  // namespace nara::fhir
