@@ -1,0 +1,84 @@
+// Facts: the registry's view of each concept, as kept in the typed tables (schema 0002) and as the
+// rules read them. fhir/ extracts them from resources on write; registry/pg keeps them with periods
+// so any past date can be answered. Ids are the FHIR logical ids of the resources they come from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "registry/date.h"
+
+namespace nara {
+
+// NR/CodeSystem/organization-type
+enum class UnitType { region, vardcentral, kommun, saebo, hemsjukvard, specialistmottagning, other };
+
+struct UnitFacts {
+  std::string id;
+  std::string hsa_id;
+  std::string name;
+  UnitType type = UnitType::other;
+  std::string part_of;                    // Organization id (SÄBO → kommun, vårdcentral → region)
+  std::string kommun;                     // 4-digit kommunkod
+  std::vector<std::string> serves_saebo;  // vårdcentral: SÄBO Organization ids it serves
+  bool active = true;
+};
+
+struct PatientFacts {
+  std::string id;
+  std::optional<Date> deceased;  // date of death
+  std::optional<Date> birth_date;
+  std::string gender;            // male | female | other | unknown
+  std::string kommun;            // of the current address
+};
+
+struct RoleFacts {
+  std::string id;
+  std::string practitioner_id;
+  std::string unit_id;
+  std::string profession;  // NR/CodeSystem/profession: lakare, sjukskoterska, ...
+  bool active = true;
+  double fte = 1.0;        // 0 < fte <= 1
+  int capacity = 1100;     // list-capacity; default round(1100 × fte)
+};
+
+enum class EpisodeStatus { active, finished, cancelled, entered_in_error, other };
+
+// EpisodeOfCare type listning (at a vårdcentral) or saebo (residency in a SÄBO unit).
+struct EpisodeFacts {
+  std::string id;
+  std::string patient_id;
+  std::string unit_id;
+  EpisodeStatus status = EpisodeStatus::active;
+  Period period;
+  bool ActiveOn(Date d) const { return status == EpisodeStatus::active && period.Contains(d); }
+};
+
+// Typ av fast kontakt, urn:oid:1.2.752.129.5.1.69.
+enum class ContactRole {
+  fast_vardkontakt = 1,
+  fast_lakarkontakt = 2,
+  fast_omsorgskontakt_hemtjanst = 3,
+  fast_vardkontakt_samordning = 4,
+};
+
+enum class ContactStatus { active, inactive, entered_in_error, other };
+
+// CareTeam category fast-kontakt: one named fixed contact.
+struct ContactFacts {
+  std::string id;
+  std::string patient_id;
+  ContactRole role = ContactRole::fast_lakarkontakt;
+  std::string practitioner_role_id;
+  std::string managing_unit_id;
+  ContactStatus status = ContactStatus::active;
+  Period period;
+  std::string begin_reason;
+  std::string end_reason;
+  bool ActiveOn(Date d) const { return status == ContactStatus::active && period.Contains(d); }
+};
+
+int DefaultListCapacity(double fte);  // round(1100 × fte): the ÖK target of 1100 listed per full-time GP
+
+}  // namespace nara
