@@ -42,7 +42,7 @@ Person MakePerson(int n) {
   const int serial = 100 + (n * 13) % 800;
   const bool female = n % 2 == 0;
   // Digit 9 (the 11th of 12) is even for women, odd for men.
-  char nnn[4];
+  char nnn[16];
   std::snprintf(nnn, sizeof nnn, "%02d%d", serial / 10 % 100, (serial % 5) * 2 + (female ? 0 : 1));
   char date[16];
   std::snprintf(date, sizeof date, "%02d%02d%02d", year % 100, month, day);

@@ -227,6 +227,7 @@ bool CheckPractitioner(Value& r, const std::string& t, IndexEntries& index, Chec
 
 bool CheckPractitionerRole(Value& r, const std::string& t, IndexEntries& index, Checker& c) {
   if (!ExpectType(r, "active", t, c, &Value::IsBool, "true or false")) return false;
+  if (r.HasMember("active")) index.tokens.push_back({"active", "", r["active"].GetBool() ? "true" : "false"});
   return IndexReference(r, "practitioner", "practitioner", t, index, c) &&
          IndexReference(r, "organization", "organization", t, index, c) &&
          IndexCodings(r, "code", "role", t, index, c);
@@ -293,6 +294,10 @@ Result<PreparedResource> PrepareResource(std::string_view body, const ResourceTy
     else if (t == "PractitionerRole") ok = CheckPractitionerRole(doc, t, prepared.index, checker);
   }
   if (!ok) return *checker.error;
+  // Registry resources and extensions (fhir/registry_resources.cpp).
+  if (Status registry = CheckRegistryResource(doc, t, prepared.index, prepared.warnings); !registry) {
+    return registry.error();
+  }
   return prepared;
 }
 

@@ -34,4 +34,13 @@ bool ParseReference(std::string_view reference, std::string& type, std::string& 
 
 bool IsValidId(std::string_view id);
 
+// ---- registry resources (fhir/registry_resources.cpp) ----------------------------------------
+// The registry's own rules on a resource that passed the common checks, called by PrepareResource:
+// EpisodeOfCare, CareTeam, DocumentReference: structure, codes (API.md §3) and search index;
+// PractitionerRole: fte and list-capacity extensions; Organization: municipality and serves-saebo
+// extensions (serves-saebo indexed); Patient: a client-supplied generalPractitioner (derived) is
+// removed with a warning. Errors: Error::Invalid("structure" | "required" | "value", text, FHIRPath).
+Status CheckRegistryResource(rapidjson::Document& doc, const std::string& type, IndexEntries& index,
+                             std::vector<Issue>& warnings);
+
 }  // namespace nara::fhir

@@ -10,7 +10,10 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
+#include "fhir/registry_views.h"
 #include "fhir/search_params.h"
+#include "registry/identifier_system.h"
+#include "registry/ids.h"
 
 namespace nara::fhir {
 namespace {
@@ -111,7 +114,8 @@ std::string ConditionKey(const SearchQuery& query) {
 
 }  // namespace
 
-FhirApi::FhirApi(ResourceStore& store, ApiOptions options) : store_(store), options_(std::move(options)) {}
+FhirApi::FhirApi(ResourceStore& store, ApiOptions options)
+    : store_(store), options_(std::move(options)), registry_(options_.registry) {}
 
 HttpResponse FhirApi::Handle(const HttpRequest& request) {
   if (request.body_too_large) {
@@ -183,10 +187,63 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     for (const auto& pair : params) {
       if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
     }
+    // has-free-capacity (API.md section 5) is answered by the registry, not the search index: it
+    // becomes the list of PractitionerRoles with free places, at the unit given by `organization`.
+    std::optional<bool> free_capacity;
+    std::string unit_filter;
+    if (type->type == "PractitionerRole") {
+      QueryParams rest;
+      for (auto& pair : filtered) {
+        if (pair.first == "has-free-capacity") {
+          if (pair.second != "true" && pair.second != "false") {
+            return ErrorResponse(Error::Invalid("invalid", "has-free-capacity is true or false"));
+          }
+          free_capacity = pair.second == "true";
+        } else {
+          if (pair.first == "organization") {
+            std::string ref_type;
+            if (!ParseReference(pair.second, ref_type, unit_filter)) unit_filter = pair.second;
+          }
+          rest.push_back(std::move(pair));
+        }
+      }
+      filtered = std::move(rest);
+    }
     auto parsed = ParseSearch(*type, filtered, prefs.strict);
     if (!parsed) return ErrorResponse(parsed.error());
+    if (free_capacity) {
+      SearchCriterion ids;
+      ids.kind = SearchKind::id;
+      ids.param = "_id";
+      std::vector<std::string> matching;
+      auto loads = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        matching.clear();
+        for (const auto& [role, listed] : tx.Registry().DoctorLoads(unit_filter, Date::Today())) {
+          if ((role.capacity - listed > 0) == *free_capacity) matching.push_back(role.id);
+        }
+        return Ok();
+      });
+      if (!loads) return ErrorResponse(loads.error());
+      if (matching.empty()) matching.push_back("-");  // no role has this id: an empty result
+      for (const auto& id : matching) {
+        SearchValue value;
+        value.value = id;
+        ids.any_of.push_back(value);
+      }
+      parsed->query.criteria.push_back(std::move(ids));
+      parsed->canonical.emplace_back("has-free-capacity", *free_capacity ? "true" : "false");
+    }
     auto page = store_.Search(parsed->query);
     if (!page) return ErrorResponse(page.error());
+    if (type->type == "Patient" && !page->resources.empty()) {
+      auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        for (auto& patient : page->resources) {
+          patient.json = PatientWithGeneralPractitioner(tx.Registry(), patient, Date::Today());
+        }
+        return Ok();
+      });
+      if (!decorated) return ErrorResponse(decorated.error());
+    }
     std::vector<Issue> issues;
     if (!parsed->ignored.empty()) {
       Issue issue;
@@ -212,6 +269,9 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     if (!prepared) return ErrorResponse(prepared.error());
     WriteRequest write;
     write.type = type->type;
+    // The id is chosen before the transaction so the registry facts can name the new resource.
+    write.id = NewResourceId();
+    write.must_not_exist = true;
     write.index = prepared->index;
     const rapidjson::Document& doc = prepared->doc;
     write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
@@ -233,8 +293,10 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     }
     std::optional<StoredResource> existing;
     WriteOutcome outcome;
+    std::vector<Issue> warnings;
     auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
       existing.reset();
+      warnings = prepared->warnings;
       if (match_query) {
         tx.LockKey(ConditionKey(*match_query));
         auto page = tx.Search(*match_query);
@@ -247,14 +309,52 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
           return Ok();
         }
       }
-      auto written = tx.Write(write);
+      auto written = registry_.Write(tx, write, doc, warnings);
       if (!written) return written.error();
       outcome = std::move(*written);
       return Ok();
     });
     if (!status) return ErrorResponse(status.error());
     if (existing) return WriteResponse(200, *existing, {}, request, prefs);
-    return WriteResponse(201, outcome.resource, prepared->warnings, request, prefs);
+    return WriteResponse(201, outcome.resource, warnings, request, prefs);
+  }
+
+  // Patient/$fixed-contacts?identifier=SYSTEM|VALUE: what 1177 shows a citizen (API.md section 5).
+  if (segments.size() == 2 && segments[1] == "$fixed-contacts" && type->type == "Patient") {
+    if (method != "GET") return MethodNotAllowed(method, "$fixed-contacts", "GET");
+    std::string identifier;
+    for (const auto& [name, value] : request.query) {
+      if (name == "identifier") identifier = value;
+    }
+    const auto bar = identifier.find('|');
+    if (bar == std::string::npos || bar == 0 || bar + 1 == identifier.size()) {
+      return ErrorResponse(Error::Invalid("required", "$fixed-contacts needs identifier=SYSTEM|VALUE"));
+    }
+    SearchQuery by_identifier;
+    by_identifier.type = "Patient";
+    by_identifier.count = 2;
+    by_identifier.want_total = false;
+    SearchCriterion criterion;
+    criterion.kind = SearchKind::token;
+    criterion.param = "identifier";
+    SearchValue value;
+    value.system = CanonicalSystem(identifier.substr(0, bar));
+    value.value = identifier.substr(bar + 1);
+    criterion.any_of.push_back(value);
+    by_identifier.criteria.push_back(criterion);
+    std::string body;
+    auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+      auto found = tx.Search(by_identifier);
+      if (!found) return found.error();
+      if (found->resources.empty()) return Error::NotFound("ingen patient med den identifieraren (no such patient)");
+      if (found->resources.size() > 1) return Error::Conflict("identifieraren matchar flera patienter");
+      auto bundle = FixedContactsBundle(tx, found->resources.front().id, request.base_url, Date::Today());
+      if (!bundle) return bundle.error();
+      body = std::move(*bundle);
+      return Ok();
+    });
+    if (!status) return ErrorResponse(status.error());
+    return JsonResponse(200, body);
   }
 
   // [type]/_search and [type]/_history
@@ -281,6 +381,13 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     if (method == "GET") {
       auto resource = store_.Read(type->type, id);
       if (!resource) return ErrorResponse(resource.error());
+      if (type->type == "Patient") {
+        auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
+          resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
+          return Ok();
+        });
+        if (!decorated) return ErrorResponse(decorated.error());
+      }
       HttpResponse response = JsonResponse(200, resource->json);
       AddVersionHeaders(response, *resource, request.base_url, false);
       return response;
@@ -299,21 +406,23 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       const rapidjson::Document& doc = prepared->doc;
       write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
       WriteOutcome outcome;
+      std::vector<Issue> warnings;
       auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        auto written = tx.Write(write);
+        warnings = prepared->warnings;
+        auto written = registry_.Write(tx, write, doc, warnings);
         if (!written) return written.error();
         outcome = std::move(*written);
         return Ok();
       });
       if (!status) return ErrorResponse(status.error());
-      return WriteResponse(outcome.created ? 201 : 200, outcome.resource, prepared->warnings, request, prefs);
+      return WriteResponse(outcome.created ? 201 : 200, outcome.resource, warnings, request, prefs);
     }
     if (method == "DELETE") {
       auto if_match = ParseIfMatch(request.Header("if-match"));
       if (!if_match) return ErrorResponse(if_match.error());
       StoredResource deleted;
       auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        auto result = tx.Delete(type->type, id, *if_match);
+        auto result = registry_.Delete(tx, type->type, id, *if_match);
         if (!result) return result.error();
         deleted = std::move(*result);
         return Ok();
@@ -328,6 +437,28 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       return response;
     }
     return MethodNotAllowed(method, type->type + "/[id]", "GET, PUT, DELETE");
+  }
+
+  // PractitionerRole/{id}/$list-status and Organization/{id}/$list-status (API.md section 5).
+  if (segments.size() == 3 && segments[2] == "$list-status" &&
+      (type->type == "PractitionerRole" || type->type == "Organization")) {
+    if (method != "GET") return MethodNotAllowed(method, "$list-status", "GET");
+    Date on = Date::Today();
+    for (const auto& [name, value] : request.query) {
+      if (name != "date") continue;
+      auto parsed = Date::Parse(value);
+      if (!parsed) return ErrorResponse(Error::Invalid("invalid", "date must be YYYY-MM-DD"));
+      on = *parsed;
+    }
+    std::string body;
+    auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+      auto result = type->type == "PractitionerRole" ? RoleListStatus(tx, id, on) : UnitListStatus(tx, id, on);
+      if (!result) return result.error();
+      body = std::move(*result);
+      return Ok();
+    });
+    if (!status) return ErrorResponse(status.error());
+    return JsonResponse(200, body);
   }
 
   // [type]/[id]/_history[/vid]

@@ -5,12 +5,14 @@
 #include <string>
 
 #include "fhir/http.h"
+#include "fhir/registry_writes.h"
 #include "registry/resource_store.h"
 
 namespace nara::fhir {
 
 struct ApiOptions {
   std::string software_version = "0.1.0";
+  RegistryOptions registry;
 };
 
 class FhirApi {
@@ -25,6 +27,7 @@ class FhirApi {
 
   ResourceStore& store_;
   ApiOptions options_;
+  RegistryWrites registry_;
 };
 
 }  // namespace nara::fhir

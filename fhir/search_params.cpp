@@ -313,6 +313,7 @@ class SearchParser {
       case SearchKind::text: supported = ":exact, :contains and :missing"; break;
       case SearchKind::token: supported = ":missing"; break;
       case SearchKind::reference: supported = ":missing and a target type"; break;
+      case SearchKind::period: supported = ":missing"; break;
       case SearchKind::id:
       case SearchKind::last_updated: supported = "none"; break;
     }
@@ -333,7 +334,8 @@ class SearchParser {
         return v;
       }
       case SearchKind::reference: return ParseReference(def, target_type, Unescape(raw));
-      case SearchKind::last_updated: {
+      case SearchKind::last_updated:
+      case SearchKind::period: {  // the same values; the store compares a period instead of an instant
         auto parsed = ParseDateSearchValue(Unescape(raw));
         if (!parsed) {
           Error error = parsed.error();

@@ -1,4 +1,4 @@
-// Facts: the registry's view of each concept, as kept in the typed tables (schema 0002) and as the
+// Facts: the registry's view of each concept, as kept in the typed tables (schema/0003_registry.sql) and as the
 // rules read them. fhir/ extracts them from resources on write; registry/pg keeps them with periods
 // so any past date can be answered. Ids are the FHIR logical ids of the resources they come from.
 #pragma once

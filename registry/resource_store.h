@@ -8,10 +8,12 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "registry/registry_store.h"
 #include "registry/result.h"
 #include "registry/search_query.h"
 
@@ -46,9 +48,15 @@ struct IndexEntries {
   struct Reference {
     std::string param, target_type, target_id;
   };
+  struct PeriodRange {
+    std::string param;
+    std::string start;  // RFC 3339 UTC, inclusive; "" = unbounded
+    std::string end;    // RFC 3339 UTC, exclusive; "" = unbounded (open period)
+  };
   std::vector<Token> tokens;
   std::vector<Text> texts;
   std::vector<Reference> references;
+  std::vector<PeriodRange> periods;
   // Identifiers that no two live resources of any type may share (personnummer, samordningsnummer).
   std::vector<Token> unique;
 };
@@ -93,6 +101,9 @@ class ResourceTransaction {
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
   // Serialises transactions that name the same key until commit (conditional create, rules).
   virtual void LockKey(std::string_view key) = 0;
+  // The typed registry tables, in this same transaction. Stores without them (unit-test fakes)
+  // keep this default, so a registry write against them fails loudly instead of silently.
+  virtual RegistryTransaction& Registry() { throw std::logic_error("this store has no registry tables"); }
 };
 
 class ResourceStore {

@@ -14,6 +14,7 @@ enum class SearchKind {
   text,          // string parameter on IndexEntries::texts (prefix match unless exact/contains)
   reference,     // Type/id on IndexEntries::references
   last_updated,  // _lastUpdated on the version timestamp
+  period,        // a date parameter over IndexEntries::periods: the stored period vs the searched range
 };
 
 enum class DatePrefix { eq, ne, lt, gt, le, ge };

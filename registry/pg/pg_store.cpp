@@ -3,11 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <random>
 
 #include "registry/pg/connection_pool.h"
 #include "registry/pg/migrations.h"
+#include "registry/pg/pg_registry.h"
 #include "registry/pg/search_sql.h"
+#include "registry/ids.h"
 
 namespace nara::pg {
 namespace {
@@ -29,18 +30,6 @@ std::string NowRfc3339() {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
-  return buf;
-}
-
-// Server-assigned logical ids: random UUIDs, so ids reveal nothing and never collide across nodes.
-std::string NewId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t hi = (rng() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return buf;
 }
 
@@ -73,7 +62,7 @@ Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view 
 }
 
 void DeleteIndexes(pqxx::transaction_base& tx, const std::string& type, const std::string& id) {
-  for (const char* table : {"search_token", "search_text", "search_reference", "unique_identifier"}) {
+  for (const char* table : {"search_token", "search_text", "search_reference", "search_period", "unique_identifier"}) {
     tx.exec_params(std::string("DELETE FROM ") + table + " WHERE res_type = $1 AND res_id = $2", type, id);
   }
 }
@@ -102,16 +91,27 @@ void InsertRows(pqxx::transaction_base& tx, const char* table, const char* colum
 
 class PgTransaction final : public ResourceTransaction {
  public:
-  explicit PgTransaction(pqxx::work& tx) : tx_(tx) {}
+  explicit PgTransaction(pqxx::work& tx) : tx_(tx), registry_(tx) {}
+
+  RegistryTransaction& Registry() override { return registry_; }
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
     return ReadCurrent(tx_, type, id);
   }
 
+  // A failed write leaves nothing behind, even inside a transaction that goes on and commits
+  // (a batch): each write runs under a savepoint that is rolled back on error.
   Result<WriteOutcome> Write(const WriteRequest& request) override {
+    tx_.exec0("SAVEPOINT nara_write");
+    auto result = WriteUnderSavepoint(request);
+    tx_.exec0(result ? "RELEASE SAVEPOINT nara_write" : "ROLLBACK TO SAVEPOINT nara_write");
+    return result;
+  }
+
+  Result<WriteOutcome> WriteUnderSavepoint(const WriteRequest& request) {
     WriteOutcome outcome;
-    const std::string id = request.id.empty() ? NewId() : request.id;
-    const std::string now = NowRfc3339();
+    const std::string id = request.id.empty() ? NewResourceId() : request.id;
+    std::string now = NowRfc3339();
     int version = 1;
     bool existed = false;
     if (!request.id.empty()) {
@@ -125,6 +125,10 @@ class PgTransaction final : public ResourceTransaction {
             request.type, id, now);
         if (inserted.empty()) current = LockCurrent(request.type, id);
       }
+      // Stamped after the row lock is held: a writer that waited never dates its version before the
+      // version it waited for (history `_since` and `_lastUpdated` stay truthful).
+      now = NowRfc3339();
+      if (current && now < current->updated) now = current->updated;
       if (current) {
         existed = !current->deleted;
         if (request.must_not_exist && existed) {
@@ -136,15 +140,15 @@ class PgTransaction final : public ResourceTransaction {
                                            " (version conflict: reload and try again)");
         }
         version = current->version + 1;
-        tx_.exec_params(
-            "UPDATE resource_current SET version = $3, last_updated = $4, deleted = false "
-            "WHERE res_type = $1 AND res_id = $2",
-            request.type, id, version, now);
       } else if (request.if_match && *request.if_match != 0) {
-        // Inserted above as version 1; the caller expected an existing version.
+        // Claimed above as version 1; the caller expected an existing version (the savepoint undoes the claim).
         return Error::PreconditionFailed(request.type + "/" + id + " finns inte i version " +
                                          std::to_string(*request.if_match));
       }
+      tx_.exec_params(
+          "UPDATE resource_current SET version = $3, last_updated = $4, deleted = false "
+          "WHERE res_type = $1 AND res_id = $2",
+          request.type, id, version, now);
     } else {
       tx_.exec_params(
           "INSERT INTO resource_current (res_type, res_id, version, last_updated) VALUES ($1, $2, 1, $3)",
@@ -166,6 +170,13 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   Result<StoredResource> Delete(std::string_view type, std::string_view id, std::optional<int> if_match) override {
+    tx_.exec0("SAVEPOINT nara_delete");
+    auto result = DeleteUnderSavepoint(type, id, if_match);
+    tx_.exec0(result ? "RELEASE SAVEPOINT nara_delete" : "ROLLBACK TO SAVEPOINT nara_delete");
+    return result;
+  }
+
+  Result<StoredResource> DeleteUnderSavepoint(std::string_view type, std::string_view id, std::optional<int> if_match) {
     const std::string t(type), i(id);
     auto current = LockCurrent(t, i);
     if (!current) return Error::NotFound(NotFoundText(type, id));
@@ -224,6 +235,19 @@ class PgTransaction final : public ResourceTransaction {
                [](const IndexEntries::Reference& r) {
                  return std::vector<std::string>{r.param, r.target_type, r.target_id};
                });
+    // NULLIF: an empty bound is an unbounded side of the range (an open period).
+    if (!index.periods.empty()) {
+      SqlParams params;
+      const std::string type_ph = params.Add(request.type);
+      const std::string id_ph = params.Add(id);
+      std::string sql = "INSERT INTO search_period (res_type, res_id, param, period) VALUES ";
+      for (size_t i = 0; i < index.periods.size(); ++i) {
+        const auto& p = index.periods[i];
+        sql += (i ? ", (" : "(") + type_ph + ", " + id_ph + ", " + params.Add(p.param) + ", tstzrange(NULLIF(" +
+               params.Add(p.start) + ", '')::timestamptz, NULLIF(" + params.Add(p.end) + ", '')::timestamptz, '[)'))";
+      }
+      tx_.exec_params(sql, make_dynamic_params(params.values()));
+    }
     for (const auto& unique : index.unique) {
       // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
       const auto claimed = tx_.exec_params(
@@ -246,6 +270,7 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   pqxx::work& tx_;
+  PgRegistry registry_;
 };
 
 Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
@@ -361,6 +386,7 @@ Result<SearchPage> PgStore::History(const HistoryQuery& query) {
     page.total = tx.exec_params("SELECT count(*) FROM resource_version v WHERE " + where,
                                 make_dynamic_params(params.values()))[0][0]
                      .as<long>();
+    if (query.count == 0) return page;  // _count=0: the total only
     const auto rows = tx.exec_params(
         std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
             " AS updated FROM resource_version v WHERE " + where + " ORDER BY v.seq DESC LIMIT " +
@@ -385,18 +411,24 @@ Result<SearchPage> PgStore::Search(const SearchQuery& query) {
 }
 
 Status PgStore::Ping() {
-  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+  auto pending = WithConnection<std::vector<std::string>>(*pool_, [&](pqxx::connection& conn) -> Result<std::vector<std::string>> {
     pqxx::read_transaction tx(conn);
-    const auto migrated = tx.exec("SELECT name FROM schema_migration");
+    std::vector<std::string> missing;
+    const bool table = tx.exec1("SELECT to_regclass('schema_migration') IS NOT NULL")[0].as<bool>();
     std::vector<std::string> applied;
-    for (const auto& row : migrated) applied.push_back(row[0].as<std::string>());
-    for (const auto& migration : EmbeddedMigrations()) {
-      if (std::find(applied.begin(), applied.end(), migration.name) == applied.end()) {
-        return Error::Unavailable("databasen saknar migreringen " + migration.name + " (run `nara migrate`)");
-      }
+    if (table) {
+      for (const auto& row : tx.exec("SELECT name FROM schema_migration")) applied.push_back(row[0].as<std::string>());
     }
-    return Ok();
+    for (const auto& migration : EmbeddedMigrations()) {
+      if (std::find(applied.begin(), applied.end(), migration.name) == applied.end()) missing.push_back(migration.name);
+    }
+    return missing;
   });
+  if (!pending) return pending.error();
+  if (!pending->empty()) {
+    return Error::Unavailable("databasen saknar migreringen " + pending->front() + " (run `nara migrate`)");
+  }
+  return Ok();
 }
 
 }  // namespace nara::pg

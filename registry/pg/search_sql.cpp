@@ -75,18 +75,56 @@ std::string ReferenceCondition(const SearchCriterion& criterion, SqlParams& para
   return head + " AND (" + ors + "))";
 }
 
+// Only the bounds a prefix uses are bound: an unused bind parameter has no type PostgreSQL can infer.
 std::string DateCondition(const std::string& column, const SearchValue& value, SqlParams& params) {
-  const std::string start = params.Add(value.range_start) + "::timestamptz";
-  const std::string end = params.Add(value.range_end) + "::timestamptz";
+  auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
+  auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
   switch (value.prefix) {
-    case DatePrefix::eq: return "(" + column + " >= " + start + " AND " + column + " < " + end + ")";
-    case DatePrefix::ne: return "(" + column + " < " + start + " OR " + column + " >= " + end + ")";
-    case DatePrefix::lt: return "(" + column + " < " + start + ")";
-    case DatePrefix::le: return "(" + column + " < " + end + ")";
-    case DatePrefix::gt: return "(" + column + " >= " + end + ")";
-    case DatePrefix::ge: return "(" + column + " >= " + start + ")";
+    case DatePrefix::eq: {
+      const std::string s = start();
+      return "(" + column + " >= " + s + " AND " + column + " < " + end() + ")";
+    }
+    case DatePrefix::ne: {
+      const std::string s = start();
+      return "(" + column + " < " + s + " OR " + column + " >= " + end() + ")";
+    }
+    case DatePrefix::lt: return "(" + column + " < " + start() + ")";
+    case DatePrefix::le: return "(" + column + " < " + end() + ")";
+    case DatePrefix::gt: return "(" + column + " >= " + end() + ")";
+    case DatePrefix::ge: return "(" + column + " >= " + start() + ")";
   }
   return "false";
+}
+
+// FHIR date search against a stored period [ps, pe) (R4 3.1.1.4.6, "ranges"): eq = the period lies
+// within the searched range... we use the intuitive registry reading instead: eq/ap = overlaps the
+// searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
+// running after its start, ne = does not overlap.
+std::string PeriodCondition(const SearchCriterion& criterion, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p") +
+                           " AND p.param = " + params.Add(criterion.param);
+  if (criterion.modifier == "missing") {
+    return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  std::string ors;
+  for (const auto& value : criterion.any_of) {
+    if (!ors.empty()) ors += " OR ";
+    auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
+    auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
+    auto overlaps = [&] {
+      const std::string s = start();
+      return "(p.period && tstzrange(" + s + ", " + end() + ", '[)'))";
+    };
+    switch (value.prefix) {
+      case DatePrefix::eq: ors += overlaps(); break;
+      case DatePrefix::ne: ors += "NOT " + overlaps(); break;
+      case DatePrefix::lt: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + start() + ")"; break;
+      case DatePrefix::le: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + end() + ")"; break;
+      case DatePrefix::gt: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + end() + ")"; break;
+      case DatePrefix::ge: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + start() + ")"; break;
+    }
+  }
+  return head + " AND (" + ors + "))";
 }
 
 std::string IdCondition(const SearchCriterion& criterion, SqlParams& params) {
@@ -110,6 +148,7 @@ std::string SearchWhereClause(const SearchQuery& query, SqlParams& params) {
       case SearchKind::token: condition = TokenCondition(criterion, params); break;
       case SearchKind::text: condition = TextCondition(criterion, params); break;
       case SearchKind::reference: condition = ReferenceCondition(criterion, params); break;
+      case SearchKind::period: condition = PeriodCondition(criterion, params); break;
       case SearchKind::last_updated: {
         std::string ors;
         for (const auto& value : criterion.any_of) {

@@ -555,6 +555,7 @@ TEST(ResourceMapperPractitionerRole, ValidRoleIsIndexed) {
                                {"organization", "Organization", "vc-1"},
                            }));
   EXPECT_EQ(Tokens(p.index.tokens), Sorted({
+                                        {"active", "", "true"},
                                         {"identifier", systems::kHsaId, kHsa},
                                         {"role", "https://fhir.nara-registry.org/CodeSystem/profession", "lakare"},
                                     }));

@@ -22,6 +22,47 @@ namespace {
 
 // ---------------------------------------------------------------- the fake store
 
+// The registry tables as plain maps: enough for routing tests, where no registry rule is under test
+// (the rules have their own unit tests, the PostgreSQL tables their integration tests).
+class FakeRegistry : public RegistryTransaction {
+ public:
+  std::optional<PatientFacts> LockPatient(const std::string& id) override { return Find(patients, id); }
+  std::optional<RoleFacts> LockRole(const std::string& id) override { return Find(roles, id); }
+  std::optional<UnitFacts> Unit(const std::string& id) override { return Find(units, id); }
+  std::optional<RoleFacts> Role(const std::string& id) override { return Find(roles, id); }
+  std::vector<EpisodeFacts> Listings(const std::string&) override { return {}; }
+  std::vector<EpisodeFacts> Residencies(const std::string&) override { return {}; }
+  std::vector<ContactFacts> Contacts(const std::string&) override { return {}; }
+  std::optional<EpisodeFacts> Listing(const std::string&) override { return std::nullopt; }
+  std::optional<EpisodeFacts> Residency(const std::string&) override { return std::nullopt; }
+  std::optional<ContactFacts> Contact(const std::string&) override { return std::nullopt; }
+  int CountDoctorContacts(const std::string&, Date) override { return 0; }
+  std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string&, Date) override { return {}; }
+  std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date) override { return {}; }
+  long CountListingsAtUnit(const std::string&, Date) override { return 0; }
+  void PutPatient(const PatientFacts& f) override { patients[f.id] = f; }
+  void PutUnit(const UnitFacts& f) override { units[f.id] = f; }
+  void PutRole(const RoleFacts& f) override { roles[f.id] = f; }
+  void PutListing(const EpisodeFacts&) override {}
+  void PutResidency(const EpisodeFacts&) override {}
+  void PutContact(const ContactFacts&) override {}
+  void Remove(const std::string& type, const std::string& id) override {
+    if (type == "Patient") patients.erase(id);
+  }
+
+  std::map<std::string, PatientFacts> patients;
+  std::map<std::string, UnitFacts> units;
+  std::map<std::string, RoleFacts> roles;
+
+ private:
+  template <typename T>
+  static std::optional<T> Find(const std::map<std::string, T>& map, const std::string& id) {
+    auto it = map.find(id);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
 class FakeStore : public ResourceStore {
  public:
   struct Entry {
@@ -111,6 +152,7 @@ class FakeStore : public ResourceStore {
     }
     Result<SearchPage> Search(const SearchQuery& query) override { return store_.Search(query); }
     void LockKey(std::string_view key) override { store_.locked_keys.emplace_back(key); }
+    RegistryTransaction& Registry() override { return store_.registry; }
 
    private:
     FakeStore& store_;
@@ -216,6 +258,9 @@ class FakeStore : public ResourceStore {
   }
 
   std::map<std::string, std::vector<Entry>> data_;
+
+ public:
+  FakeRegistry registry;
   int next_id_ = 0;
   int sequence_ = 0;
 };
@@ -279,7 +324,7 @@ std::string ExpectOutcome(const HttpResponse& response, int status) {
 
 class Router : public ::testing::Test {
  protected:
-  Router() : api_(store_, ApiOptions{"1.2.3"}) {}
+  Router() : api_(store_, ApiOptions{"1.2.3", {}}) {}
 
   HttpResponse Do(const HttpRequest& request) { return api_.Handle(request); }
 

@@ -1,0 +1,59 @@
+// RegistryTransaction: the typed registry tables (schema/0003_registry.sql) as seen from inside one
+// ResourceTransaction. The rules read facts here; writes of the FHIR resources keep them in step.
+// Locks make the rules hold under concurrency by construction (DESIGN.md "Storage"):
+//  - LockPatient serialises every listing/contact/residency change of one patient;
+//  - LockRole serialises assignments to one PractitionerRole, so capacity is never exceeded.
+#pragma once
+
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "registry/facts.h"
+
+namespace nara {
+
+class RegistryTransaction {
+ public:
+  virtual ~RegistryTransaction() = default;
+
+  // Reads with a row lock held until commit. nullopt when there is no such row.
+  virtual std::optional<PatientFacts> LockPatient(const std::string& patient_id) = 0;
+  virtual std::optional<RoleFacts> LockRole(const std::string& role_id) = 0;
+
+  virtual std::optional<UnitFacts> Unit(const std::string& unit_id) = 0;
+  virtual std::optional<RoleFacts> Role(const std::string& role_id) = 0;
+  virtual std::vector<EpisodeFacts> Listings(const std::string& patient_id) = 0;
+  virtual std::vector<EpisodeFacts> Residencies(const std::string& patient_id) = 0;
+  virtual std::vector<ContactFacts> Contacts(const std::string& patient_id) = 0;
+  virtual std::optional<EpisodeFacts> Listing(const std::string& episode_id) = 0;
+  virtual std::optional<EpisodeFacts> Residency(const std::string& episode_id) = 0;
+  virtual std::optional<ContactFacts> Contact(const std::string& careteam_id) = 0;
+
+  // Places taken on the role: active fast-läkarkontakt CareTeams naming it that are in force on `on`
+  // or start later. Future-dated ones count, or capacity could be promised away beyond the list
+  // (API.md section 4 rule 3: never exceeded).
+  virtual int CountDoctorContacts(const std::string& role_id, Date on) = 0;
+  // Active lakare roles at a unit with their current loads (for "colleagues with free places").
+  virtual std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string& unit_id, Date on) = 0;
+  // The same for every unit when unit_id is empty (PractitionerRole?has-free-capacity=true).
+  std::vector<std::pair<RoleFacts, int>> DoctorLoads(const std::string& unit_id, Date on) {
+    return unit_id.empty() ? AllDoctorLoads(on) : DoctorLoadsAtUnit(unit_id, on);
+  }
+  virtual std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date on) = 0;
+  // Listings at a unit active on a date (Organization/$list-status).
+  virtual long CountListingsAtUnit(const std::string& unit_id, Date on) = 0;
+
+  // Keep the tables in step with resource writes (upsert by id) and deletes.
+  virtual void PutPatient(const PatientFacts& facts) = 0;
+  virtual void PutUnit(const UnitFacts& facts) = 0;
+  virtual void PutRole(const RoleFacts& facts) = 0;
+  virtual void PutListing(const EpisodeFacts& facts) = 0;
+  virtual void PutResidency(const EpisodeFacts& facts) = 0;
+  virtual void PutContact(const ContactFacts& facts) = 0;
+  // Removes the facts row of a deleted resource of this FHIR type (Patient, Organization, ...).
+  virtual void Remove(const std::string& fhir_type, const std::string& id) = 0;
+};
+
+}  // namespace nara
