@@ -72,7 +72,22 @@ Config LoadConfig(const std::string& file) {
   source.Get("db.pool-size", config.db_pool_size);
   source.Get("max-body-bytes", config.max_body_bytes);
   source.Get("public.base-url", config.public_base_url);
+  source.Get("listing.max-changes-per-year", config.listing_max_changes_per_year);
+  source.Get("capacity.mode", config.capacity_mode);
+  if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
+    throw std::runtime_error("capacity.mode must be enforce or warn, got '" + config.capacity_mode + "'");
+  }
+  if (config.listing_max_changes_per_year < 0) {
+    throw std::runtime_error("listing.max-changes-per-year must be 0 (no limit) or more");
+  }
   return config;
+}
+
+fhir::ApiOptions ApiOptionsFrom(const Config& config) {
+  fhir::ApiOptions options;
+  options.registry.max_changes_per_year = config.listing_max_changes_per_year;
+  options.registry.capacity_warn_only = config.capacity_mode == "warn";
+  return options;
 }
 
 }  // namespace nara::app

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "fhir/router.h"
+
 namespace nara::app {
 
 struct Config {
@@ -22,9 +24,14 @@ struct Config {
   int db_pool_size = 16;                            // db.pool-size
   long max_body_bytes = 1 << 20;                    // max-body-bytes (API.md: 1 MiB → 413)
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
+  int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), API.md §4 rule 7
+  std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (API.md §4 rule 3)
 };
 
 // file may be empty: then ./nara.properties is read when it exists.
 Config LoadConfig(const std::string& file);
+
+// What the FHIR layer needs of the configuration.
+fhir::ApiOptions ApiOptionsFrom(const Config& config);
 
 }  // namespace nara::app

@@ -108,21 +108,30 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     return api_.Handle(request);
   }
 
+  // A body over the limit is read and thrown away up to kDrainLimit before the 413 goes out: a client
+  // still sending would otherwise hit a reset connection and never see the OperationOutcome.
+  // Beyond the drain limit the connection is simply closed after the 413.
+  static constexpr long kDrainFactor = 16;
+
   void ReadBody(Poco::Net::HTTPServerRequest& in, fhir::HttpRequest& request) {
     const long limit = config_.max_body_bytes;
-    if (in.hasContentLength() && in.getContentLength64() > limit) {
-      request.body_too_large = true;  // refuse without reading a byte of it
-      return;
-    }
+    const long drain_limit = limit * kDrainFactor;
     std::istream& stream = in.stream();
     char buffer[16384];
-    while (stream) {
+    if (in.hasContentLength() && in.getContentLength64() > limit) {
+      request.body_too_large = true;
+      if (in.getContentLength64() > drain_limit) return;
+    }
+    long seen = 0;
+    while (stream && seen <= drain_limit) {
       stream.read(buffer, sizeof buffer);
-      request.body.append(buffer, static_cast<size_t>(stream.gcount()));
-      if (static_cast<long>(request.body.size()) > limit) {
+      const auto got = stream.gcount();
+      seen += got;
+      if (seen > limit) {
         request.body_too_large = true;
         request.body.clear();
-        return;
+      } else {
+        request.body.append(buffer, static_cast<size_t>(got));
       }
     }
   }

@@ -46,7 +46,7 @@ int DemoLoad(const nara::app::Config& config) {
     return 2;
   }
   nara::pg::PgStore store(config.database_url, 2);
-  nara::fhir::FhirApi api(store, {});
+  nara::fhir::FhirApi api(store, nara::app::ApiOptionsFrom(config));
   auto report = nara::app::LoadDemoData(api);
   if (!report) {
     nara::app::Log("error", "demo.failed", {{"detail", report.error().text}});

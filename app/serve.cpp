@@ -68,7 +68,7 @@ int Serve(const Config& config) {
   }
 
   pg::PgStore store(config.database_url, config.db_pool_size);
-  fhir::FhirApi api(store, fhir::ApiOptions{});
+  fhir::FhirApi api(store, ApiOptionsFrom(config));
   RequestCounters counters;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};

@@ -89,6 +89,19 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.EndObject();
     }
     w.EndArray();
+    if (!type.operations.empty()) {
+      w.Key("operation");
+      w.StartArray();
+      for (const auto& op : type.operations) {
+        w.StartObject();
+        w.Key("name"); w.String(op.name.c_str());
+        const std::string definition = std::string(kNrBase) + "/OperationDefinition/" + type.type + "-" + op.name;
+        w.Key("definition"); w.String(definition.c_str());
+        w.Key("documentation"); w.String(op.documentation.c_str());
+        w.EndObject();
+      }
+      w.EndArray();
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -13,7 +13,7 @@ std::vector<SearchParamDef> Common() {
 ResourceTypeDef Make(std::string type, std::string doc, std::vector<SearchParamDef> own) {
   auto params = Common();
   params.insert(params.end(), own.begin(), own.end());
-  return ResourceTypeDef{std::move(type), std::move(params), std::move(doc)};
+  return ResourceTypeDef{std::move(type), std::move(params), std::move(doc), {}};
 }
 
 std::vector<ResourceTypeDef> BuildTypes() {
@@ -45,7 +45,10 @@ std::vector<ResourceTypeDef> BuildTypes() {
             {"practitioner", ParamType::reference, SearchKind::reference, "Practitioner", "The practitioner"},
             {"organization", ParamType::reference, SearchKind::reference, "Organization", "The unit"},
             {"role", ParamType::token, SearchKind::token, "", "Profession code (PractitionerRole.code)"},
-            {"active", ParamType::token, SearchKind::token, "", "true | false (PractitionerRole.active)"}}),
+            {"active", ParamType::token, SearchKind::token, "", "true | false (PractitionerRole.active)"},
+            // Answered from the registry tables, not the search index (fhir/router.cpp).
+            {"has-free-capacity", ParamType::token, SearchKind::token, "",
+             "true: doctors (lakare) with free places on their list; combine with organization"}}),
       Make("EpisodeOfCare",
            "Type listning: the patient is listed at a vårdcentral; type saebo: the patient lives in a SÄBO unit",
            {identifier,
@@ -87,6 +90,22 @@ std::vector<ResourceTypeDef> BuildTypes() {
 
 }  // namespace
 
+// The registry's operations (API.md section 5), attached to the types they are invoked on.
+void AddOperations(std::vector<ResourceTypeDef>& types) {
+  for (auto& type : types) {
+    if (type.type == "Patient") {
+      type.operations.push_back({"fixed-contacts", false,
+                                 "GET Patient/$fixed-contacts?identifier=SYSTEM|VALUE: the patient, active listing, "
+                                 "fast läkarkontakt, fast vårdkontakter and current Patientkontrakt"});
+    } else if (type.type == "PractitionerRole") {
+      type.operations.push_back({"list-status", true, "Parameters: capacity, listed, free (optional date=YYYY-MM-DD)"});
+    } else if (type.type == "Organization") {
+      type.operations.push_back({"list-status", true,
+                                 "Parameters: listed, doctor-fte, listed-per-doctor-fte, target 1100 (optional date)"});
+    }
+  }
+}
+
 const SearchParamDef* ResourceTypeDef::FindParam(std::string_view name) const {
   for (const auto& param : search_params) {
     if (param.name == name) return &param;
@@ -95,7 +114,11 @@ const SearchParamDef* ResourceTypeDef::FindParam(std::string_view name) const {
 }
 
 const std::vector<ResourceTypeDef>& SupportedTypes() {
-  static const std::vector<ResourceTypeDef> kTypes = BuildTypes();
+  static const std::vector<ResourceTypeDef> kTypes = [] {
+    auto types = BuildTypes();
+    AddOperations(types);
+    return types;
+  }();
   return kTypes;
 }
 

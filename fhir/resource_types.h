@@ -21,10 +21,17 @@ struct SearchParamDef {
   std::string documentation;
 };
 
+struct OperationDef {
+  std::string name;         // without $, e.g. "list-status"
+  bool instance = false;    // invoked on Type/{id} (else on the type)
+  std::string documentation;
+};
+
 struct ResourceTypeDef {
   std::string type;
   std::vector<SearchParamDef> search_params;  // includes _id and _lastUpdated
   std::string documentation;
+  std::vector<OperationDef> operations;
 
   const SearchParamDef* FindParam(std::string_view name) const;
 };

@@ -22,7 +22,7 @@ const char* const kNr = "https://fhir.nara-registry.org";
 const ResourceTypeDef& Type(const char* name) {
   const ResourceTypeDef* def = FindType(name);
   EXPECT_NE(def, nullptr) << name;
-  static const ResourceTypeDef kNone{"None", {}, ""};
+  static const ResourceTypeDef kNone{"None", {}, "", {}};
   return def == nullptr ? kNone : *def;
 }
 
