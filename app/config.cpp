@@ -58,6 +58,7 @@ Config LoadConfig(const std::string& file) {
   Source source(file);
   Config config;
   source.Get("database.url", config.database_url);
+  source.Get("database.role", config.database_role);
   source.Get("port", config.port);
   source.Get("bind.address", config.bind_address);
   source.Get("ops.port", config.ops_port);

@@ -10,6 +10,7 @@ namespace nara::app {
 
 struct Config {
   std::string database_url = "postgresql:///nara";  // database.url
+  std::string database_role = "nara_server";        // database.role: SET ROLE on every server connection
   int port = 8443;                                  // port
   std::string bind_address = "0.0.0.0";             // bind.address
   int ops_port = 8081;                              // ops.port (plain HTTP, 127.0.0.1 only)

@@ -169,6 +169,8 @@ Result<DemoReport> LoadDemoData(fhir::FhirApi& api, int patients) {
     probe.method = "GET";
     probe.path = "/Organization/demo-region";
     probe.base_url = "https://localhost/fhir";
+    probe.caller.hsa_id = "nara-demo-loader";
+    probe.caller.role = "admin";
     if (api.Handle(probe).status == 200) {
       report.already_loaded = true;
       return report;

@@ -40,8 +40,8 @@ void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response
 
 class FhirHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  FhirHandler(fhir::FhirApi& api, const Config& config, RequestCounters& counters)
-      : api_(api), config_(config), counters_(counters) {}
+  FhirHandler(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RequestCounters& counters)
+      : api_(api), policy_(policy), config_(config), counters_(counters) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const auto started = std::chrono::steady_clock::now();
@@ -85,16 +85,6 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
       issue.text = "FHIR-basen är /fhir (the FHIR base is /fhir)";
       return fhir::ErrorResponse(404, issue);
     }
-    // The TLS layer already verified chain, dates, EKU and revocation; here only the identity.
-    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(in);
-    Poco::Net::SecureStreamSocket socket(impl.socket());
-    if (!socket.havePeerCertificate()) {
-      return fhir::ErrorResponse(Error{ErrorKind::unauthenticated, "login", "klientcertifikat saknas (client certificate required)", {}});
-    }
-    auto caller = auth::CallerFromCertificate(socket.peerCertificate());
-    if (!caller) return fhir::ErrorResponse(caller.error());
-    request.caller = std::move(*caller);
-
     request.method = in.getMethod();
     request.path = path.substr(5);
     request.query = fhir::ParseQueryString(uri.getRawQuery());
@@ -105,6 +95,21 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     }
     request.base_url = config_.public_base_url.empty() ? "https://" + in.getHost() + "/fhir" : config_.public_base_url;
     ReadBody(in, request);
+
+    // The TLS layer already verified chain, dates, EKU and revocation; here the identity, then who
+    // that is in the access policy (API.md section 6). Refusals are audited.
+    auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(in);
+    Poco::Net::SecureStreamSocket socket(impl.socket());
+    if (!socket.havePeerCertificate()) {
+      return api_.Refuse(request, Error{ErrorKind::unauthenticated, "login",
+                                        "klientcertifikat saknas (client certificate required)", {}});
+    }
+    auto caller = auth::CallerFromCertificate(socket.peerCertificate());
+    if (!caller) return api_.Refuse(request, caller.error());
+    request.caller = *caller;
+    auto identified = policy_.Current()->Identify(*caller);
+    if (!identified) return api_.Refuse(request, identified.error());
+    request.caller = std::move(*identified);
     return api_.Handle(request);
   }
 
@@ -137,6 +142,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   fhir::FhirApi& api_;
+  auth::PolicyHolder& policy_;
   const Config& config_;
   RequestCounters& counters_;
 };
@@ -144,7 +150,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* FhirHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new FhirHandler(api_, config_, counters_);
+  return new FhirHandler(api_, policy_, config_, counters_);
 }
 
 }  // namespace nara::app

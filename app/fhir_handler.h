@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "app/config.h"
+#include "auth/access_policy.h"
 #include "fhir/router.h"
 
 namespace nara::app {
@@ -19,12 +20,13 @@ struct RequestCounters {
 
 class FhirHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  FhirHandlerFactory(fhir::FhirApi& api, const Config& config, RequestCounters& counters)
-      : api_(api), config_(config), counters_(counters) {}
+  FhirHandlerFactory(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RequestCounters& counters)
+      : api_(api), policy_(policy), config_(config), counters_(counters) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
  private:
   fhir::FhirApi& api_;
+  auth::PolicyHolder& policy_;
   const Config& config_;
   RequestCounters& counters_;
 };

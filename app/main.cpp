@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit_extract.h"
 #include "app/config.h"
 #include "app/demo_data.h"
 #include "app/log.h"
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "  migrate          apply schema migrations (idempotent)\n"
     "  dev-pki DIR      create a SITHS-style test PKI (CAs, server and client certificates, CRL, access.json)\n"
     "  demo-load        load the small demo population (idempotent)\n"
+    "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
     "  version          print the version\n"
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
 
@@ -45,7 +47,7 @@ int DemoLoad(const nara::app::Config& config) {
     nara::app::Log("error", "demo.not_migrated", {{"detail", "run `nara migrate` first"}});
     return 2;
   }
-  nara::pg::PgStore store(config.database_url, 2);
+  nara::pg::PgStore store(config.database_url, 2, config.database_role);
   nara::fhir::FhirApi api(store, nara::app::ApiOptionsFrom(config));
   auto report = nara::app::LoadDemoData(api);
   if (!report) {
@@ -92,6 +94,13 @@ int main(int argc, char** argv) {
     const nara::app::Config config = nara::app::LoadConfig(config_file);
     if (command == "migrate") return Migrate(config);
     if (command == "demo-load") return DemoLoad(config);
+    if (command == "audit-extract") {
+      if (args.size() != 3 || args[1] != "--patient") {
+        std::cerr << "usage: nara audit-extract --patient PERSONNUMMER\n";
+        return 64;
+      }
+      return nara::app::AuditExtract(config, args[2], std::cout);
+    }
     if (command == "serve") {
       // A client that hangs up mid-response must cost one write error, not the process.
       std::signal(SIGPIPE, SIG_IGN);

@@ -67,7 +67,23 @@ int Serve(const Config& config) {
     return 2;
   }
 
-  pg::PgStore store(config.database_url, config.db_pool_size);
+  if (config.access_file.empty()) {
+    Log("error", "serve.no_access_policy", {{"detail", "access.file (NARA_ACCESS_FILE) must name the access policy"}});
+    return 2;
+  }
+  auth::PolicyHolder policy(config.access_file, std::chrono::seconds(2), [](const std::string& problem) {
+    Log("error", "access_policy.reload_failed", {{"detail", problem}});
+  });
+  if (auto loaded = policy.load_status(); !loaded) {
+    Log("error", "serve.access_policy", {{"detail", loaded.error().text}});
+    return 2;
+  }
+  pg::PgStore store(config.database_url, config.db_pool_size, config.database_role);
+  if (auto ready = store.Ping(); !ready) {
+    Log("error", "serve.database", {{"detail", ready.error().text + " (is database.role " + config.database_role +
+                                                   " granted to the login role? run `nara migrate`)"}});
+    return 2;
+  }
   fhir::FhirApi api(store, ApiOptionsFrom(config));
   RequestCounters counters;
 
@@ -89,7 +105,7 @@ int Serve(const Config& config) {
   Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
                                             128, context);
   Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
-  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, config, counters), fhir_pool, fhir_socket,
+  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, policy, config, counters), fhir_pool, fhir_socket,
                                     ServerParams(config.threads, config.queue, config.keep_alive_seconds));
   Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, counters), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2));

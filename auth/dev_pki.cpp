@@ -289,6 +289,8 @@ std::vector<ClientSpec> ClientSpecs() {
   add("no-client-auth", "Journalsystem utan clientAuth (TEST)", "Region Stockholm", "SE2321000016-E004").profile =
       Profile::server_auth_only;
   add("foreign", "Främmande journalsystem (TEST)", "Främmande organisation", "SE2321000016-E005").foreign = true;
+  // A valid certificate whose HSA-id the access policy does not know: gets in, and gets 403.
+  add("unlisted", "Journalsystem utan behörighet (TEST)", "Region Stockholm", "SE2321000016-E006");
   return specs;
 }
 

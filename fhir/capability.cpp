@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <tuple>
+
 #include "fhir/resource_types.h"
 
 namespace nara::fhir {
@@ -104,6 +106,27 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     }
     w.EndObject();
   }
+  // The audit log: searchable by admin only, never written through the API (API.md section 6).
+  w.StartObject();
+  w.Key("type"); w.String("AuditEvent");
+  w.Key("documentation"); w.String("The Patientdatalagen access log, written by the server; admin only");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("searchParam");
+  w.StartArray();
+  for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"patient", "reference", "Patient whose data was accessed"},
+                                        {"agent", "token", "HSA-id of the caller"},
+                                        {"date", "date", "When (ge/gt/le/lt/eq)"}}) {
+    w.StartObject();
+    w.Key("name"); w.String(name);
+    w.Key("type"); w.String(kind);
+    w.Key("documentation"); w.String(doc);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
   w.EndArray();
   w.Key("interaction");
   w.StartArray();

@@ -113,13 +113,16 @@ Result<std::string> RoleListStatus(ResourceTransaction& tx, const std::string& r
   if (!stored) return stored.error();
   auto role = tx.Registry().Role(role_id);
   if (!role) return Error::NotFound("PractitionerRole/" + role_id + " saknas i registret (not in the registry)");
-  const int listed = tx.Registry().CountDoctorContacts(role_id, on);
+  // listed: in force on the date. free: what was left then — the places in use on the date, or, when
+  // more, the places active contacts hold from then on (a future-dated contact already takes one).
+  const int listed = tx.Registry().CountDoctorContactsOn(role_id, on);
+  const int taken = std::max(listed, tx.Registry().CountDoctorContacts(role_id, on));
   ParametersWriter out;
   out.Reference("practitioner-role", "PractitionerRole/" + role_id);
   out.Date("date", on.ToString());
   out.Integer("capacity", role->capacity);
   out.Integer("listed", listed);
-  out.Integer("free", std::max(0, role->capacity - listed));
+  out.Integer("free", std::max(0, role->capacity - taken));
   return out.Finish();
 }
 

@@ -204,6 +204,22 @@ Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteR
 
 Result<StoredResource> RegistryWrites::Delete(ResourceTransaction& tx, const std::string& type, const std::string& id,
                                               std::optional<int> if_match) const {
+  if (type == "Patient") {
+    // A registered patient's listing and contacts would go on counting against units and doctors
+    // with nobody behind them: end them first (or record the death, which ends them).
+    auto& reg = tx.Registry();
+    reg.LockPatient(id);
+    const Date today = Date::Today();
+    bool busy = false;
+    for (const auto& e : reg.Listings(id)) busy |= e.status == EpisodeStatus::active && (!e.period.end || *e.period.end > today);
+    for (const auto& e : reg.Residencies(id)) busy |= e.status == EpisodeStatus::active && (!e.period.end || *e.period.end > today);
+    for (const auto& c : reg.Contacts(id)) busy |= c.status == ContactStatus::active && (!c.period.end || *c.period.end > today);
+    if (busy) {
+      return Error::BusinessRule(rule_codes::kActiveRegistrations,
+                                 "Patient/" + id + " har en pågående listning, boende eller fast kontakt. Avsluta dem "
+                                 "först, eller registrera dödsfall. (End the patient's listing and contacts first.)");
+    }
+  }
   auto deleted = tx.Delete(type, id, if_match);
   if (!deleted) return deleted;
   tx.Registry().Remove(type, id);

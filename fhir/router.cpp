@@ -2,6 +2,8 @@
 
 #include <Poco/StringTokenizer.h>
 
+#include "fhir/access.h"
+#include "fhir/audit_event.h"
 #include "fhir/bundle.h"
 #include "fhir/capability.h"
 #include "fhir/date_param.h"
@@ -114,6 +116,24 @@ std::string ConditionKey(const SearchQuery& query) {
 
 }  // namespace
 
+Status FhirApi::CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit) {
+  if (audit.action.empty() || resource.json.empty()) return Ok();
+  rapidjson::Document doc;
+  if (!ParseJsonObject(resource.json, doc)) return Ok();
+  audit.AddResource(resource.type, resource.id, doc);
+  if (caller.role != "municipality") return Ok();
+  const auto patients = PatientIdsOf(resource.type, resource.id, doc);
+  return store_.Transact([&](ResourceTransaction& tx) -> Status {
+    for (const auto& patient : patients) {
+      if (!IsResidentOf(tx, caller, patient)) {
+        return Error{ErrorKind::forbidden, "forbidden",
+                     "kommunen får bara läsa sina invånares uppgifter (a municipality reads its own residents only)", {}};
+      }
+    }
+    return Ok();
+  });
+}
+
 FhirApi::FhirApi(ResourceStore& store, ApiOptions options)
     : store_(store), options_(std::move(options)), registry_(options_.registry) {}
 
@@ -125,24 +145,58 @@ HttpResponse FhirApi::Handle(const HttpRequest& request) {
   if (auto error = CheckResponseFormat(request)) {
     return ErrorResponse(406, IssueFor(*error));
   }
-  return Route(request);
+  RequestAudit audit;
+  HttpResponse response = Route(request, audit);
+  // Patientdatalagen: no access to patient data leaves without its audit record. Writes recorded it
+  // in their own transaction; reads and refusals are recorded here.
+  if (!audit.action.empty() && !audit.recorded) {
+    auto appended = store_.AppendAudit(AuditRecordFor(request, audit, response.status));
+    if (!appended && response.status < 400) {
+      return ErrorResponse(Error::Unavailable("loggen kunde inte skrivas, uppgifterna lämnas inte ut "
+                                              "(the audit log could not be written; nothing is released)"));
+    }
+  }
+  return response;
 }
 
-HttpResponse FhirApi::Route(const HttpRequest& request) {
+HttpResponse FhirApi::Refuse(const HttpRequest& request, const Error& error) {
+  HttpResponse response = ErrorResponse(error);
+  const auto segments = Segments(request.path);
+  RequestAudit audit;
+  const std::string type = segments.empty() ? "" : SafeExcerpt(segments[0], 64);
+  audit.Begin(request.method == "GET" ? (segments.size() >= 2 ? "read" : "search")
+              : request.method == "POST" ? "create" : request.method == "PUT" ? "update"
+              : request.method == "DELETE" ? "delete" : "operation",
+              type, segments.size() >= 2 && IsValidId(segments[1]) ? segments[1] : "");
+  store_.AppendAudit(AuditRecordFor(request, audit, response.status));
+  return response;
+}
+
+HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   const auto segments = Segments(request.path);
   const std::string& method = request.method;
   const Preferences prefs = ParsePrefer(request.Header("prefer"));
+  const Caller& caller = request.caller;
+  // The policy at type level (auth/access_policy.h); resource-level checks follow where needed.
+  auto refused = [&](auth::Action action, const auth::Target& target) -> std::optional<HttpResponse> {
+    const auth::Decision decision = auth::Decide(caller, action, target);
+    if (decision.allowed) return std::nullopt;
+    return ErrorResponse(Forbidden(decision));
+  };
 
   if (segments.empty()) {
     return MethodNotAllowed(method, "basen (transaction/batch Bundles are not supported yet)", "GET");
   }
   if (segments[0] == "metadata" && segments.size() == 1) {
     if (method != "GET") return MethodNotAllowed(method, "metadata", "GET");
+    if (auto no = refused(auth::Action::read, {"CapabilityStatement", "", {}, "", "", false})) return *no;
     return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
   }
 
   auto run_history = [&](const std::string& type, const std::string& id) -> HttpResponse {
     if (method != "GET") return MethodNotAllowed(method, "_history", "GET");
+    if (type.empty() || IsPatientData(type)) audit.Begin("history", type, id);
+    if (auto no = refused(auth::Action::history, {type, "", {}, "", "", false})) return *no;
     HistoryQuery query;
     query.type = type;
     query.id = id;
@@ -170,6 +224,19 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     }
     auto page = store_.History(query);
     if (!page) return ErrorResponse(page.error());
+    if (!audit.action.empty()) audit.AddAll(page->resources);
+    if (caller.role == "municipality" && !page->resources.empty()) {
+      // A municipality sees the history of its residents only.
+      auto checked = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        for (const auto& patient : audit.patient_ids) {
+          if (!IsResidentOf(tx, caller, patient)) {
+            return Error{ErrorKind::forbidden, "forbidden", "patienten tillhör inte kommunen (not a resident)", {}};
+          }
+        }
+        return Ok();
+      });
+      if (!checked) return ErrorResponse(checked.error());
+    }
     std::string url_base = request.base_url + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
     return JsonResponse(200, HistoryJson(request.base_url, page->resources, page->total,
                                          PageLinks(url_base, canonical, query.offset, query.count, page->has_more)));
@@ -177,12 +244,49 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
 
   if (segments[0] == "_history" && segments.size() == 1) return run_history("", "");
 
+  // GET AuditEvent?patient=&agent=&date= : the PDL log, for admin only (API.md section 6). Reading
+  // the log is itself logged: who looked at whose accesses.
+  if (segments[0] == "AuditEvent" && segments.size() == 1) {
+    if (method != "GET") return MethodNotAllowed(method, "AuditEvent", "GET");
+    audit.Begin("search", "AuditEvent", "");
+    if (auto no = refused(auth::Action::read_audit, {"AuditEvent", "", {}, "", "", false})) return *no;
+    QueryParams params;
+    for (const auto& pair : request.query) {
+      if (pair.first != "_format" && pair.first != "_pretty") params.push_back(pair);
+    }
+    std::vector<std::string> ignored;
+    auto query = ParseAuditSearch(params, prefs.strict ? nullptr : &ignored);
+    if (!query) return ErrorResponse(query.error());
+    if (!query->patient_id.empty()) audit.patient_ids.push_back(query->patient_id);
+    auto total = store_.CountAudit(*query);
+    if (!total) return ErrorResponse(total.error());
+    auto found = store_.SearchAudit(*query);
+    if (!found) return ErrorResponse(found.error());
+    std::string entries;
+    for (const auto& record : *found) {
+      if (!entries.empty()) entries += ",";
+      entries += "{\"fullUrl\":" + JsonString(request.base_url + "/AuditEvent/" + std::to_string(record.id)) +
+                 ",\"resource\":" + AuditEventJson(record) + ",\"search\":{\"mode\":\"match\"}}";
+    }
+    const auto links = PageLinks(request.base_url + "/AuditEvent", AuditSearchLinkParams(*query), query->offset,
+                                 query->count, query->offset + static_cast<long>(found->size()) < *total);
+    std::string body = "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(*total) +
+                       ",\"link\":[";
+    for (size_t i = 0; i < links.size(); ++i) {
+      body += (i ? "," : "") + std::string("{\"relation\":") + JsonString(links[i].relation) + ",\"url\":" +
+              JsonString(links[i].url) + "}";
+    }
+    return JsonResponse(200, body + "],\"entry\":[" + entries + "]}");
+  }
+
   const ResourceTypeDef* type = FindType(segments[0]);
   if (!type) {
     return NotFoundPath("resurstypen " + SafeExcerpt(segments[0]) + " finns inte här (unknown resource type)");
   }
 
   auto run_search = [&](const QueryParams& params) -> HttpResponse {
+    if (IsPatientData(type->type)) audit.Begin("search", type->type, "");
+    if (auto no = refused(auth::Action::search, {type->type, "", {}, "", "", false})) return *no;
     QueryParams filtered;
     for (const auto& pair : params) {
       if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
@@ -235,6 +339,24 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     }
     auto page = store_.Search(parsed->query);
     if (!page) return ErrorResponse(page.error());
+    if (caller.role == "municipality" && IsPatientData(type->type) && !page->resources.empty()) {
+      // A municipality reads its residents only: others are left out of the page, and the total,
+      // which counted them, is not given (FHIR allows a bundle without total).
+      auto filtered_page = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        std::vector<StoredResource> kept;
+        for (auto& resource : page->resources) {
+          rapidjson::Document doc;
+          if (!ParseJsonObject(resource.json, doc)) continue;
+          const auto patients = PatientIdsOf(resource.type, resource.id, doc);
+          if (!patients.empty() && IsResidentOf(tx, caller, patients.front())) kept.push_back(std::move(resource));
+        }
+        if (kept.size() != page->resources.size()) page->total.reset();
+        page->resources = std::move(kept);
+        return Ok();
+      });
+      if (!filtered_page) return ErrorResponse(filtered_page.error());
+    }
+    if (!audit.action.empty()) audit.AddAll(page->resources);
     if (type->type == "Patient" && !page->resources.empty()) {
       auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
         for (auto& patient : page->resources) {
@@ -260,6 +382,29 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
                                            issues));
   };
 
+  // A write is decided on what it touches (the unit chain of the new content and, on update or
+  // delete, of the stored version) inside its transaction, and audited there (commits with it).
+  auto decide_write = [&](ResourceTransaction& tx, auth::Action action, const rapidjson::Value* content,
+                          const std::string& id) -> Status {
+    if (content) {
+      const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type->type, content));
+      if (!decision.allowed) return Forbidden(decision);
+    }
+    if (action == auth::Action::create) return Ok();
+    auto stored = tx.Read(type->type, id);
+    if (!stored) return Ok();  // nothing stored yet (update as create) or gone: the content decides
+    rapidjson::Document old;
+    if (!ParseJsonObject(stored->json, old)) return Ok();
+    const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type->type, &old));
+    if (!decision.allowed) return Forbidden(decision);
+    if (!audit.action.empty()) audit.AddResource(type->type, id, old);
+    return Ok();
+  };
+  auto audit_write = [&](ResourceTransaction& tx, int http_status) -> Status {
+    if (audit.action.empty()) return Ok();
+    return tx.AppendAudit(AuditRecordFor(request, audit, http_status));
+  };
+
   // [type]
   if (segments.size() == 1) {
     if (method == "GET") return run_search(request.query);
@@ -271,6 +416,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     write.type = type->type;
     // The id is chosen before the transaction so the registry facts can name the new resource.
     write.id = NewResourceId();
+    if (IsPatientData(type->type)) audit.Begin("create", type->type, "");
     write.must_not_exist = true;
     write.index = prepared->index;
     const rapidjson::Document& doc = prepared->doc;
@@ -297,6 +443,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
     auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
       existing.reset();
       warnings = prepared->warnings;
+      if (auto allowed = decide_write(tx, auth::Action::create, &doc, write.id); !allowed) return allowed;
       if (match_query) {
         tx.LockKey(ConditionKey(*match_query));
         auto page = tx.Search(*match_query);
@@ -306,14 +453,17 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
         }
         if (page->resources.size() == 1) {
           existing = page->resources.front();
-          return Ok();
+          if (!audit.action.empty()) audit.AddAll({*existing});
+          return audit_write(tx, 200);
         }
       }
       auto written = registry_.Write(tx, write, doc, warnings);
       if (!written) return written.error();
       outcome = std::move(*written);
-      return Ok();
+      if (!audit.action.empty()) audit.AddResource(type->type, outcome.resource.id, doc);
+      return audit_write(tx, 201);
     });
+    audit.recorded = status.ok();
     if (!status) return ErrorResponse(status.error());
     if (existing) return WriteResponse(200, *existing, {}, request, prefs);
     return WriteResponse(201, outcome.resource, warnings, request, prefs);
@@ -322,6 +472,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   // Patient/$fixed-contacts?identifier=SYSTEM|VALUE: what 1177 shows a citizen (API.md section 5).
   if (segments.size() == 2 && segments[1] == "$fixed-contacts" && type->type == "Patient") {
     if (method != "GET") return MethodNotAllowed(method, "$fixed-contacts", "GET");
+    audit.Begin("operation", "Patient", "");
+    if (auto no = refused(auth::Action::operation, {"Patient", "$fixed-contacts", {}, "", "", false})) return *no;
     std::string identifier;
     for (const auto& [name, value] : request.query) {
       if (name == "identifier") identifier = value;
@@ -348,6 +500,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       if (!found) return found.error();
       if (found->resources.empty()) return Error::NotFound("ingen patient med den identifieraren (no such patient)");
       if (found->resources.size() > 1) return Error::Conflict("identifieraren matchar flera patienter");
+      audit.AddAll({found->resources.front()});
       auto bundle = FixedContactsBundle(tx, found->resources.front().id, request.base_url, Date::Today());
       if (!bundle) return bundle.error();
       body = std::move(*bundle);
@@ -379,8 +532,11 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   // [type]/[id]
   if (segments.size() == 2) {
     if (method == "GET") {
+      if (IsPatientData(type->type)) audit.Begin("read", type->type, id);
+      if (auto no = refused(auth::Action::read, {type->type, "", {}, "", "", false})) return *no;
       auto resource = store_.Read(type->type, id);
       if (!resource) return ErrorResponse(resource.error());
+      if (auto visible = CheckResident(caller, *resource, audit); !visible) return ErrorResponse(visible.error());
       if (type->type == "Patient") {
         auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
           resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
@@ -398,6 +554,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       if (!if_match) return ErrorResponse(if_match.error());
       auto prepared = PrepareResource(request.body, *type, id);
       if (!prepared) return ErrorResponse(prepared.error());
+      if (IsPatientData(type->type)) audit.Begin("update", type->type, id);
       WriteRequest write;
       write.type = type->type;
       write.id = id;
@@ -409,11 +566,14 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       std::vector<Issue> warnings;
       auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
         warnings = prepared->warnings;
+        if (auto allowed = decide_write(tx, auth::Action::update, &doc, id); !allowed) return allowed;
         auto written = registry_.Write(tx, write, doc, warnings);
         if (!written) return written.error();
         outcome = std::move(*written);
-        return Ok();
+        if (!audit.action.empty()) audit.AddResource(type->type, id, doc);
+        return audit_write(tx, outcome.created ? 201 : 200);
       });
+      audit.recorded = status.ok();
       if (!status) return ErrorResponse(status.error());
       return WriteResponse(outcome.created ? 201 : 200, outcome.resource, warnings, request, prefs);
     }
@@ -421,12 +581,16 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
       auto if_match = ParseIfMatch(request.Header("if-match"));
       if (!if_match) return ErrorResponse(if_match.error());
       StoredResource deleted;
+      if (IsPatientData(type->type)) audit.Begin("delete", type->type, id);
+      if (auto no = refused(auth::Action::delete_, {type->type, "", {}, "", "", false})) return *no;
       auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        if (auto allowed = decide_write(tx, auth::Action::delete_, nullptr, id); !allowed) return allowed;
         auto result = registry_.Delete(tx, type->type, id, *if_match);
         if (!result) return result.error();
         deleted = std::move(*result);
-        return Ok();
+        return audit_write(tx, 200);
       });
+      audit.recorded = status.ok();
       if (!status) return ErrorResponse(status.error());
       Issue info;
       info.severity = "information";
@@ -443,6 +607,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   if (segments.size() == 3 && segments[2] == "$list-status" &&
       (type->type == "PractitionerRole" || type->type == "Organization")) {
     if (method != "GET") return MethodNotAllowed(method, "$list-status", "GET");
+    if (auto no = refused(auth::Action::operation, {type->type, "$list-status", {}, "", "", false})) return *no;
     Date on = Date::Today();
     for (const auto& [name, value] : request.query) {
       if (name != "date") continue;
@@ -465,12 +630,15 @@ HttpResponse FhirApi::Route(const HttpRequest& request) {
   if (segments[2] == "_history" && segments.size() == 3) return run_history(type->type, id);
   if (segments[2] == "_history" && segments.size() == 4) {
     if (method != "GET") return MethodNotAllowed(method, "vread", "GET");
+    if (IsPatientData(type->type)) audit.Begin("vread", type->type, id);
+    if (auto no = refused(auth::Action::read, {type->type, "", {}, "", "", false})) return *no;
     const std::string& vid = segments[3];
     if (vid.empty() || vid.size() > 9 || vid[0] == '0' || vid.find_first_not_of("0123456789") != std::string::npos) {
       return ErrorResponse(Error::Invalid("invalid", "versionId must be a positive integer"));
     }
     auto resource = store_.ReadVersion(type->type, id, std::stoi(vid));
     if (!resource) return ErrorResponse(resource.error());
+    if (auto visible = CheckResident(caller, *resource, audit); !visible) return ErrorResponse(visible.error());
     HttpResponse response = JsonResponse(200, resource->json);
     AddVersionHeaders(response, *resource, request.base_url, false);
     return response;

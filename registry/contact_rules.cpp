@@ -56,6 +56,14 @@ Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional
         "läkare; välj en läkares roll eller registrera en fast vårdkontakt i stället. (The role is not a "
         "doctor's.)");
   }
+  // Rule 2: the fast läkarkontakt is managed by the doctor's own vårdcentral. Keeping the two the
+  // same is what lets a change of listing find and end the contact at the old unit.
+  if (proposed.managing_unit_id != role.unit_id) {
+    return Error::BusinessRule(
+        rule_codes::kWrongUnit,
+        "managingOrganization för en fast läkarkontakt ska vara läkarens enhet, Organization/" + role.unit_id +
+            ". (The managing organization of a fast läkarkontakt is the doctor's own unit.)");
+  }
   // Rule 2: one fast läkarkontakt per patient.
   for (const ContactFacts& other : context.contacts) {
     if (other.id == proposed.id || other.role != ContactRole::fast_lakarkontakt) continue;

@@ -11,4 +11,17 @@ int DefaultListCapacity(double fte) {
   return static_cast<int>(std::lround(kListedPerFullTimeGp * fte));
 }
 
+const char* UnitTypeName(UnitType type) {
+  switch (type) {
+    case UnitType::region: return "region";
+    case UnitType::vardcentral: return "vardcentral";
+    case UnitType::kommun: return "kommun";
+    case UnitType::saebo: return "saebo";
+    case UnitType::hemsjukvard: return "hemsjukvard";
+    case UnitType::specialistmottagning: return "specialistmottagning";
+    case UnitType::other: return "other";
+  }
+  return "other";
+}
+
 }  // namespace nara

@@ -79,6 +79,9 @@ struct ContactFacts {
   bool ActiveOn(Date d) const { return status == ContactStatus::active && period.Contains(d); }
 };
 
-int DefaultListCapacity(double fte);  // round(1100 × fte): the ÖK target of 1100 listed per full-time GP
+int DefaultListCapacity(double fte);
+
+// The NR/CodeSystem/organization-type code of a unit type ("other" for anything else).
+const char* UnitTypeName(UnitType type);  // round(1100 × fte): the ÖK target of 1100 listed per full-time GP
 
 }  // namespace nara

@@ -86,6 +86,16 @@ Result<EpisodeChange> PlanEpisode(const EpisodeFacts& proposed, const std::optio
     }
     return change;
   }
+  // Rules 1 and 8: a running episode is never moved to another unit in place — that would rewrite
+  // where the patient was listed (or lived) and slip past the change of listing. A move is a new
+  // episode, which finishes this one.
+  if (previous && previous->status == EpisodeStatus::active && previous->unit_id != proposed.unit_id) {
+    return Error::BusinessRule(
+        rule_codes::kUnitChange,
+        std::string("Enheten för ") + what + " kan inte ändras på en pågående episod. Registrera en ny "
+        "EpisodeOfCare vid den nya enheten; den nuvarande avslutas då automatiskt. (A running episode "
+        "cannot be moved to another unit; create a new one and the current one is finished.)");
+  }
   if (IsSameRunningEpisode(proposed, previous)) {
     // A longer or reopened period must still not run into the next episode.
     if (auto overlap = CheckNoOverlap(proposed, others, {}, what)) return *overlap;

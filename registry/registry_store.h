@@ -35,6 +35,8 @@ class RegistryTransaction {
   // or start later. Future-dated ones count, or capacity could be promised away beyond the list
   // (API.md section 4 rule 3: never exceeded).
   virtual int CountDoctorContacts(const std::string& role_id, Date on) = 0;
+  // Fast-läkarkontakt CareTeams naming the role that were in force on `on` (for reports as of a date).
+  virtual int CountDoctorContactsOn(const std::string& role_id, Date on) = 0;
   // Active lakare roles at a unit with their current loads (for "colleagues with free places").
   virtual std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string& unit_id, Date on) = 0;
   // The same for every unit when unit_id is empty (PractitionerRole?has-free-capacity=true).
@@ -42,7 +44,7 @@ class RegistryTransaction {
     return unit_id.empty() ? AllDoctorLoads(on) : DoctorLoadsAtUnit(unit_id, on);
   }
   virtual std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date on) = 0;
-  // Listings at a unit active on a date (Organization/$list-status).
+  // Listings at a unit in force on a date, whatever their status today (Organization/$list-status).
   virtual long CountListingsAtUnit(const std::string& unit_id, Date on) = 0;
 
   // Keep the tables in step with resource writes (upsert by id) and deletes.

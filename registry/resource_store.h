@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/audit.h"
 #include "registry/registry_store.h"
 #include "registry/result.h"
 #include "registry/search_query.h"
@@ -104,6 +105,13 @@ class ResourceTransaction {
   // The typed registry tables, in this same transaction. Stores without them (unit-test fakes)
   // keep this default, so a registry write against them fails loudly instead of silently.
   virtual RegistryTransaction& Registry() { throw std::logic_error("this store has no registry tables"); }
+  // --- audit (registry/audit.h) ---
+  // Appends the audit record of this write to the log in this same transaction: it commits with the
+  // write or not at all. Fails (invalid) only for a malformed record; stores without a log throw.
+  virtual Status AppendAudit(const AuditRecord& /*record*/) {
+    throw std::logic_error("this store has no audit log");
+  }
+  // --- end audit ---
 };
 
 class ResourceStore {
@@ -118,6 +126,20 @@ class ResourceStore {
   virtual Result<SearchPage> History(const HistoryQuery& query) = 0;
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
   virtual Status Ping() = 0;  // database reachable and migrations current
+
+  // --- audit (registry/audit.h) ---
+  // Appends one record in a transaction of its own: for reads, and for refused or failed requests
+  // (whose write transaction, if any, rolled back with its record). Stores without a log (unit-test
+  // fakes) keep the defaults, which fail as unavailable.
+  virtual Status AppendAudit(const AuditRecord& /*record*/) { return NoAuditLog(); }
+  // Records matching the query, newest first, one page of query.count from query.offset.
+  virtual Result<std::vector<StoredAudit>> SearchAudit(const AuditQuery& /*query*/) { return NoAuditLog(); }
+  // How many records match the query (count and offset ignored).
+  virtual Result<long> CountAudit(const AuditQuery& /*query*/) { return NoAuditLog(); }
+
+ private:
+  static Error NoAuditLog() { return Error::Unavailable("no audit log in this store"); }
+  // --- end audit ---
 };
 
 }  // namespace nara

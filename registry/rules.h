@@ -28,6 +28,8 @@ inline constexpr const char* kWrongUnit = "not-at-listing-unit";           // ru
 inline constexpr const char* kContactExists = "fast-vardkontakt-exists";   // rule 4
 inline constexpr const char* kOverlap = "overlapping-period";              // rules 1, 8
 inline constexpr const char* kUnknownReference = "unknown-reference";      // a referenced resource is missing
+inline constexpr const char* kUnitChange = "unit-change";                  // rules 1, 8: move by a new episode
+inline constexpr const char* kActiveRegistrations = "active-registrations";  // deleting a registered patient
 }  // namespace rule_codes
 
 // ---- Rule 1, 6, 7: listing at a vårdcentral ------------------------------------------------

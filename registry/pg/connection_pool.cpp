@@ -2,7 +2,26 @@
 
 namespace nara::pg {
 
-ConnectionPool::ConnectionPool(std::string url, int max_size) : url_(std::move(url)), max_size_(max_size) {}
+ConnectionPool::ConnectionPool(std::string url, int max_size, std::string role)
+    : url_(std::move(url)), role_(std::move(role)), max_size_(max_size) {}
+
+std::unique_ptr<pqxx::connection> ConnectionPool::Open() const {
+  auto conn = std::make_unique<pqxx::connection>(url_);
+  if (!role_.empty()) {
+    // set_variable rather than a plain SET ROLE: libpqxx 6 may transparently reconnect a broken
+    // connection, and restores only variables set through it. A reconnection that silently ran as
+    // the login role (often the tables' owner) would void the audit log's grant.
+    try {
+      conn->set_variable("ROLE", conn->quote_name(role_));
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::sql_error& e) {
+      // A missing role or a login role that may not take it: no usable connection (503), not a bug.
+      throw pqxx::broken_connection("cannot SET ROLE " + role_ + ": " + e.what());
+    }
+  }
+  return conn;
+}
 
 ConnectionPool::Lease ConnectionPool::Acquire(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
@@ -20,7 +39,7 @@ ConnectionPool::Lease ConnectionPool::Acquire(std::chrono::milliseconds timeout)
     if (!conn->is_open()) {
       // The server went away while this connection was idle: reopen it.
       try {
-        conn = std::make_unique<pqxx::connection>(url_);
+        conn = Open();
       } catch (...) {
         std::lock_guard<std::mutex> relock(mu_);
         --open_;
@@ -35,7 +54,7 @@ ConnectionPool::Lease ConnectionPool::Acquire(std::chrono::milliseconds timeout)
   ++leased_;
   lock.unlock();
   try {
-    return Lease(this, std::make_unique<pqxx::connection>(url_));
+    return Lease(this, Open());
   } catch (...) {
     std::lock_guard<std::mutex> relock(mu_);
     --open_;

@@ -31,7 +31,10 @@ class ConnectionPool {
     std::unique_ptr<pqxx::connection> conn_;
   };
 
-  ConnectionPool(std::string url, int max_size);
+  // role: when not empty, every connection runs SET ROLE role as soon as it is opened, so the server
+  // works with that role's privileges only (schema/0004_audit.sql: nara_server may not change the
+  // audit log). The login role in url must be allowed to SET ROLE to it.
+  ConnectionPool(std::string url, int max_size, std::string role = "");
 
   // Waits up to timeout for a connection; throws pqxx::broken_connection if none can be had.
   Lease Acquire(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -42,8 +45,11 @@ class ConnectionPool {
  private:
   void Return(std::unique_ptr<pqxx::connection> conn);
   void Forget();
+  // A new connection, with role_ set; throws pqxx::broken_connection when either step fails.
+  std::unique_ptr<pqxx::connection> Open() const;
 
   const std::string url_;
+  const std::string role_;
   const int max_size_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -309,12 +309,24 @@ std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
   return out;
 }
 
+// As of a date, the period decides: a listing finished since then was in force on it. Only what
+// never happened (cancelled, entered in error) is left out.
 long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
   const auto rows = tx_.exec_params(
-      "SELECT count(*) FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' AND status = 'active' "
-      "AND period @> " + DateIn("$2"),
+      "SELECT count(*) FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
+      "AND status IN ('active', 'finished') AND period @> " + DateIn("$2"),
       unit_id, DaysParam(on));
   return rows[0][0].as<long>();
+}
+
+int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
+  // An inactive contact counts for the dates its period covers; one made inactive without an end
+  // date never ran as far as the registry can tell.
+  const auto rows = tx_.exec_params(
+      "SELECT count(*) FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
+      "AND (status = 'active' OR (status = 'inactive' AND valid_to IS NOT NULL)) AND period @> " + DateIn("$2"),
+      role_id, DaysParam(on));
+  return rows[0][0].as<int>();
 }
 
 void PgRegistry::PutPatient(const PatientFacts& p) {

@@ -23,6 +23,7 @@ class PgRegistry final : public RegistryTransaction {
   std::optional<EpisodeFacts> Residency(const std::string& episode_id) override;
   std::optional<ContactFacts> Contact(const std::string& careteam_id) override;
   int CountDoctorContacts(const std::string& role_id, Date on) override;
+  int CountDoctorContactsOn(const std::string& role_id, Date on) override;
   std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string& unit_id, Date on) override;
   std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date on) override;
   long CountListingsAtUnit(const std::string& unit_id, Date on) override;

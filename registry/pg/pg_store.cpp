@@ -6,6 +6,7 @@
 
 #include "registry/pg/connection_pool.h"
 #include "registry/pg/migrations.h"
+#include "registry/pg/pg_audit.h"
 #include "registry/pg/pg_registry.h"
 #include "registry/pg/search_sql.h"
 #include "registry/ids.h"
@@ -94,6 +95,10 @@ class PgTransaction final : public ResourceTransaction {
   explicit PgTransaction(pqxx::work& tx) : tx_(tx), registry_(tx) {}
 
   RegistryTransaction& Registry() override { return registry_; }
+
+  // --- audit: no savepoint, an audit row that cannot be written aborts the whole write ---
+  Status AppendAudit(const AuditRecord& record) override { return InsertAudit(tx_, record); }
+  // --- end audit ---
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
     return ReadCurrent(tx_, type, id);
@@ -322,8 +327,8 @@ Result<T> WithConnection(ConnectionPool& pool, Fn fn) {
 
 }  // namespace
 
-PgStore::PgStore(const std::string& url, int pool_size)
-    : pool_(std::make_unique<ConnectionPool>(url, pool_size)) {}
+PgStore::PgStore(const std::string& url, int pool_size, std::string role)
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
 
 PgStore::~PgStore() = default;
 
@@ -430,5 +435,30 @@ Status PgStore::Ping() {
   }
   return Ok();
 }
+
+// --- audit (registry/pg/pg_audit.*) ---
+Status PgStore::AppendAudit(const AuditRecord& record) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::work tx(conn);
+    if (auto inserted = InsertAudit(tx, record); !inserted) return inserted;
+    tx.commit();
+    return Ok();
+  });
+}
+
+Result<std::vector<StoredAudit>> PgStore::SearchAudit(const AuditQuery& query) {
+  return WithConnection<std::vector<StoredAudit>>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return SelectAudit(tx, query);
+  });
+}
+
+Result<long> PgStore::CountAudit(const AuditQuery& query) {
+  return WithConnection<long>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return CountAuditRows(tx, query);
+  });
+}
+// --- end audit ---
 
 }  // namespace nara::pg

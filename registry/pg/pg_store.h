@@ -15,7 +15,9 @@ class ConnectionPool;
 
 class PgStore final : public ResourceStore {
  public:
-  PgStore(const std::string& url, int pool_size);
+  // role: the database role every pooled connection takes (SET ROLE) before any work, e.g.
+  // "nara_server" (schema/0004_audit.sql); "" = the login role of url.
+  PgStore(const std::string& url, int pool_size, std::string role = "");
   ~PgStore() override;
 
   Status Transact(const std::function<Status(ResourceTransaction&)>& work) override;
@@ -24,6 +26,12 @@ class PgStore final : public ResourceStore {
   Result<SearchPage> History(const HistoryQuery& query) override;
   Result<SearchPage> Search(const SearchQuery& query) override;
   Status Ping() override;
+
+  // --- audit (registry/audit.h, registry/pg/pg_audit.*) ---
+  Status AppendAudit(const AuditRecord& record) override;
+  Result<std::vector<StoredAudit>> SearchAudit(const AuditQuery& query) override;
+  Result<long> CountAudit(const AuditQuery& query) override;
+  // --- end audit ---
 
   int pool_in_use() const;
   int pool_size() const;

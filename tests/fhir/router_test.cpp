@@ -37,6 +37,7 @@ class FakeRegistry : public RegistryTransaction {
   std::optional<EpisodeFacts> Residency(const std::string&) override { return std::nullopt; }
   std::optional<ContactFacts> Contact(const std::string&) override { return std::nullopt; }
   int CountDoctorContacts(const std::string&, Date) override { return 0; }
+  int CountDoctorContactsOn(const std::string&, Date) override { return 0; }
   std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string&, Date) override { return {}; }
   std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date) override { return {}; }
   long CountListingsAtUnit(const std::string&, Date) override { return 0; }
@@ -153,6 +154,10 @@ class FakeStore : public ResourceStore {
     Result<SearchPage> Search(const SearchQuery& query) override { return store_.Search(query); }
     void LockKey(std::string_view key) override { store_.locked_keys.emplace_back(key); }
     RegistryTransaction& Registry() override { return store_.registry; }
+    Status AppendAudit(const AuditRecord& record) override {
+      store_.audit.push_back(record);
+      return Ok();
+    }
 
    private:
     FakeStore& store_;
@@ -261,6 +266,11 @@ class FakeStore : public ResourceStore {
 
  public:
   FakeRegistry registry;
+  std::vector<AuditRecord> audit;
+  Status AppendAudit(const AuditRecord& record) override {
+    audit.push_back(record);
+    return Ok();
+  }
   int next_id_ = 0;
   int sequence_ = 0;
 };
@@ -281,6 +291,9 @@ HttpRequest Req(std::string method, std::string path, std::string body = {}) {
   r.body = std::move(body);
   r.base_url = kBase;
   r.request_id = "test";
+  // Routing is under test here, not the access policy (auth/ has its table test): an admin caller.
+  r.caller.hsa_id = "SE2321000016-A001";
+  r.caller.role = "admin";
   if (!r.body.empty()) r.headers["content-type"] = "application/fhir+json";
   return r;
 }
@@ -736,6 +749,52 @@ TEST_F(Router, CountZeroHasNoLoopingNextLink) {
 TEST_F(Router, BaseWithoutBundleSupportIs405) {
   EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"transaction"})")), 405),
             "not-supported");
+}
+
+}  // namespace
+}  // namespace nara::fhir
+
+namespace nara::fhir {
+namespace {
+
+// ---------------------------------------------------------------- access policy and audit
+
+TEST_F(Router, WritesAndReadsOfPatientDataAreAuditedOnce) {
+  const std::string id = CreatePatient();
+  ASSERT_EQ(store_.audit.size(), 1u);
+  EXPECT_EQ(store_.audit[0].action, "create");
+  EXPECT_EQ(store_.audit[0].patient_ids, std::vector<std::string>{id});
+  EXPECT_EQ(store_.audit[0].outcome, "success");
+  EXPECT_EQ(store_.audit[0].agent_hsa_id, "SE2321000016-A001");
+  ASSERT_EQ(Do(Req("GET", "/Patient/" + id)).status, 200);
+  ASSERT_EQ(store_.audit.size(), 2u);
+  EXPECT_EQ(store_.audit[1].action, "read");
+  EXPECT_EQ(store_.audit[1].resource_ids, std::vector<std::string>{id});
+  // Directory data is not patient data: no record.
+  ASSERT_EQ(Do(Req("GET", "/metadata")).status, 200);
+  EXPECT_EQ(store_.audit.size(), 2u);
+}
+
+TEST_F(Router, ARoleThatMayNotReadPatientsIsRefusedAndTheRefusalAudited) {
+  const std::string id = CreatePatient();
+  HttpRequest read = Req("GET", "/Patient/" + id);
+  read.caller.role = "statistics";
+  read.caller.hsa_id = "SE2021005521-S001";
+  EXPECT_EQ(ExpectOutcome(Do(read), 403), "forbidden");
+  ASSERT_EQ(store_.audit.size(), 2u);
+  EXPECT_EQ(store_.audit[1].outcome, "refused");
+  EXPECT_EQ(store_.audit[1].http_status, 403);
+  EXPECT_EQ(store_.audit[1].agent_hsa_id, "SE2021005521-S001");
+}
+
+TEST_F(Router, AnUnknownCallerIsRefusedBeforeRouting) {
+  HttpRequest read = Req("GET", "/Patient/abc");
+  read.caller.role.clear();
+  HttpResponse r = api_.Refuse(read, Error{ErrorKind::forbidden, "forbidden", "okänt HSA-id (unknown caller)", {}});
+  EXPECT_EQ(ExpectOutcome(r, 403), "forbidden");
+  ASSERT_EQ(store_.audit.size(), 1u);
+  EXPECT_EQ(store_.audit[0].outcome, "refused");
+  EXPECT_EQ(store_.audit[0].resource_ids, std::vector<std::string>{"abc"});
 }
 
 }  // namespace

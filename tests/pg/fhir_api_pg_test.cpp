@@ -146,6 +146,8 @@ class FhirApiPgTest : public ::testing::Test {
     request.headers = std::move(headers);
     request.body = std::move(body);
     request.base_url = kBase;
+    request.caller.hsa_id = "SE2321000016-A001";  // the FHIR API is under test, not the policy
+    request.caller.role = "admin";
     request.request_id = "test";
     if (!request.body.empty() && !request.headers.count("content-type")) {
       request.headers["content-type"] = "application/fhir+json";

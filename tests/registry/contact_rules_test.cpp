@@ -65,8 +65,9 @@ ContactContext Context() {
   return c;
 }
 
-ContactFacts NewDoctor(Date start = kToday) {
-  return Contact("ct-new", ContactRole::fast_lakarkontakt, "dr-1", "vc-1", start);
+// Managed, as rule 2 requires, by the doctor's own unit.
+ContactFacts NewDoctor(Date start = kToday, std::string unit = "vc-1") {
+  return Contact("ct-new", ContactRole::fast_lakarkontakt, "dr-1", std::move(unit), start);
 }
 
 const std::optional<ContactFacts> kNew;  // no previous version: a create
@@ -189,9 +190,18 @@ TEST(PlanContact, EndedOrOtherKindsOfContactDoNotBlockAFastLakarkontakt) {
 TEST(PlanContact, DoctorAtAnotherUnitThanTheListingIsRefused) {
   auto ctx = Context();
   ctx.role = Role("dr-1", "vc-2");
-  auto r = PlanContact(NewDoctor(), kNew, ctx);
+  auto r = PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx);
   ExpectRule(r, rule_codes::kWrongUnit);
   EXPECT_TRUE(Contains(r.error().text, "Organization/vc-1")) << r.error().text;  // where the patient is listed
+}
+
+TEST(PlanContact, FastLakarkontaktIsManagedByTheDoctorsOwnUnit) {
+  // Listed at vc-1 with a vc-1 doctor, but managed by vc-3: refused, or a change of listing could
+  // not find the contact to end it.
+  auto r = PlanContact(NewDoctor(kToday, "vc-3"), kNew, Context());
+  ExpectRule(r, rule_codes::kWrongUnit);
+  EXPECT_TRUE(Contains(r.error().text, "Organization/vc-1")) << r.error().text;
+  ExpectRule(PlanContact(NewDoctor(kToday, ""), kNew, Context()), rule_codes::kWrongUnit);
 }
 
 TEST(PlanContact, UnlistedPatientCannotGetAFastLakarkontakt) {
@@ -216,9 +226,9 @@ TEST(PlanContact, SaeboResidentMayHaveADoctorFromAVardcentralServingTheSaebo) {
   ctx.role_unit->id = "vc-2";
   ctx.role_unit->serves_saebo = {"saebo-x", "saebo-y"};
   ctx.residencies = {Episode("res-1", "saebo-y", D(2023, 1, 1))};
-  EXPECT_TRUE(PlanContact(NewDoctor(), kNew, ctx).ok());
+  EXPECT_TRUE(PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx).ok());
   ctx.listings.clear();  // also when not listed at all
-  EXPECT_TRUE(PlanContact(NewDoctor(), kNew, ctx).ok());
+  EXPECT_TRUE(PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx).ok());
 }
 
 TEST(PlanContact, SaeboNotServedByTheDoctorsUnitIsRefused) {
@@ -227,7 +237,7 @@ TEST(PlanContact, SaeboNotServedByTheDoctorsUnitIsRefused) {
   ctx.role_unit->id = "vc-2";
   ctx.role_unit->serves_saebo = {"saebo-x"};
   ctx.residencies = {Episode("res-1", "saebo-z", D(2023, 1, 1))};
-  ExpectRule(PlanContact(NewDoctor(), kNew, ctx), rule_codes::kWrongUnit);
+  ExpectRule(PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx), rule_codes::kWrongUnit);
 }
 
 TEST(PlanContact, FormerSaeboResidencyDoesNotQualify) {
@@ -236,7 +246,7 @@ TEST(PlanContact, FormerSaeboResidencyDoesNotQualify) {
   ctx.role_unit->id = "vc-2";
   ctx.role_unit->serves_saebo = {"saebo-x"};
   ctx.residencies = {Episode("res-1", "saebo-x", D(2020, 1, 1), D(2024, 1, 1))};
-  ExpectRule(PlanContact(NewDoctor(), kNew, ctx), rule_codes::kWrongUnit);
+  ExpectRule(PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx), rule_codes::kWrongUnit);
 }
 
 // ---- Rule 3: capacity -----------------------------------------------------------------------------
@@ -472,7 +482,7 @@ TEST(PlanContact, ErrorTextsCarryNoPersonalIdentityNumber) {
     ctx.colleagues = {Load("dr-a", 1100, 10)};
     auto full = PlanContact(NewDoctor(), kNew, ctx);
     ctx.role = Role("dr-1", "vc-2");
-    auto wrong_unit = PlanContact(NewDoctor(), kNew, ctx);
+    auto wrong_unit = PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx);
     ASSERT_FALSE(full.ok());
     ASSERT_FALSE(wrong_unit.ok());
     EXPECT_FALSE(Contains(full.error().text, id));

@@ -1,0 +1,117 @@
+#include "fhir/access.h"
+
+#include <algorithm>
+#include <set>
+
+#include "fhir/json.h"
+#include "fhir/registry_mapping.h"
+#include "fhir/resource_mapper.h"
+#include "registry/identifier_system.h"
+
+namespace nara::fhir {
+namespace {
+
+// Bound on partOf chains: a cycle written by mistake must not hang a request.
+constexpr int kMaxChainDepth = 12;
+
+std::string ReferencedId(const rapidjson::Value& resource, const char* element, const char* want_type) {
+  if (!resource.IsObject() || !resource.HasMember(element)) return {};
+  const rapidjson::Value* value = &resource[element];
+  if (value->IsArray()) {
+    if (value->Empty()) return {};
+    value = &(*value)[0];
+  }
+  std::string type, id;
+  if (!ParseReference(StringMember(*value, "reference"), type, id) || type != want_type) return {};
+  return id;
+}
+
+// The unit's HSA-id followed by those of its parents, nearest first.
+std::vector<std::string> ChainOf(RegistryTransaction& reg, std::string unit_id, std::string* unit_type) {
+  std::vector<std::string> chain;
+  std::set<std::string> seen;
+  for (int depth = 0; depth < kMaxChainDepth && !unit_id.empty() && seen.insert(unit_id).second; ++depth) {
+    auto unit = reg.Unit(unit_id);
+    if (!unit) break;
+    if (depth == 0 && unit_type) *unit_type = std::string(UnitTypeName(unit->type));
+    if (!unit->hsa_id.empty()) chain.push_back(unit->hsa_id);
+    unit_id = unit->part_of;
+  }
+  return chain;
+}
+
+}  // namespace
+
+bool IsPatientData(const std::string& type) {
+  return type == "Patient" || type == "EpisodeOfCare" || type == "CareTeam" || type == "DocumentReference";
+}
+
+auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource) {
+  auth::Target target;
+  target.resource_type = type;
+  if (!resource) return target;
+  std::string unit_id;
+  if (type == "EpisodeOfCare") {
+    unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
+    const EpisodeKind kind = KindOfEpisode(*resource);
+    target.episode_kind = kind == EpisodeKind::listning ? "listning" : kind == EpisodeKind::saebo ? "saebo" : "";
+  } else if (type == "CareTeam") {
+    unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
+  } else if (type == "DocumentReference") {
+    unit_id = ReferencedId(*resource, "custodian", "Organization");
+  } else if (type == "PractitionerRole") {
+    unit_id = ReferencedId(*resource, "organization", "Organization");
+  }
+  if (!unit_id.empty()) {
+    auto chain = ChainOf(reg, unit_id, &target.managing_unit_type);
+    if (!chain.empty()) target.organization_chains.push_back(std::move(chain));
+  }
+  return target;
+}
+
+std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource) {
+  if (type == "Patient") return {id};
+  std::string patient = ReferencedId(resource, type == "EpisodeOfCare" ? "patient" : "subject", "Patient");
+  if (patient.empty()) return {};
+  return {patient};
+}
+
+bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
+  auto& reg = tx.Registry();
+  // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
+  std::set<std::string> kommuner;
+  for (const auto& hsa : caller.organizations) {
+    SearchQuery query;
+    query.type = "Organization";
+    query.count = 10;
+    query.want_total = false;
+    SearchCriterion criterion;
+    criterion.kind = SearchKind::token;
+    criterion.param = "identifier";
+    SearchValue value;
+    value.system = systems::kHsaId;
+    value.value = hsa;
+    criterion.any_of.push_back(value);
+    query.criteria.push_back(criterion);
+    auto found = tx.Search(query);
+    if (!found) continue;
+    for (const auto& org : found->resources) {
+      if (auto unit = reg.Unit(org.id); unit && !unit->kommun.empty()) kommuner.insert(unit->kommun);
+    }
+  }
+  if (kommuner.empty()) return false;
+  auto patient = reg.LockPatient(patient_id);
+  if (patient && kommuner.count(patient->kommun)) return true;
+  const Date today = Date::Today();
+  for (const auto& residency : reg.Residencies(patient_id)) {
+    if (!residency.ActiveOn(today)) continue;
+    if (auto saebo = reg.Unit(residency.unit_id); saebo && kommuner.count(saebo->kommun)) return true;
+  }
+  return false;
+}
+
+Error Forbidden(const auth::Decision& decision) {
+  return Error{ErrorKind::forbidden, "forbidden", decision.reason, {}};
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,61 @@
+#include "fhir/request_audit.h"
+
+#include <algorithm>
+
+#include "fhir/access.h"
+#include "fhir/json.h"
+
+namespace nara::fhir {
+namespace {
+
+void AddUnique(std::vector<std::string>& list, const std::string& value) {
+  if (!value.empty() && std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
+}  // namespace
+
+void RequestAudit::Begin(std::string act, std::string type, const std::string& id) {
+  action = std::move(act);
+  resource_type = std::move(type);
+  AddUnique(resource_ids, id);
+  if (resource_type == "Patient") AddUnique(patient_ids, id);
+}
+
+void RequestAudit::AddResource(const std::string& type, const std::string& id, const rapidjson::Value& resource) {
+  AddUnique(resource_ids, id);
+  for (const auto& patient : PatientIdsOf(type, id, resource)) AddUnique(patient_ids, patient);
+}
+
+void RequestAudit::AddAll(const std::vector<StoredResource>& resources) {
+  for (const auto& resource : resources) {
+    AddUnique(resource_ids, resource.id);
+    if (resource.type == "Patient") {
+      AddUnique(patient_ids, resource.id);
+      continue;
+    }
+    if (resource.json.empty()) continue;  // a tombstone in a history
+    rapidjson::Document doc;
+    if (ParseJsonObject(resource.json, doc)) AddResource(resource.type, resource.id, doc);
+  }
+}
+
+AuditRecord AuditRecordFor(const HttpRequest& request, const RequestAudit& audit, int http_status) {
+  AuditRecord record;
+  record.request_id = request.request_id;
+  record.agent_hsa_id = request.caller.hsa_id;
+  record.agent_role = request.caller.role;
+  record.agent_name = request.caller.name.empty() ? request.caller.common_name : request.caller.name;
+  record.agent_organizations = request.caller.organizations;
+  record.action = audit.action;
+  record.resource_type = audit.resource_type;
+  record.resource_ids = audit.resource_ids;
+  record.patient_ids = audit.patient_ids;
+  // On whose behalf (what the patient's log extract shows): the unit the caller acts for.
+  record.unit = request.caller.organizations.empty() ? request.caller.name : request.caller.organizations.front();
+  record.outcome = http_status < 400 ? "success" : (http_status == 401 || http_status == 403) ? "refused" : "failed";
+  record.http_status = http_status;
+  record.detail = request.method + " " + audit.resource_type;
+  return record;
+}
+
+}  // namespace nara::fhir
