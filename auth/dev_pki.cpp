@@ -177,7 +177,9 @@ CrlPtr MakeCrl(const Issued& ca, const std::vector<X509*>& revoked) {
   Check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())), "setting CRL issuer");
   time_t now = time(nullptr);
   TimePtr this_update(X509_time_adj_ex(nullptr, 0, -kSkew, &now));
-  TimePtr next_update(X509_time_adj_ex(nullptr, 30, 0, &now));
+  // A dev PKI is made once and reused by every ./run.sh: its CRL lives as long as its certificates
+  // (two years), or the server would refuse every client a month later. A real CA publishes often.
+  TimePtr next_update(X509_time_adj_ex(nullptr, 2 * 365, 0, &now));
   if (!this_update || !next_update) Fail("computing CRL dates");
   Check(X509_CRL_set1_lastUpdate(crl.get(), this_update.get()), "setting CRL thisUpdate");
   Check(X509_CRL_set1_nextUpdate(crl.get(), next_update.get()), "setting CRL nextUpdate");

@@ -245,7 +245,7 @@ Status CheckCareTeam(const Value& r, IndexEntries& index) {
     // participant[0] is the fixed contact itself (Inera's CareTeam guide); others are kept as sent.
     const bool first = i == 0;
     if (auto s = IndexReferenceMember(participant, "member", where + ".member", first ? "PractitionerRole" : nullptr,
-                                      first, {"participant"}, index);
+                                      first, {"participant", "member"}, index);
         !s) {
       return s;
     }

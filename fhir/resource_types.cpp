@@ -67,6 +67,8 @@ std::vector<ResourceTypeDef> BuildTypes() {
             {"status", ParamType::token, SearchKind::token, "", "active | inactive | ... (care-team-status)"},
             {"participant", ParamType::reference, SearchKind::reference, "",
              "participant.member: the PractitionerRole of the fixed contact"},
+            {"member", ParamType::reference, SearchKind::reference, "",
+             "participant.member (the name Inera's CareTeam guide uses), same as participant"},
             {"role", ParamType::token, SearchKind::token, "",
              "participant.role: typ av fast kontakt (urn:oid:1.2.752.129.5.1.69) 1-4"},
             {"organization", ParamType::reference, SearchKind::reference, "Organization", "managingOrganization"},

@@ -197,7 +197,7 @@ TEST(RegistryCareTeam, FixedContactIsIndexed) {
   EXPECT_EQ(Refs(p.index), Sorted({
                                {"patient", "Patient", "p-1"},
                                {"subject", "Patient", "p-1"},
-                               {"participant", "PractitionerRole", "r-1"},
+                               {"participant", "PractitionerRole", "r-1"}, {"member", "PractitionerRole", "r-1"},
                                {"organization", "Organization", "vc-1"},
                                {"managing-organization", "Organization", "vc-1"},
                            }));
@@ -215,8 +215,8 @@ TEST(RegistryCareTeam, NrCategoryOtherParticipantsAndEndedPeriod) {
   EXPECT_EQ(Refs(p.index), Sorted({
                                {"patient", "Patient", "p-1"},
                                {"subject", "Patient", "p-1"},
-                               {"participant", "PractitionerRole", "r-1"},
-                               {"participant", "Practitioner", "pr-9"},
+                               {"participant", "PractitionerRole", "r-1"}, {"member", "PractitionerRole", "r-1"},
+                               {"participant", "Practitioner", "pr-9"}, {"member", "Practitioner", "pr-9"},
                            }));
   EXPECT_EQ(Periods(p.index), Sorted({{"date", "2025-02-01T00:00:00.000Z", "2025-03-01T00:00:00.000Z"}}));
 }
