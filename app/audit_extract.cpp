@@ -73,8 +73,9 @@ int AuditExtract(const Config& config, const std::string& person_id, std::ostrea
       }
       for (const auto& entry : *page) {
         const auto& r = entry.record;
-        out << entry.recorded << '\t' << unit_name(r.unit) << '\t' << r.unit << '\t' << r.action << '\t'
-            << r.outcome << '\n';
+        // Who, as the patient should see it: the unit, or the system's name when it acts for none.
+        const std::string who = r.unit.empty() ? r.agent_name : unit_name(r.unit);
+        out << entry.recorded << '\t' << who << '\t' << r.unit << '\t' << r.action << '\t' << r.outcome << '\n';
         ++lines;
       }
       if (static_cast<int>(page->size()) < query.count) break;

@@ -78,12 +78,23 @@ std::vector<std::string> PatientIdsOf(const std::string& type, const std::string
 
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
   auto& reg = tx.Registry();
+  // Living in one of the municipality's SÄBO units: the caller's organization is in the SÄBO's
+  // partOf chain — the same test that lets it register the residency (rule 5).
+  const Date today = Date::Today();
+  for (const auto& residency : reg.Residencies(patient_id)) {
+    if (!residency.ActiveOn(today)) continue;
+    for (const auto& hsa : ChainOf(reg, residency.unit_id, nullptr)) {
+      if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
+        return true;
+      }
+    }
+  }
   // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
   std::set<std::string> kommuner;
   for (const auto& hsa : caller.organizations) {
     SearchQuery query;
     query.type = "Organization";
-    query.count = 10;
+    query.count = 1000;  // HSA-ids are not unique among Organizations: look at all of them
     query.want_total = false;
     SearchCriterion criterion;
     criterion.kind = SearchKind::token;
@@ -101,13 +112,7 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
   }
   if (kommuner.empty()) return false;
   auto patient = reg.LockPatient(patient_id);
-  if (patient && kommuner.count(patient->kommun)) return true;
-  const Date today = Date::Today();
-  for (const auto& residency : reg.Residencies(patient_id)) {
-    if (!residency.ActiveOn(today)) continue;
-    if (auto saebo = reg.Unit(residency.unit_id); saebo && kommuner.count(saebo->kommun)) return true;
-  }
-  return false;
+  return patient && kommuner.count(patient->kommun);
 }
 
 Error Forbidden(const auth::Decision& decision) {

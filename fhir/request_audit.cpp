@@ -51,7 +51,7 @@ AuditRecord AuditRecordFor(const HttpRequest& request, const RequestAudit& audit
   record.resource_ids = audit.resource_ids;
   record.patient_ids = audit.patient_ids;
   // On whose behalf (what the patient's log extract shows): the unit the caller acts for.
-  record.unit = request.caller.organizations.empty() ? request.caller.name : request.caller.organizations.front();
+  record.unit = request.caller.organizations.empty() ? std::string() : request.caller.organizations.front();
   record.outcome = http_status < 400 ? "success" : (http_status == 401 || http_status == 403) ? "refused" : "failed";
   record.http_status = http_status;
   record.detail = request.method + " " + audit.resource_type;

@@ -178,7 +178,13 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   const Preferences prefs = ParsePrefer(request.Header("prefer"));
   const Caller& caller = request.caller;
   // The policy at type level (auth/access_policy.h); resource-level checks follow where needed.
-  auto refused = [&](auth::Action action, const auth::Target& target) -> std::optional<HttpResponse> {
+  auto refused = [&](auth::Action action, auth::Target target) -> std::optional<HttpResponse> {
+    // A municipality's reads of patient data are decided per patient (CheckResident, and the search
+    // filter): at type level they may go ahead.
+    if (caller.role == "municipality" && IsPatientData(target.resource_type) &&
+        (action == auth::Action::read || action == auth::Action::search)) {
+      target.patient_in_callers_kommun = true;
+    }
     const auth::Decision decision = auth::Decide(caller, action, target);
     if (decision.allowed) return std::nullopt;
     return ErrorResponse(Forbidden(decision));
@@ -337,11 +343,14 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
       parsed->query.criteria.push_back(std::move(ids));
       parsed->canonical.emplace_back("has-free-capacity", *free_capacity ? "true" : "false");
     }
+    // A municipality sees its residents only, decided per resource after the search: a total would
+    // count the others, so none is given (FHIR allows a searchset without total).
+    const bool residents_only = caller.role == "municipality" && IsPatientData(type->type);
+    if (residents_only) parsed->query.want_total = false;
     auto page = store_.Search(parsed->query);
     if (!page) return ErrorResponse(page.error());
-    if (caller.role == "municipality" && IsPatientData(type->type) && !page->resources.empty()) {
-      // A municipality reads its residents only: others are left out of the page, and the total,
-      // which counted them, is not given (FHIR allows a bundle without total).
+    if (residents_only && !page->resources.empty()) {
+      // Others are left out of the page.
       auto filtered_page = store_.Transact([&](ResourceTransaction& tx) -> Status {
         std::vector<StoredResource> kept;
         for (auto& resource : page->resources) {
@@ -387,6 +396,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   auto decide_write = [&](ResourceTransaction& tx, auth::Action action, const rapidjson::Value* content,
                           const std::string& id) -> Status {
     if (content) {
+      // Named before deciding, so that a refused write is logged against its patient too.
+      if (!audit.action.empty()) audit.AddResource(type->type, id, *content);
       const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type->type, content));
       if (!decision.allowed) return Forbidden(decision);
     }
