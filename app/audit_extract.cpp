@@ -10,21 +10,6 @@
 namespace nara::app {
 namespace {
 
-SearchQuery ByIdentifier(const std::string& type, const std::string& system, const std::string& value) {
-  SearchQuery query;
-  query.type = type;
-  query.count = 10;
-  query.want_total = false;
-  SearchCriterion criterion;
-  criterion.kind = SearchKind::token;
-  criterion.param = "identifier";
-  SearchValue one;
-  one.system = system;
-  one.value = value;
-  criterion.any_of.push_back(one);
-  query.criteria.push_back(criterion);
-  return query;
-}
 
 }  // namespace
 
@@ -35,8 +20,8 @@ int AuditExtract(const Config& config, const std::string& person_id, std::ostrea
     return 64;
   }
   pg::PgStore store(config.database_url, 2, config.database_role);
-  auto patients = store.Search(ByIdentifier(
-      "Patient", coordination ? systems::kSamordningsnummer : systems::kPersonnummer, person_id));
+  auto patients = store.Search(IdentifierSearch(
+      "Patient", coordination ? systems::kSamordningsnummer : systems::kPersonnummer, person_id, 10));
   if (!patients) {
     Log("error", "audit_extract.failed", {{"detail", patients.error().text}});
     return 1;
@@ -50,7 +35,7 @@ int AuditExtract(const Config& config, const std::string& person_id, std::ostrea
     auto it = unit_names.find(hsa);
     if (it != unit_names.end()) return it->second;
     std::string name;
-    auto units = store.Search(ByIdentifier("Organization", systems::kHsaId, hsa));
+    auto units = store.Search(IdentifierSearch("Organization", systems::kHsaId, hsa, 1));
     if (units && !units->resources.empty()) {
       const std::string& json = units->resources.front().json;
       // The name without a JSON parser: "name":"…" is written by the server itself.

@@ -92,19 +92,8 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
   // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
   std::set<std::string> kommuner;
   for (const auto& hsa : caller.organizations) {
-    SearchQuery query;
-    query.type = "Organization";
-    query.count = 1000;  // HSA-ids are not unique among Organizations: look at all of them
-    query.want_total = false;
-    SearchCriterion criterion;
-    criterion.kind = SearchKind::token;
-    criterion.param = "identifier";
-    SearchValue value;
-    value.system = systems::kHsaId;
-    value.value = hsa;
-    criterion.any_of.push_back(value);
-    query.criteria.push_back(criterion);
-    auto found = tx.Search(query);
+    // HSA-ids are not unique among Organizations: look at all of them.
+    auto found = tx.Search(IdentifierSearch("Organization", systems::kHsaId, hsa, 1000));
     if (!found) continue;
     for (const auto& org : found->resources) {
       if (auto unit = reg.Unit(org.id); unit && !unit->kommun.empty()) kommuner.insert(unit->kommun);

@@ -493,18 +493,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     if (bar == std::string::npos || bar == 0 || bar + 1 == identifier.size()) {
       return ErrorResponse(Error::Invalid("required", "$fixed-contacts needs identifier=SYSTEM|VALUE"));
     }
-    SearchQuery by_identifier;
-    by_identifier.type = "Patient";
-    by_identifier.count = 2;
-    by_identifier.want_total = false;
-    SearchCriterion criterion;
-    criterion.kind = SearchKind::token;
-    criterion.param = "identifier";
-    SearchValue value;
-    value.system = CanonicalSystem(identifier.substr(0, bar));
-    value.value = identifier.substr(bar + 1);
-    criterion.any_of.push_back(value);
-    by_identifier.criteria.push_back(criterion);
+    const SearchQuery by_identifier =
+        IdentifierSearch("Patient", CanonicalSystem(identifier.substr(0, bar)), identifier.substr(bar + 1), 2);
     std::string body;
     auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
       auto found = tx.Search(by_identifier);

@@ -45,4 +45,22 @@ struct SearchQuery {
   bool sort_last_updated_desc = false;    // _sort=-_lastUpdated; default is _lastUpdated ascending by id
 };
 
+// A search by one identifier (token system|value): person and unit look-ups by personnummer or
+// HSA-id. want_total is off: callers look at what is found.
+inline SearchQuery IdentifierSearch(std::string type, std::string system, std::string value, int count) {
+  SearchQuery query;
+  query.type = std::move(type);
+  query.count = count;
+  query.want_total = false;
+  SearchCriterion criterion;
+  criterion.kind = SearchKind::token;
+  criterion.param = "identifier";
+  SearchValue one;
+  one.system = std::move(system);
+  one.value = std::move(value);
+  criterion.any_of.push_back(std::move(one));
+  query.criteria.push_back(std::move(criterion));
+  return query;
+}
+
 }  // namespace nara

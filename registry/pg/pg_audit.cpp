@@ -1,4 +1,5 @@
 #include "registry/pg/pg_audit.h"
+#include "registry/pg/pq_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -65,17 +66,6 @@ std::string ArrayParam(const std::vector<std::string>& values, bool one_param_ea
   std::string sql = "ARRAY[";
   for (size_t i = 0; i < values.size(); ++i) sql += (i ? ", " : "") + params.Add(values[i]);
   return sql + "]::text[]";
-}
-
-// A text[] column (NULL elements do not occur: the columns hold ids).
-std::vector<std::string> TextArray(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  auto parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
-    if (item.first == pqxx::array_parser::string_value) out.push_back(std::move(item.second));
-  }
-  return out;
 }
 
 StoredAudit RowToAudit(const pqxx::row& row) {

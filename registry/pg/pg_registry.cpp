@@ -1,4 +1,5 @@
 #include "registry/pg/pg_registry.h"
+#include "registry/pg/pq_util.h"
 
 #include <string>
 #include <utility>
@@ -29,18 +30,7 @@ std::optional<Date> OptionalDate(const pqxx::field& f) {
 }
 
 // Enum ⇄ text, as stored in the CHECK-constrained text columns of 0003_registry.sql.
-const char* ToText(UnitType t) {
-  switch (t) {
-    case UnitType::region: return "region";
-    case UnitType::vardcentral: return "vardcentral";
-    case UnitType::kommun: return "kommun";
-    case UnitType::saebo: return "saebo";
-    case UnitType::hemsjukvard: return "hemsjukvard";
-    case UnitType::specialistmottagning: return "specialistmottagning";
-    case UnitType::other: return "other";
-  }
-  return "other";
-}
+const char* ToText(UnitType t) { return UnitTypeName(t); }
 
 UnitType UnitTypeFrom(const std::string& s) {
   if (s == "region") return UnitType::region;
@@ -152,17 +142,6 @@ ContactFacts ContactFrom(const pqxx::row& r) {
   c.begin_reason = r[8].as<std::string>();
   c.end_reason = r[9].as<std::string>();
   return c;
-}
-
-// A text[] column (NULL elements do not occur: the column holds ids).
-std::vector<std::string> TextArray(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  auto parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
-    if (item.first == pqxx::array_parser::string_value) out.push_back(std::move(item.second));
-  }
-  return out;
 }
 
 std::vector<EpisodeFacts> EpisodesOf(pqxx::transaction_base& tx, const char* kind, const std::string& patient_id) {
