@@ -1,0 +1,305 @@
+#include "registry/pg/pg_measures.h"
+
+#include <algorithm>
+#include <map>
+#include <pqxx/pqxx>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "registry/pg/connection_pool.h"
+
+namespace nara::pg {
+namespace {
+
+// Which population a subject Organization restricts to (registry/measures.h, MeasureStore).
+enum class Scope { national, vardcentral, region, kommun };
+
+// The common table expressions every measure query starts from. Parameters: $1 period end as days
+// since 1970-01-01, $2 subject Organization id, $3 the subject kommun's kommunkod.
+//  - region_of: each unit's region, following partOf up to the nearest unit of type region;
+//  - listed / saebo / contacts: what was in force on D. The period decides, not today's status: a
+//    finished episode counts for the dates it covers, an inactive contact only when it has an end
+//    (one made inactive without an end date never ran as far as the registry can tell), and what never
+//    happened (cancelled, entered-in-error, other) never counts — as PgRegistry's as-of counts;
+//  - residents: patients alive on D (born on or before D, no death or one after D), one row each,
+//    with their strata and flags. A patient with two listings in force (which rule 1 prevents) is
+//    attributed to the later one.
+std::string CommonTables(Scope scope) {
+  std::string filter = "TRUE";
+  switch (scope) {
+    case Scope::national: break;
+    case Scope::vardcentral: filter = "ls.unit_id = p.subject"; break;
+    case Scope::region: filter = "ro.region_id = p.subject"; break;
+    case Scope::kommun: filter = "pt.kommun = p.subject_kommun"; break;
+  }
+  return
+      "WITH RECURSIVE params AS ("
+      "  SELECT DATE '1970-01-01' + $1::int AS d, $2::text AS subject, $3::text AS subject_kommun), "
+      "chain (start_id, cur_id, depth) AS ("
+      "  SELECT unit_id, unit_id, 0 FROM registry_unit "
+      "  UNION ALL "
+      "  SELECT ch.start_id, u.part_of, ch.depth + 1 FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id "
+      "  WHERE u.type <> 'region' AND u.part_of <> '' AND ch.depth < 32), "
+      "region_of AS ("
+      "  SELECT DISTINCT ON (ch.start_id) ch.start_id AS unit_id, ch.cur_id AS region_id "
+      "  FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id AND u.type = 'region' "
+      "  ORDER BY ch.start_id, ch.depth), "
+      "listed AS ("
+      "  SELECT DISTINCT ON (l.patient_id) l.patient_id, l.unit_id FROM registry_listing l, params p "
+      "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> p.d "
+      "  ORDER BY l.patient_id, l.valid_from DESC, l.episode_id), "
+      "saebo AS ("
+      "  SELECT DISTINCT l.patient_id FROM registry_listing l, params p "
+      "  WHERE l.kind = 'saebo' AND l.status IN ('active', 'finished') AND l.period @> p.d), "
+      "contacts AS ("
+      "  SELECT c.patient_id, bool_or(c.role_code = 2) AS lakare, bool_or(c.role_code IN (1, 3, 4)) AS vard "
+      "  FROM registry_contact c, params p "
+      "  WHERE (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) AND c.period @> p.d "
+      "  GROUP BY c.patient_id), "
+      "residents AS ("
+      "  SELECT pt.patient_id, "
+      "    CASE WHEN pt.gender IN ('male', 'female', 'other') THEN pt.gender ELSE 'unknown' END AS sex, "
+      "    COALESCE(NULLIF(pt.kommun, ''), 'none') AS kommun, "
+      "    COALESCE(ls.unit_id, 'none') AS vardcentral, "
+      "    COALESCE(ro.region_id, 'none') AS region, "
+      "    CASE WHEN a.age IS NULL THEN 'unknown' WHEN a.age < 18 THEN '0-17' WHEN a.age < 65 THEN '18-64' "
+      "         WHEN a.age < 80 THEN '65-79' ELSE '80+' END AS age_band, "
+      "    (s.patient_id IS NOT NULL) AS in_saebo, "
+      "    COALESCE(c.lakare, false) AS lakare, COALESCE(c.vard, false) AS vard "
+      "  FROM registry_patient pt CROSS JOIN params p "
+      // Age in whole years, a birthday counting on its day; 29 February + n years is 28 February in
+      // a common year, as Date::AddYears (registry/measures.h AgeOn).
+      "  CROSS JOIN LATERAL (SELECT y.n - CASE WHEN (pt.birth_date + make_interval(years => y.n))::date > p.d "
+      "                                   THEN 1 ELSE 0 END AS age "
+      "    FROM (SELECT (extract(year FROM p.d) - extract(year FROM pt.birth_date))::int AS n) y) a "
+      "  LEFT JOIN listed ls ON ls.patient_id = pt.patient_id "
+      "  LEFT JOIN region_of ro ON ro.unit_id = ls.unit_id "
+      "  LEFT JOIN saebo s ON s.patient_id = pt.patient_id "
+      "  LEFT JOIN contacts c ON c.patient_id = pt.patient_id "
+      "  WHERE (pt.deceased IS NULL OR pt.deceased > p.d) AND (pt.birth_date IS NULL OR pt.birth_date <= p.d) "
+      "    AND " + filter + "), "
+      // The vårdcentraler in scope (listning-per-lakare).
+      "units AS ("
+      "  SELECT u.unit_id FROM registry_unit u CROSS JOIN params p "
+      "  LEFT JOIN region_of ro ON ro.unit_id = u.unit_id "
+      "  WHERE u.type = 'vardcentral' AND " +
+      std::string(scope == Scope::vardcentral ? "u.unit_id = p.subject"
+                  : scope == Scope::region    ? "ro.region_id = p.subject"
+                  : scope == Scope::kommun    ? "u.kommun = p.subject_kommun"
+                                              : "TRUE") +
+      ") ";
+}
+
+// One row per grouping set: the stratifier ("" for the whole population), its value and counts.
+const char* kResidentCounts =
+    "SELECT CASE WHEN GROUPING(region) = 0 THEN 'region' WHEN GROUPING(kommun) = 0 THEN 'kommun' "
+    "            WHEN GROUPING(vardcentral) = 0 THEN 'vardcentral' WHEN GROUPING(age_band) = 0 THEN 'age-band' "
+    "            WHEN GROUPING(sex) = 0 THEN 'sex' ELSE '' END, "
+    "       COALESCE(region, kommun, vardcentral, age_band, sex, ''), "
+    "       count(*), count(*) FILTER (WHERE lakare), count(*) FILTER (WHERE vard), "
+    "       count(*) FILTER (WHERE in_saebo), count(*) FILTER (WHERE in_saebo AND lakare) "
+    "FROM residents GROUP BY GROUPING SETS ((), (region), (kommun), (vardcentral), (age_band), (sex))";
+
+// Patient contracts: per DocumentReference the version in force on D (the latest written before the
+// day after D, UTC); counted when it is not a tombstone, is of type patientkontrakt and has status
+// current, and its subject is a resident in scope. The document-type system is NR/CodeSystem/document-type
+// (fhir/registry_mapping.h kDocumentType; not included here, the adapter sits below fhir/).
+const char* kContractCounts =
+    ", versions AS ("
+    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body FROM resource_version v, params p "
+    "  WHERE v.res_type = 'DocumentReference' "
+    "    AND v.last_updated < ((p.d + 1)::timestamp AT TIME ZONE 'UTC') "
+    "  ORDER BY v.res_id, v.version DESC), "
+    "docs AS ("
+    "  SELECT x.j FROM (SELECT body::jsonb AS j FROM versions WHERE NOT deleted) x "
+    "  WHERE x.j->>'status' = 'current' AND EXISTS ("
+    "    SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(x.j->'type'->'coding') = 'array' "
+    "                                            THEN x.j->'type'->'coding' ELSE '[]'::jsonb END) cd "
+    "    WHERE cd->>'system' = 'https://fhir.nara-registry.org/CodeSystem/document-type' "
+    "      AND cd->>'code' = 'patientkontrakt')), "
+    "contracts AS ("
+    "  SELECT substring(j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "
+    "         COALESCE(substring(j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit "
+    "  FROM docs) "
+    "SELECT CASE WHEN GROUPING(r.age_band) = 0 THEN 'age-band' WHEN GROUPING(k.unit) = 0 THEN 'unit' ELSE '' END, "
+    "       COALESCE(r.age_band, k.unit, ''), count(*) "
+    "FROM contracts k JOIN residents r ON r.patient_id = k.patient_id "
+    "GROUP BY GROUPING SETS ((), (r.age_band), (k.unit))";
+
+// listning-per-lakare: active lakare roles at vårdcentraler in scope with their role-2 contacts in force
+// on D (as PgRegistry::CountDoctorContactsOn). registry_role keeps no history, so "active" is the role
+// as it stands now.
+const char* kDoctorLoads =
+    "SELECT r.role_id, r.unit_id, r.fte::float8, r.capacity, count(c.careteam_id) "
+    "FROM registry_role r JOIN units un ON un.unit_id = r.unit_id CROSS JOIN params p "
+    "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND c.role_code = 2 "
+    "  AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) AND c.period @> p.d "
+    "WHERE r.active AND r.profession = 'lakare' "
+    "GROUP BY r.role_id, r.unit_id, r.fte, r.capacity ORDER BY r.role_id";
+
+// Listings in force on D per vårdcentral in scope (as PgRegistry::CountListingsAtUnit).
+const char* kUnitListings =
+    "SELECT un.unit_id, (SELECT count(*) FROM registry_listing l WHERE l.unit_id = un.unit_id "
+    "  AND l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> p.d) "
+    "FROM units un CROSS JOIN params p ORDER BY un.unit_id";
+
+size_t StratifierRank(const MeasureDefinition& def, const std::string& stratifier) {
+  const auto it = std::find(def.stratifiers.begin(), def.stratifiers.end(), stratifier);
+  return static_cast<size_t>(it - def.stratifiers.begin());
+}
+
+void SortStrata(const MeasureDefinition& def, std::vector<StratumResult>& strata) {
+  std::sort(strata.begin(), strata.end(), [&](const StratumResult& a, const StratumResult& b) {
+    const size_t ra = StratifierRank(def, a.stratifier), rb = StratifierRank(def, b.stratifier);
+    if (ra != rb) return ra < rb;
+    return a.value < b.value;
+  });
+}
+
+std::optional<double> Ratio(double numerator, double denominator) {
+  if (denominator <= 0) return std::nullopt;
+  return numerator / denominator;
+}
+
+void EvaluateProportion(pqxx::transaction_base& tx, const std::string& prefix, const std::vector<std::string>& params,
+                        const MeasureDefinition& def, MeasureResult& out) {
+  // Column pairs (numerator, denominator) of kResidentCounts per measure.
+  int num = 3, den = 2;
+  if (def.id == kMeasureSaeboFastLakarkontakt) num = 6, den = 5;
+  if (def.id == kMeasureFastVardkontakt) num = 4, den = 2;
+  const auto rows = tx.exec_params(prefix + kResidentCounts, params[0], params[1], params[2]);
+  for (const auto& row : rows) {
+    const std::string stratifier = row[0].as<std::string>();
+    const long n = row[num].as<long>(), d = row[den].as<long>();
+    if (stratifier.empty()) {
+      out.numerator = n;
+      out.denominator = d;
+    } else if (d > 0) {
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, d});
+    }
+  }
+  out.score = Ratio(static_cast<double>(out.numerator), static_cast<double>(out.denominator));
+}
+
+void EvaluateContracts(pqxx::transaction_base& tx, const std::string& prefix, const std::vector<std::string>& params,
+                       MeasureResult& out) {
+  const auto rows = tx.exec_params(prefix + kContractCounts, params[0], params[1], params[2]);
+  for (const auto& row : rows) {
+    const std::string stratifier = row[0].as<std::string>();
+    const long n = row[2].as<long>();
+    if (stratifier.empty()) {
+      out.numerator = n;
+    } else if (n > 0) {
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, 0});
+    }
+  }
+  out.denominator = 0;
+  out.score = static_cast<double>(out.numerator);
+}
+
+void EvaluateListSizes(pqxx::transaction_base& tx, const std::string& prefix, const std::vector<std::string>& params,
+                       MeasureResult& out) {
+  ListSizeDistribution dist;
+  for (const auto& label : ListSizeBinLabels()) dist.bins.push_back({label, 0});
+  std::map<std::string, UnitListedPerFte> units;
+  for (const auto& row : tx.exec_params(prefix + kUnitListings, params[0], params[1], params[2])) {
+    UnitListedPerFte u;
+    u.unit_id = row[0].as<std::string>();
+    u.listed = row[1].as<long>();
+    units.emplace(u.unit_id, u);
+  }
+  for (const auto& row : tx.exec_params(prefix + kDoctorLoads, params[0], params[1], params[2])) {
+    DoctorListSize d;
+    d.role_id = row[0].as<std::string>();
+    d.unit_id = row[1].as<std::string>();
+    d.fte = row[2].as<double>();
+    d.capacity = row[3].as<int>();
+    d.listed = row[4].as<long>();
+    const std::string bin = ListSizeBinOf(d.listed, d.capacity);
+    for (auto& b : dist.bins) {
+      if (b.label == bin) ++b.doctors;
+    }
+    auto& unit = units[d.unit_id];  // present: kDoctorLoads joins the same units
+    unit.unit_id = d.unit_id;
+    unit.doctors += 1;
+    unit.doctor_fte += d.fte;
+    dist.doctors.push_back(std::move(d));
+  }
+  double fte = 0;
+  long listed = 0, doctors = 0;
+  for (auto& entry : units) {
+    UnitListedPerFte& u = entry.second;
+    u.listed_per_fte = Ratio(static_cast<double>(u.listed), u.doctor_fte);
+    listed += u.listed;
+    doctors += u.doctors;
+    fte += u.doctor_fte;
+    out.strata.push_back({kStratVardcentral, u.unit_id, u.listed, u.doctors});
+    dist.units.push_back(u);
+  }
+  out.numerator = listed;
+  out.denominator = doctors;
+  out.score = Ratio(static_cast<double>(listed), fte);
+  out.list_sizes = std::move(dist);
+}
+
+}  // namespace
+
+PgMeasures::PgMeasures(const std::string& url, int pool_size, std::string role)
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
+
+PgMeasures::~PgMeasures() = default;
+
+Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date period_end,
+                                           const std::string& subject_unit_id) {
+  const MeasureDefinition* def = FindMeasure(measure_id);
+  if (def == nullptr) return Error::NotFound("okänt mått (unknown measure): " + measure_id);
+  try {
+    auto lease = pool_->Acquire();
+    try {
+      // One snapshot for every number of the report; read-only so it can never block a writer's rule.
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*lease);
+      Scope scope = Scope::national;
+      std::string subject_kommun;
+      if (!subject_unit_id.empty()) {
+        const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
+        if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
+        const std::string type = unit[0][0].as<std::string>();
+        subject_kommun = unit[0][1].as<std::string>();
+        if (type == "vardcentral") {
+          scope = Scope::vardcentral;
+        } else if (type == "region") {
+          scope = Scope::region;
+        } else if (type == "kommun") {
+          scope = Scope::kommun;
+        } else {
+          return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
+                                         "(subject must be a region, kommun or vårdcentral)", "subject");
+        }
+      }
+      const std::string prefix = CommonTables(scope);
+      const std::vector<std::string> params = {std::to_string(period_end.days()), subject_unit_id, subject_kommun};
+
+      MeasureResult out;
+      out.measure_id = def->id;
+      out.period_end = period_end;
+      out.subject = subject_unit_id;
+      out.goal = def->goal;
+      switch (def->kind) {
+        case MeasureKind::proportion: EvaluateProportion(tx, prefix, params, *def, out); break;
+        case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
+        case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;
+      }
+      SortStrata(*def, out.strata);
+      tx.commit();
+      return out;
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (const pqxx::broken_connection&) {
+    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
+  }
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,29 @@
+// PgMeasures: the MeasureStore port (registry/measures.h) over the typed registry tables
+// (schema/0003_registry.sql) and, for patient contracts, the stored FHIR versions (0001_resources.sql).
+// Each evaluation runs in one REPEATABLE READ, read-only transaction on a connection of its own pool,
+// so every number of one MeasureReport comes from the same snapshot while writers go on.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "registry/measures.h"
+
+namespace nara::pg {
+
+class ConnectionPool;
+
+class PgMeasures final : public MeasureStore {
+ public:
+  // role: as PgStore (SET ROLE on every connection); "" = the login role of url.
+  explicit PgMeasures(const std::string& url, int pool_size = 2, std::string role = "");
+  ~PgMeasures() override;
+
+  Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end,
+                                 const std::string& subject_unit_id) override;
+
+ private:
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace nara::pg
