@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "app/demo_data.h"
 #include "app/log.h"
+#include "app/report.h"
 #include "app/serve.h"
 #include "auth/dev_pki.h"
 #include "fhir/router.h"
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "  dev-pki DIR      create a SITHS-style test PKI (CAs, server and client certificates, CRL, access.json)\n"
     "  demo-load        load the small demo population (idempotent)\n"
     "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
+    "  report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG]   the indicators as of DATE\n"
     "  version          print the version\n"
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
 
@@ -100,6 +102,9 @@ int main(int argc, char** argv) {
         return 64;
       }
       return nara::app::AuditExtract(config, args[2], std::cout);
+    }
+    if (command == "report") {
+      return nara::app::Report(config, std::vector<std::string>(args.begin() + 1, args.end()), std::cout);
     }
     if (command == "serve") {
       // A client that hangs up mid-response must cost one write error, not the process.

@@ -18,6 +18,7 @@
 #include "auth/tls_context.h"
 #include "fhir/router.h"
 #include "registry/pg/migrations.h"
+#include "registry/pg/pg_measures.h"
 #include "registry/pg/pg_store.h"
 
 namespace nara::app {
@@ -84,7 +85,10 @@ int Serve(const Config& config) {
                                                    " granted to the login role? run `nara migrate`)"}});
     return 2;
   }
-  fhir::FhirApi api(store, ApiOptionsFrom(config));
+  pg::PgMeasures measures(config.database_url, 2, config.database_role);
+  fhir::ApiOptions api_options = ApiOptionsFrom(config);
+  api_options.measures = &measures;
+  fhir::FhirApi api(store, api_options);
   RequestCounters counters;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};

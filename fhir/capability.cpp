@@ -127,6 +127,36 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   }
   w.EndArray();
   w.EndObject();
+  // ---- measures (API.md section 5): the five fixed Measures, read-only, with $evaluate-measure ----
+  w.StartObject();
+  w.Key("type"); w.String("Measure");
+  w.Key("documentation");
+  w.String("The indicators of Socialstyrelsen (fixed ids, read-only); $evaluate-measure for statistics and admin");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "read");
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("searchParam");
+  w.StartArray();
+  w.StartObject();
+  w.Key("name"); w.String("_id");
+  w.Key("type"); w.String("token");
+  w.Key("documentation"); w.String("The Measure id");
+  w.EndObject();
+  w.EndArray();
+  w.Key("operation");
+  w.StartArray();
+  w.StartObject();
+  w.Key("name"); w.String("evaluate-measure");
+  w.Key("definition"); w.String("http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
+  w.Key("documentation");
+  w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
+           "MeasureReport as of periodEnd, stratified; statistics and admin only");
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  // ---- end measures ----
   w.EndArray();
   w.Key("interaction");
   w.StartArray();

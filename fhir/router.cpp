@@ -9,6 +9,7 @@
 #include "fhir/date_param.h"
 #include "fhir/http_util.h"
 #include "fhir/json.h"
+#include "fhir/measure_resources.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
@@ -284,6 +285,10 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     }
     return JsonResponse(200, body + "],\"entry\":[" + entries + "]}");
   }
+
+  // ---- measures (API.md section 5): served from the definitions, not the resource store ----
+  if (segments[0] == "Measure") return RouteMeasure(request, segments);
+  // ---- end measures ----
 
   const ResourceTypeDef* type = FindType(segments[0]);
   if (!type) {
@@ -646,5 +651,99 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   }
   return NotFoundPath("okänd sökväg (unknown path)");
 }
+
+// ---- measures (API.md section 5) ------------------------------------------------------------------
+// GET Measure (searchset of the five), GET Measure/{id}, and
+// GET Measure/{id}/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X][&reportType=summary].
+// Reading the definitions is open to every role (conformance resources); evaluating is decided as
+// Action::evaluate_measure (statistics and admin). The reports are aggregates: no patient is
+// named, so nothing is written to the PDL log.
+HttpResponse FhirApi::RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments) {
+  const std::string& method = request.method;
+  auto refused = [&](auth::Action action, const std::string& operation) -> std::optional<HttpResponse> {
+    const auth::Decision decision = auth::Decide(request.caller, action, {"Measure", operation, {}, "", "", false});
+    if (decision.allowed) return std::nullopt;
+    return ErrorResponse(Forbidden(decision));
+  };
+  if (segments.size() == 1) {
+    if (method != "GET") return MethodNotAllowed(method, "Measure", "GET");
+    if (auto no = refused(auth::Action::search, "")) return *no;
+    std::string filter_id;
+    for (const auto& [name, value] : request.query) {
+      if (name == "_id") filter_id = value;
+    }
+    std::string entries;
+    long total = 0;
+    for (const auto& def : MeasureDefinitions()) {
+      if (!filter_id.empty() && def.id != filter_id) continue;
+      if (total++) entries += ",";
+      entries += "{\"fullUrl\":" + JsonString(request.base_url + "/Measure/" + def.id) +
+                 ",\"resource\":" + MeasureJson(def, kNrBase) + ",\"search\":{\"mode\":\"match\"}}";
+    }
+    QueryParams self;
+    if (!filter_id.empty()) self.emplace_back("_id", filter_id);
+    const std::string query = EncodeQuery(self);
+    return JsonResponse(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
+                                 ",\"link\":[{\"relation\":\"self\",\"url\":" +
+                                 JsonString(request.base_url + "/Measure" + (query.empty() ? "" : "?" + query)) +
+                                 "}],\"entry\":[" + entries + "]}");
+  }
+  const std::string& id = segments[1];
+  if (!IsValidId(id)) return ErrorResponse(Error::Invalid("invalid", "ogiltigt id (ids are 1–64 of A–Z a–z 0–9 - .)"));
+  if (segments.size() == 2) {
+    if (method != "GET") return MethodNotAllowed(method, "Measure/[id]", "GET");
+    if (auto no = refused(auth::Action::read, "")) return *no;
+    const MeasureDefinition* def = FindMeasure(id);
+    if (!def) return NotFoundPath("indikatorn " + SafeExcerpt(id) + " finns inte (unknown Measure)");
+    return JsonResponse(200, MeasureJson(*def, kNrBase));
+  }
+  if (segments.size() != 3 || segments[2] != "$evaluate-measure") {
+    return NotFoundPath("okänd sökväg (unknown path)");
+  }
+  if (method != "GET") return MethodNotAllowed(method, "$evaluate-measure", "GET");
+  if (auto no = refused(auth::Action::operation, "$evaluate-measure")) return *no;
+  const MeasureDefinition* def = FindMeasure(id);
+  if (!def) return NotFoundPath("indikatorn " + SafeExcerpt(id) + " finns inte (unknown Measure)");
+  if (!options_.measures) {
+    Issue issue;
+    issue.code = "not-supported";
+    issue.text = "$evaluate-measure är inte konfigurerad på den här servern (no measure engine configured)";
+    return ErrorResponse(501, issue);
+  }
+  std::optional<Date> period_end;
+  std::string subject;
+  for (const auto& [name, value] : request.query) {
+    if (name == "periodEnd") {
+      auto parsed = Date::Parse(value);
+      if (!parsed) {
+        return ErrorResponse(Error::Invalid("invalid", "periodEnd måste vara ett datum YYYY-MM-DD (periodEnd must be "
+                                                       "a date YYYY-MM-DD)"));
+      }
+      period_end = *parsed;
+    } else if (name == "subject") {
+      std::string ref_type, ref_id;
+      if (!ParseReference(value, ref_type, ref_id) || ref_type != "Organization" || !IsValidId(ref_id)) {
+        return ErrorResponse(Error::Invalid("invalid", "subject must be Organization/[id] (a region, kommun or "
+                                                       "vårdcentral)"));
+      }
+      subject = ref_id;
+    } else if (name == "reportType") {
+      if (value != "summary") {
+        return ErrorResponse(Error::Invalid("not-supported", "only reportType=summary is supported"));
+      }
+    } else if (name == "periodStart") {
+      // Measures are "as of periodEnd"; a start adds nothing but must still be a date.
+      if (!Date::Parse(value)) return ErrorResponse(Error::Invalid("invalid", "periodStart must be YYYY-MM-DD"));
+    }
+  }
+  if (!period_end) {
+    return ErrorResponse(Error::Invalid("invalid", "$evaluate-measure behöver periodEnd=YYYY-MM-DD (periodEnd is "
+                                                   "required)"));
+  }
+  auto result = options_.measures->Evaluate(def->id, *period_end, subject);
+  if (!result) return ErrorResponse(result.error());
+  return JsonResponse(200, MeasureReportJson(*result, *def));
+}
+// ---- end measures ----------------------------------------------------------------------------------
 
 }  // namespace nara::fhir

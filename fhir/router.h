@@ -3,10 +3,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fhir/http.h"
 #include "fhir/request_audit.h"
 #include "fhir/registry_writes.h"
+#include "registry/measures.h"
 #include "registry/resource_store.h"
 
 namespace nara::fhir {
@@ -14,6 +16,11 @@ namespace nara::fhir {
 struct ApiOptions {
   std::string software_version = "0.1.0";
   RegistryOptions registry;
+  // ---- measures (API.md section 5) ----
+  // Evaluates Measure/{id}/$evaluate-measure; nullptr: the operation answers 501 not-supported.
+  // Not owned; must outlive the FhirApi.
+  MeasureStore* measures = nullptr;
+  // ---- end measures ----
 };
 
 class FhirApi {
@@ -30,6 +37,8 @@ class FhirApi {
  private:
   HttpResponse Route(const HttpRequest& request, RequestAudit& audit);
   // Records the resource in the audit and, for a municipality caller, refuses a non-resident's data.
+  // GET Measure, Measure/{id}, Measure/{id}/$evaluate-measure (the "measures" section of router.cpp).
+  HttpResponse RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments);
   Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
 
   ResourceStore& store_;

@@ -55,12 +55,13 @@ TEST_F(Capability, HeaderElements) {
 TEST_F(Capability, EveryTypeWithExactlyItsSearchParams) {
   const auto& resources = Rest()["resource"];
   ASSERT_TRUE(resources.IsArray());
-  // Every served type, plus AuditEvent (written by the server, searched by admin: its own test below).
-  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 1);
+  // Every served type, plus AuditEvent (written by the server, searched by admin) and Measure (the
+  // fixed indicators): their own tests below.
+  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 2);
   std::set<std::string> listed;
   for (const auto& resource : resources.GetArray()) {
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent") continue;
+    if (type == "AuditEvent" || type == "Measure") continue;
     EXPECT_TRUE(listed.insert(type).second) << "listed twice: " << type;
     const ResourceTypeDef* def = FindType(type);
     ASSERT_NE(def, nullptr) << "advertised but not served: " << type;
@@ -85,7 +86,8 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
   for (const auto& resource : Rest()["resource"].GetArray()) {
     std::set<std::string> codes;
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
-    if (std::string(resource["type"].GetString()) == "AuditEvent") continue;
+    const std::string type = resource["type"].GetString();
+    if (type == "AuditEvent" || type == "Measure") continue;
     for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
                              "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
@@ -123,6 +125,23 @@ TEST_F(Capability, AuditEventIsSearchOnly) {
   std::set<std::string> names;
   for (const auto& param : (*audit)["searchParam"].GetArray()) names.insert(param["name"].GetString());
   EXPECT_EQ(names, (std::set<std::string>{"patient", "agent", "date"}));
+}
+
+TEST_F(Capability, MeasureIsReadAndSearchWithEvaluateMeasure) {
+  const rapidjson::Value* measure = nullptr;
+  for (const auto& resource : Rest()["resource"].GetArray()) {
+    if (std::string(resource["type"].GetString()) == "Measure") measure = &resource;
+  }
+  ASSERT_NE(measure, nullptr);
+  EXPECT_EQ(FindType("Measure"), nullptr) << "Measure is served from the definitions, not the store";
+  std::set<std::string> codes;
+  for (const auto& interaction : (*measure)["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
+  EXPECT_EQ(codes, (std::set<std::string>{"read", "search-type"}));
+  ASSERT_TRUE(measure->HasMember("operation"));
+  ASSERT_EQ((*measure)["operation"].Size(), 1u);
+  EXPECT_STREQ((*measure)["operation"][0]["name"].GetString(), "evaluate-measure");
+  EXPECT_STREQ((*measure)["operation"][0]["definition"].GetString(),
+               "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
 }
 
 }  // namespace
