@@ -1,6 +1,24 @@
 #include "registry/pg/connection_pool.h"
 
+#include <poll.h>
+
 namespace nara::pg {
+namespace {
+
+// Whether an idle connection is still usable, without a round trip. An idle connection has nothing
+// to read: if its socket is readable, PostgreSQL has closed it or sent its last words (57P01
+// admin_shutdown on a restart, an idle-session timeout), and the next query on it would fail.
+bool LooksAlive(pqxx::connection& conn) {
+  if (!conn.is_open()) return false;
+  const int fd = conn.sock();
+  if (fd < 0) return false;
+  pollfd p{};
+  p.fd = fd;
+  p.events = POLLIN;
+  return ::poll(&p, 1, 0) == 0;
+}
+
+}  // namespace
 
 ConnectionPool::ConnectionPool(std::string url, int max_size, std::string role)
     : url_(std::move(url)), role_(std::move(role)), max_size_(max_size) {}
@@ -24,31 +42,25 @@ std::unique_ptr<pqxx::connection> ConnectionPool::Open() const {
 }
 
 ConnectionPool::Lease ConnectionPool::Acquire(std::chrono::milliseconds timeout) {
+  std::vector<std::unique_ptr<pqxx::connection>> dead;  // closed after the lock is released
   std::unique_lock<std::mutex> lock(mu_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (idle_.empty() && open_ >= max_size_) {
+  for (;;) {
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (LooksAlive(*conn)) {
+        ++leased_;
+        return Lease(this, std::move(conn));
+      }
+      // The server went away while this connection was idle: its slot is free for a new one.
+      --open_;
+      dead.push_back(std::move(conn));
+    }
+    if (open_ < max_size_) break;
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= max_size_) {
       throw pqxx::broken_connection("no database connection free within the time limit");
     }
-  }
-  if (!idle_.empty()) {
-    auto conn = std::move(idle_.back());
-    idle_.pop_back();
-    ++leased_;
-    lock.unlock();
-    if (!conn->is_open()) {
-      // The server went away while this connection was idle: reopen it.
-      try {
-        conn = Open();
-      } catch (...) {
-        std::lock_guard<std::mutex> relock(mu_);
-        --open_;
-        --leased_;
-        cv_.notify_one();
-        throw;
-      }
-    }
-    return Lease(this, std::move(conn));
   }
   ++open_;
   ++leased_;
@@ -74,6 +86,14 @@ void ConnectionPool::Return(std::unique_ptr<pqxx::connection> conn) {
   --leased_;
   idle_.push_back(std::move(conn));
   cv_.notify_one();
+}
+
+void ConnectionPool::DropIdle() {
+  std::vector<std::unique_ptr<pqxx::connection>> idle;  // closed after the lock is released
+  std::lock_guard<std::mutex> lock(mu_);
+  idle.swap(idle_);
+  open_ -= static_cast<int>(idle.size());
+  cv_.notify_all();
 }
 
 void ConnectionPool::Forget() {

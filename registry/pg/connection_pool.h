@@ -1,6 +1,9 @@
 // ConnectionPool: a fixed upper bound of libpqxx connections shared by the server's worker threads.
-// Connections are opened lazily and a broken one is dropped and reopened on next use, so the server
-// survives a PostgreSQL restart without restarting itself. Internal to the adapter (includes pqxx).
+// Connections are opened lazily. An idle connection the server has closed (or sent its shutdown notice
+// on) is noticed without a round trip when it is next taken and replaced by a fresh one; a connection
+// that fails in use is discarded together with every idle one (they went down with it). So the server
+// survives a PostgreSQL restart without restarting itself, and without a failed request per stale
+// connection. Internal to the adapter (includes pqxx).
 #pragma once
 
 #include <chrono>
@@ -23,8 +26,15 @@ class ConnectionPool {
     ~Lease() { if (pool_ && conn_) pool_->Return(std::move(conn_)); }
     pqxx::connection& operator*() { return *conn_; }
     pqxx::connection* operator->() { return conn_.get(); }
-    // The connection failed: do not give it back.
-    void Discard() { conn_.reset(); if (pool_) pool_->Forget(); pool_ = nullptr; }
+    // The connection failed: do not give it back, and drop the idle ones too (very likely dead as well).
+    void Discard() {
+      conn_.reset();
+      if (pool_) {
+        pool_->Forget();
+        pool_->DropIdle();
+      }
+      pool_ = nullptr;
+    }
 
    private:
     ConnectionPool* pool_;
@@ -45,6 +55,7 @@ class ConnectionPool {
  private:
   void Return(std::unique_ptr<pqxx::connection> conn);
   void Forget();
+  void DropIdle();  // closes every idle connection
   // A new connection, with role_ set; throws pqxx::broken_connection when either step fails.
   std::unique_ptr<pqxx::connection> Open() const;
 
