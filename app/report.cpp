@@ -5,6 +5,7 @@
 #include <map>
 
 #include "app/log.h"
+#include "app/report_html.h"
 #include "fhir/measure_resources.h"
 #include "registry/pg/pg_measures.h"
 
@@ -12,7 +13,7 @@ namespace nara::app {
 namespace {
 
 constexpr const char* kReportUsage =
-    "usage: nara report --as-of YYYY-MM-DD [--format csv|json] [--out FILE] [--subject ORGANIZATION-ID]";
+    "usage: nara report --as-of YYYY-MM-DD [--format csv|json|html] [--out FILE] [--subject ORGANIZATION-ID]";
 
 std::string Number(double value) {
   char buf[40];
@@ -53,12 +54,8 @@ Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args) {
       options.as_of = *date;
       have_date = true;
     } else if (name == "--format") {
-      if (value == "html") {
-        return Error::Invalid("not-supported", "--format html is not available yet (csv or json)\n" +
-                                                   std::string(kReportUsage));
-      }
-      if (value != "csv" && value != "json") {
-        return Error::Invalid("invalid", "--format is csv or json\n" + std::string(kReportUsage));
+      if (value != "csv" && value != "json" && value != "html") {
+        return Error::Invalid("invalid", "--format is csv, json or html\n" + std::string(kReportUsage));
       }
       options.format = value;
     } else if (name == "--out") {
@@ -129,6 +126,7 @@ Result<std::string> RenderReport(MeasureStore& store, const ReportOptions& optio
     if (!result) return result.error();
     results.push_back(std::move(*result));
   }
+  if (options.format == "html") return RenderHtmlReport(results, options.as_of);
   return options.format == "json" ? ReportJson(results) : ReportCsv(results);
 }
 

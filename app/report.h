@@ -1,4 +1,4 @@
-// `nara report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG-ID]`: the five indicators
+// `nara report --as-of DATE [--format csv|json|html] [--out FILE] [--subject ORG-ID]`: the five indicators
 // of API.md section 5 as of a date, the same figures as Measure/{id}/$evaluate-measure (both come from
 // the MeasureStore). National unless --subject names a region, kommun or vårdcentral.
 //
@@ -7,7 +7,7 @@
 // list-size histogram (stratifier list-size: numerator = doctors in the bin, denominator = all doctors)
 // and its vårdcentral lines score listed per doctor FTE.
 // json: an array of the five MeasureReport resources.
-// The HTML report (--format html) is not implemented here yet: it is refused with exit status 64.
+// --format html writes one self-contained page with inline SVG charts (app/report_html.h).
 #pragma once
 
 #include <ostream>

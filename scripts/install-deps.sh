@@ -9,6 +9,7 @@ packages=(
   postgresql postgresql-contrib
   libgtest-dev googletest
   curl openssl
+  chromium  # headless, for the e2e test that renders the HTML report (tests/e2e/report_html_test.cpp)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
