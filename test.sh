@@ -14,8 +14,10 @@ for arg in "$@"; do
     --sanitize)
       build=build/sanitize
       cmake_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNARA_BUILD_TESTS=ON -DNARA_SANITIZE=ON)
-      export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+      # The full unwinder gives exact leak stacks, so scripts/lsan.supp can name one library function.
+      export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0}
       export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+      export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0}
       ;;
     -h | --help)
       sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
