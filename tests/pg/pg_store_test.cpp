@@ -23,6 +23,7 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
 #include "registry/resource_store.h"
+#include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
 
 
@@ -127,40 +128,7 @@ std::set<std::string> IdSet(const SearchPage& page) {
 // Distinct millisecond timestamps between consecutive writes, so time filters are exact.
 void TickClock() { std::this_thread::sleep_for(std::chrono::milliseconds(5)); }
 
-// Releases all waiting threads at once, so concurrent writers really race.
-class StartGate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-template <typename Fn>
-void RunConcurrently(int threads, Fn fn) {
-  StartGate gate;
-  std::vector<std::thread> workers;
-  for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&, i] {
-      gate.Wait();
-      fn(i);
-    });
-  }
-  gate.Open();
-  for (auto& worker : workers) worker.join();
-}
+using nara::testing::RunConcurrently;
 
 class PgStoreTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "registry/pg/pg_store.h"
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
+#include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
 
 namespace nara::pg {
@@ -30,40 +31,7 @@ using nara::testing::PgCluster;
 
 Date D(int y, int m, int d) { return *Date::FromCivil(y, m, d); }
 
-// Releases all waiting threads at once, so concurrent transactions really race.
-class StartGate {
- public:
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return open_; });
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
-
-template <typename Fn>
-void RunConcurrently(int threads, Fn fn) {
-  StartGate gate;
-  std::vector<std::thread> workers;
-  for (int i = 0; i < threads; ++i) {
-    workers.emplace_back([&, i] {
-      gate.Wait();
-      fn(i);
-    });
-  }
-  gate.Open();
-  for (auto& worker : workers) worker.join();
-}
+using nara::testing::RunConcurrently;
 
 PatientFacts Patient(const std::string& id) {
   PatientFacts p;
