@@ -24,6 +24,7 @@
 #include "registry/pg/pg_measures.h"
 #include "registry/pg/pg_store.h"
 #include "registry/resource_store.h"
+#include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
 
 namespace nara::pg {
@@ -140,13 +141,7 @@ class Builder {
  private:
   static EpisodeFacts Episode(const std::string& id, const std::string& patient, const std::string& unit, Date start,
                               std::optional<Date> end, EpisodeStatus status) {
-    EpisodeFacts e;
-    e.id = id;
-    e.patient_id = patient;
-    e.unit_id = unit;
-    e.status = status;
-    e.period = Period{start, end};
-    return e;
+    return nara::testing::MakeEpisode(id, patient, unit, start, end, status);
   }
   int n_ = 0;
 };

@@ -22,6 +22,7 @@
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/concurrency.h"
+#include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
 
 namespace nara::pg {
@@ -55,13 +56,7 @@ RoleFacts Role(const std::string& id, const std::string& unit, const std::string
 
 EpisodeFacts Episode(const std::string& id, const std::string& patient, const std::string& unit, Date start,
                      std::optional<Date> end = std::nullopt, EpisodeStatus status = EpisodeStatus::active) {
-  EpisodeFacts e;
-  e.id = id;
-  e.patient_id = patient;
-  e.unit_id = unit;
-  e.status = status;
-  e.period = Period{start, end};
-  return e;
+  return nara::testing::MakeEpisode(id, patient, unit, start, end, status);
 }
 
 ContactFacts Contact(const std::string& id, const std::string& patient, const std::string& role_id, Date start,
