@@ -69,8 +69,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("documentation"); w.String(type.documentation.c_str());
     w.Key("interaction");
     w.StartArray();
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       Code(w, "code", code);
     }
     w.EndArray();
@@ -79,8 +79,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("updateCreate"); w.Bool(true);
     w.Key("conditionalCreate"); w.Bool(true);
     w.Key("conditionalRead"); w.String("not-supported");
-    w.Key("conditionalUpdate"); w.Bool(false);
-    w.Key("conditionalDelete"); w.String("not-supported");
+    w.Key("conditionalUpdate"); w.Bool(true);
+    w.Key("conditionalDelete"); w.String("single");
     w.Key("searchParam");
     w.StartArray();
     for (const auto& param : type.search_params) {
@@ -160,7 +160,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.EndArray();
   w.Key("interaction");
   w.StartArray();
-  Code(w, "code", "history-system");
+  for (const char* code : {"transaction", "batch", "history-system"}) Code(w, "code", code);
   w.EndArray();
   w.EndObject();
   w.EndArray();

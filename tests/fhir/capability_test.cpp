@@ -88,21 +88,18 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
     const std::string type = resource["type"].GetString();
     if (type == "AuditEvent" || type == "Measure") continue;
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
     }
-    // The router answers PATCH with 405, so it must not be advertised.
-    EXPECT_FALSE(codes.count("patch")) << resource["type"].GetString();
     EXPECT_TRUE(resource["conditionalCreate"].GetBool());
+    EXPECT_TRUE(resource["conditionalUpdate"].GetBool());
+    EXPECT_STREQ(resource["conditionalDelete"].GetString(), "single");
     EXPECT_STREQ(resource["versioning"].GetString(), "versioned-update");
   }
   std::set<std::string> system;
   for (const auto& interaction : Rest()["interaction"].GetArray()) system.insert(interaction["code"].GetString());
-  EXPECT_TRUE(system.count("history-system"));
-  // transaction/batch are answered with 405 by the router: not advertised
-  EXPECT_FALSE(system.count("transaction"));
-  EXPECT_FALSE(system.count("batch"));
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
 }
 
 TEST(CapabilityEscaping, BaseUrlAndVersionAreEscaped) {
