@@ -6,14 +6,12 @@
 //    to them is rewritten, then all writes run in ONE database transaction in FHIR's order (DELETE,
 //    POST, PUT, PATCH); any failure rolls back everything and the answer is the failing entry's
 //    OperationOutcome, pointing at Bundle.entry[n]. GET entries are answered after the commit.
-#include <Poco/Base64Decoder.h>
-
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "fhir/access.h"
 #include "fhir/bundle.h"
+#include "fhir/bundle_request.h"
 #include "fhir/json.h"
 #include "fhir/responses.h"
 #include "fhir/router.h"
@@ -21,9 +19,6 @@
 
 namespace nara::fhir {
 namespace {
-
-// A bound on work per request: a Bundle with more entries is refused whole (413).
-constexpr rapidjson::SizeType kMaxBundleEntries = 1000;
 
 std::string StatusText(int status) {
   static const std::map<int, std::string> kReasons = {
@@ -90,78 +85,6 @@ void RewriteReferences(rapidjson::Value& value, const std::map<std::string, std:
   }
 }
 
-// One entry, read from the Bundle: the request it stands for.
-struct Entry {
-  std::string method;
-  std::string full_url;
-  HttpRequest request;             // method, path, query, headers, body as if sent alone
-  std::vector<std::string> segments;
-  const rapidjson::Value* resource = nullptr;
-};
-
-Result<Entry> ReadEntry(const rapidjson::Value& value, const HttpRequest& outer) {
-  if (!value.IsObject()) return Error::Invalid("structure", "an entry must be an object");
-  Entry entry;
-  entry.full_url = StringMember(value, "fullUrl");
-  if (!value.HasMember("request") || !value["request"].IsObject()) {
-    return Error::Invalid("required", "entry.request (method and url) is required", "request");
-  }
-  const auto& req = value["request"];
-  entry.method = StringMember(req, "method");
-  if (entry.method != "GET" && entry.method != "POST" && entry.method != "PUT" && entry.method != "PATCH" &&
-      entry.method != "DELETE") {
-    return Error::Invalid("value", "request.method must be GET, POST, PUT, PATCH or DELETE", "request.method");
-  }
-  std::string url = StringMember(req, "url");
-  if (url.rfind(outer.base_url + "/", 0) == 0) url = url.substr(outer.base_url.size() + 1);
-  if (url.empty() || url[0] == '/' || url.find("://") != std::string::npos) {
-    return Error::Invalid("value", "request.url must be relative to the base, e.g. Patient or Patient/123",
-                          "request.url");
-  }
-  HttpRequest& sub = entry.request;
-  sub.method = entry.method;
-  sub.base_url = outer.base_url;
-  sub.request_id = outer.request_id;
-  sub.caller = outer.caller;
-  const auto q = url.find('?');
-  sub.path = "/" + url.substr(0, q);
-  if (q != std::string::npos) sub.query = ParseQueryString(url.substr(q + 1));
-  std::stringstream path(url.substr(0, q));
-  for (std::string segment; std::getline(path, segment, '/');) {
-    if (!segment.empty()) entry.segments.push_back(segment);
-  }
-  if (entry.segments.empty()) return Error::Invalid("value", "request.url must name a resource type", "request.url");
-  sub.headers["content-type"] = "application/fhir+json";
-  if (const auto prefer = outer.Header("prefer"); !prefer.empty()) sub.headers["prefer"] = prefer;
-  for (const auto& [field, header] : {std::pair<const char*, const char*>{"ifMatch", "if-match"},
-                                      {"ifNoneExist", "if-none-exist"}}) {
-    const std::string text = StringMember(req, field);
-    if (!text.empty()) sub.headers[header] = text;
-  }
-  if (value.HasMember("resource")) {
-    if (!value["resource"].IsObject()) return Error::Invalid("structure", "entry.resource must be an object", "resource");
-    entry.resource = &value["resource"];
-  }
-  if ((entry.method == "POST" || entry.method == "PUT" || entry.method == "PATCH") && !entry.resource) {
-    return Error::Invalid("required", "entry.resource is required for " + entry.method, "resource");
-  }
-  return entry;
-}
-
-// The body of a PATCH entry: FHIR carries a JSON Patch in a transaction as a Binary resource.
-Result<std::string> PatchBody(const rapidjson::Value& resource) {
-  if (StringMember(resource, "resourceType") != "Binary" ||
-      StringMember(resource, "contentType").find("application/json-patch+json") == std::string::npos) {
-    return Error::Invalid("value", "a PATCH entry carries a Binary with contentType application/json-patch+json",
-                          "resource");
-  }
-  std::istringstream in(StringMember(resource, "data"));
-  Poco::Base64Decoder decoder(in);
-  std::string patch((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
-  if (!in.eof() && in.fail()) return Error::Invalid("value", "Binary.data is not base64", "resource.data");
-  return patch;
-}
-
 // FHIR R4 3.1.0.11.2: deletes first, then creates, then updates (and patches), then reads.
 int Phase(const std::string& method) {
   if (method == "DELETE") return 0;
@@ -173,30 +96,13 @@ int Phase(const std::string& method) {
 }  // namespace
 
 HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
-  rapidjson::Document bundle;
-  if (auto parsed = ParseJsonObject(request.body, bundle); !parsed) return ErrorResponse(parsed.error());
-  if (StringMember(bundle, "resourceType") != "Bundle") {
-    return ErrorResponse(Error::Invalid("invalid", "basen tar en Bundle (the base takes a transaction or batch Bundle)"));
-  }
-  const std::string kind = StringMember(bundle, "type");
-  if (kind != "transaction" && kind != "batch") {
-    return ErrorResponse(Error::Invalid("value", "Bundle.type must be transaction or batch", "Bundle.type"));
-  }
-  if (bundle.HasMember("entry") && !bundle["entry"].IsArray()) {
-    return ErrorResponse(Error::Invalid("structure", "Bundle.entry must be an array", "Bundle.entry"));
-  }
-  static const rapidjson::Value kNoEntries(rapidjson::kArrayType);
-  const rapidjson::Value& raw_entries = bundle.HasMember("entry") ? bundle["entry"] : kNoEntries;
-  if (raw_entries.Size() > kMaxBundleEntries) {
-    return ErrorResponse(Error{ErrorKind::too_large, "too-costly",
-                               "högst " + std::to_string(kMaxBundleEntries) + " poster per Bundle (at most " +
-                                   std::to_string(kMaxBundleEntries) + " entries per Bundle)", "Bundle.entry"});
-  }
-
-  std::vector<Entry> entries;
+  auto parsed = ParseBundleRequest(request.body, request);
+  if (!parsed) return ErrorResponse(parsed.error());
+  const std::string& kind = parsed->type;
+  std::vector<BundleEntryRequest> entries;
   std::vector<std::optional<Error>> read_errors;
-  for (rapidjson::SizeType i = 0; i < raw_entries.Size(); ++i) {
-    auto entry = ReadEntry(raw_entries[i], request);
+  for (size_t i = 0; i < parsed->entries.size(); ++i) {
+    auto& entry = parsed->entries[i];
     if (!entry) {
       if (kind == "transaction") return EntryError(i, entry.error());
       entries.emplace_back();
@@ -214,10 +120,10 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
         answers.push_back(ResponseEntryJson(EntryError(i, *read_errors[i]), ""));
         continue;
       }
-      Entry& entry = entries[i];
+      BundleEntryRequest& entry = entries[i];
       if (entry.resource) {
         if (entry.method == "PATCH") {
-          auto patch = PatchBody(*entry.resource);
+          auto patch = PatchFromBinary(*entry.resource);
           if (!patch) {
             answers.push_back(ResponseEntryJson(EntryError(i, patch.error()), ""));
             continue;
@@ -238,7 +144,7 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
   std::map<std::string, std::string> new_ids;     // fullUrl → Type/id
   std::vector<std::string> create_ids(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
-    Entry& entry = entries[i];
+    BundleEntryRequest& entry = entries[i];
     if (entry.method != "POST") continue;
     create_ids[i] = NewResourceId();
     if (entry.full_url.rfind("urn:uuid:", 0) == 0) {
@@ -252,7 +158,7 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
   std::vector<std::optional<PlannedWrite>> plans(entries.size());
   std::set<std::string> targets;
   for (size_t i = 0; i < entries.size(); ++i) {
-    Entry& entry = entries[i];
+    BundleEntryRequest& entry = entries[i];
     if (entry.method == "GET") continue;
     const ResourceTypeDef* type = FindType(entry.segments[0]);
     if (!type || entry.segments.size() > 2) {
@@ -271,7 +177,7 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
                                           "request.url"));
     }
     if (entry.method == "PATCH") {
-      auto patch = PatchBody(*entry.resource);
+      auto patch = PatchFromBinary(*entry.resource);
       if (!patch) return EntryError(i, patch.error());
       entry.request.body = *patch;
     } else if (entry.resource) {
