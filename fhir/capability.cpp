@@ -30,6 +30,25 @@ void Code(W& w, const char* key, const char* value) {
 
 }  // namespace
 
+std::vector<std::string> SearchIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& param : type.search_params) {
+    if (param.kind == SearchKind::reference) out.push_back(type.type + ":" + param.name);
+  }
+  return out;
+}
+
+std::vector<std::string> SearchRevIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& source : SupportedTypes()) {
+    for (const auto& param : source.search_params) {
+      if (param.kind != SearchKind::reference) continue;
+      if (param.target_type.empty() || param.target_type == type.type) out.push_back(source.type + ":" + param.name);
+    }
+  }
+  return out;
+}
+
 std::string CapabilityStatementJson(const std::string& base_url, const std::string& software_version) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -90,6 +109,15 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.Key("documentation"); w.String(param.documentation.c_str());
       w.EndObject();
     }
+    w.EndArray();
+    // _include/_revinclude work over every reference parameter (fhir/search_params.cpp AddInclude).
+    w.Key("searchInclude");
+    w.StartArray();
+    for (const auto& include : SearchIncludes(type)) w.String(include.c_str());
+    w.EndArray();
+    w.Key("searchRevInclude");
+    w.StartArray();
+    for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
     w.EndArray();
     if (!type.operations.empty()) {
       w.Key("operation");

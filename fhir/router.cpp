@@ -15,6 +15,7 @@
 #include "fhir/resource_types.h"
 #include "fhir/responses.h"
 #include "fhir/registry_views.h"
+#include "fhir/search_handler.h"
 #include "fhir/search_params.h"
 #include "registry/identifier_system.h"
 #include "registry/ids.h"
@@ -291,102 +292,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   auto run_search = [&](const QueryParams& params) -> HttpResponse {
     if (IsPatientData(type->type)) audit.Begin("search", type->type, "");
     if (auto no = refused(auth::Action::search, {type->type, "", {}, "", "", false})) return *no;
-    QueryParams filtered;
-    for (const auto& pair : params) {
-      if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
-    }
-    // has-free-capacity (API.md section 5) is answered by the registry, not the search index: it
-    // becomes the list of PractitionerRoles with free places, at the unit given by `organization`.
-    std::optional<bool> free_capacity;
-    std::string unit_filter;
-    if (type->type == "PractitionerRole") {
-      QueryParams rest;
-      for (auto& pair : filtered) {
-        if (pair.first == "has-free-capacity") {
-          if (pair.second != "true" && pair.second != "false") {
-            return ErrorResponse(Error::Invalid("invalid", "has-free-capacity is true or false"));
-          }
-          free_capacity = pair.second == "true";
-        } else {
-          if (pair.first == "organization") {
-            std::string ref_type;
-            if (!ParseReference(pair.second, ref_type, unit_filter)) unit_filter = pair.second;
-          }
-          rest.push_back(std::move(pair));
-        }
-      }
-      filtered = std::move(rest);
-    }
-    auto parsed = ParseSearch(*type, filtered, prefs.strict);
-    if (!parsed) return ErrorResponse(parsed.error());
-    if (free_capacity) {
-      SearchCriterion ids;
-      ids.kind = SearchKind::id;
-      ids.param = "_id";
-      std::vector<std::string> matching;
-      auto loads = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        matching.clear();
-        for (const auto& [role, listed] : tx.Registry().DoctorLoads(unit_filter, Date::Today())) {
-          if ((role.capacity - listed > 0) == *free_capacity) matching.push_back(role.id);
-        }
-        return Ok();
-      });
-      if (!loads) return ErrorResponse(loads.error());
-      if (matching.empty()) matching.push_back("-");  // no role has this id: an empty result
-      for (const auto& id : matching) {
-        SearchValue value;
-        value.value = id;
-        ids.any_of.push_back(value);
-      }
-      parsed->query.criteria.push_back(std::move(ids));
-      parsed->canonical.emplace_back("has-free-capacity", *free_capacity ? "true" : "false");
-    }
-    // A municipality sees its residents only, decided per resource after the search: a total would
-    // count the others, so none is given (FHIR allows a searchset without total).
-    const bool residents_only = caller.role == "municipality" && IsPatientData(type->type);
-    if (residents_only) parsed->query.want_total = false;
-    auto page = store_.Search(parsed->query);
-    if (!page) return ErrorResponse(page.error());
-    if (residents_only && !page->resources.empty()) {
-      // Others are left out of the page.
-      auto filtered_page = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        std::vector<StoredResource> kept;
-        for (auto& resource : page->resources) {
-          rapidjson::Document doc;
-          if (!ParseJsonObject(resource.json, doc)) continue;
-          const auto patients = PatientIdsOf(resource.type, resource.id, doc);
-          if (!patients.empty() && IsResidentOf(tx, caller, patients.front())) kept.push_back(std::move(resource));
-        }
-        if (kept.size() != page->resources.size()) page->total.reset();
-        page->resources = std::move(kept);
-        return Ok();
-      });
-      if (!filtered_page) return ErrorResponse(filtered_page.error());
-    }
-    if (!audit.action.empty()) audit.AddAll(page->resources);
-    if (type->type == "Patient" && !page->resources.empty()) {
-      auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        for (auto& patient : page->resources) {
-          patient.json = PatientWithGeneralPractitioner(tx.Registry(), patient, Date::Today());
-        }
-        return Ok();
-      });
-      if (!decorated) return ErrorResponse(decorated.error());
-    }
-    std::vector<Issue> issues;
-    if (!parsed->ignored.empty()) {
-      Issue issue;
-      issue.severity = "warning";
-      issue.code = "not-supported";
-      issue.text = "okända sökparametrar ignorerades (unknown search parameters ignored):";
-      for (const auto& name : parsed->ignored) issue.text += " " + SafeExcerpt(name);
-      issues.push_back(issue);
-    }
-    if (parsed->summary_count) page->resources.clear();
-    return JsonResponse(200, SearchsetJson(request.base_url, page->resources, page->total,
-                                           PageLinks(request.base_url + "/" + type->type, parsed->canonical,
-                                                     parsed->query.offset, parsed->query.count, page->has_more),
-                                           issues));
+    return HandleSearch(store_, *type, request, params, prefs.strict, audit);  // fhir/search_handler.cpp
   };
 
   // [type]: search, create, and the conditional update and delete PUT/DELETE [type]?criteria.

@@ -80,7 +80,13 @@ struct WriteOutcome {
 struct SearchPage {
   std::vector<StoredResource> resources;
   std::optional<long> total;  // exact number of matches when requested
-  bool has_more = false;
+  bool has_more = false;      // rows follow the page's last one in the query's order
+  // --- search (keyset paging, _include/_revinclude) ---
+  bool has_previous = false;  // rows precede the page's first one (known for cursor and offset pages)
+  std::string first_key, last_key;  // sort keys of the first and last row (SearchCursor::key)
+  std::vector<StoredResource> included;  // _include/_revinclude, not among the matches, no duplicates
+  bool included_truncated = false;       // more than SearchQuery::max_included were found
+  // --- end search ---
 };
 
 struct HistoryQuery {
