@@ -56,8 +56,8 @@ void ExportWorker::Loop() {
     running_ = 1;
     const bool ran = runner.RunNext(&problem);
     running_ = 0;
+    if (!problem.empty()) Log(ran ? "error" : "warn", ran ? "export.job_failed" : "export.claim_failed", {{"detail", problem}});
     if (ran) continue;
-    if (!problem.empty()) Log("warn", "export.claim_failed", {{"detail", problem}});
     std::unique_lock<std::mutex> lock(mu_);
     wake_.wait_for(lock, kIdlePoll, [this] { return stop_.load(); });
   }

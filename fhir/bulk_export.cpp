@@ -262,6 +262,15 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
     }
     return Json(200, GroupJson(**group));
   }
+  // The virtual groups are few (one per vårdcentral and kommun): no search parameters, every one listed.
+  if (ParsePrefer(request.Header("prefer")).strict) {
+    for (const auto& [name, value] : request.query) {
+      if (name != "_format" && name != "_pretty") {
+        return ErrorResponse(Error::Invalid("not-supported", "Group söks utan parametrar (GET Group takes no search "
+                                                             "parameters): " + SafeExcerpt(name, 40)));
+      }
+    }
+  }
   auto groups = options.store->ListGroups();
   if (!groups) return ErrorResponse(groups.error());
   std::string entries;

@@ -109,8 +109,9 @@ bool ExportRunner::RunNext(std::string* problem) {
   Result<std::string> streamed = Error::Unavailable("not run");
   try {
     streamed = store_.Stream(job, sink);
-  } catch (const std::exception&) {
-    // The reason stays in the server (it might quote data); the client learns that it failed.
+  } catch (const std::exception& e) {
+    // The reason stays in the server's log (it might quote data); the client learns that it failed.
+    if (problem) *problem = "job " + job.id + ": " + e.what();
     streamed = Error{ErrorKind::invalid, "exception", "databasfel under exporten (database error during export)", {}};
   }
   if (stop_) return true;  // shutting down: the job stays running and is recovered at the next start
@@ -119,6 +120,7 @@ bool ExportRunner::RunNext(std::string* problem) {
     return true;
   }
   if (!streamed) {
+    if (problem && problem->empty()) *problem = "job " + job.id + ": " + streamed.error().text;
     RemoveFolder(dir_, job.id);
     store_.Fail(job.id, streamed.error().text);
     return true;

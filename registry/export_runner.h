@@ -23,8 +23,9 @@ class ExportRunner {
   // The file name of a type's resources: <Type>.ndjson.
   static std::string FileName(const std::string& type);
 
-  // Claims the oldest queued job and runs it to its end. False when no job was queued (or the store
-  // could not be reached: error text in *problem when given).
+  // Claims the oldest queued job and runs it to its end. False when no job was queued. *problem (when
+  // given) says what went wrong for the server's log: the store could not be reached, or why the job
+  // failed (an exception's text stays there and never reaches the client, it might quote data).
   bool RunNext(std::string* problem = nullptr);
   // Removes expired jobs (finished more than retention_seconds ago) with their folders.
   Status ExpireOld(long retention_seconds);

@@ -277,6 +277,8 @@ TEST(Export, BadParametersAreRefusedWithAnOperationOutcome) {
   EXPECT_EQ(stats->Request("POST", "/fhir/$export", "{}", kAsync).status, 405);
   EXPECT_EQ(stats->Request("GET", "/fhir/$export-status/no-such-job").status, 404);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group/listed-no-such-unit/$export", "", kAsync).status, 404);
+  EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x", "", strict).status, 400);
+  EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x").status, 200) << "lenient: ignored";
   // Accepted: the ndjson spellings, and an unknown parameter under lenient handling (ignored).
   for (const std::string query : {"_outputFormat=application%2Fndjson", "_outputFormat=ndjson", "_typeFilter=x"}) {
     const std::string status_path = KickOff(*stats, "/fhir/$export?_type=Organization&" + query);
@@ -343,8 +345,10 @@ TEST(Export, OnlyTheCallerWhoStartedAJobSeesItAndDeleteCancels) {
 
 class ExportServer {
  public:
-  ExportServer() : database_url_(testing::PgCluster::Shared().CreateDatabase("export")) {
-    export_dir_ = Server::Shared().Pki("own-export-" + std::to_string(::getpid()));
+  // export_dir "" = a fresh folder of its own.
+  explicit ExportServer(std::string export_dir = "")
+      : database_url_(testing::PgCluster::Shared().CreateDatabase("export")), export_dir_(std::move(export_dir)) {
+    if (export_dir_.empty()) export_dir_ = Server::Shared().Pki("own-export-" + std::to_string(::getpid()));
   }
   std::map<std::string, std::string> Env() const {
     auto env = Server::Shared().Env();
@@ -461,6 +465,28 @@ TEST(Export, LimitRestartAndShutdownWhileAJobRuns) {
   ASSERT_EQ(after.status, 200);
   EXPECT_EQ(At(Parse(after.body), "/transactionTime"), transaction_time);
   EXPECT_EQ(AsSet(Download(*stats, after.body)["Patient"]), AsSet(patients));
+}
+
+// A job that cannot be carried out (here: the export folder cannot be created, as on a full or
+// read-only disk) ends failed; polling it is the Bulk Data error status, 500 with an OperationOutcome
+// that says why, and the server goes on serving.
+TEST(Export, AFailedJobAnswersItsPollWithAnOperationOutcome) {
+  ExportServer server(Server::Shared().Pki("ca-bundle.pem") + "/export");  // below a regular file
+  ASSERT_TRUE(server.Start());
+  auto stats = server.Client("statistics");
+  const std::string status_path = KickOff(*stats, "/fhir/$export?_type=Organization");
+  ASSERT_FALSE(status_path.empty());
+  auto failed = PollDone(*stats, status_path);
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_EQ(IssueCode(failed.body), "exception");
+  EXPECT_NE(failed.body.find("export folder"), std::string::npos) << failed.body;
+  EXPECT_EQ(stats->Request("GET", "/fhir/metadata").status, 200);
+  // Failed jobs no longer count against export.max-jobs.
+  for (int i = 0; i < 3; ++i) {
+    const std::string again = KickOff(*stats, "/fhir/$export?_type=Organization");
+    ASSERT_FALSE(again.empty());
+    EXPECT_EQ(PollDone(*stats, again).status, 500);
+  }
 }
 
 }  // namespace
