@@ -6,6 +6,7 @@
 
 #include "app/log.h"
 #include "registry/export_runner.h"
+#include "registry/ids.h"
 
 namespace nara::app {
 namespace {
@@ -25,11 +26,11 @@ void ExportWorker::Start() {
   std::error_code error;
   std::filesystem::create_directories(dir_, error);
   if (error) Log("error", "export.dir", {{"detail", error.message()}, {"dir", dir_}});
-  auto recovered = store_.RecoverInterrupted(kMaxAttempts);
-  if (!recovered) {
-    Log("warn", "export.recover_failed", {{"detail", recovered.error().text}});
-  } else if (*recovered > 0) {
-    Log("info", "export.recovered", {{"requeued", std::to_string(*recovered)}});
+  worker_id_ = NewResourceId();
+  if (auto announced = store_.Announce(worker_id_); !announced) {
+    // Without a sign of life another server could take our jobs over: run none rather than run twice.
+    Log("error", "export.announce_failed", {{"detail", announced.error().text}});
+    return;
   }
   thread_ = std::thread([this] { Loop(); });
 }
@@ -43,9 +44,19 @@ void ExportWorker::Stop() {
 }
 
 void ExportWorker::Loop() {
-  ExportRunner runner(store_, dir_, stop_);
+  ExportRunner runner(store_, dir_, worker_id_, stop_);
   auto next_expiry = std::chrono::steady_clock::now();
+  auto next_recovery = next_expiry;
   while (!stop_) {
+    if (std::chrono::steady_clock::now() >= next_recovery) {
+      auto recovered = store_.RecoverInterrupted(kMaxAttempts);
+      if (!recovered) {
+        Log("warn", "export.recover_failed", {{"detail", recovered.error().text}});
+      } else if (*recovered > 0) {
+        Log("info", "export.recovered", {{"requeued", std::to_string(*recovered)}});
+      }
+      next_recovery = std::chrono::steady_clock::now() + kRecoverEvery;
+    }
     if (std::chrono::steady_clock::now() >= next_expiry) {
       if (auto expired = runner.ExpireOld(retention_seconds_); !expired) {
         Log("warn", "export.expire_failed", {{"detail", expired.error().text}});

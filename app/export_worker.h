@@ -1,11 +1,14 @@
 // ExportWorker: the server's background thread that runs queued $export jobs (registry/export_runner.h)
 // one after the other, and removes expired jobs and their files. Jobs live in PostgreSQL, so the worker
-// keeps nothing that a restart would lose: at start it queues again the jobs a dead server left
-// running (or fails them cleanly after kMaxAttempts runs). Stop() never hangs on a long export: it
-// breaks off the database read in progress, and that job is recovered at the next start.
+// keeps nothing that a restart would lose: at start and then every kRecoverEvery it queues again the
+// jobs whose server is gone (or fails them cleanly after kMaxAttempts runs) — only those: each worker
+// announces a random id the store keeps a sign of life for, so servers sharing a database never take
+// over each other's running jobs. Stop() never hangs on a long export: it breaks off the database read
+// in progress, and that job is recovered by the next server to look.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -19,6 +22,9 @@ class ExportWorker {
  public:
   // A job interrupted by this many server stops is failed instead of being run again.
   static constexpr int kMaxAttempts = 3;
+  // How often orphaned jobs are looked for after the start (a server that died a moment ago may still
+  // look alive to PostgreSQL at our start, until its connections are gone).
+  static constexpr std::chrono::seconds kRecoverEvery{5};
 
   ExportWorker(ExportStore& store, std::string dir, long retention_seconds);
   ~ExportWorker();
@@ -36,6 +42,7 @@ class ExportWorker {
   ExportStore& store_;
   const std::string dir_;
   const long retention_seconds_;
+  std::string worker_id_;
   std::atomic<bool> stop_{false};
   std::atomic<long> running_{0};
   std::mutex mu_;

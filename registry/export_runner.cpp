@@ -72,8 +72,8 @@ class FileSink final : public ExportSink {
 
 }  // namespace
 
-ExportRunner::ExportRunner(ExportStore& store, std::string dir, const std::atomic<bool>& stop)
-    : store_(store), dir_(std::move(dir)), stop_(stop) {}
+ExportRunner::ExportRunner(ExportStore& store, std::string dir, std::string worker_id, const std::atomic<bool>& stop)
+    : store_(store), dir_(std::move(dir)), worker_id_(std::move(worker_id)), stop_(stop) {}
 
 std::string ExportRunner::JobFolder(const std::string& dir, const std::string& job_id) {
   return (fs::path(dir) / job_id).string();
@@ -89,7 +89,7 @@ bool ExportRunner::RemoveFolder(const std::string& dir, const std::string& job_i
 }
 
 bool ExportRunner::RunNext(std::string* problem) {
-  auto claimed = store_.ClaimNext();
+  auto claimed = store_.ClaimNext(worker_id_);
   if (!claimed) {
     if (problem) *problem = claimed.error().text;
     return false;

@@ -16,7 +16,8 @@ class ExportRunner {
  public:
   // stop: set by the server on shutdown; a job broken off by it stays running in the store and is
   // recovered at the next start (ExportStore::RecoverInterrupted).
-  ExportRunner(ExportStore& store, std::string dir, const std::atomic<bool>& stop);
+  // worker_id: as announced to the store (ExportStore::Announce).
+  ExportRunner(ExportStore& store, std::string dir, std::string worker_id, const std::atomic<bool>& stop);
 
   // The folder of a job's files (nothing is created).
   static std::string JobFolder(const std::string& dir, const std::string& job_id);
@@ -35,6 +36,7 @@ class ExportRunner {
  private:
   ExportStore& store_;
   std::string dir_;
+  std::string worker_id_;
   const std::atomic<bool>& stop_;
 };
 

@@ -94,15 +94,19 @@ class ExportStore {
   virtual Result<long> ActiveJobs() = 0;  // queued + running
 
   // ---- the worker's side ----
-  // Takes the oldest queued job (queued → running, attempts + 1); nullopt when none is queued.
-  virtual Result<std::optional<ExportJob>> ClaimNext() = 0;
+  // This process runs jobs as worker_id from now until the store is destroyed (or the process dies):
+  // the store keeps a sign of life for it that other servers can see. Call once, before ClaimNext.
+  virtual Status Announce(const std::string& worker_id) = 0;
+  // Takes the oldest queued job for worker_id (queued → running, attempts + 1); nullopt when none is queued.
+  virtual Result<std::optional<ExportJob>> ClaimNext(const std::string& worker_id) = 0;
   virtual Status SetProgress(const std::string& id, const std::string& progress) = 0;
   // running → completed with its files; a job cancelled meanwhile stays cancelled (returns not_found).
   virtual Status Complete(const std::string& id, const std::string& transaction_time,
                           const std::vector<ExportFile>& files) = 0;
   virtual Status Fail(const std::string& id, const std::string& why) = 0;
-  // After a restart: jobs left running by a dead server are queued again, or failed once they have
-  // been started max_attempts times. Returns how many were queued again.
+  // Jobs left running by a worker that is no longer alive (its server stopped or died) are queued
+  // again, or failed once they have been started max_attempts times; jobs of live workers (this
+  // process's and other servers') are left alone. Returns how many were queued again.
   virtual Result<long> RecoverInterrupted(int max_attempts) = 0;
   // Removes jobs that finished (or were cancelled) more than retention_seconds ago; returns their ids
   // so their folders can be removed too.

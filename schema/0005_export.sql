@@ -1,8 +1,13 @@
 -- FHIR Bulk Data $export jobs (API.md section 5; registry/export_store.h, registry/pg/pg_export.*).
 -- A job is kicked off by one caller, run by the server's export worker in one database snapshot, and
 -- its NDJSON files are written to the export folder (export.dir). Jobs live here, not in memory, so a
--- completed job's manifest and files survive a restart and a job that was running when the server died
--- is run again when it comes back (attempts counts the runs; past the limit the job fails cleanly).
+-- completed job's manifest and files survive a restart and a job that was running when its server died
+-- is run again (attempts counts the runs; past the limit the job fails cleanly).
+--
+-- Which running job is orphaned: each server's worker holds a session advisory lock named by its
+-- worker id for as long as it lives (registry/pg/pg_export.cpp); a running job whose worker's lock can
+-- be taken belongs to a dead server. So several servers may share one database: none ever takes over
+-- a job that another live server is still running.
 CREATE TABLE export_job (
   job_id           text        PRIMARY KEY,
   owner_hsa_id     text        NOT NULL,  -- only this caller may poll, download and cancel
@@ -18,7 +23,8 @@ CREATE TABLE export_job (
   transaction_time timestamptz,                      -- the snapshot's instant (manifest "transactionTime")
   progress         text        NOT NULL DEFAULT '',  -- X-Progress while running
   error            text        NOT NULL DEFAULT '',  -- why a failed job failed (no patient data)
-  attempts         integer     NOT NULL DEFAULT 0
+  attempts         integer     NOT NULL DEFAULT 0,
+  worker           text        NOT NULL DEFAULT ''   -- the worker id of the server running it (status running)
 );
 -- The worker takes the oldest queued job; the limit counts queued and running jobs.
 CREATE INDEX export_job_active ON export_job (status, created) WHERE status IN ('queued', 'running');

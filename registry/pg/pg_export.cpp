@@ -14,6 +14,8 @@ namespace {
 
 // Serialises kick-offs so that "count the active jobs, then insert" cannot race (any value, fixed).
 constexpr long long kExportLimitLock = 0x6e617261'65787074LL;  // "naraexpt"
+// The advisory lock space of worker signs of life: (kWorkerLockSpace, hashtext(worker id)).
+constexpr int kWorkerLockSpace = 0x6e657870;  // "nexp"
 
 constexpr const char* kUtc = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
 
@@ -140,10 +142,32 @@ std::string TypeQuery(pqxx::transaction_base& tx, const ExportJob& job, const st
 
 }  // namespace
 
+struct PgExport::Liveness {
+  std::unique_ptr<pqxx::connection> conn;
+};
+
 PgExport::PgExport(const std::string& url, int pool_size, std::string role)
-    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, role)), url_(url), role_(std::move(role)) {}
 
 PgExport::~PgExport() = default;
+
+Status PgExport::Announce(const std::string& worker_id) {
+  try {
+    // A connection of its own, idle for the process's life: its session lock is released by
+    // PostgreSQL as soon as the connection goes, however the process ends.
+    auto live = std::make_unique<Liveness>();
+    live->conn = std::make_unique<pqxx::connection>(url_);
+    pqxx::nontransaction tx(*live->conn);
+    if (!tx.exec_params1("SELECT pg_try_advisory_lock($1, hashtext($2))", kWorkerLockSpace, worker_id)[0].as<bool>()) {
+      return Error::Conflict("export worker id in use: " + worker_id);
+    }
+    liveness_ = std::move(live);
+    worker_id_ = worker_id;
+    return Ok();
+  } catch (const pqxx::broken_connection&) {
+    return DatabaseUnavailable();
+  }
+}
 
 Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active) {
   return WithConnection<ExportJob>(*pool_, [&](pqxx::connection& conn) -> Result<ExportJob> {
@@ -194,15 +218,15 @@ Result<long> PgExport::ActiveJobs() {
   });
 }
 
-Result<std::optional<ExportJob>> PgExport::ClaimNext() {
+Result<std::optional<ExportJob>> PgExport::ClaimNext(const std::string& worker_id) {
   using Claimed = std::optional<ExportJob>;
   return WithConnection<Claimed>(*pool_, [&](pqxx::connection& conn) -> Result<Claimed> {
     pqxx::work tx(conn);
     // SKIP LOCKED: two workers (or two servers) never take the same job.
-    const auto rows = tx.exec(
-        "UPDATE export_job SET status = 'running', attempts = attempts + 1, progress = 'started' "
+    const auto rows = tx.exec_params(
+        "UPDATE export_job SET status = 'running', attempts = attempts + 1, progress = 'started', worker = $1 "
         "WHERE job_id = (SELECT job_id FROM export_job WHERE status = 'queued' ORDER BY created, job_id "
-        "FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING job_id");
+        "FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING job_id", worker_id);
     if (rows.empty()) return Claimed();
     auto job = FindIn(tx, rows[0][0].as<std::string>());
     tx.commit();
@@ -251,15 +275,33 @@ Status PgExport::Fail(const std::string& id, const std::string& why) {
 
 Result<long> PgExport::RecoverInterrupted(int max_attempts) {
   return WithConnection<long>(*pool_, [&](pqxx::connection& conn) -> Result<long> {
-    pqxx::work tx(conn);
-    tx.exec_params("UPDATE export_job SET status = 'failed', finished = now(), progress = '', "
-                   "error = 'exporten avbröts ' || attempts || ' gånger när servern stoppades (the export was "
-                   "interrupted ' || attempts || ' times by a server stop); begär en ny (kick off a new one)' "
-                   "WHERE status = 'running' AND attempts >= $1", max_attempts);
-    const auto requeued = tx.exec("UPDATE export_job SET status = 'queued', progress = '' "
-                                  "WHERE status = 'running' RETURNING job_id");
-    tx.commit();
-    return static_cast<long>(requeued.size());
+    std::vector<std::pair<std::string, std::string>> running;  // job, worker
+    {
+      pqxx::read_transaction tx(conn);
+      for (const auto& row : tx.exec("SELECT job_id, worker FROM export_job WHERE status = 'running'")) {
+        running.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+      }
+    }
+    long requeued = 0;
+    for (const auto& [job, worker] : running) {
+      if (worker == worker_id_ && liveness_) continue;  // ours, and we are alive
+      pqxx::nontransaction probe(conn);
+      // The worker's sign of life: its lock can be taken only once its connection is gone.
+      if (!probe.exec_params1("SELECT pg_try_advisory_lock($1, hashtext($2))", kWorkerLockSpace, worker)[0].as<bool>()) {
+        continue;
+      }
+      probe.exec_params("SELECT pg_advisory_unlock($1, hashtext($2))", kWorkerLockSpace, worker);
+      probe.exec_params(
+          "UPDATE export_job SET status = 'failed', finished = now(), progress = '', worker = '', "
+          "error = 'exporten avbröts ' || attempts || ' gånger när servern stoppades (the export was "
+          "interrupted ' || attempts || ' times by a server stop); begär en ny (kick off a new one)' "
+          "WHERE job_id = $1 AND status = 'running' AND worker = $2 AND attempts >= $3", job, worker, max_attempts);
+      requeued += static_cast<long>(
+          probe.exec_params("UPDATE export_job SET status = 'queued', progress = '', worker = '' "
+                            "WHERE job_id = $1 AND status = 'running' AND worker = $2 RETURNING job_id", job, worker)
+              .size());
+    }
+    return requeued;
   });
 }
 

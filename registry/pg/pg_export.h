@@ -29,7 +29,8 @@ class PgExport final : public ExportStore {
   Result<ExportJob> Find(const std::string& id) override;
   Status Cancel(const std::string& id) override;
   Result<long> ActiveJobs() override;
-  Result<std::optional<ExportJob>> ClaimNext() override;
+  Status Announce(const std::string& worker_id) override;
+  Result<std::optional<ExportJob>> ClaimNext(const std::string& worker_id) override;
   Status SetProgress(const std::string& id, const std::string& progress) override;
   Status Complete(const std::string& id, const std::string& transaction_time,
                   const std::vector<ExportFile>& files) override;
@@ -45,7 +46,11 @@ class PgExport final : public ExportStore {
   static constexpr int kFetchRows = 500;
 
  private:
+  struct Liveness;  // the connection holding this process's worker lock
   std::unique_ptr<ConnectionPool> pool_;
+  std::string url_, role_;
+  std::unique_ptr<Liveness> liveness_;
+  std::string worker_id_;
   std::mutex streaming_mu_;
   pqxx::connection_base* streaming_ = nullptr;  // the connection a Stream is reading on, for Interrupt
   bool interrupted_ = false;

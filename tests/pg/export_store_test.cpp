@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -136,7 +137,7 @@ class ExportStoreTest : public ::testing::Test {
   ExportJob Claimed(const ExportRequest& request) {
     auto created = store_->Create(request, 10);
     EXPECT_TRUE(created.ok()) << created.error().text;
-    auto claimed = store_->ClaimNext();
+    auto claimed = store_->ClaimNext("w-test");
     EXPECT_TRUE(claimed.ok() && claimed->has_value());
     EXPECT_EQ((*claimed)->id, created->id);
     return **claimed;
@@ -161,7 +162,7 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ(*store_->ActiveJobs(), 2);
 
   // The oldest first; claimed once only.
-  auto claimed = store_->ClaimNext();
+  auto claimed = store_->ClaimNext("w-test");
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
   EXPECT_EQ((*claimed)->id, first->id);
   EXPECT_EQ((*claimed)->status, "running");
@@ -187,7 +188,7 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ(store_->Find(first->id).error().kind, ErrorKind::not_found);
   EXPECT_EQ(store_->Cancel(first->id).error().kind, ErrorKind::not_found);
   EXPECT_EQ(store_->Cancel("no-such-job").error().kind, ErrorKind::not_found);
-  auto next = store_->ClaimNext();
+  auto next = store_->ClaimNext("w-test");
   ASSERT_TRUE(next.ok() && next->has_value());
   EXPECT_EQ((*next)->id, second->id);
   ASSERT_TRUE(store_->Cancel(second->id).ok());
@@ -224,7 +225,7 @@ TEST_F(ExportStoreTest, InterruptedJobsAreRunAgainThenFailedCleanly) {
   auto job = store_->Create(Request(ExportLevel::system, {"Patient"}), 5);
   ASSERT_TRUE(job.ok());
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    auto claimed = store_->ClaimNext();
+    auto claimed = store_->ClaimNext("w-test");
     ASSERT_TRUE(claimed.ok() && claimed->has_value());
     EXPECT_EQ((*claimed)->attempts, attempt);
     // The server dies here; the next one starts by recovering.
@@ -236,7 +237,37 @@ TEST_F(ExportStoreTest, InterruptedJobsAreRunAgainThenFailedCleanly) {
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(failed->status, "failed");
   EXPECT_NE(failed->error.find("3"), std::string::npos) << failed->error;
-  EXPECT_FALSE(store_->ClaimNext()->has_value());
+  EXPECT_FALSE(store_->ClaimNext("w-test")->has_value());
+}
+
+// Several servers may share the database: a running job is taken over only once its worker is gone.
+TEST_F(ExportStoreTest, ALiveWorkersJobIsNeverTakenOver) {
+  auto live = std::make_unique<PgExport>(url_, 2, "nara_server");
+  ASSERT_TRUE(live->Announce("w-live").ok());
+  PgExport impostor(url_, 1, "nara_server");
+  EXPECT_FALSE(impostor.Announce("w-live").ok()) << "one live worker per id";
+  auto job = store_->Create(Request(ExportLevel::system, {"Patient"}), 5);
+  ASSERT_TRUE(job.ok());
+  auto claimed = live->ClaimNext("w-live");
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  EXPECT_EQ(Sql("SELECT worker FROM export_job WHERE job_id = '" + job->id + "'"), "w-live");
+
+  // Another server starting (or looking again) leaves it alone, and so does the worker itself.
+  EXPECT_EQ(*store_->RecoverInterrupted(3), 0);
+  EXPECT_EQ(*live->RecoverInterrupted(3), 0);
+  EXPECT_EQ(store_->Find(job->id)->status, "running");
+
+  // The live server goes away (its connections close); PostgreSQL drops its lock when the backend
+  // notices, so look a bounded number of times.
+  live.reset();
+  long recovered = 0;
+  for (int i = 0; i < 400 && recovered == 0; ++i) {
+    recovered = *store_->RecoverInterrupted(3);
+    if (recovered == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(recovered, 1);
+  EXPECT_EQ(store_->Find(job->id)->status, "queued");
+  EXPECT_EQ(Sql("SELECT worker FROM export_job WHERE job_id = '" + job->id + "'"), "");
 }
 
 TEST_F(ExportStoreTest, OneSnapshotWritesCommittedDuringTheExportAreNotInIt) {
@@ -390,7 +421,7 @@ TEST_F(ExportStoreTest, RunnerWritesOneLinePerResourceAcrossBatches) {
   const std::string dir = fs::temp_directory_path() / ("nara-export-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   std::atomic<bool> stop{false};
-  ExportRunner runner(*store_, dir, stop);
+  ExportRunner runner(*store_, dir, "w-runner", stop);
   EXPECT_FALSE(runner.RunNext()) << "nothing queued yet";
   auto job = store_->Create(Request(ExportLevel::system, {"Organization", "Patient", "CareTeam"}), 2);
   ASSERT_TRUE(job.ok());
