@@ -283,6 +283,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   // ---- measures (API.md section 5): served from the definitions, not the resource store ----
   if (segments[0] == "Measure") return RouteMeasure(request, segments);
   // ---- end measures ----
+  // ---- bulk export (fhir/bulk_export.h) ----
+  if (IsBulkExportPath(segments)) return RouteBulkExport(request, segments, options_.exports, audit);
 
   const ResourceTypeDef* type = FindType(segments[0]);
   if (!type) {

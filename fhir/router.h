@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "fhir/bulk_export.h"
 #include "fhir/http.h"
 #include "fhir/request_audit.h"
 #include "fhir/registry_writes.h"
@@ -23,6 +24,9 @@ struct ApiOptions {
   // Not owned; must outlive the FhirApi.
   MeasureStore* measures = nullptr;
   // ---- end measures ----
+  // ---- bulk export (API.md section 5): $export, $export-status, $export-file, Group ----
+  ExportOptions exports;
+  // ---- end bulk export ----
 };
 
 class FhirApi {
