@@ -40,8 +40,9 @@ void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response
 
 class FhirHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  FhirHandler(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RequestCounters& counters)
-      : api_(api), policy_(policy), config_(config), counters_(counters) {}
+  FhirHandler(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RateLimiter& limiter,
+              RequestCounters& counters)
+      : api_(api), policy_(policy), config_(config), limiter_(limiter), counters_(counters) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const auto started = std::chrono::steady_clock::now();
@@ -107,10 +108,29 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     auto caller = auth::CallerFromCertificate(socket.peerCertificate());
     if (!caller) return api_.Refuse(request, caller.error());
     request.caller = *caller;
-    auto identified = policy_.Current()->Identify(*caller);
+    const auto policy = policy_.Current();
+    auto identified = policy->Identify(*caller);
     if (!identified) return api_.Refuse(request, identified.error());
     request.caller = std::move(*identified);
+    // After identification, so an unknown caller gets its 403 and a known one is held to its own budget.
+    if (const auth::ClientEntry* entry = policy->Find(request.caller.hsa_id)) {
+      const auto verdict = limiter_.Take(entry->hsa_id, entry->rate_limit_per_minute);
+      if (!verdict.allowed) return Throttled(entry->rate_limit_per_minute, verdict.retry_after_seconds);
+    }
     return api_.Handle(request);
+  }
+
+  // Not audited: a throttled request touches no patient data. No personnummer in the text.
+  static fhir::HttpResponse Throttled(int limit_per_minute, int retry_after_seconds) {
+    fhir::Issue issue;
+    issue.code = "throttled";
+    issue.text = "för många anrop: klienten får göra " + std::to_string(limit_per_minute) +
+                 " anrop per minut, försök igen om " + std::to_string(retry_after_seconds) +
+                 " s (rate limit of " + std::to_string(limit_per_minute) + " requests per minute exceeded, retry after " +
+                 std::to_string(retry_after_seconds) + " s)";
+    auto response = fhir::ErrorResponse(429, issue);
+    response.SetHeader("Retry-After", std::to_string(retry_after_seconds));
+    return response;
   }
 
   // A body over the limit is read and thrown away up to kDrainLimit before the 413 goes out: a client
@@ -144,13 +164,14 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
   fhir::FhirApi& api_;
   auth::PolicyHolder& policy_;
   const Config& config_;
+  RateLimiter& limiter_;
   RequestCounters& counters_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* FhirHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new FhirHandler(api_, policy_, config_, counters_);
+  return new FhirHandler(api_, policy_, config_, limiter_, counters_);
 }
 
 }  // namespace nara::app

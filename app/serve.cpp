@@ -90,6 +90,7 @@ int Serve(const Config& config) {
   api_options.measures = &measures;
   fhir::FhirApi api(store, api_options);
   RequestCounters counters;
+  RateLimiter limiter;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};
   Poco::Net::Context::Ptr context;
@@ -109,7 +110,7 @@ int Serve(const Config& config) {
   Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
                                             128, context);
   Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
-  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, policy, config, counters), fhir_pool, fhir_socket,
+  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, policy, config, limiter, counters), fhir_pool, fhir_socket,
                                     ServerParams(config.threads, config.queue, config.keep_alive_seconds));
   Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, counters), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2));
