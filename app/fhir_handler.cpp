@@ -40,9 +40,13 @@ void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response
 
 class FhirHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  FhirHandler(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RateLimiter& limiter,
-              RequestCounters& counters)
-      : api_(api), policy_(policy), config_(config), limiter_(limiter), counters_(counters) {}
+  explicit FhirHandler(FhirHandlerContext context)
+      : api_(context.api),
+        policy_(context.policy),
+        config_(context.config),
+        limiter_(context.limiter),
+        guard_(context.guard),
+        counters_(context.counters) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const auto started = std::chrono::steady_clock::now();
@@ -74,6 +78,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception& e) {
       Log("warn", "response.failed", {{"request_id", request.request_id}, {"what", e.what()}});
     }
+    guard_.Reading();  // the next request on this connection has request-timeout.seconds to arrive
   }
 
  private:
@@ -96,6 +101,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     }
     request.base_url = config_.public_base_url.empty() ? "https://" + in.getHost() + "/fhir" : config_.public_base_url;
     ReadBody(in, request);
+    guard_.Working();  // the whole request is in: no deadline while we work on it
 
     // The TLS layer already verified chain, dates, EKU and revocation; here the identity, then who
     // that is in the access policy (API.md section 6). Refusals are audited.
@@ -165,13 +171,14 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
   auth::PolicyHolder& policy_;
   const Config& config_;
   RateLimiter& limiter_;
+  ConnectionGuard& guard_;
   RequestCounters& counters_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* FhirHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new FhirHandler(api_, policy_, config_, limiter_, counters_);
+  return new FhirHandler(context_);
 }
 
 }  // namespace nara::app

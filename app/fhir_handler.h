@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "app/config.h"
+#include "app/connection_guard.h"
 #include "app/rate_limiter.h"
 #include "auth/access_policy.h"
 #include "fhir/router.h"
@@ -19,19 +20,23 @@ struct RequestCounters {
   std::atomic<long> status_2xx{0}, status_4xx{0}, status_5xx{0};
 };
 
+// What every FHIR request handler works with; all owned by `nara serve`.
+struct FhirHandlerContext {
+  fhir::FhirApi& api;
+  auth::PolicyHolder& policy;
+  const Config& config;
+  RateLimiter& limiter;
+  ConnectionGuard& guard;  // told when a request has fully arrived and when the next one is awaited
+  RequestCounters& counters;
+};
+
 class FhirHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  FhirHandlerFactory(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RateLimiter& limiter,
-                     RequestCounters& counters)
-      : api_(api), policy_(policy), config_(config), limiter_(limiter), counters_(counters) {}
+  explicit FhirHandlerFactory(FhirHandlerContext context) : context_(context) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
  private:
-  fhir::FhirApi& api_;
-  auth::PolicyHolder& policy_;
-  const Config& config_;
-  RateLimiter& limiter_;
-  RequestCounters& counters_;
+  FhirHandlerContext context_;
 };
 
 }  // namespace nara::app
