@@ -46,7 +46,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
         config_(context.config),
         limiter_(context.limiter),
         guard_(context.guard),
-        counters_(context.counters) {}
+        metrics_(context.metrics) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const auto started = std::chrono::steady_clock::now();
@@ -64,11 +64,11 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
       issue.text = "internt fel (internal error), request id " + request.request_id;
       response = fhir::ErrorResponse(500, issue);
     }
-    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    counters_.total++;
-    if (response.status < 400) counters_.status_2xx++;
-    else if (response.status < 500) counters_.status_4xx++;
-    else counters_.status_5xx++;
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    // The method is set only for requests under the FHIR base; anything else is "other".
+    metrics_.ObserveRequest(request.method.empty() ? "other" : InteractionOf(request.method, request.path),
+                            response.status, elapsed);
     Log("info", "request", {{"request_id", request.request_id}, {"method", in.getMethod()},
                              {"resource", request.path.substr(0, request.path.find('/', 1))},
                              {"status", std::to_string(response.status)}, {"ms", std::to_string(ms)},
@@ -172,7 +172,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
   const Config& config_;
   RateLimiter& limiter_;
   ConnectionGuard& guard_;
-  RequestCounters& counters_;
+  Metrics& metrics_;
 };
 
 }  // namespace

@@ -5,20 +5,14 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
-#include <atomic>
-
 #include "app/config.h"
 #include "app/connection_guard.h"
+#include "app/metrics.h"
 #include "app/rate_limiter.h"
 #include "auth/access_policy.h"
 #include "fhir/router.h"
 
 namespace nara::app {
-
-struct RequestCounters {
-  std::atomic<long> total{0};
-  std::atomic<long> status_2xx{0}, status_4xx{0}, status_5xx{0};
-};
 
 // What every FHIR request handler works with; all owned by `nara serve`.
 struct FhirHandlerContext {
@@ -27,7 +21,7 @@ struct FhirHandlerContext {
   const Config& config;
   RateLimiter& limiter;
   ConnectionGuard& guard;  // told when a request has fully arrived and when the next one is awaited
-  RequestCounters& counters;
+  Metrics& metrics;
 };
 
 class FhirHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {

@@ -92,7 +92,7 @@ int Serve(const Config& config) {
   fhir::ApiOptions api_options = ApiOptionsFrom(config);
   api_options.measures = &measures;
   fhir::FhirApi api(store, api_options);
-  RequestCounters counters;
+  Metrics metrics;
   RateLimiter limiter;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};
@@ -109,7 +109,8 @@ int Serve(const Config& config) {
   if (!config.tls_crl.empty()) crl_reloader = std::make_unique<auth::CrlReloader>(context, tls);
 
   // Declared before the servers and pools: it outlives every connection it watches.
-  ConnectionGuard guard(std::chrono::seconds(config.request_timeout_seconds), [](const std::string& peer) {
+  ConnectionGuard guard(std::chrono::seconds(config.request_timeout_seconds), [&metrics](const std::string& peer) {
+    metrics.CountTimedOut();
     Log("warn", "connection.timed_out", {{"peer", peer}});
   });
   // `threads` workers serve requests; kOverloadThreads more only answer 503 when those are all busy.
@@ -122,11 +123,12 @@ int Serve(const Config& config) {
   auto fhir_params =
       ServerParams(fhir_threads, config.queue, config.keep_alive_seconds, config.request_timeout_seconds);
   Poco::Net::HTTPRequestHandlerFactory::Ptr fhir_handlers(
-      new FhirHandlerFactory(FhirHandlerContext{api, policy, config, limiter, guard, counters}));
+      new FhirHandlerFactory(FhirHandlerContext{api, policy, config, limiter, guard, metrics}));
   Poco::Net::TCPServer fhir_server(
-      new GuardedConnectionFactory(guard, fhir_params, fhir_handlers, config.threads, [] {}), fhir_pool,
+      new GuardedConnectionFactory(guard, fhir_params, fhir_handlers, config.threads,
+                                   [&metrics] { metrics.CountOverloaded(); }), fhir_pool,
       fhir_socket, fhir_params);
-  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, counters), ops_pool, ops_socket,
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, metrics), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2, 10));
   fhir_server.start();
   ops_server.start();

@@ -21,6 +21,7 @@
 
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/own_server.h"
+#include "tests/e2e/scrape.h"
 #include "tests/e2e/server_fixture.h"
 
 namespace nara::e2e {
@@ -162,6 +163,9 @@ TEST(Overload, SlowClientsDoNotHoldTheWorkers) {
   std::printf("[overload] normal client: %zu attempts before 200; trickle bytes sent before close: %ld, %ld\n",
               statuses.size(), slow[5].bytes_sent, slow[6].bytes_sent);
   EXPECT_TRUE(server.process().running());
+  // At least the tricklers were closed by the request deadline (the silent ones may also meet Poco's
+  // own first-read timeout, which is as long).
+  EXPECT_GE(Sample(Scrape(server.ops_port()), "nara_http_connections_timed_out_total"), 2);
 }
 
 TEST(Overload, BeyondTheWorkersIsA503NotAWait) {
@@ -179,6 +183,7 @@ TEST(Overload, BeyondTheWorkersIsA503NotAWait) {
   ASSERT_EQ(refused.status, 503) << refused.error << refused.body;
   EXPECT_EQ(IssueCode(refused.body), "transient");
   EXPECT_EQ(refused.headers["retry-after"], "1");
+  EXPECT_EQ(Sample(Scrape(server.ops_port()), "nara_http_overloaded_total"), 1);
 
   // Once the workers are free again the same client is served.
   first->close();
