@@ -49,7 +49,6 @@ void ConnectionGuard::Reading() {
   if (!entry) return;
   entry->reading = true;
   entry->since = Clock::now();
-  if (closing_idle_) Shutdown(*entry);
 }
 
 void ConnectionGuard::Working() {
@@ -58,17 +57,22 @@ void ConnectionGuard::Working() {
 }
 
 void ConnectionGuard::CloseIdle() {
-  std::lock_guard<std::mutex> lock(mu_);
-  closing_idle_ = true;
-  for (Entry& entry : entries_) {
-    if (entry.reading) Shutdown(entry);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_idle_ = true;
   }
+  wake_.notify_all();  // the watchdog closes the waiting connections
 }
 
 void ConnectionGuard::CloseAll() {
   std::lock_guard<std::mutex> lock(mu_);
   closing_idle_ = true;
   for (Entry& entry : entries_) Shutdown(entry);
+}
+
+bool ConnectionGuard::closing() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closing_idle_;
 }
 
 int ConnectionGuard::active() const {
@@ -93,9 +97,12 @@ void ConnectionGuard::Watch() {
     const auto now = Clock::now();
     std::vector<std::string> timed_out;
     for (Entry& entry : entries_) {
-      if (entry.reading && !entry.closed && now - entry.since > entry.timeout) {
+      if (!entry.reading || entry.closed) continue;
+      if (now - entry.since > entry.timeout) {
         Shutdown(entry);
         timed_out.push_back(entry.peer);
+      } else if (closing_idle_ && now - entry.since > tick) {
+        Shutdown(entry);  // shutting down: an idle connection goes, after a tick's grace for its last answer
       }
     }
     if (!timed_out.empty() && on_timeout_) {

@@ -56,13 +56,16 @@ class ConnectionGuard {
   void Reading();
   // The calling thread's connection has its whole request: no deadline until Reading() again.
   void Working();
-  // From now on every connection that waits for a request is closed at once (graceful shutdown: the
-  // in-flight requests finish, idle keep-alive connections do not hold the server up).
+  // From now on every connection that waits for a request is closed (graceful shutdown: the in-flight
+  // requests finish, idle keep-alive connections do not hold the server up). A connection that goes
+  // back to waiting after its answer is closed by the watchdog a grace tick later, so the answer is
+  // read by the client first (the handler also sends Connection: close).
   void CloseIdle();
   // Shuts down every registered connection (the end of a graceful shutdown's grace period).
   void CloseAll();
 
   int active() const;
+  bool closing() const;  // CloseIdle() was called: answer with Connection: close
   std::chrono::milliseconds request_timeout() const { return request_timeout_; }
 
  private:

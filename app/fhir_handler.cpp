@@ -74,6 +74,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
                              {"status", std::to_string(response.status)}, {"ms", std::to_string(ms)},
                              {"caller", request.caller.hsa_id}});
     try {
+      if (guard_.closing()) out.setKeepAlive(false);  // shutting down: this is the connection's last answer
       Send(out, response, request.request_id);
     } catch (const std::exception& e) {
       Log("warn", "response.failed", {{"request_id", request.request_id}, {"what", e.what()}});

@@ -140,6 +140,7 @@ int Serve(const Config& config) {
   // Graceful: stop accepting, close connections that wait for a request, let in-flight requests
   // finish (bounded), then close the rest.
   fhir_server.stop();
+  fhir_socket.close();  // new connections are refused now, not left in the listen backlog unanswered
   guard.CloseIdle();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (guard.active() > 0 && std::chrono::steady_clock::now() < deadline) {
