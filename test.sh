@@ -79,8 +79,10 @@ fuzz_passed=0
 fuzz_failed=0
 if ((fuzz)); then
   fuzz_log=$TMPDIR/fuzz.log
-  if cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNARA_FUZZ=ON -DNARA_BUILD_TESTS=OFF \
-       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >"$fuzz_log" 2>&1 &&
+  fuzz_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DNARA_FUZZ=ON -DNARA_BUILD_TESTS=OFF)
+  # The compiler is chosen once, when the folder is new: naming it again would make CMake start over.
+  [[ -f build/fuzz/CMakeCache.txt ]] || fuzz_flags+=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
+  if cmake -S . -B build/fuzz -G Ninja "${fuzz_flags[@]}" >"$fuzz_log" 2>&1 &&
      cmake --build build/fuzz -j"$(nproc)" --target nara_fuzzers >>"$fuzz_log" 2>&1; then
     for corpus in tests/fuzz/corpus/*/; do
       name=$(basename "$corpus")
