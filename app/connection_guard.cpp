@@ -27,12 +27,12 @@ ConnectionGuard::~ConnectionGuard() {
 }
 
 ConnectionGuard::Registration::Registration(ConnectionGuard& guard, int fd, std::string peer,
-                                            std::chrono::milliseconds timeout)
+                                            std::chrono::milliseconds timeout, bool counted)
     : guard_(guard) {
   std::lock_guard<std::mutex> lock(guard_.mu_);
-  guard_.entries_.push_back(Entry{fd, std::move(peer), timeout, true, false, Clock::now()});
+  guard_.entries_.push_back(Entry{fd, std::move(peer), timeout, counted, true, false, Clock::now()});
   current_entry = &guard_.entries_.back();
-  active_ = static_cast<int>(guard_.entries_.size());
+  active_ = guard_.Counted();
   if (guard_.closing_idle_) guard_.Shutdown(guard_.entries_.back());
 }
 
@@ -77,7 +77,13 @@ bool ConnectionGuard::closing() const {
 
 int ConnectionGuard::active() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(entries_.size());
+  return Counted();
+}
+
+int ConnectionGuard::Counted() const {
+  int n = 0;
+  for (const Entry& entry : entries_) n += entry.counted ? 1 : 0;
+  return n;
 }
 
 // shutdown(2), not close: the worker still owns the descriptor; its blocked read (or SSL handshake)

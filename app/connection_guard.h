@@ -41,11 +41,14 @@ class ConnectionGuard {
   // touches a reused descriptor.
   class Registration {
    public:
-    Registration(ConnectionGuard& guard, int fd, std::string peer, std::chrono::milliseconds timeout);
+    // `counted`: false for a connection that only gets a 503, so it does not make the next one look
+    // like overload too.
+    Registration(ConnectionGuard& guard, int fd, std::string peer, std::chrono::milliseconds timeout,
+                 bool counted = true);
     ~Registration();
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
-    int active() const { return active_; }  // connections registered, this one included, when it registered
+    int active() const { return active_; }  // counted connections, this one included, when it registered
 
    private:
     ConnectionGuard& guard_;
@@ -64,7 +67,7 @@ class ConnectionGuard {
   // Shuts down every registered connection (the end of a graceful shutdown's grace period).
   void CloseAll();
 
-  int active() const;
+  int active() const;  // counted connections registered now
   bool closing() const;  // CloseIdle() was called: answer with Connection: close
   std::chrono::milliseconds request_timeout() const { return request_timeout_; }
 
@@ -73,6 +76,7 @@ class ConnectionGuard {
     int fd = -1;
     std::string peer;
     std::chrono::milliseconds timeout{0};
+    bool counted = true;
     bool reading = true;
     bool closed = false;
     Clock::time_point since;
@@ -80,6 +84,7 @@ class ConnectionGuard {
 
   void Watch();
   void Shutdown(Entry& entry);  // mu_ held
+  int Counted() const;          // mu_ held
 
   const std::chrono::milliseconds request_timeout_;
   const std::function<void(const std::string&)> on_timeout_;

@@ -62,7 +62,7 @@ class GuardedConnection final : public Poco::Net::TCPServerConnection {
     } catch (const std::exception&) {
       return;  // gone before we started
     }
-    ConnectionGuard::Registration registration(guard_, socket().impl()->sockfd(), peer, timeout);
+    ConnectionGuard::Registration registration(guard_, socket().impl()->sockfd(), peer, timeout, !overloaded);
     // Per read and write; the guard bounds the whole request. A client that stops reading our
     // response cannot hold the worker longer than this either.
     const Poco::Timespan per_io(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count());

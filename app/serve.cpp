@@ -143,7 +143,7 @@ int Serve(const Config& config) {
   fhir_socket.close();  // new connections are refused now, not left in the listen backlog unanswered
   guard.CloseIdle();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (guard.active() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while (fhir_server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   guard.CloseAll();

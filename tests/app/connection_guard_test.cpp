@@ -122,6 +122,19 @@ TEST(ConnectionGuard, ReadingAgainRestartsTheDeadline) {
   EXPECT_TRUE(PeerSeesEnd(pair.peer(), milliseconds(10000)));
 }
 
+TEST(ConnectionGuard, UncountedConnectionsDoNotCountAsActive) {
+  ConnectionGuard guard(std::chrono::hours(1));
+  SocketPair a, b;
+  Worker counted(guard, a.server(), std::chrono::hours(1), nullptr);
+  std::thread uncounted([&] {
+    ConnectionGuard::Registration registration(guard, b.server(), "overloaded", std::chrono::hours(1), false);
+    EXPECT_EQ(registration.active(), 1);
+    EXPECT_EQ(guard.active(), 1);
+  });
+  uncounted.join();
+  EXPECT_EQ(guard.active(), 1);
+}
+
 TEST(ConnectionGuard, CloseIdleClosesWaitingConnectionsAndKeepsWorkingOnes) {
   ConnectionGuard guard(std::chrono::hours(1));
   SocketPair idle, busy;
