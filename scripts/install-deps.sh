@@ -10,6 +10,7 @@ packages=(
   libgtest-dev googletest
   curl openssl
   chromium  # headless, for the e2e test that renders the HTML report (tests/e2e/report_html_test.cpp)
+  clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes for tests/fuzz (build/fuzz, test.sh)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
