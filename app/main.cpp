@@ -13,6 +13,7 @@
 #include "app/log.h"
 #include "app/report.h"
 #include "app/serve.h"
+#include "app/synth.h"
 #include "auth/dev_pki.h"
 #include "fhir/router.h"
 #include "registry/pg/migrations.h"
@@ -28,6 +29,7 @@ constexpr const char* kUsage =
     "  demo-load        load the small demo population (idempotent)\n"
     "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
     "  report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG]   the indicators as of DATE\n"
+    "  synth --people N [--seed S] [--as-of DATE] --out FILE.ndjson   a synthetic Swedish population\n"
     "  version          print the version\n"
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
 
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
       nara::app::Log("info", "dev_pki.ready", {{"dir", args[1]}});
       return 0;
     }
+    if (command == "synth") return nara::app::Synth(std::vector<std::string>(args.begin() + 1, args.end()));
     const nara::app::Config config = nara::app::LoadConfig(config_file);
     if (command == "migrate") return Migrate(config);
     if (command == "demo-load") return DemoLoad(config);
