@@ -10,6 +10,7 @@
 #include "app/audit_extract.h"
 #include "app/config.h"
 #include "app/demo_data.h"
+#include "app/import.h"
 #include "app/log.h"
 #include "app/report.h"
 #include "app/serve.h"
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
     "  report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG]   the indicators as of DATE\n"
     "  synth --people N [--seed S] [--as-of DATE] --out FILE.ndjson   a synthetic Swedish population\n"
+    "  import FILE.ndjson   load new resources with COPY, all or nothing (- reads stdin)\n"
     "  version          print the version\n"
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
 
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
     const nara::app::Config config = nara::app::LoadConfig(config_file);
     if (command == "migrate") return Migrate(config);
     if (command == "demo-load") return DemoLoad(config);
+    if (command == "import") return nara::app::Import(config, std::vector<std::string>(args.begin() + 1, args.end()));
     if (command == "audit-extract") {
       if (args.size() != 3 || args[1] != "--patient") {
         std::cerr << "usage: nara audit-extract --patient PERSONNUMMER\n";
