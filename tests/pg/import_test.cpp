@@ -126,8 +126,14 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
     if (type == "EpisodeOfCare") (line.find("\"code\":\"saebo\"") != std::string::npos ? residencies : listings)++;
     if (type == "CareTeam") ++careteams;
   }
+  // A bulk load rebuilds secondary indexes after the COPY: the same indexes must be there afterwards.
+  const std::string index_list =
+      "SELECT string_agg(indexname || ' ' || indexdef, '; ' ORDER BY indexname) FROM pg_indexes "
+      "WHERE schemaname = 'public'";
+  const auto indexes_before = Psql(url_, index_list);
   auto summary = Import(text);
   ASSERT_TRUE(summary) << summary.error().text;
+  EXPECT_EQ(Psql(url_, index_list), indexes_before);
   EXPECT_EQ(summary->lines, static_cast<long>(lines.size()));
   EXPECT_EQ(summary->resources, per_type);
   for (const auto& [type, count] : per_type) {
