@@ -41,3 +41,34 @@ bench_header() {
   echo "commit: $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "postgresql: $(psql --version | awk '{ print $3 }')"
 }
+
+bench_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Starts `nara serve` on database $1 with a fresh dev PKI; sets BENCH_PORT, BENCH_PKI and the curl
+# arguments for a role's certificate: bench_curl_as ROLE ARGS...
+bench_serve() {
+  BENCH_PKI=$BENCH_WORK/pki
+  "$NARA" dev-pki "$BENCH_PKI" >/dev/null 2>&1
+  BENCH_PORT=$(bench_free_port)
+  local ops
+  ops=$(bench_free_port)
+  NARA_DATABASE_URL=$(bench_url "$1") NARA_TLS_CERT=$BENCH_PKI/server.pem NARA_TLS_KEY=$BENCH_PKI/server.key \
+    NARA_TLS_CA=$BENCH_PKI/ca-bundle.pem NARA_TLS_CRL=$BENCH_PKI/crl.pem NARA_ACCESS_FILE=$BENCH_PKI/access.json \
+    NARA_PORT=$BENCH_PORT NARA_OPS_PORT=$ops "$NARA" serve 2>"$BENCH_WORK/serve.log" &
+  BENCH_SERVER_PID=$!
+  trap 'kill "$BENCH_SERVER_PID" 2>/dev/null; wait "$BENCH_SERVER_PID" 2>/dev/null; bench_cleanup' EXIT
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$ops/readyz" 2>/dev/null && return 0
+    kill -0 "$BENCH_SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "bench: nara serve did not become ready" >&2
+  tail -n 5 "$BENCH_WORK/serve.log" >&2
+  exit 1
+}
+bench_curl_as() {
+  local role=$1
+  shift
+  curl -sS --cert "$BENCH_PKI/clients/$role.pem" --key "$BENCH_PKI/clients/$role.key" \
+    --cacert "$BENCH_PKI/ca-bundle.pem" "$@"
+}
