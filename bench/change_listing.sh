@@ -4,23 +4,30 @@
 # one transaction) against pgbench TPC-B on the same cluster (goal: ratio >= 0.5).
 #   bench/change_listing.sh [--people N] [--requests R] [--clients C]   default 20 000 people, 4 000, 16
 #   bench/change_listing.sh --smoke                                     1 000 people, 200 requests
+#   --profile   also load pg_stat_statements and print the statements per change and where time went
 # Nära: `curl --parallel` (C transfers at a time over reused keep-alive mutual-TLS connections, admin
 # certificate), each request a different resident, all must answer 201; requests/s over the whole run.
 # Anchor: `pgbench -c C -j 2 -T 20` TPC-B (scale 10) in another database of the same cluster: tps.
 source "$(dirname "$0")/common.sh"
 
-people=20000 requests=4000 clients=16 seconds=20
+people=20000 requests=4000 clients=16 seconds=20 profile=0
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
     --requests) requests=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
     --smoke) people=1000 requests=200 seconds=3; shift ;;
+    --profile) profile=1; shift ;;
     *) echo "usage: bench/change_listing.sh [--people N] [--requests R] [--clients C] | --smoke" >&2; exit 2 ;;
   esac
 done
 
 bench_start_cluster
+if ((profile)); then
+  psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
+  bench_start_cluster
+fi
 bench_createdb registry
 "$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
 NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
@@ -59,6 +66,9 @@ write-out = "%{http_code}\\n"
 CURL
 done <"$BENCH_WORK/moves.txt" >"$config"
 
+if ((profile)); then
+  psql -X -q "$(bench_url registry)" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
 t0=$(bench_now)
 curl -s --show-error --parallel --parallel-max "$clients" -K "$config" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
 t1=$(bench_now)
@@ -71,6 +81,16 @@ fi
 finished=$(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM registry_listing WHERE kind = 'listning' AND valid_to = DATE '$today'")
 nara_rate=$(bench_div "$requests" "$nara_s")
 
+if ((profile)); then
+  echo "profile: statements per change, and the ten that took most time"
+  psql -X -At -F ' | ' "$(bench_url registry)" -c "
+    SELECT 'all', round(sum(calls)::numeric / $requests, 1), round(sum(total_exec_time)::numeric / $requests, 2) || ' ms'
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
+    -c "SELECT round(calls::numeric / $requests, 1), round(total_exec_time::numeric / $requests, 3) || ' ms',
+               left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 10" | sed 's/^/  /'
+fi
 bench_createdb tpcb
 pgbench -q -i -s 10 "$(bench_url tpcb)" >/dev/null 2>&1
 tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" "$(bench_url tpcb)" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
