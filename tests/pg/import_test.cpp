@@ -109,6 +109,7 @@ class ImportTest : public ::testing::Test {
     EXPECT_EQ(Count("SELECT count(*) FROM registry_patient"), 0);
     EXPECT_EQ(Count("SELECT count(*) FROM search_token"), 0);
     EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM audit_event"), 0);
   }
 
   std::string url_;
@@ -148,6 +149,9 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'listning'"), listings);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'saebo'"), residencies);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_contact"), careteams);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_event WHERE action = 'create' AND agent_name = 'nara import (command "
+                  "line)' AND detail LIKE '%Patient " + std::to_string(per_type["Patient"]) + "%'"),
+            1);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_unit WHERE type = 'vardcentral' AND serves_saebo <> '{}'"), 290);
 
   pg::PgStore store(url_, 2);
