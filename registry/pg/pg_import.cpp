@@ -16,16 +16,19 @@ namespace {
 
 // COPY text format (PostgreSQL docs, COPY "Text Format"): tab-separated, \N for NULL, and a
 // backslash, tab, newline or carriage return inside a value escaped with a backslash.
+// Runs without a special character are appended whole: this is the import's hottest loop (every byte
+// of every stored JSON body passes here).
 void Field(std::string& out, std::string_view value) {
-  for (char c : value) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(value.data() + run, i - run);
+    out += '\\';
+    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    run = i + 1;
   }
+  out.append(value.data() + run, value.size() - run);
 }
 
 constexpr const char* kNull = "\\N";

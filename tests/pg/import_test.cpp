@@ -196,6 +196,26 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
   EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), static_cast<long>(lines.size()));
 }
 
+// COPY's text format gives backslash, tab and newline a meaning: JSON escapes in a name must come
+// back exactly (and be found by the name search).
+TEST_F(ImportTest, EscapedCharactersSurviveTheCopy) {
+  auto lines = Lines(Synth(200));
+  const int patient = Find(lines, "\"resourceType\":\"Patient\",\"id\":\"p-1\"");
+  ASSERT_GE(patient, 0);
+  lines[patient] = std::regex_replace(lines[patient], std::regex("\"family\":\"[^\"]*\""),
+                                      R"("family":"Ö\"Brien\\x\ty\nz")");
+  auto summary = Import(Join(lines));
+  ASSERT_TRUE(summary) << summary.error().text;
+  pg::PgStore store(url_, 2);
+  fhir::FhirApi api(store, fhir::ApiOptions{});
+  const auto read = Get(api, "/Patient/p-1");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(std::string(Parse(read.body)["name"][0]["family"].GetString()), "Ö\"Brien\\x\ty\nz");
+  const auto found = Get(api, "/Patient", {{"family", "ö\"brien"}});
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(Parse(found.body)["total"].GetInt64(), 1) << found.body;
+}
+
 TEST_F(ImportTest, ABadPersonnummerImportsNothing) {
   auto lines = Lines(Synth(400));
   const int patient = Find(lines, "\"resourceType\":\"Patient\"");
