@@ -130,6 +130,10 @@ Result<ImportSummary> ImportStream(std::istream& in, uint64_t total_bytes, const
   import_options.check_capacity = options.check_capacity;
   if (options.log_progress) {
     import_options.progress = [](const std::string& phase, long rows, double seconds) {
+      if (rows == 0) {  // a rule check or the commit: only its time
+        Log("info", "import.phase", {{"phase", phase}, {"seconds", Fixed(seconds)}});
+        return;
+      }
       Log("info", "import.phase", {{"phase", phase}, {"rows", std::to_string(rows)}, {"seconds", Fixed(seconds)},
                                    {"rows_per_s", seconds > 0 ? std::to_string(static_cast<long>(rows / seconds)) : ""}});
     };

@@ -83,5 +83,6 @@ units=$(grep -c -E '"resourceType":"(Organization|Practitioner|PractitionerRole)
 sweden=$(awk -v n="$people" -v l="$lines" -v u="$units" 'BEGIN { printf "%.0f", (l - u) / n * 10600000 + 23000 }')
 echo "all Sweden projected ($sweden resources at these rates): nara $(awk -v s="$nara_s" -v l="$lines" -v w="$sweden" 'BEGIN { printf "%.1f", s / l * w / 60 }') min, raw COPY $(awk -v s="$raw_s" -v l="$lines" -v w="$sweden" 'BEGIN { printf "%.1f", s / l * w / 60 }') min (goal <= 15 min)"
 echo "nara phases:"
-sed -n 's/.*"phase":"\([^"]*\)","rows":"\([0-9]*\)","seconds":"\([0-9.]*\)".*/  \1: \3 s (\2 rows)/p' "$BENCH_WORK/import.log" | grep -v ': 0.0 s' || true
+sed -n -e 's/.*"phase":"\([^"]*\)","rows":"\([0-9]*\)","seconds":"\([0-9.]*\)".*/  \1: \3 s (\2 rows)/p' \
+  -e 's/.*"phase":"\([^"]*\)","seconds":"\([0-9.]*\)".*/  \1: \2 s/p' "$BENCH_WORK/import.log" | grep -v ': 0.0 s' || true
 echo "ratio (raw COPY time / nara import time, goal >= 0.5): $(bench_div "$raw_s" "$nara_s")"
