@@ -428,10 +428,18 @@ TEST(Search, NotMissingAndDatePrefixes) {
   EXPECT_EQ(Get(w.ehr(), at + "&date=ne2025-03-01").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
   EXPECT_EQ(Get(w.ehr(), at + "&date=le2024-03-01").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep1});
   EXPECT_EQ(Get(w.ehr(), at + "&date=gt2025-01-31").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep1});
+  // sa: the whole period after the date; eb: the whole period before it (ep1 is still open).
+  EXPECT_EQ(Get(w.ehr(), at + "&date=sa2024-04-01", kStrict).matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
+  EXPECT_EQ(Get(w.ehr(), at + "&date=sa2024-02-01", kStrict).matches.size(), 2u);
+  EXPECT_EQ(Get(w.ehr(), at + "&date=eb2025-02-01", kStrict).matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
+  EXPECT_TRUE(Get(w.ehr(), at + "&date=eb2025-01-31").matches.empty());
+  EXPECT_EQ(w.ehr().Request("GET", at + "&date=ap2025-01-31", "", kStrict).status, 400);
   // _lastUpdated: everything here was written today, nothing after next year.
   EXPECT_EQ(Get(w.ehr(), at + "&_lastUpdated=ge2000-01-01").matches.size(), 2u);
   EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=gt2999-01-01").matches.empty());
   EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=lt2000-01-01").matches.empty());
+  EXPECT_EQ(Get(w.ehr(), at + "&_lastUpdated=sa2000-01-01").matches.size(), 2u);
+  EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=eb2000-01-01").matches.empty());
 }
 
 // ---------------------------------------------------------------- _sort, _total, _summary, _elements
