@@ -75,6 +75,11 @@ Config LoadConfig(const std::string& file) {
   source.Get("public.base-url", config.public_base_url);
   source.Get("listing.max-changes-per-year", config.listing_max_changes_per_year);
   source.Get("capacity.mode", config.capacity_mode);
+  source.Get("export.dir", config.export_dir);
+  source.Get("export.max-jobs", config.export_max_jobs);
+  source.Get("export.retention-hours", config.export_retention_hours);
+  if (config.export_max_jobs < 1) throw std::runtime_error("export.max-jobs must be 1 or more");
+  if (config.export_retention_hours < 1) throw std::runtime_error("export.retention-hours must be 1 or more");
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
     throw std::runtime_error("capacity.mode must be enforce or warn, got '" + config.capacity_mode + "'");
   }
@@ -88,6 +93,8 @@ fhir::ApiOptions ApiOptionsFrom(const Config& config) {
   fhir::ApiOptions options;
   options.registry.max_changes_per_year = config.listing_max_changes_per_year;
   options.registry.capacity_warn_only = config.capacity_mode == "warn";
+  options.exports.dir = config.export_dir;
+  options.exports.max_jobs = config.export_max_jobs;
   return options;
 }
 

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/File.h>
 #include <Poco/URI.h>
 
 #include <atomic>
@@ -29,11 +30,23 @@ std::string NewRequestId() {
 }
 
 void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response, const std::string& request_id) {
+  if (!response.body_file.empty() && !Poco::File(response.body_file).exists()) {
+    fhir::Issue issue;
+    issue.code = "not-found";
+    issue.text = "exportfilen finns inte längre (the export file is gone)";
+    Send(out, fhir::ErrorResponse(404, issue), request_id);
+    return;
+  }
   out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
   for (const auto& [name, value] : response.headers) out.set(name, value);
   out.set("X-Request-Id", request_id);
   // An unread oversized body is still on the wire: the connection cannot be reused.
   if (response.status == 413) out.setKeepAlive(false);
+  if (!response.body_file.empty()) {
+    // A bulk export file: streamed from disk in chunks, never loaded whole (Poco sets the length).
+    out.sendFile(response.body_file, out.getContentType());
+    return;
+  }
   out.setContentLength(static_cast<std::streamsize>(response.body.size()));
   out.sendBuffer(response.body.data(), response.body.size());
 }

@@ -12,12 +12,14 @@
 #include <csignal>
 #include <thread>
 
+#include "app/export_worker.h"
 #include "app/fhir_handler.h"
 #include "app/log.h"
 #include "app/ops_server.h"
 #include "auth/tls_context.h"
 #include "fhir/router.h"
 #include "registry/pg/migrations.h"
+#include "registry/pg/pg_export.h"
 #include "registry/pg/pg_measures.h"
 #include "registry/pg/pg_store.h"
 
@@ -88,6 +90,12 @@ int Serve(const Config& config) {
   pg::PgMeasures measures(config.database_url, 2, config.database_role);
   fhir::ApiOptions api_options = ApiOptionsFrom(config);
   api_options.measures = &measures;
+  // ---- bulk export: jobs in PostgreSQL, run by one background worker ----
+  pg::PgExport exports(config.database_url, 4, config.database_role);
+  api_options.exports.store = &exports;
+  ExportWorker export_worker(exports, config.export_dir, config.export_retention_hours * 3600L);
+  export_worker.Start();
+  // ---- end bulk export ----
   fhir::FhirApi api(store, api_options);
   RequestCounters counters;
 
@@ -129,6 +137,7 @@ int Serve(const Config& config) {
   fhir_server.stopAll(true);
   ops_server.stopAll(true);
   fhir_pool.joinAll();
+  export_worker.Stop();
   Log("info", "serve.stopped");
   return 0;
 }

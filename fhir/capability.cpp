@@ -28,6 +28,17 @@ void Code(W& w, const char* key, const char* value) {
   w.EndObject();
 }
 
+// ---- bulk export: the Bulk Data 2.0 operations (fhir/bulk_export.h) ----
+template <typename W>
+void BulkExportOperation(W& w, const char* name, const char* documentation) {
+  const std::string definition = std::string("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/") + name;
+  w.StartObject();
+  w.Key("name"); w.String("export");
+  w.Key("definition"); w.String(definition.c_str());
+  w.Key("documentation"); w.String(documentation);
+  w.EndObject();
+}
+
 }  // namespace
 
 std::vector<std::string> SearchIncludes(const ResourceTypeDef& type) {
@@ -58,6 +69,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.Key("date"); w.String("2026-11-23");
   w.Key("publisher"); w.String("Nära Registry");
   w.Key("kind"); w.String("instance");
+  w.Key("instantiates");
+  w.StartArray(); w.String("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"); w.EndArray();
   w.Key("software");
   w.StartObject();
   w.Key("name"); w.String("Nära Registry");
@@ -88,8 +101,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("documentation"); w.String(type.documentation.c_str());
     w.Key("interaction");
     w.StartArray();
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       Code(w, "code", code);
     }
     w.EndArray();
@@ -98,8 +111,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("updateCreate"); w.Bool(true);
     w.Key("conditionalCreate"); w.Bool(true);
     w.Key("conditionalRead"); w.String("not-supported");
-    w.Key("conditionalUpdate"); w.Bool(false);
-    w.Key("conditionalDelete"); w.String("not-supported");
+    w.Key("conditionalUpdate"); w.Bool(true);
+    w.Key("conditionalDelete"); w.String("single");
     w.Key("searchParam");
     w.StartArray();
     for (const auto& param : type.search_params) {
@@ -125,9 +138,15 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.StartArray();
     for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
     w.EndArray();
-    if (!type.operations.empty()) {
+    const bool patient_export = type.type == "Patient";  // Patient/$export (bulk export)
+    if (!type.operations.empty() || patient_export) {
       w.Key("operation");
       w.StartArray();
+      if (patient_export) {
+        BulkExportOperation(w, "patient-export",
+                            "GET Patient/$export: every patient's Patient, EpisodeOfCare, CareTeam and "
+                            "DocumentReference as NDJSON (_type, _since); statistics and admin only");
+      }
       for (const auto& op : type.operations) {
         w.StartObject();
         w.Key("name"); w.String(op.name.c_str());
@@ -191,11 +210,39 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.EndArray();
   w.EndObject();
   // ---- end measures ----
+  // ---- bulk export: the virtual Groups (listed-<vårdcentral>, saebo-<kommun>) and Group/$export ----
+  w.StartObject();
+  w.Key("type"); w.String("Group");
+  w.Key("documentation");
+  w.String("Virtual, read-only groups for bulk export: listed-<Organization id> (patients listed at a vårdcentral "
+           "today), saebo-<Organization id> (residents of a kommun's SÄBO units today); statistics and admin only");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "read");
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("operation");
+  w.StartArray();
+  BulkExportOperation(w, "group-export",
+                      "GET Group/[id]/$export: the group's patients and their EpisodeOfCare, CareTeam and "
+                      "DocumentReference as NDJSON (_type, _since)");
+  w.EndArray();
+  w.EndObject();
+  // ---- end bulk export ----
   w.EndArray();
   w.Key("interaction");
   w.StartArray();
-  Code(w, "code", "history-system");
+  for (const char* code : {"transaction", "batch", "history-system"}) Code(w, "code", code);
   w.EndArray();
+  // ---- bulk export: system level ----
+  w.Key("operation");
+  w.StartArray();
+  BulkExportOperation(w, "export",
+                      "GET [base]/$export: every registry resource as NDJSON, one file per type, from one snapshot "
+                      "(_type, _since, _outputFormat=application/fhir+ndjson); async: 202 + Content-Location "
+                      "[base]/$export-status/[job]; statistics and admin only");
+  w.EndArray();
+  // ---- end bulk export ----
   w.EndObject();
   w.EndArray();
   w.EndObject();

@@ -34,6 +34,9 @@ struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is this file's content instead, streamed by the HTTP adapter without loading
+  // it (bulk export files can be gigabytes).
+  std::string body_file;
 
   void SetHeader(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
 };

@@ -58,6 +58,8 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
   }
   const std::string accept = request.Header("accept");
   if (accept.empty()) return std::nullopt;
+  // Bulk export files are NDJSON (fhir/bulk_export.h); a client downloading one may say so.
+  const bool ndjson_ok = request.path.rfind("/$export-file/", 0) == 0;
   // Acceptable when any listed media range is JSON or a wildcard.
   bool acceptable = false;
   size_t start = 0;
@@ -67,6 +69,7 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
     std::string item = accept.substr(start, end - start);
     item = LowerAscii(Poco::trim(item.substr(0, item.find(';'))));
     if (item == "*/*" || item == "application/*" || IsJsonMediaType(item)) acceptable = true;
+    if (ndjson_ok && (item == "application/fhir+ndjson" || item == "application/ndjson")) acceptable = true;
     start = end + 1;
   }
   if (acceptable) return std::nullopt;

@@ -54,7 +54,7 @@ AuditRecord AuditRecordFor(const HttpRequest& request, const RequestAudit& audit
   record.unit = request.caller.organizations.empty() ? std::string() : request.caller.organizations.front();
   record.outcome = http_status < 400 ? "success" : (http_status == 401 || http_status == 403) ? "refused" : "failed";
   record.http_status = http_status;
-  record.detail = request.method + " " + audit.resource_type;
+  record.detail = audit.detail.empty() ? request.method + " " + audit.resource_type : audit.detail;
   return record;
 }
 

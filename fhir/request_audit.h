@@ -19,6 +19,7 @@ struct RequestAudit {
   std::string resource_type;
   std::vector<std::string> resource_ids;
   std::vector<std::string> patient_ids;
+  std::string detail;  // "" = "METHOD type"; an operation may name what it did (e.g. the $export job)
   bool recorded = false;
 
   void Begin(std::string act, std::string type, const std::string& id);

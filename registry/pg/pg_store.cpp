@@ -481,6 +481,36 @@ Result<SearchPage> PgStore::History(const HistoryQuery& query) {
   });
 }
 
+Result<ChangePage> PgStore::Changes(const ChangeQuery& query) {
+  return WithConnection<ChangePage>(*pool_, [&](pqxx::connection& conn) -> Result<ChangePage> {
+    // One snapshot for the watermark and the rows: what is below its xmin has finished for good.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+    SqlParams params;
+    std::string where = "(v.txid, v.seq) > (" + params.Add(query.after.txid) + "::xid8, " +
+                        params.Add(std::to_string(query.after.seq)) + "::bigint)" +
+                        " AND v.txid < pg_snapshot_xmin(pg_current_snapshot())";
+    if (!query.type.empty()) where += " AND v.res_type = " + params.Add(query.type);
+    if (query.since) where += " AND v.last_updated >= " + params.Add(*query.since) + "::timestamptz";
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated, v.txid::text AS txid, v.seq FROM resource_version v WHERE " + where +
+            " ORDER BY v.txid, v.seq LIMIT " + std::to_string(query.count + 1),
+        make_dynamic_params(params.values()));
+    ChangePage page;
+    page.last = query.after;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, ""));
+      page.last.txid = row["txid"].as<std::string>();
+      page.last.seq = row["seq"].as<long long>();
+    }
+    return page;
+  });
+}
+
 Result<SearchPage> PgStore::Search(const SearchQuery& query) {
   return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) {
     pqxx::read_transaction tx(conn);

@@ -44,6 +44,7 @@ std::map<std::string, std::string> Server::Env() const {
       {"NARA_ACCESS_FILE", Pki("access.json")},
       {"NARA_THREADS", "48"},
       {"NARA_DB_POOL_SIZE", "24"},
+      {"NARA_EXPORT_DIR", pki_dir_ + "/export"},  // bulk export files: a temp folder, never ./var
   };
 }
 

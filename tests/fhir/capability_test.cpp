@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,12 +58,12 @@ TEST_F(Capability, EveryTypeWithExactlyItsSearchParams) {
   const auto& resources = Rest()["resource"];
   ASSERT_TRUE(resources.IsArray());
   // Every served type, plus AuditEvent (written by the server, searched by admin) and Measure (the
-  // fixed indicators): their own tests below.
-  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 2);
+  // fixed indicators) and Group (the virtual groups of bulk export): their own tests below.
+  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 3);
   std::set<std::string> listed;
   for (const auto& resource : resources.GetArray()) {
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure") continue;
+    if (type == "AuditEvent" || type == "Measure" || type == "Group") continue;
     EXPECT_TRUE(listed.insert(type).second) << "listed twice: " << type;
     const ResourceTypeDef* def = FindType(type);
     ASSERT_NE(def, nullptr) << "advertised but not served: " << type;
@@ -88,22 +89,19 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     std::set<std::string> codes;
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure") continue;
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    if (type == "AuditEvent" || type == "Measure" || type == "Group") continue;
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
     }
-    // The router answers PATCH with 405, so it must not be advertised.
-    EXPECT_FALSE(codes.count("patch")) << resource["type"].GetString();
     EXPECT_TRUE(resource["conditionalCreate"].GetBool());
+    EXPECT_TRUE(resource["conditionalUpdate"].GetBool());
+    EXPECT_STREQ(resource["conditionalDelete"].GetString(), "single");
     EXPECT_STREQ(resource["versioning"].GetString(), "versioned-update");
   }
   std::set<std::string> system;
   for (const auto& interaction : Rest()["interaction"].GetArray()) system.insert(interaction["code"].GetString());
-  EXPECT_TRUE(system.count("history-system"));
-  // transaction/batch are answered with 405 by the router: not advertised
-  EXPECT_FALSE(system.count("transaction"));
-  EXPECT_FALSE(system.count("batch"));
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
 }
 
 // searchInclude/searchRevInclude list exactly what the search parser accepts under strict handling,
@@ -192,6 +190,36 @@ TEST_F(Capability, MeasureIsReadAndSearchWithEvaluateMeasure) {
   EXPECT_STREQ((*measure)["operation"][0]["name"].GetString(), "evaluate-measure");
   EXPECT_STREQ((*measure)["operation"][0]["definition"].GetString(),
                "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
+}
+
+// Bulk Data 2.0 (fhir/bulk_export.h): $export at system level, Patient/$export, and the virtual
+// Groups (read, search) with Group/[id]/$export, each naming the Bulk Data OperationDefinition.
+TEST_F(Capability, BulkExportOperations) {
+  ASSERT_TRUE(doc_.HasMember("instantiates"));
+  EXPECT_STREQ(doc_["instantiates"][0].GetString(), "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data");
+  ASSERT_TRUE(Rest().HasMember("operation"));
+  ASSERT_EQ(Rest()["operation"].Size(), 1u);
+  EXPECT_STREQ(Rest()["operation"][0]["name"].GetString(), "export");
+  EXPECT_STREQ(Rest()["operation"][0]["definition"].GetString(),
+               "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export");
+  std::map<std::string, std::string> export_definition;
+  std::set<std::string> group_codes;
+  for (const auto& resource : Rest()["resource"].GetArray()) {
+    const std::string type = resource["type"].GetString();
+    if (type == "Group") {
+      for (const auto& interaction : resource["interaction"].GetArray()) group_codes.insert(interaction["code"].GetString());
+    }
+    if (!resource.HasMember("operation")) continue;
+    for (const auto& op : resource["operation"].GetArray()) {
+      if (std::string(op["name"].GetString()) == "export") export_definition[type] = op["definition"].GetString();
+    }
+  }
+  EXPECT_EQ(export_definition,
+            (std::map<std::string, std::string>{
+                {"Patient", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+                {"Group", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}}));
+  EXPECT_EQ(group_codes, (std::set<std::string>{"read", "search-type"}));
+  EXPECT_EQ(FindType("Group"), nullptr) << "Groups are virtual, not stored";
 }
 
 }  // namespace

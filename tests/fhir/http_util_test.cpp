@@ -113,6 +113,21 @@ TEST(HttpUtilFormat, AcceptHeader) {
   EXPECT_NE(error->text.find("XML"), std::string::npos) << error->text;
 }
 
+// Bulk export files are NDJSON (fhir/bulk_export.h): a client may ask for exactly that there, and
+// only there.
+TEST(HttpUtilFormat, NdjsonIsAcceptableForExportFilesOnly) {
+  HttpRequest file = WithAccept("application/fhir+ndjson");
+  file.path = "/$export-file/job/Patient.ndjson";
+  EXPECT_FALSE(CheckResponseFormat(file).has_value());
+  file.headers["accept"] = "Application/NDJSON";
+  EXPECT_FALSE(CheckResponseFormat(file).has_value());
+  file.headers["accept"] = "application/fhir+xml";
+  ExpectNotSupported(CheckResponseFormat(file), "xml for a file");
+  HttpRequest read = WithAccept("application/fhir+ndjson");
+  read.path = "/Patient/1";
+  ExpectNotSupported(CheckResponseFormat(read), "ndjson for a read");
+}
+
 HttpRequest WithContentType(const std::string& type) {
   HttpRequest r;
   r.method = "POST";

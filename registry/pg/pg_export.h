@@ -1,0 +1,59 @@
+// PgExport: the ExportStore port (registry/export_store.h) over schema/0005_export.sql (jobs and
+// files) and the stored FHIR versions (0001_resources.sql). A job's resources are read in one
+// REPEATABLE READ READ ONLY transaction through a server-side cursor fetched in batches, so the export
+// is one snapshot and needs constant memory whatever the size of the registry.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "registry/export_store.h"
+
+namespace pqxx {
+class connection_base;  // libpqxx 6: pqxx::connection is an alias of a subclass
+}
+
+namespace nara::pg {
+
+class ConnectionPool;
+
+class PgExport final : public ExportStore {
+ public:
+  // role: as PgStore (SET ROLE on every connection); "" = the login role of url. The pool needs room
+  // for a stream and the job updates made while it runs (3 or more).
+  explicit PgExport(const std::string& url, int pool_size = 3, std::string role = "");
+  ~PgExport() override;
+
+  Result<ExportJob> Create(const ExportRequest& request, int max_active) override;
+  Result<ExportJob> Find(const std::string& id) override;
+  Status Cancel(const std::string& id) override;
+  Result<long> ActiveJobs() override;
+  Status Announce(const std::string& worker_id) override;
+  Result<std::optional<ExportJob>> ClaimNext(const std::string& worker_id) override;
+  Status SetProgress(const std::string& id, const std::string& progress) override;
+  Status Complete(const std::string& id, const std::string& transaction_time,
+                  const std::vector<ExportFile>& files) override;
+  Status Fail(const std::string& id, const std::string& why) override;
+  Result<long> RecoverInterrupted(int max_attempts) override;
+  Result<std::vector<std::string>> Expire(long retention_seconds) override;
+  Result<std::string> Stream(const ExportJob& job, ExportSink& sink) override;
+  void Interrupt() override;
+  Result<std::optional<ExportGroup>> FindGroup(const std::string& id) override;
+  Result<std::vector<ExportGroup>> ListGroups() override;
+
+  // Rows fetched from the cursor at a time (constant memory: at most this many bodies at once).
+  static constexpr int kFetchRows = 500;
+
+ private:
+  struct Liveness;  // the connection holding this process's worker lock
+  std::unique_ptr<ConnectionPool> pool_;
+  std::string url_, role_;
+  std::unique_ptr<Liveness> liveness_;
+  std::string worker_id_;
+  std::mutex streaming_mu_;
+  pqxx::connection_base* streaming_ = nullptr;  // the connection a Stream is reading on, for Interrupt
+  bool interrupted_ = false;
+};
+
+}  // namespace nara::pg
