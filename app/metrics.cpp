@@ -40,7 +40,7 @@ std::string_view InteractionOf(std::string_view method, std::string_view path) {
   }
   const size_t n = segments.size();
   if (n == 0) {
-    if (method == "POST") return "batch";
+    if (method == "POST") return "transaction-or-batch";  // the body says which; the path does not
     if (method == "GET") return "search-system";
     return "other";
   }

@@ -27,8 +27,8 @@ TEST(InteractionOf, NamesTheFhirInteraction) {
   EXPECT_EQ(InteractionOf("GET", "/Patient"), "search-type");
   EXPECT_EQ(InteractionOf("POST", "/Patient/_search"), "search-type");
   EXPECT_EQ(InteractionOf("GET", ""), "search-system");
-  EXPECT_EQ(InteractionOf("POST", ""), "batch");
-  EXPECT_EQ(InteractionOf("POST", "/"), "batch");
+  EXPECT_EQ(InteractionOf("POST", ""), "transaction-or-batch");
+  EXPECT_EQ(InteractionOf("POST", "/"), "transaction-or-batch");
   EXPECT_EQ(InteractionOf("GET", "/PractitionerRole/x/$list-status"), "operation");
   EXPECT_EQ(InteractionOf("GET", "/Patient/$fixed-contacts"), "operation");
   EXPECT_EQ(InteractionOf("DELETE", "/Patient"), "other");
