@@ -270,6 +270,25 @@ TEST_F(ExportStoreTest, ALiveWorkersJobIsNeverTakenOver) {
   EXPECT_EQ(Sql("SELECT worker FROM export_job WHERE job_id = '" + job->id + "'"), "");
 }
 
+// A PostgreSQL restart ends the worker's sign of life with its connection: the worker takes it again
+// before it claims a job, so no other server can take that job over.
+TEST_F(ExportStoreTest, TheSignOfLifeIsTakenAgainAfterAPostgresRestart) {
+  if (PgCluster::Shared().external()) GTEST_SKIP() << "needs the test's own cluster to restart";
+  PgExport worker(url_, 2, "nara_server");
+  ASSERT_TRUE(worker.Announce("w-restart").ok());
+  PgCluster::Shared().Stop();
+  PgCluster::Shared().Start();
+  auto job = store_->Create(Request(ExportLevel::system, {"Patient"}), 5);
+  ASSERT_TRUE(job.ok()) << job.error().text;
+  auto claimed = worker.ClaimNext("w-restart");
+  ASSERT_TRUE(claimed.ok()) << claimed.error().text;
+  ASSERT_TRUE(claimed->has_value());
+  PgExport other(url_, 1, "nara_server");
+  EXPECT_FALSE(other.Announce("w-restart").ok()) << "the lock is held again";
+  EXPECT_EQ(*other.RecoverInterrupted(3), 0);
+  EXPECT_EQ(store_->Find(job->id)->status, "running");
+}
+
 TEST_F(ExportStoreTest, OneSnapshotWritesCommittedDuringTheExportAreNotInIt) {
   Exec(WriteSql("Organization", "org-1", 1) + WriteSql("Patient", "p-1", 1) + WriteSql("Patient", "p-2", 1) +
        WriteSql("Patient", "p-gone", 1) + WriteSql("Patient", "p-gone", 2, "", "2026-01-02T10:00:00Z", true) +
