@@ -34,17 +34,20 @@ std::string JsonString(const std::string& text) {
 
 std::string SearchsetJson(const std::string& base_url, const std::vector<StoredResource>& matches,
                           std::optional<long> total, const std::vector<BundleLink>& links,
-                          const std::vector<Issue>& outcome_issues) {
+                          const std::vector<Issue>& outcome_issues,
+                          const std::vector<StoredResource>& included) {
   std::string out = Head("searchset", total);
   AppendLinks(out, links);
   out += ",\"entry\":[";
   bool first = true;
-  for (const auto& match : matches) {
+  auto add = [&](const StoredResource& resource, const char* mode) {
     if (!first) out += ",";
     first = false;
-    out += "{\"fullUrl\":" + JsonString(base_url + "/" + match.type + "/" + match.id) + ",\"resource\":" +
-           match.json + ",\"search\":{\"mode\":\"match\"}}";
-  }
+    out += "{\"fullUrl\":" + JsonString(base_url + "/" + resource.type + "/" + resource.id) + ",\"resource\":" +
+           resource.json + ",\"search\":{\"mode\":\"" + mode + "\"}}";
+  };
+  for (const auto& match : matches) add(match, "match");
+  for (const auto& include : included) add(include, "include");
   if (!outcome_issues.empty()) {
     if (!first) out += ",";
     out += "{\"resource\":" + OperationOutcomeJson(outcome_issues) + ",\"search\":{\"mode\":\"outcome\"}}";

@@ -16,9 +16,11 @@ struct BundleLink {
   std::string url;
 };
 
+// `included`: _include/_revinclude results, after the matches with search.mode "include".
 std::string SearchsetJson(const std::string& base_url, const std::vector<StoredResource>& matches,
                           std::optional<long> total, const std::vector<BundleLink>& links,
-                          const std::vector<Issue>& outcome_issues);
+                          const std::vector<Issue>& outcome_issues,
+                          const std::vector<StoredResource>& included = {});
 
 std::string HistoryJson(const std::string& base_url, const std::vector<StoredResource>& versions,
                         std::optional<long> total, const std::vector<BundleLink>& links);

@@ -41,6 +41,25 @@ void BulkExportOperation(W& w, const char* name, const char* documentation) {
 
 }  // namespace
 
+std::vector<std::string> SearchIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& param : type.search_params) {
+    if (param.kind == SearchKind::reference) out.push_back(type.type + ":" + param.name);
+  }
+  return out;
+}
+
+std::vector<std::string> SearchRevIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& source : SupportedTypes()) {
+    for (const auto& param : source.search_params) {
+      if (param.kind != SearchKind::reference) continue;
+      if (param.target_type.empty() || param.target_type == type.type) out.push_back(source.type + ":" + param.name);
+    }
+  }
+  return out;
+}
+
 std::string CapabilityStatementJson(const std::string& base_url, const std::string& software_version) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -82,8 +101,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("documentation"); w.String(type.documentation.c_str());
     w.Key("interaction");
     w.StartArray();
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       Code(w, "code", code);
     }
     w.EndArray();
@@ -92,8 +111,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("updateCreate"); w.Bool(true);
     w.Key("conditionalCreate"); w.Bool(true);
     w.Key("conditionalRead"); w.String("not-supported");
-    w.Key("conditionalUpdate"); w.Bool(false);
-    w.Key("conditionalDelete"); w.String("not-supported");
+    w.Key("conditionalUpdate"); w.Bool(true);
+    w.Key("conditionalDelete"); w.String("single");
     w.Key("searchParam");
     w.StartArray();
     for (const auto& param : type.search_params) {
@@ -103,6 +122,15 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.Key("documentation"); w.String(param.documentation.c_str());
       w.EndObject();
     }
+    w.EndArray();
+    // _include/_revinclude work over every reference parameter (fhir/search_params.cpp AddInclude).
+    w.Key("searchInclude");
+    w.StartArray();
+    for (const auto& include : SearchIncludes(type)) w.String(include.c_str());
+    w.EndArray();
+    w.Key("searchRevInclude");
+    w.StartArray();
+    for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
     w.EndArray();
     const bool patient_export = type.type == "Patient";  // Patient/$export (bulk export)
     if (!type.operations.empty() || patient_export) {
@@ -198,7 +226,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.EndArray();
   w.Key("interaction");
   w.StartArray();
-  Code(w, "code", "history-system");
+  for (const char* code : {"transaction", "batch", "history-system"}) Code(w, "code", code);
   w.EndArray();
   // ---- bulk export: system level ----
   w.Key("operation");

@@ -10,7 +10,9 @@ int HttpStatusFor(const Error& error) {
     case ErrorKind::invalid:
       // Content that parses but breaks a rule of the profile (a bad personnummer) is 422;
       // a request that cannot be understood at all is 400 (FHIR R4 RESTful API, 3.1.0.4).
-      return (error.detail_code == "value" || error.detail_code == "required" || error.detail_code == "invariant")
+      // A JSON Patch that cannot apply to the resource is 422 too (FHIR R4 3.1.0.7.3).
+      return (error.detail_code == "value" || error.detail_code == "required" || error.detail_code == "invariant" ||
+              error.detail_code == "processing")
                  ? 422
                  : 400;
     case ErrorKind::not_found: return 404;

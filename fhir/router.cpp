@@ -13,7 +13,9 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
+#include "fhir/responses.h"
 #include "fhir/registry_views.h"
+#include "fhir/search_handler.h"
 #include "fhir/search_params.h"
 #include "registry/identifier_system.h"
 #include "registry/ids.h"
@@ -30,65 +32,6 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-// RFC 9110 15.5.6: a 405 names the methods that are allowed.
-HttpResponse MethodNotAllowed(const std::string& method, const std::string& what, const std::string& allow) {
-  Issue issue;
-  issue.code = "not-supported";
-  issue.text = "metoden " + SafeExcerpt(method, 16) + " stöds inte för " + what + " (method not allowed; use " +
-               allow + ")";
-  HttpResponse response = ErrorResponse(405, issue);
-  response.SetHeader("Allow", allow);
-  return response;
-}
-
-HttpResponse NotFoundPath(const std::string& text) {
-  Issue issue;
-  issue.code = "not-found";
-  issue.text = text;
-  return ErrorResponse(404, issue);
-}
-
-HttpResponse JsonResponse(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.SetHeader("Content-Type", kFhirJson);
-  response.body = std::move(body);
-  return response;
-}
-
-void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, const std::string& base_url,
-                       bool location) {
-  response.SetHeader("ETag", WeakEtag(resource.version));
-  response.SetHeader("Last-Modified", HttpDate(resource.last_updated));
-  if (location) {
-    response.SetHeader("Location", base_url + "/" + resource.type + "/" + resource.id + "/_history/" +
-                                       std::to_string(resource.version));
-  }
-}
-
-// The body a write returns, as the client's Prefer header asks (FHIR R4 3.1.0.4).
-HttpResponse WriteResponse(int status, const StoredResource& resource, const std::vector<Issue>& warnings,
-                           const HttpRequest& request, const Preferences& prefs) {
-  HttpResponse response;
-  response.status = status;
-  AddVersionHeaders(response, resource, request.base_url, true);
-  if (prefs.return_kind == "minimal") return response;
-  response.SetHeader("Content-Type", kFhirJson);
-  if (prefs.return_kind == "OperationOutcome") {
-    std::vector<Issue> issues = warnings;
-    Issue info;
-    info.severity = "information";
-    info.code = "informational";
-    info.text = resource.type + "/" + resource.id + " version " + std::to_string(resource.version) +
-                (status == 201 ? " skapad (created)" : " sparad (updated)");
-    issues.push_back(info);
-    response.body = OperationOutcomeJson(issues);
-  } else {
-    response.body = resource.json;
-  }
-  return response;
-}
-
 std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams& canonical, int offset, int count,
                                   bool has_more) {
   auto with_offset = [&](int value) {
@@ -103,16 +46,23 @@ std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams
   return links;
 }
 
-// A key that serialises identical conditional creates (same type and criteria) until commit.
-std::string ConditionKey(const SearchQuery& query) {
-  std::string key = "conditional-create:" + query.type;
-  for (const auto& criterion : query.criteria) {
-    key += "&" + criterion.param + ":" + criterion.modifier + "=";
-    for (const auto& value : criterion.any_of) {
-      key += (value.system ? *value.system + "|" : std::string("*|")) + value.value + "," ;
-    }
+// A feed position as the client sees it: "<txid>.<seq>", opaque.
+std::string FormatChangeCursor(const ChangePosition& position) {
+  return position.txid + "." + std::to_string(position.seq);
+}
+
+std::optional<ChangePosition> ParseChangeCursor(const std::string& text) {
+  const auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size() || dot > 20 || text.size() - dot - 1 > 18) {
+    return std::nullopt;
   }
-  return key;
+  const std::string txid = text.substr(0, dot);
+  const std::string seq = text.substr(dot + 1);
+  if (txid.find_first_not_of("0123456789") != std::string::npos ||
+      seq.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return ChangePosition{txid, std::stoll(seq)};
 }
 
 }  // namespace
@@ -192,13 +142,51 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   };
 
   if (segments.empty()) {
-    return MethodNotAllowed(method, "basen (transaction/batch Bundles are not supported yet)", "GET");
+    // POST [base]: a transaction or batch Bundle (FHIR R4 3.1.0.11).
+    if (method != "POST") return MethodNotAllowed(method, "basen (the base takes transaction/batch Bundles)", "POST");
+    if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
+    return HandleBundle(request);
   }
   if (segments[0] == "metadata" && segments.size() == 1) {
     if (method != "GET") return MethodNotAllowed(method, "metadata", "GET");
     if (auto no = refused(auth::Action::read, {"CapabilityStatement", "", {}, "", "", false})) return *no;
     return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
   }
+
+  // The change feed: versions oldest first in commit-safe order (registry/resource_store.h,
+  // ChangeQuery). `next` while more are there now; `poll` always: where to continue later.
+  auto run_feed = [&](const std::string& type, const HistoryQuery& history, const ChangePosition& after,
+                      const QueryParams& canonical) -> HttpResponse {
+    ChangeQuery query;
+    query.type = type;
+    query.since = history.since;
+    query.after = after;
+    query.count = history.count;
+    auto page = store_.Changes(query);
+    if (!page) return ErrorResponse(page.error());
+    if (!audit.action.empty()) audit.AddAll(page->resources);
+    if (caller.role == "municipality" && !page->resources.empty()) {
+      auto checked = store_.Transact([&](ResourceTransaction& tx) -> Status {
+        for (const auto& patient : audit.patient_ids) {
+          if (!IsResidentOf(tx, caller, patient)) {
+            return Error{ErrorKind::forbidden, "forbidden", "patienten tillhör inte kommunen (not a resident)", {}};
+          }
+        }
+        return Ok();
+      });
+      if (!checked) return ErrorResponse(checked.error());
+    }
+    const std::string url_base = request.base_url + (type.empty() ? "" : "/" + type) + "/_history";
+    auto link = [&](const ChangePosition& position) {
+      QueryParams params = canonical;
+      params.emplace_back("_cursor", FormatChangeCursor(position));
+      return url_base + "?" + EncodeQuery(params);
+    };
+    std::vector<BundleLink> links{{"self", link(after)}};
+    if (page->has_more) links.push_back({"next", link(page->last)});
+    links.push_back({"poll", link(page->last)});
+    return JsonResponse(200, HistoryJson(request.base_url, page->resources, std::nullopt, links));
+  };
 
   auto run_history = [&](const std::string& type, const std::string& id) -> HttpResponse {
     if (method != "GET") return MethodNotAllowed(method, "_history", "GET");
@@ -208,8 +196,12 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     query.type = type;
     query.id = id;
     QueryParams canonical;
+    std::optional<ChangePosition> cursor;
     for (const auto& [name, value] : request.query) {
-      if (name == "_count" || name == "_offset") {
+      if (name == "_cursor") {
+        cursor = ParseChangeCursor(value);
+        if (!cursor) return ErrorResponse(Error::Invalid("invalid", "_cursor är ogiltig (use the link the server gave)"));
+      } else if (name == "_count" || name == "_offset") {
         if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
           return ErrorResponse(Error::Invalid("invalid", name + " must be a non-negative integer"));
         }
@@ -225,6 +217,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     }
     query.count = std::min(query.count, kMaxHistoryCount);
     canonical.emplace_back("_count", std::to_string(query.count));
+    // System and type history with _since or _cursor is the change feed (API.md section 1).
+    if (id.empty() && (query.since || cursor)) return run_feed(type, query, cursor.value_or(ChangePosition{}), canonical);
     if (!id.empty()) {
       auto current = store_.ReadVersion(type, id, 1);
       if (!current && current.error().kind == ErrorKind::not_found) return ErrorResponse(current.error());
@@ -300,191 +294,21 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
   auto run_search = [&](const QueryParams& params) -> HttpResponse {
     if (IsPatientData(type->type)) audit.Begin("search", type->type, "");
     if (auto no = refused(auth::Action::search, {type->type, "", {}, "", "", false})) return *no;
-    QueryParams filtered;
-    for (const auto& pair : params) {
-      if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
-    }
-    // has-free-capacity (API.md section 5) is answered by the registry, not the search index: it
-    // becomes the list of PractitionerRoles with free places, at the unit given by `organization`.
-    std::optional<bool> free_capacity;
-    std::string unit_filter;
-    if (type->type == "PractitionerRole") {
-      QueryParams rest;
-      for (auto& pair : filtered) {
-        if (pair.first == "has-free-capacity") {
-          if (pair.second != "true" && pair.second != "false") {
-            return ErrorResponse(Error::Invalid("invalid", "has-free-capacity is true or false"));
-          }
-          free_capacity = pair.second == "true";
-        } else {
-          if (pair.first == "organization") {
-            std::string ref_type;
-            if (!ParseReference(pair.second, ref_type, unit_filter)) unit_filter = pair.second;
-          }
-          rest.push_back(std::move(pair));
-        }
-      }
-      filtered = std::move(rest);
-    }
-    auto parsed = ParseSearch(*type, filtered, prefs.strict);
-    if (!parsed) return ErrorResponse(parsed.error());
-    if (free_capacity) {
-      SearchCriterion ids;
-      ids.kind = SearchKind::id;
-      ids.param = "_id";
-      std::vector<std::string> matching;
-      auto loads = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        matching.clear();
-        for (const auto& [role, listed] : tx.Registry().DoctorLoads(unit_filter, Date::Today())) {
-          if ((role.capacity - listed > 0) == *free_capacity) matching.push_back(role.id);
-        }
-        return Ok();
-      });
-      if (!loads) return ErrorResponse(loads.error());
-      if (matching.empty()) matching.push_back("-");  // no role has this id: an empty result
-      for (const auto& id : matching) {
-        SearchValue value;
-        value.value = id;
-        ids.any_of.push_back(value);
-      }
-      parsed->query.criteria.push_back(std::move(ids));
-      parsed->canonical.emplace_back("has-free-capacity", *free_capacity ? "true" : "false");
-    }
-    // A municipality sees its residents only, decided per resource after the search: a total would
-    // count the others, so none is given (FHIR allows a searchset without total).
-    const bool residents_only = caller.role == "municipality" && IsPatientData(type->type);
-    if (residents_only) parsed->query.want_total = false;
-    auto page = store_.Search(parsed->query);
-    if (!page) return ErrorResponse(page.error());
-    if (residents_only && !page->resources.empty()) {
-      // Others are left out of the page.
-      auto filtered_page = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        std::vector<StoredResource> kept;
-        for (auto& resource : page->resources) {
-          rapidjson::Document doc;
-          if (!ParseJsonObject(resource.json, doc)) continue;
-          const auto patients = PatientIdsOf(resource.type, resource.id, doc);
-          if (!patients.empty() && IsResidentOf(tx, caller, patients.front())) kept.push_back(std::move(resource));
-        }
-        if (kept.size() != page->resources.size()) page->total.reset();
-        page->resources = std::move(kept);
-        return Ok();
-      });
-      if (!filtered_page) return ErrorResponse(filtered_page.error());
-    }
-    if (!audit.action.empty()) audit.AddAll(page->resources);
-    if (type->type == "Patient" && !page->resources.empty()) {
-      auto decorated = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        for (auto& patient : page->resources) {
-          patient.json = PatientWithGeneralPractitioner(tx.Registry(), patient, Date::Today());
-        }
-        return Ok();
-      });
-      if (!decorated) return ErrorResponse(decorated.error());
-    }
-    std::vector<Issue> issues;
-    if (!parsed->ignored.empty()) {
-      Issue issue;
-      issue.severity = "warning";
-      issue.code = "not-supported";
-      issue.text = "okända sökparametrar ignorerades (unknown search parameters ignored):";
-      for (const auto& name : parsed->ignored) issue.text += " " + SafeExcerpt(name);
-      issues.push_back(issue);
-    }
-    if (parsed->summary_count) page->resources.clear();
-    return JsonResponse(200, SearchsetJson(request.base_url, page->resources, page->total,
-                                           PageLinks(request.base_url + "/" + type->type, parsed->canonical,
-                                                     parsed->query.offset, parsed->query.count, page->has_more),
-                                           issues));
+    return HandleSearch(store_, *type, request, params, prefs.strict, audit);  // fhir/search_handler.cpp
   };
 
-  // A write is decided on what it touches (the unit chain of the new content and, on update or
-  // delete, of the stored version) inside its transaction, and audited there (commits with it).
-  auto decide_write = [&](ResourceTransaction& tx, auth::Action action, const rapidjson::Value* content,
-                          const std::string& id) -> Status {
-    if (content) {
-      // Named before deciding, so that a refused write is logged against its patient too.
-      if (!audit.action.empty()) audit.AddResource(type->type, id, *content);
-      const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type->type, content));
-      if (!decision.allowed) return Forbidden(decision);
-    }
-    if (action == auth::Action::create) return Ok();
-    auto stored = tx.Read(type->type, id);
-    if (!stored) return Ok();  // nothing stored yet (update as create) or gone: the content decides
-    rapidjson::Document old;
-    if (!ParseJsonObject(stored->json, old)) return Ok();
-    const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type->type, &old));
-    if (!decision.allowed) return Forbidden(decision);
-    if (!audit.action.empty()) audit.AddResource(type->type, id, old);
-    return Ok();
-  };
-  auto audit_write = [&](ResourceTransaction& tx, int http_status) -> Status {
-    if (audit.action.empty()) return Ok();
-    return tx.AppendAudit(AuditRecordFor(request, audit, http_status));
-  };
-
-  // [type]
+  // [type]: search, create, and the conditional update and delete PUT/DELETE [type]?criteria.
   if (segments.size() == 1) {
     if (method == "GET") return run_search(request.query);
-    if (method != "POST") return MethodNotAllowed(method, type->type, "GET, POST");
-    if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
-    auto prepared = PrepareResource(request.body, *type, std::nullopt);
-    if (!prepared) return ErrorResponse(prepared.error());
-    WriteRequest write;
-    write.type = type->type;
-    // The id is chosen before the transaction so the registry facts can name the new resource.
-    write.id = NewResourceId();
-    if (IsPatientData(type->type)) audit.Begin("create", type->type, "");
-    write.must_not_exist = true;
-    write.index = prepared->index;
-    const rapidjson::Document& doc = prepared->doc;
-    write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
-
-    const std::string condition = request.Header("if-none-exist");
-    std::optional<SearchQuery> match_query;
-    if (!condition.empty()) {
-      std::string query_text = condition;
-      if (const auto q = query_text.find('?'); q != std::string::npos) query_text = query_text.substr(q + 1);
-      auto parsed = ParseSearch(*type, ParseQueryString(query_text), /*strict=*/true);
-      if (!parsed) return ErrorResponse(parsed.error());
-      if (parsed->query.criteria.empty()) {
-        return ErrorResponse(Error::Invalid("invalid", "If-None-Exist needs at least one search criterion"));
-      }
-      match_query = parsed->query;
-      match_query->count = 2;
-      match_query->offset = 0;
-      match_query->want_total = false;
+    if (method != "POST" && method != "PUT" && method != "DELETE") {
+      return MethodNotAllowed(method, type->type, "GET, POST, PUT, DELETE");
     }
-    std::optional<StoredResource> existing;
-    WriteOutcome outcome;
-    std::vector<Issue> warnings;
-    auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
-      existing.reset();
-      warnings = prepared->warnings;
-      if (auto allowed = decide_write(tx, auth::Action::create, &doc, write.id); !allowed) return allowed;
-      if (match_query) {
-        tx.LockKey(ConditionKey(*match_query));
-        auto page = tx.Search(*match_query);
-        if (!page) return page.error();
-        if (page->resources.size() > 1) {
-          return Error::PreconditionFailed("If-None-Exist matchar flera resurser (matches more than one resource)");
-        }
-        if (page->resources.size() == 1) {
-          existing = page->resources.front();
-          if (!audit.action.empty()) audit.AddAll({*existing});
-          return audit_write(tx, 200);
-        }
-      }
-      auto written = registry_.Write(tx, write, doc, warnings);
-      if (!written) return written.error();
-      outcome = std::move(*written);
-      if (!audit.action.empty()) audit.AddResource(type->type, outcome.resource.id, doc);
-      return audit_write(tx, 201);
-    });
-    audit.recorded = status.ok();
-    if (!status) return ErrorResponse(status.error());
-    if (existing) return WriteResponse(200, *existing, {}, request, prefs);
-    return WriteResponse(201, outcome.resource, warnings, request, prefs);
+    if (method != "DELETE") {
+      if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
+    }
+    auto plan = PlanWrite(request, *type, "");
+    if (!plan) return ErrorResponse(plan.error());
+    return RunWrite(request, *plan, audit);
   }
 
   // Patient/$fixed-contacts?identifier=SYSTEM|VALUE: what 1177 shows a citizen (API.md section 5).
@@ -556,59 +380,23 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
       AddVersionHeaders(response, *resource, request.base_url, false);
       return response;
     }
-    if (method == "PUT") {
-      if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
-      auto if_match = ParseIfMatch(request.Header("if-match"));
-      if (!if_match) return ErrorResponse(if_match.error());
-      auto prepared = PrepareResource(request.body, *type, id);
-      if (!prepared) return ErrorResponse(prepared.error());
-      if (IsPatientData(type->type)) audit.Begin("update", type->type, id);
-      WriteRequest write;
-      write.type = type->type;
-      write.id = id;
-      write.if_match = *if_match;
-      write.index = prepared->index;
-      const rapidjson::Document& doc = prepared->doc;
-      write.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type->type, info); };
-      WriteOutcome outcome;
-      std::vector<Issue> warnings;
-      auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        warnings = prepared->warnings;
-        if (auto allowed = decide_write(tx, auth::Action::update, &doc, id); !allowed) return allowed;
-        auto written = registry_.Write(tx, write, doc, warnings);
-        if (!written) return written.error();
-        outcome = std::move(*written);
-        if (!audit.action.empty()) audit.AddResource(type->type, id, doc);
-        return audit_write(tx, outcome.created ? 201 : 200);
-      });
-      audit.recorded = status.ok();
-      if (!status) return ErrorResponse(status.error());
-      return WriteResponse(outcome.created ? 201 : 200, outcome.resource, warnings, request, prefs);
+    if (method == "PUT" || method == "PATCH" || method == "DELETE") {
+      if (method == "PUT") {
+        if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
+      }
+      if (method == "PATCH") {
+        // JSON Patch only (FHIR R4 3.1.0.7.3); FHIRPath Patch (a Parameters body) is not supported.
+        const std::string content_type = request.Header("content-type");
+        if (content_type.find("application/json-patch+json") == std::string::npos) {
+          return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported, "not-supported",
+                                                   "PATCH tar application/json-patch+json (JSON Patch)", {}}));
+        }
+      }
+      auto plan = PlanWrite(request, *type, id);
+      if (!plan) return ErrorResponse(plan.error());
+      return RunWrite(request, *plan, audit);
     }
-    if (method == "DELETE") {
-      auto if_match = ParseIfMatch(request.Header("if-match"));
-      if (!if_match) return ErrorResponse(if_match.error());
-      StoredResource deleted;
-      if (IsPatientData(type->type)) audit.Begin("delete", type->type, id);
-      if (auto no = refused(auth::Action::delete_, {type->type, "", {}, "", "", false})) return *no;
-      auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        if (auto allowed = decide_write(tx, auth::Action::delete_, nullptr, id); !allowed) return allowed;
-        auto result = registry_.Delete(tx, type->type, id, *if_match);
-        if (!result) return result.error();
-        deleted = std::move(*result);
-        return audit_write(tx, 200);
-      });
-      audit.recorded = status.ok();
-      if (!status) return ErrorResponse(status.error());
-      Issue info;
-      info.severity = "information";
-      info.code = "informational";
-      info.text = type->type + "/" + id + " raderad (deleted); historiken finns kvar (history is kept)";
-      HttpResponse response = JsonResponse(200, OperationOutcomeJson({info}));
-      response.SetHeader("ETag", WeakEtag(deleted.version));
-      return response;
-    }
-    return MethodNotAllowed(method, type->type + "/[id]", "GET, PUT, DELETE");
+    return MethodNotAllowed(method, type->type + "/[id]", "GET, PUT, PATCH, DELETE");
   }
 
   // PractitionerRole/{id}/$list-status and Organization/{id}/$list-status (API.md section 5).

@@ -9,6 +9,8 @@
 #include "fhir/http.h"
 #include "fhir/request_audit.h"
 #include "fhir/registry_writes.h"
+#include "fhir/write_plan.h"
+#include "auth/access_policy.h"
 #include "registry/measures.h"
 #include "registry/resource_store.h"
 
@@ -44,6 +46,25 @@ class FhirApi {
   // GET Measure, Measure/{id}, Measure/{id}/$evaluate-measure (the "measures" section of router.cpp).
   HttpResponse RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments);
   Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
+
+  // ---- writes (fhir/router_writes.cpp) ----
+  // Parses and validates a create (POST), update (PUT), patch (PATCH) or delete (DELETE) of `type`;
+  // `id` is the URL's id ("" for a create, or a conditional update/delete on [type]?criteria), and
+  // `new_id` the id a create gets ("" = a fresh one). Touches nothing.
+  Result<PlannedWrite> PlanWrite(const HttpRequest& request, const ResourceTypeDef& type, const std::string& id,
+                                 const std::string& new_id = "");
+  // Executes a planned write in `tx`: access decision on the new content and the stored version,
+  // condition match, registry rules, the write, and its audit record (which commits with it).
+  Result<WriteDone> ExecuteWrite(ResourceTransaction& tx, const HttpRequest& request, const PlannedWrite& plan,
+                                 RequestAudit& audit);
+  Status DecideWrite(ResourceTransaction& tx, const Caller& caller, RequestAudit& audit, const std::string& type,
+                     auth::Action action, const rapidjson::Value* content, const std::string& id);
+  // One planned write in a transaction of its own, answered as the request's Prefer asks.
+  HttpResponse RunWrite(const HttpRequest& request, const PlannedWrite& plan, RequestAudit& audit);
+  HttpResponse WriteDoneResponse(const HttpRequest& request, const WriteDone& done);
+
+  // ---- transaction and batch Bundles (fhir/router_bundle.cpp) ----
+  HttpResponse HandleBundle(const HttpRequest& request);
 
   ResourceStore& store_;
   ApiOptions options_;

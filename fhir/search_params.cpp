@@ -144,7 +144,18 @@ std::optional<int> ParseNonNegative(std::string_view s) {
 
 bool IsResultParam(std::string_view name) {
   return name == "_count" || name == "_offset" || name == "_total" || name == "_summary" || name == "_sort" ||
-         name == "_format" || name == "_pretty";
+         name == "_format" || name == "_pretty" || name == "_cursor" || name == "_elements" ||
+         name == "_include" || name == "_revinclude";
+}
+
+// A FHIR element name (the top level of a resource, for _elements).
+bool IsElementName(std::string_view s) {
+  if (s.empty() || s.size() > kMaxTypeLength || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  });
 }
 
 class SearchParser {
@@ -155,6 +166,13 @@ class SearchParser {
 
   Status Add(const std::string& full_name, const std::string& value) {
     if (full_name.empty() && value.empty()) return Ok();  // "a=1&&b=2"
+    if (full_name.rfind("_include:", 0) == 0 || full_name.rfind("_revinclude:", 0) == 0) {
+      // :iterate (and anything else) would need a second round of includes.
+      return Unsupported(full_name, "Only _include and _revinclude without a modifier are supported");
+    }
+    if (const size_t dot = full_name.find('.'); dot != std::string::npos) {
+      return AddChain(full_name, full_name.substr(0, dot), full_name.substr(dot + 1), value);
+    }
     const size_t colon = full_name.find(':');
     const std::string name = full_name.substr(0, colon);
     const std::optional<std::string> modifier =
@@ -175,7 +193,11 @@ class SearchParser {
     if (modifier && modifier->empty()) {
       return Error::Invalid("invalid", "Empty modifier after " + Quoted(name));
     }
-    return AddCriterion(*def, full_name, modifier.value_or(""), value);
+    auto criterion = BuildCriterion(*def, full_name, modifier.value_or(""), value);
+    if (!criterion) return criterion.error();
+    if (!*criterion) return Ok();
+    const size_t values = std::max<size_t>(1, (*criterion)->any_of.size());
+    return Apply(std::move(**criterion), full_name, value, values);
   }
 
   Result<ParsedSearch> Finish() {
@@ -204,6 +226,7 @@ class SearchParser {
 
   Status AddResultParam(const std::string& name, const std::string& value) {
     if (name == "_format" || name == "_pretty") return Ok();  // the router renders
+    if (name == "_include" || name == "_revinclude") return AddInclude(name, value);
     if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) {
       return Error::Invalid("invalid", "The parameter " + name + " may be given only once");
     }
@@ -241,17 +264,150 @@ class SearchParser {
       if (value == "false") return Ok();
       return Unsupported(name, "Only _summary=count and _summary=false are supported");
     }
-    // _sort: the store orders by _lastUpdated only.
-    if (value == "_lastUpdated" || value == "-_lastUpdated") {
-      out_.query.sort_last_updated_desc = value[0] == '-';
+    if (name == "_cursor") {
+      out_.cursor = value;  // checked against the search by the handler (fhir/search_cursor.h)
+      return Ok();
+    }
+    if (name == "_elements") {
+      for (std::string_view element : SplitUnescaped(value, ',')) {
+        if (element.empty()) continue;
+        if (!IsElementName(element)) {
+          return Error::Invalid("invalid", "_elements takes top-level element names, e.g. _elements=identifier,name");
+        }
+        out_.elements.emplace_back(element);
+      }
+      if (out_.elements.empty()) return Ok();
       out_.canonical.emplace_back(name, value);
       return Ok();
     }
-    return Unsupported(name, "Only _sort=_lastUpdated and _sort=-_lastUpdated are supported");
+    // _sort: one key, with the id after it (registry/search_query.h).
+    const bool descending = value[0] == '-';
+    const std::string key = descending ? value.substr(1) : value;
+    SearchSort sort;
+    sort.descending = descending;
+    const SearchParamDef* date = type_.FindParam("date");
+    if (key == "_id") {
+      sort.key = SortKey::id;
+    } else if (key == "_lastUpdated") {
+      sort.key = SortKey::last_updated;
+    } else if (key == "date" && date != nullptr && date->kind == SearchKind::period) {
+      sort.key = SortKey::period_start;
+      sort.param = "date";
+    } else {
+      return Unsupported(name, std::string("_sort takes one of _id, _lastUpdated") +
+                                   (date ? ", date" : "") + " (with - for descending)");
+    }
+    out_.query.sort = sort;
+    out_.canonical.emplace_back(name, value);
+    return Ok();
   }
 
-  Status AddCriterion(const SearchParamDef& def, const std::string& full_name, const std::string& modifier,
-                      const std::string& value) {
+  // _include=Source:param[:Target] (Source = the searched type) and _revinclude=Source:param[:Target]
+  // (Target = the searched type): the param must be a reference parameter that can point there.
+  Status AddInclude(const std::string& name, const std::string& value) {
+    const bool reverse = name == "_revinclude";
+    const std::string shown = name + "=" + value;
+    const std::vector<std::string_view> parts = SplitUnescaped(value, ':');
+    const ResourceTypeDef* source = parts.size() >= 2 ? FindType(parts[0]) : nullptr;
+    const SearchParamDef* def = source ? source->FindParam(parts[1]) : nullptr;
+    if (parts.size() < 2 || parts.size() > 3 || !source || !def || def->kind != SearchKind::reference ||
+        (!reverse && source->type != type_.type)) {
+      return Unsupported(shown, name + " takes " + (reverse ? "Type:param" : type_.type + ":param") +
+                                    "[:Target] with a reference parameter of that type (see the CapabilityStatement)");
+    }
+    IncludeSpec spec{source->type, def->name, parts.size() == 3 ? std::string(parts[2]) : std::string()};
+    if (!spec.target_type.empty() && !FindType(spec.target_type)) {
+      return Unsupported(shown, name + ": unknown target type " + Quoted(spec.target_type));
+    }
+    if (!spec.target_type.empty() && !def->target_type.empty() && spec.target_type != def->target_type) {
+      return Unsupported(shown, name + ": " + def->name + " refers to " + def->target_type);
+    }
+    if (reverse) {
+      if ((!def->target_type.empty() && def->target_type != type_.type) ||
+          (!spec.target_type.empty() && spec.target_type != type_.type)) {
+        return Unsupported(shown, name + ": " + source->type + ":" + def->name + " does not refer to " + type_.type);
+      }
+      spec.target_type = type_.type;
+    } else if (spec.target_type.empty()) {
+      spec.target_type = def->target_type;
+    }
+    if (out_.query.includes.size() + out_.query.revincludes.size() >= kMaxIncludeSpecs) {
+      return Error::Invalid("too-costly", "A search may carry at most " + std::to_string(kMaxIncludeSpecs) +
+                                              " _include and _revinclude parameters");
+    }
+    auto& list = reverse ? out_.query.revincludes : out_.query.includes;
+    for (const auto& existing : list) {
+      if (existing.source_type == spec.source_type && existing.param == spec.param &&
+          existing.target_type == spec.target_type) {
+        return Ok();  // the same include twice adds nothing
+      }
+    }
+    list.push_back(std::move(spec));
+    out_.query.max_included = kMaxIncluded;
+    out_.canonical.emplace_back(name, value);
+    return Ok();
+  }
+
+  // One level of chaining: `left` is a reference parameter of the searched type, with the target type
+  // as its modifier unless the parameter has only one; `right` a parameter of the target type.
+  Status AddChain(const std::string& full_name, const std::string& left, const std::string& right,
+                  const std::string& value) {
+    const size_t colon = left.find(':');
+    const std::string name = left.substr(0, colon);
+    const std::string type_modifier = colon == std::string::npos ? "" : left.substr(colon + 1);
+    const SearchParamDef* def = type_.FindParam(name);
+    if (def == nullptr) return Unsupported(full_name, "Unknown search parameter " + Quoted(full_name) + " for " + type_.type);
+    if (def->kind != SearchKind::reference) {
+      return Error::Invalid("invalid", "Only reference parameters can be chained; " + def->name + " is " +
+                                           TypeName(def->type));
+    }
+    if (!type_modifier.empty() && !IsResourceTypeName(type_modifier)) {
+      return Error::Invalid("invalid", "The modifier before the chain in " + Quoted(full_name) +
+                                           " must be a resource type");
+    }
+    if (!type_modifier.empty() && !def->target_type.empty() && type_modifier != def->target_type) {
+      return Error::Invalid("invalid", "The search parameter " + def->name + " refers to " + def->target_type +
+                                           ", not " + type_modifier);
+    }
+    const std::string target_name = type_modifier.empty() ? def->target_type : type_modifier;
+    if (target_name.empty()) {
+      return Error::Invalid("invalid", def->name + " may refer to several types: name one, e.g. " + def->name +
+                                           ":PractitionerRole.identifier");
+    }
+    const ResourceTypeDef* target = FindType(target_name);
+    if (target == nullptr) {
+      return Error::Invalid("invalid", "Unknown resource type " + Quoted(target_name) + " in " + Quoted(full_name));
+    }
+    if (right.find('.') != std::string::npos) {
+      return Unsupported(full_name, "Chaining is supported one level deep only");
+    }
+    const size_t right_colon = right.find(':');
+    const std::string inner_name = right.substr(0, right_colon);
+    const std::string inner_modifier = right_colon == std::string::npos ? "" : right.substr(right_colon + 1);
+    const SearchParamDef* inner_def = target->FindParam(inner_name);
+    // has-free-capacity is answered by the registry, not the search index: it cannot be chained.
+    if (inner_def == nullptr || inner_def->name == "has-free-capacity") {
+      return Unsupported(full_name, "Unknown search parameter " + Quoted(inner_name) + " for " + target->type +
+                                        " in the chain " + Quoted(full_name));
+    }
+    if (right_colon != std::string::npos && inner_modifier.empty()) {
+      return Error::Invalid("invalid", "Empty modifier after " + Quoted(inner_name));
+    }
+    auto inner = BuildCriterion(*inner_def, right, inner_modifier, value);
+    if (!inner) return inner.error();
+    if (!*inner) return Ok();
+    SearchCriterion outer;
+    outer.kind = SearchKind::reference;
+    outer.param = def->name;
+    outer.chain_type = target->type;
+    const size_t values = std::max<size_t>(1, (*inner)->any_of.size());
+    outer.chain.push_back(std::move(**inner));
+    return Apply(std::move(outer), full_name, value, values);
+  }
+
+  // The criterion for one parameter, or none when the value is empty (FHIR: no criterion).
+  Result<std::optional<SearchCriterion>> BuildCriterion(const SearchParamDef& def, const std::string& full_name,
+                                                        const std::string& modifier, const std::string& value) {
     SearchCriterion criterion;
     criterion.kind = def.kind;
     criterion.param = def.name;
@@ -260,15 +416,18 @@ class SearchParser {
     // The modifier is checked before the value: a wrong modifier is an error even without a value.
     if (modifier == "missing") {
       if (def.kind == SearchKind::id || def.kind == SearchKind::last_updated) return BadModifier(def, modifier);
-      if (value.empty()) return Ok();
+      if (value.empty()) return std::optional<SearchCriterion>();
       if (value != "true" && value != "false") {
         return Error::Invalid("invalid", "The value of " + Quoted(full_name) + " must be true or false");
       }
       criterion.modifier = modifier;
       criterion.missing = value == "true";
-      return Apply(std::move(criterion), full_name, value, 1);
+      return std::optional<SearchCriterion>(std::move(criterion));
     }
-    if (modifier == "exact" || modifier == "contains") {
+    if (modifier == "not") {
+      if (def.kind != SearchKind::token) return BadModifier(def, modifier);
+      criterion.modifier = modifier;
+    } else if (modifier == "exact" || modifier == "contains") {
       if (def.kind != SearchKind::text) return BadModifier(def, modifier);
       criterion.modifier = modifier;
     } else if (def.kind == SearchKind::reference && IsResourceTypeName(modifier)) {
@@ -280,7 +439,7 @@ class SearchParser {
     } else if (!modifier.empty()) {
       return BadModifier(def, modifier);
     }
-    if (value.empty()) return Ok();  // FHIR: a parameter without a value is no criterion
+    if (value.empty()) return std::optional<SearchCriterion>();  // FHIR: a parameter without a value is no criterion
     if (!IsStorableText(value)) {
       return Error::Invalid("invalid", "The value of " + Quoted(full_name) + " is not valid UTF-8 text");
     }
@@ -291,9 +450,8 @@ class SearchParser {
       if (!parsed) return parsed.error();
       criterion.any_of.push_back(std::move(parsed).value());
     }
-    if (criterion.any_of.empty()) return Ok();  // only empty values: as if not given
-    const size_t values = criterion.any_of.size();
-    return Apply(std::move(criterion), full_name, value, values);
+    if (criterion.any_of.empty()) return std::optional<SearchCriterion>();  // only empty values: as if not given
+    return std::optional<SearchCriterion>(std::move(criterion));
   }
 
   Status Apply(SearchCriterion criterion, const std::string& full_name, const std::string& value, size_t values) {
@@ -311,7 +469,7 @@ class SearchParser {
     std::string supported;
     switch (def.kind) {
       case SearchKind::text: supported = ":exact, :contains and :missing"; break;
-      case SearchKind::token: supported = ":missing"; break;
+      case SearchKind::token: supported = ":missing and :not"; break;
       case SearchKind::reference: supported = ":missing and a target type"; break;
       case SearchKind::period: supported = ":missing"; break;
       case SearchKind::id:

@@ -22,6 +22,10 @@ inline constexpr int kMaxCount = 1000;
 // The most values (OR-ed values and :missing tests, over all criteria) one search may carry: each
 // becomes up to three SQL bind parameters, and PostgreSQL takes at most 65535.
 inline constexpr size_t kMaxSearchValues = 1000;
+// The most _include and _revinclude parameters one search may carry (each is one more query).
+inline constexpr size_t kMaxIncludeSpecs = 20;
+// The most resources _include/_revinclude add to one page (beyond it: a warning in the outcome).
+inline constexpr int kMaxIncluded = 1000;
 
 struct ParsedSearch {
   SearchQuery query;               // type, criteria, count, offset, want_total, sort
@@ -32,8 +36,17 @@ struct ParsedSearch {
   // next links: criteria, `_count` (always, the effective count), `_sort` and `_total` when given,
   // `_summary=count`. Never `_offset` (the link adds its own), `_format` or `_pretty` (the router's).
   std::vector<std::pair<std::string, std::string>> canonical;
+  std::string cursor;                 // _cursor as sent (opaque; fhir/search_cursor.h decodes it)
+  std::vector<std::string> elements;  // _elements: top-level element names to keep ("" = all)
 };
 
+// Beyond FHIR's basic types: chaining one level (`subject:Patient.identifier=…`, `patient.name=…`;
+// the target type comes from the modifier or the parameter's only target), `:not` on tokens,
+// `_sort` (one key: `_id`, `_lastUpdated`, `date` where the type has one; `-` descending),
+// `_include`/`_revinclude` (`Type:param[:Target]`, reference parameters), `_elements`, `_cursor`.
+// An unsupported `_include`, `_revinclude`, `_sort` or chain is refused under strict handling and
+// listed in `ignored` otherwise.
+//
 // `params`: URL-decoded (name, value) pairs in request order; a repeated name is AND.
 // `strict`: `Prefer: handling=strict` — an unknown or unsupported parameter (or an unsupported
 // `_sort`/`_summary` value) is an error instead of being ignored.

@@ -80,7 +80,13 @@ struct WriteOutcome {
 struct SearchPage {
   std::vector<StoredResource> resources;
   std::optional<long> total;  // exact number of matches when requested
-  bool has_more = false;
+  bool has_more = false;      // rows follow the page's last one in the query's order
+  // --- search (keyset paging, _include/_revinclude) ---
+  bool has_previous = false;  // rows precede the page's first one (known for cursor and offset pages)
+  std::string first_key, last_key;  // sort keys of the first and last row (SearchCursor::key)
+  std::vector<StoredResource> included;  // _include/_revinclude, not among the matches, no duplicates
+  bool included_truncated = false;       // more than SearchQuery::max_included were found
+  // --- end search ---
 };
 
 struct HistoryQuery {
@@ -89,6 +95,28 @@ struct HistoryQuery {
   std::optional<std::string> since;  // RFC 3339; versions written at or after
   int count = 50;
   int offset = 0;
+};
+
+// The change feed: system or type history as a stream a municipality or EHR polls to stay in sync.
+// A position is (txid, seq) of the last version delivered; versions come in that order, and only
+// from transactions that have finished, so a position never has to go back (no change is missed or
+// repeated, even when transactions commit out of order). Positions are opaque to clients.
+struct ChangePosition {
+  std::string txid = "0";  // decimal xid8
+  long long seq = 0;
+};
+
+struct ChangeQuery {
+  std::string type;                   // empty: every type
+  std::optional<std::string> since;   // RFC 3339: only versions with lastUpdated at or after
+  ChangePosition after;               // deliver what comes after this position
+  int count = 50;
+};
+
+struct ChangePage {
+  std::vector<StoredResource> resources;  // in feed order
+  ChangePosition last;                    // where the next call continues (== after when empty)
+  bool has_more = false;                  // more finished changes are there now
 };
 
 // Operations inside one database transaction.
@@ -126,6 +154,10 @@ class ResourceStore {
   virtual Result<SearchPage> History(const HistoryQuery& query) = 0;
   virtual Result<SearchPage> Search(const SearchQuery& query) = 0;
   virtual Status Ping() = 0;  // database reachable and migrations current
+  // The change feed (see ChangeQuery). Stores without one answer unavailable.
+  virtual Result<ChangePage> Changes(const ChangeQuery& /*query*/) {
+    return Error::Unavailable("no change feed in this store");
+  }
 
   // --- audit (registry/audit.h) ---
   // Appends one record in a transaction of its own: for reads, and for refused or failed requests

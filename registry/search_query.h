@@ -31,9 +31,45 @@ struct SearchValue {
 struct SearchCriterion {
   SearchKind kind = SearchKind::token;
   std::string param;
-  std::string modifier;             // "", "exact", "contains", "missing"
+  std::string modifier;             // "", "exact", "contains", "missing", "not" (token: none of the values)
   bool missing = false;             // with modifier "missing": true = must have no value
   std::vector<SearchValue> any_of;  // OR-ed values (comma in FHIR)
+  // Chaining, one level (`subject:Patient.identifier=…`): `param` is a reference parameter and one of
+  // its targets, a live resource of `chain_type`, matches chain[0]. Empty: no chain.
+  std::string chain_type;
+  std::vector<SearchCriterion> chain;
+};
+
+// The result order. Every order ends with the id, so it is total and a position in it (a cursor)
+// names one place between two rows.
+enum class SortKey {
+  id,            // the default: ids never change, so paging by id is stable under concurrent writes
+  last_updated,  // meta.lastUpdated (changes on every write)
+  period_start,  // the start of the `date` period (a missing period sorts last in either direction)
+};
+
+struct SearchSort {
+  SortKey key = SortKey::id;
+  bool descending = false;
+  std::string param;  // period_start: the date parameter whose period start is the key
+};
+
+// Keyset paging: the page holds the rows strictly after (or, `before`, strictly before) this
+// position in the query's order. `key` is the sort key as the store reported it (SearchPage::
+// first_key/last_key; empty for id order), `id` the row's id.
+struct SearchCursor {
+  std::string key;
+  std::string id;
+  bool before = false;
+};
+
+// _include (`source_type` = the searched type: the resources the matches' `param` references point
+// at) or _revinclude (resources of `source_type` whose `param` points at a match).
+// `target_type`: only targets of this type ("" = any).
+struct IncludeSpec {
+  std::string source_type;
+  std::string param;
+  std::string target_type;
 };
 
 struct SearchQuery {
@@ -42,7 +78,12 @@ struct SearchQuery {
   int count = 50;
   int offset = 0;
   bool want_total = true;
-  bool sort_last_updated_desc = false;    // _sort=-_lastUpdated; default is _lastUpdated ascending by id
+  SearchSort sort;
+  std::optional<SearchCursor> cursor;
+  std::vector<IncludeSpec> includes;
+  std::vector<IncludeSpec> revincludes;
+  // The most resources includes may add to one page; beyond it SearchPage::included_truncated.
+  int max_included = 1000;
 };
 
 // A search by one identifier (token system|value): person and unit look-ups by personnummer or

@@ -1,9 +1,11 @@
 #include "registry/pg/pg_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "registry/pg/connection_pool.h"
@@ -280,31 +282,75 @@ class PgTransaction final : public ResourceTransaction {
   PgRegistry registry_;
 };
 
+// Adds what the query's _include and _revinclude specs reach from the page's matches, in the same
+// snapshot: live resources only, none twice, none that is already a match, at most max_included.
+void AddIncluded(pqxx::transaction_base& tx, const SearchQuery& query, SearchPage& page) {
+  if (page.resources.empty() || (query.includes.empty() && query.revincludes.empty())) return;
+  std::vector<std::string> ids;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& match : page.resources) {
+    ids.push_back(match.id);
+    seen.emplace(match.type, match.id);
+  }
+  auto run = [&](const IncludeSpec& spec, bool reverse) {
+    const int room = query.max_included - static_cast<int>(page.included.size());
+    if (room <= 0) return;
+    SqlParams params;
+    const std::string sql = IncludeSql(spec, reverse, query.type, ids, room + 1, params);
+    const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
+    for (const auto& row : rows) {
+      StoredResource resource = RowToResource(row, "");
+      if (!seen.emplace(resource.type, resource.id).second) continue;
+      if (static_cast<int>(page.included.size()) == query.max_included) {
+        page.included_truncated = true;
+        return;
+      }
+      page.included.push_back(std::move(resource));
+    }
+  };
+  for (const auto& spec : query.includes) run(spec, false);
+  for (const auto& spec : query.revincludes) run(spec, true);
+}
+
 Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
-  SqlParams params;
-  const std::string where = SearchWhereClause(query, params);
   SearchPage page;
   if (query.want_total) {
+    SqlParams params;
+    const std::string where = SearchWhereClause(query, params);
     const auto count = tx.exec_params("SELECT count(*) FROM resource_current c WHERE " + where,
                                       make_dynamic_params(params.values()));
     page.total = count[0][0].as<long>();
   }
   if (query.count > 0) {
-    const std::string order = query.sort_last_updated_desc ? "c.last_updated DESC, c.res_id DESC"
-                                                           : "c.last_updated, c.res_id";
-    const auto rows = tx.exec_params(
-        std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-            " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) WHERE " +
-            where + " ORDER BY " + order + " LIMIT " + std::to_string(query.count + 1) + " OFFSET " +
-            std::to_string(query.offset),
-        make_dynamic_params(params.values()));
+    SqlParams params;
+    const std::string sql = SearchPageSql(query, params);
+    const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
+    std::vector<std::string> keys;
+    bool more_in_travel = false;
     for (const auto& row : rows) {
       if (static_cast<int>(page.resources.size()) == query.count) {
-        page.has_more = true;
+        more_in_travel = true;
         break;
       }
       page.resources.push_back(RowToResource(row, query.type));
+      keys.push_back(row["sort_key"].as<std::string>());
     }
+    const bool before = query.cursor && query.cursor->before;
+    if (before) {
+      // Fetched backwards from the cursor: turned round into the query's order.
+      std::reverse(page.resources.begin(), page.resources.end());
+      std::reverse(keys.begin(), keys.end());
+      page.has_previous = more_in_travel;
+      page.has_more = true;  // the cursor's own row, unless it went away since
+    } else {
+      page.has_more = more_in_travel;
+      page.has_previous = query.cursor.has_value() || query.offset > 0;
+    }
+    if (!keys.empty()) {
+      page.first_key = keys.front();
+      page.last_key = keys.back();
+    }
+    AddIncluded(tx, query, page);
   }
   return page;
 }
@@ -430,6 +476,36 @@ Result<SearchPage> PgStore::History(const HistoryQuery& query) {
         break;
       }
       page.resources.push_back(RowToResource(row, ""));
+    }
+    return page;
+  });
+}
+
+Result<ChangePage> PgStore::Changes(const ChangeQuery& query) {
+  return WithConnection<ChangePage>(*pool_, [&](pqxx::connection& conn) -> Result<ChangePage> {
+    // One snapshot for the watermark and the rows: what is below its xmin has finished for good.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+    SqlParams params;
+    std::string where = "(v.txid, v.seq) > (" + params.Add(query.after.txid) + "::xid8, " +
+                        params.Add(std::to_string(query.after.seq)) + "::bigint)" +
+                        " AND v.txid < pg_snapshot_xmin(pg_current_snapshot())";
+    if (!query.type.empty()) where += " AND v.res_type = " + params.Add(query.type);
+    if (query.since) where += " AND v.last_updated >= " + params.Add(*query.since) + "::timestamptz";
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated, v.txid::text AS txid, v.seq FROM resource_version v WHERE " + where +
+            " ORDER BY v.txid, v.seq LIMIT " + std::to_string(query.count + 1),
+        make_dynamic_params(params.values()));
+    ChangePage page;
+    page.last = query.after;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, ""));
+      page.last.txid = row["txid"].as<std::string>();
+      page.last.seq = row["seq"].as<long long>();
     }
     return page;
   });

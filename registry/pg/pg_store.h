@@ -24,6 +24,7 @@ class PgStore final : public ResourceStore {
   Result<StoredResource> Read(std::string_view type, std::string_view id) override;
   Result<StoredResource> ReadVersion(std::string_view type, std::string_view id, int version) override;
   Result<SearchPage> History(const HistoryQuery& query) override;
+  Result<ChangePage> Changes(const ChangeQuery& query) override;
   Result<SearchPage> Search(const SearchQuery& query) override;
   Status Ping() override;
 

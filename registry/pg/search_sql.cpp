@@ -19,12 +19,18 @@ std::string EscapeLike(const std::string& text) {
 
 namespace {
 
-std::string OwnedBy(const char* alias) {
-  return std::string(alias) + ".res_type = c.res_type AND " + alias + ".res_id = c.res_id";
+// The same RFC 3339 form the server writes into meta.lastUpdated.
+constexpr const char* kIsoUpdated =
+    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+// Conditions are built over an owner alias: `c` for the searched resource, `c2` for the target of
+// a chained parameter (an inner alias of the same name shadows the outer one, as SQL scopes do).
+std::string OwnedBy(const char* alias, const std::string& owner) {
+  return std::string(alias) + ".res_type = " + owner + ".res_type AND " + alias + ".res_id = " + owner + ".res_id";
 }
 
-std::string TokenCondition(const SearchCriterion& criterion, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_token t WHERE " + OwnedBy("t") +
+std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_token t WHERE " + OwnedBy("t", owner) +
                            " AND t.param = " + params.Add(criterion.param);
   if (criterion.modifier == "missing") {
     return std::string(criterion.missing ? "NOT " : "") + head + ")";
@@ -36,11 +42,12 @@ std::string TokenCondition(const SearchCriterion& criterion, SqlParams& params) 
     if (value.system) one += " AND t.system = " + params.Add(*value.system);
     ors += one + ")";
   }
-  return head + " AND (" + ors + "))";
+  // :not (FHIR R4 3.1.1.5.5): the resources without a matching token, including those with none.
+  return std::string(criterion.modifier == "not" ? "NOT " : "") + head + " AND (" + ors + "))";
 }
 
-std::string TextCondition(const SearchCriterion& criterion, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_text t WHERE " + OwnedBy("t") +
+std::string TextCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_text t WHERE " + OwnedBy("t", owner) +
                            " AND t.param = " + params.Add(criterion.param);
   if (criterion.modifier == "missing") {
     return std::string(criterion.missing ? "NOT " : "") + head + ")";
@@ -59,11 +66,20 @@ std::string TextCondition(const SearchCriterion& criterion, SqlParams& params) {
   return head + " AND (" + ors + "))";
 }
 
-std::string ReferenceCondition(const SearchCriterion& criterion, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r") +
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params);
+
+std::string ReferenceCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", owner) +
                            " AND r.param = " + params.Add(criterion.param);
   if (criterion.modifier == "missing") {
     return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  if (!criterion.chain.empty()) {
+    // One level of chaining, as a subquery: a live target of the chained type matches the inner test.
+    const std::string target = params.Add(criterion.chain_type);
+    return head + " AND r.target_type = " + target +
+           " AND r.target_id IN (SELECT c2.res_id FROM resource_current c2 WHERE c2.res_type = " + target +
+           " AND NOT c2.deleted AND " + Condition(criterion.chain.front(), "c2", params) + "))";
   }
   std::string ors;
   for (const auto& value : criterion.any_of) {
@@ -100,8 +116,8 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
 // within the searched range... we use the intuitive registry reading instead: eq/ap = overlaps the
 // searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
 // running after its start, ne = does not overlap.
-std::string PeriodCondition(const SearchCriterion& criterion, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p") +
+std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p", owner) +
                            " AND p.param = " + params.Add(criterion.param);
   if (criterion.modifier == "missing") {
     return std::string(criterion.missing ? "NOT " : "") + head + ")";
@@ -127,13 +143,39 @@ std::string PeriodCondition(const SearchCriterion& criterion, SqlParams& params)
   return head + " AND (" + ors + "))";
 }
 
-std::string IdCondition(const SearchCriterion& criterion, SqlParams& params) {
+std::string IdCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
   std::string list;
   for (const auto& value : criterion.any_of) {
     if (!list.empty()) list += ", ";
     list += params.Add(value.value);
   }
-  return "c.res_id IN (" + list + ")";
+  return owner + ".res_id IN (" + list + ")";
+}
+
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  switch (criterion.kind) {
+    case SearchKind::id: return IdCondition(criterion, owner, params);
+    case SearchKind::token: return TokenCondition(criterion, owner, params);
+    case SearchKind::text: return TextCondition(criterion, owner, params);
+    case SearchKind::reference: return ReferenceCondition(criterion, owner, params);
+    case SearchKind::period: return PeriodCondition(criterion, owner, params);
+    case SearchKind::last_updated: {
+      std::string ors;
+      for (const auto& value : criterion.any_of) {
+        if (!ors.empty()) ors += " OR ";
+        ors += DateCondition(owner + ".last_updated", value, params);
+      }
+      return "(" + ors + ")";
+    }
+  }
+  return "false";
+}
+
+// A text[] literal of ids. FHIR ids ([A-Za-z0-9.-]) need no escaping; quoted all the same.
+std::string IdArray(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
+  return out + "}";
 }
 
 }  // namespace
@@ -141,27 +183,62 @@ std::string IdCondition(const SearchCriterion& criterion, SqlParams& params) {
 std::string SearchWhereClause(const SearchQuery& query, SqlParams& params) {
   std::string where = "c.res_type = " + params.Add(query.type) + " AND NOT c.deleted";
   for (const auto& criterion : query.criteria) {
-    if (criterion.any_of.empty() && criterion.modifier != "missing") continue;
-    std::string condition;
-    switch (criterion.kind) {
-      case SearchKind::id: condition = IdCondition(criterion, params); break;
-      case SearchKind::token: condition = TokenCondition(criterion, params); break;
-      case SearchKind::text: condition = TextCondition(criterion, params); break;
-      case SearchKind::reference: condition = ReferenceCondition(criterion, params); break;
-      case SearchKind::period: condition = PeriodCondition(criterion, params); break;
-      case SearchKind::last_updated: {
-        std::string ors;
-        for (const auto& value : criterion.any_of) {
-          if (!ors.empty()) ors += " OR ";
-          ors += DateCondition("c.last_updated", value, params);
-        }
-        condition = "(" + ors + ")";
-        break;
-      }
-    }
-    where += " AND " + condition;
+    if (criterion.any_of.empty() && criterion.modifier != "missing" && criterion.chain.empty()) continue;
+    where += " AND " + Condition(criterion, "c", params);
   }
   return where;
+}
+
+std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
+  const SearchSort& sort = query.sort;
+  const bool by_id = sort.key == SortKey::id;
+  std::string key = "NULL::timestamptz";
+  if (sort.key == SortKey::last_updated) key = "c.last_updated";
+  if (sort.key == SortKey::period_start) {
+    // A resource without the period sorts last whichever the direction.
+    key = "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM search_period p WHERE " +
+          OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
+          (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
+  }
+  const std::string where = SearchWhereClause(query, params);
+  // Rows come in the direction of travel: backwards (reversed) for a page before the cursor.
+  const bool fetch_descending = sort.descending != (query.cursor && query.cursor->before);
+  std::string after;
+  if (query.cursor) {
+    const char* op = fetch_descending ? " < " : " > ";
+    after = by_id ? " WHERE m.res_id" + std::string(op) + params.Add(query.cursor->id)
+                  : " WHERE (m.k, m.res_id)" + std::string(op) + "(" + params.Add(query.cursor->key) +
+                        "::timestamptz, " + params.Add(query.cursor->id) + ")";
+  }
+  const std::string dir = fetch_descending ? " DESC" : "";
+  return std::string("SELECT m.res_id, m.version, m.deleted, v.body, ") + kIsoUpdated + " AS updated, " +
+         (by_id ? std::string("''") :
+                  "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', "
+                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE m.k::text END") +
+         " AS sort_key FROM (SELECT c.res_type, c.res_id, c.version, c.deleted, " + key +
+         " AS k FROM resource_current c WHERE " + where +
+         ") m JOIN resource_version v ON v.res_type = m.res_type AND v.res_id = m.res_id AND v.version = m.version" +
+         after + " ORDER BY " + (by_id ? "" : "m.k" + dir + ", ") + "m.res_id" + dir + " LIMIT " +
+         std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset);
+}
+
+std::string IncludeSql(const IncludeSpec& spec, bool reverse, const std::string& match_type,
+                       const std::vector<std::string>& ids, int limit, SqlParams& params) {
+  std::string where;
+  if (reverse) {
+    where = "c.res_type = " + params.Add(spec.source_type) +
+            " AND EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", "c") +
+            " AND r.param = " + params.Add(spec.param) + " AND r.target_type = " + params.Add(match_type) +
+            " AND r.target_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+  } else {
+    where = "(c.res_type, c.res_id) IN (SELECT r.target_type, r.target_id FROM search_reference r WHERE "
+            "r.res_type = " + params.Add(spec.source_type) + " AND r.param = " + params.Add(spec.param) +
+            (spec.target_type.empty() ? "" : " AND r.target_type = " + params.Add(spec.target_type)) +
+            " AND r.res_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+  }
+  return std::string("SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+         " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) WHERE "
+         "NOT c.deleted AND " + where + " ORDER BY c.res_type, c.res_id LIMIT " + std::to_string(limit);
 }
 
 }  // namespace nara::pg

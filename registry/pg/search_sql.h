@@ -1,4 +1,4 @@
-// Translation of a SearchQuery into one parameterised SQL WHERE clause over resource_current (alias c).
+// Translation of a SearchQuery into parameterised SQL over resource_current (alias c).
 // Values always travel as bind parameters, never spliced into SQL text.
 #pragma once
 
@@ -21,6 +21,17 @@ class SqlParams {
 
 // "c.res_type = $1 AND NOT c.deleted AND ..." for the query's type and criteria.
 std::string SearchWhereClause(const SearchQuery& query, SqlParams& params);
+
+// One page of matches in the query's order: columns res_id, version, deleted, body, updated (RFC
+// 3339) and sort_key (text: "" for id order, else the key as RFC 3339 with microseconds or
+// "infinity"/"-infinity"), at most query.count + 1 rows after query.offset, after (or before) the
+// query's cursor. A `before` page comes in reverse order: the caller turns it round.
+std::string SearchPageSql(const SearchQuery& query, SqlParams& params);
+
+// The resources one include spec adds for the matches `ids` (of type match_type): columns res_type,
+// res_id, version, deleted, body, updated; live only; ordered by type and id; at most `limit` rows.
+std::string IncludeSql(const IncludeSpec& spec, bool reverse, const std::string& match_type,
+                       const std::vector<std::string>& ids, int limit, SqlParams& params);
 
 // Escapes % _ and \ for a LIKE pattern (with the default escape character \).
 std::string EscapeLike(const std::string& text);

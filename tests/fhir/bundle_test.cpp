@@ -32,6 +32,19 @@ StoredResource Stored(const std::string& type, const std::string& id, int versio
 
 const std::string kBase = "https://localhost:8443/fhir";
 
+TEST(Bundle, IncludedResourcesFollowTheMatchesWithModeInclude) {
+  const std::string text = SearchsetJson(kBase, {Stored("CareTeam", "ct1", 1)}, 1, {}, {},
+                                         {Stored("Patient", "p1", 2), Stored("PractitionerRole", "r1", 1)});
+  rapidjson::Document doc = ParseJson(text);
+  ASSERT_EQ(doc["entry"].Size(), 3u);
+  EXPECT_STREQ(doc["entry"][0]["search"]["mode"].GetString(), "match");
+  EXPECT_EQ(doc["entry"][1]["fullUrl"].GetString(), kBase + "/Patient/p1");
+  EXPECT_STREQ(doc["entry"][1]["search"]["mode"].GetString(), "include");
+  EXPECT_STREQ(doc["entry"][2]["resource"]["resourceType"].GetString(), "PractitionerRole");
+  EXPECT_STREQ(doc["entry"][2]["search"]["mode"].GetString(), "include");
+  EXPECT_EQ(doc["total"].GetInt64(), 1) << "the total counts matches only";
+}
+
 TEST(Bundle, SearchsetWithMatchesLinksTotalAndOutcome) {
   std::vector<StoredResource> matches = {Stored("Patient", "p1", 1), Stored("Patient", "p2", 3)};
   std::vector<BundleLink> links = {{"self", kBase + "/Patient?name=%C3%85berg&_count=2"},

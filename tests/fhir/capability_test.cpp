@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fhir/resource_types.h"
+#include "fhir/search_params.h"
 
 namespace nara::fhir {
 namespace {
@@ -89,21 +90,67 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
     const std::string type = resource["type"].GetString();
     if (type == "AuditEvent" || type == "Measure" || type == "Group") continue;
-    for (const char* code : {"read", "vread", "update", "delete", "history-instance", "history-type", "create",
-                             "search-type"}) {
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
     }
-    // The router answers PATCH with 405, so it must not be advertised.
-    EXPECT_FALSE(codes.count("patch")) << resource["type"].GetString();
     EXPECT_TRUE(resource["conditionalCreate"].GetBool());
+    EXPECT_TRUE(resource["conditionalUpdate"].GetBool());
+    EXPECT_STREQ(resource["conditionalDelete"].GetString(), "single");
     EXPECT_STREQ(resource["versioning"].GetString(), "versioned-update");
   }
   std::set<std::string> system;
   for (const auto& interaction : Rest()["interaction"].GetArray()) system.insert(interaction["code"].GetString());
-  EXPECT_TRUE(system.count("history-system"));
-  // transaction/batch are answered with 405 by the router: not advertised
-  EXPECT_FALSE(system.count("transaction"));
-  EXPECT_FALSE(system.count("batch"));
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
+}
+
+// searchInclude/searchRevInclude list exactly what the search parser accepts under strict handling,
+// and nothing the parser accepts is missing (every reference parameter that can point there).
+TEST_F(Capability, IncludesListedAreTheIncludesThatWork) {
+  std::set<std::string> all_includes, all_revincludes;
+  for (const auto& resource : Rest()["resource"].GetArray()) {
+    const std::string type = resource["type"].GetString();
+    const ResourceTypeDef* def = FindType(type);
+    if (def == nullptr) continue;  // AuditEvent, Measure: no includes
+    ASSERT_TRUE(resource.HasMember("searchInclude")) << type;
+    ASSERT_TRUE(resource.HasMember("searchRevInclude")) << type;
+    size_t references = 0;
+    for (const auto& param : def->search_params) references += param.kind == SearchKind::reference ? 1 : 0;
+    EXPECT_EQ(resource["searchInclude"].Size(), references) << type;
+    for (const auto& include : resource["searchInclude"].GetArray()) {
+      const std::string value = include.GetString();
+      all_includes.insert(value);
+      auto parsed = ParseSearch(*def, {{"_include", value}}, /*strict=*/true);
+      ASSERT_TRUE(parsed.ok()) << type << " _include=" << value;
+      EXPECT_EQ(parsed->query.includes.size(), 1u) << value;
+    }
+    for (const auto& include : resource["searchRevInclude"].GetArray()) {
+      const std::string value = include.GetString();
+      all_revincludes.insert(type + " <- " + value);
+      auto parsed = ParseSearch(*def, {{"_revinclude", value}}, /*strict=*/true);
+      ASSERT_TRUE(parsed.ok()) << type << " _revinclude=" << value;
+      EXPECT_EQ(parsed->query.revincludes.size(), 1u) << value;
+    }
+    // Nothing missing: every reference parameter of every type is either listed or refused.
+    for (const auto& source : SupportedTypes()) {
+      for (const auto& param : source.search_params) {
+        if (param.kind != SearchKind::reference) continue;
+        const std::string value = source.type + ":" + param.name;
+        const bool works = ParseSearch(*def, {{"_revinclude", value}}, true).ok();
+        EXPECT_EQ(works, all_revincludes.count(type + " <- " + value) == 1) << type << " _revinclude=" << value;
+      }
+    }
+  }
+  // The ones the issue names.
+  for (const char* include : {"CareTeam:subject", "CareTeam:participant", "CareTeam:member", "EpisodeOfCare:patient",
+                              "EpisodeOfCare:organization", "PractitionerRole:practitioner",
+                              "PractitionerRole:organization", "DocumentReference:subject", "Organization:partof"}) {
+    EXPECT_TRUE(all_includes.count(include)) << include;
+  }
+  EXPECT_TRUE(all_revincludes.count("Patient <- CareTeam:subject"));
+  EXPECT_TRUE(all_revincludes.count("Patient <- EpisodeOfCare:patient"));
+  EXPECT_TRUE(all_revincludes.count("Organization <- PractitionerRole:organization"));
+  EXPECT_FALSE(all_revincludes.count("Organization <- CareTeam:subject"));
 }
 
 TEST(CapabilityEscaping, BaseUrlAndVersionAreEscaped) {

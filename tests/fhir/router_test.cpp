@@ -386,10 +386,12 @@ TEST_F(Router, UnknownPathBelowAnInstanceIs404) {
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Patient/x/_history/1/extra")), 404), "not-found");
 }
 
-TEST_F(Router, PatchIsMethodNotAllowed) {
+TEST_F(Router, UnsupportedMethodsAndFormsAre405Or415Or400) {
   EXPECT_EQ(ExpectOutcome(Do(Req("PATCH", "/Patient", "[]")), 405), "not-supported");
-  EXPECT_EQ(ExpectOutcome(Do(Req("PATCH", "/Patient/p1", "[]")), 405), "not-supported");
-  EXPECT_EQ(ExpectOutcome(Do(Req("DELETE", "/Patient")), 405), "not-supported");
+  // PATCH takes JSON Patch only; a FHIR JSON body is not a patch.
+  EXPECT_EQ(ExpectOutcome(Do(Req("PATCH", "/Patient/p1", "[]")), 415), "not-supported");
+  // A conditional delete needs criteria: without them it would name every Patient.
+  EXPECT_EQ(ExpectOutcome(Do(Req("DELETE", "/Patient")), 400), "invalid");
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Patient/_search")), 405), "not-supported");
   EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/Patient/p1/_history/1", "{}")), 405), "not-supported");
 }
@@ -746,9 +748,13 @@ TEST_F(Router, CountZeroHasNoLoopingNextLink) {
   }
 }
 
-TEST_F(Router, BaseWithoutBundleSupportIs405) {
-  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"transaction"})")), 405),
-            "not-supported");
+TEST_F(Router, BaseTakesOnlyTransactionOrBatchBundles) {
+  EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/")), 405), "not-supported");
+  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", kPatient)), 400), "invalid");
+  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"collection"})")), 422), "value");
+  HttpResponse empty = Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"transaction"})"));
+  EXPECT_EQ(empty.status, 200) << empty.body;
+  EXPECT_STREQ(ParseJson(empty.body)["type"].GetString(), "transaction-response");
 }
 
 }  // namespace
@@ -795,6 +801,170 @@ TEST_F(Router, AnUnknownCallerIsRefusedBeforeRouting) {
   ASSERT_EQ(store_.audit.size(), 1u);
   EXPECT_EQ(store_.audit[0].outcome, "refused");
   EXPECT_EQ(store_.audit[0].resource_ids, std::vector<std::string>{"abc"});
+}
+
+}  // namespace
+}  // namespace nara::fhir
+
+// ---------------------------------------------------------------- PATCH, conditional writes, Bundles
+namespace nara::fhir {
+namespace {
+
+HttpRequest PatchReq(const std::string& path, const std::string& patch) {
+  HttpRequest r = Req("PATCH", path, patch);
+  r.headers["content-type"] = "application/json-patch+json";
+  return r;
+}
+
+std::string Family(const std::string& patient_json) {
+  rapidjson::Document doc = ParseJson(patient_json);
+  return doc["name"][0]["family"].GetString();
+}
+
+TEST_F(Router, PatchChangesOneElementAsANewVersion) {
+  const std::string id = CreatePatient();
+  HttpResponse r = Do(PatchReq("/Patient/" + id, R"([{"op":"test","path":"/name/0/family","value":"Åberg"},
+      {"op":"replace","path":"/name/0/family","value":"Berg"}])"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(HeaderValue(r, "ETag"), "W/\"2\"");
+  EXPECT_EQ(Family(r.body), "Berg");
+  auto stored = store_.Read("Patient", id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->version, 2);
+  EXPECT_EQ(Family(stored->json), "Berg");
+  // The identifier is untouched and still canonical.
+  EXPECT_NE(stored->json.find("http://electronichealth.se/identifier/personnummer"), std::string::npos);
+}
+
+TEST_F(Router, PatchIsCheckedLikeAPut) {
+  const std::string id = CreatePatient();
+  // A failed test op changes nothing: 422 processing.
+  EXPECT_EQ(ExpectOutcome(Do(PatchReq("/Patient/" + id, R"([{"op":"test","path":"/gender","value":"male"},
+      {"op":"replace","path":"/gender","value":"other"}])")), 422), "processing");
+  // The patched resource breaks a rule (a personnummer with a wrong check digit): 422 value.
+  EXPECT_EQ(ExpectOutcome(Do(PatchReq("/Patient/" + id,
+                                      R"([{"op":"replace","path":"/identifier/0/value","value":"197106254788"}])")),
+                          422), "value");
+  // Changing the id is not an update of this resource.
+  EXPECT_EQ(ExpectOutcome(Do(PatchReq("/Patient/" + id, R"([{"op":"replace","path":"/id","value":"other"}])")), 400),
+            "invalid");
+  EXPECT_EQ(ExpectOutcome(Do(PatchReq("/Patient/" + id, R"({"op":"add"})")), 400), "invalid");
+  EXPECT_EQ(ExpectOutcome(Do(PatchReq("/Patient/nobody", R"([])")), 404), "not-found");
+  HttpRequest stale = PatchReq("/Patient/" + id, R"([{"op":"remove","path":"/gender"}])");
+  stale.headers["if-match"] = "W/\"7\"";
+  EXPECT_EQ(ExpectOutcome(Do(stale), 412), "conflict");
+  auto stored = store_.Read("Patient", id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->version, 1) << "no refused patch may write a version";
+}
+
+TEST_F(Router, ConditionalUpdateCreatesThenUpdatesTheOneMatch) {
+  HttpRequest put = Req("PUT", "/Patient", kPatient);
+  put.query = {{"identifier", std::string(systems::kPersonnummer) + "|" + kPnr}};
+  HttpResponse first = Do(put);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string id = ParseJson(first.body)["id"].GetString();
+  HttpResponse second = Do(put);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(std::string(ParseJson(second.body)["id"].GetString()), id);
+  EXPECT_EQ(HeaderValue(second, "ETag"), "W/\"2\"");
+  EXPECT_EQ(store_.Count("Patient"), 1u);
+  EXPECT_FALSE(store_.locked_keys.empty()) << "a conditional write must serialise on its criteria";
+  // A body naming another id than the match is refused.
+  HttpRequest wrong = put;
+  wrong.body = R"({"resourceType":"Patient","id":"someone-else",
+    "identifier":[{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"197106254787"}]})";
+  EXPECT_EQ(ExpectOutcome(Do(wrong), 400), "invalid");
+}
+
+TEST_F(Router, ConditionalDeleteDeletesTheMatchOrNothing) {
+  const std::string id = CreatePatient();
+  HttpRequest del = Req("DELETE", "/Patient");
+  del.query = {{"identifier", std::string(systems::kPersonnummer) + "|" + kPnr}};
+  HttpResponse r = Do(del);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(HeaderValue(r, "ETag"), "W/\"2\"");
+  EXPECT_EQ(Do(Req("GET", "/Patient/" + id)).status, 410);
+  HttpResponse again = Do(del);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("nothing matched"), std::string::npos);
+}
+
+const std::string kTwoUnits = R"({"resourceType":"Bundle","type":"transaction","entry":[
+  {"fullUrl":"urn:uuid:7f2d1c1e-0000-4000-8000-000000000001",
+   "resource":{"resourceType":"Organization","name":"Region Test"},
+   "request":{"method":"POST","url":"Organization"}},
+  {"fullUrl":"urn:uuid:7f2d1c1e-0000-4000-8000-000000000002",
+   "resource":{"resourceType":"Organization","name":"VC Test",
+               "partOf":{"reference":"urn:uuid:7f2d1c1e-0000-4000-8000-000000000001"}},
+   "request":{"method":"POST","url":"Organization"}}]})";
+
+TEST_F(Router, TransactionResolvesUrnUuidReferences) {
+  HttpResponse r = Do(Req("POST", "/", kTwoUnits));
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = ParseJson(r.body);
+  EXPECT_STREQ(doc["type"].GetString(), "transaction-response");
+  ASSERT_EQ(doc["entry"].Size(), 2u);
+  EXPECT_STREQ(doc["entry"][0]["response"]["status"].GetString(), "201 Created");
+  const std::string region_id = doc["entry"][0]["resource"]["id"].GetString();
+  const std::string part_of = doc["entry"][1]["resource"]["partOf"]["reference"].GetString();
+  EXPECT_EQ(part_of, "Organization/" + region_id);
+  EXPECT_NE(std::string(doc["entry"][1]["response"]["location"].GetString()).find("/_history/1"), std::string::npos);
+  EXPECT_EQ(store_.Count("Organization"), 2u);
+  EXPECT_EQ(store_.transactions, 1) << "a transaction Bundle is one database transaction";
+}
+
+TEST_F(Router, TransactionFailureRollsBackEverythingAndNamesTheEntry) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Organization","name":"VC Test"},"request":{"method":"POST","url":"Organization"}},
+    {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"197106254787"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"197106254787"}]},
+     "request":{"method":"POST","url":"Patient"}}]})";
+  HttpResponse r = Do(Req("POST", "/", bundle));
+  EXPECT_EQ(ExpectOutcome(r, 409), "conflict");
+  EXPECT_NE(r.body.find("Bundle.entry[2]"), std::string::npos) << r.body;
+  EXPECT_EQ(store_.Count("Organization"), 0u);
+  EXPECT_EQ(store_.Count("Patient"), 0u);
+  // A malformed entry fails the Bundle before anything is touched.
+  const std::string malformed = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Organization","name":"VC"},"request":{"method":"POST","url":"Organization"}},
+    {"resource":{"resourceType":"Patient","gender":7},"request":{"method":"POST","url":"Patient"}}]})";
+  const int before = store_.transactions;
+  HttpResponse bad = Do(Req("POST", "/", malformed));
+  EXPECT_GE(bad.status, 400);
+  EXPECT_NE(bad.body.find("Bundle.entry[1]"), std::string::npos) << bad.body;
+  EXPECT_EQ(store_.transactions, before);
+}
+
+TEST_F(Router, TransactionRefusesTwoWritesOfOneResourceAndOversizedBundles) {
+  const std::string twice = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"request":{"method":"DELETE","url":"Patient/a"}},{"request":{"method":"DELETE","url":"Patient/a"}}]})";
+  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", twice)), 422), "value");
+  std::string big = R"({"resourceType":"Bundle","type":"batch","entry":[)";
+  for (int i = 0; i < 1001; ++i) big += std::string(i ? "," : "") + R"({"request":{"method":"GET","url":"Patient/x"}})";
+  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", big + "]}")), 413), "too-costly");
+}
+
+TEST_F(Router, BatchEntriesSucceedOrFailAlone) {
+  const std::string id = CreatePatient();
+  const std::string bundle = R"({"resourceType":"Bundle","type":"batch","entry":[
+    {"resource":{"resourceType":"Organization","name":"VC Test"},"request":{"method":"POST","url":"Organization"}},
+    {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"197106254788"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"request":{"method":"GET","url":"Patient/)" + id + R"("}},
+    {"request":{"method":"GET","url":"Patient/nobody"}}]})";
+  HttpResponse r = Do(Req("POST", "/", bundle));
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = ParseJson(r.body);
+  EXPECT_STREQ(doc["type"].GetString(), "batch-response");
+  ASSERT_EQ(doc["entry"].Size(), 4u);
+  EXPECT_STREQ(doc["entry"][0]["response"]["status"].GetString(), "201 Created");
+  EXPECT_STREQ(doc["entry"][1]["response"]["status"].GetString(), "422 Unprocessable Entity");
+  EXPECT_STREQ(doc["entry"][1]["response"]["outcome"]["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_STREQ(doc["entry"][2]["resource"]["id"].GetString(), id.c_str());
+  EXPECT_STREQ(doc["entry"][3]["response"]["status"].GetString(), "404 Not Found");
+  EXPECT_EQ(store_.Count("Organization"), 1u);
 }
 
 }  // namespace

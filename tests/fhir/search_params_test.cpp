@@ -43,7 +43,11 @@ TEST(SearchParams, DefaultsWithoutParameters) {
   EXPECT_EQ(s.query.count, 50);
   EXPECT_EQ(s.query.offset, 0);
   EXPECT_TRUE(s.query.want_total);
-  EXPECT_FALSE(s.query.sort_last_updated_desc);
+  EXPECT_EQ(s.query.sort.key, SortKey::id);  // ids never change: paging by id is stable
+  EXPECT_FALSE(s.query.sort.descending);
+  EXPECT_FALSE(s.query.cursor.has_value());
+  EXPECT_TRUE(s.query.includes.empty());
+  EXPECT_TRUE(s.elements.empty());
   EXPECT_FALSE(s.summary_count);
   EXPECT_TRUE(s.ignored.empty());
   EXPECT_EQ(s.canonical, (Params{{"_count", "50"}}));
@@ -112,18 +116,30 @@ TEST(SearchParams, OtherSummaryValuesAreUnsupported) {
 
 TEST(SearchParams, Sort) {
   ParsedSearch desc = Parse("Patient", {{"_sort", "-_lastUpdated"}});
-  EXPECT_TRUE(desc.query.sort_last_updated_desc);
+  EXPECT_EQ(desc.query.sort.key, SortKey::last_updated);
+  EXPECT_TRUE(desc.query.sort.descending);
   EXPECT_EQ(desc.canonical, (Params{{"_sort", "-_lastUpdated"}, {"_count", "50"}}));
   ParsedSearch asc = Parse("Patient", {{"_sort", "_lastUpdated"}}, true);
-  EXPECT_FALSE(asc.query.sort_last_updated_desc);
+  EXPECT_EQ(asc.query.sort.key, SortKey::last_updated);
+  EXPECT_FALSE(asc.query.sort.descending);
   EXPECT_EQ(asc.canonical, (Params{{"_sort", "_lastUpdated"}, {"_count", "50"}}));
+  ParsedSearch id_desc = Parse("Patient", {{"_sort", "-_id"}}, true);
+  EXPECT_EQ(id_desc.query.sort.key, SortKey::id);
+  EXPECT_TRUE(id_desc.query.sort.descending);
+  // date: the start of the period, on the types that have one.
+  for (const char* type : {"EpisodeOfCare", "CareTeam", "DocumentReference"}) {
+    ParsedSearch by_date = Parse(type, {{"_sort", "-date"}}, true);
+    EXPECT_EQ(by_date.query.sort.key, SortKey::period_start) << type;
+    EXPECT_EQ(by_date.query.sort.param, "date");
+    EXPECT_TRUE(by_date.query.sort.descending);
+  }
 }
 
 TEST(SearchParams, OtherSortsAreUnsupported) {
-  for (const char* value : {"name", "-_id", "_lastUpdated,name", "birthdate"}) {
+  for (const char* value : {"name", "_lastUpdated,name", "birthdate", "date", "-date", "-"}) {
     EXPECT_EQ(ParseError("Patient", {{"_sort", value}}, true).detail_code, "not-supported") << value;
     ParsedSearch s = Parse("Patient", {{"_sort", value}});
-    EXPECT_FALSE(s.query.sort_last_updated_desc);
+    EXPECT_EQ(s.query.sort.key, SortKey::id);
     EXPECT_EQ(s.ignored, (std::vector<std::string>{"_sort"}));
     EXPECT_EQ(s.canonical, (Params{{"_count", "50"}}));
   }
@@ -167,7 +183,7 @@ TEST(SearchParams, ParameterOfAnotherTypeIsUnknown) {
 }
 
 TEST(SearchParams, UnsupportedUnderscoreParameters) {
-  for (const char* name : {"_include", "_revinclude", "_elements", "_has:Observation:patient:code", "_text",
+  for (const char* name : {"_has:Observation:patient:code", "_text",
                            "_content", "_list", "_tag", "_profile", "_security", "_source", "_include:iterate"}) {
     EXPECT_EQ(ParseError("Patient", {{name, "x"}}, true).detail_code, "not-supported") << name;
     ParsedSearch s = Parse("Patient", {{name, "x"}});
@@ -190,7 +206,7 @@ TEST(SearchParams, EmptyNameAndValueIsSkipped) {
 
 TEST(SearchParams, UnsupportedModifiersAreAlwaysErrors) {
   const std::vector<std::pair<const char*, const char*>> cases = {
-      {"Patient", "identifier:text"}, {"Patient", "identifier:not"},   {"Patient", "gender:in"},
+      {"Patient", "identifier:text"}, {"Patient", "name:not"},   {"Patient", "gender:in"},
       {"Patient", "gender:exact"},    {"Patient", "identifier:of-type"}, {"Patient", "name:text"},
       {"Patient", "name:Patient"},    {"Patient", "_id:missing"},      {"Patient", "_id:exact"},
       {"Patient", "_lastUpdated:missing"}, {"Patient", "_lastUpdated:exact"}, {"Patient", "name:Exact"},
@@ -491,6 +507,131 @@ TEST(SearchParams, OddInputNeverCrashesAndErrorsStayShort) {
   // An ignored name is cleaned for display.
   ParsedSearch s = Parse("Patient", {{std::string("bad\xff\n", 5), "1"}});
   EXPECT_EQ(s.ignored, (std::vector<std::string>{"bad??"}));
+}
+
+// ---- chaining, :not, _include/_revinclude, _elements, _cursor ----
+
+TEST(SearchParams, ChainOneLevel) {
+  ParsedSearch s = Parse("CareTeam", {{"subject:Patient.identifier", "urn:oid:1.2.752.129.2.1.3.1|X1"}}, true);
+  ASSERT_EQ(s.query.criteria.size(), 1u);
+  const SearchCriterion& c = s.query.criteria[0];
+  EXPECT_EQ(c.kind, SearchKind::reference);
+  EXPECT_EQ(c.param, "subject");
+  EXPECT_EQ(c.chain_type, "Patient");
+  ASSERT_EQ(c.chain.size(), 1u);
+  EXPECT_EQ(c.chain[0].kind, SearchKind::token);
+  EXPECT_EQ(c.chain[0].param, "identifier");
+  ASSERT_EQ(c.chain[0].any_of.size(), 1u);
+  EXPECT_EQ(c.chain[0].any_of[0].system, std::optional<std::string>(systems::kPersonnummer));  // alias normalised
+  EXPECT_EQ(s.canonical,
+            (Params{{"subject:Patient.identifier", "urn:oid:1.2.752.129.2.1.3.1|X1"}, {"_count", "50"}}));
+  // The target type comes from the parameter when it has one; inner modifiers apply to the target.
+  ParsedSearch by_name = Parse("EpisodeOfCare", {{"patient.name:exact", "Berg"}}, true);
+  ASSERT_EQ(by_name.query.criteria.size(), 1u);
+  EXPECT_EQ(by_name.query.criteria[0].chain_type, "Patient");
+  EXPECT_EQ(by_name.query.criteria[0].chain[0].modifier, "exact");
+  EXPECT_EQ(Parse("PractitionerRole", {{"organization.identifier", "SE1-1"}}, true).query.criteria[0].chain_type,
+            "Organization");
+  EXPECT_EQ(Parse("CareTeam", {{"participant:PractitionerRole.role", "lakare"}}, true).query.criteria[0].chain_type,
+            "PractitionerRole");
+}
+
+TEST(SearchParams, ChainErrors) {
+  // participant may point at several types: the chain must name one.
+  EXPECT_EQ(ParseError("CareTeam", {{"participant.identifier", "x"}}).detail_code, "invalid");
+  EXPECT_EQ(ParseError("CareTeam", {{"status.code", "x"}}).detail_code, "invalid");  // not a reference
+  EXPECT_EQ(ParseError("CareTeam", {{"subject:Organization.identifier", "x"}}).detail_code, "invalid");
+  EXPECT_EQ(ParseError("CareTeam", {{"subject:Nothing.identifier", "x"}}).detail_code, "invalid");
+  EXPECT_EQ(ParseError("CareTeam", {{"subject.name:bogus", "x"}}).detail_code, "invalid");
+  // Unknown inner parameters, deeper chains and registry-computed parameters: strict 400, else ignored.
+  for (const char* name : {"subject.bogus", "subject.general-practitioner.identifier",
+                           "participant:PractitionerRole.has-free-capacity"}) {
+    EXPECT_EQ(ParseError("CareTeam", {{name, "x"}}, true).detail_code, "not-supported") << name;
+    ParsedSearch s = Parse("CareTeam", {{name, "x"}});
+    EXPECT_TRUE(s.query.criteria.empty()) << name;
+    EXPECT_EQ(s.ignored, (std::vector<std::string>{name}));
+  }
+}
+
+TEST(SearchParams, NotOnTokens) {
+  ParsedSearch s = Parse("CareTeam", {{"status:not", "active,inactive"}}, true);
+  ASSERT_EQ(s.query.criteria.size(), 1u);
+  EXPECT_EQ(s.query.criteria[0].modifier, "not");
+  EXPECT_EQ(s.query.criteria[0].any_of.size(), 2u);
+  EXPECT_EQ(s.canonical, (Params{{"status:not", "active,inactive"}, {"_count", "50"}}));
+  for (const char* name : {"name:not", "_id:not", "subject:not", "date:not"}) {
+    const char* type = std::string(name) == "name:not" ? "Patient" : "CareTeam";
+    EXPECT_EQ(ParseError(type, {{name, "x"}}).detail_code, "invalid") << name;
+  }
+}
+
+TEST(SearchParams, Include) {
+  ParsedSearch s = Parse("CareTeam", {{"_include", "CareTeam:subject"}, {"_include", "CareTeam:participant"},
+                                      {"_include", "CareTeam:subject"}}, true);
+  ASSERT_EQ(s.query.includes.size(), 2u);  // the repeat adds nothing
+  EXPECT_EQ(s.query.includes[0].source_type, "CareTeam");
+  EXPECT_EQ(s.query.includes[0].param, "subject");
+  EXPECT_EQ(s.query.includes[0].target_type, "Patient");
+  EXPECT_EQ(s.query.includes[1].param, "participant");
+  EXPECT_EQ(s.query.includes[1].target_type, "");  // any type
+  EXPECT_EQ(s.query.max_included, kMaxIncluded);
+  EXPECT_EQ(s.canonical, (Params{{"_include", "CareTeam:subject"}, {"_include", "CareTeam:participant"},
+                                 {"_count", "50"}}));
+  EXPECT_EQ(Parse("CareTeam", {{"_include", "CareTeam:participant:PractitionerRole"}}, true).query.includes[0].target_type,
+            "PractitionerRole");
+}
+
+TEST(SearchParams, RevInclude) {
+  ParsedSearch s = Parse("Patient", {{"_revinclude", "CareTeam:subject"}, {"_revinclude", "EpisodeOfCare:patient"},
+                                     {"_revinclude", "CareTeam:participant"}}, true);
+  ASSERT_EQ(s.query.revincludes.size(), 3u);
+  for (const auto& spec : s.query.revincludes) EXPECT_EQ(spec.target_type, "Patient");
+  EXPECT_EQ(s.query.revincludes[1].source_type, "EpisodeOfCare");
+  EXPECT_EQ(s.query.revincludes[1].param, "patient");
+}
+
+TEST(SearchParams, InvalidIncludesAreRefusedUnderStrictAndReportedOtherwise) {
+  const std::vector<std::pair<const char*, Params>> cases = {
+      {"Patient", {{"_include", "CareTeam:subject"}}},        // not the searched type
+      {"CareTeam", {{"_include", "CareTeam:status"}}},        // not a reference parameter
+      {"CareTeam", {{"_include", "CareTeam:nothing"}}},
+      {"CareTeam", {{"_include", "CareTeam"}}},
+      {"CareTeam", {{"_include", "*"}}},
+      {"CareTeam", {{"_include", "CareTeam:subject:Organization"}}},  // subject refers to Patient
+      {"CareTeam", {{"_include:iterate", "CareTeam:subject"}}},
+      {"Organization", {{"_revinclude", "CareTeam:subject"}}},  // subject refers to Patient
+      {"Patient", {{"_revinclude", "Nothing:subject"}}},
+  };
+  for (const auto& [type, params] : cases) {
+    EXPECT_EQ(ParseError(type, params, true).detail_code, "not-supported") << params[0].second;
+    ParsedSearch s = Parse(type, params);
+    EXPECT_TRUE(s.query.includes.empty() && s.query.revincludes.empty()) << params[0].second;
+    EXPECT_EQ(s.ignored.size(), 1u) << params[0].second;
+    EXPECT_EQ(s.canonical, (Params{{"_count", "50"}})) << params[0].second;
+  }
+  Params many;
+  for (size_t i = 0; i <= kMaxIncludeSpecs; ++i) {
+    many.emplace_back("_revinclude", i % 2 ? "CareTeam:subject:Patient" : "CareTeam:subject");
+    many.emplace_back("_revinclude", "EpisodeOfCare:patient");
+  }
+  auto repeated = ParseSearch(Type("Patient"), many, true);
+  ASSERT_TRUE(repeated.ok());  // repeats are no new specs, so no more than the bound
+  EXPECT_EQ(repeated->query.revincludes.size(), 2u);
+}
+
+TEST(SearchParams, Elements) {
+  ParsedSearch s = Parse("Patient", {{"_elements", "identifier,name"}}, true);
+  EXPECT_EQ(s.elements, (std::vector<std::string>{"identifier", "name"}));
+  EXPECT_EQ(s.canonical, (Params{{"_elements", "identifier,name"}, {"_count", "50"}}));
+  EXPECT_EQ(ParseError("Patient", {{"_elements", "name.given"}}).detail_code, "invalid");
+  EXPECT_EQ(ParseError("Patient", {{"_elements", "name,1x"}}).detail_code, "invalid");
+}
+
+TEST(SearchParams, CursorIsKeptAsSentAndNotInCanonical) {
+  ParsedSearch s = Parse("Patient", {{"_cursor", "abc-_"}, {"name", "x"}}, true);
+  EXPECT_EQ(s.cursor, "abc-_");
+  EXPECT_EQ(s.canonical, (Params{{"name", "x"}, {"_count", "50"}}));
+  EXPECT_EQ(ParseError("Patient", {{"_cursor", "a"}, {"_cursor", "b"}}).detail_code, "invalid");
 }
 
 }  // namespace

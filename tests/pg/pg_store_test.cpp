@@ -757,7 +757,7 @@ TEST_F(PgSearchTest, PagingTotalAndOrder) {
   all.type = "Patient";
   all.count = 2;
   SearchPage first = Run(all);
-  EXPECT_EQ(Ids(first), (std::vector<std::string>{"p1", "p2"}));  // _lastUpdated ascending
+  EXPECT_EQ(Ids(first), (std::vector<std::string>{"p1", "p2"}));  // by id (here also creation order)
   EXPECT_TRUE(first.has_more);
   EXPECT_EQ(first.total, 3);
   all.offset = 2;
@@ -791,7 +791,7 @@ TEST_F(PgSearchTest, PagingTotalAndOrder) {
 
   SearchQuery desc;
   desc.type = "Patient";
-  desc.sort_last_updated_desc = true;
+  desc.sort = SearchSort{SortKey::last_updated, true, ""};
   EXPECT_EQ(Ids(Run(desc)), (std::vector<std::string>{"p3", "p2", "p1"}));
 
   SearchQuery orgs;

@@ -1,5 +1,7 @@
 #include "tests/support/server_process.h"
 
+#include <cstdlib>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -89,6 +91,8 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
     ::dup2(out_fd, 1);
     ::dup2(out_fd, 2);
     ::close_range(3, ~0U, 0);  // no leaked descriptors (e.g. another child's pipe) in the server
+    // Note: the "parent" is the thread that forked, not the process: start servers from a thread
+    // that outlives them (the test's main thread), or they get SIGTERM when that thread ends.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the test process died before prctl
     sigset_t none;
@@ -126,7 +130,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Terminate(SIGTERM);
-  if (::testing::Test::HasFailure()) {
+  // A failed test keeps the log; so does NARA_TEST_KEEP_LOGS=1 (the shared e2e server outlives every test).
+  if (::testing::Test::HasFailure() || std::getenv("NARA_TEST_KEEP_LOGS")) {
     std::string text = log();
     constexpr size_t kTail = 8000;
     if (text.size() > kTail) text = "…" + text.substr(text.size() - kTail);
