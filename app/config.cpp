@@ -70,6 +70,7 @@ Config LoadConfig(const std::string& file) {
   source.Get("threads", config.threads);
   source.Get("queue", config.queue);
   source.Get("keep-alive.seconds", config.keep_alive_seconds);
+  source.Get("request-timeout.seconds", config.request_timeout_seconds);
   source.Get("db.pool-size", config.db_pool_size);
   source.Get("max-body-bytes", config.max_body_bytes);
   source.Get("public.base-url", config.public_base_url);
@@ -83,6 +84,7 @@ Config LoadConfig(const std::string& file) {
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
     throw std::runtime_error("capacity.mode must be enforce or warn, got '" + config.capacity_mode + "'");
   }
+  if (config.request_timeout_seconds < 1) throw std::runtime_error("request-timeout.seconds must be 1 or more");
   if (config.listing_max_changes_per_year < 0) {
     throw std::runtime_error("listing.max-changes-per-year must be 0 (no limit) or more");
   }

@@ -22,6 +22,7 @@ struct Config {
   int threads = 32;                                 // threads: worker threads for FHIR requests
   int queue = 64;                                   // queue: accepted connections waiting for a worker
   int keep_alive_seconds = 10;                      // keep-alive.seconds
+  int request_timeout_seconds = 30;                 // request-timeout.seconds: TLS handshake + whole request
   int db_pool_size = 16;                            // db.pool-size
   long max_body_bytes = 1 << 20;                    // max-body-bytes (API.md: 1 MiB → 413)
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)

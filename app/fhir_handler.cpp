@@ -53,8 +53,13 @@ void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response
 
 class FhirHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  FhirHandler(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RequestCounters& counters)
-      : api_(api), policy_(policy), config_(config), counters_(counters) {}
+  explicit FhirHandler(FhirHandlerContext context)
+      : api_(context.api),
+        policy_(context.policy),
+        config_(context.config),
+        limiter_(context.limiter),
+        guard_(context.guard),
+        metrics_(context.metrics) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const auto started = std::chrono::steady_clock::now();
@@ -72,20 +77,22 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
       issue.text = "internt fel (internal error), request id " + request.request_id;
       response = fhir::ErrorResponse(500, issue);
     }
-    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    counters_.total++;
-    if (response.status < 400) counters_.status_2xx++;
-    else if (response.status < 500) counters_.status_4xx++;
-    else counters_.status_5xx++;
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    // The method is set only for requests under the FHIR base; anything else is "other".
+    metrics_.ObserveRequest(request.method.empty() ? "other" : InteractionOf(request.method, request.path),
+                            response.status, elapsed);
     Log("info", "request", {{"request_id", request.request_id}, {"method", in.getMethod()},
                              {"resource", request.path.substr(0, request.path.find('/', 1))},
                              {"status", std::to_string(response.status)}, {"ms", std::to_string(ms)},
                              {"caller", request.caller.hsa_id}});
     try {
+      if (guard_.closing()) out.setKeepAlive(false);  // shutting down: this is the connection's last answer
       Send(out, response, request.request_id);
     } catch (const std::exception& e) {
       Log("warn", "response.failed", {{"request_id", request.request_id}, {"what", e.what()}});
     }
+    guard_.Reading();  // the next request on this connection has request-timeout.seconds to arrive
   }
 
  private:
@@ -108,6 +115,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     }
     request.base_url = config_.public_base_url.empty() ? "https://" + in.getHost() + "/fhir" : config_.public_base_url;
     ReadBody(in, request);
+    guard_.Working();  // the whole request is in: no deadline while we work on it
 
     // The TLS layer already verified chain, dates, EKU and revocation; here the identity, then who
     // that is in the access policy (API.md section 6). Refusals are audited.
@@ -120,10 +128,29 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     auto caller = auth::CallerFromCertificate(socket.peerCertificate());
     if (!caller) return api_.Refuse(request, caller.error());
     request.caller = *caller;
-    auto identified = policy_.Current()->Identify(*caller);
+    const auto policy = policy_.Current();
+    auto identified = policy->Identify(*caller);
     if (!identified) return api_.Refuse(request, identified.error());
     request.caller = std::move(*identified);
+    // After identification, so an unknown caller gets its 403 and a known one is held to its own budget.
+    if (const auth::ClientEntry* entry = policy->Find(request.caller.hsa_id)) {
+      const auto verdict = limiter_.Take(entry->hsa_id, entry->rate_limit_per_minute);
+      if (!verdict.allowed) return Throttled(entry->rate_limit_per_minute, verdict.retry_after_seconds);
+    }
     return api_.Handle(request);
+  }
+
+  // Not audited: a throttled request touches no patient data. No personnummer in the text.
+  static fhir::HttpResponse Throttled(int limit_per_minute, int retry_after_seconds) {
+    fhir::Issue issue;
+    issue.code = "throttled";
+    issue.text = "för många anrop: klienten får göra " + std::to_string(limit_per_minute) +
+                 " anrop per minut, försök igen om " + std::to_string(retry_after_seconds) +
+                 " s (rate limit of " + std::to_string(limit_per_minute) + " requests per minute exceeded, retry after " +
+                 std::to_string(retry_after_seconds) + " s)";
+    auto response = fhir::ErrorResponse(429, issue);
+    response.SetHeader("Retry-After", std::to_string(retry_after_seconds));
+    return response;
   }
 
   // A body over the limit is read and thrown away up to kDrainLimit before the 413 goes out: a client
@@ -157,13 +184,15 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
   fhir::FhirApi& api_;
   auth::PolicyHolder& policy_;
   const Config& config_;
-  RequestCounters& counters_;
+  RateLimiter& limiter_;
+  ConnectionGuard& guard_;
+  Metrics& metrics_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* FhirHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new FhirHandler(api_, policy_, config_, counters_);
+  return new FhirHandler(context_);
 }
 
 }  // namespace nara::app

@@ -1,34 +1,36 @@
 // The boundary between Poco's HTTPS server and the FHIR layer: reads the caller from the verified
-// client certificate, bounds the body, converts to fhir::HttpRequest, and turns any unexpected
+// client certificate, applies its rate limit (429), bounds the body, converts to fhir::HttpRequest, and turns any unexpected
 // exception into a 500 OperationOutcome with a request id (never a crash, never patient data logged).
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
-#include <atomic>
-
 #include "app/config.h"
+#include "app/connection_guard.h"
+#include "app/metrics.h"
+#include "app/rate_limiter.h"
 #include "auth/access_policy.h"
 #include "fhir/router.h"
 
 namespace nara::app {
 
-struct RequestCounters {
-  std::atomic<long> total{0};
-  std::atomic<long> status_2xx{0}, status_4xx{0}, status_5xx{0};
+// What every FHIR request handler works with; all owned by `nara serve`.
+struct FhirHandlerContext {
+  fhir::FhirApi& api;
+  auth::PolicyHolder& policy;
+  const Config& config;
+  RateLimiter& limiter;
+  ConnectionGuard& guard;  // told when a request has fully arrived and when the next one is awaited
+  Metrics& metrics;
 };
 
 class FhirHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  FhirHandlerFactory(fhir::FhirApi& api, auth::PolicyHolder& policy, const Config& config, RequestCounters& counters)
-      : api_(api), policy_(policy), config_(config), counters_(counters) {}
+  explicit FhirHandlerFactory(FhirHandlerContext context) : context_(context) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
  private:
-  fhir::FhirApi& api_;
-  auth::PolicyHolder& policy_;
-  const Config& config_;
-  RequestCounters& counters_;
+  FhirHandlerContext context_;
 };
 
 }  // namespace nara::app

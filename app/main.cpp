@@ -10,9 +10,11 @@
 #include "app/audit_extract.h"
 #include "app/config.h"
 #include "app/demo_data.h"
+#include "app/import.h"
 #include "app/log.h"
 #include "app/report.h"
 #include "app/serve.h"
+#include "app/synth.h"
 #include "auth/dev_pki.h"
 #include "fhir/router.h"
 #include "registry/pg/migrations.h"
@@ -28,6 +30,8 @@ constexpr const char* kUsage =
     "  demo-load        load the small demo population (idempotent)\n"
     "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
     "  report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG]   the indicators as of DATE\n"
+    "  synth --people N [--seed S] [--as-of DATE] --out FILE.ndjson   a synthetic Swedish population\n"
+    "  import FILE.ndjson   load new resources with COPY, all or nothing (- reads stdin)\n"
     "  version          print the version\n"
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
 
@@ -93,9 +97,11 @@ int main(int argc, char** argv) {
       nara::app::Log("info", "dev_pki.ready", {{"dir", args[1]}});
       return 0;
     }
+    if (command == "synth") return nara::app::Synth(std::vector<std::string>(args.begin() + 1, args.end()));
     const nara::app::Config config = nara::app::LoadConfig(config_file);
     if (command == "migrate") return Migrate(config);
     if (command == "demo-load") return DemoLoad(config);
+    if (command == "import") return nara::app::Import(config, std::vector<std::string>(args.begin() + 1, args.end()));
     if (command == "audit-extract") {
       if (args.size() != 3 || args[1] != "--patient") {
         std::cerr << "usage: nara audit-extract --patient PERSONNUMMER\n";

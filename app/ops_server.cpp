@@ -9,7 +9,7 @@ namespace {
 
 class OpsHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  OpsHandler(pg::PgStore& store, RequestCounters& counters) : store_(store), counters_(counters) {}
+  OpsHandler(pg::PgStore& store, const Metrics& metrics) : store_(store), metrics_(metrics) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const std::string path = in.getURI().substr(0, in.getURI().find('?'));
@@ -24,17 +24,7 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
       body = ready ? "{\"status\":\"ready\"}" : "{\"status\":\"not-ready\",\"reason\":\"" + Escape(ready.error().text) + "\"}";
     } else if (path == "/metrics") {
       type = "text/plain; version=0.0.4";
-      body = "# HELP nara_http_requests_total FHIR requests handled, by status class.\n"
-             "# TYPE nara_http_requests_total counter\n"
-             "nara_http_requests_total{class=\"2xx\"} " + std::to_string(counters_.status_2xx.load()) + "\n"
-             "nara_http_requests_total{class=\"4xx\"} " + std::to_string(counters_.status_4xx.load()) + "\n"
-             "nara_http_requests_total{class=\"5xx\"} " + std::to_string(counters_.status_5xx.load()) + "\n"
-             "# HELP nara_db_pool_in_use Database connections currently leased.\n"
-             "# TYPE nara_db_pool_in_use gauge\n"
-             "nara_db_pool_in_use " + std::to_string(store_.pool_in_use()) + "\n"
-             "# HELP nara_db_pool_size Database connection pool bound.\n"
-             "# TYPE nara_db_pool_size gauge\n"
-             "nara_db_pool_size " + std::to_string(store_.pool_size()) + "\n";
+      body = metrics_.Render({store_.pool_in_use(), store_.pool_idle(), store_.pool_size(), store_.audit_rows_written()});
     } else {
       status = 404;
       body = "{\"status\":\"not-found\"}";
@@ -56,13 +46,13 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   pg::PgStore& store_;
-  RequestCounters& counters_;
+  const Metrics& metrics_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* OpsHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new OpsHandler(store_, counters_);
+  return new OpsHandler(store_, metrics_);
 }
 
 }  // namespace nara::app

@@ -4,19 +4,19 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
-#include "app/fhir_handler.h"
+#include "app/metrics.h"
 #include "registry/pg/pg_store.h"
 
 namespace nara::app {
 
 class OpsHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  OpsHandlerFactory(pg::PgStore& store, RequestCounters& counters) : store_(store), counters_(counters) {}
+  OpsHandlerFactory(pg::PgStore& store, const Metrics& metrics) : store_(store), metrics_(metrics) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
  private:
   pg::PgStore& store_;
-  RequestCounters& counters_;
+  const Metrics& metrics_;
 };
 
 }  // namespace nara::app

@@ -6,14 +6,17 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <chrono>
 #include <csignal>
 #include <thread>
 
+#include "app/connection_guard.h"
 #include "app/export_worker.h"
 #include "app/fhir_handler.h"
+#include "app/guarded_http_server.h"
 #include "app/log.h"
 #include "app/ops_server.h"
 #include "auth/tls_context.h"
@@ -26,15 +29,15 @@
 namespace nara::app {
 namespace {
 
-Poco::Net::HTTPServerParams::Ptr ServerParams(int threads, int queue, int keep_alive_seconds) {
+Poco::Net::HTTPServerParams::Ptr ServerParams(int threads, int queue, int keep_alive_seconds, int timeout_seconds) {
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
   params->setMaxQueued(queue);
   params->setKeepAlive(true);
-  // HTTPServer holds a thread per keep-alive connection: a short idle timeout frees workers.
+  // A thread per keep-alive connection: a short idle timeout frees workers.
   params->setKeepAliveTimeout(Poco::Timespan(keep_alive_seconds, 0));
   params->setMaxKeepAliveRequests(1000);
-  params->setTimeout(Poco::Timespan(30, 0));
+  params->setTimeout(Poco::Timespan(timeout_seconds, 0));
   return params;
 }
 
@@ -97,7 +100,8 @@ int Serve(const Config& config) {
   export_worker.Start();
   // ---- end bulk export ----
   fhir::FhirApi api(store, api_options);
-  RequestCounters counters;
+  Metrics metrics;
+  RateLimiter limiter;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};
   Poco::Net::Context::Ptr context;
@@ -112,15 +116,28 @@ int Serve(const Config& config) {
   std::unique_ptr<auth::CrlReloader> crl_reloader;
   if (!config.tls_crl.empty()) crl_reloader = std::make_unique<auth::CrlReloader>(context, tls);
 
-  Poco::ThreadPool fhir_pool(2, config.threads + 2);
+  // Declared before the servers and pools: it outlives every connection it watches.
+  ConnectionGuard guard(std::chrono::seconds(config.request_timeout_seconds), [&metrics](const std::string& peer) {
+    metrics.CountTimedOut();
+    Log("warn", "connection.timed_out", {{"peer", peer}});
+  });
+  // `threads` workers serve requests; kOverloadThreads more only answer 503 when those are all busy.
+  const int fhir_threads = config.threads + kOverloadThreads;
+  Poco::ThreadPool fhir_pool(2, fhir_threads + 2);
   Poco::ThreadPool ops_pool(1, 4);
   Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
                                             128, context);
   Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
-  Poco::Net::HTTPServer fhir_server(new FhirHandlerFactory(api, policy, config, counters), fhir_pool, fhir_socket,
-                                    ServerParams(config.threads, config.queue, config.keep_alive_seconds));
-  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, counters), ops_pool, ops_socket,
-                                   ServerParams(2, 16, 2));
+  auto fhir_params =
+      ServerParams(fhir_threads, config.queue, config.keep_alive_seconds, config.request_timeout_seconds);
+  Poco::Net::HTTPRequestHandlerFactory::Ptr fhir_handlers(
+      new FhirHandlerFactory(FhirHandlerContext{api, policy, config, limiter, guard, metrics}));
+  Poco::Net::TCPServer fhir_server(
+      new GuardedConnectionFactory(guard, fhir_params, fhir_handlers, config.threads,
+                                   [&metrics] { metrics.CountOverloaded(); }), fhir_pool,
+      fhir_socket, fhir_params);
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, metrics), ops_pool, ops_socket,
+                                   ServerParams(2, 16, 2, 10));
   fhir_server.start();
   ops_server.start();
   Log("info", "serve.started", {{"port", std::to_string(config.port)}, {"ops_port", std::to_string(config.ops_port)},
@@ -128,13 +145,16 @@ int Serve(const Config& config) {
 
   const int signal = WaitForTermination();
   Log("info", "serve.stopping", {{"signal", std::to_string(signal)}});
-  // Graceful: stop accepting, let in-flight requests finish (bounded), then close the rest.
+  // Graceful: stop accepting, close connections that wait for a request, let in-flight requests
+  // finish (bounded), then close the rest.
   fhir_server.stop();
+  fhir_socket.close();  // new connections are refused now, not left in the listen backlog unanswered
+  guard.CloseIdle();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (fhir_server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  fhir_server.stopAll(true);
+  guard.CloseAll();
   ops_server.stopAll(true);
   fhir_pool.joinAll();
   export_worker.Stop();

@@ -9,7 +9,9 @@ packages=(
   postgresql postgresql-contrib
   libgtest-dev googletest
   curl openssl
+  jq python3  # bench/ scripts: reading MeasureReports, finding a free port
   chromium  # headless, for the e2e test that renders the HTML report (tests/e2e/report_html_test.cpp)
+  clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes for tests/fuzz (build/fuzz, test.sh)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -81,6 +81,11 @@ int ConnectionPool::in_use() const {
   return leased_;
 }
 
+int ConnectionPool::idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(idle_.size());
+}
+
 void ConnectionPool::Return(std::unique_ptr<pqxx::connection> conn) {
   std::lock_guard<std::mutex> lock(mu_);
   --leased_;

@@ -51,6 +51,7 @@ class ConnectionPool {
 
   int max_size() const { return max_size_; }
   int in_use() const;
+  int idle() const;  // open and waiting in the pool
 
  private:
   void Return(std::unique_ptr<pqxx::connection> conn);

@@ -26,7 +26,10 @@ std::set<std::string> AppliedNames(pqxx::connection& conn) {
 
 }  // namespace
 
-Result<MigrationReport> ApplyMigrations(const std::string& url) {
+Result<MigrationReport> ApplyMigrations(const std::string& url) { return ApplyMigrations(url, EmbeddedMigrations()); }
+
+Result<MigrationReport> ApplyMigrations(const std::string& url, const std::vector<Migration>& migrations) {
+  std::string current;  // the migration being applied, for the error text
   try {
     pqxx::connection conn(url);
     {
@@ -36,11 +39,12 @@ Result<MigrationReport> ApplyMigrations(const std::string& url) {
     EnsureMigrationTable(conn);
     const auto applied = AppliedNames(conn);
     MigrationReport report;
-    for (const auto& migration : EmbeddedMigrations()) {
+    for (const auto& migration : migrations) {
       if (applied.count(migration.name)) {
         ++report.already_applied;
         continue;
       }
+      current = migration.name;
       pqxx::work tx(conn);
       tx.exec(migration.sql);
       tx.exec_params("INSERT INTO schema_migration (name) VALUES ($1)", migration.name);
@@ -53,7 +57,7 @@ Result<MigrationReport> ApplyMigrations(const std::string& url) {
   } catch (const pqxx::broken_connection& e) {
     return Error::Unavailable(std::string("database unreachable: ") + e.what());
   } catch (const std::exception& e) {
-    return Error{ErrorKind::invalid, "exception", std::string("migration failed, nothing of it applied: ") + e.what(), {}};
+    return Error{ErrorKind::invalid, "exception", "migration " + current + " failed, nothing of it applied: " + e.what(), {}};
   }
 }
 

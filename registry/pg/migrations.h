@@ -24,6 +24,9 @@ struct MigrationReport {
 
 // Applies every embedded migration not yet recorded in the database at url.
 Result<MigrationReport> ApplyMigrations(const std::string& url);
+// The same with an explicit list (tests use it to show a failing migration leaves no trace): on the
+// first failure it stops; the failed migration is rolled back whole, the ones before it stay applied.
+Result<MigrationReport> ApplyMigrations(const std::string& url, const std::vector<Migration>& migrations);
 
 // Names of embedded migrations the database at url has not applied (empty = current).
 Result<std::vector<std::string>> PendingMigrations(const std::string& url);

@@ -101,7 +101,12 @@ class PgTransaction final : public ResourceTransaction {
   RegistryTransaction& Registry() override { return registry_; }
 
   // --- audit: no savepoint, an audit row that cannot be written aborts the whole write ---
-  Status AppendAudit(const AuditRecord& record) override { return InsertAudit(tx_, record); }
+  Status AppendAudit(const AuditRecord& record) override {
+    Status inserted = InsertAudit(tx_, record);
+    if (inserted) ++audit_rows_;
+    return inserted;
+  }
+  long audit_rows() const { return audit_rows_; }
   // --- end audit ---
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
@@ -279,6 +284,7 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   pqxx::work& tx_;
+  long audit_rows_ = 0;
   PgRegistry registry_;
 };
 
@@ -406,6 +412,7 @@ PgStore::PgStore(const std::string& url, int pool_size, std::string role)
 PgStore::~PgStore() = default;
 
 int PgStore::pool_in_use() const { return pool_->in_use(); }
+int PgStore::pool_idle() const { return pool_->idle(); }
 int PgStore::pool_size() const { return pool_->max_size(); }
 
 Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work) {
@@ -417,6 +424,7 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
         Status status = work(unit);
         if (!status) return status;  // pqxx::work rolls back on destruction
         tx.commit();
+        audit_rows_written_ += unit.audit_rows();
         return status;
       } catch (const pqxx::transaction_rollback&) {
         // Serialization failure or deadlock: nothing was committed, so run the work again.
@@ -545,6 +553,7 @@ Status PgStore::AppendAudit(const AuditRecord& record) {
     pqxx::work tx(conn);
     if (auto inserted = InsertAudit(tx, record); !inserted) return inserted;
     tx.commit();
+    ++audit_rows_written_;
     return Ok();
   });
 }

@@ -4,6 +4,7 @@
 // under concurrent creates), and LockKey is a transaction-scoped advisory lock (conditional create).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -35,10 +36,14 @@ class PgStore final : public ResourceStore {
   // --- end audit ---
 
   int pool_in_use() const;
+  int pool_idle() const;
   int pool_size() const;
+  // Audit rows this store has committed (for /metrics).
+  long audit_rows_written() const { return audit_rows_written_.load(); }
 
  private:
   std::unique_ptr<ConnectionPool> pool_;
+  std::atomic<long> audit_rows_written_{0};
 };
 
 }  // namespace nara::pg

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tests/e2e/json_helpers.h"
+#include "tests/e2e/own_server.h"
 #include "tests/e2e/server_fixture.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/server_process.h"
@@ -88,54 +89,6 @@ std::vector<std::string> EntryIds(const std::string& body) {
   }
   return ids;
 }
-
-// A `nara serve` of this test's own, on a database of its own, presenting the admin client certificate.
-class OwnServer {
- public:
-  explicit OwnServer(const std::string& prefix) : database_url_(testing::PgCluster::Shared().CreateDatabase(prefix)) {}
-
-  std::map<std::string, std::string> Env() const {
-    auto env = Server::Shared().Env();
-    env["NARA_DATABASE_URL"] = database_url_;
-    env["NARA_PORT"] = std::to_string(port_);
-    env["NARA_OPS_PORT"] = std::to_string(ops_port_);
-    return env;
-  }
-
-  ::testing::AssertionResult Migrate() const {
-    auto [code, out] = testing::RunNara({"migrate"}, Env());
-    if (code != 0) return ::testing::AssertionFailure() << "nara migrate failed (" << code << "): " << out;
-    return ::testing::AssertionSuccess();
-  }
-
-  // Starts a new server process on fresh ports (the previous one, if any, must be gone).
-  ::testing::AssertionResult Start() {
-    port_ = testing::FreePort();
-    ops_port_ = testing::FreePort();
-    process_ = std::make_unique<testing::ServerProcess>(std::vector<std::string>{"serve"}, Env());
-    if (!process_->WaitHealthy(ops_port_)) {
-      return ::testing::AssertionFailure() << "nara serve did not become healthy:\n" << process_->log();
-    }
-    return ::testing::AssertionSuccess();
-  }
-
-  std::unique_ptr<testing::TlsClient> Client() const {
-    const auto& shared = Server::Shared();
-    return std::make_unique<testing::TlsClient>(
-        "localhost", port_, shared.Pki("ca-bundle.pem"),
-        testing::ClientIdentity{shared.Pki("clients/admin.pem"), shared.Pki("clients/admin.key")});
-  }
-
-  testing::ServerProcess& process() { return *process_; }
-  const std::string& database_url() const { return database_url_; }
-  int ops_port() const { return ops_port_; }
-
- private:
-  std::string database_url_;
-  int port_ = 0;
-  int ops_port_ = 0;
-  std::unique_ptr<testing::ServerProcess> process_;
-};
 
 // ---- kill -9 during writes -----------------------------------------------------------------------
 

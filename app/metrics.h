@@ -1,0 +1,65 @@
+// Metrics: the server's counters and gauges for /metrics, in the Prometheus text exposition format
+// (version 0.0.4). Owned by `nara serve` and passed to whoever records (no global registry).
+//
+// Label values come from small fixed sets only (the FHIR interaction of a request, its HTTP status,
+// an export job state), never from request content: a scrape stays small whatever clients send, and
+// no identifier can reach the metrics. Thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace nara::app {
+
+// The FHIR interaction a request asks for, from its method and path below the base ("/Patient/1"):
+// read, vread, update, patch, delete, history-instance, history-type, history-system, create,
+// search-type, search-system, capabilities, batch (a Bundle POSTed to the base), operation, other.
+std::string_view InteractionOf(std::string_view method, std::string_view path);
+
+class Metrics {
+ public:
+  // Upper bounds (seconds) of the latency histogram's buckets; +Inf is implied.
+  static constexpr std::array<double, 11> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                      0.5,   1,    2.5,   5,    10};
+
+  // One FHIR request answered (including refusals: 401, 403, 429, 503…).
+  void ObserveRequest(std::string_view interaction, int status, std::chrono::nanoseconds duration);
+  // A connection answered 503 because every worker was busy.
+  void CountOverloaded() { overloaded_++; }
+  // A connection closed because its request did not arrive in time (slow or silent client).
+  void CountTimedOut() { timed_out_++; }
+  // Gauge hook for the Bulk Data $export worker: jobs currently in `state` ("queued", "running").
+  // Both states read 0 until a worker sets them.
+  void SetExportJobs(std::string_view state, long jobs);
+
+  // Values read from elsewhere at scrape time.
+  struct Scrape {
+    int pool_in_use = 0;
+    int pool_idle = 0;
+    int pool_max = 0;
+    long audit_rows_written = 0;
+  };
+  std::string Render(const Scrape& scrape) const;
+
+ private:
+  struct Histogram {
+    std::array<long, kBuckets.size()> buckets{};  // non-cumulative counts per bucket
+    long count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, long> requests_;  // (interaction, status) → count
+  std::map<std::string, Histogram> durations_;            // interaction → latency
+  std::map<std::string, long> export_jobs_{{"queued", 0}, {"running", 0}};
+  std::atomic<long> overloaded_{0};
+  std::atomic<long> timed_out_{0};
+};
+
+}  // namespace nara::app

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Figure 2: change-of-listing throughput (POST EpisodeOfCare listning for a listed resident at another
+# vårdcentral: the old listing finished, the fast läkarkontakt there ended, the new one written, audit,
+# one transaction) against pgbench TPC-B on the same cluster (goal: ratio >= 0.5).
+#   bench/change_listing.sh [--people N] [--requests R] [--clients C]   default 20 000 people, 4 000, 16
+#   bench/change_listing.sh --smoke                                     1 000 people, 200 requests
+#   --profile   also load pg_stat_statements and print the statements per change and where time went
+# Nära: `curl --parallel` (C transfers at a time over reused keep-alive mutual-TLS connections, admin
+# certificate), each request a different resident, all must answer 201; requests/s over the whole run.
+# Anchor: `pgbench -c C -j 2 -T 20` TPC-B (scale 10) in another database of the same cluster: tps.
+source "$(dirname "$0")/common.sh"
+
+people=20000 requests=4000 clients=16 seconds=20 profile=0
+while (($#)); do
+  case $1 in
+    --people) people=$2; shift 2 ;;
+    --requests) requests=$2; shift 2 ;;
+    --clients) clients=$2; shift 2 ;;
+    --smoke) people=1000 requests=200 seconds=3; shift ;;
+    --profile) profile=1; shift ;;
+    *) echo "usage: bench/change_listing.sh [--people N] [--requests R] [--clients C] | --smoke" >&2; exit 2 ;;
+  esac
+done
+
+bench_start_cluster
+if ((profile)); then
+  psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
+  bench_start_cluster
+fi
+bench_createdb registry
+"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
+NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
+  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
+psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_serve registry
+bench_header "2, change of listing (people $people, $requests requests, $clients at a time)"
+
+# Residents listed today (no change in the last year, so rule 7 allows one more) and, for each, another
+# vårdcentral of the same region to move to.
+today=$(date -u +%Y-%m-%d)
+psql -X -At -F ' ' "$(bench_url registry)" -c "
+  SELECT l.patient_id, (SELECT v.unit_id FROM registry_unit v WHERE v.type = 'vardcentral' AND v.part_of = u.part_of
+                        AND v.unit_id <> l.unit_id ORDER BY v.unit_id LIMIT 1)
+  FROM registry_listing l JOIN registry_unit u ON u.unit_id = l.unit_id
+  WHERE l.kind = 'listning' AND l.status = 'active' AND l.valid_to IS NULL AND l.valid_from < DATE '$today' - 400
+    AND NOT EXISTS (SELECT 1 FROM registry_listing s WHERE s.patient_id = l.patient_id AND s.kind = 'saebo')
+  ORDER BY l.patient_id LIMIT $requests" >"$BENCH_WORK/moves.txt"
+moves=$(wc -l <"$BENCH_WORK/moves.txt")
+((moves == requests)) || { echo "bench: only $moves residents to move (raise --people)" >&2; exit 1; }
+config=$BENCH_WORK/requests.curl
+first=1
+while read -r patient unit; do
+  ((first)) || echo next
+  first=0
+  cat <<CURL
+url = "https://localhost:$BENCH_PORT/fhir/EpisodeOfCare"
+cert = "$BENCH_PKI/clients/admin.pem"
+key = "$BENCH_PKI/clients/admin.key"
+cacert = "$BENCH_PKI/ca-bundle.pem"
+header = "Content-Type: application/fhir+json"
+header = "Prefer: return=minimal"
+data = "{\"resourceType\":\"EpisodeOfCare\",\"status\":\"active\",\"type\":[{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/episode-type\",\"code\":\"listning\"}]}],\"patient\":{\"reference\":\"Patient/$patient\"},\"managingOrganization\":{\"reference\":\"Organization/$unit\"},\"period\":{\"start\":\"$today\"}}"
+output = "/dev/null"
+write-out = "%{http_code}\\n"
+CURL
+done <"$BENCH_WORK/moves.txt" >"$config"
+
+if ((profile)); then
+  psql -X -q "$(bench_url registry)" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+fi
+t0=$(bench_now)
+curl -s --show-error --parallel --parallel-max "$clients" -K "$config" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
+t1=$(bench_now)
+nara_s=$(bench_secs "$t0" "$t1")
+created=$(grep -c '^201$' "$BENCH_WORK/codes.txt" || true)
+if ((created != requests)); then
+  echo "bench: $created of $requests changes answered 201 ($(sort "$BENCH_WORK/codes.txt" | uniq -c | tr '\n' ' '))" >&2
+  exit 1
+fi
+finished=$(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM registry_listing WHERE kind = 'listning' AND valid_to = DATE '$today'")
+nara_rate=$(bench_div "$requests" "$nara_s")
+
+if ((profile)); then
+  echo "profile: statements per change, and the ten that took most time"
+  psql -X -At -F ' | ' "$(bench_url registry)" -c "
+    SELECT 'all', round(sum(calls)::numeric / $requests, 1), round(sum(total_exec_time)::numeric / $requests, 2) || ' ms'
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
+    -c "SELECT round(calls::numeric / $requests, 1), round(total_exec_time::numeric / $requests, 3) || ' ms',
+               left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 10" | sed 's/^/  /'
+fi
+bench_createdb tpcb
+pgbench -q -i -s 10 "$(bench_url tpcb)" >/dev/null 2>&1
+tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" "$(bench_url tpcb)" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
+
+echo "nara change of listing: $requests in ${nara_s} s = $nara_rate changes/s ($finished old listings finished)"
+echo "pgbench TPC-B, scale 10, $clients clients: $tps tps"
+echo "ratio (nara changes/s / pgbench tps, goal >= 0.5): $(bench_div "$nara_rate" "$tps")"

@@ -1,0 +1,74 @@
+# Shared by the bench/ scripts (sourced): a private PostgreSQL cluster, timing, and the header every
+# result starts with (machine, date, commit), so each figure is measured against its anchor on the
+# same machine in the same run.
+set -euo pipefail
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NARA=${NARA:-$BENCH_ROOT/build/release/app/nara}
+[[ -x $NARA ]] || NARA=$BENCH_ROOT/build/test/app/nara
+[[ -x $NARA ]] || { echo "bench: no nara binary (build first, or set NARA=...)" >&2; exit 2; }
+
+# A work folder under $TMPDIR the postgres user can traverse (the cluster runs as postgres when we are root).
+BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/nara-bench.XXXXXX")
+chmod 0755 "$BENCH_WORK"
+bench_cleanup() {
+  "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1 || true
+  rm -rf "$BENCH_WORK"
+}
+trap bench_cleanup EXIT
+
+# Starts the cluster (tuned as a bulk-load server would be, identically for Nära and the anchor) and
+# prints nothing; bench_url DB gives a database's URL.
+bench_start_cluster() {
+  "$BENCH_ROOT/scripts/pg-cluster.sh" start "$BENCH_WORK/pg" >/dev/null 2>&1
+}
+bench_url() { "$BENCH_ROOT/scripts/pg-cluster.sh" url "$BENCH_WORK/pg" "$1"; }
+bench_createdb() {
+  psql -X -q -v ON_ERROR_STOP=1 "$(bench_url postgres)" -c "CREATE DATABASE \"$1\"" >/dev/null
+  NARA_DATABASE_URL=$(bench_url "$1") "$NARA" migrate >/dev/null 2>&1
+}
+
+bench_now() { date +%s.%N; }
+bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+bench_div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+bench_header() {
+  local model mem
+  model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
+  mem=$(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)
+  echo "figure: $1"
+  echo "machine: $(nproc) cores ($model), $mem RAM, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "postgresql: $(psql --version | awk '{ print $3 }')"
+}
+
+bench_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Starts `nara serve` on database $1 with a fresh dev PKI; sets BENCH_PORT, BENCH_PKI and the curl
+# arguments for a role's certificate: bench_curl_as ROLE ARGS...
+bench_serve() {
+  BENCH_PKI=$BENCH_WORK/pki
+  "$NARA" dev-pki "$BENCH_PKI" >/dev/null 2>&1
+  BENCH_PORT=$(bench_free_port)
+  local ops
+  ops=$(bench_free_port)
+  NARA_DATABASE_URL=$(bench_url "$1") NARA_TLS_CERT=$BENCH_PKI/server.pem NARA_TLS_KEY=$BENCH_PKI/server.key \
+    NARA_TLS_CA=$BENCH_PKI/ca-bundle.pem NARA_TLS_CRL=$BENCH_PKI/crl.pem NARA_ACCESS_FILE=$BENCH_PKI/access.json \
+    NARA_PORT=$BENCH_PORT NARA_OPS_PORT=$ops "$NARA" serve 2>"$BENCH_WORK/serve.log" &
+  BENCH_SERVER_PID=$!
+  trap 'kill "$BENCH_SERVER_PID" 2>/dev/null; wait "$BENCH_SERVER_PID" 2>/dev/null; bench_cleanup' EXIT
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$ops/readyz" 2>/dev/null && return 0
+    kill -0 "$BENCH_SERVER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "bench: nara serve did not become ready" >&2
+  tail -n 5 "$BENCH_WORK/serve.log" >&2
+  exit 1
+}
+bench_curl_as() {
+  local role=$1
+  shift
+  curl -sS --cert "$BENCH_PKI/clients/$role.pem" --key "$BENCH_PKI/clients/$role.key" \
+    --cacert "$BENCH_PKI/ca-bundle.pem" "$@"
+}

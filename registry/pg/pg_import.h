@@ -1,0 +1,77 @@
+// PgImport: loads a file of new resources into the registry in ONE database transaction, with COPY,
+// into the same tables the normal write path fills (resource_version with the exact JSON,
+// resource_current, the search indexes, unique_identifier, the typed registry tables of
+// schema/0003_registry.sql). All or nothing: any violation rolls the whole import back.
+//
+// Rows are prepared (validated, rendered, indexed, facts extracted) by the caller, one per line of
+// the file, and spooled to files in a folder of the caller's choice (one COPY stream per table, as a
+// connection carries one COPY at a time), so memory does not grow with the file. Commit() then
+// streams the spools into the tables and checks every registry rule set-based in SQL over the whole
+// registry (existing rows included), naming the first offending line and rule:
+//   ids new and unique, personnummer/samordningsnummer unique, every reference resolves, listings at
+//   a vårdcentral and residencies in a SÄBO, one listing / residency at a time, one active fast
+//   läkarkontakt and one fast vårdkontakt per managing unit, the doctor is a lakare at the listing
+//   unit (or serves the SÄBO), capacity, nothing active for the deceased, the change limit (rule 7).
+// The registry may be empty or not: an import only creates resources, an id already present is a
+// violation (an update goes through the API, where the rules plan the change).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "registry/facts.h"
+#include "registry/resource_store.h"
+#include "registry/result.h"
+
+namespace nara::pg {
+
+// One resource of the import file, ready to store.
+struct ImportRow {
+  long line = 0;  // 1-based line number in the file, for messages
+  std::string type, id;
+  std::string body;  // the JSON of version 1, meta included (RenderVersion)
+  IndexEntries index;
+  // The typed-table facts of the resource, when it has any (at most one is set).
+  std::optional<PatientFacts> patient;
+  std::optional<UnitFacts> unit;
+  std::optional<RoleFacts> role;
+  std::optional<EpisodeFacts> listing;
+  std::optional<EpisodeFacts> residency;
+  std::optional<ContactFacts> contact;
+};
+
+struct ImportOptions {
+  std::string database_url;
+  std::string spool_dir;           // an existing folder for the spool files (removed afterwards)
+  std::string last_updated;        // the instant of every version, RFC 3339 UTC with milliseconds
+  int max_changes_per_year = 2;    // listing.max-changes-per-year (rule 7); 0 = no limit
+  bool check_capacity = true;      // false under capacity.mode = warn (rule 3 then only warns)
+  // Called after each phase of Commit() (a COPY into a table, a rule check) with its name, rows, seconds.
+  std::function<void(const std::string& phase, long rows, double seconds)> progress;
+};
+
+class PgImport {
+ public:
+  explicit PgImport(ImportOptions options);
+  ~PgImport();
+  PgImport(const PgImport&) = delete;
+  PgImport& operator=(const PgImport&) = delete;
+
+  // Spools one row (no database work yet). Fails only when the spool cannot be written.
+  Status Add(const ImportRow& row);
+  // Loads the spools and checks the rules in one transaction; commits only when all hold.
+  // Error::BusinessRule (rule code, "line N (Type/id): ...") for a violated rule, Error::Conflict for a
+  // duplicate id or identifier, Error::Unavailable when the database fails.
+  Result<std::map<std::string, long>> Commit();
+
+ private:
+  struct Spools;
+  ImportOptions options_;
+  std::unique_ptr<Spools> spools_;
+  std::map<std::string, long> counts_;
+};
+
+}  // namespace nara::pg
