@@ -231,6 +231,15 @@ bool PgExport::EnsureAlive() {
   }
 }
 
+Result<ExportStore::ActiveCounts> PgExport::CountActive() {
+  return WithConnection<ActiveCounts>(*pool_, [&](pqxx::connection& conn) -> Result<ActiveCounts> {
+    pqxx::read_transaction tx(conn);
+    const auto row = tx.exec1("SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = "
+                              "'running') FROM export_job WHERE status IN ('queued', 'running')");
+    return ActiveCounts{row[0].as<long>(), row[1].as<long>()};
+  });
+}
+
 Result<std::optional<ExportJob>> PgExport::ClaimNext(const std::string& worker_id) {
   using Claimed = std::optional<ExportJob>;
   // Never take a job without a sign of life: another server would think it orphaned and run it too.

@@ -29,6 +29,7 @@ class PgExport final : public ExportStore {
   Result<ExportJob> Find(const std::string& id) override;
   Status Cancel(const std::string& id) override;
   Result<long> ActiveJobs() override;
+  Result<ActiveCounts> CountActive() override;
   Status Announce(const std::string& worker_id) override;
   Result<std::optional<ExportJob>> ClaimNext(const std::string& worker_id) override;
   Status SetProgress(const std::string& id, const std::string& progress) override;

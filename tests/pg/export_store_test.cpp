@@ -160,6 +160,8 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.error().detail_code, kTooManyExportJobs);
   EXPECT_EQ(*store_->ActiveJobs(), 2);
+  EXPECT_EQ(store_->CountActive()->queued, 2);
+  EXPECT_EQ(store_->CountActive()->running, 0);
 
   // The oldest first; claimed once only.
   auto claimed = store_->ClaimNext("w-test");
@@ -167,6 +169,8 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ((*claimed)->id, first->id);
   EXPECT_EQ((*claimed)->status, "running");
   EXPECT_EQ((*claimed)->attempts, 1);
+  EXPECT_EQ(store_->CountActive()->queued, 1);
+  EXPECT_EQ(store_->CountActive()->running, 1);
   ASSERT_TRUE(store_->SetProgress(first->id, "Patient (4/7)").ok());
   EXPECT_EQ(store_->Find(first->id)->progress, "Patient (4/7)");
   ASSERT_TRUE(store_->Complete(first->id, "2026-12-03T08:00:00.000Z",
