@@ -425,11 +425,15 @@ TEST(Export, LimitRestartAndShutdownWhileAJobRuns) {
     ASSERT_TRUE(WaitRunning(*stats, job_a));
     const std::string job_b = KickOff(*stats, "/fhir/$export");
     ASSERT_FALSE(job_b.empty());
-    // The gauge the worker keeps (reported about once a second: looked at a bounded number of times).
+    // The gauge the worker keeps: reported about once a second, so an earlier report (A still queued)
+    // may be there first; looked at a bounded number of times until it shows both jobs.
     std::string scrape;
     for (int i = 0; i < 200; ++i) {
       scrape = Scrape(server.ops_port());
-      if (Sample(scrape, R"(nara_export_jobs{state="queued"})") == 1) break;
+      if (Sample(scrape, R"(nara_export_jobs{state="queued"})") == 1 &&
+          Sample(scrape, R"(nara_export_jobs{state="running"})") == 1) {
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_EQ(Sample(scrape, R"(nara_export_jobs{state="running"})"), 1) << scrape;
