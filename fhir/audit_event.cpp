@@ -200,6 +200,8 @@ class AuditSearchParser {
       case DatePrefix::gt: NarrowFrom(range.end); break;
       case DatePrefix::lt: NarrowTo(range.start); break;
       case DatePrefix::le: NarrowTo(range.end); break;
+      case DatePrefix::sa:
+      case DatePrefix::eb: return Unsupported("date: the prefixes sa and eb are not supported for AuditEvent");
       case DatePrefix::ne: return Unsupported("date: the prefix ne is not supported for AuditEvent");
     }
     return Ok();

@@ -2,6 +2,7 @@
 
 #include <Poco/Base64Decoder.h>
 
+#include <cctype>
 #include <sstream>
 
 #include "fhir/http_util.h"
@@ -92,13 +93,20 @@ Result<std::string> PatchFromBinary(const rapidjson::Value& resource) {
     return Error::Invalid("value", "a PATCH entry carries a Binary with contentType application/json-patch+json",
                           "resource");
   }
-  std::istringstream in(StringMember(resource, "data"));
+  const std::string data = StringMember(resource, "data");
+  // Checked first, so the decoder never meets a character outside the alphabet (it throws mid-stream).
+  for (unsigned char c : data) {
+    if (!std::isalnum(c) && c != '+' && c != '/' && c != '=' && !std::isspace(c)) {
+      return Error::Invalid("value", "Binary.data is not base64", "resource.data");
+    }
+  }
+  std::istringstream in(data);
   Poco::Base64Decoder decoder(in);
   std::string patch;
   try {
-    patch.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
+    char chunk[4096];
+    while (decoder.read(chunk, sizeof chunk) || decoder.gcount() > 0) patch.append(chunk, decoder.gcount());
   } catch (const std::exception&) {
-    // Poco's decoder throws DataFormatException on characters outside the base64 alphabet.
     return Error::Invalid("value", "Binary.data is not base64", "resource.data");
   }
   return patch;

@@ -119,7 +119,13 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.StartObject();
       w.Key("name"); w.String(param.name.c_str());
       w.Key("type"); w.String(TypeName(param.type));
-      w.Key("documentation"); w.String(param.documentation.c_str());
+      std::string documentation = param.documentation;
+      if (param.kind == SearchKind::reference && param.name != "has-free-capacity") {
+        documentation += param.target_type.empty()
+                             ? "; chainable one level with the target type named: " + param.name + ":Type.param"
+                             : "; chainable one level: " + param.name + ".param";
+      }
+      w.Key("documentation"); w.String(documentation.c_str());
       w.EndObject();
     }
     w.EndArray();

@@ -200,11 +200,15 @@ Result<std::pair<DatePrefix, DateRange>> ParseDateSearchValue(std::string_view t
       prefix = DatePrefix::le;
     } else if (p == "ge") {
       prefix = DatePrefix::ge;
-    } else if (p == "sa" || p == "eb" || p == "ap") {
-      return Error::Invalid("not-supported", "The date prefix '" + std::string(p) +
-                                                 "' is not supported; use eq, ne, lt, gt, le or ge");
+    } else if (p == "sa") {
+      prefix = DatePrefix::sa;
+    } else if (p == "eb") {
+      prefix = DatePrefix::eb;
+    } else if (p == "ap") {
+      return Error::Invalid("not-supported", "The date prefix 'ap' is not supported; use eq, ne, lt, gt, le, ge, "
+                                             "sa or eb");
     } else {
-      return InvalidDate(text, "unknown prefix; expected eq, ne, lt, gt, le or ge");
+      return InvalidDate(text, "unknown prefix; expected eq, ne, lt, gt, le, ge, sa or eb");
     }
     text.remove_prefix(2);
   }

@@ -29,8 +29,8 @@ struct DateRange {
 // Errors: Error::Invalid("invalid", ...) naming the expected form.
 Result<DateRange> ParseDateRange(std::string_view text);
 
-// A date search value: an optional two-letter prefix (eq ne lt gt le ge; none = eq) and a date.
-// The prefixes sa, eb and ap are valid FHIR but not supported: Error::Invalid("not-supported", ...).
+// A date search value: an optional two-letter prefix (eq ne lt gt le ge sa eb; none = eq) and a date.
+// The prefix ap is valid FHIR but not supported: Error::Invalid("not-supported", ...).
 Result<std::pair<DatePrefix, DateRange>> ParseDateSearchValue(std::string_view text);
 
 }  // namespace nara::fhir

@@ -17,7 +17,8 @@ enum class SearchKind {
   period,        // a date parameter over IndexEntries::periods: the stored period vs the searched range
 };
 
-enum class DatePrefix { eq, ne, lt, gt, le, ge };
+// sa: starts after the searched range; eb: ends before it (FHIR R4 3.1.1.4.6).
+enum class DatePrefix { eq, ne, lt, gt, le, ge, sa, eb };
 
 struct SearchValue {
   std::optional<std::string> system;  // token: nullopt = any system; "" = no system

@@ -108,6 +108,8 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
     case DatePrefix::le: return "(" + column + " < " + end() + ")";
     case DatePrefix::gt: return "(" + column + " >= " + end() + ")";
     case DatePrefix::ge: return "(" + column + " >= " + start() + ")";
+    case DatePrefix::sa: return "(" + column + " >= " + end() + ")";  // an instant: as gt
+    case DatePrefix::eb: return "(" + column + " < " + start() + ")";  // an instant: as lt
   }
   return "false";
 }
@@ -115,7 +117,7 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
 // FHIR date search against a stored period [ps, pe) (R4 3.1.1.4.6, "ranges"): eq = the period lies
 // within the searched range... we use the intuitive registry reading instead: eq/ap = overlaps the
 // searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
-// running after its start, ne = does not overlap.
+// running after its start, ne = does not overlap, sa = starts after it, eb = ended before it.
 std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
   const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p", owner) +
                            " AND p.param = " + params.Add(criterion.param);
@@ -138,6 +140,9 @@ std::string PeriodCondition(const SearchCriterion& criterion, const std::string&
       case DatePrefix::le: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + end() + ")"; break;
       case DatePrefix::gt: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + end() + ")"; break;
       case DatePrefix::ge: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + start() + ")"; break;
+      // sa: the whole period after the searched range; eb: the whole period before it.
+      case DatePrefix::sa: ors += "(lower(p.period) IS NOT NULL AND lower(p.period) >= " + end() + ")"; break;
+      case DatePrefix::eb: ors += "(upper(p.period) IS NOT NULL AND upper(p.period) <= " + start() + ")"; break;
     }
   }
   return head + " AND (" + ors + "))";

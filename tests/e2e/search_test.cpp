@@ -182,6 +182,46 @@ TEST(Search, KeysetPagingIsExactWhileOthersWrite) {
   for (const auto& [ref, times] : seen) EXPECT_EQ(times, 1) << "twice: " << ref;
 }
 
+// Sorted by _lastUpdated, resources created while a client pages land after everything it has yet
+// to see (their lastUpdated is newer) and deletes do not shift positions: every resource that is
+// neither written nor deleted meanwhile comes exactly once (README, "Searching").
+TEST(Search, LastUpdatedPagingIsExactForResourcesNotWrittenMeanwhile) {
+  World w("st-lu");
+  const std::string family = "Tidsordningsson";
+  std::vector<std::string> kept, doomed;
+  // Interleaved, so that deleting the earliest doomed ones removes rows before the reader's position
+  // (with _offset paging that would skip a kept one).
+  for (int i = 0; i < 15; ++i) {
+    kept.push_back(PatientNamed(w, "p" + std::to_string(i), family));
+    if (i < 6) doomed.push_back(PatientNamed(w, "d" + std::to_string(i), family));
+  }
+  std::map<std::string, int> seen;
+  std::string path = "/fhir/Patient?family=" + family + "&_sort=_lastUpdated&_count=4";
+  std::string newest_seen;
+  int pages = 0, created = 0;
+  while (!path.empty() && pages < 50) {
+    Page page = Get(w.ehr(), path);
+    ASSERT_EQ(page.status, 200) << page.body;
+    ++pages;
+    for (size_t i = 0; i < page.matches.size(); ++i) {
+      ++seen[page.matches[i]];
+      EXPECT_GE(page.match_updated[i], newest_seen) << "ascending across pages";
+      newest_seen = page.match_updated[i];
+    }
+    path = page.next;
+    if (path.empty()) break;  // written after the last page: not the reader's concern
+    if (created < 6) PatientNamed(w, "new" + std::to_string(created++), family);
+    if (static_cast<size_t>(pages) <= doomed.size()) {
+      ASSERT_EQ(w.admin().Request("DELETE", "/fhir/Patient/" + doomed[pages - 1]).status, 200);
+    }
+  }
+  for (const auto& id : kept) EXPECT_EQ(seen["Patient/" + id], 1) << id;
+  for (const auto& [ref, times] : seen) EXPECT_EQ(times, 1) << ref;
+  for (int i = 0; i < created; ++i) {
+    EXPECT_EQ(seen["Patient/" + w.Id("new" + std::to_string(i))], 1) << "created meanwhile: at the end, once";
+  }
+}
+
 TEST(Search, PreviousAndSelfLinksGiveThePagesBack) {
   World w("st-prev");
   const std::string family = "Bakatsson";
@@ -428,10 +468,18 @@ TEST(Search, NotMissingAndDatePrefixes) {
   EXPECT_EQ(Get(w.ehr(), at + "&date=ne2025-03-01").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
   EXPECT_EQ(Get(w.ehr(), at + "&date=le2024-03-01").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep1});
   EXPECT_EQ(Get(w.ehr(), at + "&date=gt2025-01-31").matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep1});
+  // sa: the whole period after the date; eb: the whole period before it (ep1 is still open).
+  EXPECT_EQ(Get(w.ehr(), at + "&date=sa2024-04-01", kStrict).matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
+  EXPECT_EQ(Get(w.ehr(), at + "&date=sa2024-02-01", kStrict).matches.size(), 2u);
+  EXPECT_EQ(Get(w.ehr(), at + "&date=eb2025-02-01", kStrict).matches, std::vector<std::string>{"EpisodeOfCare/" + c.ep2});
+  EXPECT_TRUE(Get(w.ehr(), at + "&date=eb2025-01-31").matches.empty());
+  EXPECT_EQ(w.ehr().Request("GET", at + "&date=ap2025-01-31", "", kStrict).status, 400);
   // _lastUpdated: everything here was written today, nothing after next year.
   EXPECT_EQ(Get(w.ehr(), at + "&_lastUpdated=ge2000-01-01").matches.size(), 2u);
   EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=gt2999-01-01").matches.empty());
   EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=lt2000-01-01").matches.empty());
+  EXPECT_EQ(Get(w.ehr(), at + "&_lastUpdated=sa2000-01-01").matches.size(), 2u);
+  EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=eb2000-01-01").matches.empty());
 }
 
 // ---------------------------------------------------------------- _sort, _total, _summary, _elements

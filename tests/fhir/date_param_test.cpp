@@ -147,8 +147,19 @@ TEST(DateSearchValue, PrefixWithDateTime) {
   EXPECT_EQ(v->second.start, "2026-01-01T09:00:00.000Z");
 }
 
+TEST(DateSearchValue, StartsAfterAndEndsBefore) {
+  auto sa = ParseDateSearchValue("sa2026-01-01");
+  ASSERT_TRUE(sa.ok());
+  EXPECT_EQ(sa->first, DatePrefix::sa);
+  EXPECT_EQ(sa->second.end, "2026-01-02T00:00:00.000Z");
+  auto eb = ParseDateSearchValue("eb2026");
+  ASSERT_TRUE(eb.ok());
+  EXPECT_EQ(eb->first, DatePrefix::eb);
+  EXPECT_EQ(eb->second.start, "2026-01-01T00:00:00.000Z");
+}
+
 TEST(DateSearchValue, UnsupportedPrefixesAreNotSupported) {
-  for (const char* text : {"sa2026", "eb2026", "ap2026"}) {
+  for (const char* text : {"ap2026"}) {
     auto v = ParseDateSearchValue(text);
     ASSERT_FALSE(v.ok()) << text;
     EXPECT_EQ(v.error().kind, ErrorKind::invalid);
