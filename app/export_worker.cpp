@@ -14,6 +14,7 @@ namespace {
 // How soon a new job is noticed when the worker is idle (one indexed query per tick).
 constexpr auto kIdlePoll = std::chrono::milliseconds(250);
 constexpr auto kExpireEvery = std::chrono::minutes(1);
+constexpr auto kReportEvery = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -33,6 +34,8 @@ void ExportWorker::Start() {
     return;
   }
   thread_ = std::thread([this] { Loop(); });
+  // Its own thread: the worker's may sit in one long export for minutes.
+  if (report_) reporter_ = std::thread([this] { Report(); });
 }
 
 void ExportWorker::Stop() {
@@ -41,6 +44,15 @@ void ExportWorker::Stop() {
   store_.Interrupt();
   wake_.notify_all();
   thread_.join();
+  if (reporter_.joinable()) reporter_.join();
+}
+
+void ExportWorker::Report() {
+  while (!stop_) {
+    if (auto counts = store_.CountActive(); counts) report_(counts->queued, counts->running);
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, kReportEvery, [this] { return stop_.load(); });
+  }
 }
 
 void ExportWorker::Loop() {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,6 +32,10 @@ class ExportWorker {
   ExportWorker(const ExportWorker&) = delete;
   ExportWorker& operator=(const ExportWorker&) = delete;
 
+  // Told the queued and running jobs (all servers) about once a second while the worker runs, for
+  // the nara_export_jobs gauge (app/metrics.h). Set before Start; must outlive the worker.
+  void OnCounts(std::function<void(long queued, long running)> report) { report_ = std::move(report); }
+
   void Start();
   void Stop();
   // Export jobs running in this process right now (for /metrics: nara_export_jobs_running).
@@ -38,16 +43,19 @@ class ExportWorker {
 
  private:
   void Loop();
+  void Report();
 
   ExportStore& store_;
   const std::string dir_;
   const long retention_seconds_;
   std::string worker_id_;
+  std::function<void(long, long)> report_;
   std::atomic<bool> stop_{false};
   std::atomic<long> running_{0};
   std::mutex mu_;
   std::condition_variable wake_;
   std::thread thread_;
+  std::thread reporter_;
 };
 
 }  // namespace nara::app

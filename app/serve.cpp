@@ -93,14 +93,18 @@ int Serve(const Config& config) {
   pg::PgMeasures measures(config.database_url, 2, config.database_role);
   fhir::ApiOptions api_options = ApiOptionsFrom(config);
   api_options.measures = &measures;
+  Metrics metrics;  // before the export worker, which reports to it until it stops
   // ---- bulk export: jobs in PostgreSQL, run by one background worker ----
   pg::PgExport exports(config.database_url, 4, config.database_role);
   api_options.exports.store = &exports;
   ExportWorker export_worker(exports, config.export_dir, config.export_retention_hours * 3600L);
+  export_worker.OnCounts([&metrics](long queued, long running) {
+    metrics.SetExportJobs("queued", queued);
+    metrics.SetExportJobs("running", running);
+  });
   export_worker.Start();
   // ---- end bulk export ----
   fhir::FhirApi api(store, api_options);
-  Metrics metrics;
   RateLimiter limiter;
 
   auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};

@@ -262,24 +262,31 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
     }
     return Json(200, GroupJson(**group));
   }
-  // The virtual groups are few (one per vårdcentral and kommun): no search parameters, every one listed.
-  if (ParsePrefer(request.Header("prefer")).strict) {
-    for (const auto& [name, value] : request.query) {
-      if (name != "_format" && name != "_pretty") {
-        return ErrorResponse(Error::Invalid("not-supported", "Group söks utan parametrar (GET Group takes no search "
-                                                             "parameters): " + SafeExcerpt(name, 40)));
+  // The virtual groups are few (one per vårdcentral and kommun): no search parameters, every one listed
+  // (or the first _count of them).
+  std::optional<size_t> count;
+  for (const auto& [name, value] : request.query) {
+    if (name == "_count") {
+      if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
+        return ErrorResponse(Error::Invalid("invalid", "_count must be a non-negative integer"));
       }
+      count = std::stoul(value);
+    } else if (name != "_format" && name != "_pretty" && ParsePrefer(request.Header("prefer")).strict) {
+      return ErrorResponse(Error::Invalid("not-supported", "Group söks utan parametrar (GET Group takes no search "
+                                                           "parameters but _count): " + SafeExcerpt(name, 40)));
     }
   }
   auto groups = options.store->ListGroups();
   if (!groups) return ErrorResponse(groups.error());
+  const size_t total = groups->size();
+  if (count && *count < total) groups->resize(*count);
   std::string entries;
   for (const auto& group : *groups) {
     if (!entries.empty()) entries += ",";
     entries += "{\"fullUrl\":" + JsonString(request.base_url + "/Group/" + group.id) + ",\"resource\":" +
                GroupJson(group) + ",\"search\":{\"mode\":\"match\"}}";
   }
-  return Json(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(groups->size()) +
+  return Json(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
                        ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") +
                        "}],\"entry\":[" + entries + "]}");
 }

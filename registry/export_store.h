@@ -92,6 +92,11 @@ class ExportStore {
   // Cancels a queued, running, completed or failed job; not_found for an unknown or cancelled one.
   virtual Status Cancel(const std::string& id) = 0;
   virtual Result<long> ActiveJobs() = 0;  // queued + running
+  // Jobs queued and running now, all servers together (the nara_export_jobs gauge).
+  struct ActiveCounts {
+    long queued = 0, running = 0;
+  };
+  virtual Result<ActiveCounts> CountActive() = 0;
 
   // ---- the worker's side ----
   // This process runs jobs as worker_id from now until the store is destroyed (or the process dies):

@@ -147,7 +147,7 @@ struct PgExport::Liveness {
 };
 
 PgExport::PgExport(const std::string& url, int pool_size, std::string role)
-    : pool_(std::make_unique<ConnectionPool>(url, pool_size, role)), url_(url), role_(std::move(role)) {}
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))), url_(url) {}
 
 PgExport::~PgExport() = default;
 
@@ -218,8 +218,32 @@ Result<long> PgExport::ActiveJobs() {
   });
 }
 
+bool PgExport::EnsureAlive() {
+  if (!liveness_) return false;
+  try {
+    pqxx::nontransaction tx(*liveness_->conn);
+    tx.exec("SELECT 1");
+    return true;
+  } catch (const std::exception&) {
+    // The connection, and with it the lock, is gone (PostgreSQL restarted): take it again.
+    liveness_.reset();
+    return Announce(worker_id_).ok();
+  }
+}
+
+Result<ExportStore::ActiveCounts> PgExport::CountActive() {
+  return WithConnection<ActiveCounts>(*pool_, [&](pqxx::connection& conn) -> Result<ActiveCounts> {
+    pqxx::read_transaction tx(conn);
+    const auto row = tx.exec1("SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = "
+                              "'running') FROM export_job WHERE status IN ('queued', 'running')");
+    return ActiveCounts{row[0].as<long>(), row[1].as<long>()};
+  });
+}
+
 Result<std::optional<ExportJob>> PgExport::ClaimNext(const std::string& worker_id) {
   using Claimed = std::optional<ExportJob>;
+  // Never take a job without a sign of life: another server would think it orphaned and run it too.
+  if (worker_id == worker_id_ && !EnsureAlive()) return DatabaseUnavailable();
   return WithConnection<Claimed>(*pool_, [&](pqxx::connection& conn) -> Result<Claimed> {
     pqxx::work tx(conn);
     // SKIP LOCKED: two workers (or two servers) never take the same job.

@@ -29,6 +29,7 @@ class PgExport final : public ExportStore {
   Result<ExportJob> Find(const std::string& id) override;
   Status Cancel(const std::string& id) override;
   Result<long> ActiveJobs() override;
+  Result<ActiveCounts> CountActive() override;
   Status Announce(const std::string& worker_id) override;
   Result<std::optional<ExportJob>> ClaimNext(const std::string& worker_id) override;
   Status SetProgress(const std::string& id, const std::string& progress) override;
@@ -48,12 +49,15 @@ class PgExport final : public ExportStore {
  private:
   struct Liveness;  // the connection holding this process's worker lock
   std::unique_ptr<ConnectionPool> pool_;
-  std::string url_, role_;
+  std::string url_;
   std::unique_ptr<Liveness> liveness_;
   std::string worker_id_;
   std::mutex streaming_mu_;
   pqxx::connection_base* streaming_ = nullptr;  // the connection a Stream is reading on, for Interrupt
   bool interrupted_ = false;
+
+  // The sign of life is still there (after a PostgreSQL restart it is taken again); false if not.
+  bool EnsureAlive();
 };
 
 }  // namespace nara::pg

@@ -23,6 +23,7 @@
 
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/scrape.h"
 #include "tests/e2e/server_fixture.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/server_process.h"
@@ -379,6 +380,7 @@ class ExportServer {
   }
   testing::ServerProcess& process() { return *process_; }
   const std::string& database_url() const { return database_url_; }
+  int ops_port() const { return ops_port_; }
 
  private:
   std::string database_url_, export_dir_;
@@ -423,6 +425,19 @@ TEST(Export, LimitRestartAndShutdownWhileAJobRuns) {
     ASSERT_TRUE(WaitRunning(*stats, job_a));
     const std::string job_b = KickOff(*stats, "/fhir/$export");
     ASSERT_FALSE(job_b.empty());
+    // The gauge the worker keeps: reported about once a second, so an earlier report (A still queued)
+    // may be there first; looked at a bounded number of times until it shows both jobs.
+    std::string scrape;
+    for (int i = 0; i < 200; ++i) {
+      scrape = Scrape(server.ops_port());
+      if (Sample(scrape, R"(nara_export_jobs{state="queued"})") == 1 &&
+          Sample(scrape, R"(nara_export_jobs{state="running"})") == 1) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(Sample(scrape, R"(nara_export_jobs{state="running"})"), 1) << scrape;
+    EXPECT_EQ(Sample(scrape, R"(nara_export_jobs{state="queued"})"), 1) << scrape;
     // export.max-jobs = 2: a running and a queued job are the limit.
     auto third = stats->Request("GET", "/fhir/$export", "", kAsync);
     EXPECT_EQ(third.status, 429) << third.body;

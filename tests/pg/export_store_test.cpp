@@ -160,6 +160,8 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.error().detail_code, kTooManyExportJobs);
   EXPECT_EQ(*store_->ActiveJobs(), 2);
+  EXPECT_EQ(store_->CountActive()->queued, 2);
+  EXPECT_EQ(store_->CountActive()->running, 0);
 
   // The oldest first; claimed once only.
   auto claimed = store_->ClaimNext("w-test");
@@ -167,6 +169,8 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ((*claimed)->id, first->id);
   EXPECT_EQ((*claimed)->status, "running");
   EXPECT_EQ((*claimed)->attempts, 1);
+  EXPECT_EQ(store_->CountActive()->queued, 1);
+  EXPECT_EQ(store_->CountActive()->running, 1);
   ASSERT_TRUE(store_->SetProgress(first->id, "Patient (4/7)").ok());
   EXPECT_EQ(store_->Find(first->id)->progress, "Patient (4/7)");
   ASSERT_TRUE(store_->Complete(first->id, "2026-12-03T08:00:00.000Z",
@@ -268,6 +272,25 @@ TEST_F(ExportStoreTest, ALiveWorkersJobIsNeverTakenOver) {
   EXPECT_EQ(recovered, 1);
   EXPECT_EQ(store_->Find(job->id)->status, "queued");
   EXPECT_EQ(Sql("SELECT worker FROM export_job WHERE job_id = '" + job->id + "'"), "");
+}
+
+// A PostgreSQL restart ends the worker's sign of life with its connection: the worker takes it again
+// before it claims a job, so no other server can take that job over.
+TEST_F(ExportStoreTest, TheSignOfLifeIsTakenAgainAfterAPostgresRestart) {
+  if (PgCluster::Shared().external()) GTEST_SKIP() << "needs the test's own cluster to restart";
+  PgExport worker(url_, 2, "nara_server");
+  ASSERT_TRUE(worker.Announce("w-restart").ok());
+  PgCluster::Shared().Stop();
+  PgCluster::Shared().Start();
+  auto job = store_->Create(Request(ExportLevel::system, {"Patient"}), 5);
+  ASSERT_TRUE(job.ok()) << job.error().text;
+  auto claimed = worker.ClaimNext("w-restart");
+  ASSERT_TRUE(claimed.ok()) << claimed.error().text;
+  ASSERT_TRUE(claimed->has_value());
+  PgExport other(url_, 1, "nara_server");
+  EXPECT_FALSE(other.Announce("w-restart").ok()) << "the lock is held again";
+  EXPECT_EQ(*other.RecoverInterrupted(3), 0);
+  EXPECT_EQ(store_->Find(job->id)->status, "running");
 }
 
 TEST_F(ExportStoreTest, OneSnapshotWritesCommittedDuringTheExportAreNotInIt) {
