@@ -14,6 +14,7 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
+#include "fhir/responses.h"
 #include "registry/export_runner.h"
 #include "registry/ids.h"
 
@@ -24,20 +25,12 @@ constexpr const char* kNdjson = "application/fhir+ndjson";
 const std::string kGroupKindSystem = std::string(kNrBase) + "/CodeSystem/group-kind";
 const std::string kGroupCharacteristicSystem = std::string(kNrBase) + "/CodeSystem/group-characteristic";
 
-HttpResponse Json(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.SetHeader("Content-Type", kFhirJson);
-  response.body = std::move(body);
-  return response;
-}
-
 HttpResponse Information(int status, const std::string& text) {
   Issue issue;
   issue.severity = "information";
   issue.code = "informational";
   issue.text = text;
-  return Json(status, OperationOutcomeJson({issue}));
+  return JsonResponse(status, OperationOutcomeJson({issue}));
 }
 
 HttpResponse NoSuchJob() {
@@ -223,7 +216,7 @@ HttpResponse Status(const HttpRequest& request, const std::string& job_id, const
     issue.text = "exporten misslyckades (the export failed): " + job->error;
     return ErrorResponse(500, issue);
   }
-  return Json(200, ManifestJson(*job, request.base_url));
+  return JsonResponse(200, ManifestJson(*job, request.base_url));
 }
 
 // GET [base]/$export-file/{job}/{file}.
@@ -260,7 +253,7 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
       return ErrorResponse(Error::NotFound("gruppen finns inte: listed-<vårdcentralens Organization-id> eller "
                                            "saebo-<kommunens Organization-id> (no such Group)"));
     }
-    return Json(200, GroupJson(**group));
+    return JsonResponse(200, GroupJson(**group));
   }
   // The virtual groups are few (one per vårdcentral and kommun): no search parameters, every one listed
   // (or the first _count of them).
@@ -286,7 +279,7 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
     entries += "{\"fullUrl\":" + JsonString(request.base_url + "/Group/" + group.id) + ",\"resource\":" +
                GroupJson(group) + ",\"search\":{\"mode\":\"match\"}}";
   }
-  return Json(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
+  return JsonResponse(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
                        ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") +
                        "}],\"entry\":[" + entries + "]}");
 }

@@ -153,6 +153,22 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
   }
 
+  // A page of history names whose data it shows (audit); a municipality sees its residents' only.
+  auto audit_history = [&](const std::vector<StoredResource>& resources) -> std::optional<HttpResponse> {
+    if (!audit.action.empty()) audit.AddAll(resources);
+    if (caller.role != "municipality" || resources.empty()) return std::nullopt;
+    auto checked = store_.Transact([&](ResourceTransaction& tx) -> Status {
+      for (const auto& patient : audit.patient_ids) {
+        if (!IsResidentOf(tx, caller, patient)) {
+          return Error{ErrorKind::forbidden, "forbidden", "patienten tillhör inte kommunen (not a resident)", {}};
+        }
+      }
+      return Ok();
+    });
+    if (!checked) return ErrorResponse(checked.error());
+    return std::nullopt;
+  };
+
   // The change feed: versions oldest first in commit-safe order (registry/resource_store.h,
   // ChangeQuery). `next` while more are there now; `poll` always: where to continue later.
   auto run_feed = [&](const std::string& type, const HistoryQuery& history, const ChangePosition& after,
@@ -164,18 +180,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     query.count = history.count;
     auto page = store_.Changes(query);
     if (!page) return ErrorResponse(page.error());
-    if (!audit.action.empty()) audit.AddAll(page->resources);
-    if (caller.role == "municipality" && !page->resources.empty()) {
-      auto checked = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        for (const auto& patient : audit.patient_ids) {
-          if (!IsResidentOf(tx, caller, patient)) {
-            return Error{ErrorKind::forbidden, "forbidden", "patienten tillhör inte kommunen (not a resident)", {}};
-          }
-        }
-        return Ok();
-      });
-      if (!checked) return ErrorResponse(checked.error());
-    }
+    if (auto refused_page = audit_history(page->resources)) return *refused_page;
     const std::string url_base = request.base_url + (type.empty() ? "" : "/" + type) + "/_history";
     auto link = [&](const ChangePosition& position) {
       QueryParams params = canonical;
@@ -225,19 +230,7 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     }
     auto page = store_.History(query);
     if (!page) return ErrorResponse(page.error());
-    if (!audit.action.empty()) audit.AddAll(page->resources);
-    if (caller.role == "municipality" && !page->resources.empty()) {
-      // A municipality sees the history of its residents only.
-      auto checked = store_.Transact([&](ResourceTransaction& tx) -> Status {
-        for (const auto& patient : audit.patient_ids) {
-          if (!IsResidentOf(tx, caller, patient)) {
-            return Error{ErrorKind::forbidden, "forbidden", "patienten tillhör inte kommunen (not a resident)", {}};
-          }
-        }
-        return Ok();
-      });
-      if (!checked) return ErrorResponse(checked.error());
-    }
+    if (auto refused_page = audit_history(page->resources)) return *refused_page;
     std::string url_base = request.base_url + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
     return JsonResponse(200, HistoryJson(request.base_url, page->resources, page->total,
                                          PageLinks(url_base, canonical, query.offset, query.count, page->has_more)));

@@ -11,20 +11,13 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/registry_views.h"
 #include "fhir/resource_mapper.h"
+#include "fhir/responses.h"
 #include "fhir/search_cursor.h"
 #include "fhir/search_elements.h"
 #include "fhir/search_params.h"
 
 namespace nara::fhir {
 namespace {
-
-HttpResponse JsonResponse(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.SetHeader("Content-Type", kFhirJson);
-  response.body = std::move(body);
-  return response;
-}
 
 std::string LinkUrl(const std::string& url_base, QueryParams params) {
   const std::string query = EncodeQuery(params);
