@@ -8,6 +8,7 @@
 #include "registry/ids.h"
 #include "registry/pg/connection_pool.h"
 #include "registry/pg/pq_util.h"
+#include "registry/pg/with_connection.h"
 
 namespace nara::pg {
 namespace {
@@ -23,25 +24,6 @@ std::string Rfc3339(const std::string& column) {
   return "to_char(" + column + " AT TIME ZONE 'UTC', " + kUtc + ")";
 }
 
-Error DatabaseUnavailable() {
-  return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
-}
-
-template <typename T, typename Fn>
-Result<T> WithConnection(ConnectionPool& pool, Fn fn) {
-  std::optional<ConnectionPool::Lease> lease;
-  try {
-    lease.emplace(pool.Acquire());
-  } catch (const pqxx::broken_connection&) {
-    return DatabaseUnavailable();
-  }
-  try {
-    return fn(**lease);
-  } catch (const pqxx::broken_connection&) {
-    lease->Discard();
-    return DatabaseUnavailable();
-  }
-}
 
 std::string JobColumns() {
   return "job_id, owner_hsa_id, level, group_id, types, " + Rfc3339("since") + ", request_url, status, " +
