@@ -45,12 +45,14 @@ while :; do
   [[ $code == 202 ]] || { echo "bench: \$export-status answered $code" >&2; cat "$BENCH_WORK/manifest.json" >&2; exit 1; }
   sleep 0.2
 done
+t_ready=$(bench_now)
 while read -r type url; do
   code=$(bench_curl_as statistics -o "$out/$type.ndjson" -w '%{http_code}' "$url")
   [[ $code == 200 ]] || { echo "bench: $type file answered $code" >&2; exit 1; }
 done < <(jq -r '.output[] | "\(.type) \(.url)"' "$BENCH_WORK/manifest.json")
 t1=$(bench_now)
 nara_s=$(bench_secs "$t0" "$t1")
+job_s=$(bench_secs "$t0" "$t_ready") download_s=$(bench_secs "$t_ready" "$t1")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$BENCH_SERVER_PID/status")
 
 # The anchor: the export worker's own SELECT per type (registry/pg/pg_export.cpp TypeQuery), copied out.
@@ -80,6 +82,7 @@ done
 ((lines > 0)) || { echo "bench: nothing exported" >&2; exit 1; }
 
 echo "nara \$export (kick-off, poll, download $(jq '.output | length' "$BENCH_WORK/manifest.json") files, $(du -cm "$out"/*.ndjson | tail -n 1 | cut -f1) MB): ${nara_s} s, $(bench_div "$lines" "$nara_s") resources/s"
+echo "  of which the job (kick-off until the manifest): ${job_s} s, the downloads: ${download_s} s"
 echo "COPY ... TO STDOUT of the same rows: ${raw_s} s, $(bench_div "$lines" "$raw_s") resources/s"
 echo "nara serve memory: VmRSS $((rss_before / 1024)) MB before the export, peak (VmHWM) $((hwm / 1024)) MB (goal <= 300 MB)"
 echo "ratio (COPY time / nara \$export time, goal >= 0.7): $(bench_div "$raw_s" "$nara_s")"

@@ -98,6 +98,11 @@ bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
 bench_wrk ehr "$BENCH_WORK/nara.txt" -t 2 -c "$connections" -d "${seconds}s" "$nara_url"
 bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
 
+# For context (not the figure): the same server answering GET metadata, which reads no database and
+# writes no audit record: what Poco, TLS and the request path cost without PostgreSQL.
+bench_wrk ehr "$BENCH_WORK/metadata.txt" -t 2 -c "$connections" -d "$(((seconds + 1) / 2))s" "https://localhost:$BENCH_PORT/fhir/metadata"
+meta_bytes=$(bench_curl_as ehr "https://localhost:$BENCH_PORT/fhir/metadata" | wc -c)
+echo "context, nara GET metadata (no database, $meta_bytes-byte body): $(bench_wrk_rps "$BENCH_WORK/metadata.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/metadata.txt" 50) ms"
 for side in nara nginx; do
   f=$BENCH_WORK/$side.txt
   echo "$side: $(bench_wrk_requests "$f") requests, $(bench_wrk_rps "$f") requests/s, latency p50 $(bench_wrk_ms "$f" 50) ms, p99 $(bench_wrk_ms "$f" 99) ms ($bytes-byte body)"
