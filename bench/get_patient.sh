@@ -32,7 +32,9 @@ bench_createdb registry
 NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
   { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
 psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
-bench_serve registry
+# Workers for every connection, also while a previous wrk run's connections are being closed (one
+# beyond the workers is answered 503, which would fail the run).
+NARA_THREADS=$((3 * connections)) bench_serve registry
 bench_header "1, GET Patient/{id} (people $people, $connections connections, $seconds s each)"
 
 # A listed patient with a fast läkarkontakt: the read derives generalPractitioner from both.
@@ -94,12 +96,16 @@ fi
 
 # A short warm-up of each, then the measured runs.
 bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nara_url"
+sleep 1
 bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
+sleep 1
 bench_wrk ehr "$BENCH_WORK/nara.txt" -t 2 -c "$connections" -d "${seconds}s" "$nara_url"
+sleep 1
 bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
 
 # For context (not the figure): the same server answering GET metadata, which reads no database and
 # writes no audit record: what Poco, TLS and the request path cost without PostgreSQL.
+sleep 1
 bench_wrk ehr "$BENCH_WORK/metadata.txt" -t 2 -c "$connections" -d "$(((seconds + 1) / 2))s" "https://localhost:$BENCH_PORT/fhir/metadata"
 meta_bytes=$(bench_curl_as ehr "https://localhost:$BENCH_PORT/fhir/metadata" | wc -c)
 echo "context, nara GET metadata (no database, $meta_bytes-byte body): $(bench_wrk_rps "$BENCH_WORK/metadata.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/metadata.txt" 50) ms"

@@ -30,8 +30,10 @@ bench_createdb registry
 NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
   { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
 psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
-# Enough workers that every connection has one (a 33rd connection would wait or be answered 503).
-NARA_THREADS=$((connections + 8)) bench_serve registry
+# Enough workers that every connection has one, also while the previous wrk run's connections are
+# still being closed (the server finishes their last requests first): a connection beyond the workers
+# is answered 503, which would fail the run.
+NARA_THREADS=$((3 * connections)) bench_serve registry
 
 read -r role listed < <(psql -X -At -F ' ' "$(bench_url registry)" -c "
   SELECT practitioner_role_id, count(*) FROM registry_contact
@@ -54,7 +56,9 @@ done
 ((seen == listed)) || { echo "bench: the search found $seen of the $listed on the list" >&2; exit 1; }
 
 LIST_PAGES="${pages[*]}" bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s -s "$BENCH_ROOT/bench/list_pages.lua" "$base"
+sleep 1  # let the last run's connections close
 LIST_PAGES="${pages[*]}" bench_wrk ehr "$BENCH_WORK/list.txt" -t 2 -c "$connections" -d "${seconds}s" -s "$BENCH_ROOT/bench/list_pages.lua" "$base"
+sleep 1
 # For context, one connection: the service time without queueing behind 31 others.
 LIST_PAGES="${pages[*]}" bench_wrk ehr "$BENCH_WORK/one.txt" -t 1 -c 1 -d "$(((seconds + 1) / 2))s" -s "$BENCH_ROOT/bench/list_pages.lua" "$base"
 echo "one connection: $(bench_wrk_rps "$BENCH_WORK/one.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/one.txt" 50) ms, p99 $(bench_wrk_ms "$BENCH_WORK/one.txt" 99) ms"
