@@ -2,7 +2,7 @@
 # Figure 1: GET Patient/{id} over mutual TLS keep-alive against nginx serving a static file of the same
 # size over the same mutual TLS (goal: ratio >= 0.5).
 #   bench/get_patient.sh [--people N] [--seconds S] [--connections C]   default 20 000 people, 20 s, 16
-#   bench/get_patient.sh --smoke                                        1 000 people, 2 s: checks the script works
+#   bench/get_patient.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
 # Nära: `wrk` (2 threads, C keep-alive connections, EHR certificate) reading one imported Patient:
 # access decision, the audit record, the current version and the derived generalPractitioner each time.
 # Anchor: nginx from Debian on another loopback port with the same server certificate, the same CA and
@@ -15,13 +15,13 @@ source "$(dirname "$0")/wrk.sh"
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "bench: nginx is not installed (scripts/install-deps.sh)" >&2; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-people=20000 seconds=20 connections=16
+people=20000 seconds=20 connections=16 warm=1
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
-    --smoke) people=1000 seconds=2; shift ;;
+    --smoke) people=1000 seconds=2 warm=0; shift ;;
     *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] | --smoke" >&2; exit 2 ;;
   esac
 done
@@ -95,10 +95,12 @@ if curl -s -f --cacert "$BENCH_PKI/ca-bundle.pem" -o /dev/null "$nginx_url"; the
 fi
 
 # A short warm-up of each, then the measured runs.
-bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nara_url"
-sleep 1
-bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
-sleep 1
+if ((warm)); then
+  bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nara_url"
+  sleep 1
+  bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
+  sleep 1
+fi
 bench_wrk ehr "$BENCH_WORK/nara.txt" -t 2 -c "$connections" -d "${seconds}s" "$nara_url"
 sleep 1
 bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
