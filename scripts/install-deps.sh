@@ -10,6 +10,7 @@ packages=(
   libgtest-dev googletest
   curl openssl
   jq python3  # bench/ scripts: reading MeasureReports, finding a free port
+  wrk nginx  # bench/get_patient.sh, bench/list_search.sh: HTTP load over mutual TLS, nginx the anchor of figure 1
   chromium  # headless, for the e2e test that renders the HTML report (tests/e2e/report_html_test.cpp)
   clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes for tests/fuzz (build/fuzz, test.sh)
 )

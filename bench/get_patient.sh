@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Figure 1: GET Patient/{id} over mutual TLS keep-alive against nginx serving a static file of the same
+# size over the same mutual TLS (goal: ratio >= 0.5).
+#   bench/get_patient.sh [--people N] [--seconds S] [--connections C]   default 20 000 people, 20 s, 16
+#   bench/get_patient.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
+# Nära: `wrk` (2 threads, C keep-alive connections, EHR certificate) reading one imported Patient:
+# access decision, the audit record, the current version and the derived generalPractitioner each time.
+# Anchor: nginx from Debian on another loopback port with the same server certificate, the same CA and
+# a client certificate required (ssl_verify_client on), 2 worker processes (one per core, as Nära gets
+# the machine), serving that Patient's exact bytes as a file; same wrk, same connections, same time.
+# Both keep at most 1000 requests on a connection (Nära's setting and nginx's default). The ratio,
+# printed last, is Nära requests/s / nginx requests/s.
+source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/wrk.sh"
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "bench: nginx is not installed (scripts/install-deps.sh)" >&2; exit 2; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+people=20000 seconds=20 connections=16 warm=1
+while (($#)); do
+  case $1 in
+    --people) people=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --smoke) people=1000 seconds=2 warm=0; shift ;;
+    *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] | --smoke" >&2; exit 2 ;;
+  esac
+done
+
+bench_start_cluster
+bench_createdb registry
+"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
+NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
+  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
+psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+# Workers for every connection, also while a previous wrk run's connections are being closed (one
+# beyond the workers is answered 503, which would fail the run).
+NARA_THREADS=$((3 * connections)) bench_serve registry
+bench_header "1, GET Patient/{id} (people $people, $connections connections, $seconds s each)"
+
+# A listed patient with a fast läkarkontakt: the read derives generalPractitioner from both.
+patient=$(psql -X -At "$(bench_url registry)" -c "
+  SELECT c.patient_id FROM registry_contact c WHERE c.role_code = '2' AND c.status = 'active'
+  ORDER BY c.patient_id LIMIT 1")
+[[ -n $patient ]] || { echo "bench: no patient with a fast läkarkontakt" >&2; exit 1; }
+nara_url="https://localhost:$BENCH_PORT/fhir/Patient/$patient"
+root=$BENCH_WORK/nginx
+mkdir -p "$root/html" "$root/tmp"
+code=$(bench_curl_as ehr -o "$root/html/patient.json" -w '%{http_code}' "$nara_url")
+[[ $code == 200 ]] || { echo "bench: GET Patient answered $code" >&2; exit 1; }
+bytes=$(wc -c <"$root/html/patient.json")
+
+nginx_port=$(bench_free_port)
+cat >"$root/nginx.conf" <<NGINX
+worker_processes 2;
+pid $root/nginx.pid;
+error_log $root/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $root/tmp/body;
+  proxy_temp_path $root/tmp/proxy;
+  fastcgi_temp_path $root/tmp/fastcgi;
+  uwsgi_temp_path $root/tmp/uwsgi;
+  scgi_temp_path $root/tmp/scgi;
+  types { application/fhir+json json; }
+  keepalive_requests 1000;
+  server {
+    listen 127.0.0.1:$nginx_port ssl;
+    ssl_certificate $BENCH_PKI/server.pem;
+    ssl_certificate_key $BENCH_PKI/server.key;
+    ssl_client_certificate $BENCH_PKI/ca-bundle.pem;
+    ssl_verify_client on;
+    ssl_verify_depth 3;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $root/html;
+  }
+}
+NGINX
+# `user` is ignored unless nginx runs as root; as root its workers must still read the files.
+[[ $(id -u) == 0 ]] && sed -i "1i user root;" "$root/nginx.conf"
+"$NGINX" -p "$root" -c "$root/nginx.conf" -e "$root/error.log" -g 'daemon off;' &
+nginx_pid=$!
+trap 'kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; kill "$BENCH_SERVER_PID" 2>/dev/null; wait "$BENCH_SERVER_PID" 2>/dev/null; bench_cleanup' EXIT
+nginx_url="https://localhost:$nginx_port/patient.json"
+for _ in $(seq 1 50); do
+  bench_curl_as ehr -f -o "$root/check.json" "$nginx_url" 2>/dev/null && break
+  kill -0 "$nginx_pid" 2>/dev/null || { cat "$root/error.log" >&2; exit 1; }
+  sleep 0.1
+done
+cmp -s "$root/check.json" "$root/html/patient.json" || { echo "bench: nginx does not serve the Patient" >&2; exit 1; }
+# The anchor must refuse a caller without a certificate, as Nära does.
+if curl -s -f --cacert "$BENCH_PKI/ca-bundle.pem" -o /dev/null "$nginx_url"; then
+  echo "bench: nginx answered without a client certificate" >&2
+  exit 1
+fi
+
+# A short warm-up of each, then the measured runs.
+if ((warm)); then
+  bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nara_url"
+  sleep 1
+  bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
+  sleep 1
+fi
+bench_wrk ehr "$BENCH_WORK/nara.txt" -t 2 -c "$connections" -d "${seconds}s" "$nara_url"
+sleep 1
+bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
+
+# For context (not the figure): the same server answering GET metadata, which reads no database and
+# writes no audit record: what Poco, TLS and the request path cost without PostgreSQL.
+sleep 1
+bench_wrk ehr "$BENCH_WORK/metadata.txt" -t 2 -c "$connections" -d "$(((seconds + 1) / 2))s" "https://localhost:$BENCH_PORT/fhir/metadata"
+meta_bytes=$(bench_curl_as ehr "https://localhost:$BENCH_PORT/fhir/metadata" | wc -c)
+echo "context, nara GET metadata (no database, $meta_bytes-byte body): $(bench_wrk_rps "$BENCH_WORK/metadata.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/metadata.txt" 50) ms"
+for side in nara nginx; do
+  f=$BENCH_WORK/$side.txt
+  echo "$side: $(bench_wrk_requests "$f") requests, $(bench_wrk_rps "$f") requests/s, latency p50 $(bench_wrk_ms "$f" 50) ms, p99 $(bench_wrk_ms "$f" 99) ms ($bytes-byte body)"
+done
+echo "ratio (nara requests/s / nginx requests/s, goal >= 0.5): $(bench_div "$(bench_wrk_rps "$BENCH_WORK/nara.txt")" "$(bench_wrk_rps "$BENCH_WORK/nginx.txt")")"
