@@ -44,7 +44,10 @@ void Send(Poco::Net::HTTPServerResponse& out, const fhir::HttpResponse& response
   if (response.status == 413) out.setKeepAlive(false);
   if (!response.body_file.empty()) {
     // A bulk export file: streamed from disk in chunks, never loaded whole (Poco sets the length).
-    out.sendFile(response.body_file, out.getContentType());
+    // A copy: sendFile sets the Content-Type from this argument, and a reference into the header it
+    // replaces came out empty (seen under ASan).
+    const std::string content_type = out.getContentType();
+    out.sendFile(response.body_file, content_type);
     return;
   }
   out.setContentLength(static_cast<std::streamsize>(response.body.size()));
