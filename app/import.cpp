@@ -18,6 +18,7 @@
 #include "fhir/registry_mapping.h"
 #include "fhir/resource_mapper.h"
 #include "fhir/resource_types.h"
+#include "registry/date.h"
 #include "registry/pg/migrations.h"
 
 namespace nara::app {
@@ -37,17 +38,6 @@ Error AtLine(long line, const Error& error) {
   return out;
 }
 
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
-  return buf;
-}
 
 std::string Fixed(double value) {
   char buf[32];

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 namespace nara {
 namespace {
@@ -137,6 +138,18 @@ Date Date::AddYears(int n) const {
   // months before 2024-02-29 begin on 2023-02-28 (date.h; the window of API.md §4 rule 7).
   const int day = (c.month == 2 && c.day == 29 && !IsLeapYear(year)) ? 28 : c.day;
   return FromDays(DaysFromCivil(year, static_cast<unsigned>(c.month), static_cast<unsigned>(day)));
+}
+
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
+  return buf;
 }
 
 }  // namespace nara

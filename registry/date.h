@@ -48,4 +48,7 @@ struct Period {
   }
 };
 
+// The current instant as RFC 3339 UTC with milliseconds (2026-11-23T10:00:00.123Z): meta.lastUpdated.
+std::string NowRfc3339();
+
 }  // namespace nara

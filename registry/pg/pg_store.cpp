@@ -14,6 +14,7 @@
 #include "registry/pg/pg_registry.h"
 #include "registry/pg/search_sql.h"
 #include "registry/pg/with_connection.h"
+#include "registry/date.h"
 #include "registry/ids.h"
 
 namespace nara::pg {
@@ -27,17 +28,6 @@ constexpr const char* kIsoUpdated =
 
 constexpr int kMaxTransientRetries = 5;
 
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms));
-  return buf;
-}
 
 StoredResource RowToResource(const pqxx::row& row, const std::string& type) {
   // Columns: res_type?, res_id, version, last_updated (iso), deleted, body
