@@ -1,4 +1,5 @@
 #include "registry/pg/pg_store.h"
+#include "registry/pg/pq_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -46,11 +47,10 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
 }
 
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
-  const auto rows = tx.exec_params(
-      std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-          " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
-          " WHERE c.res_type = $1 AND c.res_id = $2",
-      std::string(type), std::string(id));
+  static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+                                 " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
+                                 " WHERE c.res_type = $1 AND c.res_id = $2";
+  const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
   if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
   auto resource = RowToResource(rows[0], std::string(type));
   if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
@@ -87,7 +87,7 @@ void InsertRows(pqxx::transaction_base& tx, const char* table, const char* colum
 
 class PgTransaction final : public ResourceTransaction {
  public:
-  explicit PgTransaction(pqxx::work& tx) : tx_(tx), registry_(tx) {}
+  explicit PgTransaction(pqxx::transaction_base& tx) : tx_(tx), registry_(tx) {}
 
   RegistryTransaction& Registry() override { return registry_; }
 
@@ -274,7 +274,7 @@ class PgTransaction final : public ResourceTransaction {
     return Ok();
   }
 
-  pqxx::work& tx_;
+  pqxx::transaction_base& tx_;
   long audit_rows_ = 0;
   PgRegistry registry_;
 };
@@ -384,6 +384,16 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
         }
       }
     }
+  });
+}
+
+Status PgStore::Autocommit(const std::function<Status(ResourceTransaction&)>& work) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::nontransaction tx(conn);
+    PgTransaction unit(tx);
+    Status status = work(unit);
+    audit_rows_written_ += unit.audit_rows();
+    return status;
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nara::pg {
@@ -16,6 +17,17 @@ inline std::vector<std::string> TextArray(const pqxx::field& f) {
     if (item.first == pqxx::array_parser::string_value) out.push_back(std::move(item.second));
   }
   return out;
+}
+
+// Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per
+// connection instead of on every call (a read's statements spent more time in the planner than in
+// execution). Declaring is client-side and lazy in libpqxx 6.4: the first use on a connection
+// prepares it on the server, and declaring the same name with the same text again is a no-op. sql
+// must be a constant: one name, one text.
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name, const char* sql, Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 }  // namespace nara::pg
