@@ -25,7 +25,8 @@ std::string SearchWhereClause(const SearchQuery& query, SqlParams& params);
 // One page of matches in the query's order: columns res_id, version, deleted, body, updated (RFC
 // 3339) and sort_key (text: "" for id order, else the key as RFC 3339 with microseconds or
 // "infinity"/"-infinity"), at most query.count + 1 rows after query.offset, after (or before) the
-// query's cursor. A `before` page comes in reverse order: the caller turns it round.
+// query's cursor. A `before` page comes in reverse order: the caller turns it round. With
+// query.want_total every row also carries `total`, the number of all matches (no row: no total).
 std::string SearchPageSql(const SearchQuery& query, SqlParams& params);
 
 // The resources one include spec adds for the matches `ids` (of type match_type): columns res_type,
