@@ -311,8 +311,8 @@ void AddIncluded(pqxx::transaction_base& tx, const SearchQuery& query, SearchPag
 
 Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
   SearchPage page;
-  // The page query counts the matches itself (a window over the rows it reads anyway); only a page
-  // with no rows, or no page (_summary=count), needs a count of its own.
+  // Where TotalInPage, the page query counts the matches itself (a window over the rows it reads
+  // anyway) and only a page with no rows needs a count of its own.
   auto count_apart = [&] {
     SqlParams params;
     const std::string where = SearchWhereClause(query, params);
@@ -320,12 +320,13 @@ Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& quer
                                       make_dynamic_params(params.values()));
     page.total = count[0][0].as<long>();
   };
-  if (query.count <= 0 && query.want_total) count_apart();
+  const bool total_in_page = query.count > 0 && TotalInPage(query);
+  if (query.want_total && !total_in_page) count_apart();
   if (query.count > 0) {
     SqlParams params;
     const std::string sql = SearchPageSql(query, params);
     const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
-    if (query.want_total) {
+    if (total_in_page) {
       if (rows.empty()) {
         count_apart();
       } else {

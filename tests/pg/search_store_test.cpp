@@ -13,6 +13,7 @@
 
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
+#include "registry/pg/search_sql.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
 
@@ -285,8 +286,19 @@ TEST_F(PgSearchDepthTest, TotalCountsEveryMatchWhateverThePage) {
   SearchPage without = Run(query);
   EXPECT_FALSE(without.total.has_value());
   EXPECT_EQ(without.resources.size(), 2u);
-  query.criteria.clear();
+  // Counted in the page only where a reference names the targets; otherwise by a count of its own.
   query.want_total = true;
+  EXPECT_TRUE(TotalInPage(query));
+  query.criteria = {status};
+  EXPECT_FALSE(TotalInPage(query));
+  EXPECT_EQ(Run(query).total, 5) << "ct0, ct1, ct2, ct5, ct6";
+  SearchCriterion any_role = role;
+  any_role.modifier = "missing";
+  any_role.any_of.clear();
+  query.criteria = {any_role};
+  EXPECT_FALSE(TotalInPage(query)) << ":missing names no target";
+  query.criteria.clear();
+  EXPECT_FALSE(TotalInPage(query));
   EXPECT_EQ(Run(query).total, 6) << "every live CareTeam";
 }
 
