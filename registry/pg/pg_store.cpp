@@ -311,17 +311,28 @@ void AddIncluded(pqxx::transaction_base& tx, const SearchQuery& query, SearchPag
 
 Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
   SearchPage page;
-  if (query.want_total) {
+  // Where TotalInPage, the page query counts the matches itself (a window over the rows it reads
+  // anyway) and only a page with no rows needs a count of its own.
+  auto count_apart = [&] {
     SqlParams params;
     const std::string where = SearchWhereClause(query, params);
     const auto count = tx.exec_params("SELECT count(*) FROM resource_current c WHERE " + where,
                                       make_dynamic_params(params.values()));
     page.total = count[0][0].as<long>();
-  }
+  };
+  const bool total_in_page = query.count > 0 && TotalInPage(query);
+  if (query.want_total && !total_in_page) count_apart();
   if (query.count > 0) {
     SqlParams params;
     const std::string sql = SearchPageSql(query, params);
     const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
+    if (total_in_page) {
+      if (rows.empty()) {
+        count_apart();
+      } else {
+        page.total = rows[0]["total"].as<long>();
+      }
+    }
     std::vector<std::string> keys;
     bool more_in_travel = false;
     for (const auto& row : rows) {

@@ -25,8 +25,15 @@ std::string SearchWhereClause(const SearchQuery& query, SqlParams& params);
 // One page of matches in the query's order: columns res_id, version, deleted, body, updated (RFC
 // 3339) and sort_key (text: "" for id order, else the key as RFC 3339 with microseconds or
 // "infinity"/"-infinity"), at most query.count + 1 rows after query.offset, after (or before) the
-// query's cursor. A `before` page comes in reverse order: the caller turns it round.
+// query's cursor. A `before` page comes in reverse order: the caller turns it round. When
+// TotalInPage(query), every row also carries `total`, the number of all matches (no row: no total).
 std::string SearchPageSql(const SearchQuery& query, SqlParams& params);
+
+// Whether the page query counts the matches itself: a total is wanted and a reference criterion
+// names its targets, so the matches are the few (a doctor's list, a unit's listings) that the page
+// query reads and sorts in full anyway. Otherwise (a type's every resource, a common token) the
+// page stops early in index order and a count of its own is cheaper than a window over them all.
+bool TotalInPage(const SearchQuery& query);
 
 // The resources one include spec adds for the matches `ids` (of type match_type): columns res_type,
 // res_id, version, deleted, body, updated; live only; ordered by type and id; at most `limit` rows.

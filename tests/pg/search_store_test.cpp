@@ -13,6 +13,7 @@
 
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
+#include "registry/pg/search_sql.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
 
@@ -230,6 +231,75 @@ TEST_F(PgSearchDepthTest, ChainAndNot) {
   query.criteria.push_back(not_active);
   EXPECT_EQ(Ids(Run(query).resources), (std::vector<std::string>{"CareTeam/ct-none", "CareTeam/ct-pb"}))
       << ":not includes resources without the element (FHIR R4 3.1.1.5.5)";
+}
+
+TEST_F(PgSearchDepthTest, TotalCountsEveryMatchWhateverThePage) {
+  // The page query counts the matches in the same statement; a page without rows counts apart.
+  for (int i = 0; i < 7; ++i) {
+    IndexEntries team;
+    team.references.push_back({"participant", "PractitionerRole", i < 5 ? "r1" : "r2"});
+    team.tokens.push_back({"status", "", i == 3 ? "inactive" : "active"});
+    Write("CareTeam", "ct" + std::to_string(i), team);
+  }
+  Delete("CareTeam", "ct4");
+  SearchCriterion role;
+  role.kind = SearchKind::reference;
+  role.param = "participant";
+  SearchValue r1;
+  r1.target_type = "PractitionerRole";
+  r1.value = "r1";
+  role.any_of.push_back(r1);
+  SearchCriterion status;
+  status.kind = SearchKind::token;
+  status.param = "status";
+  SearchValue active;
+  active.value = "active";
+  status.any_of.push_back(active);
+  SearchQuery query;
+  query.type = "CareTeam";
+  query.criteria = {role, status};
+  query.count = 2;
+  // r1's active live teams: ct0, ct1, ct2 (ct3 inactive, ct4 deleted, ct5 and ct6 another role's).
+  SearchPage first = Run(query);
+  EXPECT_EQ(Ids(first.resources), (std::vector<std::string>{"CareTeam/ct0", "CareTeam/ct1"}));
+  EXPECT_EQ(first.total, 3);
+  EXPECT_TRUE(first.has_more);
+  query.cursor = SearchCursor{"", "ct1", false};
+  SearchPage second = Run(query);
+  EXPECT_EQ(Ids(second.resources), std::vector<std::string>{"CareTeam/ct2"});
+  EXPECT_EQ(second.total, 3) << "counted before the cursor, not after it";
+  EXPECT_FALSE(second.has_more);
+  query.cursor = SearchCursor{"", "ct2", true};
+  EXPECT_EQ(Run(query).total, 3) << "a page before the cursor";
+  query.cursor = SearchCursor{"", "ct9", false};
+  SearchPage past = Run(query);
+  EXPECT_TRUE(past.resources.empty());
+  EXPECT_EQ(past.total, 3) << "a page past the end has no row to carry the count";
+  query.cursor.reset();
+  query.offset = 10;
+  EXPECT_EQ(Run(query).total, 3);
+  query.offset = 0;
+  query.count = 0;  // _summary=count
+  EXPECT_EQ(Run(query).total, 3);
+  query.count = 2;
+  query.want_total = false;
+  SearchPage without = Run(query);
+  EXPECT_FALSE(without.total.has_value());
+  EXPECT_EQ(without.resources.size(), 2u);
+  // Counted in the page only where a reference names the targets; otherwise by a count of its own.
+  query.want_total = true;
+  EXPECT_TRUE(TotalInPage(query));
+  query.criteria = {status};
+  EXPECT_FALSE(TotalInPage(query));
+  EXPECT_EQ(Run(query).total, 5) << "ct0, ct1, ct2, ct5, ct6";
+  SearchCriterion any_role = role;
+  any_role.modifier = "missing";
+  any_role.any_of.clear();
+  query.criteria = {any_role};
+  EXPECT_FALSE(TotalInPage(query)) << ":missing names no target";
+  query.criteria.clear();
+  EXPECT_FALSE(TotalInPage(query));
+  EXPECT_EQ(Run(query).total, 6) << "every live CareTeam";
 }
 
 }  // namespace
