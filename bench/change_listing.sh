@@ -28,11 +28,7 @@ if ((profile)); then
   "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
   bench_start_cluster
 fi
-bench_createdb registry
-"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
-NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
-  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
-psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_load_population registry "$people"
 bench_serve registry
 bench_header "2, change of listing (people $people, $requests requests, $clients at a time)"
 

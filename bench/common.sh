@@ -27,6 +27,19 @@ bench_createdb() {
   NARA_DATABASE_URL=$(bench_url "$1") "$NARA" migrate >/dev/null 2>&1
 }
 
+# bench_load_population DB PEOPLE [nara synth options...]: a migrated database DB holding `nara synth
+# --seed 1`'s population of PEOPLE, imported with `nara import` and analyzed (the population file stays
+# in $BENCH_WORK/population.ndjson).
+bench_load_population() {
+  local db=$1 people=$2
+  shift 2
+  bench_createdb "$db"
+  "$NARA" synth --people "$people" --seed 1 "$@" --out "$BENCH_WORK/population.ndjson" 2>/dev/null
+  NARA_DATABASE_URL=$(bench_url "$db") "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
+    { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
+  psql -X -q "$(bench_url "$db")" -c "VACUUM ANALYZE" >/dev/null
+}
+
 bench_now() { date +%s.%N; }
 bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 bench_div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

@@ -20,11 +20,7 @@ done
 as_of=2026-11-01
 
 bench_start_cluster
-bench_createdb registry
-"$NARA" synth --people "$people" --seed 1 --as-of "$as_of" --out "$BENCH_WORK/population.ndjson" 2>/dev/null
-NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
-  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
-psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_load_population registry "$people" --as-of "$as_of"
 bench_serve registry
 bench_header "5, national \$evaluate-measure (people $people, as of $as_of)"
 

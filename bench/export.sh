@@ -23,11 +23,7 @@ while (($#)); do
 done
 
 bench_start_cluster
-bench_createdb registry
-"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
-NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
-  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
-psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_load_population registry "$people"
 NARA_EXPORT_DIR=$BENCH_WORK/export-jobs bench_serve registry
 bench_header "4, \$export (people $people, $(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM resource_current WHERE NOT deleted") resources)"
 rss_before=$(awk '/^VmRSS/ { print $2 }' "/proc/$BENCH_SERVER_PID/status")

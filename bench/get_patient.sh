@@ -12,8 +12,7 @@
 # printed last, is Nära requests/s / nginx requests/s.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/wrk.sh"
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "bench: nginx is not installed (scripts/install-deps.sh)" >&2; exit 2; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+source "$(dirname "$0")/nginx.sh"
 
 people=20000 seconds=20 connections=16 warm=1
 while (($#)); do
@@ -27,11 +26,7 @@ while (($#)); do
 done
 
 bench_start_cluster
-bench_createdb registry
-"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
-NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
-  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
-psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_load_population registry "$people"
 # Workers for every connection, also while a previous wrk run's connections are being closed (one
 # beyond the workers is answered 503, which would fail the run).
 NARA_THREADS=$((3 * connections)) bench_serve registry
@@ -43,56 +38,12 @@ patient=$(psql -X -At "$(bench_url registry)" -c "
   ORDER BY c.patient_id LIMIT 1")
 [[ -n $patient ]] || { echo "bench: no patient with a fast läkarkontakt" >&2; exit 1; }
 nara_url="https://localhost:$BENCH_PORT/fhir/Patient/$patient"
-root=$BENCH_WORK/nginx
-mkdir -p "$root/html" "$root/tmp"
-code=$(bench_curl_as ehr -o "$root/html/patient.json" -w '%{http_code}' "$nara_url")
+code=$(bench_curl_as ehr -o "$BENCH_NGINX_ROOT/html/patient.json" -w '%{http_code}' "$nara_url")
 [[ $code == 200 ]] || { echo "bench: GET Patient answered $code" >&2; exit 1; }
-bytes=$(wc -c <"$root/html/patient.json")
+bytes=$(wc -c <"$BENCH_NGINX_ROOT/html/patient.json")
 
-nginx_port=$(bench_free_port)
-cat >"$root/nginx.conf" <<NGINX
-worker_processes 2;
-pid $root/nginx.pid;
-error_log $root/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $root/tmp/body;
-  proxy_temp_path $root/tmp/proxy;
-  fastcgi_temp_path $root/tmp/fastcgi;
-  uwsgi_temp_path $root/tmp/uwsgi;
-  scgi_temp_path $root/tmp/scgi;
-  types { application/fhir+json json; }
-  keepalive_requests 1000;
-  server {
-    listen 127.0.0.1:$nginx_port ssl;
-    ssl_certificate $BENCH_PKI/server.pem;
-    ssl_certificate_key $BENCH_PKI/server.key;
-    ssl_client_certificate $BENCH_PKI/ca-bundle.pem;
-    ssl_verify_client on;
-    ssl_verify_depth 3;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root $root/html;
-  }
-}
-NGINX
-# `user` is ignored unless nginx runs as root; as root its workers must still read the files.
-[[ $(id -u) == 0 ]] && sed -i "1i user root;" "$root/nginx.conf"
-"$NGINX" -p "$root" -c "$root/nginx.conf" -e "$root/error.log" -g 'daemon off;' &
-nginx_pid=$!
-trap 'kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; kill "$BENCH_SERVER_PID" 2>/dev/null; wait "$BENCH_SERVER_PID" 2>/dev/null; bench_cleanup' EXIT
-nginx_url="https://localhost:$nginx_port/patient.json"
-for _ in $(seq 1 50); do
-  bench_curl_as ehr -f -o "$root/check.json" "$nginx_url" 2>/dev/null && break
-  kill -0 "$nginx_pid" 2>/dev/null || { cat "$root/error.log" >&2; exit 1; }
-  sleep 0.1
-done
-cmp -s "$root/check.json" "$root/html/patient.json" || { echo "bench: nginx does not serve the Patient" >&2; exit 1; }
-# The anchor must refuse a caller without a certificate, as Nära does.
-if curl -s -f --cacert "$BENCH_PKI/ca-bundle.pem" -o /dev/null "$nginx_url"; then
-  echo "bench: nginx answered without a client certificate" >&2
-  exit 1
-fi
+bench_nginx_start patient.json
+nginx_url="https://localhost:$BENCH_NGINX_PORT/patient.json"
 
 # A short warm-up of each, then the measured runs.
 if ((warm)); then

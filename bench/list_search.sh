@@ -29,11 +29,7 @@ while (($#)); do
 done
 
 bench_start_cluster
-bench_createdb registry
-"$NARA" synth --people "$people" --seed 1 --out "$BENCH_WORK/population.ndjson" 2>/dev/null
-NARA_DATABASE_URL=$(bench_url registry) "$NARA" import "$BENCH_WORK/population.ndjson" 2>"$BENCH_WORK/import.log" ||
-  { tail -n 3 "$BENCH_WORK/import.log" >&2; exit 1; }
-psql -X -q "$(bench_url registry)" -c "VACUUM ANALYZE" >/dev/null
+bench_load_population registry "$people"
 # Enough workers that every connection has one, also while the previous wrk run's connections are
 # still being closed (the server finishes their last requests first): a connection beyond the workers
 # is answered 503, which would fail the run.
