@@ -16,8 +16,8 @@ namespace {
 enum class Scope { national, vardcentral, region, kommun };
 
 // What a resident row must carry for a measure: its numerator flag, and whether the population is
-// only the SÄBO residents. Only what the measure needs is joined (bench/evaluate_measure.sh: each
-// extra per-resident join cost the national figure ~20 % of its time).
+// only the SÄBO residents. Only what the measure needs is joined: every flag is a join over all
+// residents, which a measure that does not count it would pay for and not use.
 enum class Counted { nothing, lakare, vard };
 struct Needs {
   Counted counted = Counted::nothing;
