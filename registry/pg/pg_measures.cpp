@@ -57,7 +57,12 @@ std::string CommonTables(Scope scope, const Needs& needs) {
     case Scope::region: filter = "ls.unit_id IN (SELECT unit_id FROM region_of WHERE region_id = $2)"; break;
     case Scope::kommun: filter = "pt.kommun = $3"; break;
   }
-  if (needs.saebo_only) filter += " AND pt.patient_id IN (SELECT patient_id FROM saebo)";
+  // The SÄBO measure's population is ~1 % of the residents: restricting the listings and contacts to
+  // it before they are sorted and grouped saves that work for the other 99 %.
+  const auto only_saebo = [&](const std::string& alias) {
+    return needs.saebo_only ? " AND " + alias + ".patient_id IN (SELECT patient_id FROM saebo)" : std::string();
+  };
+  filter += only_saebo("pt");
   std::string counted = "false";
   std::string counted_join;
   if (needs.counted == Counted::lakare) {
@@ -80,13 +85,13 @@ std::string CommonTables(Scope scope, const Needs& needs) {
       "  ORDER BY ch.start_id, ch.depth), "
       "listed AS ("
       "  SELECT DISTINCT ON (l.patient_id) l.patient_id, l.unit_id FROM registry_listing l "
-      "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> " + d +
+      "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> " + d + only_saebo("l") +
       "  ORDER BY l.patient_id, l.valid_from DESC, l.episode_id), "
       "saebo AS ("
       "  SELECT DISTINCT l.patient_id FROM registry_listing l "
       "  WHERE l.kind = 'saebo' AND l.status IN ('active', 'finished') AND l.period @> " + d + "), "
       "lakare AS (SELECT DISTINCT c.patient_id FROM registry_contact c WHERE c.role_code = 2 AND " +
-      contact_in_force + "), "
+      contact_in_force + only_saebo("c") + "), "
       "vard AS (SELECT DISTINCT c.patient_id FROM registry_contact c WHERE c.role_code IN (1, 3, 4) AND " +
       contact_in_force + "), "
       "residents AS ("
