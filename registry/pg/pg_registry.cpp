@@ -179,6 +179,9 @@ std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_i
   const auto rows = tx_.exec_params(
       "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
   if (rows.empty()) return std::nullopt;
+  // From here until commit every listing, residency and contact change of this patient waits for
+  // us (registry_store.h), so its rows can be read once and kept.
+  locked_patients_.insert(patient_id);
   return PatientFrom(rows[0]);
 }
 
@@ -190,22 +193,31 @@ std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
 }
 
 std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
+  if (auto known = units_.find(unit_id); known != units_.end()) return known->second;
+  // The unit and the units above it: an access decision walks partOf up to the region next. Bounded
+  // like that walk (fhir/access.cpp), so a cycle written by mistake ends.
   const auto rows = tx_.exec_params(
-      "SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active FROM registry_unit "
-      "WHERE unit_id = $1",
+      "WITH RECURSIVE chain AS ("
+      " SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active, 1 AS depth FROM registry_unit"
+      " WHERE unit_id = $1"
+      " UNION ALL SELECT u.unit_id, u.hsa_id, u.name, u.type, u.part_of, u.kommun, u.serves_saebo, u.active,"
+      " c.depth + 1 FROM chain c JOIN registry_unit u ON u.unit_id = c.part_of WHERE c.depth < 12 AND c.part_of <> '')"
+      " SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active FROM chain ORDER BY depth",
       unit_id);
-  if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  UnitFacts u;
-  u.id = r[0].as<std::string>();
-  u.hsa_id = r[1].as<std::string>();
-  u.name = r[2].as<std::string>();
-  u.type = UnitTypeFrom(r[3].as<std::string>());
-  u.part_of = r[4].as<std::string>();
-  u.kommun = r[5].as<std::string>();
-  u.serves_saebo = TextArray(r[6]);
-  u.active = r[7].as<bool>();
-  return u;
+  units_[unit_id] = std::nullopt;
+  for (const auto& r : rows) {
+    UnitFacts u;
+    u.id = r[0].as<std::string>();
+    u.hsa_id = r[1].as<std::string>();
+    u.name = r[2].as<std::string>();
+    u.type = UnitTypeFrom(r[3].as<std::string>());
+    u.part_of = r[4].as<std::string>();
+    u.kommun = r[5].as<std::string>();
+    u.serves_saebo = TextArray(r[6]);
+    u.active = r[7].as<bool>();
+    units_[u.id] = std::move(u);
+  }
+  return units_[unit_id];
 }
 
 std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
@@ -215,15 +227,62 @@ std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
   return RoleFrom(rows[0]);
 }
 
+const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& patient_id) {
+  if (!locked_patients_.count(patient_id)) return nullptr;
+  if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
+  // Episodes and contacts in one round trip, padded to one row shape: (kind, id, patient, unit or
+  // role, status, from, to, role code, managing unit, begin reason, end reason), in the order the
+  // single-kind queries below give.
+  const auto rows = tx_.exec_params(
+      "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
+          ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id = $1"
+          " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
+          DateOut("valid_from") + ", " + DateOut("valid_to") +
+          ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id = $1"
+          " ORDER BY 1, 6, 2",
+      patient_id);
+  PatientRows& out = patient_rows_[patient_id];
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    if (kind == "contact") {
+      ContactFacts c;
+      c.id = r[1].as<std::string>();
+      c.patient_id = r[2].as<std::string>();
+      c.practitioner_role_id = r[3].as<std::string>();
+      c.status = ContactStatusFrom(r[4].as<std::string>());
+      c.period.start = Date::FromDays(r[5].as<int>());
+      c.period.end = OptionalDate(r[6]);
+      c.role = static_cast<ContactRole>(r[7].as<int>());
+      c.managing_unit_id = r[8].as<std::string>();
+      c.begin_reason = r[9].as<std::string>();
+      c.end_reason = r[10].as<std::string>();
+      out.contacts.push_back(std::move(c));
+      continue;
+    }
+    EpisodeFacts e;
+    e.id = r[1].as<std::string>();
+    e.patient_id = r[2].as<std::string>();
+    e.unit_id = r[3].as<std::string>();
+    e.status = EpisodeStatusFrom(r[4].as<std::string>());
+    e.period.start = Date::FromDays(r[5].as<int>());
+    e.period.end = OptionalDate(r[6]);
+    (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+  }
+  return &out;
+}
+
 std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->listings;
   return EpisodesOf(tx_, kListing, patient_id);
 }
 
 std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->residencies;
   return EpisodesOf(tx_, kResidency, patient_id);
 }
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->contacts;
   const auto rows = tx_.exec_params(
       "SELECT " + kContactColumns + " FROM registry_contact WHERE patient_id = $1 ORDER BY valid_from, careteam_id",
       patient_id);
@@ -233,15 +292,39 @@ std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
   return out;
 }
 
+namespace {
+
+// The row with this id among rows already read, if any.
+template <typename Facts>
+const Facts* FindById(const std::vector<Facts>& rows, const std::string& id) {
+  for (const auto& row : rows) {
+    if (row.id == id) return &row;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// By id: a row of a locked patient already read answers without a query (an update of the patient's
+// own episode or contact); any other id is looked up.
 std::optional<EpisodeFacts> PgRegistry::Listing(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.listings, episode_id)) return *found;
+  }
   return EpisodeById(tx_, kListing, episode_id);
 }
 
 std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.residencies, episode_id)) return *found;
+  }
   return EpisodeById(tx_, kResidency, episode_id);
 }
 
 std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.contacts, careteam_id)) return *found;
+  }
   const auto rows =
       tx_.exec_params("SELECT " + kContactColumns + " FROM registry_contact WHERE careteam_id = $1", careteam_id);
   if (rows.empty()) return std::nullopt;
@@ -317,6 +400,7 @@ void PgRegistry::PutPatient(const PatientFacts& p) {
 }
 
 void PgRegistry::PutUnit(const UnitFacts& u) {
+  units_.clear();  // a unit's row and every chain through it
   // serves_saebo as ARRAY[$9, $10, ...]: one bind parameter per element, nothing spliced.
   std::vector<std::string> params = {u.id,     u.hsa_id, u.name,   ToText(u.type),
                                      u.part_of, u.kommun, u.active ? "true" : "false"};
@@ -343,11 +427,18 @@ void PgRegistry::PutRole(const RoleFacts& r) {
                   r.id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte, r.capacity);
 }
 
-void PgRegistry::PutListing(const EpisodeFacts& facts) { PutEpisode(tx_, kListing, facts); }
+void PgRegistry::PutListing(const EpisodeFacts& facts) {
+  ForgetPatientRows();  // the episode may also have moved from another patient, or changed kind
+  PutEpisode(tx_, kListing, facts);
+}
 
-void PgRegistry::PutResidency(const EpisodeFacts& facts) { PutEpisode(tx_, kResidency, facts); }
+void PgRegistry::PutResidency(const EpisodeFacts& facts) {
+  ForgetPatientRows();
+  PutEpisode(tx_, kResidency, facts);
+}
 
 void PgRegistry::PutContact(const ContactFacts& c) {
+  ForgetPatientRows();
   tx_.exec_params("INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
                   "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
                   "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
@@ -362,6 +453,8 @@ void PgRegistry::PutContact(const ContactFacts& c) {
 }
 
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
+  units_.clear();
+  ForgetPatientRows();
   const char* sql = nullptr;
   if (fhir_type == "Patient") {
     sql = "DELETE FROM registry_patient WHERE patient_id = $1";
