@@ -15,6 +15,7 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_audit.h"
 #include "registry/pg/pg_registry.h"
+#include "registry/pg/pq_util.h"
 #include "registry/pg/search_sql.h"
 #include "registry/pg/with_connection.h"
 #include "registry/date.h"
@@ -90,15 +91,6 @@ std::string Column(const std::vector<Entry>& entries, std::string Entry::*field)
   values.reserve(entries.size());
   for (const auto& entry : entries) values.push_back(entry.*field);
   return TextArrayLiteral(values);
-}
-
-// Runs a fixed statement as a prepared statement of this connection. libpqxx keeps the definition
-// per connection (a redefinition with the same text is a no-op) and registers it with the server on
-// first use, again after a reconnect.
-template <typename... Args>
-pqxx::result ExecFixed(pqxx::transaction_base& tx, const char* name, const std::string& sql, Args&&... args) {
-  tx.conn().prepare(name, sql);
-  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 // The index tables' rows of the row(s) in `cur` go away. Sub-statements of one statement share its
@@ -264,7 +256,7 @@ class PgTransaction final : public ResourceTransaction {
     std::string now = NowRfc3339();
     if (now < current->updated) now = current->updated;
     const int version = current->version + 1;
-    ExecFixed(tx_, kTombstoneName, kTombstoneSql, t, i, version, now);
+    ExecPrepared(tx_, kTombstoneName, kTombstoneSql, t, i, version, now);
     seen_.erase(Key(t, i));
     return StoredResource{t, i, version, now, true, {}};
   }
@@ -314,7 +306,7 @@ class PgTransaction final : public ResourceTransaction {
     using Period = IndexEntries::PeriodRange;
     pqxx::result rows;
     if (!expected) {
-      rows = ExecFixed(tx_, kWriteNewName, kWriteNewSql, request.type, id, version, now, body,
+      rows = ExecPrepared(tx_, kWriteNewName, kWriteNewSql, request.type, id, version, now, body,
                        Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
                        Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
                        Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
@@ -322,7 +314,7 @@ class PgTransaction final : public ResourceTransaction {
                        Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
                        Column(index.periods, &Period::start), Column(index.periods, &Period::end));
     } else {
-      rows = ExecFixed(tx_, kWriteNextName, kWriteNextSql, request.type, id, version, now, body,
+      rows = ExecPrepared(tx_, kWriteNextName, kWriteNextSql, request.type, id, version, now, body,
                        Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
                        Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
                        Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
@@ -342,7 +334,7 @@ class PgTransaction final : public ResourceTransaction {
     const std::string& id = written.resource.id;
     for (const auto& unique : request.index.unique) {
       // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
-      const auto claimed = ExecFixed(tx_, kClaimUniqueName, kClaimUniqueSql, unique.system, unique.code, request.type, id);
+      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql, unique.system, unique.code, request.type, id);
       if (claimed.empty()) {
         const auto owner = tx_.exec_params(
             "SELECT res_type, res_id FROM unique_identifier WHERE system = $1 AND value = $2", unique.system,
@@ -367,7 +359,7 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   std::optional<CurrentRow> LockCurrent(const std::string& type, const std::string& id) {
-    const auto rows = ExecFixed(tx_, kLockCurrentName, kLockCurrentSql, type, id);
+    const auto rows = ExecPrepared(tx_, kLockCurrentName, kLockCurrentSql, type, id);
     if (rows.empty()) return std::nullopt;
     return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>()};
   }

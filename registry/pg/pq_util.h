@@ -3,6 +3,7 @@
 
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nara::pg {
@@ -16,6 +17,18 @@ inline std::vector<std::string> TextArray(const pqxx::field& f) {
     if (item.first == pqxx::array_parser::string_value) out.push_back(std::move(item.second));
   }
   return out;
+}
+
+// Runs a statement whose text never changes as a prepared statement of the connection, so PostgreSQL
+// parses it once per connection instead of on every call, and plans it once when its generic plan
+// serves (bench/change_listing.sh). libpqxx keeps the definition per connection (defining it again
+// with the same text is a no-op) and registers it with the server on first use, again after a
+// reconnect. One name, one text: a name reused for other SQL throws.
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const std::string& name, const std::string& sql,
+                          Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 }  // namespace nara::pg
