@@ -46,6 +46,10 @@ class FhirApi {
   // GET Measure, Measure/{id}, Measure/{id}/$evaluate-measure (the "measures" section of router.cpp).
   HttpResponse RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments);
   Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
+  Status CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
+                         RequestAudit& audit);
+  HttpResponse ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
+                                  RequestAudit& audit);
 
   // ---- writes (fhir/router_writes.cpp) ----
   // Parses and validates a create (POST), update (PUT), patch (PATCH) or delete (DELETE) of `type`;

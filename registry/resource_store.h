@@ -148,6 +148,11 @@ class ResourceStore {
   // Runs work in one transaction; commits when it returns Ok, rolls back otherwise.
   // Transient conflicts (serialization failure, deadlock) are retried by the adapter.
   virtual Status Transact(const std::function<Status(ResourceTransaction&)>& work) = 0;
+  // Runs work on one connection without a transaction block: each statement commits on its own, so
+  // a read saves the BEGIN and COMMIT round trips. Only for work whose one write is its last
+  // statement (a read followed by its audit record): nothing earlier could be rolled back. Stores
+  // without the distinction run it as a transaction.
+  virtual Status Autocommit(const std::function<Status(ResourceTransaction&)>& work) { return Transact(work); }
 
   virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;
   virtual Result<StoredResource> ReadVersion(std::string_view type, std::string_view id, int version) = 0;

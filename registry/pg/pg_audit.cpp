@@ -15,11 +15,6 @@ using pqxx::prepare::make_dynamic_params;
 constexpr const char* kActions[] = {"read", "vread", "search", "create", "update", "delete", "history", "operation"};
 constexpr const char* kOutcomes[] = {"success", "refused", "failed"};
 
-// PostgreSQL takes at most 65535 bind parameters per statement. Up to this many array elements go
-// one parameter each (ARRAY[$n, ...]); beyond it (a bulk operation naming every patient) each array
-// travels as one parameter holding a text[] literal instead. Both are bind parameters.
-constexpr size_t kMaxElementParams = 30000;
-
 constexpr const char* kColumns =
     "id, to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), request_id, agent_hsa_id, "
     "agent_role, agent_name, agent_organizations, action, resource_type, resource_ids, patient_ids, unit, "
@@ -59,13 +54,6 @@ std::string ArrayLiteral(const std::vector<std::string>& values) {
     out += '"';
   }
   return out + "}";
-}
-
-std::string ArrayParam(const std::vector<std::string>& values, bool one_param_each, SqlParams& params) {
-  if (!one_param_each) return params.Add(ArrayLiteral(values)) + "::text[]";
-  std::string sql = "ARRAY[";
-  for (size_t i = 0; i < values.size(); ++i) sql += (i ? ", " : "") + params.Add(values[i]);
-  return sql + "]::text[]";
 }
 
 StoredAudit RowToAudit(const pqxx::row& row) {
@@ -147,28 +135,18 @@ std::string MaskPersonIds(std::string_view text) {
   return out;
 }
 
+// One fixed statement (prepared once per connection): the arrays travel as text[] literals, one
+// parameter each, whatever their length.
 Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record) {
   if (auto valid = ValidateAuditRecord(record); !valid) return valid;
-  const bool each = record.agent_organizations.size() + record.resource_ids.size() + record.patient_ids.size() <=
-                    kMaxElementParams;
-  SqlParams params;
-  std::string sql =
-      "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, action, "
-      "resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) VALUES (";
-  sql += params.Add(record.request_id) + ", ";
-  sql += params.Add(record.agent_hsa_id) + ", ";
-  sql += params.Add(record.agent_role) + ", ";
-  sql += params.Add(record.agent_name) + ", ";
-  sql += ArrayParam(record.agent_organizations, each, params) + ", ";
-  sql += params.Add(record.action) + ", ";
-  sql += params.Add(record.resource_type) + ", ";
-  sql += ArrayParam(record.resource_ids, each, params) + ", ";
-  sql += ArrayParam(record.patient_ids, each, params) + ", ";
-  sql += params.Add(record.unit) + ", ";
-  sql += params.Add(record.outcome) + ", ";
-  sql += params.Add(std::to_string(record.http_status)) + "::integer, ";
-  sql += params.Add(MaskPersonIds(record.detail)) + ")";
-  tx.exec_params(sql, make_dynamic_params(params.values()));
+  ExecPrepared(tx, "nara_insert_audit",
+               "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
+               "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) VALUES "
+               "($1, $2, $3, $4, $5::text[], $6, $7, $8::text[], $9::text[], $10, $11, $12::integer, $13)",
+               record.request_id, record.agent_hsa_id, record.agent_role, record.agent_name,
+               ArrayLiteral(record.agent_organizations), record.action, record.resource_type,
+               ArrayLiteral(record.resource_ids), ArrayLiteral(record.patient_ids), record.unit, record.outcome,
+               record.http_status, MaskPersonIds(record.detail));
   return Ok();
 }
 

@@ -10,6 +10,12 @@ namespace {
 
 using pqxx::prepare::make_dynamic_params;
 
+// ExecPrepared (pq_util.h) for SQL assembled from the column lists here: the same text on every call.
+template <typename... Args>
+pqxx::result Prepared(pqxx::transaction_base& tx, const std::string& name, const std::string& sql, Args&&... args) {
+  return ExecPrepared(tx, name.c_str(), sql.c_str(), std::forward<Args>(args)...);
+}
+
 // Dates cross the wire as days since 1970-01-01 (Date's own unit), so no text format is involved:
 // to SQL as `DATE '1970-01-01' + $n::int`, back as `d - DATE '1970-01-01'`. An empty string is NULL.
 constexpr const char* kEpoch = "DATE '1970-01-01'";
@@ -145,7 +151,7 @@ ContactFacts ContactFrom(const pqxx::row& r) {
 }
 
 std::vector<EpisodeFacts> EpisodesOf(pqxx::transaction_base& tx, const char* kind, const std::string& patient_id) {
-  const auto rows = ExecPrepared(tx, "nara_reg_episodes_of", "SELECT " + kEpisodeColumns +
+  const auto rows = Prepared(tx, "nara_reg_episodes_of", "SELECT " + kEpisodeColumns +
                                        " FROM registry_listing WHERE patient_id = $1 AND kind = $2"
                                        " ORDER BY valid_from, episode_id",
                                    patient_id, std::string(kind));
@@ -156,7 +162,7 @@ std::vector<EpisodeFacts> EpisodesOf(pqxx::transaction_base& tx, const char* kin
 }
 
 std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* kind, const std::string& id) {
-  const auto rows = ExecPrepared(tx, "nara_reg_episode_by_id",
+  const auto rows = Prepared(tx, "nara_reg_episode_by_id",
       "SELECT " + kEpisodeColumns + " FROM registry_listing WHERE episode_id = $1 AND kind = $2", id,
       std::string(kind));
   if (rows.empty()) return std::nullopt;
@@ -164,7 +170,7 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
 }
 
 void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
-  ExecPrepared(tx, "nara_reg_put_episode",
+  Prepared(tx, "nara_reg_put_episode",
       "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to) "
                  "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
                  "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
@@ -177,7 +183,7 @@ void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts
 }  // namespace
 
 std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_id) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_lock_patient",
+  const auto rows = Prepared(tx_, "nara_reg_lock_patient",
       "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
   if (rows.empty()) return std::nullopt;
   // From here until commit every listing, residency and contact change of this patient waits for
@@ -187,7 +193,7 @@ std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_i
 }
 
 std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_lock_role",
+  const auto rows = Prepared(tx_, "nara_reg_lock_role",
       std::string("SELECT ") + kRoleColumns + " FROM registry_role r WHERE r.role_id = $1 FOR UPDATE", role_id);
   if (rows.empty()) return std::nullopt;
   return RoleFrom(rows[0]);
@@ -197,7 +203,7 @@ std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
   if (auto known = units_.find(unit_id); known != units_.end()) return known->second;
   // The unit and the units above it: an access decision walks partOf up to the region next. Bounded
   // like that walk (fhir/access.cpp), so a cycle written by mistake ends.
-  const auto rows = ExecPrepared(tx_, "nara_reg_unit_chain",
+  const auto rows = Prepared(tx_, "nara_reg_unit_chain",
       "WITH RECURSIVE chain AS ("
       " SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active, 1 AS depth FROM registry_unit"
       " WHERE unit_id = $1"
@@ -223,7 +229,7 @@ std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
 
 std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
   const auto rows =
-      ExecPrepared(tx_, "nara_reg_role",
+      Prepared(tx_, "nara_reg_role",
           std::string("SELECT ") + kRoleColumns + " FROM registry_role r WHERE r.role_id = $1", role_id);
   if (rows.empty()) return std::nullopt;
   return RoleFrom(rows[0]);
@@ -235,7 +241,7 @@ const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& 
   // Episodes and contacts in one round trip, padded to one row shape: (kind, id, patient, unit or
   // role, status, from, to, role code, managing unit, begin reason, end reason), in the order the
   // single-kind queries below give.
-  const auto rows = ExecPrepared(tx_, "nara_reg_patient_rows",
+  const auto rows = Prepared(tx_, "nara_reg_patient_rows",
       "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
           ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id = $1"
           " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
@@ -285,7 +291,7 @@ std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id)
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
   if (const auto* known = LockedPatientRows(patient_id)) return known->contacts;
-  const auto rows = ExecPrepared(tx_, "nara_reg_contacts_of",
+  const auto rows = Prepared(tx_, "nara_reg_contacts_of",
       "SELECT " + kContactColumns + " FROM registry_contact WHERE patient_id = $1 ORDER BY valid_from, careteam_id",
       patient_id);
   std::vector<ContactFacts> out;
@@ -328,7 +334,7 @@ std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) 
     if (const auto* found = FindById(rows.contacts, careteam_id)) return *found;
   }
   const auto rows =
-      ExecPrepared(tx_, "nara_reg_contact_by_id",
+      Prepared(tx_, "nara_reg_contact_by_id",
           "SELECT " + kContactColumns + " FROM registry_contact WHERE careteam_id = $1", careteam_id);
   if (rows.empty()) return std::nullopt;
   return ContactFrom(rows[0]);
@@ -343,14 +349,14 @@ std::string TakenPlace(const char* alias, const std::string& date) {
 }
 
 int PgRegistry::CountDoctorContacts(const std::string& role_id, Date on) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_count_doctor_contacts",
+  const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts",
       "SELECT count(*) FROM registry_contact c WHERE c.practitioner_role_id = $1 AND " + TakenPlace("c", DateIn("$2")),
       role_id, DaysParam(on));
   return rows[0][0].as<int>();
 }
 
 std::vector<std::pair<RoleFacts, int>> PgRegistry::DoctorLoadsAtUnit(const std::string& unit_id, Date on) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_doctor_loads_at_unit",
+  const auto rows = Prepared(tx_, "nara_reg_doctor_loads_at_unit",
       std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
       "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$2")) + " "
       "WHERE r.unit_id = $1 AND r.active AND r.profession = 'lakare' "
@@ -363,7 +369,7 @@ std::vector<std::pair<RoleFacts, int>> PgRegistry::DoctorLoadsAtUnit(const std::
 }
 
 std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_all_doctor_loads",
+  const auto rows = Prepared(tx_, "nara_reg_all_doctor_loads",
       std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
       "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$1")) + " "
       "WHERE r.active AND r.profession = 'lakare' GROUP BY r.role_id ORDER BY r.role_id",
@@ -377,7 +383,7 @@ std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
 // As of a date, the period decides: a listing finished since then was in force on it. Only what
 // never happened (cancelled, entered in error) is left out.
 long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
-  const auto rows = ExecPrepared(tx_, "nara_reg_count_listings_at_unit",
+  const auto rows = Prepared(tx_, "nara_reg_count_listings_at_unit",
       "SELECT count(*) FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
       "AND status IN ('active', 'finished') AND period @> " + DateIn("$2"),
       unit_id, DaysParam(on));
@@ -387,7 +393,7 @@ long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
 int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
   // An inactive contact counts for the dates its period covers; one made inactive without an end
   // date never ran as far as the registry can tell.
-  const auto rows = ExecPrepared(tx_, "nara_reg_count_doctor_contacts_on",
+  const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts_on",
       "SELECT count(*) FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
       "AND (status = 'active' OR (status = 'inactive' AND valid_to IS NOT NULL)) AND period @> " + DateIn("$2"),
       role_id, DaysParam(on));
@@ -395,7 +401,7 @@ int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
 }
 
 void PgRegistry::PutPatient(const PatientFacts& p) {
-  ExecPrepared(tx_, "nara_reg_put_patient",
+  Prepared(tx_, "nara_reg_put_patient",
       "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun) "
                   "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5) "
                   "ON CONFLICT (patient_id) DO UPDATE SET deceased = EXCLUDED.deceased, "
@@ -423,7 +429,7 @@ void PgRegistry::PutUnit(const UnitFacts& u) {
 }
 
 void PgRegistry::PutRole(const RoleFacts& r) {
-  ExecPrepared(tx_, "nara_reg_put_role",
+  Prepared(tx_, "nara_reg_put_role",
       "INSERT INTO registry_role (role_id, practitioner_id, unit_id, profession, active, fte, capacity) "
                   "VALUES ($1, $2, $3, $4, $5, $6::float8, $7) "
                   "ON CONFLICT (role_id) DO UPDATE SET practitioner_id = EXCLUDED.practitioner_id, "
@@ -444,7 +450,7 @@ void PgRegistry::PutResidency(const EpisodeFacts& facts) {
 
 void PgRegistry::PutContact(const ContactFacts& c) {
   ForgetPatientRows();
-  ExecPrepared(tx_, "nara_reg_put_contact",
+  Prepared(tx_, "nara_reg_put_contact",
       "INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
                   "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
                   "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
@@ -473,7 +479,7 @@ void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
   } else if (fhir_type == "CareTeam") {
     sql = "DELETE FROM registry_contact WHERE careteam_id = $1";
   }
-  if (sql != nullptr) ExecPrepared(tx_, "nara_reg_remove_" + fhir_type, sql, id);
+  if (sql != nullptr) Prepared(tx_, "nara_reg_remove_" + fhir_type, sql, id);
 }
 
 }  // namespace nara::pg

@@ -1,4 +1,5 @@
 #include "registry/pg/pg_store.h"
+#include "registry/pg/pq_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,7 +16,6 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_audit.h"
 #include "registry/pg/pg_registry.h"
-#include "registry/pg/pq_util.h"
 #include "registry/pg/search_sql.h"
 #include "registry/pg/with_connection.h"
 #include "registry/date.h"
@@ -50,11 +50,10 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
 }
 
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
-  const auto rows = tx.exec_params(
-      std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-          " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
-          " WHERE c.res_type = $1 AND c.res_id = $2",
-      std::string(type), std::string(id));
+  static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+                                 " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
+                                 " WHERE c.res_type = $1 AND c.res_id = $2";
+  const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
   if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
   auto resource = RowToResource(rows[0], std::string(type));
   if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
@@ -168,7 +167,7 @@ struct CurrentRow {
 
 class PgTransaction final : public ResourceTransaction {
  public:
-  explicit PgTransaction(pqxx::work& tx) : tx_(tx), registry_(tx) {}
+  explicit PgTransaction(pqxx::transaction_base& tx) : tx_(tx), registry_(tx) {}
 
   RegistryTransaction& Registry() override { return registry_; }
 
@@ -256,7 +255,7 @@ class PgTransaction final : public ResourceTransaction {
     std::string now = NowRfc3339();
     if (now < current->updated) now = current->updated;
     const int version = current->version + 1;
-    ExecPrepared(tx_, kTombstoneName, kTombstoneSql, t, i, version, now);
+    ExecPrepared(tx_, kTombstoneName, kTombstoneSql.c_str(), t, i, version, now);
     seen_.erase(Key(t, i));
     return StoredResource{t, i, version, now, true, {}};
   }
@@ -306,7 +305,7 @@ class PgTransaction final : public ResourceTransaction {
     using Period = IndexEntries::PeriodRange;
     pqxx::result rows;
     if (!expected) {
-      rows = ExecPrepared(tx_, kWriteNewName, kWriteNewSql, request.type, id, version, now, body,
+      rows = ExecPrepared(tx_, kWriteNewName, kWriteNewSql.c_str(), request.type, id, version, now, body,
                        Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
                        Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
                        Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
@@ -314,7 +313,7 @@ class PgTransaction final : public ResourceTransaction {
                        Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
                        Column(index.periods, &Period::start), Column(index.periods, &Period::end));
     } else {
-      rows = ExecPrepared(tx_, kWriteNextName, kWriteNextSql, request.type, id, version, now, body,
+      rows = ExecPrepared(tx_, kWriteNextName, kWriteNextSql.c_str(), request.type, id, version, now, body,
                        Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
                        Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
                        Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
@@ -334,7 +333,7 @@ class PgTransaction final : public ResourceTransaction {
     const std::string& id = written.resource.id;
     for (const auto& unique : request.index.unique) {
       // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
-      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql, unique.system, unique.code, request.type, id);
+      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql.c_str(), unique.system, unique.code, request.type, id);
       if (claimed.empty()) {
         const auto owner = tx_.exec_params(
             "SELECT res_type, res_id FROM unique_identifier WHERE system = $1 AND value = $2", unique.system,
@@ -359,12 +358,12 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   std::optional<CurrentRow> LockCurrent(const std::string& type, const std::string& id) {
-    const auto rows = ExecPrepared(tx_, kLockCurrentName, kLockCurrentSql, type, id);
+    const auto rows = ExecPrepared(tx_, kLockCurrentName, kLockCurrentSql.c_str(), type, id);
     if (rows.empty()) return std::nullopt;
     return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>()};
   }
 
-  pqxx::work& tx_;
+  pqxx::transaction_base& tx_;
   long audit_rows_ = 0;
   // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
   std::map<std::string, CurrentRow> seen_;
@@ -477,6 +476,16 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
         }
       }
     }
+  });
+}
+
+Status PgStore::Autocommit(const std::function<Status(ResourceTransaction&)>& work) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::nontransaction tx(conn);
+    PgTransaction unit(tx);
+    Status status = work(unit);
+    audit_rows_written_ += unit.audit_rows();
+    return status;
   });
 }
 

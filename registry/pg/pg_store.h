@@ -22,6 +22,7 @@ class PgStore final : public ResourceStore {
   ~PgStore() override;
 
   Status Transact(const std::function<Status(ResourceTransaction&)>& work) override;
+  Status Autocommit(const std::function<Status(ResourceTransaction&)>& work) override;
   Result<StoredResource> Read(std::string_view type, std::string_view id) override;
   Result<StoredResource> ReadVersion(std::string_view type, std::string_view id, int version) override;
   Result<SearchPage> History(const HistoryQuery& query) override;
