@@ -152,9 +152,9 @@ ContactFacts ContactFrom(const pqxx::row& r) {
 
 std::vector<EpisodeFacts> EpisodesOf(pqxx::transaction_base& tx, const char* kind, const std::string& patient_id) {
   const auto rows = Prepared(tx, "nara_reg_episodes_of", "SELECT " + kEpisodeColumns +
-                                       " FROM registry_listing WHERE patient_id = $1 AND kind = $2"
-                                       " ORDER BY valid_from, episode_id",
-                                   patient_id, std::string(kind));
+      " FROM registry_listing WHERE patient_id = $1 AND kind = $2"
+      " ORDER BY valid_from, episode_id",
+      patient_id, std::string(kind));
   std::vector<EpisodeFacts> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(EpisodeFrom(row));
@@ -172,12 +172,12 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
 void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
   Prepared(tx, "nara_reg_put_episode",
       "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to) "
-                 "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
-                 "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
-                 "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
-                 "valid_to = EXCLUDED.valid_to",
-                 e.id, std::string(kind), e.patient_id, e.unit_id, std::string(ToText(e.status)),
-                 DaysParam(e.period.start), DaysParam(e.period.end));
+      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
+      "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
+      "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
+      "valid_to = EXCLUDED.valid_to",
+      e.id, std::string(kind), e.patient_id, e.unit_id, std::string(ToText(e.status)),
+      DaysParam(e.period.start), DaysParam(e.period.end));
 }
 
 }  // namespace
@@ -403,10 +403,10 @@ int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
 void PgRegistry::PutPatient(const PatientFacts& p) {
   Prepared(tx_, "nara_reg_put_patient",
       "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun) "
-                  "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5) "
-                  "ON CONFLICT (patient_id) DO UPDATE SET deceased = EXCLUDED.deceased, "
-                  "birth_date = EXCLUDED.birth_date, gender = EXCLUDED.gender, kommun = EXCLUDED.kommun",
-                  p.id, DaysParam(p.deceased), DaysParam(p.birth_date), p.gender, p.kommun);
+      "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5) "
+      "ON CONFLICT (patient_id) DO UPDATE SET deceased = EXCLUDED.deceased, "
+      "birth_date = EXCLUDED.birth_date, gender = EXCLUDED.gender, kommun = EXCLUDED.kommun",
+      p.id, DaysParam(p.deceased), DaysParam(p.birth_date), p.gender, p.kommun);
 }
 
 void PgRegistry::PutUnit(const UnitFacts& u) {
@@ -431,11 +431,11 @@ void PgRegistry::PutUnit(const UnitFacts& u) {
 void PgRegistry::PutRole(const RoleFacts& r) {
   Prepared(tx_, "nara_reg_put_role",
       "INSERT INTO registry_role (role_id, practitioner_id, unit_id, profession, active, fte, capacity) "
-                  "VALUES ($1, $2, $3, $4, $5, $6::float8, $7) "
-                  "ON CONFLICT (role_id) DO UPDATE SET practitioner_id = EXCLUDED.practitioner_id, "
-                  "unit_id = EXCLUDED.unit_id, profession = EXCLUDED.profession, active = EXCLUDED.active, "
-                  "fte = EXCLUDED.fte, capacity = EXCLUDED.capacity",
-                  r.id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte, r.capacity);
+      "VALUES ($1, $2, $3, $4, $5, $6::float8, $7) "
+      "ON CONFLICT (role_id) DO UPDATE SET practitioner_id = EXCLUDED.practitioner_id, "
+      "unit_id = EXCLUDED.unit_id, profession = EXCLUDED.profession, active = EXCLUDED.active, "
+      "fte = EXCLUDED.fte, capacity = EXCLUDED.capacity",
+      r.id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte, r.capacity);
 }
 
 void PgRegistry::PutListing(const EpisodeFacts& facts) {
@@ -452,16 +452,16 @@ void PgRegistry::PutContact(const ContactFacts& c) {
   ForgetPatientRows();
   Prepared(tx_, "nara_reg_put_contact",
       "INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
-                  "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
-                  "ON CONFLICT (careteam_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, "
-                  "role_code = EXCLUDED.role_code, practitioner_role_id = EXCLUDED.practitioner_role_id, "
-                  "managing_unit_id = EXCLUDED.managing_unit_id, status = EXCLUDED.status, "
-                  "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
-                  "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason",
-                  c.id, c.patient_id, static_cast<int>(c.role), c.practitioner_role_id, c.managing_unit_id,
-                  std::string(ToText(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
-                  c.end_reason);
+      "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
+      "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
+      "ON CONFLICT (careteam_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, "
+      "role_code = EXCLUDED.role_code, practitioner_role_id = EXCLUDED.practitioner_role_id, "
+      "managing_unit_id = EXCLUDED.managing_unit_id, status = EXCLUDED.status, "
+      "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
+      "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason",
+      c.id, c.patient_id, static_cast<int>(c.role), c.practitioner_role_id, c.managing_unit_id,
+      std::string(ToText(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
+      c.end_reason);
 }
 
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {

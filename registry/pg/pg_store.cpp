@@ -333,7 +333,8 @@ class PgTransaction final : public ResourceTransaction {
     const std::string& id = written.resource.id;
     for (const auto& unique : request.index.unique) {
       // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
-      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql.c_str(), unique.system, unique.code, request.type, id);
+      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql.c_str(), unique.system, unique.code,
+                                        request.type, id);
       if (claimed.empty()) {
         const auto owner = tx_.exec_params(
             "SELECT res_type, res_id FROM unique_identifier WHERE system = $1 AND value = $2", unique.system,
