@@ -2,7 +2,12 @@
 // the pqxx transaction of the surrounding PgTransaction. Internal to the adapter (includes pqxx).
 #pragma once
 
+#include <map>
+#include <optional>
 #include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "registry/registry_store.h"
 
@@ -36,7 +41,24 @@ class PgRegistry final : public RegistryTransaction {
   void Remove(const std::string& fhir_type, const std::string& id) override;
 
  private:
+  // What one transaction has already read, so a write's access decision and rules do not ask twice
+  // (bench/change_listing.sh). Each is a read taken a little earlier in the same transaction, never
+  // a row another writer could have changed under a lock this transaction holds; a write through
+  // this class drops what it could have made stale.
+  struct PatientRows {
+    std::vector<EpisodeFacts> listings, residencies;
+    std::vector<ContactFacts> contacts;
+  };
+  // The episodes and contacts of a patient locked by LockPatient (one query for all three kinds);
+  // nullptr for a patient this transaction has not locked.
+  const PatientRows* LockedPatientRows(const std::string& patient_id);
+  void ForgetPatientRows() { patient_rows_.clear(); }
+
   pqxx::transaction_base& tx_;
+  // Units read, with the partOf chain above each (access decisions walk it); nullopt = no such unit.
+  std::map<std::string, std::optional<UnitFacts>> units_;
+  std::set<std::string> locked_patients_;
+  std::map<std::string, PatientRows> patient_rows_;
 };
 
 }  // namespace nara::pg
