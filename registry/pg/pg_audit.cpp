@@ -41,21 +41,6 @@ bool LooksLikePersonId(const std::string& digits) {
   return false;
 }
 
-// One text[] literal, every element double-quoted ("" for empty, \ before " and \).
-std::string ArrayLiteral(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 StoredAudit RowToAudit(const pqxx::row& row) {
   StoredAudit audit;
   audit.id = row[0].as<long>();
@@ -144,8 +129,8 @@ Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record) {
                "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) VALUES "
                "($1, $2, $3, $4, $5::text[], $6, $7, $8::text[], $9::text[], $10, $11, $12::integer, $13)",
                record.request_id, record.agent_hsa_id, record.agent_role, record.agent_name,
-               ArrayLiteral(record.agent_organizations), record.action, record.resource_type,
-               ArrayLiteral(record.resource_ids), ArrayLiteral(record.patient_ids), record.unit, record.outcome,
+               TextArrayLiteral(record.agent_organizations), record.action, record.resource_type,
+               TextArrayLiteral(record.resource_ids), TextArrayLiteral(record.patient_ids), record.unit, record.outcome,
                record.http_status, MaskPersonIds(record.detail));
   return Ok();
 }

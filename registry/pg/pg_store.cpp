@@ -66,23 +66,6 @@ Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view 
 // expected version is unknown (bench/change_listing.sh, bench/RESULTS.md figure 2). The SQL text is
 // fixed (index rows travel as parallel text[] parameters), so each connection prepares it once.
 
-// A text[] literal for a bind parameter: every element double-quoted with `"` and `\` escaped, so any
-// value (commas, braces, quotes, the word NULL, spaces) arrives as itself.
-std::string TextArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (const char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 // Column `Field` of every entry, as a text[] literal.
 template <typename Entry>
 std::string Column(const std::vector<Entry>& entries, std::string Entry::*field) {

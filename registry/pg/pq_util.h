@@ -19,6 +19,24 @@ inline std::vector<std::string> TextArray(const pqxx::field& f) {
   return out;
 }
 
+// A text[] literal for one bind parameter: every element double-quoted with `"` and `\` escaped, so
+// any value (commas, braces, quotes, the word NULL, spaces, "" for empty) arrives as itself. One
+// parameter whatever the length, so the SQL text around it stays fixed (and preparable).
+inline std::string TextArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (const char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 // Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per
 // connection instead of on every call (a read's statements spent more time in the planner than in
 // execution). Declaring is client-side and lazy in libpqxx 6.4: the first use on a connection
