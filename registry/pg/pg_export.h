@@ -1,12 +1,13 @@
 // PgExport: the ExportStore port (registry/export_store.h) over schema/0005_export.sql (jobs and
 // files) and the stored FHIR versions (0001_resources.sql). A job's resources are read in one
-// REPEATABLE READ READ ONLY transaction through a server-side cursor fetched in batches, so the export
-// is one snapshot and needs constant memory whatever the size of the registry.
+// REPEATABLE READ READ ONLY transaction, each type with one COPY (SELECT ...) TO STDOUT streamed row by
+// row, so the export is one snapshot and needs constant memory whatever the size of the registry.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "registry/export_store.h"
 
@@ -43,8 +44,13 @@ class PgExport final : public ExportStore {
   Result<std::optional<ExportGroup>> FindGroup(const std::string& id) override;
   Result<std::vector<ExportGroup>> ListGroups() override;
 
-  // Rows fetched from the cursor at a time (constant memory: at most this many bodies at once).
-  static constexpr int kFetchRows = 500;
+  // How many rows are streamed between two looks at whether the job is still wanted (a cancelled
+  // job stops within this many rows; each look is a query on another connection).
+  static constexpr int kCheckRows = 5000;
+
+  // One line of COPY ... TO STDOUT (text format, one column) into out, the value it stands for;
+  // false for NULL or a line COPY could not have written. Public for the tests.
+  static bool UnescapeCopyText(std::string_view line, std::string& out);
 
  private:
   struct Liveness;  // the connection holding this process's worker lock
