@@ -186,7 +186,7 @@ Status PgExport::Announce(const std::string& worker_id) {
 }
 
 Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active) {
-  return WithConnection<ExportJob>(*pool_, [&](pqxx::connection& conn) -> Result<ExportJob> {
+  auto created = WithConnection<ExportJob>(*pool_, [&](pqxx::connection& conn) -> Result<ExportJob> {
     pqxx::work tx(conn);
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kExportLimitLock);
     const long active =
@@ -206,6 +206,8 @@ Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active)
     tx.commit();
     return job;
   });
+  if (created && on_created_) on_created_();
+  return created;
 }
 
 Result<ExportJob> PgExport::Find(const std::string& id) {

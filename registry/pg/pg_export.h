@@ -4,6 +4,7 @@
 // row, so the export is one snapshot and needs constant memory whatever the size of the registry.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,10 @@ class PgExport final : public ExportStore {
   // for a stream and the job updates made while it runs (3 or more).
   explicit PgExport(const std::string& url, int pool_size = 3, std::string role = "");
   ~PgExport() override;
+
+  // Called after each Create that queued a job, on the caller's thread: the server wakes its export
+  // worker with it, so a job starts at once instead of at the worker's next look. Set before use.
+  void OnCreated(std::function<void()> created) { on_created_ = std::move(created); }
 
   Result<ExportJob> Create(const ExportRequest& request, int max_active) override;
   Result<ExportJob> Find(const std::string& id) override;
@@ -55,6 +60,7 @@ class PgExport final : public ExportStore {
  private:
   struct Liveness;  // the connection holding this process's worker lock
   std::unique_ptr<ConnectionPool> pool_;
+  std::function<void()> on_created_;
   std::string url_;
   std::unique_ptr<Liveness> liveness_;
   std::string worker_id_;

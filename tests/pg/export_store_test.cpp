@@ -210,6 +210,20 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ(Sql("SELECT count(*) FROM export_file"), "0");
 }
 
+// The server wakes its export worker from this hook: once for every job queued, never for a refused one.
+TEST_F(ExportStoreTest, OnCreatedIsToldOfEveryQueuedJobOnly) {
+  int told = 0;
+  store_->OnCreated([&told] { ++told; });
+  ASSERT_TRUE(store_->Create(Request(ExportLevel::system, {"Patient"}), 2).ok());
+  EXPECT_EQ(told, 1);
+  ASSERT_TRUE(store_->Create(Request(ExportLevel::system, {"Patient"}), 2).ok());
+  EXPECT_EQ(told, 2);
+  auto refused = store_->Create(Request(ExportLevel::system, {"Patient"}), 2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().detail_code, kTooManyExportJobs);
+  EXPECT_EQ(told, 2) << "nothing was queued";
+}
+
 TEST_F(ExportStoreTest, ConcurrentKickOffsNeverExceedTheLimit) {
   constexpr int kThreads = 8;
   std::atomic<int> accepted{0}, refused{0};
