@@ -11,7 +11,8 @@
 namespace nara::app {
 namespace {
 
-// How soon a new job is noticed when the worker is idle (one indexed query per tick).
+// How soon a new job is noticed when the worker is idle (one indexed query per tick). A job kicked off
+// on this server wakes the worker at once (Wake); the poll finds those queued through other servers.
 constexpr auto kIdlePoll = std::chrono::milliseconds(250);
 constexpr auto kExpireEvery = std::chrono::minutes(1);
 constexpr auto kReportEvery = std::chrono::seconds(1);
@@ -45,6 +46,14 @@ void ExportWorker::Stop() {
   wake_.notify_all();
   thread_.join();
   if (reporter_.joinable()) reporter_.join();
+}
+
+void ExportWorker::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_all();
 }
 
 void ExportWorker::Report() {
@@ -82,7 +91,8 @@ void ExportWorker::Loop() {
     if (!problem.empty()) Log(ran ? "error" : "warn", ran ? "export.job_failed" : "export.claim_failed", {{"detail", problem}});
     if (ran) continue;
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, kIdlePoll, [this] { return stop_.load(); });
+    wake_.wait_for(lock, kIdlePoll, [this] { return stop_.load() || woken_; });
+    woken_ = false;
   }
 }
 

@@ -38,6 +38,8 @@ class ExportWorker {
 
   void Start();
   void Stop();
+  // A job was queued: look for it now rather than at the next idle poll (any thread; cheap).
+  void Wake();
   // Export jobs running in this process right now (for /metrics: nara_export_jobs_running).
   long running() const { return running_; }
 
@@ -54,6 +56,7 @@ class ExportWorker {
   std::atomic<long> running_{0};
   std::mutex mu_;
   std::condition_variable wake_;
+  bool woken_ = false;  // under mu_: Wake() was called since the worker last looked
   std::thread thread_;
   std::thread reporter_;
 };

@@ -102,6 +102,7 @@ int Serve(const Config& config) {
     metrics.SetExportJobs("queued", queued);
     metrics.SetExportJobs("running", running);
   });
+  exports.OnCreated([&export_worker] { export_worker.Wake(); });  // a kick-off starts its job at once
   export_worker.Start();
   // ---- end bulk export ----
   fhir::FhirApi api(store, api_options);

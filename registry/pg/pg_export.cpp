@@ -1,6 +1,8 @@
 #include "registry/pg/pg_export.h"
 
+#include <cstring>
 #include <optional>
+#include <string_view>
 #include <pqxx/pqxx>
 #include <utility>
 
@@ -124,6 +126,38 @@ std::string TypeQuery(pqxx::transaction_base& tx, const ExportJob& job, const st
 
 }  // namespace
 
+// A row of COPY ... TO STDOUT in text format (one column) back to the value: COPY writes a
+// backslash as \\ and the control characters backspace, form feed, newline, carriage return, tab and
+// vertical tab as \b \f \n \r \t \v; every other byte (UTF-8 included) as it is. The line's end is
+// the row terminator (a newline in the value is always escaped). False for NULL (\N), which a live
+// version's body never is (CHECK in 0001_resources.sql).
+bool PgExport::UnescapeCopyText(std::string_view line, std::string& out) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  out.clear();
+  if (line == "\\N") return false;
+  for (;;) {
+    const auto* at = line.empty() ? nullptr : static_cast<const char*>(std::memchr(line.data(), '\\', line.size()));
+    if (at == nullptr) {
+      out.append(line.data(), line.size());
+      return true;
+    }
+    const size_t pos = static_cast<size_t>(at - line.data());
+    out.append(line.data(), pos);
+    if (pos + 1 >= line.size()) return false;  // a lone backslash at the end: not COPY's output
+    const char c = line[pos + 1];
+    switch (c) {
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'v': out.push_back('\v'); break;
+      default: out.push_back(c);  // \\ and, as COPY FROM reads it, any other escaped byte
+    }
+    line.remove_prefix(pos + 2);
+  }
+}
+
 struct PgExport::Liveness {
   std::unique_ptr<pqxx::connection> conn;
 };
@@ -152,7 +186,7 @@ Status PgExport::Announce(const std::string& worker_id) {
 }
 
 Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active) {
-  return WithConnection<ExportJob>(*pool_, [&](pqxx::connection& conn) -> Result<ExportJob> {
+  auto created = WithConnection<ExportJob>(*pool_, [&](pqxx::connection& conn) -> Result<ExportJob> {
     pqxx::work tx(conn);
     tx.exec_params("SELECT pg_advisory_xact_lock($1)", kExportLimitLock);
     const long active =
@@ -172,6 +206,8 @@ Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active)
     tx.commit();
     return job;
   });
+  if (created && on_created_) on_created_();
+  return created;
 }
 
 Result<ExportJob> PgExport::Find(const std::string& id) {
@@ -342,6 +378,12 @@ Result<std::string> PgExport::Stream(const ExportJob& job, ExportSink& sink) {
         self.streaming_ = nullptr;
       }
     } registration(*this, &conn);
+    const auto keep_going = [&]() -> Status {
+      if (!sink.KeepGoing()) return Error::Unavailable("cancelled");
+      std::lock_guard<std::mutex> lock(streaming_mu_);
+      if (interrupted_) return Error::Unavailable("interrupted");
+      return Ok();
+    };
     try {
       // One snapshot for every type (and for the Group's membership); read-only, so it never blocks a
       // writer. transactionTime is the transaction's start, taken before the snapshot: a later export
@@ -355,25 +397,42 @@ Result<std::string> PgExport::Stream(const ExportJob& job, ExportSink& sink) {
         members = MembersSql(split->first, tx.quote(split->second), TodaySql());
       }
       const int total = static_cast<int>(job.request.types.size());
+      std::string raw, body;  // reused for every row: no allocation per resource once grown
       for (int i = 0; i < total; ++i) {
         const std::string& type = job.request.types[i];
         if (auto begun = sink.BeginType(type, i + 1, total); !begun) return begun.error();
-        tx.exec("DECLARE export_rows NO SCROLL CURSOR FOR " + TypeQuery(tx, job, type, members));
-        for (;;) {
-          if (!sink.KeepGoing()) return Error::Unavailable("cancelled");
-          {
-            std::lock_guard<std::mutex> lock(streaming_mu_);
-            if (interrupted_) return Error::Unavailable("interrupted");
-          }
-          const pqxx::result batch = tx.exec("FETCH " + std::to_string(kFetchRows) + " FROM export_rows");
-          for (const auto& row : batch) {
-            if (auto written = sink.Resource(std::string_view(row[0].c_str(), row[0].size())); !written) {
-              return written.error();
+        if (auto go = keep_going(); !go) return go.error();
+        // COPY streams the rows in one protocol exchange, with no round trip per batch as a cursor's
+        // FETCH has. libpqxx 6.4's stream_from writes "COPY <name> TO STDOUT", so a parenthesised
+        // query in the place of the table name is a COPY of that query.
+        pqxx::stream_from rows(tx, "(" + TypeQuery(tx, job, type, members) + ")");
+        // Leaving before the end (cancelled, a sink error, an exception): stream_from's destructor
+        // reads the COPY to its end, so the query is cancelled first and that read ends at once.
+        // Declared after `rows`, so it runs before rows' destructor.
+        struct CancelUnlessDone {
+          pqxx::connection_base& conn;
+          bool done = false;
+          ~CancelUnlessDone() {
+            if (done) return;
+            try {
+              conn.cancel_query();
+            } catch (const std::exception&) {
+              // The connection is gone: the read ends anyway.
             }
           }
-          if (batch.size() < static_cast<size_t>(kFetchRows)) break;
+        } cancel_unless_done{conn};
+        long n = 0;
+        while (rows.get_raw_line(raw)) {
+          if (++n % kCheckRows == 0) {
+            if (auto go = keep_going(); !go) return go.error();
+          }
+          if (!UnescapeCopyText(raw, body)) {
+            return Error::Unavailable("oväntad rad från databasen (unexpected row from the database)");
+          }
+          if (auto written = sink.Resource(body); !written) return written.error();
         }
-        tx.exec("CLOSE export_rows");
+        rows.complete();
+        cancel_unless_done.done = true;
         if (auto ended = sink.EndType(); !ended) return ended.error();
       }
       tx.commit();

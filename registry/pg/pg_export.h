@@ -1,12 +1,14 @@
 // PgExport: the ExportStore port (registry/export_store.h) over schema/0005_export.sql (jobs and
 // files) and the stored FHIR versions (0001_resources.sql). A job's resources are read in one
-// REPEATABLE READ READ ONLY transaction through a server-side cursor fetched in batches, so the export
-// is one snapshot and needs constant memory whatever the size of the registry.
+// REPEATABLE READ READ ONLY transaction, each type with one COPY (SELECT ...) TO STDOUT streamed row by
+// row, so the export is one snapshot and needs constant memory whatever the size of the registry.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "registry/export_store.h"
 
@@ -24,6 +26,10 @@ class PgExport final : public ExportStore {
   // for a stream and the job updates made while it runs (3 or more).
   explicit PgExport(const std::string& url, int pool_size = 3, std::string role = "");
   ~PgExport() override;
+
+  // Called after each Create that queued a job, on the caller's thread: the server wakes its export
+  // worker with it, so a job starts at once instead of at the worker's next look. Set before use.
+  void OnCreated(std::function<void()> created) { on_created_ = std::move(created); }
 
   Result<ExportJob> Create(const ExportRequest& request, int max_active) override;
   Result<ExportJob> Find(const std::string& id) override;
@@ -43,12 +49,18 @@ class PgExport final : public ExportStore {
   Result<std::optional<ExportGroup>> FindGroup(const std::string& id) override;
   Result<std::vector<ExportGroup>> ListGroups() override;
 
-  // Rows fetched from the cursor at a time (constant memory: at most this many bodies at once).
-  static constexpr int kFetchRows = 500;
+  // How many rows are streamed between two looks at whether the job is still wanted (a cancelled
+  // job stops within this many rows; each look is a query on another connection).
+  static constexpr int kCheckRows = 5000;
+
+  // One line of COPY ... TO STDOUT (text format, one column) into out, the value it stands for;
+  // false for NULL or a line COPY could not have written. Public for the tests.
+  static bool UnescapeCopyText(std::string_view line, std::string& out);
 
  private:
   struct Liveness;  // the connection holding this process's worker lock
   std::unique_ptr<ConnectionPool> pool_;
+  std::function<void()> on_created_;
   std::string url_;
   std::unique_ptr<Liveness> liveness_;
   std::string worker_id_;

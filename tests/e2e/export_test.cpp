@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -261,6 +263,68 @@ TEST(Export, PatientLevelWithTypeAndSince) {
   auto everything = Export(*stats, "/fhir/Patient/$export?_type=Patient");
   EXPECT_GE(everything["Patient"].size(), p.listed_a.size() + p.listed_b.size() + 1);
   EXPECT_EQ(everything.size(), 1u);
+}
+
+TEST(Export, ALineIsByteForByteTheResourceAGetReturnsWhateverItsStringsHold) {
+  // The worker reads with COPY, whose text format escapes backslashes and control characters: a name
+  // full of JSON escapes (\\ \" \t \n \r \u0001 \/) and UTF-8 must come out as the server stores it.
+  // Not listed anywhere: a read adds the derived generalPractitioner, which the export (the stored
+  // version) does not have.
+  World w("exp-esc");
+  const std::string id = w.Id("p-esc");
+  const std::string family = R"(Back\\slash \"citat\" tab\there ny\nrad cr\r \u0001 \/ \\N Åsa Ölund 中文 😀\\)";
+  World::Put(w.admin(), "Patient", id, reg::PatientWithPnr(id, reg::NextPersonnummer(), family));
+  auto read = w.admin().Request("GET", "/fhir/Patient/" + id);
+  ASSERT_EQ(read.status, 200);
+  ASSERT_NE(read.body.find("Ölund 中文 😀"), std::string::npos) << read.body;
+
+  auto stats = Server::Shared().Client("statistics");
+  const std::string status_path = KickOff(*stats, "/fhir/Patient/$export?_type=Patient");
+  ASSERT_FALSE(status_path.empty());
+  auto done = PollDone(*stats, status_path);
+  ASSERT_EQ(done.status, 200) << done.body;
+  auto manifest = Parse(done.body);
+  ASSERT_EQ(manifest["output"].Size(), 1u);
+  auto file = stats->Request("GET", PathOf(manifest["output"][0]["url"].GetString()));
+  ASSERT_EQ(file.status, 200);
+  const size_t at = file.body.find("{\"resourceType\":\"Patient\",\"id\":\"" + id + "\"");
+  ASSERT_NE(at, std::string::npos) << "the patient is in the export";
+  ASSERT_TRUE(at == 0 || file.body[at - 1] == '\n');
+  const size_t end = file.body.find('\n', at);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(file.body.substr(at, end - at), read.body);
+}
+
+// Files go out straight from disk to the TLS socket in large pieces: the body is the file to its last
+// byte with the length announced, the connection serves the next request, and a file missing on disk
+// is a 404 OperationOutcome.
+TEST(Export, AFileIsSentWholeAndAMissingOneIsA404) {
+  World w("exp-file");
+  Build(w);
+  auto stats = Server::Shared().Client("statistics");
+  const std::string status_path = KickOff(*stats, "/fhir/$export?_type=Patient");
+  ASSERT_FALSE(status_path.empty());
+  auto done = PollDone(*stats, status_path);
+  ASSERT_EQ(done.status, 200) << done.body;
+  auto manifest = Parse(done.body);
+  ASSERT_EQ(manifest["output"].Size(), 1u);
+  const std::string file = PathOf(manifest["output"][0]["url"].GetString());
+  const std::string on_disk = Server::Shared().Pki("export/" + JobId(status_path)) + "/Patient.ndjson";
+  ASSERT_TRUE(fs::exists(on_disk));
+  std::ifstream in(on_disk, std::ios::binary);
+  const std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (int i = 0; i < 2; ++i) {  // twice on one kept-alive connection
+    auto got = stats->Request("GET", file);
+    ASSERT_EQ(got.status, 200) << got.error;
+    EXPECT_EQ(got.headers["content-length"], std::to_string(expected.size()));
+    EXPECT_EQ(got.headers["content-type"], "application/fhir+ndjson");
+    EXPECT_EQ(got.body, expected);
+  }
+  fs::remove(on_disk);
+  auto gone = stats->Request("GET", file);
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(IssueCode(gone.body), "not-found");
+  EXPECT_EQ(stats->Request("GET", "/fhir/metadata").status, 200);
 }
 
 TEST(Export, BadParametersAreRefusedWithAnOperationOutcome) {

@@ -5,8 +5,10 @@
 //  - the snapshot: writes committed while an export streams (a new patient, an update, a delete) are
 //    not in it, and every type comes from the same snapshot;
 //  - the scope: _since, Patient level, both kinds of virtual Group (membership by the periods in force);
-//  - the runner: NDJSON files with one stored resource per line across several cursor batches, no file
-//    for an empty type, the folder removed when the job is cancelled.
+//  - the runner: NDJSON files with one stored resource per line across several cancellation checks, no
+//    file for an empty type, the folder removed when the job is cancelled;
+//  - the COPY stream: bodies holding every byte COPY's text format escapes come out byte for byte as
+//    stored; a job cancelled mid-type stops there and leaves its connection fit for the next job.
 // Resources are written straight into the tables (resource_version/current, search_reference and the
 // registry tables), so what the export must find is known exactly.
 #include <gtest/gtest.h>
@@ -206,6 +208,20 @@ TEST_F(ExportStoreTest, JobLifecycleAndLimit) {
   EXPECT_EQ(std::set<std::string>(expired->begin(), expired->end()), (std::set<std::string>{first->id, second->id}));
   EXPECT_EQ(Sql("SELECT count(*) FROM export_job"), "1");
   EXPECT_EQ(Sql("SELECT count(*) FROM export_file"), "0");
+}
+
+// The server wakes its export worker from this hook: once for every job queued, never for a refused one.
+TEST_F(ExportStoreTest, OnCreatedIsToldOfEveryQueuedJobOnly) {
+  int told = 0;
+  store_->OnCreated([&told] { ++told; });
+  ASSERT_TRUE(store_->Create(Request(ExportLevel::system, {"Patient"}), 2).ok());
+  EXPECT_EQ(told, 1);
+  ASSERT_TRUE(store_->Create(Request(ExportLevel::system, {"Patient"}), 2).ok());
+  EXPECT_EQ(told, 2);
+  auto refused = store_->Create(Request(ExportLevel::system, {"Patient"}), 2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().detail_code, kTooManyExportJobs);
+  EXPECT_EQ(told, 2) << "nothing was queued";
 }
 
 TEST_F(ExportStoreTest, ConcurrentKickOffsNeverExceedTheLimit) {
@@ -432,8 +448,8 @@ TEST_F(ExportStoreTest, VirtualGroupsByThePeriodsInForceToday) {
 }
 
 TEST_F(ExportStoreTest, RunnerWritesOneLinePerResourceAcrossBatches) {
-  // More rows than one cursor batch, so the FETCH loop has to go round.
-  const int kPatients = PgExport::kFetchRows * 2 + 17;
+  // More rows than the stream reads between two cancellation checks, so the check runs mid-type.
+  const int kPatients = PgExport::kCheckRows * 2 + 17;
   Exec("INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
        "SELECT 'Patient', 'bulk-' || lpad(n::text, 5, '0'), 1, now(), "
        "'{\"resourceType\":\"Patient\",\"id\":\"bulk-' || lpad(n::text, 5, '0') || '\",\"name\":[{\"family\":\"Öberg\\\"s\"}]}' "
@@ -479,6 +495,96 @@ TEST_F(ExportStoreTest, RunnerWritesOneLinePerResourceAcrossBatches) {
   EXPECT_FALSE(fs::exists(ExportRunner::JobFolder(dir, job->id)));
   EXPECT_FALSE(ExportRunner::RemoveFolder(dir, "../escape")) << "never outside the export folder";
   fs::remove_all(dir);
+}
+
+// The worker reads with COPY ... TO STDOUT (text format) and undoes its escaping: whatever a body holds,
+// the sink gets the stored bytes, and the file the same line (raw line breaks as spaces, as before).
+TEST_F(ExportStoreTest, BodiesComeOutExactlyAsStoredWhateverCopyEscapes) {
+  // JSON's own escapes (\" \\ \n \t \u0001 \/), a "\\N" that must not read as COPY's NULL, a string
+  // ending in a backslash, UTF-8 of two, three and four bytes; and, between tokens, the raw bytes COPY
+  // escapes (CR, LF, tab, vertical tab, form feed, backspace) — not compact JSON, but stored as given.
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"esc-1", R"({"resourceType":"Patient","id":"esc-1","name":[{"family":"Back\\slash \"citat\" tab\there ny\nrad )"
+                R"(\u0001 \/ \\N","given":["Åsa","Örjan","中文","😀"]}]})"},
+      {"esc-2", "{\"resourceType\":\"Patient\",\r\n\t\"id\":\"esc-2\",\v\f\b \"text\":\"slut\\\\\"}"},
+      {"esc-3", R"({"resourceType":"Patient","id":"esc-3","text":"\\\\\\t\\n"})"},
+  };
+  {
+    pqxx::connection conn(url_);
+    pqxx::work tx(conn);
+    for (const auto& [id, body] : bodies) {
+      tx.exec_params("INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+                     "VALUES ('Patient', $1, 1, now(), $2)", id, body);
+      tx.exec_params("INSERT INTO resource_current (res_type, res_id, version, last_updated) "
+                     "VALUES ('Patient', $1, 1, now())", id);
+    }
+    tx.commit();
+  }
+  CollectingSink sink;
+  ASSERT_TRUE(store_->Stream(Claimed(Request(ExportLevel::system, {"Patient"})), sink).ok());
+  ASSERT_EQ(sink.lines["Patient"].size(), bodies.size());
+  for (size_t i = 0; i < bodies.size(); ++i) EXPECT_EQ(sink.lines["Patient"][i], bodies[i].second) << bodies[i].first;
+
+  const std::string dir = fs::temp_directory_path() / ("nara-export-esc-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::atomic<bool> stop{false};
+  ExportRunner runner(*store_, dir, "w-runner", stop);
+  auto job = store_->Create(Request(ExportLevel::system, {"Patient"}), 5);
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE(runner.RunNext());
+  std::ifstream in(fs::path(ExportRunner::JobFolder(dir, job->id)) / "Patient.ndjson", std::ios::binary);
+  std::string line;
+  for (const auto& [id, body] : bodies) {
+    ASSERT_TRUE(std::getline(in, line)) << id;
+    std::string expected = body;
+    for (char& ch : expected) ch = ch == '\n' || ch == '\r' ? ' ' : ch;
+    EXPECT_EQ(line, expected) << id;
+  }
+  EXPECT_FALSE(std::getline(in, line)) << "one line per resource";
+  fs::remove_all(dir);
+}
+
+TEST_F(ExportStoreTest, UnescapeCopyTextRefusesWhatCopyNeverWrites) {
+  std::string out;
+  EXPECT_TRUE(PgExport::UnescapeCopyText("a\\\\b\\tc\\nd\\re\\bf\\fg\\vh\\xi\n", out));
+  EXPECT_EQ(out, "a\\b\tc\nd\re\bf\fg\vhxi");
+  EXPECT_TRUE(PgExport::UnescapeCopyText("", out));
+  EXPECT_EQ(out, "");
+  EXPECT_FALSE(PgExport::UnescapeCopyText("\\N\n", out)) << "NULL";
+  EXPECT_FALSE(PgExport::UnescapeCopyText("{\"a\":1}\\", out)) << "a lone backslash at the end";
+}
+
+// Cancelled while a type streams: the stream stops at the next check instead of reading the type to its
+// end, and the connection it read on serves the next job (one connection in the pool, so the same).
+TEST_F(ExportStoreTest, ACancelledStreamStopsMidTypeAndLeavesItsConnectionUsable) {
+  const int kPatients = PgExport::kCheckRows * 3;
+  Exec("INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+       "SELECT 'Patient', 'many-' || lpad(n::text, 6, '0'), 1, now(), "
+       "'{\"resourceType\":\"Patient\",\"id\":\"many-' || lpad(n::text, 6, '0') || '\"}' "
+       "FROM generate_series(1, " + std::to_string(kPatients) + ") n; "
+       "INSERT INTO resource_current (res_type, res_id, version, last_updated) "
+       "SELECT res_type, res_id, 1, last_updated FROM resource_version WHERE res_type = 'Patient';");
+  class StopAtThirdCheck : public CollectingSink {
+   public:
+    bool KeepGoing() override { return ++checks < 3; }
+    int checks = 0;
+  };
+  PgExport one(url_, 1, "nara_server");
+  StopAtThirdCheck stopping;
+  auto stopped = one.Stream(Claimed(Request(ExportLevel::system, {"Patient"})), stopping);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.error().text, "cancelled");
+  EXPECT_EQ(stopping.checks, 3);
+  EXPECT_GE(stopping.lines["Patient"].size(), static_cast<size_t>(PgExport::kCheckRows));
+  EXPECT_LT(stopping.lines["Patient"].size(), static_cast<size_t>(kPatients));
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY%'"), "0");
+
+  CollectingSink whole;
+  auto streamed = one.Stream(Claimed(Request(ExportLevel::system, {"Patient"})), whole);
+  ASSERT_TRUE(streamed.ok()) << streamed.error().text;
+  ASSERT_EQ(whole.lines["Patient"].size(), static_cast<size_t>(kPatients));
+  const std::string last = std::to_string(kPatients);
+  EXPECT_TRUE(HasId({whole.lines["Patient"].back()}, "many-" + std::string(6 - last.size(), '0') + last));
 }
 
 }  // namespace
