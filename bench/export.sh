@@ -40,8 +40,8 @@ mkdir -p "$raw"
   done
   echo "COMMIT;"
 } >"$BENCH_WORK/copy.sql"
-# One untimed pass of the anchor first, so neither side pays for a cold cache: the rows were just
-# imported, and whoever read them first was slower (Nära, measured first, paid for it before).
+# One untimed pass of the anchor first, so neither side pays for a cold cache (the rows were just
+# imported; without it Nära, measured first, read them cold).
 psql -X -q "$(bench_url registry)" -f "$BENCH_WORK/copy.sql" >/dev/null
 rm -f "$raw"/*.ndjson
 
