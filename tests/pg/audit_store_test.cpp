@@ -21,6 +21,7 @@
 #include "registry/pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -69,9 +70,7 @@ std::vector<long> Ids(const std::vector<StoredAudit>& audits) {
 class AuditStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("audit");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("audit");
     store_ = std::make_unique<PgStore>(url_, 4, kRole);
   }
 

@@ -16,6 +16,7 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -43,9 +44,7 @@ std::vector<std::string> Keys(const ChangePage& page) {
 class ChangeFeedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("feed");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("feed");
     store_ = std::make_unique<PgStore>(url_, 8);
   }
 

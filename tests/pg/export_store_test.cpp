@@ -31,6 +31,7 @@
 #include "registry/pg/pg_export.h"
 #include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -72,9 +73,7 @@ bool HasId(const std::vector<std::string>& lines, const std::string& id) {
 class ExportStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("export");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("export");
     store_ = std::make_unique<PgExport>(url_, 4, "nara_server");
   }
 

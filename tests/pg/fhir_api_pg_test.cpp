@@ -23,6 +23,7 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 
 namespace nara::fhir {
@@ -130,9 +131,7 @@ std::string TodayUtc() {
 class FhirApiPgTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string url = PgCluster::Shared().CreateDatabase("fhirapi");
-    auto applied = pg::ApplyMigrations(url);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    const std::string url = nara::testing::MigratedDatabase("fhirapi");
     store_ = std::make_unique<pg::PgStore>(url, 24);
     api_ = std::make_unique<FhirApi>(*store_, ApiOptions{});
   }

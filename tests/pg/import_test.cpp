@@ -17,6 +17,7 @@
 #include "registry/pg/migrations.h"
 #include "registry/pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::app {
 namespace {
@@ -68,9 +69,7 @@ int Find(const std::vector<std::string>& lines, const std::string& pattern) {
 class ImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("import");
-    auto applied = pg::ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("import");
   }
 
   Result<ImportSummary> Import(const std::string& text) {

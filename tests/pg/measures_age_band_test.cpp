@@ -17,6 +17,7 @@
 #include "registry/pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -47,9 +48,7 @@ std::vector<Date> BirthDates() {
 class MeasuresAgeBandPg : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    url_ = new std::string(PgCluster::Shared().CreateDatabase("measures_age_band"));
-    auto migrated = ApplyMigrations(*url_);
-    ASSERT_TRUE(migrated.ok()) << migrated.error().text;
+    url_ = new std::string(nara::testing::MigratedDatabase("measures_age_band"));
     births_ = new std::vector<Date>(BirthDates());
     PgStore store(*url_, 1);
     const Status written = store.Transact([&](ResourceTransaction& tx) -> Status {

@@ -26,6 +26,7 @@
 #include "registry/resource_store.h"
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -573,9 +574,7 @@ std::string ContractJson(const ContractVersion& v) {
 class MeasuresPg : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    url_ = new std::string(PgCluster::Shared().CreateDatabase("measures"));
-    auto migrated = ApplyMigrations(*url_);
-    ASSERT_TRUE(migrated.ok()) << migrated.error().text;
+    url_ = new std::string(nara::testing::MigratedDatabase("measures"));
     pop_ = new Population(BuildPopulation());
     PgStore store(*url_, 2);
     const Status written = store.Transact([&](ResourceTransaction& tx) -> Status {

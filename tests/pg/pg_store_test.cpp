@@ -25,6 +25,7 @@
 #include "registry/resource_store.h"
 #include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 
 namespace nara::pg {
@@ -133,9 +134,7 @@ using nara::testing::RunConcurrently;
 class PgStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("pgstore");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("pgstore");
     store_ = std::make_unique<PgStore>(url_, 24);
   }
 

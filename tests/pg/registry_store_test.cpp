@@ -24,6 +24,7 @@
 #include "tests/support/concurrency.h"
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -110,9 +111,7 @@ void ExpectSame(const RoleFacts& want, const RoleFacts& got) {
 class RegistryStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("reg");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("reg");
     store_ = std::make_unique<PgStore>(url_, 60);
   }
 

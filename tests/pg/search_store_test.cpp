@@ -16,6 +16,7 @@
 #include "registry/pg/search_sql.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -25,9 +26,7 @@ using nara::testing::PgCluster;
 class PgSearchDepthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string url = PgCluster::Shared().CreateDatabase("pgsearch");
-    auto applied = ApplyMigrations(url);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    const std::string url = nara::testing::MigratedDatabase("pgsearch");
     store_ = std::make_unique<PgStore>(url, 4);
   }
 

@@ -20,6 +20,7 @@
 #include "registry/resource_store.h"
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
 namespace {
@@ -41,9 +42,7 @@ WriteRequest Request(const std::string& type, const std::string& id, IndexEntrie
 class WritePathTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    url_ = PgCluster::Shared().CreateDatabase("writepath");
-    auto applied = ApplyMigrations(url_);
-    ASSERT_TRUE(applied.ok()) << applied.error().text;
+    url_ = nara::testing::MigratedDatabase("writepath");
     store_ = std::make_unique<PgStore>(url_, 8);
   }
 
