@@ -26,6 +26,7 @@
 #include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/pg/write_one.h"
 
 
 namespace nara::pg {
@@ -87,18 +88,7 @@ std::string KindOf(const Result<T>& result) {
   return "?";
 }
 
-// One Write in its own transaction.
-Result<WriteOutcome> WriteOne(ResourceStore& store, const WriteRequest& request) {
-  std::optional<WriteOutcome> out;
-  Status status = store.Transact([&](ResourceTransaction& tx) -> Status {
-    auto written = tx.Write(request);
-    if (!written) return written.error();
-    out = std::move(*written);
-    return Ok();
-  });
-  if (!status) return status.error();
-  return *out;
-}
+using nara::testing::WriteOne;
 
 Result<StoredResource> DeleteOne(ResourceStore& store, const std::string& type, const std::string& id,
                                  std::optional<int> if_match = std::nullopt) {

@@ -21,6 +21,7 @@
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/pg/write_one.h"
 
 namespace nara::pg {
 namespace {
@@ -46,17 +47,7 @@ class WritePathTest : public ::testing::Test {
     store_ = std::make_unique<PgStore>(url_, 8);
   }
 
-  Result<WriteOutcome> WriteOne(const WriteRequest& request) {
-    std::optional<WriteOutcome> out;
-    Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
-      auto written = tx.Write(request);
-      if (!written) return written.error();
-      out = std::move(*written);
-      return Ok();
-    });
-    if (!status) return status.error();
-    return *out;
-  }
+  Result<WriteOutcome> WriteOne(const WriteRequest& request) { return nara::testing::WriteOne(*store_, request); }
 
   // Rows of a query, each row's columns joined by '|', read directly (not through the store).
   std::vector<std::string> Rows(const std::string& sql) {
