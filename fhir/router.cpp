@@ -93,20 +93,18 @@ Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, c
   return Ok();
 }
 
-// GET [type]/[id] in one database transaction: the current version, the municipality's resident
-// check, the derived Patient.generalPractitioner and the PDL audit record commit together, so a read
-// costs one BEGIN/COMMIT (one WAL flush, for the audit row) instead of three. A refusal or a
-// missing resource is audited in the same transaction with its status.
+// GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
+// current version, the municipality's resident check, the derived Patient.generalPractitioner, and
+// the PDL audit record last, the only write, committing on its own before the answer leaves. A
+// refusal or a missing resource is audited the same way with its status.
 HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                          RequestAudit& audit) {
-  std::optional<HttpResponse> answer;
+  HttpResponse response;
   const Status status = store_.Autocommit([&](ResourceTransaction& tx) -> Status {
-    answer.reset();
-    RequestAudit attempt = audit;  // a retried transaction starts over from the audit as it was
-    HttpResponse response = [&]() -> HttpResponse {
+    response = [&]() -> HttpResponse {
       auto resource = tx.Read(type, id);
       if (!resource) return ErrorResponse(resource.error());
-      if (auto visible = CheckResidentIn(&tx, request.caller, *resource, attempt); !visible) {
+      if (auto visible = CheckResidentIn(&tx, request.caller, *resource, audit); !visible) {
         return ErrorResponse(visible.error());
       }
       if (type == "Patient") resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
@@ -114,23 +112,15 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
       AddVersionHeaders(found, *resource, request.base_url, false);
       return found;
     }();
-    if (!attempt.action.empty()) {
-      if (auto appended = tx.AppendAudit(AuditRecordFor(request, attempt, response.status)); !appended) {
-        return appended.error();
-      }
-      attempt.recorded = true;
-    }
-    audit = std::move(attempt);
-    answer = std::move(response);
+    if (audit.action.empty()) return Ok();
+    if (auto appended = tx.AppendAudit(AuditRecordFor(request, audit, response.status)); !appended) return appended;
+    audit.recorded = true;
     return Ok();
   });
-  // Not committed (the database, or the audit row, failed): nothing is released. Handle() tries the
-  // audit record once more on its own and answers 503 if that fails too.
-  if (!status) {
-    audit.recorded = false;
-    return ErrorResponse(status.error());
-  }
-  return std::move(*answer);
+  // The audit row was not written: nothing is released. Handle() tries the record once more on its
+  // own and answers 503 if that fails too.
+  if (!status) return ErrorResponse(status.error());
+  return response;
 }
 
 FhirApi::FhirApi(ResourceStore& store, ApiOptions options)
