@@ -2,7 +2,7 @@
 # Builds Nära Registry (Release), starts a private PostgreSQL in var/pg (unless NARA_DATABASE_URL is set),
 # makes a SITHS-style test PKI in var/pki, migrates, loads the demo data and serves
 # https://localhost:${NARA_PORT:-8443}/fhir until Ctrl-C, which stops the server and the private cluster.
-# Configuration: the NARA_* environment variables (see shared API.md section 7).
+# Configuration: the NARA_* environment variables (see docs/api.md section 7).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 root=$PWD

@@ -1,10 +1,10 @@
 // Config: the one typed configuration, read once at start-up from nara.properties (if present) with
-// every key overridable by an environment variable: key "tls.cert" ⇄ NARA_TLS_CERT (API.md section 7).
+// every key overridable by an environment variable: key "tls.cert" ⇄ NARA_TLS_CERT (docs/api.md section 7).
 #pragma once
 
 #include <string>
 
-#include "fhir/router.h"
+#include "fhir/http/router.h"
 
 namespace nara::app {
 
@@ -24,11 +24,11 @@ struct Config {
   int keep_alive_seconds = 10;                      // keep-alive.seconds
   int request_timeout_seconds = 30;                 // request-timeout.seconds: TLS handshake + whole request
   int db_pool_size = 16;                            // db.pool-size
-  long max_body_bytes = 1 << 20;                    // max-body-bytes (API.md: 1 MiB → 413)
+  long max_body_bytes = 1 << 20;                    // max-body-bytes (docs/api.md: 1 MiB → 413)
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
-  int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), API.md §4 rule 7
-  std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (API.md §4 rule 3)
-  // ---- bulk export (fhir/bulk_export.h, app/export_worker.h) ----
+  int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), docs/api.md §4 rule 7
+  std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (docs/api.md §4 rule 3)
+  // ---- bulk export (fhir/operations/bulk_export.h, app/server/export_worker.h) ----
   std::string export_dir = "var/export";            // export.dir: NDJSON files, a folder per job
   int export_max_jobs = 2;                          // export.max-jobs: queued + running; beyond: 429
   int export_retention_hours = 24;                  // export.retention-hours: then jobs and files are removed

@@ -1,4 +1,4 @@
-// nara: one executable for the registry (API.md section 7).
+// nara: one executable for the registry (docs/api.md section 7).
 #include <Poco/Net/SSLManager.h>
 
 #include <csignal>
@@ -7,18 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "app/audit_extract.h"
+#include "app/tools/audit_extract.h"
 #include "app/config.h"
-#include "app/demo_data.h"
-#include "app/import.h"
+#include "app/tools/demo_data.h"
+#include "app/tools/import.h"
 #include "app/log.h"
-#include "app/report.h"
-#include "app/serve.h"
-#include "app/synth.h"
+#include "app/tools/report.h"
+#include "app/server/serve.h"
+#include "app/tools/synth.h"
 #include "auth/dev_pki.h"
-#include "fhir/router.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "fhir/http/router.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 
 namespace {
 

@@ -118,7 +118,7 @@ bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> set) {
 bool IsReadLike(Action a) { return a == Action::read || a == Action::search || a == Action::history; }
 bool IsWrite(Action a) { return a == Action::create || a == Action::update || a == Action::delete_; }
 
-// Registry data (API.md §3) an ehr may read.
+// Registry data (docs/api.md §3) an ehr may read.
 bool IsRegistryData(std::string_view type) {
   return IsOneOf(type, {"Patient", "Organization", "Practitioner", "PractitionerRole", "EpisodeOfCare", "CareTeam",
                         "DocumentReference"});
@@ -137,7 +137,7 @@ bool IsConformance(std::string_view type) {
                         "SearchParameter", "Measure"});
 }
 
-// The chain rule: "organizations or below them" (API.md §6). No chains (the authorize stage could
+// The chain rule: "organizations or below them" (docs/api.md §6). No chains (the authorize stage could
 // not resolve the managing organization) never matches.
 bool Covers(const Caller& caller, const Target& target) {
   for (const auto& chain : target.organization_chains) {
@@ -235,7 +235,7 @@ Decision DecideEhr(const Caller& caller, Action action, const Target& t) {
 }
 
 Decision DecideMunicipality(const Caller& caller, Action action, const Target& t) {
-  // "Read its residents" (API.md §6): current state only. History is refused: older versions show
+  // "Read its residents" (docs/api.md §6): current state only. History is refused: older versions show
   // where a person lived and was listed before moving to the kommun, which SÄBO and hemsjukvård
   // work does not need (least privilege, PDL 4 kap.).
   if ((action == Action::read || action == Action::search) && IsPatientData(t.resource_type)) {
@@ -480,7 +480,7 @@ Decision Decide(const Caller& caller, Action action, const Target& target) {
   if (action == Action::operation && target.operation == "$evaluate-measure") action = Action::evaluate_measure;
   if (target.resource_type == "AuditEvent" && !IsWrite(action)) action = Action::read_audit;
 
-  // The audit trail is append-only (API.md §6, DESIGN.md: INSERT/SELECT grant only): not even
+  // The audit trail is append-only (docs/api.md §6, docs/architecture.md: INSERT/SELECT grant only): not even
   // admin writes, corrects or deletes it through the API.
   if (target.resource_type == "AuditEvent" && IsWrite(action)) {
     return Deny("AuditEvent skrivs endast av servern och kan inte ändras",

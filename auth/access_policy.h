@@ -1,4 +1,4 @@
-// Access policy: which clients may call the registry (access.json, API.md §6), and the
+// Access policy: which clients may call the registry (access.json, docs/api.md §6), and the
 // authorization decision for one request as a pure function of caller × action × target.
 //
 // access.json: {"clients":[{"hsaId":"SE…","name":"…","role":"ehr|municipality|statistics|
@@ -52,7 +52,7 @@ class AccessPolicy {
   static Result<AccessPolicy> Load(const std::string& path);
 
   // The certificate's caller with role, name (the certificate CN when the file gives none) and
-  // organizations filled in. An HSA-id not in the file: ErrorKind::forbidden (403, API.md §6).
+  // organizations filled in. An HSA-id not in the file: ErrorKind::forbidden (403, docs/api.md §6).
   Result<Caller> Identify(const Caller& from_certificate) const;
 
   const std::vector<ClientEntry>& clients() const { return clients_; }

@@ -7,7 +7,7 @@
 //   server.pem/.key         CN=localhost, SAN localhost + 127.0.0.1, serverAuth; server.pem is leaf + issuing CA
 //   crl.pem                 issuing CA CRL (lists `revoked`) + root CRL (empty), for CRL_CHECK_ALL
 //   foreign-ca.pem          an unrelated self-signed CA, issuer of the `foreign` client
-//   access.json             API.md section 6 policy for the five role clients
+//   access.json             docs/api.md section 6 policy for the five role clients
 //   clients/NAME.pem/.key/.chain.pem  for NAME in ehr, municipality, statistics, citizen-portal, admin,
 //                           expired, revoked, no-hsa-id, no-client-auth, foreign
 // Private keys are EC P-256, mode 0600. Client subjects carry the HSA-id in serialNumber.

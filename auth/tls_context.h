@@ -1,4 +1,4 @@
-// Server TLS context for SITHS-style mutual TLS (API.md section 6).
+// Server TLS context for SITHS-style mutual TLS (docs/api.md section 6).
 //
 // Invariants of a context from MakeServerContext: TLS 1.2 or newer; a client certificate is
 // required and must chain to ca_file, be within its validity dates and carry the clientAuth EKU;

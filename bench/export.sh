@@ -28,7 +28,7 @@ NARA_EXPORT_DIR=$BENCH_WORK/export-jobs bench_serve registry
 bench_header "4, \$export (people $people, $(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM resource_current WHERE NOT deleted") resources)"
 rss_before=$(awk '/^VmRSS/ { print $2 }' "/proc/$BENCH_SERVER_PID/status")
 
-# The anchor: the export worker's own SELECT per type (registry/pg/pg_export.cpp TypeQuery), copied out.
+# The anchor: the export worker's own SELECT per type (pg/pg_export.cpp TypeQuery), copied out.
 types=(Organization Practitioner PractitionerRole Patient EpisodeOfCare CareTeam DocumentReference)
 raw=$BENCH_WORK/raw-files
 mkdir -p "$raw"

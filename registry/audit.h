@@ -1,4 +1,4 @@
-// The audit log (Patientdatalagen 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9–10 §; API.md section 6):
+// The audit log (Patientdatalagen 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9–10 §; docs/api.md section 6):
 // every request that reads or writes patient data appends one AuditRecord — who, what, on behalf of
 // which unit, when, outcome — and refused requests are audited too. A write appends its record in
 // the write's own transaction (ResourceTransaction::AppendAudit); a read or a refusal in a

@@ -1,4 +1,4 @@
-// API.md §4 rules 2, 3, 4 and 6 for fixed contacts (CareTeam category fast-kontakt).
+// docs/api.md §4 rules 2, 3, 4 and 6 for fixed contacts (CareTeam category fast-kontakt).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -8,7 +8,7 @@
 namespace nara {
 namespace {
 
-constexpr size_t kMaxColleaguesNamed = 5;  // API.md §4 rule 3: "names up to five PractitionerRoles"
+constexpr size_t kMaxColleaguesNamed = 5;  // docs/api.md §4 rule 3: "names up to five PractitionerRoles"
 
 // A contact still counts against the proposed one if it runs today or during the proposed period:
 // rule 2 and rule 4 allow one at a time, so the current one must be ended before the next begins.

@@ -135,7 +135,7 @@ Date Date::AddYears(int n) const {
   const Civil c = CivilFromDays(days_);
   const int year = c.year + n;
   // 29 February has no counterpart in a common year: take the last day of February, so the twelve
-  // months before 2024-02-29 begin on 2023-02-28 (date.h; the window of API.md §4 rule 7).
+  // months before 2024-02-29 begin on 2023-02-28 (date.h; the window of docs/api.md §4 rule 7).
   const int day = (c.month == 2 && c.day == 29 && !IsLeapYear(year)) ? 28 : c.day;
   return FromDays(DaysFromCivil(year, static_cast<unsigned>(c.month), static_cast<unsigned>(day)));
 }

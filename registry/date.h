@@ -1,7 +1,7 @@
 // Date: a civil date (no time, no zone) as days since 1970-01-01, the unit registry periods are
 // kept in. Period: a half-open range [start, end) of dates; no end = open (still running).
 // A change of listing ends the old period on the day the new one starts, so on any date exactly
-// one of them contains it (API.md section 4 rule 1).
+// one of them contains it (docs/api.md section 4 rule 1).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// API.md §4 rule 6: recording a death ends what is running on the date of death.
+// docs/api.md §4 rule 6: recording a death ends what is running on the date of death.
 #include <algorithm>
 
 #include "registry/rules.h"

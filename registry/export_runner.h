@@ -2,7 +2,7 @@
 // type, in the job's own folder <dir>/<job id>/<Type>.ndjson — one stored FHIR JSON per line, written
 // as the rows stream in (constant memory). Types without resources get no file. A cancelled job's
 // folder is removed; a job whose run fails is marked failed with a reason a client can read. Used by
-// the server's export worker (app/export_worker.*); no threads of its own.
+// the server's export worker (app/server/export_worker.*); no threads of its own.
 #pragma once
 
 #include <atomic>

@@ -1,7 +1,7 @@
-// ExportStore: the port behind FHIR Bulk Data $export (API.md section 5). It keeps export jobs (they
+// ExportStore: the port behind FHIR Bulk Data $export (docs/api.md section 5). It keeps export jobs (they
 // outlive the server process), tells which virtual Groups exist, and streams a job's resources from
 // one consistent database snapshot into an ExportSink, row by row, so memory stays constant whatever
-// the size of the registry. The adapter is registry/pg/pg_export.*; the job runner that writes the
+// the size of the registry. The adapter is pg/pg_export.*; the job runner that writes the
 // NDJSON files is registry/export_runner.*.
 //
 // Groups are virtual and read-only, derived from the units (no Group resource is stored):
@@ -12,7 +12,7 @@
 //
 // Invariants: a job's owner is the HSA-id that kicked it off and never changes; status moves
 // queued → running → completed | failed, and any of those → cancelled; a cancelled job is never
-// found again (polling it is 404). Plain C++17 (DESIGN.md).
+// found again (polling it is 404). Plain C++17 (docs/architecture.md).
 #pragma once
 
 #include <optional>

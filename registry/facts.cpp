@@ -5,7 +5,7 @@
 namespace nara {
 
 // ÖK 2021 (överenskommelse om god och nära vård): 1100 listed per full-time GP; a part-time doctor's
-// default list capacity is the same share of it (API.md §3, PractitionerRole list-capacity).
+// default list capacity is the same share of it (docs/api.md §3, PractitionerRole list-capacity).
 int DefaultListCapacity(double fte) {
   constexpr double kListedPerFullTimeGp = 1100.0;
   return static_cast<int>(std::lround(kListedPerFullTimeGp * fte));

@@ -1,5 +1,5 @@
 // Facts: the registry's view of each concept, as kept in the typed tables (schema/0003_registry.sql) and as the
-// rules read them. fhir/ extracts them from resources on write; registry/pg keeps them with periods
+// rules read them. fhir/ extracts them from resources on write; pg keeps them with periods
 // so any past date can be answered. Ids are the FHIR logical ids of the resources they come from.
 #pragma once
 

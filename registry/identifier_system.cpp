@@ -13,7 +13,7 @@ struct Alias {
   const char* canonical;
 };
 
-// API.md section 2. "nationelltReservnumer" (one n) is a spelling found in deployed systems.
+// docs/api.md section 2. "nationelltReservnumer" (one n) is a spelling found in deployed systems.
 constexpr Alias kAliases[] = {
     {"urn:oid:1.2.752.129.2.1.3.1", systems::kPersonnummer},
     {"urn:oid:1.2.752.129.2.1.3.3", systems::kSamordningsnummer},

@@ -1,4 +1,4 @@
-// Identifier systems of API.md section 2 (HL7 Sweden base profiles): the canonical system URIs,
+// Identifier systems of docs/api.md section 2 (HL7 Sweden base profiles): the canonical system URIs,
 // the aliases accepted on input, and the value rule each system imposes.
 //
 // Invariant: every alias maps to exactly one canonical system, and outputs only ever use the
@@ -30,7 +30,7 @@ std::string CanonicalSystem(std::string_view system);
 // Other systems are not ours to judge: Ok. Errors are Error::Invalid("value", ...) without the value.
 Status ValidateIdentifier(std::string_view canonical_system, std::string_view value);
 
-// Personnummer and samordningsnummer are unique among patients (API.md section 2).
+// Personnummer and samordningsnummer are unique among patients (docs/api.md section 2).
 bool IsUniquePersonIdentifier(std::string_view canonical_system);
 
 // A short label for messages: "personnummer", "samordningsnummer", "nationellt reservnummer",

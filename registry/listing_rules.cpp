@@ -1,4 +1,4 @@
-// API.md §4 rules 1, 2 (the change-of-listing part), 6, 7 and 8 for listings at a vårdcentral, and the
+// docs/api.md §4 rules 1, 2 (the change-of-listing part), 6, 7 and 8 for listings at a vårdcentral, and the
 // same one-at-a-time shape for SÄBO residency episodes.
 #include <algorithm>
 #include <string>
@@ -52,7 +52,7 @@ std::optional<Error> CheckUnit(const EpisodeFacts& proposed, const std::optional
   return std::nullopt;
 }
 
-// API.md §4 rule 6: a deceased patient gets nothing new that starts on or after the date of death.
+// docs/api.md §4 rule 6: a deceased patient gets nothing new that starts on or after the date of death.
 std::optional<Error> CheckAlive(const PatientFacts& patient, Date start, const char* what) {
   if (patient.deceased && *patient.deceased <= start) {
     return Error::BusinessRule(
@@ -114,7 +114,7 @@ Result<EpisodeChange> PlanEpisode(const EpisodeFacts& proposed, const std::optio
   return change;
 }
 
-// API.md §4 rule 7. A listing is a change when another listing of the patient ended on its start
+// docs/api.md §4 rule 7. A listing is a change when another listing of the patient ended on its start
 // date (rule 1 makes old period.end = new period.start) at a different vårdcentral: a new episode at
 // the same unit is not a change of vårdcentral. Returns the start dates of the changes, ascending.
 std::vector<Date> ChangesIn(const std::vector<EpisodeFacts>& listings, Date from, Date to) {

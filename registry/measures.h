@@ -1,4 +1,4 @@
-// Measures: the indicators Socialstyrelsen follows (API.md section 5), with their fixed ids, goals and
+// Measures: the indicators Socialstyrelsen follows (docs/api.md section 5), with their fixed ids, goals and
 // strata, and MeasureStore, the port that evaluates one of them exactly as of a date.
 //
 // "As of D" is decided by periods, never by today's status: a listing or contact counts on D when it
@@ -7,7 +7,7 @@
 // (born on or before D, no date of death or one after D). registry_patient has no registration period,
 // so every patient row counts as registered.
 //
-// Plain C++17: no Poco, pqxx or RapidJSON (DESIGN.md). The adapter is registry/pg/pg_measures.*.
+// Plain C++17: no Poco, pqxx or RapidJSON (docs/architecture.md). The adapter is pg/pg_measures.*.
 #pragma once
 
 #include <optional>
@@ -20,7 +20,7 @@
 
 namespace nara {
 
-// Fixed Measure ids (API.md section 5).
+// Fixed Measure ids (docs/api.md section 5).
 inline constexpr const char* kMeasureFastLakarkontakt = "fast-lakarkontakt-andel";
 inline constexpr const char* kMeasureSaeboFastLakarkontakt = "saebo-fast-lakarkontakt-andel";
 inline constexpr const char* kMeasureFastVardkontakt = "fast-vardkontakt-andel";
@@ -58,7 +58,7 @@ struct MeasureDefinition {
   std::vector<std::string> stratifiers;
 };
 
-// The five measures, in the order of API.md section 5.
+// The five measures, in the order of docs/api.md section 5.
 const std::vector<MeasureDefinition>& MeasureDefinitions();
 // nullptr for an unknown id.
 const MeasureDefinition* FindMeasure(std::string_view id);

@@ -4,7 +4,7 @@
 // HL7 Sweden's base profiles store it); YYYY-MM-(DD, minus 60 for a samordningsnummer) is a real
 // Gregorian date from year 1800 on; C is the Luhn check digit over YYMMDDNNN (folkbokföringslagen
 // 18 §); the kind agrees with the day (01–31 personnummer, 61–91 samordningsnummer).
-// The value is patient data: error texts never repeat it (API.md section 7, "never a personnummer
+// The value is patient data: error texts never repeat it (docs/api.md section 7, "never a personnummer
 // in a log line").
 #pragma once
 

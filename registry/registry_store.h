@@ -1,6 +1,6 @@
 // RegistryTransaction: the typed registry tables (schema/0003_registry.sql) as seen from inside one
 // ResourceTransaction. The rules read facts here; writes of the FHIR resources keep them in step.
-// Locks make the rules hold under concurrency by construction (DESIGN.md "Storage"):
+// Locks make the rules hold under concurrency by construction (docs/architecture.md "Storage"):
 //  - LockPatient serialises every listing/contact/residency change of one patient;
 //  - LockRole serialises assignments to one PractitionerRole, so capacity is never exceeded.
 #pragma once
@@ -33,7 +33,7 @@ class RegistryTransaction {
 
   // Places taken on the role: active fast-läkarkontakt CareTeams naming it that are in force on `on`
   // or start later. Future-dated ones count, or capacity could be promised away beyond the list
-  // (API.md section 4 rule 3: never exceeded).
+  // (docs/api.md section 4 rule 3: never exceeded).
   virtual int CountDoctorContacts(const std::string& role_id, Date on) = 0;
   // Fast-läkarkontakt CareTeams naming the role that were in force on `on` (for reports as of a date).
   virtual int CountDoctorContactsOn(const std::string& role_id, Date on) = 0;

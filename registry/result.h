@@ -9,7 +9,7 @@
 
 namespace nara {
 
-// Kinds a client must be able to tell apart (DESIGN.md "Errors").
+// Kinds a client must be able to tell apart (docs/architecture.md "Errors").
 enum class ErrorKind {
   invalid,              // malformed input (400) or invalid value (422, see detail_code)
   not_found,            // 404

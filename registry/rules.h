@@ -1,4 +1,4 @@
-// The registry rules of API.md section 4 as pure functions: given the facts read (and locked) in
+// The registry rules of docs/api.md section 4 as pure functions: given the facts read (and locked) in
 // the current transaction and a proposed change, decide whether it may happen and what else must
 // change with it. No I/O: the storage adapter supplies the facts, fhir/ applies the plan.
 // Violations are Error::BusinessRule(detail_code, text) with a text that tells a clerk what to do.

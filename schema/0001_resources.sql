@@ -57,7 +57,7 @@ CREATE INDEX search_reference_lookup ON search_reference (res_type, param, targe
 CREATE INDEX search_reference_owner ON search_reference (res_type, res_id);
 
 -- Identifiers that belong to at most one live resource (personnummer, samordningsnummer):
--- the primary key makes concurrent creates of one person race-free (API.md section 2).
+-- the primary key makes concurrent creates of one person race-free (docs/api.md section 2).
 CREATE TABLE unique_identifier (
   system   text NOT NULL,
   value    text NOT NULL,

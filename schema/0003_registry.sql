@@ -1,4 +1,4 @@
--- The registry's typed tables (registry/facts.h, registry/pg/pg_registry.*): what the rules and the
+-- The registry's typed tables (registry/facts.h, pg/internal/pg_registry.*): what the rules and the
 -- reports query directly. One row per resource id, upserted on every write of that resource and
 -- deleted with it; the exact FHIR JSON of every version stays in resource_version (0001).
 --

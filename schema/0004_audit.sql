@@ -1,8 +1,8 @@
--- The audit log (Patientdatalagen 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9–10 §; API.md section 6):
+-- The audit log (Patientdatalagen 4 kap. 3 §, HSLF-FS 2016:40 4 kap. 9–10 §; docs/api.md section 6):
 -- one row per request that reads or writes patient data, refused requests included — who (HSA-id,
 -- role, name, the units the caller acts for), what (interaction, resource ids, patient ids), on behalf
 -- of which unit, when, outcome and the request id that ties the row to the server's log line.
--- A write appends its row in the write's own transaction (registry/audit.h, registry/pg/pg_audit.*),
+-- A write appends its row in the write's own transaction (registry/audit.h, pg/pg_audit.*),
 -- so a committed change is never missing from the log and a rolled-back one is not in it.
 --
 -- patient_ids are Patient resource ids, never a personnummer: the log extract for a person

@@ -1,11 +1,11 @@
--- FHIR Bulk Data $export jobs (API.md section 5; registry/export_store.h, registry/pg/pg_export.*).
+-- FHIR Bulk Data $export jobs (docs/api.md section 5; registry/export_store.h, pg/pg_export.*).
 -- A job is kicked off by one caller, run by the server's export worker in one database snapshot, and
 -- its NDJSON files are written to the export folder (export.dir). Jobs live here, not in memory, so a
 -- completed job's manifest and files survive a restart and a job that was running when its server died
 -- is run again (attempts counts the runs; past the limit the job fails cleanly).
 --
 -- Which running job is orphaned: each server's worker holds a session advisory lock named by its
--- worker id for as long as it lives (registry/pg/pg_export.cpp); a running job whose worker's lock can
+-- worker id for as long as it lives (pg/pg_export.cpp); a running job whose worker's lock can
 -- be taken belongs to a dead server. So several servers may share one database: none ever takes over
 -- a job that another live server is still running.
 CREATE TABLE export_job (

@@ -1,4 +1,4 @@
--- The change feed (system and type history with _since or _cursor, API.md section 1): every version
+-- The change feed (system and type history with _since or _cursor, docs/api.md section 1): every version
 -- carries the id of the transaction that wrote it. A reader returns only versions of transactions
 -- older than its snapshot's xmin (all of them finished), in (txid, seq) order, and continues after
 -- the last one it returned: a transaction that commits after a later one is held back until it has

@@ -1,4 +1,4 @@
-// The log never carries a personnummer, whatever a caller passes (API.md section 7).
+// The log never carries a personnummer, whatever a caller passes (docs/api.md section 7).
 #include "app/log.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // The access policy: access.json parsing, Identify, reloading, and the decision table
-// caller × action × target → allow/deny (API.md §6).
+// caller × action × target → allow/deny (docs/api.md §6).
 #include "auth/access_policy.h"
 
 #include <gtest/gtest.h>

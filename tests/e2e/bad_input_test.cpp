@@ -1,4 +1,4 @@
-// Bad input gets a clear OperationOutcome with the right status, never a crash or a 500 (API.md section 1).
+// Bad input gets a clear OperationOutcome with the right status, never a crash or a 500 (docs/api.md section 1).
 #include <gtest/gtest.h>
 
 #include "tests/e2e/json_helpers.h"

@@ -1,4 +1,4 @@
-// The CapabilityStatement tells the truth (API.md section 1): a client walks GET /metadata and calls
+// The CapabilityStatement tells the truth (docs/api.md section 1): a client walks GET /metadata and calls
 // every interaction, search parameter, include and operation it lists, as the admin role, with
 // `Prefer: handling=strict` so that a parameter the server does not really support is a 400 here
 // instead of being silently ignored. An operation this walk does not know how to call fails the

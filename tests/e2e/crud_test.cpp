@@ -1,5 +1,5 @@
 // A client's view of versioned CRUD over mTLS: create, read, update with If-Match, history, vread,
-// delete as a tombstone, and race-free conditional create (API.md section 1).
+// delete as a tombstone, and race-free conditional create (docs/api.md section 1).
 #include <gtest/gtest.h>
 
 #include <atomic>

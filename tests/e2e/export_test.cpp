@@ -1,4 +1,4 @@
-// Bulk Data $export end to end (API.md section 5, fhir/bulk_export.h): the real `nara serve` over real
+// Bulk Data $export end to end (docs/api.md section 5, fhir/operations/bulk_export.h): the real `nara serve` over real
 // mutual TLS, driven as a Bulk Data client would — kick-off, poll Content-Location until the manifest,
 // download every file, parse every NDJSON line and count per type against what the test wrote.
 //

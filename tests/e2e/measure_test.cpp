@@ -1,4 +1,4 @@
-// Measures end-to-end (API.md section 5): a small population written over mTLS, then the statistics
+// Measures end-to-end (docs/api.md section 5): a small population written over mTLS, then the statistics
 // client evaluates the indicators for its vårdcentral and gets exactly the counts this test computes
 // from what it wrote; `nara report` prints the same figures. The e2e database is shared by every
 // test in the binary, so the figures are asserted for this world's own vårdcentral (subject).

@@ -1,4 +1,4 @@
-// Per-client rate limits from access.json (issue 8, API.md section 6): over mTLS, a client over its
+// Per-client rate limits from access.json (issue 8, docs/api.md section 6): over mTLS, a client over its
 // rateLimitPerMinute gets 429 with an OperationOutcome and Retry-After; other clients are not affected.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Test data for the registry end-to-end tests (API.md sections 3–5): valid personnummer, the
+// Test data for the registry end-to-end tests (docs/api.md sections 3–5): valid personnummer, the
 // resource shapes of the registry (Organization, PractitionerRole, EpisodeOfCare, CareTeam,
 // DocumentReference) and a small "world" builder that writes them over mTLS as the clients the
 // access policy allows: directory data and Patients as `admin`, listings, CareTeams and

@@ -1,4 +1,4 @@
-// The registry as its clients see it over mutual TLS (API.md sections 3–5): listing and change of
+// The registry as its clients see it over mutual TLS (docs/api.md sections 3–5): listing and change of
 // listing, the change limit, fast läkarkontakt and list capacity (also under concurrent requests),
 // death, SÄBO residents, and the operations $list-status, $fixed-contacts and has-free-capacity.
 //

@@ -1,4 +1,4 @@
-// FHIR search in depth, as an EHR integrator uses it over mutual TLS (API.md section 1, "Search
+// FHIR search in depth, as an EHR integrator uses it over mutual TLS (docs/api.md section 1, "Search
 // results"): keyset paging with opaque cursors that stays exact while others write, _include and
 // _revinclude (with audit and a municipality's residents-only filter), chaining, :not, date
 // prefixes, _sort, _total, _summary=count, _elements, POST _search and Prefer: handling.
@@ -529,7 +529,7 @@ TEST(Search, TotalSummaryAndElements) {
   PatientNamed(w, "p2", family);
   PatientNamed(w, "p3", family);
   const std::string at = "/fhir/Patient?family=" + family;
-  EXPECT_EQ(Get(w.ehr(), at).total, "3") << "exact by default (API.md)";
+  EXPECT_EQ(Get(w.ehr(), at).total, "3") << "exact by default (docs/api.md)";
   EXPECT_EQ(Get(w.ehr(), at + "&_total=accurate").total, "3");
   EXPECT_EQ(Get(w.ehr(), at + "&_total=estimate").total, "3");
   Page none = Get(w.ehr(), at + "&_total=none");

@@ -1,4 +1,4 @@
-// Authorization and audit over real mutual TLS (API.md section 6, README "Security: certificates,
+// Authorization and audit over real mutual TLS (docs/api.md section 6, README "Security: certificates,
 // roles, audit"): what each role of access.json may do, 403 OperationOutcomes with code forbidden,
 // and the audit log — one row per request that reads or writes patient data, refusals included,
 // append-only for the server's database role, readable as AuditEvent by admin only, and the log
@@ -216,7 +216,7 @@ TEST(Security, MunicipalityWritesOnlyAtItsOwnSaebo) {
 }
 
 // "Read its residents (address in its kommun, or living in its SÄBO)": a SÄBO is the kommun's by
-// partOf, as for writing the residency (API.md rule 5); the SÄBO Organization itself carries no kommunkod.
+// partOf, as for writing the residency (docs/api.md rule 5); the SÄBO Organization itself carries no kommunkod.
 TEST(Security, MunicipalityReadsTheResidentsOfItsSaebo) {
   World w("sec-sres");
   const std::string solna = SolnaKommun();

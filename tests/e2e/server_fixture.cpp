@@ -43,7 +43,7 @@ std::map<std::string, std::string> Server::Env() const {
       {"NARA_TLS_CRL", Pki("crl.pem")},
       {"NARA_ACCESS_FILE", Pki("access.json")},
       // Issue 7's concurrency tests open 64 connections at once on top of the other tests' kept-alive
-      // ones; a connection beyond the workers is answered 503 at once (app/connection_guard.h).
+      // ones; a connection beyond the workers is answered 503 at once (app/server/connection_guard.h).
       {"NARA_THREADS", "96"},
       {"NARA_DB_POOL_SIZE", "24"},
       {"NARA_EXPORT_DIR", pki_dir_ + "/export"},  // bulk export files: a temp folder, never ./var

@@ -1,4 +1,4 @@
-// Mutual TLS at the door: only certificates from the configured SITHS-style CA get in (API.md section 6).
+// Mutual TLS at the door: only certificates from the configured SITHS-style CA get in (docs/api.md section 6).
 #include <gtest/gtest.h>
 
 #include "tests/e2e/json_helpers.h"

@@ -1,5 +1,5 @@
-// Fuzz target: transaction/batch Bundle processing before execution (fhir/bundle_request.h) and the
-// JSON Patch a PATCH entry carries (fhir/json_patch.h). Any bytes give a parsed Bundle or an error,
+// Fuzz target: transaction/batch Bundle processing before execution (fhir/json/bundle_request.h) and the
+// JSON Patch a PATCH entry carries (fhir/json/json_patch.h). Any bytes give a parsed Bundle or an error,
 // never a crash or an exception; every entry names a resource type; a patch that applies yields JSON
 // that parses again.
 #include <cstddef>
@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "fhir/bundle_request.h"
-#include "fhir/json.h"
-#include "fhir/json_patch.h"
+#include "fhir/json/bundle_request.h"
+#include "fhir/json/json.h"
+#include "fhir/json/json_patch.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,11 +1,11 @@
 // Fuzz target: the date parsers — registry Date (registry/date.h) and FHIR date search values
-// (fhir/date_param.h). An accepted date prints and parses back to itself; a search range is never
+// (fhir/search/date_param.h). An accepted date prints and parses back to itself; a search range is never
 // empty or reversed.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "fhir/date_param.h"
+#include "fhir/search/date_param.h"
 #include "registry/date.h"
 #include "tests/fuzz/fuzz_util.h"
 

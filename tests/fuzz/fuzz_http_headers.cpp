@@ -1,10 +1,10 @@
-// Fuzz target: the request-line and header parsers of the FHIR layer (fhir/http_util.h): the query
+// Fuzz target: the request-line and header parsers of the FHIR layer (fhir/http/http_util.h): the query
 // string, Prefer, If-Match and Accept/Content-Type negotiation. Any bytes give a value or an error.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "fhir/http_util.h"
+#include "fhir/http/http_util.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

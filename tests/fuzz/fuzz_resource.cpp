@@ -1,4 +1,4 @@
-// Fuzz target: FHIR JSON in, for every resource type (fhir/resource_mapper.h PrepareResource).
+// Fuzz target: FHIR JSON in, for every resource type (fhir/resources/resource_mapper.h PrepareResource).
 // The first byte picks the type (and create or update), the rest is the request body. Whatever the
 // bytes, the mapper answers with a resource or an error, never a crash; a resource it accepts renders
 // to JSON that it accepts again.
@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "fhir/resource_mapper.h"
-#include "fhir/resource_types.h"
+#include "fhir/resources/resource_mapper.h"
+#include "fhir/resources/resource_types.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,13 +1,13 @@
-// Fuzz target: a search's query string (fhir/http_util.h ParseQueryString, then fhir/search_params.h
+// Fuzz target: a search's query string (fhir/http/http_util.h ParseQueryString, then fhir/search/search_params.h
 // ParseSearch for the type the first byte picks), lenient and strict. Any query string is parsed into
 // a search or refused with an error, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "fhir/http_util.h"
-#include "fhir/search_params.h"
-#include "fhir/resource_types.h"
+#include "fhir/http/http_util.h"
+#include "fhir/search/search_params.h"
+#include "fhir/resources/resource_types.h"
 #include "tests/fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

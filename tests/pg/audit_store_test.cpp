@@ -1,4 +1,4 @@
-// The audit log on PostgreSQL (schema/0004_audit.sql, registry/pg/pg_audit.*, PgStore's audit methods)
+// The audit log on PostgreSQL (schema/0004_audit.sql, pg/pg_audit.*, PgStore's audit methods)
 // against a real cluster: a write's record commits or rolls back with the write, records outside a
 // transaction, search by patient / agent / date with paging, and the append-only guarantee — the
 // server's role (nara_server) may INSERT and SELECT but not UPDATE, DELETE or TRUNCATE, and a trigger
@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "registry/date.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_audit.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_audit.h"
+#include "pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"

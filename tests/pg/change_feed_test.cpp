@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
 

@@ -1,4 +1,4 @@
-// PgExport (registry/pg/pg_export.*) and ExportRunner (registry/export_runner.*) against a real
+// PgExport (pg/pg_export.*) and ExportRunner (registry/export_runner.*) against a real
 // PostgreSQL cluster, working as the server's role nara_server:
 //  - the job store: the max-jobs limit (also under concurrent kick-offs), claim order, completion with
 //    files, cancel, recovery of jobs a dead server left running, expiry;
@@ -27,8 +27,8 @@
 
 #include "registry/export_runner.h"
 #include "registry/export_store.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_export.h"
+#include "pg/migrations.h"
+#include "pg/pg_export.h"
 #include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"

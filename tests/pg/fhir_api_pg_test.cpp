@@ -1,4 +1,4 @@
-// FhirApi (fhir/router.*) over a real PgStore: the FHIR REST contract of API.md sections 1–2 as a
+// FhirApi (fhir/http/router.*) over a real PgStore: the FHIR REST contract of docs/api.md sections 1–2 as a
 // client sees it — status codes, headers, Prefer, If-Match, If-None-Exist, search bundles, history —
 // with real PostgreSQL underneath (no mocks). Every test gets its own fresh, migrated database.
 #include <gtest/gtest.h>
@@ -17,11 +17,11 @@
 #include <thread>
 #include <vector>
 
-#include "fhir/http.h"
-#include "fhir/http_util.h"
-#include "fhir/router.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "fhir/http/http.h"
+#include "fhir/http/http_util.h"
+#include "fhir/http/router.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
 
@@ -444,7 +444,7 @@ TEST_F(FhirSearchPgTest, LastUpdatedToday) {
 }
 
 TEST_F(FhirSearchPgTest, LastUpdatedGreaterOrEqualToday) {
-  // Regression (fixed): GET /Patient?_lastUpdated=ge<date> answers 503 (and lt: 503, gt/le: an uncaught pqxx::sql_error): registry/pg/search_sql.cpp DateCondition binds a parameter it does not use (see PgSearchTest.LastUpdatedOneSidedPrefixes)
+  // Regression (fixed): GET /Patient?_lastUpdated=ge<date> answers 503 (and lt: 503, gt/le: an uncaught pqxx::sql_error): pg/internal/search_sql.cpp DateCondition binds a parameter it does not use (see PgSearchTest.LastUpdatedOneSidedPrefixes)
   const std::string today = TodayUtc();
   rapidjson::Document since_today = Search({{"_lastUpdated", "ge" + today}});
   EXPECT_EQ(Total(since_today), 3);

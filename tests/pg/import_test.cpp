@@ -1,4 +1,4 @@
-// nara import (app/import.*, registry/pg/pg_import.*) against a real PostgreSQL: a synthetic
+// nara import (app/tools/import.*, pg/pg_import.*) against a real PostgreSQL: a synthetic
 // population lands in the same tables the write path fills and reads back through the API exactly;
 // a file with one bad line imports nothing; `nara synth | nara import -` works end to end.
 #include <gtest/gtest.h>
@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "app/import.h"
-#include "app/synth.h"
-#include "fhir/router.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "app/tools/import.h"
+#include "app/tools/synth.h"
+#include "fhir/http/router.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
 

@@ -1,4 +1,4 @@
-// The age-band stratum of PgMeasures (registry/pg/pg_measures.*) on birthdays: the SQL compares each
+// The age-band stratum of PgMeasures (pg/pg_measures.*) on birthdays: the SQL compares each
 // birth date with three limits computed once per report, and must agree with AgeBandOn
 // (registry/measures.h) for every resident — on the day of an 18th, 65th and 80th birthday, the day
 // before and after it, and for those born on 29 February, whose birthday is 28 February in a common
@@ -12,9 +12,9 @@
 #include "registry/date.h"
 #include "registry/facts.h"
 #include "registry/measures.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_measures.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_measures.h"
+#include "pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"

@@ -1,4 +1,4 @@
-// PgMeasures (registry/pg/pg_measures.*) against a real PostgreSQL cluster: a hand-built population of
+// PgMeasures (pg/pg_measures.*) against a real PostgreSQL cluster: a hand-built population of
 // 34 residents with listings, fixed contacts, a change of listing, a death, a move into SÄBO and patient
 // contracts. For three dates (before and after those changes) every measure's numerator, denominator,
 // score and every stratum are counted here in the test by a small reference implementation over the
@@ -20,9 +20,9 @@
 #include "registry/date.h"
 #include "registry/facts.h"
 #include "registry/measures.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_measures.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_measures.h"
+#include "pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "registry/pg/migrations.h"
+#include "pg/migrations.h"
 #include "tests/support/pg_cluster.h"
 
 namespace nara::testing {

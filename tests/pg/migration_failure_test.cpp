@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/pg/migrations.h"
+#include "pg/migrations.h"
 #include "tests/support/pg_cluster.h"
 
 namespace nara::pg {

@@ -1,4 +1,4 @@
-// PgStore (registry/pg/pg_store.*) against a real PostgreSQL cluster: the ResourceStore port's
+// PgStore (pg/pg_store.*) against a real PostgreSQL cluster: the ResourceStore port's
 // invariants — versions, tombstones, If-Match, unique identifiers, search and history — including
 // under concurrent writers. Every test gets its own fresh, migrated database.
 #include <gtest/gtest.h>
@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/concurrency.h"
 #include "tests/support/pg_cluster.h"
@@ -194,7 +194,7 @@ TEST(PgMigrations, PingSucceedsAfterMigrating) {
 }
 
 TEST(PgMigrations, PingFailsBeforeMigrating) {
-  // Regression (fixed): PgStore::Ping() on an unmigrated database throws pqxx::undefined_table (registry/pg/pg_store.cpp, Ping: SELECT name FROM schema_migration; WithConnection only catches broken_connection) instead of returning Error::Unavailable
+  // Regression (fixed): PgStore::Ping() on an unmigrated database throws pqxx::undefined_table (pg/pg_store.cpp, Ping: SELECT name FROM schema_migration; WithConnection only catches broken_connection) instead of returning Error::Unavailable
   const std::string url = PgCluster::Shared().CreateDatabase("migr");
   PgStore store(url, 2);
   Status before = Ok();
@@ -326,7 +326,7 @@ TEST_F(PgStoreTest, IfMatchOnMissingIdFailsAndCreatesNothing) {
 // A Write that fails must leave nothing behind, even if the surrounding work then commits
 // (e.g. a batch that records the failure and carries on).
 TEST_F(PgStoreTest, FailedWriteLeavesNothingInACommittedTransaction) {
-  // Regression (fixed): PgTransaction::Write (registry/pg/pg_store.cpp) returns precondition_failed for if_match on a missing client id, or conflict on a taken unique identifier, only after it has already inserted resource_current / resource_version / index rows; when the caller continues and commits, a resource_current ro
+  // Regression (fixed): PgTransaction::Write (pg/pg_store.cpp) returns precondition_failed for if_match on a missing client id, or conflict on a taken unique identifier, only after it has already inserted resource_current / resource_version / index rows; when the caller continues and commits, a resource_current ro
   IndexEntries pnr = WithUnique(kPnrSystem, kPnr);
   auto owner = WriteOne(*store_, Request("Patient", "owner", pnr));
   ASSERT_TRUE(owner.ok());
@@ -721,7 +721,7 @@ TEST_F(PgSearchTest, LastUpdatedClosedRanges) {
 
 // ge, gt, le, lt use one end of the range each; fhir/ always fills in both ends.
 TEST_F(PgSearchTest, LastUpdatedOneSidedPrefixes) {
-  // Regression (fixed): registry/pg/search_sql.cpp DateCondition always binds range_start and range_end but ge/lt use only the start and gt/le only the end; PostgreSQL refuses the unused parameter: when it is the last one, 08P01 'bind message supplies N parameters, but prepared statement requires N-1' which libpqxx 6 throw
+  // Regression (fixed): pg/internal/search_sql.cpp DateCondition always binds range_start and range_end but ge/lt use only the start and gt/le only the end; PostgreSQL refuses the unused parameter: when it is the last one, 08P01 'bind message supplies N parameters, but prepared statement requires N-1' which libpqxx 6 throw
   ASSERT_EQ(stamps_.size(), 3u);
   const std::string& t1 = stamps_[0];
   const std::string& t2 = stamps_[1];
@@ -926,7 +926,7 @@ TEST_F(PgPeriodSearchTest, OverlapAndMissing) {
 }
 
 TEST_F(PgPeriodSearchTest, OneSidedPrefixes) {
-  // Regression (fixed): registry/pg/search_sql.cpp PeriodCondition has the DateCondition defect: it binds range_start and range_end for every prefix but lt/ge use only the start and le/gt only the end, so PostgreSQL refuses the statement (503 via broken_connection, or an uncaught pqxx::sql_error)
+  // Regression (fixed): pg/internal/search_sql.cpp PeriodCondition has the DateCondition defect: it binds range_start and range_end for every prefix but lt/ge use only the start and le/gt only the end, so PostgreSQL refuses the statement (503 via broken_connection, or an uncaught pqxx::sql_error)
   EXPECT_EQ(Periods(DatePrefix::lt, "2021-06-01T00:00:00.000Z", "2021-06-02T00:00:00.000Z"), (Set{"closed"}));
   EXPECT_EQ(Periods(DatePrefix::ge, "2021-06-01T00:00:00.000Z", "2021-06-02T00:00:00.000Z"), (Set{"open"}));
   EXPECT_EQ(Periods(DatePrefix::le, "2021-06-01T00:00:00.000Z", "2021-06-02T00:00:00.000Z"), (Set{"closed"}));
@@ -1085,7 +1085,7 @@ TEST_F(PgStoreTest, ConcurrentWritesOfOneNewClientIdCreateOnce) {
 // `_lastUpdated` searches depend on it. Here a writer that had to wait for the row lock is
 // forced to commit after a version stamped later than the moment it started waiting.
 TEST_F(PgStoreTest, LastUpdatedNeverGoesBackwardsAcrossVersions) {
-  // Regression (fixed): PgTransaction::Write (registry/pg/pg_store.cpp) takes NowRfc3339() before LockCurrent(); a writer that waits for the row lock stamps its version with the time it started waiting, earlier than the version committed before it
+  // Regression (fixed): PgTransaction::Write (pg/pg_store.cpp) takes NowRfc3339() before LockCurrent(); a writer that waits for the row lock stamps its version with the time it started waiting, earlier than the version committed before it
   auto created = WriteOne(*store_, Request("Patient", "clock"));
   ASSERT_TRUE(created.ok());
   std::atomic<bool> holding{false};

@@ -1,4 +1,4 @@
-// PgRegistry (registry/pg/pg_registry.*, schema/0003_registry.sql) against a real PostgreSQL cluster:
+// PgRegistry (pg/internal/pg_registry.*, schema/0003_registry.sql) against a real PostgreSQL cluster:
 // the typed registry tables round-trip every fact, answer "in force on date d", and their row locks
 // make the capacity and one-active-listing rules hold under concurrent transactions.
 #include <gtest/gtest.h>
@@ -17,8 +17,8 @@
 
 #include "registry/date.h"
 #include "registry/facts.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/concurrency.h"
@@ -552,7 +552,7 @@ TEST_F(RegistryStoreTest, DoctorLoadsAtUnitListsActiveDoctorsWithTheirLoads) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Concurrency: the row locks serialise rule checks (DESIGN.md "Storage")
+// Concurrency: the row locks serialise rule checks (docs/architecture.md "Storage")
 
 TEST_F(RegistryStoreTest, RoleLockKeepsConcurrentAssignmentsWithinCapacity) {
   const Date today = Date::Today();

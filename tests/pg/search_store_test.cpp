@@ -1,4 +1,4 @@
-// PgStore::Search in depth against a real PostgreSQL (registry/pg/search_sql.*): keyset positions
+// PgStore::Search in depth against a real PostgreSQL (pg/internal/search_sql.*): keyset positions
 // in every order (after and before a cursor, ties, missing sort keys), includes and their bound,
 // chaining and :not. Every test gets its own fresh, migrated database.
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
-#include "registry/pg/search_sql.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
+#include "pg/internal/search_sql.h"
 #include "registry/resource_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"

@@ -1,4 +1,4 @@
-// The write path's shortcuts (registry/pg/pg_store.cpp, pg_registry.cpp) against a real PostgreSQL
+// The write path's shortcuts (pg/pg_store.cpp, pg_registry.cpp) against a real PostgreSQL
 // cluster: a version and its index rows go in one statement with the index values as text[]
 // parameters, guarded on the current row the transaction expects; the registry keeps what one
 // transaction has read. Each shortcut must give exactly what the long way gave: the same rows, the
@@ -15,8 +15,8 @@
 
 #include "registry/date.h"
 #include "registry/facts.h"
-#include "registry/pg/migrations.h"
-#include "registry/pg/pg_store.h"
+#include "pg/migrations.h"
+#include "pg/pg_store.h"
 #include "registry/resource_store.h"
 #include "tests/support/facts.h"
 #include "tests/support/pg_cluster.h"

@@ -1,4 +1,4 @@
-// API.md §4 rules 2, 3, 4 and 6: PlanContact.
+// docs/api.md §4 rules 2, 3, 4 and 6: PlanContact.
 #include <gtest/gtest.h>
 
 #include <string>

@@ -149,7 +149,7 @@ TEST(Date, AddDaysCrossesMonthAndYear) {
 }
 
 TEST(Period, IsHalfOpenSoAnEndingAndAStartOnTheSameDayDoNotOverlap) {
-  // API.md §4 rule 1: old period.end = new period.start; on that day only the new one runs.
+  // docs/api.md §4 rule 1: old period.end = new period.start; on that day only the new one runs.
   const Period old_listing{D(2023, 1, 1), D(2024, 3, 1)};
   const Period new_listing{D(2024, 3, 1), std::nullopt};
   EXPECT_FALSE(old_listing.Overlaps(new_listing));

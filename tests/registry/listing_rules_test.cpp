@@ -1,4 +1,4 @@
-// API.md §4 rules 1, 2 (change of listing), 6, 7 and 8: PlanListing and PlanResidency.
+// docs/api.md §4 rules 1, 2 (change of listing), 6, 7 and 8: PlanListing and PlanResidency.
 #include <gtest/gtest.h>
 
 #include <string>

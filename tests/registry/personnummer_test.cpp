@@ -40,7 +40,7 @@ TEST(PersonId, AcceptsValidPersonnummerFromContract) {
   EXPECT_TRUE(r->is_female());  // index 10 is 8
 }
 
-// API.md lists 197010632391 as a personnummer, but its day is 63: it is the samordningsnummer
+// docs/api.md lists 197010632391 as a personnummer, but its day is 63: it is the samordningsnummer
 // of someone born 1970-10-03 (the Luhn digit 1 is right).
 TEST(PersonId, ContractVector197010632391IsASamordningsnummer) {
   auto s = Snr("197010632391");

@@ -1,0 +1,134 @@
+#include "app/server/metrics.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace nara::app {
+namespace {
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    if (end > start) out.push_back(path.substr(start, end - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The shortest decimal that reads back as the same double: "0.005", not "0.0050000000000000001".
+std::string Number(double value) {
+  char buf[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+    // "1e+01" reads back as 10 too, but a bucket bound should read like one.
+    if (std::strtod(buf, nullptr) == value && std::string_view(buf).find('e') == std::string_view::npos) break;
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string_view InteractionOf(std::string_view method, std::string_view path) {
+  const auto segments = Segments(path);
+  for (const auto& segment : segments) {
+    if (!segment.empty() && segment[0] == '$') return "operation";
+  }
+  const size_t n = segments.size();
+  if (n == 0) {
+    if (method == "POST") return "transaction-or-batch";  // the body says which; the path does not
+    if (method == "GET") return "search-system";
+    return "other";
+  }
+  if (n == 1 && segments[0] == "metadata") return method == "GET" ? "capabilities" : "other";
+  if (n == 1 && segments[0] == "_history") return method == "GET" ? "history-system" : "other";
+  if (n == 1 && segments[0] == "_search") return method == "POST" ? "search-system" : "other";
+  if (n == 1) {
+    if (method == "GET") return "search-type";
+    if (method == "POST") return "create";
+    return "other";
+  }
+  if (n == 2 && segments[1] == "_search") return method == "POST" ? "search-type" : "other";
+  if (n == 2 && segments[1] == "_history") return method == "GET" ? "history-type" : "other";
+  if (n == 2) {
+    if (method == "GET") return "read";
+    if (method == "PUT") return "update";
+    if (method == "PATCH") return "patch";
+    if (method == "DELETE") return "delete";
+    return "other";
+  }
+  if (n == 3 && segments[2] == "_history") return method == "GET" ? "history-instance" : "other";
+  if (n == 4 && segments[2] == "_history") return method == "GET" ? "vread" : "other";
+  return "other";
+}
+
+void Metrics::ObserveRequest(std::string_view interaction, int status, std::chrono::nanoseconds duration) {
+  const double seconds = std::chrono::duration<double>(duration).count();
+  size_t bucket = 0;
+  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_[{std::string(interaction), status}]++;
+  Histogram& h = durations_[std::string(interaction)];
+  if (bucket < kBuckets.size()) h.buckets[bucket]++;  // beyond the last bound: only in +Inf (count)
+  h.count++;
+  h.sum += seconds;
+}
+
+void Metrics::SetExportJobs(std::string_view state, long jobs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  export_jobs_[std::string(state)] = jobs;
+}
+
+std::string Metrics::Render(const Scrape& scrape) const {
+  std::string out;
+  auto line = [&out](const std::string& name, const std::string& labels, const std::string& value) {
+    out += name;
+    if (!labels.empty()) out += "{" + labels + "}";
+    out += " " + value + "\n";
+  };
+  auto header = [&out](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+
+  header("nara_http_requests_total", "counter", "FHIR requests answered, by interaction and HTTP status.");
+  for (const auto& [key, count] : requests_) {
+    line("nara_http_requests_total", "interaction=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"",
+         std::to_string(count));
+  }
+  header("nara_http_request_duration_seconds", "histogram",
+         "Time from the request's arrival to its answer being ready, by interaction.");
+  for (const auto& [interaction, h] : durations_) {
+    const std::string label = "interaction=\"" + interaction + "\"";
+    long cumulative = 0;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      line("nara_http_request_duration_seconds_bucket", label + ",le=\"" + Number(kBuckets[i]) + "\"",
+           std::to_string(cumulative));
+    }
+    line("nara_http_request_duration_seconds_bucket", label + ",le=\"+Inf\"", std::to_string(h.count));
+    line("nara_http_request_duration_seconds_sum", label, Number(h.sum));
+    line("nara_http_request_duration_seconds_count", label, std::to_string(h.count));
+  }
+  header("nara_http_overloaded_total", "counter", "Connections answered 503 because every worker thread was busy.");
+  line("nara_http_overloaded_total", "", std::to_string(overloaded_.load()));
+  header("nara_http_connections_timed_out_total", "counter",
+         "Connections closed because the request did not arrive within request-timeout.seconds.");
+  line("nara_http_connections_timed_out_total", "", std::to_string(timed_out_.load()));
+  header("nara_db_pool_connections", "gauge", "PostgreSQL connections of the pool, by state.");
+  line("nara_db_pool_connections", "state=\"in_use\"", std::to_string(scrape.pool_in_use));
+  line("nara_db_pool_connections", "state=\"idle\"", std::to_string(scrape.pool_idle));
+  header("nara_db_pool_max", "gauge", "Upper bound of the PostgreSQL connection pool (db.pool-size).");
+  line("nara_db_pool_max", "", std::to_string(scrape.pool_max));
+  header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
+  line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));
+  header("nara_export_jobs", "gauge", "Bulk Data $export jobs, by state.");
+  for (const auto& [state, jobs] : export_jobs_) line("nara_export_jobs", "state=\"" + state + "\"", std::to_string(jobs));
+  return out;
+}
+
+}  // namespace nara::app

@@ -1,0 +1,170 @@
+#include "app/server/serve.h"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "app/server/connection_guard.h"
+#include "app/server/export_worker.h"
+#include "app/server/fhir_handler.h"
+#include "app/server/guarded_http_server.h"
+#include "app/log.h"
+#include "app/server/ops_server.h"
+#include "auth/tls_context.h"
+#include "fhir/http/router.h"
+#include "pg/migrations.h"
+#include "pg/pg_export.h"
+#include "pg/pg_measures.h"
+#include "pg/pg_store.h"
+
+namespace nara::app {
+namespace {
+
+Poco::Net::HTTPServerParams::Ptr ServerParams(int threads, int queue, int keep_alive_seconds, int timeout_seconds) {
+  Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(threads);
+  params->setMaxQueued(queue);
+  params->setKeepAlive(true);
+  // A thread per keep-alive connection: a short idle timeout frees workers.
+  params->setKeepAliveTimeout(Poco::Timespan(keep_alive_seconds, 0));
+  params->setMaxKeepAliveRequests(1000);
+  params->setTimeout(Poco::Timespan(timeout_seconds, 0));
+  return params;
+}
+
+int WaitForTermination() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+}  // namespace
+
+int Serve(const Config& config) {
+  // Block the termination signals in every thread started from here on; main waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto pending = pg::PendingMigrations(config.database_url);
+  if (!pending) {
+    Log("error", "serve.database_unreachable", {{"detail", pending.error().text}});
+    return 2;
+  }
+  if (!pending->empty()) {
+    Log("error", "serve.not_migrated",
+        {{"detail", "the database lacks " + std::to_string(pending->size()) + " migration(s), first " +
+                        pending->front() + ": run `nara migrate`"}});
+    return 2;
+  }
+
+  if (config.access_file.empty()) {
+    Log("error", "serve.no_access_policy", {{"detail", "access.file (NARA_ACCESS_FILE) must name the access policy"}});
+    return 2;
+  }
+  auth::PolicyHolder policy(config.access_file, std::chrono::seconds(2), [](const std::string& problem) {
+    Log("error", "access_policy.reload_failed", {{"detail", problem}});
+  });
+  if (auto loaded = policy.load_status(); !loaded) {
+    Log("error", "serve.access_policy", {{"detail", loaded.error().text}});
+    return 2;
+  }
+  pg::PgStore store(config.database_url, config.db_pool_size, config.database_role);
+  if (auto ready = store.Ping(); !ready) {
+    Log("error", "serve.database", {{"detail", ready.error().text + " (is database.role " + config.database_role +
+                                                   " granted to the login role? run `nara migrate`)"}});
+    return 2;
+  }
+  pg::PgMeasures measures(config.database_url, 2, config.database_role);
+  fhir::ApiOptions api_options = ApiOptionsFrom(config);
+  api_options.measures = &measures;
+  Metrics metrics;  // before the export worker, which reports to it until it stops
+  // ---- bulk export: jobs in PostgreSQL, run by one background worker ----
+  pg::PgExport exports(config.database_url, 4, config.database_role);
+  api_options.exports.store = &exports;
+  ExportWorker export_worker(exports, config.export_dir, config.export_retention_hours * 3600L);
+  export_worker.OnCounts([&metrics](long queued, long running) {
+    metrics.SetExportJobs("queued", queued);
+    metrics.SetExportJobs("running", running);
+  });
+  exports.OnCreated([&export_worker] { export_worker.Wake(); });  // a kick-off starts its job at once
+  export_worker.Start();
+  // ---- end bulk export ----
+  fhir::FhirApi api(store, api_options);
+  RateLimiter limiter;
+
+  auth::TlsSettings tls{config.tls_cert, config.tls_key, config.tls_ca, config.tls_crl};
+  Poco::Net::Context::Ptr context;
+  try {
+    context = auth::MakeServerContext(tls);
+  } catch (const std::exception& e) {
+    Log("error", "serve.tls_config", {{"detail", e.what()}});
+    return 2;
+  }
+  // Poco consults the SSLManager's handler when a certificate fails verification: reject, never prompt.
+  Poco::Net::SSLManager::instance().initializeServer(nullptr, new Poco::Net::RejectCertificateHandler(true), context);
+  std::unique_ptr<auth::CrlReloader> crl_reloader;
+  if (!config.tls_crl.empty()) crl_reloader = std::make_unique<auth::CrlReloader>(context, tls);
+
+  // Declared before the servers and pools: it outlives every connection it watches.
+  ConnectionGuard guard(std::chrono::seconds(config.request_timeout_seconds), [&metrics](const std::string& peer) {
+    metrics.CountTimedOut();
+    Log("warn", "connection.timed_out", {{"peer", peer}});
+  });
+  // `threads` workers serve requests; kOverloadThreads more only answer 503 when those are all busy.
+  const int fhir_threads = config.threads + kOverloadThreads;
+  Poco::ThreadPool fhir_pool(2, fhir_threads + 2);
+  Poco::ThreadPool ops_pool(1, 4);
+  Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
+                                            128, context);
+  Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
+  auto fhir_params =
+      ServerParams(fhir_threads, config.queue, config.keep_alive_seconds, config.request_timeout_seconds);
+  Poco::Net::HTTPRequestHandlerFactory::Ptr fhir_handlers(
+      new FhirHandlerFactory(FhirHandlerContext{api, policy, config, limiter, guard, metrics}));
+  Poco::Net::TCPServer fhir_server(
+      new GuardedConnectionFactory(guard, fhir_params, fhir_handlers, config.threads,
+                                   [&metrics] { metrics.CountOverloaded(); }), fhir_pool,
+      fhir_socket, fhir_params);
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, metrics), ops_pool, ops_socket,
+                                   ServerParams(2, 16, 2, 10));
+  fhir_server.start();
+  ops_server.start();
+  Log("info", "serve.started", {{"port", std::to_string(config.port)}, {"ops_port", std::to_string(config.ops_port)},
+                                 {"threads", std::to_string(config.threads)}});
+
+  const int signal = WaitForTermination();
+  Log("info", "serve.stopping", {{"signal", std::to_string(signal)}});
+  // Graceful: stop accepting, close connections that wait for a request, let in-flight requests
+  // finish (bounded), then close the rest.
+  fhir_server.stop();
+  fhir_socket.close();  // new connections are refused now, not left in the listen backlog unanswered
+  guard.CloseIdle();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fhir_server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  guard.CloseAll();
+  ops_server.stopAll(true);
+  fhir_pool.joinAll();
+  export_worker.Stop();
+  Log("info", "serve.stopped");
+  return 0;
+}
+
+}  // namespace nara::app

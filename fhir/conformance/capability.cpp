@@ -1,0 +1,252 @@
+#include "fhir/conformance/capability.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <tuple>
+
+#include "fhir/resources/resource_types.h"
+
+namespace nara::fhir {
+namespace {
+
+const char* TypeName(ParamType type) {
+  switch (type) {
+    case ParamType::token: return "token";
+    case ParamType::string: return "string";
+    case ParamType::reference: return "reference";
+    case ParamType::date: return "date";
+  }
+  return "token";
+}
+
+template <typename W>
+void Code(W& w, const char* key, const char* value) {
+  w.StartObject();
+  w.Key(key);
+  w.String(value);
+  w.EndObject();
+}
+
+// ---- bulk export: the Bulk Data 2.0 operations (fhir/operations/bulk_export.h) ----
+template <typename W>
+void BulkExportOperation(W& w, const char* name, const char* documentation) {
+  const std::string definition = std::string("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/") + name;
+  w.StartObject();
+  w.Key("name"); w.String("export");
+  w.Key("definition"); w.String(definition.c_str());
+  w.Key("documentation"); w.String(documentation);
+  w.EndObject();
+}
+
+}  // namespace
+
+std::vector<std::string> SearchIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& param : type.search_params) {
+    if (param.kind == SearchKind::reference) out.push_back(type.type + ":" + param.name);
+  }
+  return out;
+}
+
+std::vector<std::string> SearchRevIncludes(const ResourceTypeDef& type) {
+  std::vector<std::string> out;
+  for (const auto& source : SupportedTypes()) {
+    for (const auto& param : source.search_params) {
+      if (param.kind != SearchKind::reference) continue;
+      if (param.target_type.empty() || param.target_type == type.type) out.push_back(source.type + ":" + param.name);
+    }
+  }
+  return out;
+}
+
+std::string CapabilityStatementJson(const std::string& base_url, const std::string& software_version) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("resourceType"); w.String("CapabilityStatement");
+  w.Key("status"); w.String("active");
+  w.Key("date"); w.String("2026-11-23");
+  w.Key("publisher"); w.String("Nära Registry");
+  w.Key("kind"); w.String("instance");
+  w.Key("instantiates");
+  w.StartArray(); w.String("http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"); w.EndArray();
+  w.Key("software");
+  w.StartObject();
+  w.Key("name"); w.String("Nära Registry");
+  w.Key("version"); w.String(software_version.c_str());
+  w.EndObject();
+  w.Key("implementation");
+  w.StartObject();
+  w.Key("description"); w.String("Nära Registry: the population registry of fixed contacts (fast läkarkontakt, fast vårdkontakt)");
+  w.Key("url"); w.String(base_url.c_str());
+  w.EndObject();
+  w.Key("fhirVersion"); w.String("4.0.1");
+  w.Key("format"); w.StartArray(); w.String("application/fhir+json"); w.String("json"); w.EndArray();
+  w.Key("rest");
+  w.StartArray();
+  w.StartObject();
+  w.Key("mode"); w.String("server");
+  w.Key("security");
+  w.StartObject();
+  w.Key("description");
+  w.String("Mutual TLS: a client certificate from the configured SITHS-style CA is required; the caller is the "
+           "HSA-id in the certificate subject serialNumber.");
+  w.EndObject();
+  w.Key("resource");
+  w.StartArray();
+  for (const auto& type : SupportedTypes()) {
+    w.StartObject();
+    w.Key("type"); w.String(type.type.c_str());
+    w.Key("documentation"); w.String(type.documentation.c_str());
+    w.Key("interaction");
+    w.StartArray();
+    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
+                             "create", "search-type"}) {
+      Code(w, "code", code);
+    }
+    w.EndArray();
+    w.Key("versioning"); w.String("versioned-update");
+    w.Key("readHistory"); w.Bool(true);
+    w.Key("updateCreate"); w.Bool(true);
+    w.Key("conditionalCreate"); w.Bool(true);
+    w.Key("conditionalRead"); w.String("not-supported");
+    w.Key("conditionalUpdate"); w.Bool(true);
+    w.Key("conditionalDelete"); w.String("single");
+    w.Key("searchParam");
+    w.StartArray();
+    for (const auto& param : type.search_params) {
+      w.StartObject();
+      w.Key("name"); w.String(param.name.c_str());
+      w.Key("type"); w.String(TypeName(param.type));
+      std::string documentation = param.documentation;
+      if (param.kind == SearchKind::reference && param.name != "has-free-capacity") {
+        documentation += param.target_type.empty()
+                             ? "; chainable one level with the target type named: " + param.name + ":Type.param"
+                             : "; chainable one level: " + param.name + ".param";
+      }
+      w.Key("documentation"); w.String(documentation.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    // _include/_revinclude work over every reference parameter (fhir/search/search_params.cpp AddInclude).
+    w.Key("searchInclude");
+    w.StartArray();
+    for (const auto& include : SearchIncludes(type)) w.String(include.c_str());
+    w.EndArray();
+    w.Key("searchRevInclude");
+    w.StartArray();
+    for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
+    w.EndArray();
+    const bool patient_export = type.type == "Patient";  // Patient/$export (bulk export)
+    if (!type.operations.empty() || patient_export) {
+      w.Key("operation");
+      w.StartArray();
+      if (patient_export) {
+        BulkExportOperation(w, "patient-export",
+                            "GET Patient/$export: every patient's Patient, EpisodeOfCare, CareTeam and "
+                            "DocumentReference as NDJSON (_type, _since); statistics and admin only");
+      }
+      for (const auto& op : type.operations) {
+        w.StartObject();
+        w.Key("name"); w.String(op.name.c_str());
+        const std::string definition = std::string(kNrBase) + "/OperationDefinition/" + type.type + "-" + op.name;
+        w.Key("definition"); w.String(definition.c_str());
+        w.Key("documentation"); w.String(op.documentation.c_str());
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  // The audit log: searchable by admin only, never written through the API (docs/api.md section 6).
+  w.StartObject();
+  w.Key("type"); w.String("AuditEvent");
+  w.Key("documentation"); w.String("The Patientdatalagen access log, written by the server; admin only");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("searchParam");
+  w.StartArray();
+  for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"patient", "reference", "Patient whose data was accessed"},
+                                        {"agent", "token", "HSA-id of the caller"},
+                                        {"date", "date", "When (ge/gt/le/lt/eq)"}}) {
+    w.StartObject();
+    w.Key("name"); w.String(name);
+    w.Key("type"); w.String(kind);
+    w.Key("documentation"); w.String(doc);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  // ---- measures (docs/api.md section 5): the five fixed Measures, read-only, with $evaluate-measure ----
+  w.StartObject();
+  w.Key("type"); w.String("Measure");
+  w.Key("documentation");
+  w.String("The indicators of Socialstyrelsen (fixed ids, read-only); $evaluate-measure for statistics and admin");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "read");
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("searchParam");
+  w.StartArray();
+  w.StartObject();
+  w.Key("name"); w.String("_id");
+  w.Key("type"); w.String("token");
+  w.Key("documentation"); w.String("The Measure id");
+  w.EndObject();
+  w.EndArray();
+  w.Key("operation");
+  w.StartArray();
+  w.StartObject();
+  w.Key("name"); w.String("evaluate-measure");
+  w.Key("definition"); w.String("http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
+  w.Key("documentation");
+  w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
+           "MeasureReport as of periodEnd, stratified; statistics and admin only");
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  // ---- end measures ----
+  // ---- bulk export: the virtual Groups (listed-<vårdcentral>, saebo-<kommun>) and Group/$export ----
+  w.StartObject();
+  w.Key("type"); w.String("Group");
+  w.Key("documentation");
+  w.String("Virtual, read-only groups for bulk export: listed-<Organization id> (patients listed at a vårdcentral "
+           "today), saebo-<Organization id> (residents of a kommun's SÄBO units today); statistics and admin only");
+  w.Key("interaction");
+  w.StartArray();
+  Code(w, "code", "read");
+  Code(w, "code", "search-type");
+  w.EndArray();
+  w.Key("operation");
+  w.StartArray();
+  BulkExportOperation(w, "group-export",
+                      "GET Group/[id]/$export: the group's patients and their EpisodeOfCare, CareTeam and "
+                      "DocumentReference as NDJSON (_type, _since)");
+  w.EndArray();
+  w.EndObject();
+  // ---- end bulk export ----
+  w.EndArray();
+  w.Key("interaction");
+  w.StartArray();
+  for (const char* code : {"transaction", "batch", "history-system"}) Code(w, "code", code);
+  w.EndArray();
+  // ---- bulk export: system level ----
+  w.Key("operation");
+  w.StartArray();
+  BulkExportOperation(w, "export",
+                      "GET [base]/$export: every registry resource as NDJSON, one file per type, from one snapshot "
+                      "(_type, _since, _outputFormat=application/fhir+ndjson); async: 202 + Content-Location "
+                      "[base]/$export-status/[job]; statistics and admin only");
+  w.EndArray();
+  // ---- end bulk export ----
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,20 @@
+// The CapabilityStatement, generated from the same type table that drives routing and search, so it
+// lists exactly what works (docs/api.md section 1).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fhir/resources/resource_types.h"
+
+namespace nara::fhir {
+
+// What `_include` and `_revinclude` accept when searching `type` ("Source:param"), as listed in
+// searchInclude and searchRevInclude: every reference parameter of the type, and every reference
+// parameter of any type that can point at it.
+std::vector<std::string> SearchIncludes(const ResourceTypeDef& type);
+std::vector<std::string> SearchRevIncludes(const ResourceTypeDef& type);
+
+std::string CapabilityStatementJson(const std::string& base_url, const std::string& software_version);
+
+}  // namespace nara::fhir

@@ -1,0 +1,111 @@
+#include "fhir/http/access.h"
+
+#include <algorithm>
+#include <set>
+
+#include "fhir/json/json.h"
+#include "fhir/resources/registry_mapping.h"
+#include "fhir/resources/resource_mapper.h"
+#include "registry/identifier_system.h"
+
+namespace nara::fhir {
+namespace {
+
+// Bound on partOf chains: a cycle written by mistake must not hang a request.
+constexpr int kMaxChainDepth = 12;
+
+std::string ReferencedId(const rapidjson::Value& resource, const char* element, const char* want_type) {
+  if (!resource.IsObject() || !resource.HasMember(element)) return {};
+  const rapidjson::Value* value = &resource[element];
+  if (value->IsArray()) {
+    if (value->Empty()) return {};
+    value = &(*value)[0];
+  }
+  std::string type, id;
+  if (!ParseReference(StringMember(*value, "reference"), type, id) || type != want_type) return {};
+  return id;
+}
+
+// The unit's HSA-id followed by those of its parents, nearest first.
+std::vector<std::string> ChainOf(RegistryTransaction& reg, std::string unit_id, std::string* unit_type) {
+  std::vector<std::string> chain;
+  std::set<std::string> seen;
+  for (int depth = 0; depth < kMaxChainDepth && !unit_id.empty() && seen.insert(unit_id).second; ++depth) {
+    auto unit = reg.Unit(unit_id);
+    if (!unit) break;
+    if (depth == 0 && unit_type) *unit_type = std::string(UnitTypeName(unit->type));
+    if (!unit->hsa_id.empty()) chain.push_back(unit->hsa_id);
+    unit_id = unit->part_of;
+  }
+  return chain;
+}
+
+}  // namespace
+
+bool IsPatientData(const std::string& type) {
+  return type == "Patient" || type == "EpisodeOfCare" || type == "CareTeam" || type == "DocumentReference";
+}
+
+auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource) {
+  auth::Target target;
+  target.resource_type = type;
+  if (!resource) return target;
+  std::string unit_id;
+  if (type == "EpisodeOfCare") {
+    unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
+    const EpisodeKind kind = KindOfEpisode(*resource);
+    target.episode_kind = kind == EpisodeKind::listning ? "listning" : kind == EpisodeKind::saebo ? "saebo" : "";
+  } else if (type == "CareTeam") {
+    unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
+  } else if (type == "DocumentReference") {
+    unit_id = ReferencedId(*resource, "custodian", "Organization");
+  } else if (type == "PractitionerRole") {
+    unit_id = ReferencedId(*resource, "organization", "Organization");
+  }
+  if (!unit_id.empty()) {
+    auto chain = ChainOf(reg, unit_id, &target.managing_unit_type);
+    if (!chain.empty()) target.organization_chains.push_back(std::move(chain));
+  }
+  return target;
+}
+
+std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource) {
+  if (type == "Patient") return {id};
+  std::string patient = ReferencedId(resource, type == "EpisodeOfCare" ? "patient" : "subject", "Patient");
+  if (patient.empty()) return {};
+  return {patient};
+}
+
+bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
+  auto& reg = tx.Registry();
+  // Living in one of the municipality's SÄBO units: the caller's organization is in the SÄBO's
+  // partOf chain — the same test that lets it register the residency (rule 5).
+  const Date today = Date::Today();
+  for (const auto& residency : reg.Residencies(patient_id)) {
+    if (!residency.ActiveOn(today)) continue;
+    for (const auto& hsa : ChainOf(reg, residency.unit_id, nullptr)) {
+      if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
+        return true;
+      }
+    }
+  }
+  // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
+  std::set<std::string> kommuner;
+  for (const auto& hsa : caller.organizations) {
+    // HSA-ids are not unique among Organizations: look at all of them.
+    auto found = tx.Search(IdentifierSearch("Organization", systems::kHsaId, hsa, 1000));
+    if (!found) continue;
+    for (const auto& org : found->resources) {
+      if (auto unit = reg.Unit(org.id); unit && !unit->kommun.empty()) kommuner.insert(unit->kommun);
+    }
+  }
+  if (kommuner.empty()) return false;
+  auto patient = reg.LockPatient(patient_id);
+  return patient && kommuner.count(patient->kommun);
+}
+
+Error Forbidden(const auth::Decision& decision) {
+  return Error{ErrorKind::forbidden, "forbidden", decision.reason, {}};
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,33 @@
+// Access at the FHIR layer: what a request touches, in the terms of the access policy (auth/) and
+// the audit log (registry/audit.h). The policy decides on a Target: the resource type, and for a
+// registry resource the chain of units above its managing unit (partOf), so that an EHR acting for a
+// region may write listings at the region's vårdcentraler and a municipality at its own SÄBO units.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
+
+#include "auth/access_policy.h"
+#include "registry/resource_store.h"
+
+namespace nara::fhir {
+
+// Resources that are patient data in the sense of Patientdatalagen: every access is audited.
+bool IsPatientData(const std::string& type);
+
+// The policy target of a stored or proposed resource (resource may be null: type level only).
+auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource);
+
+// Patient ids a resource concerns: its own id for a Patient, else patient/subject.
+std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource);
+
+// A municipality reads "its residents" (docs/api.md section 6): patients whose address is in one of its
+// kommuner, or who live in a SÄBO of one of them.
+bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id);
+
+// An Error of kind forbidden with the policy's reason, for a 403 OperationOutcome.
+Error Forbidden(const auth::Decision& decision);
+
+}  // namespace nara::fhir

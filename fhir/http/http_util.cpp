@@ -1,0 +1,164 @@
+#include "fhir/http/http_util.h"
+
+#include <Poco/String.h>
+#include <Poco/URI.h>
+
+#include "fhir/json/json.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace nara::fhir {
+namespace {
+
+std::string LowerAscii(std::string text) { return Poco::toLower(text); }
+
+bool MentionsXml(const std::string& text) { return LowerAscii(text).find("xml") != std::string::npos; }
+
+bool IsJsonMediaType(const std::string& value) {
+  const std::string v = LowerAscii(value);
+  const std::string type = Poco::trim(v.substr(0, v.find(';')));
+  return type == "application/fhir+json" || type == "application/json" || type == "json" || type == "text/json";
+}
+
+}  // namespace
+
+Preferences ParsePrefer(const std::string& header) {
+  Preferences prefs;
+  size_t start = 0;
+  while (start <= header.size()) {
+    size_t end = header.find_first_of(",;", start);
+    if (end == std::string::npos) end = header.size();
+    // RFC 7240: token [ BWS "=" BWS word ], word = token / quoted-string.
+    std::string token = Poco::trim(header.substr(start, end - start));
+    if (const auto eq = token.find('='); eq != std::string::npos) {
+      std::string name = Poco::trim(token.substr(0, eq));
+      std::string value = Poco::trim(token.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      token = name + "=" + value;
+    }
+    if (token == "return=minimal") prefs.return_kind = "minimal";
+    else if (token == "return=representation") prefs.return_kind = "representation";
+    else if (token == "return=OperationOutcome") prefs.return_kind = "OperationOutcome";
+    else if (token == "handling=strict") prefs.strict = true;
+    else if (token == "handling=lenient") prefs.strict = false;
+    start = end + 1;
+  }
+  return prefs;
+}
+
+std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
+  for (const auto& [name, value] : request.query) {
+    if (name != "_format") continue;
+    if (!IsJsonMediaType(value)) {
+      return Error{ErrorKind::not_supported, "not-supported",
+                   "_format " + SafeExcerpt(value, 40) + " stöds inte: endast JSON (only JSON is supported)", {}};
+    }
+    return std::nullopt;  // _format overrides Accept (FHIR R4 3.1.0.1.9)
+  }
+  const std::string accept = request.Header("accept");
+  if (accept.empty()) return std::nullopt;
+  // Bulk export files are NDJSON (fhir/operations/bulk_export.h); a client downloading one may say so.
+  const bool ndjson_ok = request.path.rfind("/$export-file/", 0) == 0;
+  // Acceptable when any listed media range is JSON or a wildcard.
+  bool acceptable = false;
+  size_t start = 0;
+  while (start <= accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string::npos) end = accept.size();
+    std::string item = accept.substr(start, end - start);
+    item = LowerAscii(Poco::trim(item.substr(0, item.find(';'))));
+    if (item == "*/*" || item == "application/*" || IsJsonMediaType(item)) acceptable = true;
+    if (ndjson_ok && (item == "application/fhir+ndjson" || item == "application/ndjson")) acceptable = true;
+    start = end + 1;
+  }
+  if (acceptable) return std::nullopt;
+  return Error{ErrorKind::not_supported, "not-supported",
+               std::string("Accept ") + (MentionsXml(accept) ? "XML" : "type") +
+                   " stöds inte: endast application/fhir+json (only JSON is supported)",
+               {}};
+}
+
+std::optional<Error> CheckRequestContentType(const HttpRequest& request) {
+  const std::string type = request.Header("content-type");
+  if (IsJsonMediaType(type)) return std::nullopt;
+  return Error{ErrorKind::not_supported, "not-supported",
+               "Content-Type must be application/fhir+json" +
+                   std::string(type.empty() ? " (none was given)" : (MentionsXml(type) ? " (XML is not supported)" : "")),
+               {}};
+}
+
+Result<std::optional<int>> ParseIfMatch(const std::string& header) {
+  std::string text = Poco::trim(header);
+  if (text.empty()) return std::optional<int>();
+  if (text.rfind("W/", 0) == 0) text = text.substr(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return Error::Invalid("invalid", "If-Match must be an ETag like W/\"3\"");
+  }
+  return std::optional<int>(std::stoi(text));
+}
+
+std::string WeakEtag(int version) { return "W/\"" + std::to_string(version) + "\""; }
+
+std::string HttpDate(const std::string& rfc3339) {
+  std::tm tm{};
+  if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6) {
+    return {};
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t t = timegm(&tm);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buf;
+}
+
+QueryParams ParseQueryString(const std::string& text) {
+  QueryParams params;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('&', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string pair = text.substr(start, end - start);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      std::string name = pair.substr(0, eq);
+      std::string value = eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+      // '+' means space in form encoding; decode it before percent-decoding.
+      for (auto* part : {&name, &value}) {
+        for (auto& ch : *part) {
+          if (ch == '+') ch = ' ';
+        }
+      }
+      std::string decoded_name, decoded_value;
+      try {
+        Poco::URI::decode(name, decoded_name);
+        Poco::URI::decode(value, decoded_value);
+      } catch (const std::exception&) {
+        decoded_name = name;
+        decoded_value = value;
+      }
+      params.emplace_back(std::move(decoded_name), std::move(decoded_value));
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+std::string EncodeQuery(const QueryParams& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += "&";
+    std::string n, v;
+    Poco::URI::encode(name, "&=+#?%", n);
+    Poco::URI::encode(value, "&=+#?%", v);
+    out += n + "=" + v;
+  }
+  return out;
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,33 @@
+// HTTP details of the FHIR RESTful API: content negotiation, Prefer, ETag/If-Match, dates, URLs.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fhir/http/http.h"
+#include "registry/result.h"
+
+namespace nara::fhir {
+
+struct Preferences {
+  std::string return_kind = "representation";  // minimal | representation | OperationOutcome
+  bool strict = false;                         // handling=strict
+};
+Preferences ParsePrefer(const std::string& header);
+
+// 406 when the client will only take XML (Accept or _format); 415 for an XML or other non-JSON body.
+std::optional<Error> CheckResponseFormat(const HttpRequest& request);
+std::optional<Error> CheckRequestContentType(const HttpRequest& request);
+
+// W/"3" or "3" → 3; nullopt when absent; error when malformed.
+Result<std::optional<int>> ParseIfMatch(const std::string& header);
+std::string WeakEtag(int version);
+
+// RFC 3339 (2026-11-23T10:00:00.123Z) → RFC 7231 HTTP-date (Mon, 23 Nov 2026 10:00:00 GMT).
+std::string HttpDate(const std::string& rfc3339);
+
+// a=b&c=d (x-www-form-urlencoded or a query string) → decoded pairs.
+QueryParams ParseQueryString(const std::string& text);
+std::string EncodeQuery(const QueryParams& params);
+
+}  // namespace nara::fhir

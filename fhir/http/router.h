@@ -1,0 +1,78 @@
+// FhirApi: the FHIR REST interface over a ResourceStore. Stages per request: negotiate format →
+// route → parse → execute against the store → render. Every failure becomes an OperationOutcome.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fhir/operations/bulk_export.h"
+#include "fhir/http/http.h"
+#include "fhir/http/request_audit.h"
+#include "fhir/resources/registry_writes.h"
+#include "fhir/resources/write_plan.h"
+#include "auth/access_policy.h"
+#include "registry/measures.h"
+#include "registry/resource_store.h"
+
+namespace nara::fhir {
+
+struct ApiOptions {
+  std::string software_version = "0.1.0";
+  RegistryOptions registry;
+  // ---- measures (docs/api.md section 5) ----
+  // Evaluates Measure/{id}/$evaluate-measure; nullptr: the operation answers 501 not-supported.
+  // Not owned; must outlive the FhirApi.
+  MeasureStore* measures = nullptr;
+  // ---- end measures ----
+  // ---- bulk export (docs/api.md section 5): $export, $export-status, $export-file, Group ----
+  ExportOptions exports;
+  // ---- end bulk export ----
+};
+
+class FhirApi {
+ public:
+  FhirApi(ResourceStore& store, ApiOptions options);
+
+  // Never throws for bad input; unexpected exceptions are left to the HTTP boundary (500 + log).
+  HttpResponse Handle(const HttpRequest& request);
+
+  // A request refused before routing (no HSA-id: 401, unknown HSA-id: 403): answered, and audited
+  // like any refusal (HSLF-FS 2016:40 4 kap. 9 §: attempts count too).
+  HttpResponse Refuse(const HttpRequest& request, const Error& error);
+
+ private:
+  HttpResponse Route(const HttpRequest& request, RequestAudit& audit);
+  // Records the resource in the audit and, for a municipality caller, refuses a non-resident's data.
+  // GET Measure, Measure/{id}, Measure/{id}/$evaluate-measure (the "measures" section of router.cpp).
+  HttpResponse RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments);
+  Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
+  Status CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
+                         RequestAudit& audit);
+  HttpResponse ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
+                                  RequestAudit& audit);
+
+  // ---- writes (fhir/http/router_writes.cpp) ----
+  // Parses and validates a create (POST), update (PUT), patch (PATCH) or delete (DELETE) of `type`;
+  // `id` is the URL's id ("" for a create, or a conditional update/delete on [type]?criteria), and
+  // `new_id` the id a create gets ("" = a fresh one). Touches nothing.
+  Result<PlannedWrite> PlanWrite(const HttpRequest& request, const ResourceTypeDef& type, const std::string& id,
+                                 const std::string& new_id = "");
+  // Executes a planned write in `tx`: access decision on the new content and the stored version,
+  // condition match, registry rules, the write, and its audit record (which commits with it).
+  Result<WriteDone> ExecuteWrite(ResourceTransaction& tx, const HttpRequest& request, const PlannedWrite& plan,
+                                 RequestAudit& audit);
+  Status DecideWrite(ResourceTransaction& tx, const Caller& caller, RequestAudit& audit, const std::string& type,
+                     auth::Action action, const rapidjson::Value* content, const std::string& id);
+  // One planned write in a transaction of its own, answered as the request's Prefer asks.
+  HttpResponse RunWrite(const HttpRequest& request, const PlannedWrite& plan, RequestAudit& audit);
+  HttpResponse WriteDoneResponse(const HttpRequest& request, const WriteDone& done);
+
+  // ---- transaction and batch Bundles (fhir/http/router_bundle.cpp) ----
+  HttpResponse HandleBundle(const HttpRequest& request);
+
+  ResourceStore& store_;
+  ApiOptions options_;
+  RegistryWrites registry_;
+};
+
+}  // namespace nara::fhir

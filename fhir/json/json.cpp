@@ -1,0 +1,85 @@
+#include "fhir/json/json.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <set>
+#include <vector>
+
+namespace nara::fhir {
+namespace {
+
+// Bounded nesting, and no object repeating a member name: RapidJSON keeps both copies, so a
+// repeated "identifier" could slip an unchecked value past validation into the stored text.
+Status CheckShape(const rapidjson::Value& root) {
+  // Explicit stack: the check itself must not recurse on hostile input.
+  std::vector<std::pair<const rapidjson::Value*, int>> stack{{&root, 1}};
+  std::set<std::string_view> names;
+  while (!stack.empty()) {
+    auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxJsonDepth) {
+      return Error::Invalid("structure", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
+    if (value->IsObject()) {
+      names.clear();
+      for (const auto& member : value->GetObject()) {
+        std::string_view name(member.name.GetString(), member.name.GetStringLength());
+        if (!names.insert(name).second) {
+          return Error::Invalid("structure", "JSON object repeats the property '" + SafeExcerpt(name) + "'");
+        }
+        stack.emplace_back(&member.value, depth + 1);
+      }
+    } else if (value->IsArray()) {
+      for (const auto& item : value->GetArray()) stack.emplace_back(&item, depth + 1);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status ParseJsonObject(std::string_view text, rapidjson::Document& doc) {
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return Error::Invalid("structure", std::string("ogiltig JSON (malformed JSON) at offset ") +
+                                           std::to_string(doc.GetErrorOffset()) + ": " +
+                                           rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (!doc.IsObject()) return Error::Invalid("structure", "the body must be a JSON object (a FHIR resource)");
+  return CheckShape(doc);
+}
+
+std::string SafeExcerpt(std::string_view text, size_t max_bytes) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+    bool valid = len > 0 && i + len <= text.size();
+    for (size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (!valid) len = 1;
+    if (out.size() + len > max_bytes) break;
+    if (!valid || lead < 0x20 || lead == 0x7f) out.push_back('?');
+    else out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+std::string ToJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string StringMember(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return {};
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+}  // namespace nara::fhir

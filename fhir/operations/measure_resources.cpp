@@ -1,0 +1,325 @@
+#include "fhir/operations/measure_resources.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <ctime>
+#include <map>
+
+#include "fhir/resources/resource_types.h"
+
+namespace nara::fhir {
+
+const char* const kMeasureGoalExtension = "https://fhir.nara-registry.org/StructureDefinition/measure-goal";
+const char* const kDoctorFteExtension = "https://fhir.nara-registry.org/StructureDefinition/doctor-fte";
+const char* const kMeasureStratifierSystem = "https://fhir.nara-registry.org/CodeSystem/measure-stratifier";
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr const char* kScoringSystem = "http://terminology.hl7.org/CodeSystem/measure-scoring";
+constexpr const char* kPopulationSystem = "http://terminology.hl7.org/CodeSystem/measure-population";
+constexpr const char* kImprovementSystem = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation";
+
+void Str(Writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// A finite decimal (JSON has no NaN/Inf; the engine never gives them, but stay valid regardless).
+void Decimal(Writer& w, double value) {
+  if (std::isfinite(value)) {
+    w.Double(value);
+  } else {
+    w.Int(0);
+  }
+}
+
+void CodeableConcept(Writer& w, const char* system, const std::string& code, const std::string& text = "") {
+  w.StartObject();
+  w.Key("coding");
+  w.StartArray();
+  w.StartObject();
+  Str(w, "system", system);
+  Str(w, "code", code);
+  w.EndObject();
+  w.EndArray();
+  if (!text.empty()) Str(w, "text", text);
+  w.EndObject();
+}
+
+void DecimalExtension(Writer& w, const char* url, double value) {
+  w.StartObject();
+  Str(w, "url", url);
+  w.Key("valueDecimal");
+  Decimal(w, value);
+  w.EndObject();
+}
+
+const char* ScoringCode(MeasureKind kind) {
+  switch (kind) {
+    case MeasureKind::proportion: return "proportion";
+    case MeasureKind::ratio: return "ratio";
+    case MeasureKind::count: return "cohort";
+  }
+  return "proportion";
+}
+
+// The population codes of a kind, in report order.
+std::vector<std::string> PopulationCodes(MeasureKind kind) {
+  if (kind == MeasureKind::count) return {"initial-population"};
+  return {"initial-population", "denominator", "numerator"};
+}
+
+long PopulationCount(MeasureKind kind, const std::string& code, long numerator, long denominator) {
+  if (kind == MeasureKind::count) return numerator;
+  if (code == "numerator") return numerator;
+  return denominator;  // initial-population = denominator: the population is the denominator
+}
+
+std::string PopulationDescription(const MeasureDefinition& def, const std::string& code) {
+  if (def.kind == MeasureKind::count) return "Aktuella patientkontrakt (current patient contracts)";
+  if (def.kind == MeasureKind::ratio) {
+    return code == "numerator" ? "Listningar på vårdcentral (listings in force)"
+                               : "Aktiva läkarroller (active läkare PractitionerRoles)";
+  }
+  return code == "numerator" ? "I täljaren (in the numerator)" : "Invånare i populationen (residents in scope)";
+}
+
+void Populations(Writer& w, MeasureKind kind, long numerator, long denominator) {
+  w.Key("population");
+  w.StartArray();
+  for (const auto& code : PopulationCodes(kind)) {
+    w.StartObject();
+    w.Key("code");
+    CodeableConcept(w, kPopulationSystem, code);
+    w.Key("count");
+    w.Int64(PopulationCount(kind, code, numerator, denominator));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void MeasureScore(Writer& w, const std::optional<double>& score) {
+  if (!score) return;
+  w.Key("measureScore");
+  w.StartObject();
+  w.Key("value");
+  Decimal(w, *score);
+  w.EndObject();
+}
+
+std::optional<double> StratumScore(MeasureKind kind, long numerator, long denominator) {
+  if (kind == MeasureKind::count) return static_cast<double>(numerator);
+  if (kind == MeasureKind::proportion && denominator > 0) {
+    return static_cast<double>(numerator) / static_cast<double>(denominator);
+  }
+  return std::nullopt;
+}
+
+std::string NowUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string MeasureCanonical(const std::string& measure_id) {
+  return std::string(kNrBase) + "/Measure/" + measure_id;
+}
+
+std::string MeasureJson(const MeasureDefinition& def, const std::string& canonical_base) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  Str(w, "resourceType", "Measure");
+  Str(w, "id", def.id);
+  if (def.goal) {
+    w.Key("extension");
+    w.StartArray();
+    DecimalExtension(w, kMeasureGoalExtension, *def.goal);
+    w.EndArray();
+  }
+  Str(w, "url", canonical_base + "/Measure/" + def.id);
+  Str(w, "title", def.title);
+  Str(w, "status", "active");
+  w.Key("experimental");
+  w.Bool(false);
+  Str(w, "publisher", "Nära Registry");
+  Str(w, "description", def.description);
+  w.Key("scoring");
+  CodeableConcept(w, kScoringSystem, ScoringCode(def.kind));
+  if (def.kind == MeasureKind::proportion) {
+    w.Key("improvementNotation");
+    CodeableConcept(w, kImprovementSystem, "increase");
+  }
+  if (def.goal) {
+    const bool proportion = def.kind == MeasureKind::proportion;
+    const long shown = std::lround(proportion ? *def.goal * 100 : *def.goal);
+    Str(w, "guidance", std::string("Mål (goal): ") + std::to_string(shown) +
+                           (proportion ? " %" : " listade per läkare-FTE (listed per doctor FTE)"));
+  }
+  w.Key("group");
+  w.StartArray();
+  w.StartObject();
+  w.Key("population");
+  w.StartArray();
+  for (const auto& code : PopulationCodes(def.kind)) {
+    w.StartObject();
+    w.Key("code");
+    CodeableConcept(w, kPopulationSystem, code);
+    Str(w, "description", PopulationDescription(def, code));
+    w.Key("criteria");
+    w.StartObject();
+    Str(w, "language", "text/plain");
+    Str(w, "expression", def.description);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("stratifier");
+  w.StartArray();
+  std::vector<std::string> stratifiers = def.stratifiers;
+  if (def.id == kMeasureListningPerLakare) stratifiers.push_back(kStratListSize);
+  for (const auto& code : stratifiers) {
+    w.StartObject();
+    w.Key("code");
+    CodeableConcept(w, kMeasureStratifierSystem, code, code);
+    w.Key("criteria");
+    w.StartObject();
+    Str(w, "language", "text/plain");
+    Str(w, "expression", code);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string MeasureReportJson(const MeasureResult& result, const MeasureDefinition& def, const std::string& generated) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  const std::optional<double> goal = result.goal ? result.goal : def.goal;
+  w.StartObject();
+  Str(w, "resourceType", "MeasureReport");
+  if (goal) {
+    w.Key("extension");
+    w.StartArray();
+    DecimalExtension(w, kMeasureGoalExtension, *goal);
+    w.EndArray();
+  }
+  Str(w, "status", "complete");
+  Str(w, "type", "summary");
+  Str(w, "measure", MeasureCanonical(def.id));
+  if (!result.subject.empty()) {
+    w.Key("subject");
+    w.StartObject();
+    Str(w, "reference", "Organization/" + result.subject);
+    w.EndObject();
+  }
+  Str(w, "date", generated.empty() ? NowUtc() : generated);
+  w.Key("period");
+  w.StartObject();
+  Str(w, "start", result.period_end.ToString());
+  Str(w, "end", result.period_end.ToString());
+  w.EndObject();
+  w.Key("group");
+  w.StartArray();
+  w.StartObject();
+  Populations(w, def.kind, result.numerator, result.denominator);
+  MeasureScore(w, result.score);
+
+  // Per-unit FTE figures of listning-per-lakare, by unit id.
+  std::map<std::string, const UnitListedPerFte*> units;
+  if (result.list_sizes) {
+    for (const auto& unit : result.list_sizes->units) units[unit.unit_id] = &unit;
+  }
+  std::vector<std::string> stratifiers = def.stratifiers;
+  for (const auto& stratum : result.strata) {
+    bool known = false;
+    for (const auto& s : stratifiers) known = known || s == stratum.stratifier;
+    if (!known) stratifiers.push_back(stratum.stratifier);
+  }
+  w.Key("stratifier");
+  w.StartArray();
+  for (const auto& code : stratifiers) {
+    w.StartObject();
+    w.Key("code");
+    w.StartArray();
+    CodeableConcept(w, kMeasureStratifierSystem, code, code);
+    w.EndArray();
+    w.Key("stratum");
+    w.StartArray();
+    for (const auto& stratum : result.strata) {
+      if (stratum.stratifier != code) continue;
+      w.StartObject();
+      std::optional<double> score = StratumScore(def.kind, stratum.numerator, stratum.denominator);
+      const UnitListedPerFte* unit = nullptr;
+      if (def.kind == MeasureKind::ratio) {
+        if (auto it = units.find(stratum.value); it != units.end()) unit = it->second;
+        if (unit) score = unit->listed_per_fte;
+      }
+      if (unit) {
+        w.Key("extension");
+        w.StartArray();
+        DecimalExtension(w, kDoctorFteExtension, unit->doctor_fte);
+        w.EndArray();
+      }
+      w.Key("value");
+      w.StartObject();
+      Str(w, "text", stratum.value);
+      w.EndObject();
+      Populations(w, def.kind, stratum.numerator, stratum.denominator);
+      MeasureScore(w, score);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  // The histogram of doctors' list sizes against their capacity: doctors per bin.
+  if (result.list_sizes) {
+    w.StartObject();
+    w.Key("code");
+    w.StartArray();
+    CodeableConcept(w, kMeasureStratifierSystem, kStratListSize,
+                    "Läkarnas listor mot kapacitet (list size against capacity)");
+    w.EndArray();
+    w.Key("stratum");
+    w.StartArray();
+    for (const auto& bin : result.list_sizes->bins) {
+      w.StartObject();
+      w.Key("value");
+      w.StartObject();
+      Str(w, "text", bin.label);
+      w.EndObject();
+      w.Key("population");
+      w.StartArray();
+      w.StartObject();
+      w.Key("code");
+      CodeableConcept(w, kPopulationSystem, "initial-population");
+      w.Key("count");
+      w.Int64(bin.doctors);
+      w.EndObject();
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace nara::fhir

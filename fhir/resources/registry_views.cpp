@@ -1,0 +1,195 @@
+#include "fhir/resources/registry_views.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "fhir/json/bundle.h"
+#include "fhir/json/json.h"
+#include "fhir/resources/registry_mapping.h"
+#include "registry/rules.h"
+
+namespace nara::fhir {
+namespace {
+
+// ÖK 2021 (god och nära vård): about 1100 listed patients per full-time GP.
+constexpr int kListedPerDoctorTarget = 1100;
+
+std::optional<EpisodeFacts> ActiveListing(RegistryTransaction& reg, const std::string& patient_id, Date on) {
+  for (auto& listing : reg.Listings(patient_id)) {
+    if (listing.ActiveOn(on)) return listing;
+  }
+  return std::nullopt;
+}
+
+std::optional<ContactFacts> ActiveDoctor(RegistryTransaction& reg, const std::string& patient_id, Date on) {
+  for (auto& contact : reg.Contacts(patient_id)) {
+    if (contact.role == ContactRole::fast_lakarkontakt && contact.ActiveOn(on)) return contact;
+  }
+  return std::nullopt;
+}
+
+SearchCriterion Criterion(SearchKind kind, const char* param, const std::string& value,
+                          const std::string& target_type = "") {
+  SearchCriterion criterion;
+  criterion.kind = kind;
+  criterion.param = param;
+  SearchValue one;
+  one.value = value;
+  one.target_type = target_type;
+  criterion.any_of.push_back(one);
+  return criterion;
+}
+
+class ParametersWriter {
+ public:
+  ParametersWriter() : w_(buffer_) {
+    w_.StartObject();
+    w_.Key("resourceType");
+    w_.String("Parameters");
+    w_.Key("parameter");
+    w_.StartArray();
+  }
+  void Integer(const char* name, long value) {
+    Open(name);
+    w_.Key("valueInteger");
+    w_.Int64(value);
+    w_.EndObject();
+  }
+  void Decimal(const char* name, double value) {
+    Open(name);
+    w_.Key("valueDecimal");
+    // Two decimals are what a report shows; keep JSON numbers short and stable.
+    w_.Double(std::round(value * 100.0) / 100.0);
+    w_.EndObject();
+  }
+  void Reference(const char* name, const std::string& reference) {
+    Open(name);
+    w_.Key("valueReference");
+    w_.StartObject();
+    w_.Key("reference");
+    w_.String(reference.c_str());
+    w_.EndObject();
+    w_.EndObject();
+  }
+  void Date(const char* name, const std::string& date) {
+    Open(name);
+    w_.Key("valueDate");
+    w_.String(date.c_str());
+    w_.EndObject();
+  }
+  std::string Finish() {
+    w_.EndArray();
+    w_.EndObject();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  void Open(const char* name) {
+    w_.StartObject();
+    w_.Key("name");
+    w_.String(name);
+  }
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_;
+};
+
+}  // namespace
+
+std::string PatientWithGeneralPractitioner(RegistryTransaction& reg, const StoredResource& patient, Date on) {
+  const auto listing = ActiveListing(reg, patient.id, on);
+  const auto doctor = ActiveDoctor(reg, patient.id, on);
+  rapidjson::Document doc;
+  if (!ParseJsonObject(patient.json, doc)) return patient.json;
+  SetGeneralPractitioner(doc, listing ? listing->unit_id : "", doctor ? doctor->practitioner_role_id : "");
+  return ToJson(doc);
+}
+
+Result<std::string> RoleListStatus(ResourceTransaction& tx, const std::string& role_id, Date on) {
+  auto stored = tx.Read("PractitionerRole", role_id);
+  if (!stored) return stored.error();
+  auto role = tx.Registry().Role(role_id);
+  if (!role) return Error::NotFound("PractitionerRole/" + role_id + " saknas i registret (not in the registry)");
+  // listed: in force on the date. free: what was left then — the places in use on the date, or, when
+  // more, the places active contacts hold from then on (a future-dated contact already takes one).
+  const int listed = tx.Registry().CountDoctorContactsOn(role_id, on);
+  const int taken = std::max(listed, tx.Registry().CountDoctorContacts(role_id, on));
+  ParametersWriter out;
+  out.Reference("practitioner-role", "PractitionerRole/" + role_id);
+  out.Date("date", on.ToString());
+  out.Integer("capacity", role->capacity);
+  out.Integer("listed", listed);
+  out.Integer("free", std::max(0, role->capacity - taken));
+  return out.Finish();
+}
+
+Result<std::string> UnitListStatus(ResourceTransaction& tx, const std::string& unit_id, Date on) {
+  auto stored = tx.Read("Organization", unit_id);
+  if (!stored) return stored.error();
+  auto& reg = tx.Registry();
+  const long listed = reg.CountListingsAtUnit(unit_id, on);
+  double fte = 0;
+  for (const auto& [role, count] : reg.DoctorLoads(unit_id, on)) fte += role.fte;
+  ParametersWriter out;
+  out.Reference("organization", "Organization/" + unit_id);
+  out.Date("date", on.ToString());
+  out.Integer("listed", listed);
+  out.Decimal("doctor-fte", fte);
+  if (fte > 0) out.Decimal("listed-per-doctor-fte", static_cast<double>(listed) / fte);
+  out.Integer("target", kListedPerDoctorTarget);
+  return out.Finish();
+}
+
+Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::string& patient_id,
+                                        const std::string& base_url, Date on) {
+  auto& reg = tx.Registry();
+  auto patient = tx.Read("Patient", patient_id);
+  if (!patient) return patient.error();
+  std::vector<StoredResource> entries;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& type, const std::string& id) {
+    if (id.empty() || !seen.insert(type + "/" + id).second) return;
+    auto resource = tx.Read(type, id);
+    if (resource) entries.push_back(std::move(*resource));
+  };
+  StoredResource decorated = *patient;
+  decorated.json = PatientWithGeneralPractitioner(reg, *patient, on);
+  entries.push_back(decorated);
+  seen.insert("Patient/" + patient_id);
+  if (auto listing = ActiveListing(reg, patient_id, on)) {
+    add("EpisodeOfCare", listing->id);
+    add("Organization", listing->unit_id);
+  }
+  for (const auto& contact : reg.Contacts(patient_id)) {
+    if (!contact.ActiveOn(on)) continue;
+    add("CareTeam", contact.id);
+    add("PractitionerRole", contact.practitioner_role_id);
+    if (auto role = reg.Role(contact.practitioner_role_id)) add("Practitioner", role->practitioner_id);
+    add("Organization", contact.managing_unit_id);
+  }
+  SearchQuery contracts;
+  contracts.type = "DocumentReference";
+  contracts.count = 20;
+  contracts.want_total = false;
+  contracts.criteria.push_back(Criterion(SearchKind::reference, "subject", patient_id, "Patient"));
+  contracts.criteria.push_back(Criterion(SearchKind::token, "status", "current"));
+  contracts.criteria.push_back(Criterion(SearchKind::token, "type", "patientkontrakt"));
+  auto found = tx.Search(contracts);
+  if (!found) return found.error();
+  for (auto& document : found->resources) {
+    if (seen.insert("DocumentReference/" + document.id).second) entries.push_back(std::move(document));
+  }
+  std::string out = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"total\":" + std::to_string(entries.size()) +
+                    ",\"entry\":[";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) out += ",";
+    out += "{\"fullUrl\":" + JsonString(base_url + "/" + entries[i].type + "/" + entries[i].id) +
+           ",\"resource\":" + entries[i].json + "}";
+  }
+  return out + "]}";
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,254 @@
+#include "fhir/search/search_handler.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "fhir/http/access.h"
+#include "fhir/json/bundle.h"
+#include "fhir/http/http_util.h"
+#include "fhir/json/json.h"
+#include "fhir/json/operation_outcome.h"
+#include "fhir/resources/registry_views.h"
+#include "fhir/resources/resource_mapper.h"
+#include "fhir/http/responses.h"
+#include "fhir/search/search_cursor.h"
+#include "fhir/search/search_elements.h"
+#include "fhir/search/search_params.h"
+
+namespace nara::fhir {
+namespace {
+
+std::string LinkUrl(const std::string& url_base, QueryParams params) {
+  const std::string query = EncodeQuery(params);
+  return url_base + (query.empty() ? "" : "?" + query);
+}
+
+// has-free-capacity (docs/api.md section 5) is answered by the registry, not the search index: it becomes
+// the list of PractitionerRoles with (or without) free places, at the unit given by `organization`.
+struct FreeCapacity {
+  std::optional<bool> wanted;
+  std::string unit;
+};
+
+Result<FreeCapacity> TakeFreeCapacity(QueryParams& params) {
+  FreeCapacity out;
+  QueryParams rest;
+  for (auto& pair : params) {
+    if (pair.first == "has-free-capacity") {
+      if (pair.second != "true" && pair.second != "false") {
+        return Error::Invalid("invalid", "has-free-capacity is true or false");
+      }
+      out.wanted = pair.second == "true";
+      continue;
+    }
+    if (pair.first == "organization") {
+      std::string ref_type;
+      if (!ParseReference(pair.second, ref_type, out.unit)) out.unit = pair.second;
+    }
+    rest.push_back(std::move(pair));
+  }
+  params = std::move(rest);
+  return out;
+}
+
+Status AddFreeCapacityCriterion(ResourceStore& store, const FreeCapacity& free, ParsedSearch& parsed) {
+  SearchCriterion ids;
+  ids.kind = SearchKind::id;
+  ids.param = "_id";
+  std::vector<std::string> matching;
+  auto loads = store.Transact([&](ResourceTransaction& tx) -> Status {
+    matching.clear();
+    for (const auto& [role, listed] : tx.Registry().DoctorLoads(free.unit, Date::Today())) {
+      if ((role.capacity - listed > 0) == *free.wanted) matching.push_back(role.id);
+    }
+    return Ok();
+  });
+  if (!loads) return loads.error();
+  if (matching.empty()) matching.push_back("-");  // no role has this id: an empty result
+  for (const auto& id : matching) {
+    SearchValue value;
+    value.value = id;
+    ids.any_of.push_back(value);
+  }
+  parsed.query.criteria.push_back(std::move(ids));
+  parsed.canonical.emplace_back("has-free-capacity", *free.wanted ? "true" : "false");
+  return Ok();
+}
+
+// A municipality sees its residents only (docs/api.md section 6): patient data of others is left out,
+// matches and included resources alike. Returns whether anything was left out.
+Result<bool> KeepResidents(ResourceStore& store, const Caller& caller, std::vector<StoredResource>& resources) {
+  bool dropped = false;
+  auto status = store.Transact([&](ResourceTransaction& tx) -> Status {
+    std::vector<StoredResource> kept;
+    for (auto& resource : resources) {
+      if (!IsPatientData(resource.type)) {
+        kept.push_back(std::move(resource));
+        continue;
+      }
+      rapidjson::Document doc;
+      if (!ParseJsonObject(resource.json, doc)) continue;
+      const auto patients = PatientIdsOf(resource.type, resource.id, doc);
+      if (!patients.empty() && IsResidentOf(tx, caller, patients.front())) kept.push_back(std::move(resource));
+    }
+    dropped = kept.size() != resources.size();
+    resources = std::move(kept);
+    return Ok();
+  });
+  if (!status) return status.error();
+  return dropped;
+}
+
+// Included resources are of types the request did not name: the caller must be allowed to search
+// each of them, as if it had asked for them directly. Decided before the search on the types the
+// includes name (so a refusal does not depend on what exists), and after it on the types found
+// through a reference parameter that may point at several.
+Status CheckIncludedTypes(const Caller& caller, const std::set<std::string>& types) {
+  for (const auto& type : types) {
+    auth::Target target{type, "", {}, "", "", false};
+    // A municipality's patient data is filtered per patient (KeepResidents), as for its own searches.
+    target.patient_in_callers_kommun = caller.role == "municipality" && IsPatientData(type);
+    const auth::Decision decision = auth::Decide(caller, auth::Action::search, target);
+    if (!decision.allowed) return Forbidden(decision);
+  }
+  return Ok();
+}
+
+Status DecoratePatients(ResourceStore& store, std::vector<StoredResource>& resources) {
+  if (std::none_of(resources.begin(), resources.end(), [](const auto& r) { return r.type == "Patient"; })) {
+    return Ok();
+  }
+  return store.Transact([&](ResourceTransaction& tx) -> Status {
+    for (auto& resource : resources) {
+      if (resource.type == "Patient") {
+        resource.json = PatientWithGeneralPractitioner(tx.Registry(), resource, Date::Today());
+      }
+    }
+    return Ok();
+  });
+}
+
+}  // namespace
+
+HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, const HttpRequest& request,
+                          const QueryParams& params, bool strict, RequestAudit& audit) {
+  const Caller& caller = request.caller;
+  QueryParams filtered;
+  for (const auto& pair : params) {
+    if (pair.first != "_format" && pair.first != "_pretty") filtered.push_back(pair);
+  }
+  FreeCapacity free;
+  if (type.type == "PractitionerRole") {
+    auto taken = TakeFreeCapacity(filtered);
+    if (!taken) return ErrorResponse(taken.error());
+    free = *taken;
+  }
+  auto parsed = ParseSearch(type, filtered, strict);
+  if (!parsed) return ErrorResponse(parsed.error());
+  if (free.wanted) {
+    if (auto added = AddFreeCapacityCriterion(store, free, *parsed); !added) return ErrorResponse(added.error());
+  }
+  SearchQuery& query = parsed->query;
+  const std::string fingerprint = SearchFingerprint(parsed->canonical);
+  if (!parsed->cursor.empty()) {
+    auto cursor = DecodeCursor(parsed->cursor, fingerprint, query.sort.key != SortKey::id);
+    if (!cursor) return ErrorResponse(cursor.error());
+    query.cursor = *cursor;
+  }
+  std::set<std::string> named_types;
+  for (const auto& spec : query.includes) {
+    if (!spec.target_type.empty()) named_types.insert(spec.target_type);
+  }
+  for (const auto& spec : query.revincludes) named_types.insert(spec.source_type);
+  if (auto allowed = CheckIncludedTypes(caller, named_types); !allowed) {
+    if (audit.action.empty()) audit.Begin("search", type.type, "");
+    return ErrorResponse(allowed.error());
+  }
+  // A municipality sees its residents only, decided per resource after the search: a total would
+  // count the others, so none is given (FHIR allows a searchset without total).
+  const bool residents_only = caller.role == "municipality";
+  if (residents_only && IsPatientData(type.type)) query.want_total = false;
+
+  auto page = store.Search(query);
+  if (!page) return ErrorResponse(page.error());
+  // The page's ends in the query's order, for the links: taken before any filtering.
+  std::optional<SearchCursor> after_last, before_first;
+  if (!page->resources.empty()) {
+    after_last = SearchCursor{page->last_key, page->resources.back().id, false};
+    before_first = SearchCursor{page->first_key, page->resources.front().id, true};
+  }
+  std::set<std::string> found_types;
+  for (const auto& resource : page->included) found_types.insert(resource.type);
+  if (auto allowed = CheckIncludedTypes(caller, found_types); !allowed) {
+    if (audit.action.empty()) audit.Begin("search", type.type, "");
+    return ErrorResponse(allowed.error());
+  }
+  if (residents_only) {
+    auto dropped = KeepResidents(store, caller, page->resources);
+    if (!dropped) return ErrorResponse(dropped.error());
+    if (*dropped) page->total.reset();
+    if (auto included = KeepResidents(store, caller, page->included); !included) {
+      return ErrorResponse(included.error());
+    }
+  }
+  // Patientdatalagen: every patient-data resource released is logged, included ones too (a search
+  // of Organizations with _revinclude=EpisodeOfCare:organization releases listings).
+  if (!audit.action.empty()) audit.AddAll(page->resources);
+  std::vector<StoredResource> included_patient_data;
+  for (const auto& resource : page->included) {
+    if (IsPatientData(resource.type)) included_patient_data.push_back(resource);
+  }
+  if (!included_patient_data.empty()) {
+    if (audit.action.empty()) audit.Begin("search", type.type, "");
+    audit.AddAll(included_patient_data);
+  }
+  if (auto decorated = DecoratePatients(store, page->resources); !decorated) return ErrorResponse(decorated.error());
+  if (auto decorated = DecoratePatients(store, page->included); !decorated) return ErrorResponse(decorated.error());
+  if (!parsed->elements.empty()) {
+    for (auto& match : page->resources) match.json = SubsetElements(match.json, parsed->elements);
+  }
+
+  std::vector<Issue> issues;
+  if (!parsed->ignored.empty()) {
+    Issue issue;
+    issue.severity = "warning";
+    issue.code = "not-supported";
+    issue.text = "okända sökparametrar ignorerades (unknown search parameters ignored):";
+    for (const auto& name : parsed->ignored) issue.text += " " + SafeExcerpt(name);
+    issues.push_back(issue);
+  }
+  if (page->included_truncated) {
+    Issue issue;
+    issue.severity = "warning";
+    issue.code = "too-costly";
+    issue.text = "fler än " + std::to_string(query.max_included) +
+                 " inkluderade resurser, resten utelämnades (more included resources than the bound of " +
+                 std::to_string(query.max_included) + " per page; use a smaller _count)";
+    issues.push_back(issue);
+  }
+  if (parsed->summary_count) {
+    page->resources.clear();
+    page->included.clear();
+  }
+
+  const std::string url_base = request.base_url + "/" + type.type;
+  QueryParams self = parsed->canonical;
+  if (query.offset > 0) self.emplace_back("_offset", std::to_string(query.offset));
+  if (!parsed->cursor.empty()) self.emplace_back("_cursor", parsed->cursor);
+  std::vector<BundleLink> links{{"self", LinkUrl(url_base, self)}};
+  if (query.count > 0 && page->has_more && after_last) {
+    QueryParams next = parsed->canonical;
+    next.emplace_back("_cursor", EncodeCursor(*after_last, fingerprint));
+    links.push_back({"next", LinkUrl(url_base, next)});
+  }
+  if (query.count > 0 && page->has_previous && before_first) {
+    QueryParams previous = parsed->canonical;
+    previous.emplace_back("_cursor", EncodeCursor(*before_first, fingerprint));
+    links.push_back({"previous", LinkUrl(url_base, previous)});
+  }
+  return JsonResponse(200, SearchsetJson(request.base_url, page->resources, page->total, links, issues,
+                                         page->included));
+}
+
+}  // namespace nara::fhir

@@ -1,0 +1,485 @@
+#include "pg/internal/pg_registry.h"
+#include "pg/internal/pq_util.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nara::pg {
+namespace {
+
+using pqxx::prepare::make_dynamic_params;
+
+// ExecPrepared (pq_util.h) for SQL assembled from the column lists here: the same text on every call.
+template <typename... Args>
+pqxx::result Prepared(pqxx::transaction_base& tx, const std::string& name, const std::string& sql, Args&&... args) {
+  return ExecPrepared(tx, name.c_str(), sql.c_str(), std::forward<Args>(args)...);
+}
+
+// Dates cross the wire as days since 1970-01-01 (Date's own unit), so no text format is involved:
+// to SQL as `DATE '1970-01-01' + $n::int`, back as `d - DATE '1970-01-01'`. An empty string is NULL.
+constexpr const char* kEpoch = "DATE '1970-01-01'";
+
+std::string DaysParam(Date d) { return std::to_string(d.days()); }
+std::string DaysParam(const std::optional<Date>& d) { return d ? DaysParam(*d) : std::string(); }
+
+std::string DateIn(const std::string& placeholder) {
+  return "(" + std::string(kEpoch) + " + NULLIF(" + placeholder + ", '')::int)";
+}
+std::string DateOut(const std::string& column) {
+  return "(" + column + " - " + kEpoch + ")";
+}
+
+std::optional<Date> OptionalDate(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return Date::FromDays(f.as<int>());
+}
+
+// Enum ⇄ text, as stored in the CHECK-constrained text columns of 0003_registry.sql.
+const char* ToText(UnitType t) { return UnitTypeName(t); }
+
+UnitType UnitTypeFrom(const std::string& s) {
+  if (s == "region") return UnitType::region;
+  if (s == "vardcentral") return UnitType::vardcentral;
+  if (s == "kommun") return UnitType::kommun;
+  if (s == "saebo") return UnitType::saebo;
+  if (s == "hemsjukvard") return UnitType::hemsjukvard;
+  if (s == "specialistmottagning") return UnitType::specialistmottagning;
+  return UnitType::other;
+}
+
+const char* ToText(EpisodeStatus s) {
+  switch (s) {
+    case EpisodeStatus::active: return "active";
+    case EpisodeStatus::finished: return "finished";
+    case EpisodeStatus::cancelled: return "cancelled";
+    case EpisodeStatus::entered_in_error: return "entered-in-error";
+    case EpisodeStatus::other: return "other";
+  }
+  return "other";
+}
+
+EpisodeStatus EpisodeStatusFrom(const std::string& s) {
+  if (s == "active") return EpisodeStatus::active;
+  if (s == "finished") return EpisodeStatus::finished;
+  if (s == "cancelled") return EpisodeStatus::cancelled;
+  if (s == "entered-in-error") return EpisodeStatus::entered_in_error;
+  return EpisodeStatus::other;
+}
+
+const char* ToText(ContactStatus s) {
+  switch (s) {
+    case ContactStatus::active: return "active";
+    case ContactStatus::inactive: return "inactive";
+    case ContactStatus::entered_in_error: return "entered-in-error";
+    case ContactStatus::other: return "other";
+  }
+  return "other";
+}
+
+ContactStatus ContactStatusFrom(const std::string& s) {
+  if (s == "active") return ContactStatus::active;
+  if (s == "inactive") return ContactStatus::inactive;
+  if (s == "entered-in-error") return ContactStatus::entered_in_error;
+  return ContactStatus::other;
+}
+
+// registry_listing.kind for the two EpisodeOfCare types.
+constexpr const char* kListing = "listning";
+constexpr const char* kResidency = "saebo";
+
+const std::string kPatientColumns =
+    "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun";
+
+PatientFacts PatientFrom(const pqxx::row& r) {
+  PatientFacts p;
+  p.id = r[0].as<std::string>();
+  p.deceased = OptionalDate(r[1]);
+  p.birth_date = OptionalDate(r[2]);
+  p.gender = r[3].as<std::string>();
+  p.kommun = r[4].as<std::string>();
+  return p;
+}
+
+// fte leaves as float8: the numeric column keeps six decimals, which float8 represents closely enough.
+constexpr const char* kRoleColumns =
+    "r.role_id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte::float8, r.capacity";
+
+RoleFacts RoleFrom(const pqxx::row& r) {
+  RoleFacts role;
+  role.id = r[0].as<std::string>();
+  role.practitioner_id = r[1].as<std::string>();
+  role.unit_id = r[2].as<std::string>();
+  role.profession = r[3].as<std::string>();
+  role.active = r[4].as<bool>();
+  role.fte = r[5].as<double>();
+  role.capacity = r[6].as<int>();
+  return role;
+}
+
+const std::string kEpisodeColumns = "episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
+                                    DateOut("valid_to");
+
+EpisodeFacts EpisodeFrom(const pqxx::row& r) {
+  EpisodeFacts e;
+  e.id = r[0].as<std::string>();
+  e.patient_id = r[1].as<std::string>();
+  e.unit_id = r[2].as<std::string>();
+  e.status = EpisodeStatusFrom(r[3].as<std::string>());
+  e.period.start = Date::FromDays(r[4].as<int>());
+  e.period.end = OptionalDate(r[5]);
+  return e;
+}
+
+const std::string kContactColumns = "careteam_id, patient_id, role_code, practitioner_role_id, managing_unit_id, "
+                                    "status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
+                                    ", begin_reason, end_reason";
+
+ContactFacts ContactFrom(const pqxx::row& r) {
+  ContactFacts c;
+  c.id = r[0].as<std::string>();
+  c.patient_id = r[1].as<std::string>();
+  c.role = static_cast<ContactRole>(r[2].as<int>());
+  c.practitioner_role_id = r[3].as<std::string>();
+  c.managing_unit_id = r[4].as<std::string>();
+  c.status = ContactStatusFrom(r[5].as<std::string>());
+  c.period.start = Date::FromDays(r[6].as<int>());
+  c.period.end = OptionalDate(r[7]);
+  c.begin_reason = r[8].as<std::string>();
+  c.end_reason = r[9].as<std::string>();
+  return c;
+}
+
+std::vector<EpisodeFacts> EpisodesOf(pqxx::transaction_base& tx, const char* kind, const std::string& patient_id) {
+  const auto rows = Prepared(tx, "nara_reg_episodes_of", "SELECT " + kEpisodeColumns +
+      " FROM registry_listing WHERE patient_id = $1 AND kind = $2"
+      " ORDER BY valid_from, episode_id",
+      patient_id, std::string(kind));
+  std::vector<EpisodeFacts> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(EpisodeFrom(row));
+  return out;
+}
+
+std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* kind, const std::string& id) {
+  const auto rows = Prepared(tx, "nara_reg_episode_by_id",
+      "SELECT " + kEpisodeColumns + " FROM registry_listing WHERE episode_id = $1 AND kind = $2", id,
+      std::string(kind));
+  if (rows.empty()) return std::nullopt;
+  return EpisodeFrom(rows[0]);
+}
+
+void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
+  Prepared(tx, "nara_reg_put_episode",
+      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to) "
+      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
+      "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
+      "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
+      "valid_to = EXCLUDED.valid_to",
+      e.id, std::string(kind), e.patient_id, e.unit_id, std::string(ToText(e.status)),
+      DaysParam(e.period.start), DaysParam(e.period.end));
+}
+
+}  // namespace
+
+std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_id) {
+  const auto rows = Prepared(tx_, "nara_reg_lock_patient",
+      "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
+  if (rows.empty()) return std::nullopt;
+  // From here until commit every listing, residency and contact change of this patient waits for
+  // us (registry_store.h), so its rows can be read once and kept.
+  locked_patients_.insert(patient_id);
+  return PatientFrom(rows[0]);
+}
+
+std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
+  const auto rows = Prepared(tx_, "nara_reg_lock_role",
+      std::string("SELECT ") + kRoleColumns + " FROM registry_role r WHERE r.role_id = $1 FOR UPDATE", role_id);
+  if (rows.empty()) return std::nullopt;
+  return RoleFrom(rows[0]);
+}
+
+std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
+  if (auto known = units_.find(unit_id); known != units_.end()) return known->second;
+  // The unit and the units above it: an access decision walks partOf up to the region next. Bounded
+  // like that walk (fhir/http/access.cpp), so a cycle written by mistake ends.
+  const auto rows = Prepared(tx_, "nara_reg_unit_chain",
+      "WITH RECURSIVE chain AS ("
+      " SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active, 1 AS depth FROM registry_unit"
+      " WHERE unit_id = $1"
+      " UNION ALL SELECT u.unit_id, u.hsa_id, u.name, u.type, u.part_of, u.kommun, u.serves_saebo, u.active,"
+      " c.depth + 1 FROM chain c JOIN registry_unit u ON u.unit_id = c.part_of WHERE c.depth < 12 AND c.part_of <> '')"
+      " SELECT unit_id, hsa_id, name, type, part_of, kommun, serves_saebo, active FROM chain ORDER BY depth",
+      unit_id);
+  units_[unit_id] = std::nullopt;
+  for (const auto& r : rows) {
+    UnitFacts u;
+    u.id = r[0].as<std::string>();
+    u.hsa_id = r[1].as<std::string>();
+    u.name = r[2].as<std::string>();
+    u.type = UnitTypeFrom(r[3].as<std::string>());
+    u.part_of = r[4].as<std::string>();
+    u.kommun = r[5].as<std::string>();
+    u.serves_saebo = TextArray(r[6]);
+    u.active = r[7].as<bool>();
+    units_[u.id] = std::move(u);
+  }
+  return units_[unit_id];
+}
+
+std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
+  const auto rows =
+      Prepared(tx_, "nara_reg_role",
+          std::string("SELECT ") + kRoleColumns + " FROM registry_role r WHERE r.role_id = $1", role_id);
+  if (rows.empty()) return std::nullopt;
+  return RoleFrom(rows[0]);
+}
+
+const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& patient_id) {
+  if (!locked_patients_.count(patient_id)) return nullptr;
+  if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
+  // Episodes and contacts in one round trip, padded to one row shape: (kind, id, patient, unit or
+  // role, status, from, to, role code, managing unit, begin reason, end reason), in the order the
+  // single-kind queries below give.
+  const auto rows = Prepared(tx_, "nara_reg_patient_rows",
+      "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
+          ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id = $1"
+          " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
+          DateOut("valid_from") + ", " + DateOut("valid_to") +
+          ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id = $1"
+          " ORDER BY 1, 6, 2",
+      patient_id);
+  PatientRows& out = patient_rows_[patient_id];
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    if (kind == "contact") {
+      ContactFacts c;
+      c.id = r[1].as<std::string>();
+      c.patient_id = r[2].as<std::string>();
+      c.practitioner_role_id = r[3].as<std::string>();
+      c.status = ContactStatusFrom(r[4].as<std::string>());
+      c.period.start = Date::FromDays(r[5].as<int>());
+      c.period.end = OptionalDate(r[6]);
+      c.role = static_cast<ContactRole>(r[7].as<int>());
+      c.managing_unit_id = r[8].as<std::string>();
+      c.begin_reason = r[9].as<std::string>();
+      c.end_reason = r[10].as<std::string>();
+      out.contacts.push_back(std::move(c));
+      continue;
+    }
+    EpisodeFacts e;
+    e.id = r[1].as<std::string>();
+    e.patient_id = r[2].as<std::string>();
+    e.unit_id = r[3].as<std::string>();
+    e.status = EpisodeStatusFrom(r[4].as<std::string>());
+    e.period.start = Date::FromDays(r[5].as<int>());
+    e.period.end = OptionalDate(r[6]);
+    (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+  }
+  return &out;
+}
+
+std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->listings;
+  return EpisodesOf(tx_, kListing, patient_id);
+}
+
+std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->residencies;
+  return EpisodesOf(tx_, kResidency, patient_id);
+}
+
+std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->contacts;
+  const auto rows = Prepared(tx_, "nara_reg_contacts_of",
+      "SELECT " + kContactColumns + " FROM registry_contact WHERE patient_id = $1 ORDER BY valid_from, careteam_id",
+      patient_id);
+  std::vector<ContactFacts> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(ContactFrom(row));
+  return out;
+}
+
+namespace {
+
+// The row with this id among rows already read, if any.
+template <typename Facts>
+const Facts* FindById(const std::vector<Facts>& rows, const std::string& id) {
+  for (const auto& row : rows) {
+    if (row.id == id) return &row;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// By id: a row of a locked patient already read answers without a query (an update of the patient's
+// own episode or contact); any other id is looked up.
+std::optional<EpisodeFacts> PgRegistry::Listing(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.listings, episode_id)) return *found;
+  }
+  return EpisodeById(tx_, kListing, episode_id);
+}
+
+std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.residencies, episode_id)) return *found;
+  }
+  return EpisodeById(tx_, kResidency, episode_id);
+}
+
+std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.contacts, careteam_id)) return *found;
+  }
+  const auto rows =
+      Prepared(tx_, "nara_reg_contact_by_id",
+          "SELECT " + kContactColumns + " FROM registry_contact WHERE careteam_id = $1", careteam_id);
+  if (rows.empty()) return std::nullopt;
+  return ContactFrom(rows[0]);
+}
+
+
+// In force on `on` or starting later (see the port): the places a doctor has given away.
+std::string TakenPlace(const char* alias, const std::string& date) {
+  const std::string a(alias);
+  return a + ".role_code = 2 AND " + a + ".status = 'active' AND (" + a + ".valid_to IS NULL OR (" + a +
+         ".valid_to > " + date + " AND " + a + ".valid_to > " + a + ".valid_from))";
+}
+
+int PgRegistry::CountDoctorContacts(const std::string& role_id, Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts",
+      "SELECT count(*) FROM registry_contact c WHERE c.practitioner_role_id = $1 AND " + TakenPlace("c", DateIn("$2")),
+      role_id, DaysParam(on));
+  return rows[0][0].as<int>();
+}
+
+std::vector<std::pair<RoleFacts, int>> PgRegistry::DoctorLoadsAtUnit(const std::string& unit_id, Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_doctor_loads_at_unit",
+      std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
+      "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$2")) + " "
+      "WHERE r.unit_id = $1 AND r.active AND r.profession = 'lakare' "
+      "GROUP BY r.role_id ORDER BY r.role_id",
+      unit_id, DaysParam(on));
+  std::vector<std::pair<RoleFacts, int>> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.emplace_back(RoleFrom(row), row[7].as<int>());
+  return out;
+}
+
+std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_all_doctor_loads",
+      std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
+      "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$1")) + " "
+      "WHERE r.active AND r.profession = 'lakare' GROUP BY r.role_id ORDER BY r.role_id",
+      DaysParam(on));
+  std::vector<std::pair<RoleFacts, int>> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.emplace_back(RoleFrom(row), row[7].as<int>());
+  return out;
+}
+
+// As of a date, the period decides: a listing finished since then was in force on it. Only what
+// never happened (cancelled, entered in error) is left out.
+long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_count_listings_at_unit",
+      "SELECT count(*) FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
+      "AND status IN ('active', 'finished') AND period @> " + DateIn("$2"),
+      unit_id, DaysParam(on));
+  return rows[0][0].as<long>();
+}
+
+int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
+  // An inactive contact counts for the dates its period covers; one made inactive without an end
+  // date never ran as far as the registry can tell.
+  const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts_on",
+      "SELECT count(*) FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
+      "AND (status = 'active' OR (status = 'inactive' AND valid_to IS NOT NULL)) AND period @> " + DateIn("$2"),
+      role_id, DaysParam(on));
+  return rows[0][0].as<int>();
+}
+
+void PgRegistry::PutPatient(const PatientFacts& p) {
+  Prepared(tx_, "nara_reg_put_patient",
+      "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun) "
+      "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5) "
+      "ON CONFLICT (patient_id) DO UPDATE SET deceased = EXCLUDED.deceased, "
+      "birth_date = EXCLUDED.birth_date, gender = EXCLUDED.gender, kommun = EXCLUDED.kommun",
+      p.id, DaysParam(p.deceased), DaysParam(p.birth_date), p.gender, p.kommun);
+}
+
+void PgRegistry::PutUnit(const UnitFacts& u) {
+  units_.clear();  // a unit's row and every chain through it
+  // serves_saebo as ARRAY[$9, $10, ...]: one bind parameter per element, nothing spliced.
+  std::vector<std::string> params = {u.id,     u.hsa_id, u.name,   ToText(u.type),
+                                     u.part_of, u.kommun, u.active ? "true" : "false"};
+  std::string array = "ARRAY[";
+  for (size_t i = 0; i < u.serves_saebo.size(); ++i) {
+    params.push_back(u.serves_saebo[i]);
+    array += (i ? ", $" : "$") + std::to_string(params.size());
+  }
+  array += "]::text[]";
+  tx_.exec_params("INSERT INTO registry_unit (unit_id, hsa_id, name, type, part_of, kommun, active, serves_saebo) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7::boolean, " + array + ") "
+                  "ON CONFLICT (unit_id) DO UPDATE SET hsa_id = EXCLUDED.hsa_id, name = EXCLUDED.name, "
+                  "type = EXCLUDED.type, part_of = EXCLUDED.part_of, kommun = EXCLUDED.kommun, "
+                  "active = EXCLUDED.active, serves_saebo = EXCLUDED.serves_saebo",
+                  make_dynamic_params(params));
+}
+
+void PgRegistry::PutRole(const RoleFacts& r) {
+  Prepared(tx_, "nara_reg_put_role",
+      "INSERT INTO registry_role (role_id, practitioner_id, unit_id, profession, active, fte, capacity) "
+      "VALUES ($1, $2, $3, $4, $5, $6::float8, $7) "
+      "ON CONFLICT (role_id) DO UPDATE SET practitioner_id = EXCLUDED.practitioner_id, "
+      "unit_id = EXCLUDED.unit_id, profession = EXCLUDED.profession, active = EXCLUDED.active, "
+      "fte = EXCLUDED.fte, capacity = EXCLUDED.capacity",
+      r.id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte, r.capacity);
+}
+
+void PgRegistry::PutListing(const EpisodeFacts& facts) {
+  ForgetPatientRows();  // the episode may also have moved from another patient, or changed kind
+  PutEpisode(tx_, kListing, facts);
+}
+
+void PgRegistry::PutResidency(const EpisodeFacts& facts) {
+  ForgetPatientRows();
+  PutEpisode(tx_, kResidency, facts);
+}
+
+void PgRegistry::PutContact(const ContactFacts& c) {
+  ForgetPatientRows();
+  Prepared(tx_, "nara_reg_put_contact",
+      "INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
+      "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
+      "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
+      "ON CONFLICT (careteam_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, "
+      "role_code = EXCLUDED.role_code, practitioner_role_id = EXCLUDED.practitioner_role_id, "
+      "managing_unit_id = EXCLUDED.managing_unit_id, status = EXCLUDED.status, "
+      "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
+      "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason",
+      c.id, c.patient_id, static_cast<int>(c.role), c.practitioner_role_id, c.managing_unit_id,
+      std::string(ToText(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
+      c.end_reason);
+}
+
+void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
+  units_.clear();
+  ForgetPatientRows();
+  const char* sql = nullptr;
+  if (fhir_type == "Patient") {
+    sql = "DELETE FROM registry_patient WHERE patient_id = $1";
+  } else if (fhir_type == "Organization") {
+    sql = "DELETE FROM registry_unit WHERE unit_id = $1";
+  } else if (fhir_type == "PractitionerRole") {
+    sql = "DELETE FROM registry_role WHERE role_id = $1";
+  } else if (fhir_type == "EpisodeOfCare") {
+    sql = "DELETE FROM registry_listing WHERE episode_id = $1";
+  } else if (fhir_type == "CareTeam") {
+    sql = "DELETE FROM registry_contact WHERE careteam_id = $1";
+  }
+  if (sql != nullptr) Prepared(tx_, "nara_reg_remove_" + fhir_type, sql, id);
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,51 @@
+// Small libpqxx helpers shared by the adapter's files. Internal to pg (includes pqxx).
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nara::pg {
+
+// A text[] column as strings (NULL elements do not occur: the adapter's arrays hold ids).
+inline std::vector<std::string> TextArray(const pqxx::field& f) {
+  std::vector<std::string> out;
+  if (f.is_null()) return out;
+  auto parser = f.as_array();
+  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next()) {
+    if (item.first == pqxx::array_parser::string_value) out.push_back(std::move(item.second));
+  }
+  return out;
+}
+
+// A text[] literal for one bind parameter: every element double-quoted with `"` and `\` escaped, so
+// any value (commas, braces, quotes, the word NULL, spaces, "" for empty) arrives as itself. One
+// parameter whatever the length, so the SQL text around it stays fixed (and preparable).
+inline std::string TextArrayLiteral(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (const char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+// Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per
+// connection instead of on every call (a read's statements spent more time in the planner than in
+// execution). Declaring is client-side and lazy in libpqxx 6.4: the first use on a connection
+// prepares it on the server, and declaring the same name with the same text again is a no-op. sql
+// must be a constant: one name, one text.
+template <typename... Args>
+pqxx::result ExecPrepared(pqxx::transaction_base& tx, const char* name, const char* sql, Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,267 @@
+#include "pg/internal/search_sql.h"
+
+namespace nara::pg {
+
+std::string SqlParams::Add(std::string value) {
+  values_.push_back(std::move(value));
+  return "$" + std::to_string(values_.size());
+}
+
+std::string EscapeLike(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  return out;
+}
+
+namespace {
+
+// The same RFC 3339 form the server writes into meta.lastUpdated.
+constexpr const char* kIsoUpdated =
+    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+// Conditions are built over an owner alias: `c` for the searched resource, `c2` for the target of
+// a chained parameter (an inner alias of the same name shadows the outer one, as SQL scopes do).
+std::string OwnedBy(const char* alias, const std::string& owner) {
+  return std::string(alias) + ".res_type = " + owner + ".res_type AND " + alias + ".res_id = " + owner + ".res_id";
+}
+
+std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_token t WHERE " + OwnedBy("t", owner) +
+                           " AND t.param = " + params.Add(criterion.param);
+  if (criterion.modifier == "missing") {
+    return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  std::string ors;
+  for (const auto& value : criterion.any_of) {
+    if (!ors.empty()) ors += " OR ";
+    std::string one = "(t.code = " + params.Add(value.value);
+    if (value.system) one += " AND t.system = " + params.Add(*value.system);
+    ors += one + ")";
+  }
+  // :not (FHIR R4 3.1.1.5.5): the resources without a matching token, including those with none.
+  return std::string(criterion.modifier == "not" ? "NOT " : "") + head + " AND (" + ors + "))";
+}
+
+std::string TextCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_text t WHERE " + OwnedBy("t", owner) +
+                           " AND t.param = " + params.Add(criterion.param);
+  if (criterion.modifier == "missing") {
+    return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  std::string ors;
+  for (const auto& value : criterion.any_of) {
+    if (!ors.empty()) ors += " OR ";
+    if (criterion.modifier == "exact") {
+      ors += "t.value = " + params.Add(value.value);
+    } else if (criterion.modifier == "contains") {
+      ors += "t.normalized LIKE " + params.Add("%" + EscapeLike(value.value) + "%");
+    } else {
+      ors += "t.normalized LIKE " + params.Add(EscapeLike(value.value) + "%");
+    }
+  }
+  return head + " AND (" + ors + "))";
+}
+
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params);
+
+std::string ReferenceCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", owner) +
+                           " AND r.param = " + params.Add(criterion.param);
+  if (criterion.modifier == "missing") {
+    return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  if (!criterion.chain.empty()) {
+    // One level of chaining, as a subquery: a live target of the chained type matches the inner test.
+    const std::string target = params.Add(criterion.chain_type);
+    return head + " AND r.target_type = " + target +
+           " AND r.target_id IN (SELECT c2.res_id FROM resource_current c2 WHERE c2.res_type = " + target +
+           " AND NOT c2.deleted AND " + Condition(criterion.chain.front(), "c2", params) + "))";
+  }
+  std::string ors;
+  for (const auto& value : criterion.any_of) {
+    if (!ors.empty()) ors += " OR ";
+    std::string one = "(r.target_id = " + params.Add(value.value);
+    if (!value.target_type.empty()) one += " AND r.target_type = " + params.Add(value.target_type);
+    ors += one + ")";
+  }
+  return head + " AND (" + ors + "))";
+}
+
+// Only the bounds a prefix uses are bound: an unused bind parameter has no type PostgreSQL can infer.
+std::string DateCondition(const std::string& column, const SearchValue& value, SqlParams& params) {
+  auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
+  auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
+  switch (value.prefix) {
+    case DatePrefix::eq: {
+      const std::string s = start();
+      return "(" + column + " >= " + s + " AND " + column + " < " + end() + ")";
+    }
+    case DatePrefix::ne: {
+      const std::string s = start();
+      return "(" + column + " < " + s + " OR " + column + " >= " + end() + ")";
+    }
+    case DatePrefix::lt: return "(" + column + " < " + start() + ")";
+    case DatePrefix::le: return "(" + column + " < " + end() + ")";
+    case DatePrefix::gt: return "(" + column + " >= " + end() + ")";
+    case DatePrefix::ge: return "(" + column + " >= " + start() + ")";
+    case DatePrefix::sa: return "(" + column + " >= " + end() + ")";  // an instant: as gt
+    case DatePrefix::eb: return "(" + column + " < " + start() + ")";  // an instant: as lt
+  }
+  return "false";
+}
+
+// FHIR date search against a stored period [ps, pe) (R4 3.1.1.4.6, "ranges"): eq = the period lies
+// within the searched range... we use the intuitive registry reading instead: eq/ap = overlaps the
+// searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
+// running after its start, ne = does not overlap, sa = starts after it, eb = ended before it.
+std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p", owner) +
+                           " AND p.param = " + params.Add(criterion.param);
+  if (criterion.modifier == "missing") {
+    return std::string(criterion.missing ? "NOT " : "") + head + ")";
+  }
+  std::string ors;
+  for (const auto& value : criterion.any_of) {
+    if (!ors.empty()) ors += " OR ";
+    auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
+    auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
+    auto overlaps = [&] {
+      const std::string s = start();
+      return "(p.period && tstzrange(" + s + ", " + end() + ", '[)'))";
+    };
+    switch (value.prefix) {
+      case DatePrefix::eq: ors += overlaps(); break;
+      case DatePrefix::ne: ors += "NOT " + overlaps(); break;
+      case DatePrefix::lt: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + start() + ")"; break;
+      case DatePrefix::le: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + end() + ")"; break;
+      case DatePrefix::gt: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + end() + ")"; break;
+      case DatePrefix::ge: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + start() + ")"; break;
+      // sa: the whole period after the searched range; eb: the whole period before it.
+      case DatePrefix::sa: ors += "(lower(p.period) IS NOT NULL AND lower(p.period) >= " + end() + ")"; break;
+      case DatePrefix::eb: ors += "(upper(p.period) IS NOT NULL AND upper(p.period) <= " + start() + ")"; break;
+    }
+  }
+  return head + " AND (" + ors + "))";
+}
+
+std::string IdCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  std::string list;
+  for (const auto& value : criterion.any_of) {
+    if (!list.empty()) list += ", ";
+    list += params.Add(value.value);
+  }
+  return owner + ".res_id IN (" + list + ")";
+}
+
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  switch (criterion.kind) {
+    case SearchKind::id: return IdCondition(criterion, owner, params);
+    case SearchKind::token: return TokenCondition(criterion, owner, params);
+    case SearchKind::text: return TextCondition(criterion, owner, params);
+    case SearchKind::reference: return ReferenceCondition(criterion, owner, params);
+    case SearchKind::period: return PeriodCondition(criterion, owner, params);
+    case SearchKind::last_updated: {
+      std::string ors;
+      for (const auto& value : criterion.any_of) {
+        if (!ors.empty()) ors += " OR ";
+        ors += DateCondition(owner + ".last_updated", value, params);
+      }
+      return "(" + ors + ")";
+    }
+  }
+  return "false";
+}
+
+// A text[] literal of ids. FHIR ids ([A-Za-z0-9.-]) need no escaping; quoted all the same.
+std::string IdArray(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
+  return out + "}";
+}
+
+}  // namespace
+
+std::string SearchWhereClause(const SearchQuery& query, SqlParams& params) {
+  std::string where = "c.res_type = " + params.Add(query.type) + " AND NOT c.deleted";
+  for (const auto& criterion : query.criteria) {
+    if (criterion.any_of.empty() && criterion.modifier != "missing" && criterion.chain.empty()) continue;
+    where += " AND " + Condition(criterion, "c", params);
+  }
+  return where;
+}
+
+bool TotalInPage(const SearchQuery& query) {
+  if (!query.want_total) return false;
+  for (const auto& criterion : query.criteria) {
+    if (criterion.kind == SearchKind::reference && criterion.modifier != "missing" &&
+        (!criterion.any_of.empty() || !criterion.chain.empty())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
+  const SearchSort& sort = query.sort;
+  const bool by_id = sort.key == SortKey::id;
+  std::string key = "NULL::timestamptz";
+  if (sort.key == SortKey::last_updated) key = "c.last_updated";
+  if (sort.key == SortKey::period_start) {
+    // A resource without the period sorts last whichever the direction.
+    key = "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM search_period p WHERE " +
+          OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
+          (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
+  }
+  const std::string where = SearchWhereClause(query, params);
+  // Rows come in the direction of travel: backwards (reversed) for a page before the cursor.
+  const bool fetch_descending = sort.descending != (query.cursor && query.cursor->before);
+  std::string after;
+  if (query.cursor) {
+    const char* op = fetch_descending ? " < " : " > ";
+    after = by_id ? " WHERE m.res_id" + std::string(op) + params.Add(query.cursor->id)
+                  : " WHERE (m.k, m.res_id)" + std::string(op) + "(" + params.Add(query.cursor->key) +
+                        "::timestamptz, " + params.Add(query.cursor->id) + ")";
+  }
+  const std::string dir = fetch_descending ? " DESC" : "";
+  const std::string order = (by_id ? "" : "k" + dir + ", ") + "res_id" + dir;
+  // The matches are ordered and cut to the page by their keys alone, and only the page's rows are
+  // joined to their version bodies: sorting a thousand bodies (~0.6 MB) cost more than the join.
+  // The total, where TotalInPage, is a window count over every match (before the cursor and the
+  // LIMIT cut): the same rows the page query reads anyway, where a separate count(*) read them again.
+  const bool with_total = TotalInPage(query);
+  const std::string total = with_total ? ", count(*) OVER () AS total" : "";
+  return std::string("SELECT m.res_id, m.version, m.deleted, v.body, ") + kIsoUpdated + " AS updated, " +
+         (by_id ? std::string("''") :
+                  "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', "
+                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE m.k::text END") +
+         " AS sort_key" + (with_total ? ", m.total" : "") + " FROM (SELECT * FROM (SELECT c.res_type, c.res_id, c.version, c.deleted, " +
+         key + " AS k" + total + " FROM resource_current c WHERE " + where + ") m" + after + " ORDER BY " +
+         order + " LIMIT " + std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset) +
+         ") m JOIN resource_version v ON v.res_type = m.res_type AND v.res_id = m.res_id AND v.version = m.version"
+         " ORDER BY " + (by_id ? "" : "m.k" + dir + ", ") + "m.res_id" + dir;
+}
+
+std::string IncludeSql(const IncludeSpec& spec, bool reverse, const std::string& match_type,
+                       const std::vector<std::string>& ids, int limit, SqlParams& params) {
+  std::string where;
+  if (reverse) {
+    where = "c.res_type = " + params.Add(spec.source_type) +
+            " AND EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", "c") +
+            " AND r.param = " + params.Add(spec.param) + " AND r.target_type = " + params.Add(match_type) +
+            " AND r.target_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+  } else {
+    where = "(c.res_type, c.res_id) IN (SELECT r.target_type, r.target_id FROM search_reference r WHERE "
+            "r.res_type = " + params.Add(spec.source_type) + " AND r.param = " + params.Add(spec.param) +
+            (spec.target_type.empty() ? "" : " AND r.target_type = " + params.Add(spec.target_type)) +
+            " AND r.res_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+  }
+  return std::string("SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+         " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) WHERE "
+         "NOT c.deleted AND " + where + " ORDER BY c.res_type, c.res_id LIMIT " + std::to_string(limit);
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,380 @@
+#include "pg/pg_measures.h"
+
+#include <algorithm>
+#include <map>
+#include <pqxx/pqxx>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pg/internal/connection_pool.h"
+
+namespace nara::pg {
+namespace {
+
+// Which population a subject Organization restricts to (registry/measures.h, MeasureStore).
+enum class Scope { national, vardcentral, region, kommun };
+
+// What a resident row must carry for a measure: its numerator flag, and whether the population is
+// only the SÄBO residents. Only what the measure needs is joined: every flag is a join over all
+// residents, which a measure that does not count it would pay for and not use.
+enum class Counted { nothing, lakare, vard };
+struct Needs {
+  Counted counted = Counted::nothing;
+  bool saebo_only = false;
+};
+
+// The date parameters, as days since 1970-01-01 (Date's unit, as PgRegistry passes them). One-shot
+// statements are planned with the values bound, so each `DATE '1970-01-01' + $n::int` is folded to a
+// constant and the planner estimates `period @> D` from the statistics (a CROSS JOIN with a params
+// row hid D from it: row estimates off by 1 000x, sorts instead of hashes, no parallel plans).
+//  $1 the period end D; $2 subject Organization id; $3 the subject kommun's kommunkod;
+//  $4, $5, $6 the latest birth dates of a resident aged 18, 65, 80 on D (LatestBirthDateAged).
+#define NARA_DAY(n) "(DATE '1970-01-01' + $" #n "::int)"
+constexpr const char* kD = NARA_DAY(1);
+
+// The common table expressions every measure query starts from.
+//  - params: unreferenced, so never executed; it only gives each parameter its type, as a statement
+//    whose scope filter leaves $2 or $3 unused must still declare them;
+//  - region_of: each unit's region, following partOf up to the nearest unit of type region (a few
+//    thousand units: the walk costs milliseconds, against seconds for the residents);
+//  - listed / saebo / lakare / vard: what was in force on D. The period decides, not today's status: a
+//    finished episode counts for the dates it covers, an inactive contact only when it has an end
+//    (one made inactive without an end date never ran as far as the registry can tell), and what never
+//    happened (cancelled, entered-in-error, other) never counts — as PgRegistry's as-of counts;
+//  - residents: patients alive on D (born on or before D, no death or one after D), one row each,
+//    with their strata and the measure's numerator flag. A patient with two listings in force (which
+//    rule 1 prevents) is attributed to the later one. The age band compares the birth date with three
+//    thresholds computed once (no per-resident date arithmetic).
+std::string CommonTables(Scope scope, const Needs& needs) {
+  const std::string d = kD;
+  const std::string contact_in_force =
+      "(c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) AND c.period @> " + d;
+  std::string filter = "TRUE";
+  switch (scope) {
+    case Scope::national: break;
+    case Scope::vardcentral: filter = "ls.unit_id = $2"; break;
+    case Scope::region: filter = "ls.unit_id IN (SELECT unit_id FROM region_of WHERE region_id = $2)"; break;
+    case Scope::kommun: filter = "pt.kommun = $3"; break;
+  }
+  // The SÄBO measure's population is ~1 % of the residents: restricting the listings and contacts to
+  // it before they are sorted and grouped saves that work for the other 99 %.
+  const auto only_saebo = [&](const std::string& alias) {
+    return needs.saebo_only ? " AND " + alias + ".patient_id IN (SELECT patient_id FROM saebo)" : std::string();
+  };
+  filter += only_saebo("pt");
+  std::string counted = "false";
+  std::string counted_join;
+  if (needs.counted == Counted::lakare) {
+    counted = "(k.patient_id IS NOT NULL)";
+    counted_join = "  LEFT JOIN lakare k ON k.patient_id = pt.patient_id ";
+  } else if (needs.counted == Counted::vard) {
+    counted = "(k.patient_id IS NOT NULL)";
+    counted_join = "  LEFT JOIN vard k ON k.patient_id = pt.patient_id ";
+  }
+  return
+      "WITH RECURSIVE params AS (SELECT $1::int, $2::text, $3::text, $4::int, $5::int, $6::int), "
+      "chain (start_id, cur_id, depth) AS ("
+      "  SELECT unit_id, unit_id, 0 FROM registry_unit "
+      "  UNION ALL "
+      "  SELECT ch.start_id, u.part_of, ch.depth + 1 FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id "
+      "  WHERE u.type <> 'region' AND u.part_of <> '' AND ch.depth < 32), "
+      "region_of AS ("
+      "  SELECT DISTINCT ON (ch.start_id) ch.start_id AS unit_id, ch.cur_id AS region_id "
+      "  FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id AND u.type = 'region' "
+      "  ORDER BY ch.start_id, ch.depth), "
+      "listed AS ("
+      "  SELECT DISTINCT ON (l.patient_id) l.patient_id, l.unit_id FROM registry_listing l "
+      "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> " + d + only_saebo("l") +
+      "  ORDER BY l.patient_id, l.valid_from DESC, l.episode_id), "
+      "saebo AS ("
+      "  SELECT DISTINCT l.patient_id FROM registry_listing l "
+      "  WHERE l.kind = 'saebo' AND l.status IN ('active', 'finished') AND l.period @> " + d + "), "
+      "lakare AS (SELECT DISTINCT c.patient_id FROM registry_contact c WHERE c.role_code = 2 AND " +
+      contact_in_force + only_saebo("c") + "), "
+      "vard AS (SELECT DISTINCT c.patient_id FROM registry_contact c WHERE c.role_code IN (1, 3, 4) AND " +
+      contact_in_force + "), "
+      "residents AS ("
+      "  SELECT pt.patient_id, "
+      "    CASE WHEN pt.gender IN ('male', 'female', 'other') THEN pt.gender ELSE 'unknown' END AS sex, "
+      "    COALESCE(NULLIF(pt.kommun, ''), 'none') AS kommun, "
+      "    ls.unit_id AS unit, "
+      "    CASE WHEN pt.birth_date IS NULL THEN 'unknown' WHEN pt.birth_date > " NARA_DAY(4) " THEN '0-17' "
+      "         WHEN pt.birth_date > " NARA_DAY(5) " THEN '18-64' WHEN pt.birth_date > " NARA_DAY(6) " THEN '65-79' "
+      "         ELSE '80+' END AS age_band, " +
+      counted + " AS counted "
+      "  FROM registry_patient pt "
+      "  LEFT JOIN listed ls ON ls.patient_id = pt.patient_id " +
+      counted_join +
+      "  WHERE (pt.deceased IS NULL OR pt.deceased > " + d + ") AND (pt.birth_date IS NULL OR pt.birth_date <= " + d +
+      ")    AND " + filter + "), "
+      // The vårdcentraler in scope (listning-per-lakare).
+      "units AS ("
+      "  SELECT u.unit_id FROM registry_unit u "
+      "  LEFT JOIN region_of ro ON ro.unit_id = u.unit_id "
+      "  WHERE u.type = 'vardcentral' AND " +
+      std::string(scope == Scope::vardcentral ? "u.unit_id = $2"
+                  : scope == Scope::region    ? "ro.region_id = $2"
+                  : scope == Scope::kommun    ? "u.kommun = $3"
+                                              : "TRUE") +
+      ") ";
+}
+
+// One row per stratum: the stratifier ("" for the whole population), its value, the population and
+// the numerator. One pass over the residents groups them by kommun, listing unit, age band and sex;
+// the region of a resident is the region of the listing unit, so the region strata are sums of the
+// unit strata (a join of ~1 200 rows, not one per resident, and no sort of the residents by region).
+// Unlisted residents (unit NULL) are the vårdcentral and region "none"; the vårdcentral rows are
+// summed by their shown value so they group exactly as COALESCE(unit, 'none') per resident would.
+const char* kResidentCounts =
+    ", counts AS ("
+    "  SELECT CASE WHEN GROUPING(kommun) = 0 THEN 'kommun' WHEN GROUPING(unit) = 0 THEN 'vardcentral' "
+    "              WHEN GROUPING(age_band) = 0 THEN 'age-band' WHEN GROUPING(sex) = 0 THEN 'sex' ELSE '' END AS stratifier, "
+    "         COALESCE(kommun, age_band, sex, '') AS value, unit, "
+    "         count(*) AS population, count(*) FILTER (WHERE counted) AS hits "
+    "  FROM residents GROUP BY GROUPING SETS ((), (kommun), (unit), (age_band), (sex))) "
+    "SELECT stratifier, value, population, hits FROM counts WHERE stratifier <> 'vardcentral' "
+    "UNION ALL "
+    "SELECT 'vardcentral', COALESCE(unit, 'none'), sum(population)::bigint, sum(hits)::bigint FROM counts "
+    "WHERE stratifier = 'vardcentral' GROUP BY 2 "
+    "UNION ALL "
+    "SELECT 'region', COALESCE(ro.region_id, 'none'), sum(c.population)::bigint, sum(c.hits)::bigint "
+    "FROM counts c LEFT JOIN region_of ro ON ro.unit_id = c.unit WHERE c.stratifier = 'vardcentral' GROUP BY 2";
+
+// Patient contracts: per DocumentReference the version in force on D (the latest written before the
+// day after D, UTC); counted when it is not a tombstone, is of type patientkontrakt and has status
+// current, and its subject is a resident in scope. The document-type system is NR/CodeSystem/document-type
+// (fhir/resources/registry_mapping.h kDocumentType; not included here, the adapter sits below fhir/).
+const char* kContractCounts =
+    ", versions AS ("
+    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body FROM resource_version v "
+    "  WHERE v.res_type = 'DocumentReference' "
+    "    AND v.last_updated < ((" NARA_DAY(1) " + 1)::timestamp AT TIME ZONE 'UTC') "
+    "  ORDER BY v.res_id, v.version DESC), "
+    "docs AS ("
+    "  SELECT x.j FROM (SELECT body::jsonb AS j FROM versions WHERE NOT deleted) x "
+    "  WHERE x.j->>'status' = 'current' AND EXISTS ("
+    "    SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(x.j->'type'->'coding') = 'array' "
+    "                                            THEN x.j->'type'->'coding' ELSE '[]'::jsonb END) cd "
+    "    WHERE cd->>'system' = 'https://fhir.nara-registry.org/CodeSystem/document-type' "
+    "      AND cd->>'code' = 'patientkontrakt')), "
+    "contracts AS ("
+    "  SELECT substring(j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "
+    "         COALESCE(substring(j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit "
+    "  FROM docs) "
+    "SELECT CASE WHEN GROUPING(r.age_band) = 0 THEN 'age-band' WHEN GROUPING(k.unit) = 0 THEN 'unit' ELSE '' END, "
+    "       COALESCE(r.age_band, k.unit, ''), count(*) "
+    "FROM contracts k JOIN residents r ON r.patient_id = k.patient_id "
+    "GROUP BY GROUPING SETS ((), (r.age_band), (k.unit))";
+
+// listning-per-lakare: active lakare roles at vårdcentraler in scope with their role-2 contacts in force
+// on D (as PgRegistry::CountDoctorContactsOn). registry_role keeps no history, so "active" is the role
+// as it stands now.
+const char* kDoctorLoads =
+    "SELECT r.role_id, r.unit_id, r.fte::float8, r.capacity, count(c.careteam_id) "
+    "FROM registry_role r JOIN units un ON un.unit_id = r.unit_id "
+    "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND c.role_code = 2 "
+    "  AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) AND c.period @> " NARA_DAY(1) " "
+    "WHERE r.active AND r.profession = 'lakare' "
+    "GROUP BY r.role_id, r.unit_id, r.fte, r.capacity ORDER BY r.role_id";
+
+// Listings in force on D per vårdcentral in scope (as PgRegistry::CountListingsAtUnit), in one grouped
+// join: a count per unit would scan the listings once per vårdcentral (the unit index covers only
+// active listings, and a finished one in force on D counts too).
+const char* kUnitListings =
+    "SELECT un.unit_id, count(l.episode_id) FROM units un "
+    "LEFT JOIN registry_listing l ON l.unit_id = un.unit_id AND l.kind = 'listning' "
+    "  AND l.status IN ('active', 'finished') AND l.period @> " NARA_DAY(1) " "
+    "GROUP BY un.unit_id ORDER BY un.unit_id";
+
+size_t StratifierRank(const MeasureDefinition& def, const std::string& stratifier) {
+  const auto it = std::find(def.stratifiers.begin(), def.stratifiers.end(), stratifier);
+  return static_cast<size_t>(it - def.stratifiers.begin());
+}
+
+void SortStrata(const MeasureDefinition& def, std::vector<StratumResult>& strata) {
+  std::sort(strata.begin(), strata.end(), [&](const StratumResult& a, const StratumResult& b) {
+    const size_t ra = StratifierRank(def, a.stratifier), rb = StratifierRank(def, b.stratifier);
+    if (ra != rb) return ra < rb;
+    return a.value < b.value;
+  });
+}
+
+std::optional<double> Ratio(double numerator, double denominator) {
+  if (denominator <= 0) return std::nullopt;
+  return numerator / denominator;
+}
+
+// The largest birth date of someone aged `years` or more on `on`. AgeOn (registry/measures.h) counts
+// the birthdays passed, b.AddYears(years) <= on, and AddYears never decreases as b grows, so the
+// residents of that age are exactly those born on or before this date. Found with AddYears itself
+// (29 February + n years = 28 February in a common year), so the SQL bands agree with AgeBandOn.
+Date LatestBirthDateAged(int years, Date on) {
+  Date b = on.AddYears(-years);
+  while (b.AddDays(1).AddYears(years) <= on) b = b.AddDays(1);
+  while (b.AddYears(years) > on) b = b.AddDays(-1);
+  return b;
+}
+
+// The statement parameters $1..$6 of CommonTables.
+using Params = std::vector<std::string>;
+
+pqxx::result Run(pqxx::transaction_base& tx, const std::string& sql, const Params& p) {
+  return tx.exec_params(sql, p[0], p[1], p[2], p[3], p[4], p[5]);
+}
+
+Needs NeedsOf(const MeasureDefinition& def) {
+  Needs needs;
+  if (def.id == kMeasureFastLakarkontakt) needs.counted = Counted::lakare;
+  if (def.id == kMeasureSaeboFastLakarkontakt) needs = {Counted::lakare, true};
+  if (def.id == kMeasureFastVardkontakt) needs.counted = Counted::vard;
+  return needs;
+}
+
+void EvaluateProportion(pqxx::transaction_base& tx, const std::string& prefix, const Params& params,
+                        MeasureResult& out) {
+  // kResidentCounts: (stratifier, value, denominator, numerator).
+  const int num = 3, den = 2;
+  const auto rows = Run(tx, prefix + kResidentCounts, params);
+  for (const auto& row : rows) {
+    const std::string stratifier = row[0].as<std::string>();
+    const long n = row[num].as<long>(), d = row[den].as<long>();
+    if (stratifier.empty()) {
+      out.numerator = n;
+      out.denominator = d;
+    } else if (d > 0) {
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, d});
+    }
+  }
+  out.score = Ratio(static_cast<double>(out.numerator), static_cast<double>(out.denominator));
+}
+
+void EvaluateContracts(pqxx::transaction_base& tx, const std::string& prefix, const Params& params,
+                       MeasureResult& out) {
+  const auto rows = Run(tx, prefix + kContractCounts, params);
+  for (const auto& row : rows) {
+    const std::string stratifier = row[0].as<std::string>();
+    const long n = row[2].as<long>();
+    if (stratifier.empty()) {
+      out.numerator = n;
+    } else if (n > 0) {
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, 0});
+    }
+  }
+  out.denominator = 0;
+  out.score = static_cast<double>(out.numerator);
+}
+
+void EvaluateListSizes(pqxx::transaction_base& tx, const std::string& prefix, const Params& params,
+                       MeasureResult& out) {
+  ListSizeDistribution dist;
+  for (const auto& label : ListSizeBinLabels()) dist.bins.push_back({label, 0});
+  std::map<std::string, UnitListedPerFte> units;
+  for (const auto& row : Run(tx, prefix + kUnitListings, params)) {
+    UnitListedPerFte u;
+    u.unit_id = row[0].as<std::string>();
+    u.listed = row[1].as<long>();
+    units.emplace(u.unit_id, u);
+  }
+  for (const auto& row : Run(tx, prefix + kDoctorLoads, params)) {
+    DoctorListSize d;
+    d.role_id = row[0].as<std::string>();
+    d.unit_id = row[1].as<std::string>();
+    d.fte = row[2].as<double>();
+    d.capacity = row[3].as<int>();
+    d.listed = row[4].as<long>();
+    const std::string bin = ListSizeBinOf(d.listed, d.capacity);
+    for (auto& b : dist.bins) {
+      if (b.label == bin) ++b.doctors;
+    }
+    auto& unit = units[d.unit_id];  // present: kDoctorLoads joins the same units
+    unit.unit_id = d.unit_id;
+    unit.doctors += 1;
+    unit.doctor_fte += d.fte;
+    dist.doctors.push_back(std::move(d));
+  }
+  double fte = 0;
+  long listed = 0, doctors = 0;
+  for (auto& entry : units) {
+    UnitListedPerFte& u = entry.second;
+    u.listed_per_fte = Ratio(static_cast<double>(u.listed), u.doctor_fte);
+    listed += u.listed;
+    doctors += u.doctors;
+    fte += u.doctor_fte;
+    out.strata.push_back({kStratVardcentral, u.unit_id, u.listed, u.doctors});
+    dist.units.push_back(u);
+  }
+  out.numerator = listed;
+  out.denominator = doctors;
+  out.score = Ratio(static_cast<double>(listed), fte);
+  out.list_sizes = std::move(dist);
+}
+
+#undef NARA_DAY
+
+}  // namespace
+
+PgMeasures::PgMeasures(const std::string& url, int pool_size, std::string role)
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
+
+PgMeasures::~PgMeasures() = default;
+
+Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date period_end,
+                                           const std::string& subject_unit_id) {
+  const MeasureDefinition* def = FindMeasure(measure_id);
+  if (def == nullptr) return Error::NotFound("okänt mått (unknown measure): " + measure_id);
+  try {
+    auto lease = pool_->Acquire();
+    try {
+      // One snapshot for every number of the report; read-only so it can never block a writer's rule.
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*lease);
+      Scope scope = Scope::national;
+      std::string subject_kommun;
+      if (!subject_unit_id.empty()) {
+        const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
+        if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
+        const std::string type = unit[0][0].as<std::string>();
+        subject_kommun = unit[0][1].as<std::string>();
+        if (type == "vardcentral") {
+          scope = Scope::vardcentral;
+        } else if (type == "region") {
+          scope = Scope::region;
+        } else if (type == "kommun") {
+          scope = Scope::kommun;
+        } else {
+          return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
+                                         "(subject must be a region, kommun or vårdcentral)", "subject");
+        }
+      }
+      const std::string prefix = CommonTables(scope, NeedsOf(*def));
+      const auto day = [](Date d) { return std::to_string(d.days()); };
+      const Params params = {day(period_end),
+                             subject_unit_id,
+                             subject_kommun,
+                             day(LatestBirthDateAged(18, period_end)),
+                             day(LatestBirthDateAged(65, period_end)),
+                             day(LatestBirthDateAged(80, period_end))};
+
+      MeasureResult out;
+      out.measure_id = def->id;
+      out.period_end = period_end;
+      out.subject = subject_unit_id;
+      out.goal = def->goal;
+      switch (def->kind) {
+        case MeasureKind::proportion: EvaluateProportion(tx, prefix, params, out); break;
+        case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
+        case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;
+      }
+      SortStrata(*def, out.strata);
+      tx.commit();
+      return out;
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (const pqxx::broken_connection&) {
+    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
+  }
+}
+
+}  // namespace nara::pg

@@ -1,0 +1,624 @@
+#include "pg/pg_store.h"
+#include "pg/internal/pq_util.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pg/internal/connection_pool.h"
+#include "pg/migrations.h"
+#include "pg/pg_audit.h"
+#include "pg/internal/pg_registry.h"
+#include "pg/internal/search_sql.h"
+#include "pg/internal/with_connection.h"
+#include "registry/date.h"
+#include "registry/ids.h"
+
+namespace nara::pg {
+namespace {
+
+using pqxx::prepare::make_dynamic_params;
+
+// Timestamps leave the database in the same RFC 3339 form the server writes into meta.lastUpdated.
+constexpr const char* kIsoUpdated =
+    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+constexpr int kMaxTransientRetries = 5;
+
+
+StoredResource RowToResource(const pqxx::row& row, const std::string& type) {
+  // Columns: res_type?, res_id, version, last_updated (iso), deleted, body
+  StoredResource resource;
+  resource.type = type.empty() ? row["res_type"].as<std::string>() : type;
+  resource.id = row["res_id"].as<std::string>();
+  resource.version = row["version"].as<int>();
+  resource.last_updated = row["updated"].as<std::string>();
+  resource.deleted = row["deleted"].as<bool>();
+  resource.json = row["body"].is_null() ? std::string() : row["body"].as<std::string>();
+  return resource;
+}
+
+std::string NotFoundText(std::string_view type, std::string_view id) {
+  return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
+}
+
+Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
+  static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+                                 " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
+                                 " WHERE c.res_type = $1 AND c.res_id = $2";
+  const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
+  if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
+  auto resource = RowToResource(rows[0], std::string(type));
+  if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
+  return resource;
+}
+
+// --- write path: a version and its index rows in one statement ---
+// A write was ~13 round trips (savepoint, lock, current row, version, five index deletes, four index
+// inserts, release); it is now one data-modifying CTE, plus the row lock only when the caller's
+// expected version is unknown (bench/change_listing.sh, bench/RESULTS.md figure 2). The SQL text is
+// fixed (index rows travel as parallel text[] parameters), so each connection prepares it once.
+
+// Column `Field` of every entry, as a text[] literal.
+template <typename Entry>
+std::string Column(const std::vector<Entry>& entries, std::string Entry::*field) {
+  std::vector<std::string> values;
+  values.reserve(entries.size());
+  for (const auto& entry : entries) values.push_back(entry.*field);
+  return TextArrayLiteral(values);
+}
+
+// The index tables' rows of the row(s) in `cur` go away. Sub-statements of one statement share its
+// snapshot, so these deletes never see the rows the same statement inserts.
+const std::string kDeleteIndexesOfCur =
+    ", d_token AS (DELETE FROM search_token x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
+    ", d_text AS (DELETE FROM search_text x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
+    ", d_ref AS (DELETE FROM search_reference x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
+    ", d_period AS (DELETE FROM search_period x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
+    ", d_unique AS (DELETE FROM unique_identifier x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)";
+
+// The version row and the index rows, written only when `cur` (the current-row claim or update) did
+// write: $3 version, $4 lastUpdated, $5 body, then (param, system, code) tokens $6-$8, (param, value,
+// normalized) texts $9-$11, (param, target_type, target_id) references $12-$14, (param, start, end)
+// periods $15-$17 (an empty bound is an open side).
+const std::string kInsertVersionOfCur =
+    ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+    "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)"
+    ", i_token AS (INSERT INTO search_token (res_type, res_id, param, system, code) "
+    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($6::text[], $7::text[], $8::text[]) AS x(a, b, c))"
+    ", i_text AS (INSERT INTO search_text (res_type, res_id, param, value, normalized) "
+    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($9::text[], $10::text[], $11::text[]) AS x(a, b, c))"
+    ", i_ref AS (INSERT INTO search_reference (res_type, res_id, param, target_type, target_id) "
+    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($12::text[], $13::text[], $14::text[]) AS x(a, b, c))"
+    ", i_period AS (INSERT INTO search_period (res_type, res_id, param, period) "
+    "SELECT cur.res_type, cur.res_id, x.a, tstzrange(NULLIF(x.b, '')::timestamptz, NULLIF(x.c, '')::timestamptz, '[)') "
+    "FROM cur, unnest($15::text[], $16::text[], $17::text[]) AS x(a, b, c)) "
+    "SELECT count(*) FROM cur";
+
+// Version 1 of an id nobody holds: claims the current row; a concurrent claimant of the same id makes
+// it write nothing (ON CONFLICT waits for that claimant's outcome first).
+constexpr const char* kWriteNewName = "nara_write_new";
+const std::string kWriteNewSql =
+    "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated) "
+    "VALUES ($1::text, $2::text, $3::int, $4::timestamptz) ON CONFLICT DO NOTHING RETURNING res_type, res_id)" +
+    kInsertVersionOfCur;
+
+// The next version of an existing id: writes only while the current row is still the expected one
+// ($18 version, $19 deleted) and not dated after $20, so a guess that has gone stale writes nothing.
+// The UPDATE takes the row lock; a writer that waited for it re-checks the guard on the new row.
+constexpr const char* kWriteNextName = "nara_write_next";
+const std::string kWriteNextSql =
+    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = false "
+    "WHERE res_type = $1::text AND res_id = $2::text AND version = $18::int AND deleted = $19::boolean "
+    "AND last_updated <= $20::timestamptz RETURNING res_type, res_id)" +
+    kDeleteIndexesOfCur + kInsertVersionOfCur;
+
+// A tombstone version of a locked live row: $3 version, $4 lastUpdated.
+constexpr const char* kTombstoneName = "nara_write_tombstone";
+const std::string kTombstoneSql =
+    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true "
+    "WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, res_id)" +
+    kDeleteIndexesOfCur +
+    ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
+    "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
+    "SELECT count(*) FROM cur";
+
+constexpr const char* kLockCurrentName = "nara_lock_current";
+const std::string kLockCurrentSql =
+    "SELECT version, deleted, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+    "FROM resource_current WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
+
+constexpr const char* kClaimUniqueName = "nara_claim_unique";
+const std::string kClaimUniqueSql =
+    "INSERT INTO unique_identifier (system, value, res_type, res_id) VALUES ($1::text, $2::text, $3::text, $4::text) "
+    "ON CONFLICT DO NOTHING RETURNING 1";
+
+// The expected current row of a write: its version and whether it is a tombstone; `updated` (RFC 3339,
+// milliseconds) when known.
+struct CurrentRow {
+  int version;
+  bool deleted;
+  std::string updated;
+};
+
+class PgTransaction final : public ResourceTransaction {
+ public:
+  explicit PgTransaction(pqxx::transaction_base& tx) : tx_(tx), registry_(tx) {}
+
+  RegistryTransaction& Registry() override { return registry_; }
+
+  // --- audit: no savepoint, an audit row that cannot be written aborts the whole write ---
+  Status AppendAudit(const AuditRecord& record) override {
+    Status inserted = InsertAudit(tx_, record);
+    if (inserted) ++audit_rows_;
+    return inserted;
+  }
+  long audit_rows() const { return audit_rows_; }
+  // --- end audit ---
+
+  Result<StoredResource> Read(std::string_view type, std::string_view id) override {
+    auto read = ReadCurrent(tx_, type, id);
+    // The version read is the likely base of a write of the same resource in this transaction
+    // (rules rewriting an episode, an update deciding on the stored version): see Write.
+    if (read) seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
+    return read;
+  }
+
+  // A failed write leaves nothing behind, even inside a transaction that goes on and commits: every
+  // refusal is decided before anything is written, except a taken unique identifier, which is only
+  // known after the claim; writes with unique identifiers therefore run under a savepoint.
+  Result<WriteOutcome> Write(const WriteRequest& request) override {
+    if (request.index.unique.empty()) return WriteVersion(request);
+    tx_.exec0("SAVEPOINT nara_write");
+    auto result = WriteVersion(request);
+    tx_.exec0(result ? "RELEASE SAVEPOINT nara_write" : "ROLLBACK TO SAVEPOINT nara_write");
+    return result;
+  }
+
+  Result<WriteOutcome> WriteVersion(const WriteRequest& request) {
+    const std::string id = request.id.empty() ? NewResourceId() : request.id;
+    // Fast path: when the current row is known (a new id, If-Match, a version this transaction read),
+    // one statement writes, guarded on that row; a wrong guess writes nothing and falls through.
+    if (auto expected = Expected(request, id)) {
+      std::string now = NowRfc3339();
+      if (*expected && now < (*expected)->updated) now = (*expected)->updated;
+      if (auto written = TryWrite(request, id, *expected, now, now)) return Finish(request, *written);
+    }
+    // Slow path: lock the current row (claiming a new id first) and decide on what is there.
+    auto current = LockCurrent(request.type, id);
+    if (!current) {
+      if (request.if_match && *request.if_match != 0) {
+        // Decided before anything is written, so the refusal leaves no claimed row behind.
+        return Error::PreconditionFailed(request.type + "/" + id + " finns inte i version " +
+                                         std::to_string(*request.if_match));
+      }
+      if (auto written = TryWrite(request, id, std::nullopt, NowRfc3339(), "")) return Finish(request, *written);
+      // A concurrent writer claimed the id first: wait for its row and continue as an update.
+      current = LockCurrent(request.type, id);
+      if (!current) throw std::runtime_error("resource_current: a claimed id has no row");
+    }
+    const bool existed = !current->deleted;
+    if (request.must_not_exist && existed) {
+      return Error::Conflict(request.type + "/" + id + " finns redan (already exists)");
+    }
+    if (request.if_match && *request.if_match != current->version) {
+      return Error::PreconditionFailed("If-Match anger version " + std::to_string(*request.if_match) +
+                                       " men aktuell version är " + std::to_string(current->version) +
+                                       " (version conflict: reload and try again)");
+    }
+    // Stamped after the row lock is held: a writer that waited never dates its version before the
+    // version it waited for (history `_since` and `_lastUpdated` stay truthful).
+    std::string now = NowRfc3339();
+    if (now < current->updated) now = current->updated;
+    auto written = TryWrite(request, id, current, now, "infinity");
+    if (!written) throw std::runtime_error("resource_current changed under its row lock");
+    return Finish(request, *written);
+  }
+
+  Result<StoredResource> Delete(std::string_view type, std::string_view id, std::optional<int> if_match) override {
+    // Every refusal below is decided before anything is written: no savepoint needed.
+    const std::string t(type), i(id);
+    auto current = LockCurrent(t, i);
+    if (!current) return Error::NotFound(NotFoundText(type, id));
+    if (if_match && *if_match != current->version) {
+      return Error::PreconditionFailed("If-Match anger version " + std::to_string(*if_match) +
+                                       " men aktuell version är " + std::to_string(current->version));
+    }
+    if (current->deleted) {
+      // Deleting a deleted resource changes nothing (FHIR R4 3.1.0.7.1): no new tombstone.
+      return StoredResource{t, i, current->version, current->updated, true, {}};
+    }
+    std::string now = NowRfc3339();
+    if (now < current->updated) now = current->updated;
+    const int version = current->version + 1;
+    ExecPrepared(tx_, kTombstoneName, kTombstoneSql.c_str(), t, i, version, now);
+    seen_.erase(Key(t, i));
+    return StoredResource{t, i, version, now, true, {}};
+  }
+
+  Result<SearchPage> Search(const SearchQuery& query) override;
+
+  void LockKey(std::string_view key) override {
+    tx_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", std::string(key));
+  }
+
+ private:
+  // A version written by TryWrite, before its unique identifiers are claimed.
+  struct Written {
+    StoredResource resource;
+    bool created;
+  };
+
+  static std::string Key(std::string_view type, std::string_view id) {
+    return std::string(type) + "/" + std::string(id);
+  }
+
+  // What the fast path may assume about the current row: nullopt = nothing to assume (lock first);
+  // a nullopt row = the id is new. Only a guess: TryWrite's guard decides.
+  std::optional<std::optional<CurrentRow>> Expected(const WriteRequest& request, const std::string& id) const {
+    if (request.id.empty() || request.must_not_exist || (request.if_match && *request.if_match == 0)) {
+      return std::optional<CurrentRow>();
+    }
+    if (request.if_match) return std::optional<CurrentRow>(CurrentRow{*request.if_match, false, ""});
+    if (auto seen = seen_.find(Key(request.type, id)); seen != seen_.end()) {
+      return std::optional<CurrentRow>(seen->second);
+    }
+    return std::nullopt;
+  }
+
+  // One statement: the current row claimed (no `expected`) or moved on from `expected`, the version,
+  // the index rows. nullopt when the guard held nothing (someone else's row or version): nothing written.
+  // not_after: the latest lastUpdated the current row may have ("infinity" under the row lock).
+  std::optional<Written> TryWrite(const WriteRequest& request, const std::string& id,
+                                  const std::optional<CurrentRow>& expected, const std::string& now,
+                                  const std::string& not_after) {
+    const int version = expected ? expected->version + 1 : 1;
+    std::string body = request.render(VersionInfo{id, version, now});
+    const auto& index = request.index;
+    using Token = IndexEntries::Token;
+    using Text = IndexEntries::Text;
+    using Reference = IndexEntries::Reference;
+    using Period = IndexEntries::PeriodRange;
+    pqxx::result rows;
+    if (!expected) {
+      rows = ExecPrepared(tx_, kWriteNewName, kWriteNewSql.c_str(), request.type, id, version, now, body,
+                       Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
+                       Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
+                       Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
+                       Column(index.references, &Reference::param), Column(index.references, &Reference::target_type),
+                       Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
+                       Column(index.periods, &Period::start), Column(index.periods, &Period::end));
+    } else {
+      rows = ExecPrepared(tx_, kWriteNextName, kWriteNextSql.c_str(), request.type, id, version, now, body,
+                       Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
+                       Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
+                       Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
+                       Column(index.references, &Reference::param), Column(index.references, &Reference::target_type),
+                       Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
+                       Column(index.periods, &Period::start), Column(index.periods, &Period::end), expected->version,
+                       expected->deleted, not_after);
+    }
+    if (rows[0][0].as<long>() == 0) return std::nullopt;
+    const bool created = !expected || expected->deleted;
+    return Written{StoredResource{request.type, id, version, now, false, std::move(body)}, created};
+  }
+
+  // Claims the unique identifiers of a written version; a taken one fails the write (the savepoint in
+  // Write undoes the version).
+  Result<WriteOutcome> Finish(const WriteRequest& request, Written& written) {
+    const std::string& id = written.resource.id;
+    for (const auto& unique : request.index.unique) {
+      // ON CONFLICT waits for a concurrent claimant to commit, then yields nothing: a duplicate.
+      const auto claimed = ExecPrepared(tx_, kClaimUniqueName, kClaimUniqueSql.c_str(), unique.system, unique.code,
+                                        request.type, id);
+      if (claimed.empty()) {
+        const auto owner = tx_.exec_params(
+            "SELECT res_type, res_id FROM unique_identifier WHERE system = $1 AND value = $2", unique.system,
+            unique.code);
+        if (!owner.empty() &&
+            (owner[0][0].as<std::string>() != request.type || owner[0][1].as<std::string>() != id)) {
+          return Error::Conflict("identifieraren (" + unique.system + ") tillhör redan " +
+                                 owner[0][0].as<std::string>() + "/" + owner[0][1].as<std::string>() +
+                                 " (identifier already in use)");
+        }
+      }
+    }
+    if (request.index.unique.empty()) {
+      seen_[Key(request.type, id)] = CurrentRow{written.resource.version, false, written.resource.last_updated};
+    } else {
+      seen_.erase(Key(request.type, id));  // a rolled-back savepoint would leave the entry wrong (only a guess)
+    }
+    WriteOutcome outcome;
+    outcome.resource = std::move(written.resource);
+    outcome.created = written.created;
+    return outcome;
+  }
+
+  std::optional<CurrentRow> LockCurrent(const std::string& type, const std::string& id) {
+    const auto rows = ExecPrepared(tx_, kLockCurrentName, kLockCurrentSql.c_str(), type, id);
+    if (rows.empty()) return std::nullopt;
+    return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>()};
+  }
+
+  pqxx::transaction_base& tx_;
+  long audit_rows_ = 0;
+  // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
+  std::map<std::string, CurrentRow> seen_;
+  PgRegistry registry_;
+};
+// --- end write path ---
+
+// Adds what the query's _include and _revinclude specs reach from the page's matches, in the same
+// snapshot: live resources only, none twice, none that is already a match, at most max_included.
+void AddIncluded(pqxx::transaction_base& tx, const SearchQuery& query, SearchPage& page) {
+  if (page.resources.empty() || (query.includes.empty() && query.revincludes.empty())) return;
+  std::vector<std::string> ids;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& match : page.resources) {
+    ids.push_back(match.id);
+    seen.emplace(match.type, match.id);
+  }
+  auto run = [&](const IncludeSpec& spec, bool reverse) {
+    const int room = query.max_included - static_cast<int>(page.included.size());
+    if (room <= 0) return;
+    SqlParams params;
+    const std::string sql = IncludeSql(spec, reverse, query.type, ids, room + 1, params);
+    const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
+    for (const auto& row : rows) {
+      StoredResource resource = RowToResource(row, "");
+      if (!seen.emplace(resource.type, resource.id).second) continue;
+      if (static_cast<int>(page.included.size()) == query.max_included) {
+        page.included_truncated = true;
+        return;
+      }
+      page.included.push_back(std::move(resource));
+    }
+  };
+  for (const auto& spec : query.includes) run(spec, false);
+  for (const auto& spec : query.revincludes) run(spec, true);
+}
+
+Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& query) {
+  SearchPage page;
+  // Where TotalInPage, the page query counts the matches itself (a window over the rows it reads
+  // anyway) and only a page with no rows needs a count of its own.
+  auto count_apart = [&] {
+    SqlParams params;
+    const std::string where = SearchWhereClause(query, params);
+    const auto count = tx.exec_params("SELECT count(*) FROM resource_current c WHERE " + where,
+                                      make_dynamic_params(params.values()));
+    page.total = count[0][0].as<long>();
+  };
+  const bool total_in_page = query.count > 0 && TotalInPage(query);
+  if (query.want_total && !total_in_page) count_apart();
+  if (query.count > 0) {
+    SqlParams params;
+    const std::string sql = SearchPageSql(query, params);
+    const auto rows = tx.exec_params(sql, make_dynamic_params(params.values()));
+    if (total_in_page) {
+      if (rows.empty()) {
+        count_apart();
+      } else {
+        page.total = rows[0]["total"].as<long>();
+      }
+    }
+    std::vector<std::string> keys;
+    bool more_in_travel = false;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        more_in_travel = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, query.type));
+      keys.push_back(row["sort_key"].as<std::string>());
+    }
+    const bool before = query.cursor && query.cursor->before;
+    if (before) {
+      // Fetched backwards from the cursor: turned round into the query's order.
+      std::reverse(page.resources.begin(), page.resources.end());
+      std::reverse(keys.begin(), keys.end());
+      page.has_previous = more_in_travel;
+      page.has_more = true;  // the cursor's own row, unless it went away since
+    } else {
+      page.has_more = more_in_travel;
+      page.has_previous = query.cursor.has_value() || query.offset > 0;
+    }
+    if (!keys.empty()) {
+      page.first_key = keys.front();
+      page.last_key = keys.back();
+    }
+    AddIncluded(tx, query, page);
+  }
+  return page;
+}
+
+Result<SearchPage> PgTransaction::Search(const SearchQuery& query) { return RunSearch(tx_, query); }
+
+
+}  // namespace
+
+PgStore::PgStore(const std::string& url, int pool_size, std::string role)
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
+
+PgStore::~PgStore() = default;
+
+int PgStore::pool_in_use() const { return pool_->in_use(); }
+int PgStore::pool_idle() const { return pool_->idle(); }
+int PgStore::pool_size() const { return pool_->max_size(); }
+
+Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pqxx::work tx(conn);
+        PgTransaction unit(tx);
+        Status status = work(unit);
+        if (!status) return status;  // pqxx::work rolls back on destruction
+        tx.commit();
+        audit_rows_written_ += unit.audit_rows();
+        return status;
+      } catch (const pqxx::transaction_rollback&) {
+        // Serialization failure or deadlock: nothing was committed, so run the work again.
+        if (attempt + 1 >= kMaxTransientRetries) {
+          return Error::Unavailable("för många samtidiga ändringar (too much contention), försök igen");
+        }
+      }
+    }
+  });
+}
+
+Status PgStore::Autocommit(const std::function<Status(ResourceTransaction&)>& work) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::nontransaction tx(conn);
+    PgTransaction unit(tx);
+    Status status = work(unit);
+    audit_rows_written_ += unit.audit_rows();
+    return status;
+  });
+}
+
+Result<StoredResource> PgStore::Read(std::string_view type, std::string_view id) {
+  return WithConnection<StoredResource>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return ReadCurrent(tx, type, id);
+  });
+}
+
+Result<StoredResource> PgStore::ReadVersion(std::string_view type, std::string_view id, int version) {
+  return WithConnection<StoredResource>(*pool_, [&](pqxx::connection& conn) -> Result<StoredResource> {
+    pqxx::read_transaction tx(conn);
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated FROM resource_version v WHERE v.res_type = $1 AND v.res_id = $2 AND v.version = $3",
+        std::string(type), std::string(id), version);
+    if (rows.empty()) {
+      return Error::NotFound(std::string(type) + "/" + std::string(id) + "/_history/" + std::to_string(version) +
+                             " finns inte (no such version)");
+    }
+    auto resource = RowToResource(rows[0], std::string(type));
+    if (resource.deleted) return Error::Gone("version " + std::to_string(version) + " är en radering (deleted)");
+    return resource;
+  });
+}
+
+Result<SearchPage> PgStore::History(const HistoryQuery& query) {
+  return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) -> Result<SearchPage> {
+    pqxx::read_transaction tx(conn);
+    SqlParams params;
+    std::string where = "true";
+    if (!query.type.empty()) where += " AND v.res_type = " + params.Add(query.type);
+    if (!query.id.empty()) where += " AND v.res_id = " + params.Add(query.id);
+    if (query.since) where += " AND v.last_updated >= " + params.Add(*query.since) + "::timestamptz";
+    SearchPage page;
+    page.total = tx.exec_params("SELECT count(*) FROM resource_version v WHERE " + where,
+                                make_dynamic_params(params.values()))[0][0]
+                     .as<long>();
+    if (query.count == 0) return page;  // _count=0: the total only
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated FROM resource_version v WHERE " + where + " ORDER BY v.seq DESC LIMIT " +
+            std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset),
+        make_dynamic_params(params.values()));
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, ""));
+    }
+    return page;
+  });
+}
+
+Result<ChangePage> PgStore::Changes(const ChangeQuery& query) {
+  return WithConnection<ChangePage>(*pool_, [&](pqxx::connection& conn) -> Result<ChangePage> {
+    // One snapshot for the watermark and the rows: what is below its xmin has finished for good.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+    SqlParams params;
+    std::string where = "(v.txid, v.seq) > (" + params.Add(query.after.txid) + "::xid8, " +
+                        params.Add(std::to_string(query.after.seq)) + "::bigint)" +
+                        " AND v.txid < pg_snapshot_xmin(pg_current_snapshot())";
+    if (!query.type.empty()) where += " AND v.res_type = " + params.Add(query.type);
+    if (query.since) where += " AND v.last_updated >= " + params.Add(*query.since) + "::timestamptz";
+    const auto rows = tx.exec_params(
+        std::string("SELECT v.res_type, v.res_id, v.version, v.deleted, v.body, ") + kIsoUpdated +
+            " AS updated, v.txid::text AS txid, v.seq FROM resource_version v WHERE " + where +
+            " ORDER BY v.txid, v.seq LIMIT " + std::to_string(query.count + 1),
+        make_dynamic_params(params.values()));
+    ChangePage page;
+    page.last = query.after;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.resources.size()) == query.count) {
+        page.has_more = true;
+        break;
+      }
+      page.resources.push_back(RowToResource(row, ""));
+      page.last.txid = row["txid"].as<std::string>();
+      page.last.seq = row["seq"].as<long long>();
+    }
+    return page;
+  });
+}
+
+Result<SearchPage> PgStore::Search(const SearchQuery& query) {
+  return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return RunSearch(tx, query);
+  });
+}
+
+Status PgStore::Ping() {
+  auto pending = WithConnection<std::vector<std::string>>(*pool_, [&](pqxx::connection& conn) -> Result<std::vector<std::string>> {
+    pqxx::read_transaction tx(conn);
+    std::vector<std::string> missing;
+    const bool table = tx.exec1("SELECT to_regclass('schema_migration') IS NOT NULL")[0].as<bool>();
+    std::vector<std::string> applied;
+    if (table) {
+      for (const auto& row : tx.exec("SELECT name FROM schema_migration")) applied.push_back(row[0].as<std::string>());
+    }
+    for (const auto& migration : EmbeddedMigrations()) {
+      if (std::find(applied.begin(), applied.end(), migration.name) == applied.end()) missing.push_back(migration.name);
+    }
+    return missing;
+  });
+  if (!pending) return pending.error();
+  if (!pending->empty()) {
+    return Error::Unavailable("databasen saknar migreringen " + pending->front() + " (run `nara migrate`)");
+  }
+  return Ok();
+}
+
+// --- audit (pg/pg_audit.*) ---
+Status PgStore::AppendAudit(const AuditRecord& record) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::work tx(conn);
+    if (auto inserted = InsertAudit(tx, record); !inserted) return inserted;
+    tx.commit();
+    ++audit_rows_written_;
+    return Ok();
+  });
+}
+
+Result<std::vector<StoredAudit>> PgStore::SearchAudit(const AuditQuery& query) {
+  return WithConnection<std::vector<StoredAudit>>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return SelectAudit(tx, query);
+  });
+}
+
+Result<long> PgStore::CountAudit(const AuditQuery& query) {
+  return WithConnection<long>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    return CountAuditRows(tx, query);
+  });
+}
+// --- end audit ---
+
+}  // namespace nara::pg

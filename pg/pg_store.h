@@ -1,0 +1,50 @@
+// PgStore: the ResourceStore port on PostgreSQL (schema/0001_resources.sql).
+// Concurrency by construction: the current-version row is locked FOR UPDATE before a new version is
+// written (If-Match cannot lose an update), unique identifiers are a primary key (no duplicate person
+// under concurrent creates), and LockKey is a transaction-scoped advisory lock (conditional create).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "registry/resource_store.h"
+
+namespace nara::pg {
+
+class ConnectionPool;
+
+class PgStore final : public ResourceStore {
+ public:
+  // role: the database role every pooled connection takes (SET ROLE) before any work, e.g.
+  // "nara_server" (schema/0004_audit.sql); "" = the login role of url.
+  PgStore(const std::string& url, int pool_size, std::string role = "");
+  ~PgStore() override;
+
+  Status Transact(const std::function<Status(ResourceTransaction&)>& work) override;
+  Status Autocommit(const std::function<Status(ResourceTransaction&)>& work) override;
+  Result<StoredResource> Read(std::string_view type, std::string_view id) override;
+  Result<StoredResource> ReadVersion(std::string_view type, std::string_view id, int version) override;
+  Result<SearchPage> History(const HistoryQuery& query) override;
+  Result<ChangePage> Changes(const ChangeQuery& query) override;
+  Result<SearchPage> Search(const SearchQuery& query) override;
+  Status Ping() override;
+
+  // --- audit (registry/audit.h, pg/pg_audit.*) ---
+  Status AppendAudit(const AuditRecord& record) override;
+  Result<std::vector<StoredAudit>> SearchAudit(const AuditQuery& query) override;
+  Result<long> CountAudit(const AuditQuery& query) override;
+  // --- end audit ---
+
+  int pool_in_use() const;
+  int pool_idle() const;
+  int pool_size() const;
+  // Audit rows this store has committed (for /metrics).
+  long audit_rows_written() const { return audit_rows_written_.load(); }
+
+ private:
+  std::unique_ptr<ConnectionPool> pool_;
+  std::atomic<long> audit_rows_written_{0};
+};
+
+}  // namespace nara::pg
