@@ -18,7 +18,7 @@ class OverloadedHandler final : public Poco::Net::HTTPRequestHandler {
     issue.code = "transient";
     issue.text = "servern är fullt upptagen, försök igen om en stund (the server is at capacity, retry shortly)";
     const fhir::HttpResponse response = fhir::ErrorResponse(503, issue);
-    out.setStatus(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    out.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
     for (const auto& [name, value] : response.headers) {
       if (name != "Retry-After") out.set(name, value);
     }

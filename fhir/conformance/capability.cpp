@@ -32,6 +32,13 @@ void Code(W& w, const char* key, const char* value) {
   w.EndObject();
 }
 
+bool HasMethod(std::string_view method) {
+  for (const auto& route : Routes()) {
+    if (route.method == method) return true;
+  }
+  return false;
+}
+
 bool HasRow(Shape shape) {
   for (const auto& route : Routes()) {
     if (route.shape == shape) return true;
@@ -123,6 +130,9 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.EndObject();
   w.Key("fhirVersion"); w.String("4.0.1");
   w.Key("format"); w.StartArray(); w.String("application/fhir+json"); w.String("json"); w.EndArray();
+  if (HasMethod("PATCH")) {  // JSON Patch only (fhir/http/routes.cpp)
+    w.Key("patchFormat"); w.StartArray(); w.String("application/json-patch+json"); w.EndArray();
+  }
   w.Key("rest");
   w.StartArray();
   w.StartObject();

@@ -15,6 +15,7 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;  // decode
 
 struct HttpRequest {
   std::string method;                          // GET, POST, ...
+  bool head = false;                           // a HEAD, served as this GET without the body
   std::string path;                            // below the base, e.g. "/Patient/123/_history/2"
   QueryParams query;
   std::map<std::string, std::string> headers;  // lower-case names

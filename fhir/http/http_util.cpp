@@ -101,6 +101,21 @@ Result<std::optional<int>> ParseIfMatch(const std::string& header) {
 
 std::string WeakEtag(int version) { return "W/\"" + std::to_string(version) + "\""; }
 
+bool IfNoneMatchHits(const std::string& header, int version) {
+  const std::string wanted = "\"" + std::to_string(version) + "\"";
+  size_t start = 0;
+  while (start <= header.size()) {
+    size_t end = header.find(',', start);
+    if (end == std::string::npos) end = header.size();
+    std::string tag = Poco::trim(header.substr(start, end - start));
+    if (tag == "*") return true;
+    if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
+    if (tag == wanted) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 std::string HttpDate(const std::string& rfc3339) {
   std::tm tm{};
   if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,

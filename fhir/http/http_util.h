@@ -22,6 +22,8 @@ std::optional<Error> CheckRequestContentType(const HttpRequest& request);
 // W/"3" or "3" → 3; nullopt when absent; error when malformed.
 Result<std::optional<int>> ParseIfMatch(const std::string& header);
 std::string WeakEtag(int version);
+// If-None-Match (RFC 9110 13.1.2, weak comparison): "*" or any listed tag, W/ or not, names `version`.
+bool IfNoneMatchHits(const std::string& header, int version);
 
 // RFC 3339 (2026-11-23T10:00:00.123Z) → RFC 7231 HTTP-date (Mon, 23 Nov 2026 10:00:00 GMT).
 std::string HttpDate(const std::string& rfc3339);

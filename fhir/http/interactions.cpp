@@ -4,9 +4,36 @@
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
 #include "fhir/json/operation_outcome.h"
+#include "fhir/search/search_elements.h"
 #include "fhir/search/search_handler.h"
+#include "fhir/search/search_params.h"
 
 namespace nara::fhir {
+namespace {
+
+// _elements and _summary on a read or vread mean what they mean on a search, parsed by the search's
+// parser: _elements subsets (tagged SUBSETTED), _summary=false is the whole resource, and what a
+// search ignores under lenient handling (other _summary values) is ignored here too.
+Result<std::vector<std::string>> ReadElements(const RouteContext& c) {
+  QueryParams shaping;
+  for (const auto& pair : c.request.query) {
+    if (pair.first == "_elements" || pair.first == "_summary") shaping.push_back(pair);
+  }
+  if (shaping.empty()) return std::vector<std::string>();
+  auto parsed = ParseSearch(*c.match.type, shaping, c.prefs.strict);
+  if (!parsed) return parsed.error();
+  if (parsed->summary_count) {
+    return Error::Invalid("invalid", "_summary=count gäller sökningar, inte läsning (_summary=count is for searches)");
+  }
+  return parsed->elements;
+}
+
+HttpResponse Subset(HttpResponse read, const std::vector<std::string>& elements) {
+  if (read.status == 200 && !elements.empty()) read.body = SubsetElements(read.body, elements);
+  return read;
+}
+
+}  // namespace
 
 HttpResponse Capabilities(RouteContext& c) {
   return JsonResponse(200, CapabilityStatementJson(c.request.base_url, c.api.options().software_version));
@@ -33,7 +60,9 @@ HttpResponse Write(RouteContext& c) {
 }
 
 HttpResponse Read(RouteContext& c) {
-  return c.api.ReadCurrentAudited(c.request, c.match.type->type, c.match.id, c.audit);
+  auto elements = ReadElements(c);
+  if (!elements) return ErrorResponse(elements.error());
+  return Subset(c.api.ReadCurrentAudited(c.request, c.match.type->type, c.match.id, c.audit), *elements);
 }
 
 HttpResponse VRead(RouteContext& c) {
@@ -41,6 +70,8 @@ HttpResponse VRead(RouteContext& c) {
   if (vid.empty() || vid.size() > 9 || vid[0] == '0' || vid.find_first_not_of("0123456789") != std::string::npos) {
     return ErrorResponse(Error::Invalid("invalid", "versionId must be a positive integer"));
   }
+  auto elements = ReadElements(c);
+  if (!elements) return ErrorResponse(elements.error());
   auto resource = c.api.store().ReadVersion(c.match.type->type, c.match.id, std::stoi(vid));
   if (!resource) return ErrorResponse(resource.error());
   if (auto visible = c.api.CheckResident(c.request.caller, *resource, c.audit); !visible) {
@@ -48,7 +79,7 @@ HttpResponse VRead(RouteContext& c) {
   }
   HttpResponse response = JsonResponse(200, resource->json);
   AddVersionHeaders(response, *resource, c.request.base_url, false);
-  return response;
+  return Subset(NotModifiedOr(c.request, resource->version, std::move(response)), *elements);
 }
 
 }  // namespace nara::fhir

@@ -20,8 +20,16 @@ HttpResponse FixedContacts(RouteContext& c) {
   if (bar == std::string::npos || bar == 0 || bar + 1 == identifier.size()) {
     return ErrorResponse(Error::Invalid("required", "$fixed-contacts needs identifier=SYSTEM|VALUE"));
   }
-  const SearchQuery by_identifier =
-      IdentifierSearch("Patient", CanonicalSystem(identifier.substr(0, bar)), identifier.substr(bar + 1), 2);
+  const std::string system = CanonicalSystem(identifier.substr(0, bar));
+  const std::string value = identifier.substr(bar + 1);
+  // A personnummer with a wrong check digit names nobody: a bad request, not a missing patient.
+  if (auto valid = ValidateIdentifier(system, value); !valid) {
+    // 400, not the 422 a stored resource's invalid value gets: the request itself is malformed.
+    Issue issue = IssueFor(Error::Invalid("value", "identifieraren är inget giltigt " + SystemLabel(system) + " (" +
+                                                       valid.error().text + ")"));
+    return ErrorResponse(400, issue);
+  }
+  const SearchQuery by_identifier = IdentifierSearch("Patient", system, value, 2);
   std::string body;
   auto status = c.api.store().Transact([&](ResourceTransaction& tx) -> Status {
     auto found = tx.Search(by_identifier);

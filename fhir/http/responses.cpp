@@ -56,6 +56,17 @@ void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, c
   }
 }
 
+HttpResponse NotModifiedOr(const HttpRequest& request, int version, HttpResponse read) {
+  const std::string condition = request.Header("if-none-match");
+  if (read.status != 200 || condition.empty() || !IfNoneMatchHits(condition, version)) return read;
+  HttpResponse not_modified;
+  not_modified.status = 304;
+  for (const auto& [name, value] : read.headers) {
+    if (name == "ETag" || name == "Last-Modified") not_modified.SetHeader(name, value);
+  }
+  return not_modified;
+}
+
 // The body a write returns, as the client's Prefer header asks (FHIR R4 3.1.0.4).
 HttpResponse WriteResponse(int status, const StoredResource& resource, const std::vector<Issue>& warnings,
                            const HttpRequest& request, const Preferences& prefs) {

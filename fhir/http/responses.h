@@ -28,6 +28,10 @@ std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams
 void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, const std::string& base_url,
                        bool location);
 
+// A read's 304 when its If-None-Match names the version read (RFC 9110 15.4.5: the ETag and
+// Last-Modified a 200 would carry, no body); the read itself otherwise.
+HttpResponse NotModifiedOr(const HttpRequest& request, int version, HttpResponse read);
+
 // The body a write returns, as the client's Prefer header asks (FHIR R4 3.1.0.4).
 HttpResponse WriteResponse(int status, const StoredResource& resource, const std::vector<Issue>& warnings,
                            const HttpRequest& request, const Preferences& prefs);

@@ -4,6 +4,7 @@
 
 #include "fhir/http/access.h"
 #include "fhir/http/http_util.h"
+#include "fhir/http/operation_parameters.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/routes.h"
 #include "fhir/json/json.h"
@@ -35,6 +36,10 @@ std::optional<HttpResponse> CheckBody(const HttpRequest& request, BodyCheck chec
         return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported, "not-supported",
                                                  "PATCH tar application/json-patch+json (JSON Patch)", {}}));
       }
+      return std::nullopt;
+    case BodyCheck::parameters:
+      if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+      if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
       return std::nullopt;
     case BodyCheck::form:
       if (!request.body.empty() &&
@@ -105,7 +110,7 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
       if (type == "Patient") resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
       HttpResponse found = JsonResponse(200, resource->json);
       AddVersionHeaders(found, *resource, request.base_url, false);
-      return found;
+      return NotModifiedOr(request, resource->version, std::move(found));
     }();
     if (audit.action.empty()) return Ok();
     if (auto appended = tx.AppendAudit(AuditRecordFor(request, audit, response.status)); !appended) return appended;
@@ -128,6 +133,13 @@ HttpResponse FhirApi::Handle(const HttpRequest& request) {
   }
   if (auto error = CheckResponseFormat(request)) {
     return ErrorResponse(406, IssueFor(*error));
+  }
+  if (request.method == "HEAD") {
+    // RFC 9110 9.3.2: the GET's answer and headers; the adapter leaves the body out. Audited as the GET.
+    HttpRequest get = request;
+    get.method = "GET";
+    get.head = true;
+    return Handle(get);
   }
   RequestAudit audit;
   HttpResponse response = Route(request, audit);
@@ -169,7 +181,17 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
       break;
     }
   }
-  if (!route) return MethodNotAllowed(request.method, ShapeName(match), AllowedMethods(rows));
+  if (request.method == "OPTIONS" && (rows.empty() || std::string_view(rows[0]->method) != "*")) {
+    // What the path takes, from the table; the capabilities themselves are at metadata.
+    HttpResponse options;
+    options.status = 204;
+    options.SetHeader("Allow", AllowedMethods(rows));
+    return options;
+  }
+  if (route && request.head && !TakesHead(*route)) route = nullptr;
+  if (!route) {
+    return MethodNotAllowed(request.head ? "HEAD" : request.method, ShapeName(match), AllowedMethods(rows));
+  }
   if (auto refused = CheckBody(request, route->body)) return *refused;
   // audit: named before the decision, so that a refusal is logged too
   const std::string type = *route->target_type ? route->target_type : (match.type ? match.type->type : "");
@@ -182,6 +204,17 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     if (auto refused = Authorize(request.caller, *route->action, {type, operation, {}, "", "", false})) return *refused;
   }
   // parse, execute, render
+  if (route->body == BodyCheck::parameters) {
+    // An operation's POST: its Parameters become the query of the same GET, which the handler serves.
+    auto parameters = ParametersAsQuery(request.body);
+    if (!parameters) return ErrorResponse(parameters.error());
+    HttpRequest as_get = request;
+    as_get.method = "GET";
+    as_get.body.clear();
+    as_get.query.insert(as_get.query.end(), parameters->begin(), parameters->end());
+    RouteContext context{*this, as_get, match, audit, ParsePrefer(request.Header("prefer"))};
+    return route->handler(context);
+  }
   RouteContext context{*this, request, match, audit, ParsePrefer(request.Header("prefer"))};
   return route->handler(context);
 }

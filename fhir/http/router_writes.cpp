@@ -5,6 +5,8 @@
 #include "fhir/json/json_patch.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
+#include "fhir/resources/registry_views.h"
+#include "fhir/resources/resource_mapper.h"
 #include "fhir/search/search_params.h"
 #include "registry/ids.h"
 
@@ -164,6 +166,18 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
     request_to_store.must_not_exist = must_not_exist;
     request_to_store.index = index;
     request_to_store.render = [&doc, &type](const VersionInfo& info) { return RenderVersion(doc, type, info); };
+    // An update that changes nothing makes no new version (FHIR R4 3.1.0.4 lets a server skip it): the
+    // history stays a list of changes, and the answer is the current version. If-Match still decides.
+    if (!must_not_exist) {
+      auto stored = tx.Read(type, id);
+      if (stored && (!if_match || *if_match == stored->version) &&
+          RenderVersion(doc, type, {id, stored->version, stored->last_updated}) == stored->json) {
+        done.status = 200;
+        done.resource = std::move(*stored);
+        if (!audit.action.empty()) audit.AddResource(type, id, doc);
+        return Ok();
+      }
+    }
     auto written = registry_.Write(tx, request_to_store, doc, done.warnings);
     if (!written) return written.error();
     done.status = written->created ? 201 : 200;
@@ -255,6 +269,10 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
     return Ok();
   }();
   if (!status) return status.error();
+  // The body answers as a read right after would: with the derived Patient.generalPractitioner.
+  if (type == "Patient" && !done.deleted && !done.resource.json.empty()) {
+    done.resource.json = PatientWithGeneralPractitioner(tx.Registry(), done.resource, Date::Today());
+  }
   if (!audit.action.empty()) {
     if (auto appended = tx.AppendAudit(AuditRecordFor(request, audit, done.status)); !appended) return appended.error();
   }

@@ -25,6 +25,10 @@ HttpResponse InvalidId() {
 
 HttpResponse UnknownPath() { return NotFoundPath("okänd sökväg (unknown path)"); }
 
+HttpResponse UnknownOperation(const ResourceTypeDef& type, const std::string& segment) {
+  return NotFoundPath("operationen " + SafeExcerpt(segment) + " finns inte för " + type.type + " (unknown operation)");
+}
+
 // The operation of `type` that `segment` ("$name") invokes, at type or instance level.
 const OperationDef* FindOperation(const ResourceTypeDef& type, const std::string& segment, bool instance) {
   if (segment.size() < 2 || segment[0] != '$') return nullptr;
@@ -63,6 +67,14 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
   if (first == "metadata" && size == 1) return matched(Shape::metadata);
   if (first == "_history" && size == 1) return matched(Shape::system_history);
   if (first == "AuditEvent" && size == 1) return matched(Shape::audit_search);
+  if (first == "AuditEvent") {
+    // The PDL log is searched, not read one event at a time (docs/api.md section 6).
+    Issue issue;
+    issue.code = "not-supported";
+    issue.text = "enskilda AuditEvent kan inte läsas, sök i AuditEvent i stället (reading a single AuditEvent is "
+                 "not supported; search AuditEvent with patient, agent or date)";
+    return ErrorResponse(404, issue);
+  }
   // The Measures are served from their definitions, not the resource store (docs/api.md section 5).
   if (first == "Measure") {
     if (size == 1) return matched(Shape::measure_type);
@@ -88,6 +100,8 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
     }
     if (segments[1] == "_search") return matched(Shape::type_search);
     if (segments[1] == "_history") return matched(Shape::type_history);
+    // "$" cannot begin an id: this names an operation the type does not have.
+    if (segments[1][0] == '$') return UnknownOperation(*match.type, segments[1]);
   }
   match.id = segments[1];
   if (!IsValidId(match.id)) return InvalidId();
@@ -97,6 +111,7 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
       match.operation = op->name;
       return matched(Shape::instance_operation);
     }
+    if (segments[2][0] == '$') return UnknownOperation(*match.type, segments[2]);
   }
   if (segments[2] == "_history" && size == 3) return matched(Shape::instance_history);
   if (segments[2] == "_history" && size == 4) {
@@ -124,16 +139,28 @@ const std::vector<Route>& Routes() {
        MeasureRead},
       {Shape::measure_evaluate, "GET", {"operation"}, "evaluate-measure", BodyCheck::none, kNoAudit, "",
        Action::operation, "Measure", MeasureEvaluate},
-      // Bulk export decides, audits and answers 405 itself (fhir/operations/bulk_export.cpp).
-      {Shape::export_system, "*", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
-      {Shape::export_patient, "*", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "Patient",
+      // Every operation also takes POST with a Parameters body, meaning the same as the GET's query
+      // (fhir/http/operation_parameters.h): fhir-kit-client's operation() posts.
+      {Shape::measure_evaluate, "POST", {"operation"}, "evaluate-measure", BodyCheck::parameters, kNoAudit, "",
+       Action::operation, "Measure", MeasureEvaluate},
+      // Bulk export decides and audits itself (fhir/operations/bulk_export.cpp); the methods are the
+      // table's, so that 405, OPTIONS and HEAD see them.
+      {Shape::export_system, "GET", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
+      {Shape::export_system, "POST", {"operation"}, "export", BodyCheck::parameters, kNoAudit, "", kPerResource, "",
        BulkExport},
-      {Shape::export_group, "*", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "Group",
+      {Shape::export_patient, "GET", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "Patient",
        BulkExport},
-      {Shape::group_type, "*", {"search-type"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "Group", BulkExport},
-      {Shape::group_instance, "*", {"read"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "Group", BulkExport},
-      {Shape::export_status, "*", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
-      {Shape::export_file, "*", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
+      {Shape::export_patient, "POST", {"operation"}, "export", BodyCheck::parameters, kNoAudit, "", kPerResource,
+       "Patient", BulkExport},
+      {Shape::export_group, "GET", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "Group",
+       BulkExport},
+      {Shape::export_group, "POST", {"operation"}, "export", BodyCheck::parameters, kNoAudit, "", kPerResource, "Group",
+       BulkExport},
+      {Shape::group_type, "GET", {"search-type"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "Group", BulkExport},
+      {Shape::group_instance, "GET", {"read"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "Group", BulkExport},
+      {Shape::export_status, "GET", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
+      {Shape::export_status, "DELETE", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
+      {Shape::export_file, "GET", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
       {Shape::export_other, "*", {}, "", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
       // [type]: search, create, and the conditional update and delete PUT/DELETE [type]?criteria.
       {Shape::type, "GET", {"search-type"}, "", BodyCheck::none, kPatientData, "search", Action::search, "", Search},
@@ -147,6 +174,8 @@ const std::vector<Route>& Routes() {
       // Patient/$fixed-contacts: what 1177 shows a citizen (docs/api.md section 5).
       {Shape::type_operation, "GET", {"operation"}, "fixed-contacts", BodyCheck::none, AuditWhen::always, "operation",
        Action::operation, "", FixedContacts},
+      {Shape::type_operation, "POST", {"operation"}, "fixed-contacts", BodyCheck::parameters, AuditWhen::always,
+       "operation", Action::operation, "", FixedContacts},
       {Shape::instance, "GET", {"read"}, "", BodyCheck::none, kPatientData, "read", Action::read, "", Read},
       {Shape::instance, "PUT", {"update"}, "", BodyCheck::fhir, kNoAudit, "", kPerResource, "", Write},
       // JSON Patch only (FHIR R4 3.1.0.7.3); FHIRPath Patch (a Parameters body) is not supported.
@@ -157,6 +186,8 @@ const std::vector<Route>& Routes() {
       {Shape::vread, "GET", {"vread"}, "", BodyCheck::none, kPatientData, "vread", Action::read, "", VRead},
       // PractitionerRole/{id}/$list-status and Organization/{id}/$list-status (docs/api.md section 5).
       {Shape::instance_operation, "GET", {"operation"}, "list-status", BodyCheck::none, kNoAudit, "",
+       Action::operation, "", ListStatus},
+      {Shape::instance_operation, "POST", {"operation"}, "list-status", BodyCheck::parameters, kNoAudit, "",
        Action::operation, "", ListStatus},
   };
   return kRoutes;
@@ -192,8 +223,24 @@ std::string ShapeName(const RouteMatch& match) {
     case Shape::vread: return "vread";
     case Shape::type_operation:
     case Shape::instance_operation: return "$" + match.operation;
-    default: return match.segments.empty() ? "" : match.segments[0];  // bulk export answers its own 405s
+    case Shape::export_system:
+    case Shape::export_patient:
+    case Shape::export_group: return "$export";
+    case Shape::group_type: return "Group";
+    case Shape::group_instance: return "Group/[id]";
+    case Shape::export_status: return "$export-status";
+    case Shape::export_file: return "$export-file";
+    default: return match.segments.empty() ? "" : match.segments[0];  // export_other: bulk export answers it
   }
+}
+
+bool TakesHead(const Route& row) {
+  if (std::string_view(row.method) != "GET") return false;
+  // An operation's GET may do something (an export kick-off starts a job): HEAD must not.
+  for (const char* interaction : row.interactions) {
+    if (std::string_view(interaction) == "operation") return false;
+  }
+  return true;
 }
 
 std::string AllowedMethods(const std::vector<const Route*>& rows) {
@@ -201,8 +248,10 @@ std::string AllowedMethods(const std::vector<const Route*>& rows) {
   for (const Route* row : rows) {
     if (!allow.empty()) allow += ", ";
     allow += row->method;
+    // HEAD is a GET without the body (FhirApi::Handle), and the dispatcher answers OPTIONS for every path.
+    if (TakesHead(*row)) allow += ", HEAD";
   }
-  return allow;
+  return allow + (allow.empty() ? "" : ", ") + "OPTIONS";
 }
 
 }  // namespace nara::fhir

@@ -77,6 +77,7 @@ enum class BodyCheck {
   fhir,        // application/fhir+json (CheckRequestContentType)
   json_patch,  // application/json-patch+json
   form,        // application/x-www-form-urlencoded, when there is a body (POST _search)
+  parameters,  // an operation's POST: a Parameters resource in FHIR JSON, or no body (no parameters)
 };
 
 // When the request is named in the PDL log: never, always, or when the type holds patient data.
@@ -106,6 +107,9 @@ std::vector<const Route*> RoutesFor(const RouteMatch& match);
 
 // What a 405 calls the path ("_history", "Patient/[id]", …) and the methods it takes, from the rows.
 std::string ShapeName(const RouteMatch& match);
+// Allow lists HEAD after each GET that takes it, and OPTIONS last (the dispatcher answers it).
 std::string AllowedMethods(const std::vector<const Route*>& rows);
+// HEAD is served as the row's GET without the body: reads, searches and histories, not operations.
+bool TakesHead(const Route& row);
 
 }  // namespace nara::fhir

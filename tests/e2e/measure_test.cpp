@@ -168,7 +168,8 @@ TEST_F(MeasureE2e, RefusalsAndBadInput) {
       Evaluate(*stats, "fast-lakarkontakt-andel", "?periodEnd=2025-01-01&subject=Organization/ms-no-such-unit");
   EXPECT_EQ(unknown_subject.status, 404) << unknown_subject.body.substr(0, 300);
   EXPECT_EQ(Evaluate(*stats, "no-such-measure", "?periodEnd=2025-01-01").status, 404);
-  EXPECT_EQ(stats->Request("POST", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure", "{}").status, 405);
+  // POST takes a Parameters body (docs/api.md section 1): "{}" is not one.
+  EXPECT_EQ(stats->Request("POST", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure", "{}").status, 400);
 }
 
 TEST_F(MeasureE2e, MeasuresAreReadableByEveryRole) {
