@@ -51,13 +51,14 @@ std::string Organization(const std::string& id, const std::string& hsa, const st
                          const std::string& serves_saebo = "") {
   std::string json = "{\"resourceType\":\"Organization\",\"id\":\"" + id + "\",\"active\":true,"
                      "\"identifier\":[{\"system\":\"" + systems::kHsaId + "\",\"value\":\"" + hsa + "\"}],"
-                     "\"type\":[{\"coding\":[{\"system\":\"" + nr::kOrganizationType + "\",\"code\":\"" + type + "\"}]}],"
+                     "\"type\":[{\"coding\":[{\"system\":\"" + nr::kOrganizationType + "\",\"code\":\"" + type +
+                     "\"}]}],"
                      "\"name\":\"" + name + "\"";
   if (!part_of.empty()) json += ",\"partOf\":{\"reference\":\"Organization/" + part_of + "\"}";
   std::string extensions;
   if (!kommun.empty()) {
-    extensions += "{\"url\":\"" + std::string(nr::kMunicipalityExt) + "\",\"valueCoding\":{\"system\":\"" + nr::kKommun +
-                  "\",\"code\":\"" + kommun + "\"}}";
+    extensions += "{\"url\":\"" + std::string(nr::kMunicipalityExt) + "\",\"valueCoding\":{\"system\":\"" +
+                  nr::kKommun + "\",\"code\":\"" + kommun + "\"}}";
   }
   if (!serves_saebo.empty()) {
     extensions += std::string(extensions.empty() ? "" : ",") +
@@ -105,7 +106,8 @@ std::string FixedContact(const std::string& id, const std::string& patient, cons
   return "{\"resourceType\":\"CareTeam\",\"id\":\"" + id + "\",\"status\":\"active\","
          "\"category\":[{\"coding\":[{\"system\":\"" + std::string(nr::kIneraCareTeamCategory) + "\","
          "\"code\":\"fast-kontakt\"}]}],\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
-         "\"participant\":[{\"role\":[{\"coding\":[{\"system\":\"" + std::string(nr::kContactRole) + "\",\"code\":\"" + role_code +
+         "\"participant\":[{\"role\":[{\"coding\":[{\"system\":\"" + std::string(nr::kContactRole) +
+         "\",\"code\":\"" + role_code +
          "\"}]}],\"member\":{\"reference\":\"PractitionerRole/" + practitioner_role + "\"}}],"
          "\"managingOrganization\":[{\"reference\":\"Organization/" + unit + "\"}],\"period\":{\"start\":\"" + start +
          "\"}}";

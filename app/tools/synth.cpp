@@ -224,7 +224,8 @@ class Writer {
         return;
       }
       std::string json = "{\"resourceType\":\"Patient\",\"id\":" + Q(p.id) + ",\"identifier\":[{\"system\":\"" +
-                         (p.samordningsnummer ? systems::kSamordningsnummer : systems::kPersonnummer) + "\",\"value\":\"" + *pnr +
+                         (p.samordningsnummer ? systems::kSamordningsnummer : systems::kPersonnummer) +
+                         "\",\"value\":\"" + *pnr +
                          "\"}],\"name\":[{\"family\":" + Q(p.family) + ",\"given\":[" + Q(p.given) +
                          "]}],\"gender\":" + Q(p.female ? "female" : "male") + ",\"birthDate\":\"" +
                          p.birth.ToString() + "\",\"address\":[{\"use\":\"home\",\"city\":" +
@@ -312,7 +313,8 @@ class Writer {
     const std::string date = p.care_from.AddDays(7).ToString();
     Line("DocumentReference",
          "{\"resourceType\":\"DocumentReference\",\"id\":" + Q(id) +
-             ",\"status\":\"current\",\"masterIdentifier\":{\"system\":\"" + std::string(nr::kDocumentIdSystem) + "\",\"value\":\"PK-" +
+             ",\"status\":\"current\",\"masterIdentifier\":{\"system\":\"" + std::string(nr::kDocumentIdSystem) +
+             "\",\"value\":\"PK-" +
              p.id + "\"},\"type\":{\"coding\":[" + Coding(nr::kDocumentType, "patientkontrakt") +
              "]},\"subject\":" + Ref("Patient", p.id) + ",\"date\":\"" + date + "T09:00:00+01:00\",\"custodian\":" +
              Ref("Organization", unit) +
