@@ -28,11 +28,10 @@ struct Config {
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
   int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), docs/api.md §4 rule 7
   std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (docs/api.md §4 rule 3)
-  // ---- bulk export (fhir/operations/bulk_export.h, app/server/export_worker.h) ----
+  // bulk export (fhir/operations/bulk_export.h, app/server/export_worker.h)
   std::string export_dir = "var/export";            // export.dir: NDJSON files, a folder per job
   int export_max_jobs = 2;                          // export.max-jobs: queued + running; beyond: 429
   int export_retention_hours = 24;                  // export.retention-hours: then jobs and files are removed
-  // ---- end bulk export ----
 };
 
 // file may be empty: then ./nara.properties is read when it exists.

@@ -10,24 +10,11 @@
 #include <sstream>
 #include <utility>
 
+#include "registry/audit.h"
+#include "registry/hsa_id.h"
+
 namespace nara::auth {
 namespace {
-
-// ---- access.json -------------------------------------------------------------------------------
-
-// The HSA-id syntax of registry/hsa_id.h and auth/peer_identity.h ("SE" + 10 or 12 digits + "-" +
-// 1–31 letters/digits), repeated here so that the policy compiles and tests without Poco.
-bool IsHsaId(std::string_view text) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  auto alnum = [&](char c) { return digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
-  if (text.substr(0, 2) != "SE") return false;
-  const size_t dash = text.find('-');
-  if (dash == std::string_view::npos) return false;
-  const std::string_view org = text.substr(2, dash - 2);
-  const std::string_view local = text.substr(dash + 1);
-  return (org.size() == 10 || org.size() == 12) && std::all_of(org.begin(), org.end(), digit) && !local.empty() &&
-         local.size() <= 31 && std::all_of(local.begin(), local.end(), alnum);
-}
 
 // For error texts: a value from the file, shortened and stripped of control characters.
 std::string Quote(std::string_view text) {
@@ -61,7 +48,7 @@ Result<ClientEntry> ParseClient(const rapidjson::Value& v, const std::string& wh
   if (!v.IsObject()) return Error::Invalid("structure", where_index + " is not an object");
   const rapidjson::Value::ConstMemberIterator hsa = v.FindMember("hsaId");
   if (hsa == v.MemberEnd()) return Error::Invalid("required", where_index + ": missing \"hsaId\"");
-  if (!hsa->value.IsString() || !IsHsaId(Str(hsa->value))) {
+  if (!hsa->value.IsString() || !HsaId::Parse(Str(hsa->value)).ok()) {
     return Error::Invalid("value", where_index + ": \"hsaId\" " +
                                        (hsa->value.IsString() ? Quote(Str(hsa->value)) + " " : std::string()) +
                                        "is not an HSA-id (SE + 10 or 12 digits + '-' + 1–31 letters/digits)");
@@ -89,7 +76,7 @@ Result<ClientEntry> ParseClient(const rapidjson::Value& v, const std::string& wh
   if (auto orgs = v.FindMember("organizations"); orgs != v.MemberEnd()) {
     if (!orgs->value.IsArray()) return Error::Invalid("value", where + ": \"organizations\" must be an array");
     for (const auto& org : orgs->value.GetArray()) {
-      if (!org.IsString() || !IsHsaId(Str(org))) {
+      if (!org.IsString() || !HsaId::Parse(Str(org)).ok()) {
         return Error::Invalid("value", where + ": organization " +
                                            (org.IsString() ? Quote(Str(org)) + " " : std::string()) +
                                            "is not an HSA-id");
@@ -109,7 +96,7 @@ Result<ClientEntry> ParseClient(const rapidjson::Value& v, const std::string& wh
   return entry;
 }
 
-// ---- the decision ------------------------------------------------------------------------------
+// the decision
 
 bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> set) {
   return std::find(set.begin(), set.end(), s) != set.end();
@@ -122,9 +109,6 @@ bool IsWrite(Action a) { return a == Action::create || a == Action::update || a 
 bool IsRegistryData(std::string_view type) {
   return IsOneOf(type, {"Patient", "Organization", "Practitioner", "PractitionerRole", "EpisodeOfCare", "CareTeam",
                         "DocumentReference"});
-}
-bool IsPatientData(std::string_view type) {
-  return IsOneOf(type, {"Patient", "EpisodeOfCare", "CareTeam", "DocumentReference"});
 }
 bool IsDirectory(std::string_view type) { return IsOneOf(type, {"Organization", "Practitioner", "PractitionerRole"}); }
 
@@ -304,7 +288,7 @@ Decision DecideCitizenPortal(Action action, const Target& t) {
 
 }  // namespace
 
-// ---- roles ---------------------------------------------------------------------------------------
+// roles
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -340,7 +324,7 @@ std::string_view ActionName(Action action) {
   return "";
 }
 
-// ---- AccessPolicy --------------------------------------------------------------------------------
+// AccessPolicy
 
 Result<AccessPolicy> AccessPolicy::Parse(std::string_view json) {
   rapidjson::Document doc;
@@ -395,7 +379,7 @@ Result<Caller> AccessPolicy::Identify(const Caller& from_certificate) const {
   const ClientEntry* entry = Find(from_certificate.hsa_id);
   if (!entry) {
     // Echo the id only when it looks like one: the text ends up in a response and in logs.
-    const std::string id = IsHsaId(from_certificate.hsa_id) ? from_certificate.hsa_id + " " : std::string();
+    const std::string id = HsaId::Parse(from_certificate.hsa_id).ok() ? from_certificate.hsa_id + " " : std::string();
     return Error{ErrorKind::forbidden, "forbidden", "okänt HSA-id " + id + "(unknown caller)", {}};
   }
   Caller caller = from_certificate;
@@ -405,7 +389,7 @@ Result<Caller> AccessPolicy::Identify(const Caller& from_certificate) const {
   return caller;
 }
 
-// ---- PolicyHolder --------------------------------------------------------------------------------
+// PolicyHolder
 
 PolicyHolder::PolicyHolder(std::string path, std::chrono::milliseconds interval,
                            std::function<void(const std::string&)> on_error)
@@ -467,7 +451,7 @@ Status PolicyHolder::load_status() const {
   return Ok();
 }
 
-// ---- Decide --------------------------------------------------------------------------------------
+// Decide
 
 Decision Decide(const Caller& caller, Action action, const Target& target) {
   const std::optional<Role> role = ParseRole(caller.role);

@@ -105,7 +105,7 @@ class PolicyHolder {
   std::optional<Error> last_error_;    // set while the file as last seen is broken
 };
 
-// ---- the decision ------------------------------------------------------------------------------
+// the decision
 
 // What the request does. The router maps vread → read, PATCH → update, POST _search → search,
 // conditional create → create; a transaction/batch Bundle is decided per entry.

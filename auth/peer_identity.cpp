@@ -7,21 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "registry/hsa_id.h"
+
 namespace nara::auth {
 namespace {
 
 Error Unauthenticated(std::string text) { return {ErrorKind::unauthenticated, "login", std::move(text), {}}; }
-
-// ASCII only, independent of the process locale.
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlnum(char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-
-bool AllOf(const std::string& s, size_t from, size_t to, bool (*pred)(char)) {
-  for (size_t i = from; i < to; ++i) {
-    if (!pred(s[i])) return false;
-  }
-  return true;
-}
 
 // The single value of attribute `nid`, as UTF-8; nullopt when absent, repeated or not decodable.
 // A repeated serialNumber would make the caller ambiguous, so it counts as absent.
@@ -39,20 +30,11 @@ std::optional<std::string> SingleEntry(const X509_NAME* name, int nid) {
 
 }  // namespace
 
-bool LooksLikeHsaId(const std::string& text) {
-  size_t dash = text.find('-');
-  if (dash == std::string::npos || text.compare(0, 2, "SE") != 0) return false;
-  if (dash != 12 && dash != 14) return false;  // SE + 10 or 12 digits
-  size_t local = text.size() - dash - 1;
-  if (local < 1 || local > 31) return false;
-  return AllOf(text, 2, dash, IsDigit) && AllOf(text, dash + 1, text.size(), IsAlnum);
-}
-
 Result<Caller> CallerFromCertificate(const X509* cert) {
   if (cert == nullptr) return Unauthenticated("no client certificate");
   const X509_NAME* subject = X509_get_subject_name(cert);
   std::optional<std::string> serial = SingleEntry(subject, NID_serialNumber);
-  if (!serial || !LooksLikeHsaId(*serial)) {
+  if (!serial || !HsaId::Parse(*serial).ok()) {
     return Unauthenticated("certificate has no HSA-id in subject serialNumber");
   }
   Caller caller;

@@ -21,7 +21,4 @@ namespace nara::auth {
 Result<Caller> CallerFromCertificate(const Poco::Net::X509Certificate& cert);
 Result<Caller> CallerFromCertificate(const X509* cert);  // nullptr: no client certificate
 
-// The HSA-id syntax check above, exposed for tests and configuration checks.
-bool LooksLikeHsaId(const std::string& text);
-
 }  // namespace nara::auth

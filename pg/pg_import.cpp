@@ -43,27 +43,6 @@ std::string RangeText(const IndexEntries::PeriodRange& p) {
   return text;
 }
 
-const char* EpisodeStatusText(EpisodeStatus s) {
-  switch (s) {
-    case EpisodeStatus::active: return "active";
-    case EpisodeStatus::finished: return "finished";
-    case EpisodeStatus::cancelled: return "cancelled";
-    case EpisodeStatus::entered_in_error: return "entered-in-error";
-    case EpisodeStatus::other: return "other";
-  }
-  return "other";
-}
-
-const char* ContactStatusText(ContactStatus s) {
-  switch (s) {
-    case ContactStatus::active: return "active";
-    case ContactStatus::inactive: return "inactive";
-    case ContactStatus::entered_in_error: return "entered-in-error";
-    case ContactStatus::other: return "other";
-  }
-  return "other";
-}
-
 // One table's rows in COPY text format, spooled to a file until Commit().
 struct Spool {
   Spool(std::string t, std::vector<std::string> c) : table(std::move(t)), columns(std::move(c)) {}
@@ -161,7 +140,7 @@ Status PgImport::Add(const ImportRow& r) {
                 std::to_string(role.capacity)});
   }
   auto episode = [&](const EpisodeFacts& e, const char* kind) {
-    s.listing.Row({e.id, kind, e.patient_id, e.unit_id, EpisodeStatusText(e.status), e.period.start.ToString(),
+    s.listing.Row({e.id, kind, e.patient_id, e.unit_id, EpisodeStatusName(e.status), e.period.start.ToString(),
                    DateText(e.period.end)});
   };
   if (r.listing) episode(*r.listing, "listning");
@@ -169,7 +148,7 @@ Status PgImport::Add(const ImportRow& r) {
   if (r.contact) {
     const auto& c = *r.contact;
     s.contact.Row({c.id, c.patient_id, std::to_string(static_cast<int>(c.role)), c.practitioner_role_id,
-                   c.managing_unit_id, ContactStatusText(c.status), c.period.start.ToString(), DateText(c.period.end),
+                   c.managing_unit_id, ContactStatusName(c.status), c.period.start.ToString(), DateText(c.period.end),
                    c.begin_reason, c.end_reason});
   }
   ++counts_[r.type];

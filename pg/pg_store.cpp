@@ -32,7 +32,6 @@ constexpr const char* kIsoUpdated =
 
 constexpr int kMaxTransientRetries = 5;
 
-
 StoredResource RowToResource(const pqxx::row& row, const std::string& type) {
   // Columns: res_type?, res_id, version, last_updated (iso), deleted, body
   StoredResource resource;
@@ -60,7 +59,7 @@ Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view 
   return resource;
 }
 
-// --- write path: a version and its index rows in one statement ---
+// write path: a version and its index rows in one statement
 // A write was ~13 round trips (savepoint, lock, current row, version, five index deletes, four index
 // inserts, release); it is now one data-modifying CTE, plus the row lock only when the caller's
 // expected version is unknown (bench/change_listing.sh, bench/RESULTS.md figure 2). The SQL text is
@@ -154,14 +153,13 @@ class PgTransaction final : public ResourceTransaction {
 
   RegistryTransaction& Registry() override { return registry_; }
 
-  // --- audit: no savepoint, an audit row that cannot be written aborts the whole write ---
+  // audit: no savepoint, an audit row that cannot be written aborts the whole write
   Status AppendAudit(const AuditRecord& record) override {
     Status inserted = InsertAudit(tx_, record);
     if (inserted) ++audit_rows_;
     return inserted;
   }
   long audit_rows() const { return audit_rows_; }
-  // --- end audit ---
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
     auto read = ReadCurrent(tx_, type, id);
@@ -353,7 +351,6 @@ class PgTransaction final : public ResourceTransaction {
   std::map<std::string, CurrentRow> seen_;
   PgRegistry registry_;
 };
-// --- end write path ---
 
 // Adds what the query's _include and _revinclude specs reach from the page's matches, in the same
 // snapshot: live resources only, none twice, none that is already a match, at most max_included.
@@ -440,7 +437,6 @@ Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& quer
 }
 
 Result<SearchPage> PgTransaction::Search(const SearchQuery& query) { return RunSearch(tx_, query); }
-
 
 }  // namespace
 
@@ -595,7 +591,7 @@ Status PgStore::Ping() {
   return Ok();
 }
 
-// --- audit (pg/pg_audit.*) ---
+// audit (pg/pg_audit.*)
 Status PgStore::AppendAudit(const AuditRecord& record) {
   return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
     pqxx::work tx(conn);
@@ -619,6 +615,5 @@ Result<long> PgStore::CountAudit(const AuditQuery& query) {
     return CountAuditRows(tx, query);
   });
 }
-// --- end audit ---
 
 }  // namespace nara::pg

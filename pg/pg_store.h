@@ -30,11 +30,10 @@ class PgStore final : public ResourceStore {
   Result<SearchPage> Search(const SearchQuery& query) override;
   Status Ping() override;
 
-  // --- audit (registry/audit.h, pg/pg_audit.*) ---
+  // audit (registry/audit.h, pg/pg_audit.*)
   Status AppendAudit(const AuditRecord& record) override;
   Result<std::vector<StoredAudit>> SearchAudit(const AuditQuery& query) override;
   Result<long> CountAudit(const AuditQuery& query) override;
-  // --- end audit ---
 
   int pool_in_use() const;
   int pool_idle() const;

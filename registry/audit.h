@@ -12,9 +12,18 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nara {
+
+// The resource types that hold patient data (docs/api.md section 6): reading or searching them is audited, and
+// the access policy restricts who may. Conformance and directory resources (Organization, Practitioner,
+// PractitionerRole) are not patient data.
+inline bool IsPatientData(std::string_view resource_type) {
+  return resource_type == "Patient" || resource_type == "EpisodeOfCare" || resource_type == "CareTeam" ||
+         resource_type == "DocumentReference";
+}
 
 struct AuditRecord {
   std::string request_id;    // the id in the server's log line for this request

@@ -1,9 +1,11 @@
 // docs/api.md §4 rules 2, 3, 4 and 6 for fixed contacts (CareTeam category fast-kontakt).
+// Its header is registry/rules.h, shared by the three rule files: the rules read the same facts and return
+// the same plans, and a caller (fhir/resources/registry_writes.cpp) wants all of them from one include.
+#include "registry/rules.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include "registry/rules.h"
 
 namespace nara {
 namespace {

@@ -1,7 +1,9 @@
 // docs/api.md §4 rule 6: recording a death ends what is running on the date of death.
-#include <algorithm>
-
+// Its header is registry/rules.h, shared by the three rule files: the rules read the same facts and return
+// the same plans, and a caller (fhir/resources/registry_writes.cpp) wants all of them from one include.
 #include "registry/rules.h"
+
+#include <algorithm>
 
 namespace nara {
 namespace {

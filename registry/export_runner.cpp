@@ -30,7 +30,7 @@ class FileSink final : public ExportSink {
     // Our own buffer below is the only one: whole MiB chunks go to fwrite, which writes them through.
     std::setvbuf(out_.get(), nullptr, _IONBF, 0);
     // Progress is for the client's X-Progress header only: a failed update is not worth failing for.
-    store_.SetProgress(job_id_, type + " (" + std::to_string(index) + "/" + std::to_string(total) + ")");
+    (void)store_.SetProgress(job_id_, type + " (" + std::to_string(index) + "/" + std::to_string(total) + ")");
     return Ok();
   }
 
@@ -148,7 +148,9 @@ bool ExportRunner::RunNext(std::string* problem) {
   std::error_code created;
   fs::create_directories(folder, created);
   if (created) {
-    store_.Fail(job.id, "exportmappen kunde inte skapas (cannot create the export folder)");
+    Status failed = store_.Fail(job.id, "exportmappen kunde inte skapas (cannot create the export folder)");
+    // Not marked failed: the job stays running and the next start recovers it; the log says why.
+    if (!failed && problem) *problem = "job " + job.id + ": " + failed.error().text;
     return true;
   }
   FileSink sink(store_, job.id, folder, stop_);
@@ -168,7 +170,9 @@ bool ExportRunner::RunNext(std::string* problem) {
   if (!streamed) {
     if (problem && problem->empty()) *problem = "job " + job.id + ": " + streamed.error().text;
     RemoveFolder(dir_, job.id);
-    store_.Fail(job.id, streamed.error().text);
+    Status failed = store_.Fail(job.id, streamed.error().text);
+    // As above: an unmarked job is recovered at the next start.
+    if (!failed && problem) *problem += "; not marked failed: " + failed.error().text;
     return true;
   }
   auto completed = store_.Complete(job.id, *streamed, sink.files());

@@ -98,7 +98,7 @@ class ExportStore {
   };
   virtual Result<ActiveCounts> CountActive() = 0;
 
-  // ---- the worker's side ----
+  // the worker's side
   // This process runs jobs as worker_id from now until the store is destroyed (or the process dies):
   // the store keeps a sign of life for it that other servers can see. Call once, before ClaimNext.
   virtual Status Announce(const std::string& worker_id) = 0;
@@ -124,7 +124,7 @@ class ExportStore {
   // is recovered at the next start.
   virtual void Interrupt() = 0;
 
-  // ---- groups ----
+  // groups
   virtual Result<std::optional<ExportGroup>> FindGroup(const std::string& id) = 0;
   virtual Result<std::vector<ExportGroup>> ListGroups() = 0;
 };

@@ -5,13 +5,14 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "registry/date.h"
 
 namespace nara {
 
-// NR/CodeSystem/organization-type
+// NR/CodeSystem/organization-type. `other` stays last in each enum here: the "for every value" tests walk up to it.
 enum class UnitType { region, vardcentral, kommun, saebo, hemsjukvard, specialistmottagning, other };
 
 struct UnitFacts {
@@ -79,9 +80,17 @@ struct ContactFacts {
   bool ActiveOn(Date d) const { return status == ContactStatus::active && period.Contains(d); }
 };
 
+// round(1100 × fte): the ÖK target of 1100 listed per full-time GP.
 int DefaultListCapacity(double fte);
 
-// The NR/CodeSystem/organization-type code of a unit type ("other" for anything else).
-const char* UnitTypeName(UnitType type);  // round(1100 × fte): the ÖK target of 1100 listed per full-time GP
+// Text ⇄ enum, the one home of each mapping: the code a FHIR resource carries and the text the typed tables
+// keep (schema/0003_registry.sql) are the same words. Name: the code of a value. FromName: the value of a
+// code, nullopt for text that names none (the caller decides: the FHIR mapping and the adapter take `other`).
+const char* UnitTypeName(UnitType type);  // NR/CodeSystem/organization-type
+std::optional<UnitType> UnitTypeFromName(std::string_view name);
+const char* EpisodeStatusName(EpisodeStatus status);  // EpisodeOfCare.status
+std::optional<EpisodeStatus> EpisodeStatusFromName(std::string_view name);
+const char* ContactStatusName(ContactStatus status);  // CareTeam.status
+std::optional<ContactStatus> ContactStatusFromName(std::string_view name);
 
 }  // namespace nara

@@ -17,4 +17,15 @@ std::string NewResourceId() {
   return buf;
 }
 
+bool IsValidId(std::string_view id) {
+  constexpr size_t kMaxIdLength = 64;
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  for (char c : id) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace nara

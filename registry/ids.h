@@ -3,9 +3,14 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace nara {
 
 std::string NewResourceId();
+
+// A FHIR logical id: [A-Za-z0-9\-\.]{1,64} (ASCII, independent of the locale). Ids from a client are checked
+// with it; NewResourceId's always pass.
+bool IsValidId(std::string_view id);
 
 }  // namespace nara

@@ -1,10 +1,12 @@
 // docs/api.md §4 rules 1, 2 (the change-of-listing part), 6, 7 and 8 for listings at a vårdcentral, and the
 // same one-at-a-time shape for SÄBO residency episodes.
+// Its header is registry/rules.h, shared by the three rule files: the rules read the same facts and return
+// the same plans, and a caller (fhir/resources/registry_writes.cpp) wants all of them from one include.
+#include "registry/rules.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include "registry/rules.h"
 
 namespace nara {
 namespace {

@@ -26,16 +26,6 @@ int DaysInMonth(int year, int month) {
   return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
-// Luhn (mod 10) with weights 2,1,2,... from the left over the nine digits YYMMDDNNN.
-int LuhnCheckDigit(std::string_view nine) {
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d / 10 + d % 10;
-  }
-  return (10 - sum % 10) % 10;
-}
-
 const char* Label(PersonIdKind kind) {
   return kind == PersonIdKind::personnummer ? "personnummer" : "samordningsnummer";
 }
@@ -73,7 +63,7 @@ Result<PersonId> PersonId::Parse(std::string_view digits, PersonIdKind kind) {
   }
   if (day > DaysInMonth(year, month)) return Invalid(kind, "is not a real calendar date");
 
-  if (LuhnCheckDigit(digits.substr(2, 9)) != digits[11] - '0') {
+  if (PersonIdCheckDigit(digits.substr(2, 9)) != digits[11] - '0') {
     return Invalid(kind, "has an invalid check digit");
   }
   return PersonId(std::string(digits), kind);
@@ -89,5 +79,14 @@ std::string PersonId::birth_date() const {
 }
 
 bool PersonId::is_female() const { return (value_[10] - '0') % 2 == 0; }
+
+int PersonIdCheckDigit(std::string_view nine) {
+  int sum = 0;
+  for (size_t i = 0; i < nine.size(); ++i) {
+    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
+    sum += d / 10 + d % 10;
+  }
+  return (10 - sum % 10) % 10;
+}
 
 }  // namespace nara

@@ -18,6 +18,10 @@ namespace nara {
 
 enum class PersonIdKind { personnummer, samordningsnummer };
 
+// The check digit C over the nine digits YYMMDDNNN: Luhn (mod 10), weights 2,1,2,... from the left
+// (Skatteverket SKV 704). The one home of the rule: Parse checks with it, the tools build numbers with it.
+int PersonIdCheckDigit(std::string_view nine);
+
 class PersonId {
  public:
   // Errors are Error::Invalid("value", ...), worded for a clerk. The date is not compared with

@@ -81,12 +81,11 @@ struct SearchPage {
   std::vector<StoredResource> resources;
   std::optional<long> total;  // exact number of matches when requested
   bool has_more = false;      // rows follow the page's last one in the query's order
-  // --- search (keyset paging, _include/_revinclude) ---
+  // search (keyset paging, _include/_revinclude)
   bool has_previous = false;  // rows precede the page's first one (known for cursor and offset pages)
   std::string first_key, last_key;  // sort keys of the first and last row (SearchCursor::key)
   std::vector<StoredResource> included;  // _include/_revinclude, not among the matches, no duplicates
   bool included_truncated = false;       // more than SearchQuery::max_included were found
-  // --- end search ---
 };
 
 struct HistoryQuery {
@@ -133,13 +132,12 @@ class ResourceTransaction {
   // The typed registry tables, in this same transaction. Stores without them (unit-test fakes)
   // keep this default, so a registry write against them fails loudly instead of silently.
   virtual RegistryTransaction& Registry() { throw std::logic_error("this store has no registry tables"); }
-  // --- audit (registry/audit.h) ---
+  // audit (registry/audit.h)
   // Appends the audit record of this write to the log in this same transaction: it commits with the
   // write or not at all. Fails (invalid) only for a malformed record; stores without a log throw.
   virtual Status AppendAudit(const AuditRecord& /*record*/) {
     throw std::logic_error("this store has no audit log");
   }
-  // --- end audit ---
 };
 
 class ResourceStore {
@@ -164,7 +162,7 @@ class ResourceStore {
     return Error::Unavailable("no change feed in this store");
   }
 
-  // --- audit (registry/audit.h) ---
+  // audit (registry/audit.h)
   // Appends one record in a transaction of its own: for reads, and for refused or failed requests
   // (whose write transaction, if any, rolled back with its record). Stores without a log (unit-test
   // fakes) keep the defaults, which fail as unavailable.
@@ -176,7 +174,6 @@ class ResourceStore {
 
  private:
   static Error NoAuditLog() { return Error::Unavailable("no audit log in this store"); }
-  // --- end audit ---
 };
 
 }  // namespace nara

@@ -47,8 +47,9 @@ struct Error {
   static Error Unavailable(std::string text) { return {ErrorKind::unavailable, "transient", std::move(text), {}}; }
 };
 
+// [[nodiscard]]: a dropped Result is a dropped error; a deliberate drop says why and casts to (void).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}      // NOLINT: implicit by design
@@ -72,5 +73,13 @@ class Result {
 struct Unit {};
 using Status = Result<Unit>;
 inline Status Ok() { return Unit{}; }
+
+// Returns the Error of `expr` (a Result or Status) from the enclosing function, which must return a Result or
+// Status; otherwise goes on. Like abseil's RETURN_IF_ERROR: one line instead of `if (!x) return x.error();`.
+#define NARA_RETURN_IF_ERROR(expr)                       \
+  do {                                                   \
+    auto&& nara_result_ = (expr);                        \
+    if (!nara_result_.ok()) return nara_result_.error(); \
+  } while (false)
 
 }  // namespace nara

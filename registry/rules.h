@@ -32,7 +32,7 @@ inline constexpr const char* kUnitChange = "unit-change";                  // ru
 inline constexpr const char* kActiveRegistrations = "active-registrations";  // deleting a registered patient
 }  // namespace rule_codes
 
-// ---- Rule 1, 6, 7: listing at a vårdcentral ------------------------------------------------
+// Rule 1, 6, 7: listing at a vårdcentral
 
 struct ListingContext {
   PatientFacts patient;
@@ -52,7 +52,7 @@ struct ListingPlan {
 Result<ListingPlan> PlanListing(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
                                 const ListingContext& context);
 
-// ---- SÄBO residency (registered by the municipality; rule 5 is enforced by the access policy) ----
+// SÄBO residency (registered by the municipality; rule 5 is enforced by the access policy)
 
 struct ResidencyContext {
   PatientFacts patient;
@@ -65,7 +65,7 @@ struct ResidencyContext {
 Result<ListingPlan> PlanResidency(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
                                   const ResidencyContext& context);
 
-// ---- Rules 2, 3, 4, 6: fixed contacts ------------------------------------------------------
+// Rules 2, 3, 4, 6: fixed contacts
 
 struct RoleLoad {
   RoleFacts role;
@@ -93,7 +93,7 @@ struct ContactPlan {
 Result<ContactPlan> PlanContact(const ContactFacts& proposed, const std::optional<ContactFacts>& previous,
                                 const ContactContext& context);
 
-// ---- Rule 6: death ends what is running ------------------------------------------------------
+// Rule 6: death ends what is running
 
 struct DeathPlan {
   std::vector<std::pair<std::string, Date>> finish_episodes;  // listings and residencies → period.end

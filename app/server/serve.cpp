@@ -94,7 +94,7 @@ int Serve(const Config& config) {
   fhir::ApiOptions api_options = ApiOptionsFrom(config);
   api_options.measures = &measures;
   Metrics metrics;  // before the export worker, which reports to it until it stops
-  // ---- bulk export: jobs in PostgreSQL, run by one background worker ----
+  // bulk export: jobs in PostgreSQL, run by one background worker
   pg::PgExport exports(config.database_url, 4, config.database_role);
   api_options.exports.store = &exports;
   ExportWorker export_worker(exports, config.export_dir, config.export_retention_hours * 3600L);
@@ -104,7 +104,6 @@ int Serve(const Config& config) {
   });
   exports.OnCreated([&export_worker] { export_worker.Wake(); });  // a kick-off starts its job at once
   export_worker.Start();
-  // ---- end bulk export ----
   fhir::FhirApi api(store, api_options);
   RateLimiter limiter;
 

@@ -4,24 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "registry/code_systems.h"
+#include "registry/identifier_system.h"
+#include "registry/personnummer.h"
+
 namespace nara::app {
 namespace {
-
-constexpr const char* kHsa = "urn:oid:1.2.752.29.4.19";
-constexpr const char* kOrgType = "https://fhir.nara-registry.org/CodeSystem/organization-type";
-constexpr const char* kProfession = "https://fhir.nara-registry.org/CodeSystem/profession";
-constexpr const char* kKommun = "https://fhir.nara-registry.org/CodeSystem/kommun";
-constexpr const char* kMunicipalityExt = "https://fhir.nara-registry.org/StructureDefinition/municipality";
-
-// Luhn over the nine digits YYMMDDNNN (Skatteverket SKV 704): the tenth digit of a personnummer.
-int LuhnCheckDigit(const std::string& nine) {
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d > 9 ? d - 9 : d;
-  }
-  return (10 - sum % 10) % 10;
-}
 
 struct Person {
   std::string pnr, family, given, gender, birth_date;
@@ -48,7 +36,7 @@ Person MakePerson(int n) {
   std::snprintf(date, sizeof date, "%02d%02d%02d", year % 100, month, day);
   const std::string nine = std::string(date) + nnn;
   Person p;
-  p.pnr = std::to_string(year / 100) + nine + std::to_string(LuhnCheckDigit(nine));
+  p.pnr = std::to_string(year / 100) + nine + std::to_string(PersonIdCheckDigit(nine));
   p.family = kFamily[n % kFamily.size()];
   p.given = female ? kFemale[(n / 2) % kFemale.size()] : kMale[(n / 2) % kMale.size()];
   p.gender = female ? "female" : "male";
@@ -62,18 +50,19 @@ std::string Organization(const std::string& id, const std::string& hsa, const st
                          const std::string& type, const std::string& part_of, const std::string& kommun,
                          const std::string& serves_saebo = "") {
   std::string json = "{\"resourceType\":\"Organization\",\"id\":\"" + id + "\",\"active\":true,"
-                     "\"identifier\":[{\"system\":\"" + kHsa + "\",\"value\":\"" + hsa + "\"}],"
-                     "\"type\":[{\"coding\":[{\"system\":\"" + kOrgType + "\",\"code\":\"" + type + "\"}]}],"
+                     "\"identifier\":[{\"system\":\"" + systems::kHsaId + "\",\"value\":\"" + hsa + "\"}],"
+                     "\"type\":[{\"coding\":[{\"system\":\"" + nr::kOrganizationType + "\",\"code\":\"" + type +
+                     "\"}]}],"
                      "\"name\":\"" + name + "\"";
   if (!part_of.empty()) json += ",\"partOf\":{\"reference\":\"Organization/" + part_of + "\"}";
   std::string extensions;
   if (!kommun.empty()) {
-    extensions += "{\"url\":\"" + std::string(kMunicipalityExt) + "\",\"valueCoding\":{\"system\":\"" + kKommun +
-                  "\",\"code\":\"" + kommun + "\"}}";
+    extensions += "{\"url\":\"" + std::string(nr::kMunicipalityExt) + "\",\"valueCoding\":{\"system\":\"" +
+                  nr::kKommun + "\",\"code\":\"" + kommun + "\"}}";
   }
   if (!serves_saebo.empty()) {
     extensions += std::string(extensions.empty() ? "" : ",") +
-                  "{\"url\":\"https://fhir.nara-registry.org/StructureDefinition/serves-saebo\",\"valueReference\":{"
+                  "{\"url\":\"" + std::string(nr::kServesSaeboExt) + "\",\"valueReference\":{"
                   "\"reference\":\"Organization/" + serves_saebo + "\"}}";
   }
   if (!extensions.empty()) json += ",\"extension\":[" + extensions + "]";
@@ -83,30 +72,30 @@ std::string Organization(const std::string& id, const std::string& hsa, const st
 std::string Practitioner(const std::string& id, const std::string& hsa, const std::string& family,
                          const std::string& given, const std::string& profession) {
   return "{\"resourceType\":\"Practitioner\",\"id\":\"" + id + "\",\"active\":true,"
-         "\"identifier\":[{\"system\":\"" + kHsa + "\",\"value\":\"" + hsa + "\"}],"
+         "\"identifier\":[{\"system\":\"" + systems::kHsaId + "\",\"value\":\"" + hsa + "\"}],"
          "\"name\":[{\"family\":\"" + family + "\",\"given\":[\"" + given + "\"]}],"
-         "\"qualification\":[{\"code\":{\"coding\":[{\"system\":\"" + kProfession + "\",\"code\":\"" + profession +
+         "\"qualification\":[{\"code\":{\"coding\":[{\"system\":\"" + nr::kProfession + "\",\"code\":\"" + profession +
          "\"}]}}]}";
 }
 
 std::string Role(const std::string& id, const std::string& practitioner, const std::string& org,
                  const std::string& profession, const std::string& fte, int capacity = 0) {
   const std::string capacity_ext =
-      capacity > 0 ? ",{\"url\":\"https://fhir.nara-registry.org/StructureDefinition/list-capacity\",\"valueInteger\":" +
+      capacity > 0 ? ",{\"url\":\"" + std::string(nr::kListCapacityExt) + "\",\"valueInteger\":" +
                          std::to_string(capacity) + "}"
                    : "";
   return "{\"resourceType\":\"PractitionerRole\",\"id\":\"" + id + "\",\"active\":true,"
          "\"practitioner\":{\"reference\":\"Practitioner/" + practitioner + "\"},"
          "\"organization\":{\"reference\":\"Organization/" + org + "\"},"
-         "\"code\":[{\"coding\":[{\"system\":\"" + kProfession + "\",\"code\":\"" + profession + "\"}]}],"
-         "\"extension\":[{\"url\":\"https://fhir.nara-registry.org/StructureDefinition/fte\",\"valueDecimal\":" + fte +
+         "\"code\":[{\"coding\":[{\"system\":\"" + nr::kProfession + "\",\"code\":\"" + profession + "\"}]}],"
+         "\"extension\":[{\"url\":\"" + std::string(nr::kFteExt) + "\",\"valueDecimal\":" + fte +
          "}" + capacity_ext + "]}";
 }
 
 std::string Episode(const std::string& id, const std::string& kind, const std::string& patient,
                     const std::string& unit, const std::string& start) {
   return "{\"resourceType\":\"EpisodeOfCare\",\"id\":\"" + id + "\",\"status\":\"active\","
-         "\"type\":[{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/episode-type\",\"code\":\"" +
+         "\"type\":[{\"coding\":[{\"system\":\"" + std::string(nr::kEpisodeType) + "\",\"code\":\"" +
          kind + "\"}]}],\"patient\":{\"reference\":\"Patient/" + patient + "\"},"
          "\"managingOrganization\":{\"reference\":\"Organization/" + unit + "\"},\"period\":{\"start\":\"" + start + "\"}}";
 }
@@ -115,9 +104,10 @@ std::string Episode(const std::string& id, const std::string& kind, const std::s
 std::string FixedContact(const std::string& id, const std::string& patient, const std::string& role_code,
                          const std::string& practitioner_role, const std::string& unit, const std::string& start) {
   return "{\"resourceType\":\"CareTeam\",\"id\":\"" + id + "\",\"status\":\"active\","
-         "\"category\":[{\"coding\":[{\"system\":\"https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs\","
+         "\"category\":[{\"coding\":[{\"system\":\"" + std::string(nr::kIneraCareTeamCategory) + "\","
          "\"code\":\"fast-kontakt\"}]}],\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
-         "\"participant\":[{\"role\":[{\"coding\":[{\"system\":\"urn:oid:1.2.752.129.5.1.69\",\"code\":\"" + role_code +
+         "\"participant\":[{\"role\":[{\"coding\":[{\"system\":\"" + std::string(nr::kContactRole) +
+         "\",\"code\":\"" + role_code +
          "\"}]}],\"member\":{\"reference\":\"PractitionerRole/" + practitioner_role + "\"}}],"
          "\"managingOrganization\":[{\"reference\":\"Organization/" + unit + "\"}],\"period\":{\"start\":\"" + start +
          "\"}}";
@@ -127,24 +117,24 @@ std::string FixedContact(const std::string& id, const std::string& patient, cons
 std::string Contract(const std::string& id, const std::string& patient, const std::string& careteam,
                      const std::string& custodian, const std::string& date) {
   return "{\"resourceType\":\"DocumentReference\",\"id\":\"" + id + "\",\"status\":\"current\","
-         "\"masterIdentifier\":{\"system\":\"urn:oid:1.2.752.129.2.1.2.1\",\"value\":\"TC-" + id + "\"},"
-         "\"type\":{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/document-type\","
+         "\"masterIdentifier\":{\"system\":\"" + std::string(nr::kDocumentIdSystem) + "\",\"value\":\"TC-" + id + "\"},"
+         "\"type\":{\"coding\":[{\"system\":\"" + std::string(nr::kDocumentType) + "\","
          "\"code\":\"patientkontrakt\"}]},\"subject\":{\"reference\":\"Patient/" + patient + "\"},"
          "\"date\":\"" + date + "T09:00:00+01:00\",\"custodian\":{\"reference\":\"Organization/" + custodian + "\"},"
          "\"content\":[{\"attachment\":{\"contentType\":\"text/html\","
          "\"url\":\"https://journal.example.se/npo/patientkontrakt/" + id + "\"}}],"
          "\"context\":{\"related\":[{\"reference\":\"CareTeam/" + careteam + "\"}]},"
-         "\"extension\":[{\"url\":\"https://fhir.nara-registry.org/StructureDefinition/agreed-time\","
+         "\"extension\":[{\"url\":\"" + std::string(nr::kAgreedTimeExt) + "\","
          "\"valueDateTime\":\"" + date + "T10:30:00+01:00\"}]}";
 }
 
 std::string Patient(const std::string& id, const Person& p) {
   return "{\"resourceType\":\"Patient\",\"id\":\"" + id + "\","
-         "\"identifier\":[{\"system\":\"http://electronichealth.se/identifier/personnummer\",\"value\":\"" + p.pnr +
+         "\"identifier\":[{\"system\":\"" + std::string(systems::kPersonnummer) + "\",\"value\":\"" + p.pnr +
          "\"}],\"name\":[{\"family\":\"" + p.family + "\",\"given\":[\"" + p.given + "\"]}],"
          "\"gender\":\"" + p.gender + "\",\"birthDate\":\"" + p.birth_date + "\","
-         "\"address\":[{\"city\":\"Solna\",\"extension\":[{\"url\":\"" + std::string(kMunicipalityExt) +
-         "\",\"valueCoding\":{\"system\":\"" + kKommun + "\",\"code\":\"0184\",\"display\":\"Solna\"}}]}]}";
+         "\"address\":[{\"city\":\"Solna\",\"extension\":[{\"url\":\"" + std::string(nr::kMunicipalityExt) +
+         "\",\"valueCoding\":{\"system\":\"" + nr::kKommun + "\",\"code\":\"0184\",\"display\":\"Solna\"}}]}]}";
 }
 
 fhir::HttpResponse Put(fhir::FhirApi& api, const std::string& type, const std::string& id, std::string body) {

@@ -9,7 +9,7 @@
 namespace nara::app {
 namespace {
 
-// ---- text ------------------------------------------------------------------------------------
+// text
 
 // A number with `decimals` decimals and a Swedish decimal comma; a trailing ",0…" is dropped.
 std::string Decimal(double value, int decimals) {
@@ -52,7 +52,7 @@ std::string TitleOf(const std::string& measure_id) {
   return def ? def->title : measure_id;
 }
 
-// ---- tables (the data under every chart) ---------------------------------------------------------
+// tables (the data under every chart)
 
 std::string Table(const std::string& caption, const std::vector<std::string>& headers,
                   const std::vector<std::vector<std::string>>& rows) {
@@ -72,7 +72,7 @@ std::string Table(const std::string& caption, const std::vector<std::string>& he
   return out + "</tbody></table>\n";
 }
 
-// ---- charts ------------------------------------------------------------------------------------
+// charts
 
 struct Bar {
   std::string label;
@@ -158,7 +158,7 @@ std::string Columns(const std::string& id, const std::string& label, const std::
   return out + "</svg>\n";
 }
 
-// ---- sections ----------------------------------------------------------------------------------
+// sections
 
 std::string KpiCard(const std::vector<MeasureResult>& results, const std::string& measure_id,
                     const std::string& english) {

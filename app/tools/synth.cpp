@@ -7,6 +7,9 @@
 #include "app/log.h"
 #include "app/tools/synth_geography.h"
 #include "app/tools/synth_plan.h"
+#include "registry/code_systems.h"
+#include "registry/identifier_system.h"
+#include "registry/personnummer.h"
 
 namespace nara::app {
 namespace {
@@ -15,15 +18,10 @@ using synth::Kommuner;
 using synth::PersonPlan;
 using synth::World;
 
-constexpr const char* kHsa = "urn:oid:1.2.752.29.4.19";
-constexpr const char* kNr = "https://fhir.nara-registry.org/";
-constexpr const char* kPersonnummer = "http://electronichealth.se/identifier/personnummer";
-constexpr const char* kSamordningsnummer = "http://electronichealth.se/identifier/samordningsnummer";
-
 std::string Q(const std::string& s) { return "\"" + s + "\""; }  // our own texts: no quotes or controls
 
 std::string Hsa(const std::string& value) {
-  return "\"identifier\":[{\"system\":\"" + std::string(kHsa) + "\",\"value\":" + Q(value) + "}]";
+  return "\"identifier\":[{\"system\":\"" + std::string(systems::kHsaId) + "\",\"value\":" + Q(value) + "}]";
 }
 
 std::string Coding(const std::string& system, const std::string& code) {
@@ -35,15 +33,15 @@ std::string Ref(const std::string& type, const std::string& id) {
 }
 
 std::string MunicipalityExt(int kommun) {
-  return "{\"url\":\"" + std::string(kNr) + "StructureDefinition/municipality\",\"valueCoding\":{\"system\":\"" +
-         kNr + "CodeSystem/kommun\",\"code\":" + Q(Kommuner()[kommun].code) + ",\"display\":" +
+  return "{\"url\":\"" + std::string(nr::kMunicipalityExt) + "\",\"valueCoding\":{\"system\":\"" +
+         nr::kKommun + "\",\"code\":" + Q(Kommuner()[kommun].code) + ",\"display\":" +
          Q(Kommuner()[kommun].name) + "}}";
 }
 
 std::string Organization(const std::string& id, const std::string& hsa, const std::string& name, const char* type,
                          const std::string& part_of, const std::string& extensions) {
   std::string json = "{\"resourceType\":\"Organization\",\"id\":" + Q(id) + ",\"active\":true," + Hsa(hsa) +
-                     ",\"type\":[{\"coding\":[" + Coding(std::string(kNr) + "CodeSystem/organization-type", type) +
+                     ",\"type\":[{\"coding\":[" + Coding(nr::kOrganizationType, type) +
                      "]}],\"name\":" + Q(name);
   if (!part_of.empty()) json += ",\"partOf\":" + Ref("Organization", part_of);
   if (!extensions.empty()) json += ",\"extension\":[" + extensions + "]";
@@ -59,7 +57,7 @@ std::string Period(Date start, const std::optional<Date>& end) {
 std::string Episode(const std::string& id, const char* kind, const std::string& patient, const std::string& unit,
                     Date start, const std::optional<Date>& end) {
   return "{\"resourceType\":\"EpisodeOfCare\",\"id\":" + Q(id) + ",\"status\":" + Q(end ? "finished" : "active") +
-         ",\"type\":[{\"coding\":[" + Coding(std::string(kNr) + "CodeSystem/episode-type", kind) +
+         ",\"type\":[{\"coding\":[" + Coding(nr::kEpisodeType, kind) +
          "]}],\"patient\":" + Ref("Patient", patient) + ",\"managingOrganization\":" + Ref("Organization", unit) +
          "," + Period(start, end) + "}";
 }
@@ -70,26 +68,16 @@ std::string Contact(const std::string& id, const std::string& patient, const cha
                     const std::optional<Date>& end, const char* end_reason) {
   std::string json = "{\"resourceType\":\"CareTeam\",\"id\":" + Q(id) + ",\"status\":" + Q(end ? "inactive" : "active") +
                      ",\"category\":[{\"coding\":[" +
-                     Coding("https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs", "fast-kontakt") +
+                     Coding(nr::kIneraCareTeamCategory, nr::kFastKontakt) +
                      "]}],\"subject\":" + Ref("Patient", patient) + ",\"participant\":[{\"role\":[{\"coding\":[" +
-                     Coding("urn:oid:1.2.752.129.5.1.69", role_code) + "]}],\"member\":" +
+                     Coding(nr::kContactRole, role_code) + "]}],\"member\":" +
                      Ref("PractitionerRole", practitioner_role) + "}],\"managingOrganization\":[" +
                      Ref("Organization", unit) + "]," + Period(start, end);
   if (end) {
-    json += ",\"extension\":[{\"url\":\"" + std::string(kNr) + "StructureDefinition/end-reason\",\"valueCoding\":" +
-            Coding(std::string(kNr) + "CodeSystem/end-reason", end_reason) + "}]";
+    json += ",\"extension\":[{\"url\":\"" + std::string(nr::kEndReasonExt) + "\",\"valueCoding\":" +
+            Coding(nr::kEndReasonSystem, end_reason) + "}]";
   }
   return json + "}";
-}
-
-// Luhn over the nine digits YYMMDDNNN (Skatteverket SKV 704): the last digit of a personnummer.
-int LuhnCheckDigit(const std::string& nine) {
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int d = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += d > 9 ? d - 9 : d;
-  }
-  return (10 - sum % 10) % 10;
 }
 
 std::string TwoDigits(int n) { return std::string(1, static_cast<char>('0' + n / 10)) + static_cast<char>('0' + n % 10); }
@@ -113,7 +101,7 @@ class PersonIds {
       const int dd = std::stoi(date.substr(8, 2)) + (samordning ? 60 : 0);
       const std::string nine = date.substr(2, 2) + date.substr(5, 2) + TwoDigits(dd) + TwoDigits(serial / 10) +
                                static_cast<char>('0' + serial % 10);
-      return date.substr(0, 2) + nine + static_cast<char>('0' + LuhnCheckDigit(nine));
+      return date.substr(0, 2) + nine + static_cast<char>('0' + PersonIdCheckDigit(nine));
     }
     return Error::Invalid("value", "no free personnummer serial for a birth date (population too large)");
   }
@@ -185,7 +173,7 @@ class Writer {
       const auto& unit = world_.vardcentraler[v];
       std::string extensions = MunicipalityExt(unit.kommun);
       for (int s : serves[v]) {
-        extensions += ",{\"url\":\"" + std::string(kNr) + "StructureDefinition/serves-saebo\",\"valueReference\":" +
+        extensions += ",{\"url\":\"" + std::string(nr::kServesSaeboExt) + "\",\"valueReference\":" +
                       Ref("Organization", world_.saebo[s].id) + "}";
       }
       const std::string county = std::string(Kommuner()[unit.kommun].code).substr(0, 2);
@@ -194,7 +182,7 @@ class Writer {
   }
 
   void Staff() {
-    const std::string profession_system = std::string(kNr) + "CodeSystem/profession";
+    const std::string profession_system = std::string(nr::kProfession);
     for (size_t i = 0; i < world_.staff.size(); ++i) {
       const auto& s = world_.staff[i];
       // Names come from a resident's plan machinery so staff look like the population.
@@ -205,10 +193,10 @@ class Writer {
                                Coding(profession_system, s.profession) + "]}}]}");
     }
     for (const auto& s : world_.staff) {
-      std::string extensions = "{\"url\":\"" + std::string(kNr) + "StructureDefinition/fte\",\"valueDecimal\":" +
+      std::string extensions = "{\"url\":\"" + std::string(nr::kFteExt) + "\",\"valueDecimal\":" +
                                FteText(s.fte) + "}";
       if (s.profession == "lakare") {
-        extensions += ",{\"url\":\"" + std::string(kNr) + "StructureDefinition/list-capacity\",\"valueInteger\":" +
+        extensions += ",{\"url\":\"" + std::string(nr::kListCapacityExt) + "\",\"valueInteger\":" +
                       std::to_string(s.capacity) + "}";
       }
       Line("PractitionerRole", "{\"resourceType\":\"PractitionerRole\",\"id\":" + Q(s.role_id) +
@@ -236,7 +224,8 @@ class Writer {
         return;
       }
       std::string json = "{\"resourceType\":\"Patient\",\"id\":" + Q(p.id) + ",\"identifier\":[{\"system\":\"" +
-                         (p.samordningsnummer ? kSamordningsnummer : kPersonnummer) + "\",\"value\":\"" + *pnr +
+                         (p.samordningsnummer ? systems::kSamordningsnummer : systems::kPersonnummer) +
+                         "\",\"value\":\"" + *pnr +
                          "\"}],\"name\":[{\"family\":" + Q(p.family) + ",\"given\":[" + Q(p.given) +
                          "]}],\"gender\":" + Q(p.female ? "female" : "male") + ",\"birthDate\":\"" +
                          p.birth.ToString() + "\",\"address\":[{\"use\":\"home\",\"city\":" +
@@ -324,13 +313,14 @@ class Writer {
     const std::string date = p.care_from.AddDays(7).ToString();
     Line("DocumentReference",
          "{\"resourceType\":\"DocumentReference\",\"id\":" + Q(id) +
-             ",\"status\":\"current\",\"masterIdentifier\":{\"system\":\"urn:oid:1.2.752.129.2.1.2.1\",\"value\":\"PK-" +
-             p.id + "\"},\"type\":{\"coding\":[" + Coding(std::string(kNr) + "CodeSystem/document-type", "patientkontrakt") +
+             ",\"status\":\"current\",\"masterIdentifier\":{\"system\":\"" + std::string(nr::kDocumentIdSystem) +
+             "\",\"value\":\"PK-" +
+             p.id + "\"},\"type\":{\"coding\":[" + Coding(nr::kDocumentType, "patientkontrakt") +
              "]},\"subject\":" + Ref("Patient", p.id) + ",\"date\":\"" + date + "T09:00:00+01:00\",\"custodian\":" +
              Ref("Organization", unit) +
              ",\"content\":[{\"attachment\":{\"contentType\":\"text/html\",\"url\":\"https://journal.example.se/npo/"
              "patientkontrakt/" + id + "\"}}],\"context\":{\"related\":[" + Ref("CareTeam", p.id + "-fvk") +
-             "]},\"extension\":[{\"url\":\"" + kNr + "StructureDefinition/agreed-time\",\"valueDateTime\":\"" + date +
+             "]},\"extension\":[{\"url\":\"" + nr::kAgreedTimeExt + "\",\"valueDateTime\":\"" + date +
              "T10:30:00+01:00\"}]}");
   }
 

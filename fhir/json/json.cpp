@@ -75,6 +75,12 @@ std::string ToJson(const rapidjson::Value& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(name);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
 std::string StringMember(const rapidjson::Value& obj, const char* name) {
   if (!obj.IsObject()) return {};
   auto it = obj.FindMember(name);

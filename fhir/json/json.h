@@ -22,6 +22,9 @@ std::string ToJson(const rapidjson::Value& value);
 // control characters and invalid bytes replaced by '?', so an OperationOutcome stays valid JSON text.
 std::string SafeExcerpt(std::string_view text, size_t max_bytes = 64);
 
+// The member `name` of obj, or nullptr when absent or obj is not an object.
+const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name);
+
 // The string member `name` of obj, or "" when absent or not a string.
 std::string StringMember(const rapidjson::Value& obj, const char* name);
 

@@ -81,7 +81,7 @@ void Entity(Writer& w, const std::string& reference, bool patient) {
   w.EndObject();
 }
 
-// ---- search parameters ----
+// search parameters
 
 Error Unsupported(const std::string& text) { return Error::Invalid("not-supported", text); }
 

@@ -12,12 +12,6 @@ namespace {
 
 using rapidjson::Value;
 
-const Value* Member(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
-
 const Value* FirstOf(const Value* array) {
   if (array == nullptr || !array->IsArray() || array->Empty()) return nullptr;
   return &(*array)[0];
@@ -93,31 +87,6 @@ Value ReferenceValue(const std::string& reference, rapidjson::Document::Allocato
   ref.AddMember("reference", Value(reference.c_str(), static_cast<rapidjson::SizeType>(reference.size()), alloc),
                 alloc);
   return ref;
-}
-
-EpisodeStatus EpisodeStatusOf(const std::string& status) {
-  if (status == "active") return EpisodeStatus::active;
-  if (status == "finished") return EpisodeStatus::finished;
-  if (status == "cancelled") return EpisodeStatus::cancelled;
-  if (status == "entered-in-error") return EpisodeStatus::entered_in_error;
-  return EpisodeStatus::other;  // planned, waitlist, onhold: not (yet) in force
-}
-
-ContactStatus ContactStatusOf(const std::string& status) {
-  if (status == "active") return ContactStatus::active;
-  if (status == "inactive") return ContactStatus::inactive;
-  if (status == "entered-in-error") return ContactStatus::entered_in_error;
-  return ContactStatus::other;  // proposed, suspended: not in force
-}
-
-UnitType UnitTypeOf(const std::string& code) {
-  if (code == "region") return UnitType::region;
-  if (code == "vardcentral") return UnitType::vardcentral;
-  if (code == "kommun") return UnitType::kommun;
-  if (code == "saebo") return UnitType::saebo;
-  if (code == "hemsjukvard") return UnitType::hemsjukvard;
-  if (code == "specialistmottagning") return UnitType::specialistmottagning;
-  return UnitType::other;
 }
 
 }  // namespace
@@ -202,7 +171,8 @@ Result<EpisodeFacts> EpisodeFromResource(const Value& episode, const std::string
         "required", "managingOrganization måste vara en referens till Organization (must reference an Organization)",
         "EpisodeOfCare.managingOrganization");
   }
-  facts.status = EpisodeStatusOf(StringMember(episode, "status"));
+  // planned, waitlist, onhold: not (yet) in force.
+  facts.status = EpisodeStatusFromName(StringMember(episode, "status")).value_or(EpisodeStatus::other);
   auto period = PeriodOf(episode, "EpisodeOfCare");
   if (!period) return period.error();
   facts.period = *period;
@@ -241,7 +211,8 @@ Result<ContactFacts> ContactFromResource(const Value& careteam, const std::strin
   } else if (const Value* single = Member(careteam, "managingOrganization"); single != nullptr && single->IsObject()) {
     facts.managing_unit_id = ReferenceId(*single, "Organization");
   }
-  facts.status = ContactStatusOf(StringMember(careteam, "status"));
+  // proposed, suspended: not in force.
+  facts.status = ContactStatusFromName(StringMember(careteam, "status")).value_or(ContactStatus::other);
   auto period = PeriodOf(careteam, "CareTeam");
   if (!period) return period.error();
   facts.period = *period;
@@ -271,7 +242,7 @@ UnitFacts UnitFromOrganization(const Value& org, const std::string& id) {
   facts.name = StringMember(org, "name");
   const Value* type = Member(org, "type");
   const std::string code = type == nullptr ? "" : CodeOf(*type, nr::kOrganizationType);
-  facts.type = UnitTypeOf(code);
+  facts.type = UnitTypeFromName(code).value_or(UnitType::other);
   if (const Value* part_of = Member(org, "partOf")) facts.part_of = ReferenceId(*part_of, "Organization");
   for (const Value* ext : FindExtensions(org, nr::kMunicipalityExt)) {
     if (const Value* coding = Member(*ext, "valueCoding")) {

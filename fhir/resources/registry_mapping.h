@@ -15,35 +15,12 @@
 
 #include "registry/date.h"
 #include "registry/facts.h"
+#include "registry/code_systems.h"
 #include "registry/result.h"
 
 namespace nara::fhir {
 
-// Code systems, extensions and identifier systems of the registry's resources (docs/api.md §3).
-namespace nr {
-inline constexpr const char* kEpisodeType = "https://fhir.nara-registry.org/CodeSystem/episode-type";
-inline constexpr const char* kCareTeamCategory = "https://fhir.nara-registry.org/CodeSystem/careteam-category";
-inline constexpr const char* kIneraCareTeamCategory = "https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs";
-inline constexpr const char* kFastKontakt = "fast-kontakt";
-inline constexpr const char* kContactRole = "urn:oid:1.2.752.129.5.1.69";  // typ av fast kontakt
-inline constexpr const char* kDocumentType = "https://fhir.nara-registry.org/CodeSystem/document-type";
-inline constexpr const char* kOrganizationType = "https://fhir.nara-registry.org/CodeSystem/organization-type";
-inline constexpr const char* kProfession = "https://fhir.nara-registry.org/CodeSystem/profession";
-inline constexpr const char* kKommun = "https://fhir.nara-registry.org/CodeSystem/kommun";
-inline constexpr const char* kEndReasonSystem = "https://fhir.nara-registry.org/CodeSystem/end-reason";
-inline constexpr const char* kMunicipalityExt = "https://fhir.nara-registry.org/StructureDefinition/municipality";
-inline constexpr const char* kServesSaeboExt = "https://fhir.nara-registry.org/StructureDefinition/serves-saebo";
-inline constexpr const char* kFteExt = "https://fhir.nara-registry.org/StructureDefinition/fte";
-inline constexpr const char* kListCapacityExt = "https://fhir.nara-registry.org/StructureDefinition/list-capacity";
-inline constexpr const char* kBeginReasonExt = "https://fhir.nara-registry.org/StructureDefinition/begin-reason";
-inline constexpr const char* kEndReasonExt = "https://fhir.nara-registry.org/StructureDefinition/end-reason";
-inline constexpr const char* kAgreedTimeExt = "https://fhir.nara-registry.org/StructureDefinition/agreed-time";
-inline constexpr const char* kEpisodeStatusSystem = "http://hl7.org/fhir/episode-of-care-status";
-inline constexpr const char* kCareTeamStatusSystem = "http://hl7.org/fhir/care-team-status";
-inline constexpr const char* kDocumentStatusSystem = "http://hl7.org/fhir/document-reference-status";
-}  // namespace nr
-
-// ---- small readers shared with the validators ----------------------------------------------
+// small readers shared with the validators
 
 // The extensions of `element` (an object with "extension": [...]) whose url is `url`, in order.
 std::vector<const rapidjson::Value*> FindExtensions(const rapidjson::Value& element, std::string_view url);
@@ -54,7 +31,7 @@ std::string CodeOf(const rapidjson::Value& concepts, std::string_view system);
 // The id of a Reference element pointing at `type` (Type/id or an absolute URL ending so); "" otherwise.
 std::string ReferenceId(const rapidjson::Value& reference, std::string_view type);
 
-// ---- facts from resources --------------------------------------------------------------------
+// facts from resources
 
 enum class EpisodeKind { listning, saebo, other };
 // From EpisodeOfCare.type (NR/CodeSystem/episode-type).
@@ -83,7 +60,7 @@ RoleFacts RoleFromPractitionerRole(const rapidjson::Value& role, const std::stri
 // the current address: one without a past period.end and not use=old, preferring use=home.
 PatientFacts PatientFactsFromPatient(const rapidjson::Value& patient, const std::string& id);
 
-// ---- plans applied to stored resources (the caller re-renders and writes a new version) -------
+// plans applied to stored resources (the caller re-renders and writes a new version)
 
 // status finished, period.end = end (YYYY-MM-DD).
 void FinishEpisode(rapidjson::Document& episode, Date end);

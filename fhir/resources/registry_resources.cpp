@@ -7,6 +7,8 @@
 // Errors are Error::Invalid with the FHIR IssueType as detail code: "structure" (400: not the shape
 // FHIR defines), "required" and "value" (422: a well-formed resource this registry does not accept),
 // and a FHIRPath location. Texts never repeat a client's value (it could be a personnummer).
+#include "fhir/resources/registry_resources.h"
+
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -27,11 +29,6 @@ Error Required(const std::string& what, const std::string& where) {
   return Error::Invalid("required", what + " saknas (" + what + " is required)", where);
 }
 Error BadValue(const std::string& text, const std::string& where) { return Error::Invalid("value", text, where); }
-
-const Value* Member(const Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
 
 // A string member that must be present and one of `allowed`; its value is returned in `out`.
 Status CheckCode(const Value& r, const char* name, const std::string& where, const std::vector<std::string>& allowed,
@@ -157,7 +154,7 @@ Status IndexPeriod(const Value& r, const std::string& type, bool start_required,
   return Ok();
 }
 
-// ---------------------------------------------------------------- EpisodeOfCare
+// EpisodeOfCare
 
 Status CheckEpisodeOfCare(const Value& r, IndexEntries& index) {
   const std::string t = "EpisodeOfCare";
@@ -186,7 +183,7 @@ Status CheckEpisodeOfCare(const Value& r, IndexEntries& index) {
   return IndexPeriod(r, t, true, "date", index);
 }
 
-// ---------------------------------------------------------------- CareTeam
+// CareTeam
 
 // begin-reason / end-reason: valueCoding (with a code) or valueString, once each.
 Status CheckReasonExtensions(const Value& r, const std::string& t) {
@@ -282,7 +279,7 @@ Status CheckCareTeam(const Value& r, IndexEntries& index) {
   return IndexPeriod(r, t, true, "date", index);
 }
 
-// ---------------------------------------------------------------- DocumentReference
+// DocumentReference
 
 Status CheckDocumentReference(const Value& r, IndexEntries& index) {
   const std::string t = "DocumentReference";
@@ -390,7 +387,7 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
   return Ok();
 }
 
-// ---------------------------------------------------------------- registry extensions on base types
+// registry extensions on base types
 
 // fte: 0 < x ≤ 1 (docs/api.md §3); list-capacity: an integer ≥ 0. Each at most once.
 Status CheckRoleExtensions(const Value& r) {

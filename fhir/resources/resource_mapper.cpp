@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "fhir/json/json.h"
+#include "fhir/resources/registry_resources.h"
 #include "registry/identifier_system.h"
 
 namespace nara::fhir {
@@ -240,14 +241,6 @@ bool CheckCommon(Value& r, const std::string& t, Checker& c) {
 }
 
 }  // namespace
-
-bool IsValidId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char ch : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.')) return false;
-  }
-  return true;
-}
 
 bool ParseReference(std::string_view reference, std::string& type, std::string& id) {
   const auto history = reference.find("/_history/");

@@ -11,6 +11,7 @@
 
 #include "fhir/json/operation_outcome.h"
 #include "fhir/resources/resource_types.h"
+#include "registry/ids.h"
 #include "registry/resource_store.h"
 
 namespace nara::fhir {
@@ -31,16 +32,5 @@ std::string RenderVersion(const rapidjson::Document& doc, const std::string& typ
 
 // Parses "Type/id", or an absolute URL ending in Type/id; false for anything else (e.g. "#contained").
 bool ParseReference(std::string_view reference, std::string& type, std::string& id);
-
-bool IsValidId(std::string_view id);
-
-// ---- registry resources (fhir/resources/registry_resources.cpp) ----------------------------------------
-// The registry's own rules on a resource that passed the common checks, called by PrepareResource:
-// EpisodeOfCare, CareTeam, DocumentReference: structure, codes (docs/api.md §3) and search index;
-// PractitionerRole: fte and list-capacity extensions; Organization: municipality and serves-saebo
-// extensions (serves-saebo indexed); Patient: a client-supplied generalPractitioner (derived) is
-// removed with a warning. Errors: Error::Invalid("structure" | "required" | "value", text, FHIRPath).
-Status CheckRegistryResource(rapidjson::Document& doc, const std::string& type, IndexEntries& index,
-                             std::vector<Issue>& warnings);
 
 }  // namespace nara::fhir

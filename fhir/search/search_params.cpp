@@ -9,12 +9,12 @@
 
 #include "fhir/search/date_param.h"
 #include "registry/identifier_system.h"
+#include "registry/ids.h"
 
 namespace nara::fhir {
 namespace {
 
 constexpr size_t kMaxNameEcho = 100;
-constexpr size_t kMaxIdLength = 64;
 constexpr size_t kMaxTypeLength = 64;
 
 // Length of the valid UTF-8 sequence at `pos`, or 0 (overlong forms, surrogates and code points
@@ -116,14 +116,6 @@ std::string Unescape(std::string_view s) {
     out += s[i];
   }
   return out;
-}
-
-// FHIR id: [A-Za-z0-9\-\.]{1,64}.
-bool IsValidId(std::string_view s) {
-  if (s.empty() || s.size() > kMaxIdLength) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-  });
 }
 
 bool IsResourceTypeName(std::string_view s) {

@@ -35,54 +35,8 @@ std::optional<Date> OptionalDate(const pqxx::field& f) {
   return Date::FromDays(f.as<int>());
 }
 
-// Enum ⇄ text, as stored in the CHECK-constrained text columns of 0003_registry.sql.
-const char* ToText(UnitType t) { return UnitTypeName(t); }
-
-UnitType UnitTypeFrom(const std::string& s) {
-  if (s == "region") return UnitType::region;
-  if (s == "vardcentral") return UnitType::vardcentral;
-  if (s == "kommun") return UnitType::kommun;
-  if (s == "saebo") return UnitType::saebo;
-  if (s == "hemsjukvard") return UnitType::hemsjukvard;
-  if (s == "specialistmottagning") return UnitType::specialistmottagning;
-  return UnitType::other;
-}
-
-const char* ToText(EpisodeStatus s) {
-  switch (s) {
-    case EpisodeStatus::active: return "active";
-    case EpisodeStatus::finished: return "finished";
-    case EpisodeStatus::cancelled: return "cancelled";
-    case EpisodeStatus::entered_in_error: return "entered-in-error";
-    case EpisodeStatus::other: return "other";
-  }
-  return "other";
-}
-
-EpisodeStatus EpisodeStatusFrom(const std::string& s) {
-  if (s == "active") return EpisodeStatus::active;
-  if (s == "finished") return EpisodeStatus::finished;
-  if (s == "cancelled") return EpisodeStatus::cancelled;
-  if (s == "entered-in-error") return EpisodeStatus::entered_in_error;
-  return EpisodeStatus::other;
-}
-
-const char* ToText(ContactStatus s) {
-  switch (s) {
-    case ContactStatus::active: return "active";
-    case ContactStatus::inactive: return "inactive";
-    case ContactStatus::entered_in_error: return "entered-in-error";
-    case ContactStatus::other: return "other";
-  }
-  return "other";
-}
-
-ContactStatus ContactStatusFrom(const std::string& s) {
-  if (s == "active") return ContactStatus::active;
-  if (s == "inactive") return ContactStatus::inactive;
-  if (s == "entered-in-error") return ContactStatus::entered_in_error;
-  return ContactStatus::other;
-}
+// Enum ⇄ text is registry/facts.h's (the CHECK constraints of 0003_registry.sql allow only its names, so the
+// `other` a reader falls back to is never taken).
 
 // registry_listing.kind for the two EpisodeOfCare types.
 constexpr const char* kListing = "listning";
@@ -125,7 +79,7 @@ EpisodeFacts EpisodeFrom(const pqxx::row& r) {
   e.id = r[0].as<std::string>();
   e.patient_id = r[1].as<std::string>();
   e.unit_id = r[2].as<std::string>();
-  e.status = EpisodeStatusFrom(r[3].as<std::string>());
+  e.status = EpisodeStatusFromName(r[3].as<std::string>()).value_or(EpisodeStatus::other);
   e.period.start = Date::FromDays(r[4].as<int>());
   e.period.end = OptionalDate(r[5]);
   return e;
@@ -142,7 +96,7 @@ ContactFacts ContactFrom(const pqxx::row& r) {
   c.role = static_cast<ContactRole>(r[2].as<int>());
   c.practitioner_role_id = r[3].as<std::string>();
   c.managing_unit_id = r[4].as<std::string>();
-  c.status = ContactStatusFrom(r[5].as<std::string>());
+  c.status = ContactStatusFromName(r[5].as<std::string>()).value_or(ContactStatus::other);
   c.period.start = Date::FromDays(r[6].as<int>());
   c.period.end = OptionalDate(r[7]);
   c.begin_reason = r[8].as<std::string>();
@@ -176,7 +130,7 @@ void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts
       "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
       "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
       "valid_to = EXCLUDED.valid_to",
-      e.id, std::string(kind), e.patient_id, e.unit_id, std::string(ToText(e.status)),
+      e.id, std::string(kind), e.patient_id, e.unit_id, std::string(EpisodeStatusName(e.status)),
       DaysParam(e.period.start), DaysParam(e.period.end));
 }
 
@@ -217,7 +171,7 @@ std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
     u.id = r[0].as<std::string>();
     u.hsa_id = r[1].as<std::string>();
     u.name = r[2].as<std::string>();
-    u.type = UnitTypeFrom(r[3].as<std::string>());
+    u.type = UnitTypeFromName(r[3].as<std::string>()).value_or(UnitType::other);
     u.part_of = r[4].as<std::string>();
     u.kommun = r[5].as<std::string>();
     u.serves_saebo = TextArray(r[6]);
@@ -257,7 +211,7 @@ const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& 
       c.id = r[1].as<std::string>();
       c.patient_id = r[2].as<std::string>();
       c.practitioner_role_id = r[3].as<std::string>();
-      c.status = ContactStatusFrom(r[4].as<std::string>());
+      c.status = ContactStatusFromName(r[4].as<std::string>()).value_or(ContactStatus::other);
       c.period.start = Date::FromDays(r[5].as<int>());
       c.period.end = OptionalDate(r[6]);
       c.role = static_cast<ContactRole>(r[7].as<int>());
@@ -271,7 +225,7 @@ const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& 
     e.id = r[1].as<std::string>();
     e.patient_id = r[2].as<std::string>();
     e.unit_id = r[3].as<std::string>();
-    e.status = EpisodeStatusFrom(r[4].as<std::string>());
+    e.status = EpisodeStatusFromName(r[4].as<std::string>()).value_or(EpisodeStatus::other);
     e.period.start = Date::FromDays(r[5].as<int>());
     e.period.end = OptionalDate(r[6]);
     (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
@@ -412,7 +366,7 @@ void PgRegistry::PutPatient(const PatientFacts& p) {
 void PgRegistry::PutUnit(const UnitFacts& u) {
   units_.clear();  // a unit's row and every chain through it
   // serves_saebo as ARRAY[$9, $10, ...]: one bind parameter per element, nothing spliced.
-  std::vector<std::string> params = {u.id,     u.hsa_id, u.name,   ToText(u.type),
+  std::vector<std::string> params = {u.id,     u.hsa_id, u.name,   UnitTypeName(u.type),
                                      u.part_of, u.kommun, u.active ? "true" : "false"};
   std::string array = "ARRAY[";
   for (size_t i = 0; i < u.serves_saebo.size(); ++i) {
@@ -460,7 +414,7 @@ void PgRegistry::PutContact(const ContactFacts& c) {
       "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
       "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason",
       c.id, c.patient_id, static_cast<int>(c.role), c.practitioner_role_id, c.managing_unit_id,
-      std::string(ToText(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
+      std::string(ContactStatusName(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
       c.end_reason);
 }
 

@@ -98,7 +98,7 @@ const bool kDeny = false;
 std::vector<Row> Table() {
   using A = Action;
   return {
-      // ---- everyone: metadata, conformance resources; an unknown role nothing ----
+      // everyone: metadata, conformance resources; an unknown role nothing
       {"admin reads metadata", kAdmin, A::read, T("CapabilityStatement"), kAllow},
       {"ehr reads metadata", kEhrRegion, A::read, T("CapabilityStatement"), kAllow},
       {"municipality reads metadata", kSolnaKommun, A::read, T("CapabilityStatement"), kAllow},
@@ -111,7 +111,7 @@ std::vector<Row> Table() {
       {"ehr creates a CodeSystem", kEhrRegion, A::create, T("CodeSystem"), kDeny},
       {"municipality updates a Measure", kSolnaKommun, A::update, T("Measure"), kDeny},
 
-      // ---- admin: everything, except rewriting the audit trail ----
+      // admin: everything, except rewriting the audit trail
       {"admin reads Patient", kAdmin, A::read, T("Patient"), kAllow},
       {"admin deletes Patient", kAdmin, A::delete_, T("Patient"), kAllow},
       {"admin creates Organization", kAdmin, A::create, T("Organization"), kAllow},
@@ -127,7 +127,7 @@ std::vector<Row> Table() {
       {"admin updates AuditEvent", kAdmin, A::update, T("AuditEvent"), kDeny},
       {"admin deletes AuditEvent", kAdmin, A::delete_, T("AuditEvent"), kDeny},
 
-      // ---- ehr: read all registry data ----
+      // ehr: read all registry data
       {"ehr reads Patient", kEhrRegion, A::read, T("Patient"), kAllow},
       {"ehr searches Patient", kEhrRegion, A::search, T("Patient"), kAllow},
       {"ehr Patient history", kEhrRegion, A::history, T("Patient"), kAllow},
@@ -142,7 +142,7 @@ std::vector<Row> Table() {
       {"ehr system history", kEhrRegion, A::history, T(""), kDeny},
       {"ehr reads MeasureReport", kEhrRegion, A::read, T("MeasureReport"), kDeny},
       {"ehr reads Group", kEhrRegion, A::read, T("Group"), kDeny},
-      // ---- ehr: operations ----
+      // ehr: operations
       {"ehr $list-status PractitionerRole", kEhrRegion, A::operation, Op("PractitionerRole", "$list-status"), kAllow},
       {"ehr $list-status Organization", kEhrRegion, A::operation, Op("Organization", "$list-status"), kAllow},
       {"ehr $fixed-contacts", kEhrRegion, A::operation, Op("Patient", "$fixed-contacts"), kAllow},
@@ -155,7 +155,7 @@ std::vector<Row> Table() {
       {"ehr reads audit", kEhrRegion, A::read_audit, T("AuditEvent"), kDeny},
       {"ehr reads AuditEvent", kEhrRegion, A::read, T("AuditEvent"), kDeny},
       {"ehr searches AuditEvent", kEhrRegion, A::search, T("AuditEvent"), kDeny},
-      // ---- ehr: writes for its own units or below them ----
+      // ehr: writes for its own units or below them
       {"ehr (region) lists at a vc below it", kEhrRegion, A::create, Episode("listning", {kVcChain}), kAllow},
       {"ehr (vc) lists at its own vc", kEhrVc, A::create, Episode("listning", {kVcChain}), kAllow},
       {"ehr updates a listing below it", kEhrRegion, A::update, Episode("listning", {kVcChain}), kAllow},
@@ -189,7 +189,7 @@ std::vector<Row> Table() {
       {"ehr updates PractitionerRole", kEhrRegion, A::update, T("PractitionerRole", {kVcChain}), kDeny},
       {"ehr creates AuditEvent", kEhrRegion, A::create, T("AuditEvent"), kDeny},
 
-      // ---- municipality: SÄBO episodes and SÄBO/hemsjukvård contacts of its own units ----
+      // municipality: SÄBO episodes and SÄBO/hemsjukvård contacts of its own units
       {"kommun creates a saebo episode at its SÄBO", kSolnaKommun, A::create, Episode("saebo", {kSolnaSaeboChain}, "saebo"),
        kAllow},
       {"kommun updates a saebo episode at its SÄBO", kSolnaKommun, A::update, Episode("saebo", {kSolnaSaeboChain}), kAllow},
@@ -215,7 +215,7 @@ std::vector<Row> Table() {
       {"kommun updates Patient", kSolnaKommun, A::update, Resident("Patient", true), kDeny},
       {"kommun creates Organization", kSolnaKommun, A::create, T("Organization", {kSolnaSaeboChain}), kDeny},
       {"kommun updates PractitionerRole", kSolnaKommun, A::update, T("PractitionerRole", {kSolnaSaeboChain}), kDeny},
-      // ---- municipality: reads its residents ----
+      // municipality: reads its residents
       {"kommun reads a resident", kSolnaKommun, A::read, Resident("Patient", true), kAllow},
       {"kommun reads a non-resident", kSolnaKommun, A::read, Resident("Patient", false), kDeny},
       {"kommun searches residents' episodes", kSolnaKommun, A::search, Resident("EpisodeOfCare", true), kAllow},
@@ -235,7 +235,7 @@ std::vector<Row> Table() {
       {"kommun $evaluate-measure", kSolnaKommun, A::evaluate_measure, Op("Measure", "$evaluate-measure"), kDeny},
       {"kommun reads audit", kSolnaKommun, A::read_audit, T("AuditEvent"), kDeny},
 
-      // ---- statistics: $evaluate-measure and $export only ----
+      // statistics: $evaluate-measure and $export only
       {"statistics $evaluate-measure", kStatistics, A::evaluate_measure, Op("Measure", "$evaluate-measure"), kAllow},
       {"statistics $evaluate-measure as operation", kStatistics, A::operation, Op("Measure", "$evaluate-measure"), kAllow},
       {"statistics system $export", kStatistics, A::export_, Op("", "$export"), kAllow},
@@ -254,7 +254,7 @@ std::vector<Row> Table() {
       {"statistics exports AuditEvent", kStatistics, A::export_, Op("AuditEvent", "$export"), kDeny},
       {"statistics reads audit", kStatistics, A::read_audit, T("AuditEvent"), kDeny},
 
-      // ---- citizen portal: $fixed-contacts, a change of listing, choosing a unit/doctor ----
+      // citizen portal: $fixed-contacts, a change of listing, choosing a unit/doctor
       {"portal $fixed-contacts", kPortal, A::operation, Op("Patient", "$fixed-contacts"), kAllow},
       {"portal creates a listing anywhere", kPortal, A::create, Episode("listning", {kOtherVcChain}), kAllow},
       {"portal creates a listing, unit unresolved", kPortal, A::create, Episode("listning", {}), kAllow},
@@ -313,7 +313,7 @@ TEST(RoleTest, NamesRoundTrip) {
   EXPECT_FALSE(ParseRole("").has_value());
 }
 
-// ---- access.json ---------------------------------------------------------------------------------
+// access.json
 
 // The shape auth/dev_pki.cpp writes.
 const char* kDevPkiAccessJson = R"json({
@@ -470,7 +470,7 @@ TEST(AccessPolicyTest, IdentifyUnknownIsForbidden) {
   EXPECT_FALSE(AccessPolicy().Identify(cert).ok());
 }
 
-// ---- files and reloading ----------------------------------------------------------------------
+// files and reloading
 
 class PolicyFileTest : public ::testing::Test {
  protected:

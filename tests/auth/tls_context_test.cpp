@@ -311,7 +311,7 @@ TEST_F(TlsContextTest, ReloaderPollsInTheBackground) {
   EXPECT_EQ(VerifyWithContext(context, Client("revoked")), X509_V_ERR_CERT_REVOKED);
 }
 
-// --- Real handshakes on loopback -------------------------------------------------------------
+// Real handshakes on loopback
 
 // Answers 200 with the caller's HSA-id, or 401 when the certificate names nobody.
 class WhoAmIHandler : public Poco::Net::HTTPRequestHandler {

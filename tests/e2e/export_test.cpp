@@ -172,7 +172,7 @@ Population Build(World& w) {
   return p;
 }
 
-// ---- on the shared server ------------------------------------------------------------------------
+// on the shared server
 
 TEST(Export, GroupsExportExactlyTheirPatientsAndTheirData) {
   World w("exp-grp");
@@ -407,7 +407,7 @@ TEST(Export, OnlyTheCallerWhoStartedAJobSeesItAndDeleteCancels) {
   EXPECT_FALSE(fs::exists(folder));
 }
 
-// ---- on a server of the test's own ---------------------------------------------------------------
+// on a server of the test's own
 
 class ExportServer {
  public:

@@ -90,7 +90,7 @@ std::vector<std::string> EntryIds(const std::string& body) {
   return ids;
 }
 
-// ---- kill -9 during writes -----------------------------------------------------------------------
+// kill -9 during writes
 
 struct Write {
   std::string id;
@@ -228,7 +228,7 @@ TEST(Fault, KillDuringWritesLosesNothingAcknowledged) {
             std::to_string(acknowledged.size() + unanswered_present));
 }
 
-// ---- pooled connections terminated by PostgreSQL ---------------------------------------------------
+// pooled connections terminated by PostgreSQL
 
 // Runs `per_thread` GETs of the patient on each of `threads` clients at once; returns the statuses.
 std::vector<int> ConcurrentReads(const OwnServer& server, const std::string& id, int threads, int per_thread) {
@@ -276,7 +276,7 @@ TEST(Fault, TerminatedPoolConnectionsAreReplacedWithoutErrors) {
   EXPECT_EQ(write.status, 201) << write.body;
 }
 
-// ---- PostgreSQL stopped and started under load ---------------------------------------------------
+// PostgreSQL stopped and started under load
 
 enum Phase : int { kRunning = 0, kStopping = 1, kDown = 2, kStarting = 3, kUp = 4 };
 

@@ -45,7 +45,7 @@ inline const std::string kKommunHsa = "SE2120000184-0001";  // the municipality 
 
 inline const std::map<std::string, std::string> kFhirJson = {{"Content-Type", "application/fhir+json"}};
 
-// ---- personnummer --------------------------------------------------------------------------
+// personnummer
 
 // A civil date from days since 1970-01-01 (H. Hinnant's algorithm).
 inline void CivilFromDays(long z, int& y, int& m, int& d) {
@@ -84,7 +84,7 @@ inline std::string NextPersonnummer() {
   return twelve + LuhnCheckDigit(twelve.substr(2, 9));
 }
 
-// ---- reading responses -----------------------------------------------------------------------
+// reading responses
 
 // details.coding[0].code of the first issue (the registry's detail code, e.g. list-full).
 inline std::string DetailCode(const std::string& body) {
@@ -125,7 +125,7 @@ inline double ParamNumber(const std::string& body, const std::string& name) {
   return -1;
 }
 
-// ---- resource JSON ----------------------------------------------------------------------------
+// resource JSON
 
 inline std::string Ref(const std::string& reference) { return R"({"reference":")" + reference + R"("})"; }
 
@@ -215,7 +215,7 @@ inline std::string ContractJson(const std::string& id, const std::string& patien
          R"("context":{"related":[)" + Ref("CareTeam/" + careteam) + "]}}";
 }
 
-// ---- the world builder ------------------------------------------------------------------------
+// the world builder
 
 // A unique HSA-id local part for a unit under `org_hsa` ("SE2321000016-0001" → "SE2321000016-RT12").
 inline std::string UnitHsa(const std::string& org_hsa) {

@@ -53,7 +53,7 @@ Found Search(World& w, const std::string& query) {
   return found;
 }
 
-// ---------------------------------------------------------------- 1. listing, change of listing
+// 1. listing, change of listing
 
 TEST(Registry, ListingAndChangeOfListing) {
   World w("rt-chg");
@@ -108,7 +108,7 @@ TEST(Registry, ListingAndChangeOfListing) {
   EXPECT_EQ(At(patient_doc, "/generalPractitioner/1/reference"), "");
 }
 
-// ---------------------------------------------------------------- 2. change limit (rule 7)
+// 2. change limit (rule 7)
 
 TEST(Registry, ThirdChangeWithinTwelveMonthsIsRefused) {
   World w("rt-lim");
@@ -139,7 +139,7 @@ TEST(Registry, ThirdChangeWithinTwelveMonthsIsRefused) {
   EXPECT_EQ(At(Parse(w.Get("EpisodeOfCare/" + w.Id("l3")).body), "/period/end"), "2025-03-02");
 }
 
-// ---------------------------------------------------------------- 3. fast läkarkontakt (rule 2)
+// 3. fast läkarkontakt (rule 2)
 
 TEST(Registry, FastLakarkontaktAtTheListingUnit) {
   World w("rt-flk");
@@ -253,7 +253,7 @@ TEST(Registry, MovingTheRunningListingByUpdateIsAChangeOfListing) {
   EXPECT_LE(moved, 2) << "rule 7: at most two changes of vårdcentral in twelve months";
 }
 
-// ---------------------------------------------------------------- 4. capacity (rule 3)
+// 4. capacity (rule 3)
 
 TEST(Registry, FullListNamesAColleagueWithFreePlaces) {
   World w("rt-cap");
@@ -311,7 +311,7 @@ TEST(Registry, FullListNamesAColleagueWithFreePlaces) {
   EXPECT_TRUE(Contains(now_free.refs, "PractitionerRole/" + full)) << now_free.body;
 }
 
-// ---------------------------------------------------------------- 5. concurrency
+// 5. concurrency
 
 // Runs `work(i)` on `n` threads released together; each thread opens its own connection first.
 template <typename Work>
@@ -408,7 +408,7 @@ TEST(Registry, ConcurrentListingsOfOnePatientLeaveOneActive) {
   EXPECT_EQ(on_day.total, "1") << on_day.body;
 }
 
-// ---------------------------------------------------------------- 6. death (rule 6)
+// 6. death (rule 6)
 
 TEST(Registry, DeathEndsListingAndContacts) {
   World w("rt-dead");
@@ -451,7 +451,7 @@ TEST(Registry, DeathEndsListingAndContacts) {
   EXPECT_EQ(active.total, "0") << active.body;
 }
 
-// ---------------------------------------------------------------- 7. SÄBO residents
+// 7. SÄBO residents
 
 TEST(Registry, SaeboResidentMayHaveADoctorFromAServingVardcentral) {
   World w("rt-saebo");
@@ -495,7 +495,7 @@ TEST(Registry, SaeboResidentMayHaveADoctorFromAServingVardcentral) {
   EXPECT_EQ(care_contact.status, 201) << care_contact.body;
 }
 
-// ---------------------------------------------------------------- 8. $fixed-contacts
+// 8. $fixed-contacts
 
 TEST(Registry, FixedContactsForTheCitizenPortal) {
   World w("rt-fix");
@@ -545,7 +545,7 @@ TEST(Registry, FixedContactsForTheCitizenPortal) {
   EXPECT_EQ(IssueCode(unknown.body), "not-found");
 }
 
-// ---------------------------------------------------------------- 9. Organization/$list-status
+// 9. Organization/$list-status
 
 TEST(Registry, UnitListStatusCountsListingsAndDoctorFte) {
   World w("rt-unit");
@@ -604,7 +604,7 @@ TEST(Registry, ListStatusAsOfAPastDate) {
   EXPECT_EQ(ParamNumber(role_then.body, "free"), 3) << role_then.body;
 }
 
-// ---------------------------------------------------------------- 10. refusals
+// 10. refusals
 
 TEST(Registry, RefusedWrites) {
   World w("rt-ref");

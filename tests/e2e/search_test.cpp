@@ -116,7 +116,7 @@ int AuditCount(World& w, const std::string& patient) {
   return total.empty() ? -1 : std::stoi(total);
 }
 
-// ---------------------------------------------------------------- keyset paging
+// keyset paging
 
 // Paging by the default order (id) while resources are created, updated and deleted between and
 // during page fetches: every resource that matched throughout appears exactly once, and no
@@ -272,7 +272,7 @@ TEST(Search, ACursorOfAnotherSearchOrAForgedOneIs400) {
   EXPECT_EQ(Read(bigger).matches.size(), 2u);
 }
 
-// ---------------------------------------------------------------- _include and _revinclude
+// _include and _revinclude
 
 struct Clinic {
   std::string vc, role, practitioner, p1, p2, ct1, ep1, ep2;
@@ -409,7 +409,7 @@ TEST(Search, InvalidIncludeIs400UnderStrictAndAWarningOtherwise) {
   }
 }
 
-// ---------------------------------------------------------------- chaining, modifiers, dates
+// chaining, modifiers, dates
 
 TEST(Search, ChainingOneLevel) {
   World w("st-chain");
@@ -482,7 +482,7 @@ TEST(Search, NotMissingAndDatePrefixes) {
   EXPECT_TRUE(Get(w.ehr(), at + "&_lastUpdated=eb2000-01-01").matches.empty());
 }
 
-// ---------------------------------------------------------------- _sort, _total, _summary, _elements
+// _sort, _total, _summary, _elements
 
 TEST(Search, SortByDateAndLastUpdatedAcrossPages) {
   World w("st-sort");
@@ -553,7 +553,7 @@ TEST(Search, TotalSummaryAndElements) {
   EXPECT_NE(std::string(doc["link"][0]["url"].GetString()).find("_elements=identifier"), std::string::npos);
 }
 
-// ---------------------------------------------------------------- POST _search, CapabilityStatement
+// POST _search, CapabilityStatement
 
 TEST(Search, PostSearchTakesTheSameParametersAndItsNextLinkWorks) {
   World w("st-post");

@@ -34,7 +34,7 @@ const std::string kUnlistedHsa = "SE2321000016-E006";  // clients/unlisted.pem, 
 const std::string kOtherKommunHsa = "SE2120000183-0001";
 const std::string kOtherRegionHsa = "SE2321000099-0001";
 
-// ---- the audit table -----------------------------------------------------------------------------
+// the audit table
 
 struct AuditRow {
   std::string id, action, outcome, agent_hsa_id, agent_role, unit, http_status, resource_type;
@@ -89,7 +89,7 @@ std::string Describe(const std::vector<AuditRow>& rows) {
   return out;
 }
 
-// ---- data ------------------------------------------------------------------------------------------
+// data
 
 // A Patient whose current home address is in kommun `kommun` (4-digit kommunkod).
 std::string PatientInKommun(const std::string& id, const std::string& pnr, const std::string& family,
@@ -134,7 +134,7 @@ void ExpectForbidden(const testing::HttpResult& result, const std::string& what)
   EXPECT_EQ(IssueCode(result.body), "forbidden") << what;
 }
 
-// ---------------------------------------------------------------- 1. unknown HSA-id
+// 1. unknown HSA-id
 
 TEST(Security, UnlistedCallerIsForbiddenAndAudited) {
   World w("sec-unl");
@@ -153,7 +153,7 @@ TEST(Security, UnlistedCallerIsForbiddenAndAudited) {
   EXPECT_EQ(rows[0].agent_role, "") << "an unknown caller has no role";
 }
 
-// ---------------------------------------------------------------- 2. statistics never reads a Patient
+// 2. statistics never reads a Patient
 
 TEST(Security, StatisticsMayNotReadPatients) {
   World w("sec-stat");
@@ -172,7 +172,7 @@ TEST(Security, StatisticsMayNotReadPatients) {
   EXPECT_EQ(rows[0].agent_hsa_id, "SE2021005521-S001");
 }
 
-// ---------------------------------------------------------------- 3. municipality writes at its own units
+// 3. municipality writes at its own units
 
 TEST(Security, MunicipalityWritesOnlyAtItsOwnSaebo) {
   World w("sec-mun");
@@ -236,7 +236,7 @@ TEST(Security, MunicipalityReadsTheResidentsOfItsSaebo) {
   ExpectForbidden(w.municipality().Request("GET", "/fhir/Patient/" + outsider), "a patient not living there");
 }
 
-// ---------------------------------------------------------------- 4. ehr writes below its region; deletes
+// 4. ehr writes below its region; deletes
 
 TEST(Security, EhrWritesOnlyBelowItsOrganizationAndNeverDeletesPatients) {
   World w("sec-ehr");
@@ -294,7 +294,7 @@ TEST(Security, RefusedWritesAreLoggedForThePatient) {
   EXPECT_TRUE(Contains(rows[0].patient_ids, patient)) << "the refused write does not name its patient" << Describe(rows);
 }
 
-// ---------------------------------------------------------------- 5. municipality reads its residents
+// 5. municipality reads its residents
 
 struct Patients {
   World w{"sec-res"};
@@ -363,7 +363,7 @@ TEST(Security, MunicipalitySearchDoesNotCountHiddenPatients) {
   EXPECT_TRUE(page_total.empty() || page_total == "1") << "a page's total counts hidden patients: " << paged.body;
 }
 
-// ---------------------------------------------------------------- 6. citizen portal
+// 6. citizen portal
 
 TEST(Security, CitizenPortalGetsFixedContactsButNotThePatient) {
   World w("sec-cit");
@@ -390,7 +390,7 @@ TEST(Security, CitizenPortalGetsFixedContactsButNotThePatient) {
   EXPECT_EQ(rows[1].outcome, "refused");
 }
 
-// ---------------------------------------------------------------- 7. reads and writes are audited
+// 7. reads and writes are audited
 
 TEST(Security, ReadsWritesAndSearchesAppendOneAuditRowEach) {
   World w("sec-aud");
@@ -447,7 +447,7 @@ TEST(Security, ReadsWritesAndSearchesAppendOneAuditRowEach) {
   EXPECT_EQ(RowsForPatient(patient).size(), before_read + 3);
 }
 
-// ---------------------------------------------------------------- 8. append-only
+// 8. append-only
 
 TEST(Security, AuditLogIsAppendOnly) {
   World w("sec-app");
@@ -494,7 +494,7 @@ TEST(Security, AuditLogIsAppendOnly) {
   EXPECT_EQ(rows.back().outcome, "success") << "the row is unchanged";
 }
 
-// ---------------------------------------------------------------- 9. AuditEvent for admin
+// 9. AuditEvent for admin
 
 TEST(Security, AuditEventSearchIsForAdminOnly) {
   World w("sec-aev");
@@ -539,7 +539,7 @@ TEST(Security, AuditEventSearchIsForAdminOnly) {
                   "municipality reads AuditEvent");
 }
 
-// ---------------------------------------------------------------- 10. log extract for one person
+// 10. log extract for one person
 
 TEST(Security, AuditExtractListsEveryAccessWithoutLoggingThePersonnummer) {
   World w("sec-ext");

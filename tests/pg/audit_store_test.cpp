@@ -105,7 +105,6 @@ class AuditStoreTest : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
 };
 
-// ---------------------------------------------------------------------------------------------
 // Same transaction as the write
 
 TEST_F(AuditStoreTest, ARecordAppendedWithACommittedWriteIsVisible) {
@@ -168,7 +167,6 @@ TEST_F(AuditStoreTest, AMalformedRecordIsRefusedBeforeSql) {
   EXPECT_EQ(Count({}), 0);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Outside a transaction, and what comes back
 
 TEST_F(AuditStoreTest, ARecordComesBackExactly) {
@@ -240,7 +238,6 @@ TEST_F(AuditStoreTest, ManyIdsStillFitOneRecord) {
   EXPECT_EQ(found[0].record.resource_ids, r.resource_ids);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Search
 
 TEST_F(AuditStoreTest, SearchByPatientAgentDateWithPaging) {
@@ -317,7 +314,6 @@ TEST_F(AuditStoreTest, BadQueriesAreInvalidNotExceptions) {
   EXPECT_EQ(store_->pool_in_use(), 0);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Append-only: the grant and the trigger
 
 TEST_F(AuditStoreTest, TheServerRoleMayInsertAndSelectButNotChangeOrRemove) {
@@ -428,7 +424,6 @@ TEST_F(AuditStoreTest, AnUnknownRoleMakesTheStoreUnavailableNotBroken) {
   EXPECT_EQ(store.pool_in_use(), 0);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Everything else still works as nara_server
 
 TEST_F(AuditStoreTest, NormalWorkRunsAsTheServerRole) {
@@ -495,7 +490,6 @@ TEST_F(AuditStoreTest, NormalWorkRunsAsTheServerRole) {
   EXPECT_EQ(ForPatient("p-1").size(), 2u);
 }
 
-// ---------------------------------------------------------------------------------------------
 // Migrations of many databases at once (the role is cluster-wide)
 
 TEST(AuditMigration, ConcurrentMigrationsOfSeveralDatabasesAllSucceed) {

@@ -25,7 +25,6 @@
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
 
-
 namespace nara::fhir {
 namespace {
 
@@ -184,7 +183,6 @@ class FhirApiPgTest : public ::testing::Test {
   std::unique_ptr<FhirApi> api_;
 };
 
-// ---------------------------------------------------------------------------------------------
 // create / read
 
 TEST_F(FhirApiPgTest, CreatePatientStoresCanonicalSystemAndReturnsVersionHeaders) {
@@ -305,7 +303,6 @@ TEST_F(FhirApiPgTest, PreferReturnMinimalAndOperationOutcome) {
   EXPECT_EQ(Str(Parse(full.body), "resourceType"), "Patient");
 }
 
-// ---------------------------------------------------------------------------------------------
 // update
 
 TEST_F(FhirApiPgTest, PutWithIfMatchThenStaleIfMatchThenNewClientId) {
@@ -336,7 +333,6 @@ TEST_F(FhirApiPgTest, PutWithIfMatchThenStaleIfMatchThenNewClientId) {
   EXPECT_EQ(mismatch.status, 400);
 }
 
-// ---------------------------------------------------------------------------------------------
 // search
 
 class FhirSearchPgTest : public FhirApiPgTest {
@@ -479,7 +475,6 @@ TEST_F(FhirSearchPgTest, UnknownParameterIsReportedUnderLenientAndRefusedUnderSt
   EXPECT_EQ(FirstIssueCode(strict.body), "not-supported");
 }
 
-// ---------------------------------------------------------------------------------------------
 // validation and duplicates
 
 TEST_F(FhirApiPgTest, InvalidPersonnummerIs422Value) {
@@ -516,7 +511,6 @@ TEST_F(FhirApiPgTest, DuplicatePersonnummerByPlainPostIs409) {
   EXPECT_EQ(MatchIds(bundle), std::set<std::string>{id});
 }
 
-// ---------------------------------------------------------------------------------------------
 // history, vread, delete
 
 TEST_F(FhirApiPgTest, HistoryVreadAndReadAfterDelete) {

@@ -302,7 +302,7 @@ Population BuildPopulation() {
   return b.pop;
 }
 
-// ------------------------------------------------------------------ the reference, counted here
+// the reference, counted here
 
 bool InForce(const EpisodeFacts& e, Date d) {
   return (e.status == EpisodeStatus::active || e.status == EpisodeStatus::finished) && e.period.Contains(d);
@@ -508,7 +508,7 @@ MeasureResult Expected(const Population& pop, const std::string& measure, Date d
   return want;
 }
 
-// ------------------------------------------------------------------ comparison
+// comparison
 
 std::string Describe(const StratumResult& s) {
   return s.stratifier + "=" + s.value + " " + std::to_string(s.numerator) + "/" + std::to_string(s.denominator);
@@ -561,7 +561,7 @@ void ExpectSameResult(const MeasureResult& want, const MeasureResult& got) {
   }
 }
 
-// ------------------------------------------------------------------ the database
+// the database
 
 std::string ContractJson(const ContractVersion& v) {
   std::string json = "{\"resourceType\":\"DocumentReference\",\"id\":\"" + v.id + "\",\"status\":\"" + v.status +

@@ -136,7 +136,6 @@ class RegistryStoreTest : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
 };
 
-// ---------------------------------------------------------------------------------------------
 // Round trips
 
 TEST_F(RegistryStoreTest, PatientRoundTripsWithAndWithoutDateOfDeath) {
@@ -472,7 +471,6 @@ TEST_F(RegistryStoreTest, WritesOfARolledBackTransactionLeaveNothing) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
 // Capacity queries
 
 // A place is taken from a contact's start until its end, and a future-dated contact takes its place
@@ -551,7 +549,6 @@ TEST_F(RegistryStoreTest, DoctorLoadsAtUnitListsActiveDoctorsWithTheirLoads) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
 // Concurrency: the row locks serialise rule checks (docs/architecture.md "Storage")
 
 TEST_F(RegistryStoreTest, RoleLockKeepsConcurrentAssignmentsWithinCapacity) {

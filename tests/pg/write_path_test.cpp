@@ -217,7 +217,6 @@ TEST_F(WritePathTest, ATombstoneIsRevivedThroughTheLockedPath) {
             std::vector<std::string>{"1:false,2:true,3:false,4:true,5:false"});
 }
 
-// ---------------------------------------------------------------------------------------------
 // Registry reads kept for the transaction
 
 Date D(int y, int m, int d) { return *Date::FromCivil(y, m, d); }

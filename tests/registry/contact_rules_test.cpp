@@ -81,7 +81,7 @@ void ExpectRule(const Result<ContactPlan>& r, const char* code) {
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// ---- Ending and the general checks ----------------------------------------------------------------
+// Ending and the general checks
 
 TEST(PlanContact, DoctorAtTheListingUnitIsAccepted) {
   auto r = PlanContact(NewDoctor(), kNew, Context());
@@ -137,7 +137,7 @@ TEST(PlanContact, InactiveRoleIsRefusedForEveryKindOfContact) {
   }
 }
 
-// ---- Rule 2: fast läkarkontakt ------------------------------------------------------------------
+// Rule 2: fast läkarkontakt
 
 TEST(PlanContact, FastLakarkontaktMustBeADoctor) {
   auto ctx = Context();
@@ -249,7 +249,7 @@ TEST(PlanContact, FormerSaeboResidencyDoesNotQualify) {
   ExpectRule(PlanContact(NewDoctor(kToday, "vc-2"), kNew, ctx), rule_codes::kWrongUnit);
 }
 
-// ---- Rule 3: capacity -----------------------------------------------------------------------------
+// Rule 3: capacity
 
 TEST(PlanContact, RoleWithOneFreePlaceAcceptsTheContact) {
   auto ctx = Context();
@@ -402,7 +402,7 @@ TEST(PlanContact, CapacityDoesNotLimitFastVardkontakt) {
   EXPECT_TRUE(r->warnings.empty());
 }
 
-// ---- Rule 4: fast vårdkontakt (roles 1, 3, 4) -------------------------------------------------------
+// Rule 4: fast vårdkontakt (roles 1, 3, 4)
 
 ContactContext NurseContext() {
   auto ctx = Context();

@@ -78,5 +78,21 @@ TEST(HsaId, EqualityComparesValue) {
   EXPECT_NE(*HsaId::Parse("SE2321000016-1234"), *HsaId::Parse("SE2321000016-1235"));
 }
 
+// The cases auth/peer_identity relied on when it kept its own copy of the syntax.
+TEST(HsaId, SyntaxAcceptsAndRejects) {
+  EXPECT_TRUE(HsaId::Parse("SE2321000016-E001").ok());
+  EXPECT_TRUE(HsaId::Parse("SE162321000016-1234").ok());  // 12-digit organisation number
+  EXPECT_TRUE(HsaId::Parse("SE2321000016-" + std::string(31, 'a')).ok());
+  EXPECT_FALSE(HsaId::Parse("SE2321000016-" + std::string(32, 'a')).ok());
+  EXPECT_FALSE(HsaId::Parse("SE2321000016-").ok());
+  EXPECT_FALSE(HsaId::Parse("SE232100001-E001").ok());  // 9 digits
+  EXPECT_FALSE(HsaId::Parse("SE23210000161-E001").ok());  // 11 digits
+  EXPECT_FALSE(HsaId::Parse("se2321000016-E001").ok());
+  EXPECT_FALSE(HsaId::Parse("SE2321000016-E0-1").ok());
+  EXPECT_FALSE(HsaId::Parse("SE2321000016-E00å").ok());
+  EXPECT_FALSE(HsaId::Parse("SE2321000016E001").ok());
+  EXPECT_FALSE(HsaId::Parse("").ok());
+}
+
 }  // namespace
 }  // namespace nara

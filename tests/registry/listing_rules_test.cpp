@@ -60,7 +60,7 @@ void ExpectRule(const Result<ListingPlan>& r, const char* code) {
 
 const std::optional<EpisodeFacts> kNew;  // no previous version: a create
 
-// ---- The ordinary cases ----------------------------------------------------------------------
+// The ordinary cases
 
 TEST(PlanListing, FirstListingIsAcceptedAndIsNotAChange) {
   auto r = PlanListing(Episode("new", "vc-new", D(2024, 3, 1)), kNew, Context());
@@ -111,7 +111,7 @@ TEST(PlanListing, SeveralListingsActiveOnTheStartAreAllFinished) {
   EXPECT_EQ(r->finish_listings[1], std::make_pair(std::string("b"), D(2024, 3, 1)));
 }
 
-// ---- Unit and death ----------------------------------------------------------------------------
+// Unit and death
 
 TEST(PlanListing, UnknownUnitIsAnUnknownReference) {
   auto ctx = Context();
@@ -150,7 +150,7 @@ TEST(PlanListing, ListingStartingTheDayBeforeDeathIsNotRefusedForDeath) {
   EXPECT_TRUE(PlanListing(Episode("new", "vc-new", D(2024, 3, 1)), kNew, ctx).ok());
 }
 
-// ---- History and ending: non-active proposals ----------------------------------------------------
+// History and ending: non-active proposals
 
 TEST(PlanListing, FinishedHistoryIsRecordedWithoutUnitOrDeathChecks) {
   auto ctx = Context();
@@ -220,7 +220,7 @@ TEST(PlanListing, CancelledAndEnteredInErrorAreAcceptedEvenWhereTheyOverlap) {
   }
 }
 
-// ---- Updates of the running listing ------------------------------------------------------------
+// Updates of the running listing
 
 TEST(PlanListing, AddingAnEndToTheRunningListingChangesNothingElse) {
   auto ctx = Context();
@@ -270,7 +270,7 @@ TEST(PlanListing, UpdateOfTheRunningListingStillNeedsAVardcentral) {
              rule_codes::kNotAVardcentral);
 }
 
-// ---- Overlap of a new listing (rules 1 and 8) ----------------------------------------------------
+// Overlap of a new listing (rules 1 and 8)
 
 TEST(PlanListing, ActiveListingStartingAfterTheNewOneIsAnOverlap) {
   auto ctx = Context();
@@ -303,7 +303,7 @@ TEST(PlanListing, NewListingStartingTheDayAFinishedOneEndedIsNotAChange) {
   EXPECT_FALSE(r->is_change);
 }
 
-// ---- Rule 7: at most N changes in twelve months ------------------------------------------------
+// Rule 7: at most N changes in twelve months
 
 // Two earlier changes: vc-a → vc-b on `first`, vc-b → vc-c on `second`; vc-c is the current listing.
 ListingContext WithTwoChanges(Date first, Date second) {
@@ -422,7 +422,7 @@ TEST(PlanListing, NewEpisodeAtTheSameVardcentralIsNeitherLimitedNorCounted) {
   EXPECT_TRUE(PlanListing(Episode("new", "vc-new", D(2024, 3, 1)), kNew, ctx2).ok());
 }
 
-// ---- Rule 2: a change of listing ends the fast läkarkontakt at the old unit ------------------------
+// Rule 2: a change of listing ends the fast läkarkontakt at the old unit
 
 TEST(PlanListing, ChangeEndsTheFastLakarkontaktAtTheOldUnit) {
   auto ctx = Context();
@@ -494,7 +494,7 @@ TEST(PlanListing, ErrorTextsCarryNoPersonalIdentityNumber) {
   }
 }
 
-// ---- SÄBO residency ------------------------------------------------------------------------------
+// SÄBO residency
 
 ResidencyContext Residency() {
   ResidencyContext c;

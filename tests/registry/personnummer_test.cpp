@@ -193,5 +193,13 @@ TEST(PersonId, EqualityComparesKindAndValue) {
   EXPECT_NE(*Pnr("191212121212"), *Pnr("197106254787"));
 }
 
+// The check digit the tools build numbers with is the one Parse checks: Skatteverket's worked
+// example 811218-987(6) and the well-known test number 121212-121(2).
+TEST(PersonIdCheckDigit, MatchesKnownNumbers) {
+  EXPECT_EQ(PersonIdCheckDigit("811218987"), 6);
+  EXPECT_EQ(PersonIdCheckDigit("121212121"), 2);
+  EXPECT_EQ(PersonIdCheckDigit("640823323"), 4);
+}
+
 }  // namespace
 }  // namespace nara

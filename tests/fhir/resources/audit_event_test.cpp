@@ -153,7 +153,7 @@ TEST(AuditEventJson, AUnitThatIsNotAnHsaIdIsAnOrganizationReference) {
   EXPECT_EQ(Str(doc["agent"][1]["who"]["reference"]), "Organization/org-vc-1");
 }
 
-// ---- ParseAuditSearch ----
+// ParseAuditSearch
 
 AuditQuery ParseOk(const Params& params) {
   auto parsed = ParseAuditSearch(params);

@@ -29,7 +29,7 @@ const char* const kListing = R"({"resourceType":"EpisodeOfCare","id":"ep-1","sta
     "managingOrganization":{"reference":"Organization/vc-1"},
     "period":{"start":"2025-01-01"}})";
 
-// ---------------------------------------------------------------- EpisodeOfCare
+// EpisodeOfCare
 
 TEST(RegistryMappingEpisode, KindOfEpisode) {
   EXPECT_EQ(KindOfEpisode(Json(kListing)), EpisodeKind::listning);
@@ -118,7 +118,7 @@ TEST(RegistryMappingEpisode, Errors) {
   EXPECT_EQ(partial.error().detail_code, "value");
 }
 
-// ---------------------------------------------------------------- CareTeam
+// CareTeam
 
 const char* const kCareTeam = R"({"resourceType":"CareTeam","status":"active",
     "category":[{"coding":[{"system":"https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs","code":"fast-kontakt"}]}],
@@ -217,7 +217,7 @@ TEST(RegistryMappingContact, IsFixedContactCareTeam) {
   EXPECT_FALSE(IsFixedContactCareTeam(Json(R"({"status":"active"})")));
 }
 
-// ---------------------------------------------------------------- Organization, PractitionerRole
+// Organization, PractitionerRole
 
 TEST(RegistryMappingUnit, Facts) {
   UnitFacts unit = UnitFromOrganization(Json(R"({"resourceType":"Organization","name":"VC Öst",
@@ -301,7 +301,7 @@ TEST(RegistryMappingRole, FactsAndCapacityDefaults) {
   EXPECT_EQ(other.unit_id, "");
 }
 
-// ---------------------------------------------------------------- Patient
+// Patient
 
 TEST(RegistryMappingPatient, FactsFromACurrentHomeAddress) {
   PatientFacts p = PatientFactsFromPatient(Json(R"({"resourceType":"Patient","gender":"female","birthDate":"1971-06-25",
@@ -357,7 +357,7 @@ TEST(RegistryMappingPatient, Death) {
   EXPECT_FALSE(PatientFactsFromPatient(Json(R"({"deceasedBoolean":false})"), "p").deceased.has_value());
 }
 
-// ---------------------------------------------------------------- plans applied
+// plans applied
 
 TEST(RegistryMappingApply, FinishEpisode) {
   rapidjson::Document doc = Json(kListing);

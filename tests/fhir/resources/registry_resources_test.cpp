@@ -79,7 +79,7 @@ std::string With(std::string text, const std::string& from, const std::string& t
   return text;
 }
 
-// ---------------------------------------------------------------- EpisodeOfCare
+// EpisodeOfCare
 
 const std::string kListing = R"({"resourceType":"EpisodeOfCare",
     "identifier":[{"system":"urn:x","value":"ep-1"}],
@@ -173,7 +173,7 @@ TEST(RegistryEpisodeOfCare, Errors) {
   }
 }
 
-// ---------------------------------------------------------------- CareTeam
+// CareTeam
 
 const std::string kCareTeam = R"({"resourceType":"CareTeam",
     "status":"active",
@@ -270,7 +270,7 @@ TEST(RegistryCareTeam, Errors) {
   }
 }
 
-// ---------------------------------------------------------------- DocumentReference
+// DocumentReference
 
 const std::string kContract = R"({"resourceType":"DocumentReference",
     "masterIdentifier":{"system":"urn:oid:1.2.752.29.4.19.99","value":"doc-123"},
@@ -374,7 +374,7 @@ TEST(RegistryDocumentReference, Errors) {
   }
 }
 
-// ---------------------------------------------------------------- registry extensions on base types
+// registry extensions on base types
 
 const std::string kRole = R"({"resourceType":"PractitionerRole","active":false,
     "practitioner":{"reference":"Practitioner/pr-1"},"organization":{"reference":"Organization/vc-1"},
@@ -466,7 +466,7 @@ TEST(RegistryPatient, ClientGeneralPractitionerIsDroppedWithAWarning) {
   EXPECT_TRUE(plain.warnings.empty());
 }
 
-// ---------------------------------------------------------------- search parameters
+// search parameters
 
 TEST(RegistrySearch, NewTypesAndParametersAreServed) {
   const std::vector<std::pair<const char*, std::vector<const char*>>> expected = {

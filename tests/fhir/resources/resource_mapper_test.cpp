@@ -91,7 +91,7 @@ const std::string kPatient = R"({
   "active": true
 })";
 
-// ---------------------------------------------------------------- Patient
+// Patient
 
 TEST(ResourceMapperPatient, ValidPatientIsAcceptedAndIndexed) {
   PreparedResource p = Prepare("Patient", kPatient);
@@ -301,7 +301,7 @@ TEST(ResourceMapperPatient, NameStructureErrors) {
   EXPECT_EQ(HttpStatusFor(e), 400);
 }
 
-// ---------------------------------------------------------------- common checks
+// common checks
 
 TEST(ResourceMapperCommon, MalformedJsonIsStructureError) {
   for (const char* body : {"", "{", "{\"resourceType\":\"Patient\",}", "not json", "{\"a\":1} trailing",
@@ -402,7 +402,7 @@ TEST(ResourceMapperCommon, DuplicateMemberNamesAreRejected) {
   EXPECT_EQ(prepared.error().detail_code, "structure");
 }
 
-// ---------------------------------------------------------------- Organization
+// Organization
 
 TEST(ResourceMapperOrganization, ValidOrganizationIsIndexed) {
   PreparedResource p = Prepare("Organization", R"({"resourceType":"Organization",
@@ -505,7 +505,7 @@ TEST(ResourceMapperOrganization, EmptyAliasIsNotIndexed) {
   EXPECT_TRUE(p.index.texts.empty());
 }
 
-// ---------------------------------------------------------------- Practitioner
+// Practitioner
 
 TEST(ResourceMapperPractitioner, ValidPractitionerIsIndexed) {
   PreparedResource p = Prepare("Practitioner", R"({"resourceType":"Practitioner",
@@ -539,7 +539,7 @@ TEST(ResourceMapperPractitioner, Errors) {
             "value");
 }
 
-// ---------------------------------------------------------------- PractitionerRole
+// PractitionerRole
 
 TEST(ResourceMapperPractitionerRole, ValidRoleIsIndexed) {
   PreparedResource p = Prepare("PractitionerRole", R"({"resourceType":"PractitionerRole",
@@ -581,7 +581,7 @@ TEST(ResourceMapperPractitionerRole, Errors) {
             "structure");
 }
 
-// ---------------------------------------------------------------- RenderVersion
+// RenderVersion
 
 TEST(ResourceMapperRender, StampsIdAndMetaFirstAndKeepsTheRest) {
   PreparedResource p = Prepare("Patient", R"({"resourceType":"Patient","id":"client-id",
@@ -664,7 +664,7 @@ TEST(ResourceMapperRender, RoundTripKeepsTheIndex) {
   }
 }
 
-// ---------------------------------------------------------------- ParseReference / IsValidId
+// ParseReference / IsValidId
 
 TEST(ResourceMapperReference, ParseReferenceVectors) {
   struct Case {

@@ -34,7 +34,7 @@ Error ParseError(const char* type, const Params& params, bool strict = false) {
   return parsed.error();
 }
 
-// ---- result parameters ----
+// result parameters
 
 TEST(SearchParams, DefaultsWithoutParameters) {
   ParsedSearch s = Parse("Patient", {});
@@ -162,7 +162,7 @@ TEST(SearchParams, CanonicalCountKeepsItsRequestPosition) {
   EXPECT_EQ(s.canonical, (Params{{"family", "Andersson"}, {"_count", "10"}, {"gender", "female"}}));
 }
 
-// ---- unknown and unsupported parameters ----
+// unknown and unsupported parameters
 
 TEST(SearchParams, UnknownParameterStrictIsAnError) {
   Error e = ParseError("Patient", {{"shoesize", "42"}}, true);
@@ -202,7 +202,7 @@ TEST(SearchParams, EmptyNameAndValueIsSkipped) {
   EXPECT_TRUE(s.query.criteria.empty());
 }
 
-// ---- modifiers ----
+// modifiers
 
 TEST(SearchParams, UnsupportedModifiersAreAlwaysErrors) {
   const std::vector<std::pair<const char*, const char*>> cases = {
@@ -250,7 +250,7 @@ TEST(SearchParams, MissingNeedsTrueOrFalse) {
   }
 }
 
-// ---- values ----
+// values
 
 TEST(SearchParams, EmptyValueIsNoCriterion) {
   ParsedSearch s = Parse("Patient", {{"name", ""}, {"gender", ","}, {"identifier", ""}}, true);
@@ -304,7 +304,7 @@ TEST(SearchParams, InvalidUtf8AndNulAreRefused) {
   EXPECT_EQ(ParseError("Patient", {{"family", "\xc0\xaf"}}).detail_code, "invalid");      // overlong '/'
 }
 
-// ---- token ----
+// token
 
 TEST(SearchParams, TokenForms) {
   ParsedSearch s =
@@ -362,7 +362,7 @@ TEST(SearchParams, ErrorsDoNotRepeatTheSearchedValue) {
   EXPECT_EQ(e.text.find("191212121212"), std::string::npos);
 }
 
-// ---- _id ----
+// _id
 
 TEST(SearchParams, IdValues) {
   ParsedSearch s = Parse("Patient", {{"_id", "abc-1.2,XYZ"}});
@@ -382,7 +382,7 @@ TEST(SearchParams, InvalidIdsAreRefused) {
   }
 }
 
-// ---- string ----
+// string
 
 TEST(SearchParams, StringDefaultIsLowerCasedPrefix) {
   ParsedSearch s = Parse("Patient", {{"family", "ÅSTRÖM"}, {"name:contains", "ÄNg"}, {"given:exact", "Örjan"}});
@@ -399,7 +399,7 @@ TEST(SearchParams, StringDefaultIsLowerCasedPrefix) {
                                  {"_count", "50"}}));
 }
 
-// ---- reference ----
+// reference
 
 TEST(SearchParams, ReferenceForms) {
   ParsedSearch s = Parse("PractitionerRole",
@@ -444,7 +444,7 @@ TEST(SearchParams, MalformedReferencesAreRefused) {
   }
 }
 
-// ---- _lastUpdated ----
+// _lastUpdated
 
 TEST(SearchParams, LastUpdated) {
   ParsedSearch s = Parse("Patient", {{"_lastUpdated", "ge2026-01-01"}, {"_lastUpdated", "lt2026-02,2026-03-01"}});
@@ -472,7 +472,7 @@ TEST(SearchParams, LastUpdatedErrors) {
   EXPECT_EQ(ParseError("Patient", {{"_lastUpdated", "ap2026"}}).detail_code, "not-supported");
 }
 
-// ---- robustness ----
+// robustness
 
 TEST(SearchParams, OddInputNeverCrashesAndErrorsStayShort) {
   const std::string huge(1 << 16, 'x');
@@ -509,7 +509,7 @@ TEST(SearchParams, OddInputNeverCrashesAndErrorsStayShort) {
   EXPECT_EQ(s.ignored, (std::vector<std::string>{"bad??"}));
 }
 
-// ---- chaining, :not, _include/_revinclude, _elements, _cursor ----
+// chaining, :not, _include/_revinclude, _elements, _cursor
 
 TEST(SearchParams, ChainOneLevel) {
   ParsedSearch s = Parse("CareTeam", {{"subject:Patient.identifier", "urn:oid:1.2.752.129.2.1.3.1|X1"}}, true);

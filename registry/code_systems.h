@@ -1,0 +1,33 @@
+// Code systems, extensions and identifier systems of the registry's resources (docs/api.md section 3): the one
+// home of their URIs, for the FHIR mapping (fhir/resources/) and the tools that write resources (app/tools/).
+// Identifier systems (personnummer, HSA-id) are in registry/identifier_system.h.
+#pragma once
+
+namespace nara {
+
+namespace nr {
+inline constexpr const char* kEpisodeType = "https://fhir.nara-registry.org/CodeSystem/episode-type";
+inline constexpr const char* kCareTeamCategory = "https://fhir.nara-registry.org/CodeSystem/careteam-category";
+inline constexpr const char* kIneraCareTeamCategory = "https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs";
+inline constexpr const char* kFastKontakt = "fast-kontakt";
+inline constexpr const char* kContactRole = "urn:oid:1.2.752.129.5.1.69";  // typ av fast kontakt
+// masterIdentifier.system of the Patientkontrakt references the tools write (a document id in the journal).
+inline constexpr const char* kDocumentIdSystem = "urn:oid:1.2.752.129.2.1.2.1";
+inline constexpr const char* kDocumentType = "https://fhir.nara-registry.org/CodeSystem/document-type";
+inline constexpr const char* kOrganizationType = "https://fhir.nara-registry.org/CodeSystem/organization-type";
+inline constexpr const char* kProfession = "https://fhir.nara-registry.org/CodeSystem/profession";
+inline constexpr const char* kKommun = "https://fhir.nara-registry.org/CodeSystem/kommun";
+inline constexpr const char* kEndReasonSystem = "https://fhir.nara-registry.org/CodeSystem/end-reason";
+inline constexpr const char* kMunicipalityExt = "https://fhir.nara-registry.org/StructureDefinition/municipality";
+inline constexpr const char* kServesSaeboExt = "https://fhir.nara-registry.org/StructureDefinition/serves-saebo";
+inline constexpr const char* kFteExt = "https://fhir.nara-registry.org/StructureDefinition/fte";
+inline constexpr const char* kListCapacityExt = "https://fhir.nara-registry.org/StructureDefinition/list-capacity";
+inline constexpr const char* kBeginReasonExt = "https://fhir.nara-registry.org/StructureDefinition/begin-reason";
+inline constexpr const char* kEndReasonExt = "https://fhir.nara-registry.org/StructureDefinition/end-reason";
+inline constexpr const char* kAgreedTimeExt = "https://fhir.nara-registry.org/StructureDefinition/agreed-time";
+inline constexpr const char* kEpisodeStatusSystem = "http://hl7.org/fhir/episode-of-care-status";
+inline constexpr const char* kCareTeamStatusSystem = "http://hl7.org/fhir/care-team-status";
+inline constexpr const char* kDocumentStatusSystem = "http://hl7.org/fhir/document-reference-status";
+}  // namespace nr
+
+}  // namespace nara
