@@ -42,10 +42,6 @@ std::vector<std::string> ChainOf(RegistryTransaction& reg, std::string unit_id, 
 
 }  // namespace
 
-bool IsPatientData(const std::string& type) {
-  return type == "Patient" || type == "EpisodeOfCare" || type == "CareTeam" || type == "DocumentReference";
-}
-
 auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource) {
   auth::Target target;
   target.resource_type = type;

@@ -10,12 +10,10 @@
 #include <vector>
 
 #include "auth/access_policy.h"
+#include "registry/audit.h"  // IsPatientData
 #include "registry/resource_store.h"
 
 namespace nara::fhir {
-
-// Resources that are patient data in the sense of Patientdatalagen: every access is audited.
-bool IsPatientData(const std::string& type);
 
 // The policy target of a stored or proposed resource (resource may be null: type level only).
 auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource);

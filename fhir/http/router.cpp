@@ -164,7 +164,8 @@ HttpResponse FhirApi::Refuse(const HttpRequest& request, const Error& error) {
               : request.method == "POST" ? "create" : request.method == "PUT" ? "update"
               : request.method == "DELETE" ? "delete" : "operation",
               type, segments.size() >= 2 && IsValidId(segments[1]) ? segments[1] : "");
-  store_.AppendAudit(AuditRecordFor(request, audit, response.status));
+  // A refusal releases nothing, so it is answered even when its audit record cannot be written.
+  (void)store_.AppendAudit(AuditRecordFor(request, audit, response.status));
   return response;
 }
 

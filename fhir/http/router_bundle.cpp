@@ -215,7 +215,8 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
     // Nothing was written; the refused or failed attempt is logged against its patient all the same.
     const RequestAudit& audit = audits[failed];
     HttpResponse response = EntryError(failed, status.error());
-    if (!audit.action.empty()) store_.AppendAudit(AuditRecordFor(entries[failed].request, audit, response.status));
+    // The refusal releases nothing, so it is answered even when its audit record cannot be written.
+    if (!audit.action.empty()) (void)store_.AppendAudit(AuditRecordFor(entries[failed].request, audit, response.status));
     return response;
   }
   // 4. Reads, after the commit, then the answer in the Bundle's order.

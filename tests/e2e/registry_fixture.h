@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/personnummer.h"
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/server_fixture.h"
 
@@ -60,16 +61,6 @@ inline void CivilFromDays(long z, int& y, int& m, int& d) {
   y = static_cast<int>(static_cast<long>(yoe) + era * 400 + (m <= 2));
 }
 
-// The Luhn check digit over the ten digits YYMMDDNNN (weights 2,1,2,…, digit sums of products).
-inline char LuhnCheckDigit(const std::string& nine) {
-  int sum = 0;
-  for (size_t i = 0; i < nine.size(); ++i) {
-    int p = (nine[i] - '0') * (i % 2 == 0 ? 2 : 1);
-    sum += p / 10 + p % 10;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
 // A valid 12-digit personnummer YYYYMMDDNNNC, different on every call in this process (born on
 // consecutive days from 1931-03-01, birth number 7xx, so it never meets the other tests' literals).
 inline std::string NextPersonnummer() {
@@ -81,7 +72,7 @@ inline std::string NextPersonnummer() {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d%02d%02d%03d", y, m, d, 700 + (n * 7) % 100);
   std::string twelve(buf);
-  return twelve + LuhnCheckDigit(twelve.substr(2, 9));
+  return twelve + static_cast<char>('0' + nara::PersonIdCheckDigit(twelve.substr(2, 9)));
 }
 
 // reading responses

@@ -185,7 +185,7 @@ TEST_F(Router, OperationsTakePostWithParametersMeaningTheGet) {
 
 TEST_F(Router, ElementsOnReadAndVreadAsOnASearch) {
   const std::string id = CreatePatient();
-  for (const std::string path : {"/Patient/" + id, "/Patient/" + id + "/_history/1"}) {
+  for (const std::string& path : {"/Patient/" + id, "/Patient/" + id + "/_history/1"}) {
     HttpRequest r = Req("GET", path);
     r.query.emplace_back("_elements", "birthDate");
     HttpResponse response = Do(r);
