@@ -292,12 +292,16 @@ Decision DecideCitizenPortal(Action action, const Target& t) {
   }
   // Choosing a unit and a doctor: units and roles are public catalogue data. Searching
   // Organization is allowed as well (a unit cannot be chosen without listing the units).
-  // Practitioner stays closed: the PractitionerRole is enough to choose, and staff identifiers and
-  // qualifications need not pass through a public-facing system.
   if ((action == Action::read || action == Action::search) &&
       IsOneOf(t.resource_type, {"Organization", "PractitionerRole"})) {
     return Allow("invånartjänsten får läsa enheter och läkarroller",
                  "the citizen portal may read Organization and PractitionerRole");
+  }
+  // The portal must show the citizen the name of the chosen or assigned doctor, which only the
+  // Practitioner carries: it may read one it was pointed to (by a PractitionerRole), but not search
+  // the staff directory.
+  if (action == Action::read && t.resource_type == "Practitioner") {
+    return Allow("invånartjänsten får läsa läkarens namn", "the citizen portal may read a Practitioner by id");
   }
   return DenyRole("citizen-portal", action, t);
 }
