@@ -97,10 +97,13 @@ Result<ContactPlan> PlanContact(const ContactFacts& proposed, const std::optiona
 
 struct DeathPlan {
   std::vector<std::pair<std::string, Date>> finish_episodes;  // listings and residencies → period.end
-  std::vector<std::pair<std::string, Date>> end_contacts;     // CareTeams → period.end
+  std::vector<std::string> cancel_episodes;                   // due to start on or after the death
+  std::vector<std::pair<std::string, Date>> end_contacts;     // CareTeams → period.end (end reason avliden)
 };
 
-// When a Patient gets (or changes) a date of death: everything active on or after that date ends on it.
+// When a Patient gets (or changes) a date of death: everything whose period runs past that date ends
+// on it, whatever its stored status (future-dated ends included); an episode due to start on or after
+// it is cancelled, a contact due to start after it ends on its own start.
 DeathPlan PlanDeath(Date date_of_death, const std::vector<EpisodeFacts>& episodes,
                     const std::vector<ContactFacts>& contacts);
 

@@ -78,11 +78,11 @@ std::vector<std::string> PatientIdsOf(const std::string& type, const std::string
 
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
   auto& reg = tx.Registry();
-  // Living in one of the municipality's SÄBO units: the caller's organization is in the SÄBO's
-  // partOf chain — the same test that lets it register the residency (rule 5).
+  // Living, or about to live, in one of the municipality's SÄBO units: the caller's organization is
+  // in the SÄBO's partOf chain — the same test that lets it register the residency (rule 5).
   const Date today = Date::Today();
   for (const auto& residency : reg.Residencies(patient_id)) {
-    if (!residency.ActiveOn(today)) continue;
+    if (!residency.ActiveOnOrAfter(today)) continue;
     for (const auto& hsa : ChainOf(reg, residency.unit_id, nullptr)) {
       if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
         return true;

@@ -44,8 +44,10 @@ Result<rapidjson::Document> Rewrite(ResourceTransaction& tx, const std::string& 
   return std::move(prepared->doc);
 }
 
-Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Date end) {
-  auto doc = Rewrite(tx, "EpisodeOfCare", id, [&](rapidjson::Document& d) { FinishEpisode(d, end); });
+// Re-renders an episode after `change` and keeps its row in step.
+template <typename Change>
+Status RewriteEpisode(ResourceTransaction& tx, const std::string& id, Change change) {
+  auto doc = Rewrite(tx, "EpisodeOfCare", id, change);
   if (!doc) return doc.error();
   auto facts = EpisodeFromResource(*doc, id);
   if (!facts) return facts.error();
@@ -54,8 +56,18 @@ Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Dat
   return Ok();
 }
 
+Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Date end) {
+  const Date today = Date::Today();
+  return RewriteEpisode(tx, id, [&](rapidjson::Document& d) { FinishEpisode(d, end, today); });
+}
+
+Status CancelEpisodeResource(ResourceTransaction& tx, const std::string& id) {
+  return RewriteEpisode(tx, id, [](rapidjson::Document& d) { CancelEpisode(d); });
+}
+
 Status EndContactResource(ResourceTransaction& tx, const std::string& id, Date end, const char* reason) {
-  auto doc = Rewrite(tx, "CareTeam", id, [&](rapidjson::Document& d) { EndContact(d, end, reason); });
+  const Date today = Date::Today();
+  auto doc = Rewrite(tx, "CareTeam", id, [&](rapidjson::Document& d) { EndContact(d, end, reason, today); });
   if (!doc) return doc.error();
   auto facts = ContactFromResource(*doc, id);
   if (!facts) return facts.error();
@@ -147,6 +159,9 @@ Status CheckPatient(ResourceTransaction& tx, const std::string& id, const rapidj
     const DeathPlan plan = PlanDeath(*facts.deceased, episodes, reg.Contacts(id));
     for (const auto& [episode_id, end] : plan.finish_episodes) {
       if (auto s = FinishEpisodeResource(tx, episode_id, end); !s) return s;
+    }
+    for (const auto& episode_id : plan.cancel_episodes) {
+      if (auto s = CancelEpisodeResource(tx, episode_id); !s) return s;
     }
     for (const auto& [careteam_id, end] : plan.end_contacts) {
       if (auto s = EndContactResource(tx, careteam_id, end, kEndReasonDeath); !s) return s;

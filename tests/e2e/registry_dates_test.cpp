@@ -1,0 +1,139 @@
+// Dates decide (docs/api.md sections 4 and 5): a change of listing or a death dated relative to today
+// is seen through every "now" view as its period says, over mutual TLS against real PostgreSQL.
+//
+// Unlike tests/e2e/registry_test.cpp these tests need dates after today, so they are computed from
+// Date::Today() (UTC, as the server reads it): what they check is the same on any day they run.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "registry/date.h"
+#include "tests/e2e/json_helpers.h"
+#include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/server_fixture.h"
+
+namespace nara::e2e {
+namespace {
+
+using reg::Contains;
+using reg::EntryRefs;
+using reg::World;
+
+std::string Day(int days_from_today) { return Date::Today().AddDays(days_from_today).ToString(); }
+
+// The end-reason code on a CareTeam ("" when none).
+std::string EndReason(const rapidjson::Document& careteam) {
+  if (!careteam.HasMember("extension") || !careteam["extension"].IsArray()) return {};
+  for (const auto& ext : careteam["extension"].GetArray()) {
+    if (ext.HasMember("url") && std::string(ext["url"].GetString()) == reg::kEndReason &&
+        ext.HasMember("valueCoding") && ext["valueCoding"].HasMember("code")) {
+      return ext["valueCoding"]["code"].GetString();
+    }
+  }
+  return {};
+}
+
+TEST(RegistryDates, AChangeOfListingDatedTomorrowLeavesTodayAsItIs) {
+  World w("rd-tmrw");
+  const std::string vc1 = w.Vardcentral("vc1"), vc2 = w.Vardcentral("vc2");
+  const std::string doctor = w.Staff("doc", vc1);
+  const std::string patient = w.Patient("p");
+  const std::string l1 = w.Id("l1"), l2 = w.Id("l2"), ct = w.Id("ct");
+  World::Require(w.List(l1, patient, vc1, "2024-01-10"), "listing");
+  World::Require(w.Contact(ct, patient, doctor, vc1, "2024-02-01"), "fast läkarkontakt");
+
+  const std::string tomorrow = Day(1);
+  auto change = w.List(l2, patient, vc2, tomorrow);
+  ASSERT_EQ(change.status, 201) << change.body;
+
+  // The old listing and the doctor run until tomorrow: still active today, with their end set.
+  auto old = Parse(w.Get("EpisodeOfCare/" + l1).body);
+  EXPECT_EQ(At(old, "/status"), "active");
+  EXPECT_EQ(At(old, "/period/end"), tomorrow);
+  auto careteam = Parse(w.Get("CareTeam/" + ct).body);
+  EXPECT_EQ(At(careteam, "/status"), "active");
+  EXPECT_EQ(At(careteam, "/period/end"), tomorrow);
+  EXPECT_EQ(EndReason(careteam), "byte-av-listning");
+
+  // Every "now" view answers from what is in force today.
+  auto read = Parse(w.Get("Patient/" + patient).body);
+  EXPECT_EQ(At(read, "/generalPractitioner/0/reference"), "Organization/" + vc1);
+  EXPECT_EQ(At(read, "/generalPractitioner/1/reference"), "PractitionerRole/" + doctor);
+
+  auto citizen = Server::Shared().Client("citizen-portal");
+  auto fixed = citizen->Request("GET", "/fhir/Patient/$fixed-contacts?identifier=" + reg::kPersonnummerSystem +
+                                           "%7C" + w.Pnr(patient));
+  ASSERT_EQ(fixed.status, 200) << fixed.body;
+  const auto refs = EntryRefs(fixed.body);
+  EXPECT_TRUE(Contains(refs, "EpisodeOfCare/" + l1)) << fixed.body.substr(0, 2000);
+  EXPECT_TRUE(Contains(refs, "CareTeam/" + ct)) << fixed.body.substr(0, 2000);
+  EXPECT_FALSE(Contains(refs, "EpisodeOfCare/" + l2)) << "not in force before tomorrow";
+
+  // As of tomorrow the new listing is the one in force.
+  auto tomorrows = w.Get("EpisodeOfCare?patient=Patient/" + patient + "&date=" + tomorrow);
+  ASSERT_EQ(tomorrows.status, 200) << tomorrows.body;
+  EXPECT_EQ(EntryRefs(tomorrows.body), std::vector<std::string>{"EpisodeOfCare/" + l2});
+}
+
+TEST(RegistryDates, DeathEndsOrCancelsWhatRunsPastItFutureDatedIncluded) {
+  World w("rd-dead");
+  const std::string vc1 = w.Vardcentral("vc1"), vc2 = w.Vardcentral("vc2");
+  const std::string doctor = w.Staff("doc", vc1);
+  const std::string patient = w.Patient("p");
+  const std::string l1 = w.Id("l1"), l2 = w.Id("l2"), ct = w.Id("ct");
+  World::Require(w.List(l1, patient, vc1, "2024-01-10"), "listing");
+  World::Require(w.Contact(ct, patient, doctor, vc1, "2024-02-01"), "fast läkarkontakt");
+  // A change of listing registered in advance, five days from now.
+  World::Require(w.List(l2, patient, vc2, Day(5)), "future change of listing");
+
+  const std::string today = Day(0);
+  auto died = w.admin().Request("PUT", "/fhir/Patient/" + patient,
+                                reg::PatientWithPnr(patient, w.Pnr(patient), "Registersson", today + "T08:30:00+01:00"),
+                                reg::kFhirJson);
+  ASSERT_EQ(died.status, 200) << died.body;
+
+  auto old = Parse(w.Get("EpisodeOfCare/" + l1).body);
+  EXPECT_EQ(At(old, "/status"), "finished");
+  EXPECT_EQ(At(old, "/period/end"), today);
+  auto next = Parse(w.Get("EpisodeOfCare/" + l2).body);
+  EXPECT_EQ(At(next, "/status"), "cancelled") << "it never ran";
+  auto careteam = Parse(w.Get("CareTeam/" + ct).body);
+  EXPECT_EQ(At(careteam, "/status"), "inactive");
+  EXPECT_EQ(At(careteam, "/period/end"), today);
+  EXPECT_EQ(EndReason(careteam), "avliden");
+  auto running = w.Get("EpisodeOfCare?patient=Patient/" + patient + "&status=active");
+  ASSERT_EQ(running.status, 200) << running.body;
+  EXPECT_TRUE(EntryRefs(running.body).empty()) << running.body.substr(0, 1000);
+  EXPECT_EQ(At(Parse(w.Get("Patient/" + patient).body), "/generalPractitioner/0/reference"), "");
+}
+
+TEST(RegistryDates, AKommunReadsTheResidentItIsToReceive) {
+  World w("rd-saebo");
+  const std::string saebo = w.Saebo("saebo");
+  const std::string patient = w.Patient("p");  // no address in the kommun
+  EXPECT_EQ(w.municipality().Request("GET", "/fhir/Patient/" + patient).status, 403) << "not yet a resident";
+
+  // A move into the kommun's SÄBO in ten days, registered by the kommun now.
+  const std::string residency = w.Id("s1");
+  World::Require(w.MoveIntoSaebo(residency, patient, saebo, Day(10)), "future SÄBO residency");
+  auto read = w.municipality().Request("GET", "/fhir/Patient/" + patient);
+  EXPECT_EQ(read.status, 200) << read.body;
+  auto episode = w.municipality().Request("GET", "/fhir/EpisodeOfCare/" + residency);
+  EXPECT_EQ(episode.status, 200) << episode.body;
+}
+
+TEST(RegistryDates, TheCitizenPortalReadsTheDoctorsName) {
+  World w("rd-name");
+  const std::string vc = w.Vardcentral("vc");
+  w.Staff("doc", vc);
+  auto citizen = Server::Shared().Client("citizen-portal");
+  auto read = citizen->Request("GET", "/fhir/Practitioner/" + w.Id("doc-pr"));
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(At(Parse(read.body), "/name/0/family"), "Läkarsson doc");
+  // By id only: the staff directory is not searchable from the public-facing portal.
+  EXPECT_EQ(citizen->Request("GET", "/fhir/Practitioner?name=L%C3%A4karsson").status, 403);
+}
+
+}  // namespace
+}  // namespace nara::e2e
