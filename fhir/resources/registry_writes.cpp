@@ -6,6 +6,7 @@
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
+#include "registry/identifier_system.h"
 #include "registry/rules.h"
 
 namespace nara::fhir {
@@ -148,7 +149,30 @@ Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, con
   return Ok();
 }
 
+// A resident is known by a national identity (docs/api.md section 2): without one the registry can
+// neither find the person again nor tell two apart. The mapper has made the systems canonical.
+bool HasPersonIdentifier(const rapidjson::Document& patient) {
+  const auto identifiers = patient.FindMember("identifier");
+  if (identifiers == patient.MemberEnd() || !identifiers->value.IsArray()) return false;
+  for (const auto& identifier : identifiers->value.GetArray()) {
+    if (!identifier.IsObject()) continue;
+    const std::string system = StringMember(identifier, "system");
+    if (system == systems::kPersonnummer || system == systems::kSamordningsnummer ||
+        system == systems::kReservnummer) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status CheckPatient(ResourceTransaction& tx, const std::string& id, const rapidjson::Document& doc) {
+  if (!HasPersonIdentifier(doc)) {
+    return Error::Invalid("required",
+                          "Patienten saknar personnummer, samordningsnummer eller reservnummer: ange ett av dem i "
+                          "identifier. (A resident needs a personnummer, samordningsnummer or reservnummer in "
+                          "identifier.)",
+                          "Patient.identifier");
+  }
   auto& reg = tx.Registry();
   const PatientFacts facts = PatientFactsFromPatient(doc, id);
   const auto previous = reg.LockPatient(id);

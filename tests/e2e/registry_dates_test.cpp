@@ -135,5 +135,34 @@ TEST(RegistryDates, TheCitizenPortalReadsTheDoctorsName) {
   EXPECT_EQ(citizen->Request("GET", "/fhir/Practitioner?name=L%C3%A4karsson").status, 403);
 }
 
+TEST(RegistryDates, AResidentNeedsANationalIdentity) {
+  World w("rd-ident");
+  const std::string id = w.Id("p");
+  auto none = w.admin().Request("PUT", "/fhir/Patient/" + id,
+                                R"({"resourceType":"Patient","id":")" + id + R"(","gender":"female"})", reg::kFhirJson);
+  EXPECT_EQ(none.status, 422) << none.body;
+  EXPECT_EQ(IssueCode(none.body), "required");
+  EXPECT_EQ(At(Parse(none.body), "/issue/0/expression/0"), "Patient.identifier");
+  EXPECT_EQ(At(Parse(none.body), "/issue/0/diagnostics").rfind("Patienten saknar personnummer", 0), 0u) << none.body;
+
+  // A PUT may not take it away from a registered patient either.
+  const std::string patient = w.Patient("q");
+  auto removed = w.admin().Request("PUT", "/fhir/Patient/" + patient,
+                                   R"({"resourceType":"Patient","id":")" + patient + R"(","gender":"male"})",
+                                   reg::kFhirJson);
+  EXPECT_EQ(removed.status, 422) << removed.body;
+  EXPECT_EQ(IssueCode(removed.body), "required");
+  EXPECT_EQ(At(Parse(w.Get("Patient/" + patient).body), "/meta/versionId"), "1");
+
+  // A reservnummer is enough.
+  const std::string reserv = w.Id("r");
+  auto created = w.admin().Request(
+      "PUT", "/fhir/Patient/" + reserv,
+      R"({"resourceType":"Patient","id":")" + reserv +
+          R"(","identifier":[{"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"RD1"}]})",
+      reg::kFhirJson);
+  EXPECT_EQ(created.status, 201) << created.body;
+}
+
 }  // namespace
 }  // namespace nara::e2e
