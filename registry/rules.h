@@ -4,6 +4,7 @@
 // Violations are Error::BusinessRule(detail_code, text) with a text that tells a clerk what to do.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -84,6 +85,11 @@ struct ContactContext {
   std::vector<RoleLoad> colleagues;       // other active lakare roles at the same unit with their loads
   bool capacity_warn_only = false;        // capacity.mode = warn
   Date today;
+  // What a clerk knows them by, for the refusal texts: PractitionerRole id → the doctor's name,
+  // Organization id → the unit's name. Filled only to word a refusal (the accepted path needs no
+  // names); an id missing here is named by its reference alone.
+  std::map<std::string, std::string> role_names;
+  std::map<std::string, std::string> unit_names;
 };
 
 struct ContactPlan {

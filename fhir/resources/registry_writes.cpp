@@ -112,6 +112,48 @@ Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, con
   return ApplyEpisodePlan(tx, *plan);
 }
 
+// "Given Family" of a Practitioner's first name (its text when that is all there is); "" if unknown.
+std::string PractitionerName(ResourceTransaction& tx, const std::string& practitioner_id) {
+  if (practitioner_id.empty()) return {};
+  auto stored = tx.Read("Practitioner", practitioner_id);
+  if (!stored) return {};
+  rapidjson::Document doc;
+  if (!ParseJsonObject(stored->json, doc)) return {};
+  const auto names = doc.FindMember("name");
+  if (names == doc.MemberEnd() || !names->value.IsArray() || names->value.Empty()) return {};
+  const rapidjson::Value& name = names->value[0];
+  if (!name.IsObject()) return {};
+  std::string text;
+  if (const auto given = name.FindMember("given"); given != name.MemberEnd() && given->value.IsArray()) {
+    for (const auto& part : given->value.GetArray()) {
+      if (part.IsString()) text += (text.empty() ? "" : " ") + std::string(part.GetString());
+    }
+  }
+  const std::string family = StringMember(name, "family");
+  if (!family.empty()) text += (text.empty() ? "" : " ") + family;
+  return text.empty() ? StringMember(name, "text") : text;
+}
+
+// The names a refusal is worded with (ContactContext::role_names, unit_names): looked up only once a
+// contact is refused, so an accepted write reads no Practitioner.
+void NameTheParties(ResourceTransaction& tx, const ContactFacts& proposed, ContactContext& context) {
+  auto& reg = tx.Registry();
+  std::vector<const RoleFacts*> roles;
+  if (context.role) roles.push_back(&*context.role);
+  for (const RoleLoad& colleague : context.colleagues) roles.push_back(&colleague.role);
+  std::vector<std::string> units = {proposed.managing_unit_id};
+  for (const RoleFacts* role : roles) {
+    context.role_names[role->id] = PractitionerName(tx, role->practitioner_id);
+    units.push_back(role->unit_id);
+  }
+  for (const EpisodeFacts& listing : context.listings) units.push_back(listing.unit_id);
+  for (const std::string& unit_id : units) {
+    if (unit_id.empty() || context.unit_names.count(unit_id)) continue;
+    auto unit = reg.Unit(unit_id);
+    context.unit_names[unit_id] = unit ? unit->name : "";
+  }
+}
+
 Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id,
                     const rapidjson::Document& doc, std::vector<Issue>& warnings) {
   auto facts = ContactFromResource(doc, id);
@@ -136,7 +178,13 @@ Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, con
   context.residencies = reg.Residencies(facts->patient_id);
   context.contacts = Without(reg.Contacts(facts->patient_id), id);
   context.capacity_warn_only = options.capacity_warn_only;
-  auto plan = PlanContact(*facts, reg.Contact(id), context);
+  const auto previous = reg.Contact(id);
+  auto plan = PlanContact(*facts, previous, context);
+  if ((!plan && plan.error().kind == ErrorKind::business_rule) || (plan && !plan->warnings.empty())) {
+    // Worded again with the doctors' and units' names (the same facts, so the same decision).
+    NameTheParties(tx, *facts, context);
+    plan = PlanContact(*facts, previous, context);
+  }
   if (!plan) return plan.error();
   for (const auto& text : plan->warnings) {
     Issue issue;

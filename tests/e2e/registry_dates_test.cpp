@@ -164,5 +164,33 @@ TEST(RegistryDates, AResidentNeedsANationalIdentity) {
   EXPECT_EQ(created.status, 201) << created.body;
 }
 
+TEST(RegistryDates, RefusalsNameTheDoctorsAndUnits) {
+  World w("rd-names");
+  const std::string vc1 = w.Vardcentral("vc1"), vc2 = w.Vardcentral("vc2");
+  const std::string full = w.Staff("full", vc1, "lakare", 1), free = w.Staff("free", vc1, "lakare", 3);
+  const std::string elsewhere = w.Staff("else", vc2);
+  const std::string p1 = w.Patient("p1"), p2 = w.Patient("p2");
+  World::Require(w.List(w.Id("l1"), p1, vc1, "2024-01-01"), "listing");
+  World::Require(w.List(w.Id("l2"), p2, vc1, "2024-01-01"), "listing");
+  World::Require(w.Contact(w.Id("ct1"), p1, full, vc1, "2024-02-01"), "fast läkarkontakt");
+
+  auto refused = w.Contact(w.Id("ct2"), p2, full, vc1, "2024-02-01");
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  const std::string text = At(Parse(refused.body), "/issue/0/diagnostics");
+  EXPECT_NE(text.find("Listan för Doktor Läkarsson full (PractitionerRole/" + full + ") är full"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Doktor Läkarsson free (PractitionerRole/" + free + "): 3 lediga platser"), std::string::npos)
+      << text;
+
+  auto wrong_unit = w.Contact(w.Id("ct3"), p2, elsewhere, vc2, "2024-02-01");
+  ASSERT_EQ(wrong_unit.status, 422) << wrong_unit.body;
+  const std::string where = At(Parse(wrong_unit.body), "/issue/0/diagnostics");
+  EXPECT_NE(where.find("Doktor Läkarsson else (PractitionerRole/" + elsewhere + ") hör till Test vardcentral " + vc2 +
+                       " (Organization/" + vc2 + "), men patienten är listad på Test vardcentral " + vc1 +
+                       " (Organization/" + vc1 + ")"),
+            std::string::npos)
+      << where;
+}
+
 }  // namespace
 }  // namespace nara::e2e
