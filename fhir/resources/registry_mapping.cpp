@@ -97,11 +97,13 @@ Value ReferenceValue(const std::string& reference, rapidjson::Document::Allocato
 }
 
 EpisodeStatus EpisodeStatusOf(const std::string& status) {
-  if (status == "active") return EpisodeStatus::active;
+  // planned (FHIR: "to start at the date specified in the period.start") is what an integrator sends
+  // for a change of listing registered ahead: the period decides when it is in force, as for active.
+  if (status == "active" || status == "planned") return EpisodeStatus::active;
   if (status == "finished") return EpisodeStatus::finished;
   if (status == "cancelled") return EpisodeStatus::cancelled;
   if (status == "entered-in-error") return EpisodeStatus::entered_in_error;
-  return EpisodeStatus::other;  // planned, waitlist, onhold: not (yet) in force
+  return EpisodeStatus::other;  // waitlist, onhold: not in force
 }
 
 ContactStatus ContactStatusOf(const std::string& status) {

@@ -76,6 +76,24 @@ TEST(RegistryDates, AChangeOfListingDatedTomorrowLeavesTodayAsItIs) {
   EXPECT_EQ(EntryRefs(tomorrows.body), std::vector<std::string>{"EpisodeOfCare/" + l2});
 }
 
+TEST(RegistryDates, APlannedListingIsAChangeOfListingFromItsStart) {
+  World w("rd-plan");
+  const std::string vc1 = w.Vardcentral("vc1"), vc2 = w.Vardcentral("vc2");
+  const std::string patient = w.Patient("p");
+  const std::string l1 = w.Id("l1"), l2 = w.Id("l2");
+  World::Require(w.List(l1, patient, vc1, "2024-01-10"), "listing");
+  const std::string start = Day(3);
+  auto planned = w.ehr().Request("PUT", "/fhir/EpisodeOfCare/" + l2,
+                                 reg::EpisodeJson(l2, patient, vc2, start, "listning", "planned"), reg::kFhirJson);
+  ASSERT_EQ(planned.status, 201) << planned.body;
+  auto old = Parse(w.Get("EpisodeOfCare/" + l1).body);
+  EXPECT_EQ(At(old, "/status"), "active");
+  EXPECT_EQ(At(old, "/period/end"), start);
+  EXPECT_EQ(At(Parse(w.Get("Patient/" + patient).body), "/generalPractitioner/0/reference"), "Organization/" + vc1);
+  auto then = w.Get("EpisodeOfCare?patient=Patient/" + patient + "&date=" + start);
+  EXPECT_EQ(EntryRefs(then.body), std::vector<std::string>{"EpisodeOfCare/" + l2}) << then.body.substr(0, 1000);
+}
+
 TEST(RegistryDates, DeathEndsOrCancelsWhatRunsPastItFutureDatedIncluded) {
   World w("rd-dead");
   const std::string vc1 = w.Vardcentral("vc1"), vc2 = w.Vardcentral("vc2");

@@ -71,7 +71,7 @@ TEST(RegistryMappingEpisode, DateTimesGiveTheirDatePartAndStatusesMap) {
 
   const std::pair<const char*, EpisodeStatus> statuses[] = {
       {"cancelled", EpisodeStatus::cancelled}, {"entered-in-error", EpisodeStatus::entered_in_error},
-      {"planned", EpisodeStatus::other},       {"onhold", EpisodeStatus::other},
+      {"planned", EpisodeStatus::active},      {"onhold", EpisodeStatus::other},
       {"active", EpisodeStatus::active}};
   for (const auto& [status, expected] : statuses) {
     rapidjson::Document doc = Json(kListing);
