@@ -18,8 +18,8 @@ constexpr const char* kEndReasonDeath = "avliden";
 
 Error UnknownPatient(const std::string& patient_id) {
   return Error::BusinessRule(rule_codes::kUnknownReference,
-                             "Patient/" + patient_id + " finns inte i registret (unknown patient): registrera "
-                             "patienten först");
+                             "Patient/" + patient_id + " finns inte i registret: registrera patienten först. "
+                             "(Unknown patient; register the patient first.)");
 }
 
 // Re-renders a stored resource after `change` edited its JSON, as a new version.
