@@ -40,6 +40,23 @@ std::vector<std::string> ChainOf(RegistryTransaction& reg, std::string unit_id, 
   return chain;
 }
 
+// The refusal wording's unit and the kommun above it (auth::Target::managing_unit_label, _kommun).
+void NameUnit(RegistryTransaction& reg, std::string unit_id, auth::Target& target) {
+  auto unit = reg.Unit(unit_id);
+  if (!unit) return;
+  target.managing_unit_label =
+      unit->name.empty() ? "Organization/" + unit->id : unit->name + " (Organization/" + unit->id + ")";
+  std::set<std::string> seen;
+  for (int depth = 0; depth < kMaxChainDepth && unit && seen.insert(unit->id).second; ++depth) {
+    if (unit->type == UnitType::kommun) {
+      target.managing_unit_kommun = unit->name.empty() ? "Organization/" + unit->id : unit->name;
+      return;
+    }
+    if (unit->part_of.empty()) return;
+    unit = reg.Unit(unit->part_of);
+  }
+}
+
 }  // namespace
 
 bool IsPatientData(const std::string& type) {
@@ -63,6 +80,7 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
     unit_id = ReferencedId(*resource, "organization", "Organization");
   }
   if (!unit_id.empty()) {
+    NameUnit(reg, unit_id, target);
     auto chain = ChainOf(reg, unit_id, &target.managing_unit_type);
     if (!chain.empty()) target.organization_chains.push_back(std::move(chain));
   }
@@ -105,7 +123,8 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
 }
 
 Error Forbidden(const auth::Decision& decision) {
-  return Error{ErrorKind::forbidden, "forbidden", decision.reason, {}};
+  return Error{ErrorKind::forbidden, decision.detail_code.empty() ? "forbidden" : decision.detail_code,
+               decision.reason, {}};
 }
 
 }  // namespace nara::fhir

@@ -210,5 +210,26 @@ TEST(RegistryDates, RefusalsNameTheDoctorsAndUnits) {
       << where;
 }
 
+TEST(RegistryDates, AnotherKommunsSaeboIsRefusedByNameWithADetailCode) {
+  World w("rd-other");
+  const std::string other_hsa = "SE2120000183-0001";  // not the municipality client's organization
+  const std::string kommun_b = w.Id("kommun-b"), saebo_b = w.Id("saebo-b");
+  World::Put(w.admin(), "Organization", kommun_b, reg::OrganizationJson(kommun_b, other_hsa, "kommun"));
+  World::Put(w.admin(), "Organization", saebo_b,
+             reg::OrganizationJson(saebo_b, reg::UnitHsa(other_hsa), "saebo", kommun_b));
+  const std::string patient = w.Patient("p");
+
+  auto refused = w.MoveIntoSaebo(w.Id("s1"), patient, saebo_b, "2024-03-01");
+  ASSERT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(IssueCode(refused.body), "forbidden");
+  EXPECT_EQ(reg::DetailCode(refused.body), "other-municipality") << refused.body;
+  const std::string text = At(Parse(refused.body), "/issue/0/diagnostics");
+  EXPECT_EQ(text.rfind("Test saebo " + saebo_b + " (Organization/" + saebo_b + ") hör till Test kommun " + kommun_b +
+                           ", inte till ",
+                       0),
+            0u)
+      << text;
+}
+
 }  // namespace
 }  // namespace nara::e2e
