@@ -231,5 +231,17 @@ TEST(RegistryDates, AnotherKommunsSaeboIsRefusedByNameWithADetailCode) {
       << text;
 }
 
+TEST(RegistryDates, MeasuresAreAsOfPeriodEndAndSayWhenAStartWouldBeIgnored) {
+  auto stats = Server::Shared().Client("statistics");
+  const std::string base = "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure?periodEnd=2025-06-30";
+  EXPECT_EQ(stats->Request("GET", base).status, 200);
+  EXPECT_EQ(stats->Request("GET", base + "&periodStart=2025-06-30").status, 200) << "the same day says nothing new";
+  auto ranged = stats->Request("GET", base + "&periodStart=2025-01-01");
+  EXPECT_EQ(ranged.status, 400) << ranged.body;
+  EXPECT_EQ(IssueCode(ranged.body), "invalid");
+  EXPECT_EQ(At(Parse(ranged.body), "/issue/0/diagnostics").rfind("Måtten gäller per periodEnd", 0), 0u) << ranged.body;
+  EXPECT_EQ(stats->Request("GET", base + "&periodStart=januari").status, 400);
+}
+
 }  // namespace
 }  // namespace nara::e2e
