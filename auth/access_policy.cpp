@@ -218,6 +218,20 @@ Decision DecideEhr(const Caller& caller, Action action, const Target& t) {
   return DenyRole("ehr", action, t);
 }
 
+// Rules 4 and 5 for a kommun writing at a SÄBO or hemsjukvård unit of another kommun: named, with a
+// detail code, so the clerk sees which unit and whose it is.
+Decision DenyOtherMunicipality(const Caller& caller, const Target& t) {
+  const std::string unit = t.managing_unit_label.empty() ? std::string("Enheten") : t.managing_unit_label;
+  const std::string owner = t.managing_unit_kommun.empty() ? std::string("en annan kommun") : t.managing_unit_kommun;
+  const std::string self = caller.name.empty() ? caller.hsa_id : caller.name;
+  Decision d = Deny(unit + " hör till " + owner + ", inte till " + self + ". En kommun registrerar boende och fast "
+                        "vårdkontakt endast för sina egna SÄBO- och hemsjukvårdsenheter",
+                    "the unit belongs to another municipality; a municipality registers residency and fixed "
+                    "contacts only for its own saebo and hemsjukvard units");
+  d.detail_code = "other-municipality";
+  return d;
+}
+
 Decision DecideMunicipality(const Caller& caller, Action action, const Target& t) {
   // "Read its residents" (docs/api.md §6): current state only. History is refused: older versions show
   // where a person lived and was listed before moving to the kommun, which SÄBO and hemsjukvård
@@ -240,7 +254,7 @@ Decision DecideMunicipality(const Caller& caller, Action action, const Target& t
         t.resource_type == "CareTeam" && IsOneOf(t.managing_unit_type, {"saebo", "hemsjukvard"});
     if (saebo_episode || own_care_team) {
       // Registry rules 4 and 5: only for the kommun's own units (partOf chain up to the kommun).
-      if (!Covers(caller, t)) return DenyNotBelow();
+      if (!Covers(caller, t)) return DenyOtherMunicipality(caller, t);
       return Allow("kommunen får skriva för egna SÄBO- och hemsjukvårdsenheter",
                    "a municipality may write for its own saebo and hemsjukvard units");
     }
@@ -276,12 +290,16 @@ Decision DecideCitizenPortal(Action action, const Target& t) {
   }
   // Choosing a unit and a doctor: units and roles are public catalogue data. Searching
   // Organization is allowed as well (a unit cannot be chosen without listing the units).
-  // Practitioner stays closed: the PractitionerRole is enough to choose, and staff identifiers and
-  // qualifications need not pass through a public-facing system.
   if ((action == Action::read || action == Action::search) &&
       IsOneOf(t.resource_type, {"Organization", "PractitionerRole"})) {
     return Allow("invånartjänsten får läsa enheter och läkarroller",
                  "the citizen portal may read Organization and PractitionerRole");
+  }
+  // The portal must show the citizen the name of the chosen or assigned doctor, which only the
+  // Practitioner carries: it may read one it was pointed to (by a PractitionerRole), but not search
+  // the staff directory.
+  if (action == Action::read && t.resource_type == "Practitioner") {
+    return Allow("invånartjänsten får läsa läkarens namn", "the citizen portal may read a Practitioner by id");
   }
   return DenyRole("citizen-portal", action, t);
 }

@@ -130,11 +130,16 @@ struct Target {
   // kommuner. For a search the authorize stage can set this only when the search is restricted to
   // such patients (or filters the result set); the policy cannot see results.
   bool patient_in_callers_kommun = false;
+  // For the refusal text only (never decides): the managing unit as "name (Organization/id)" and the
+  // name of the kommun above it ("" when there is none).
+  std::string managing_unit_label = {};
+  std::string managing_unit_kommun = {};
 };
 
 struct Decision {
   bool allowed = false;
   std::string reason;  // Swedish + English; for the 403 OperationOutcome and the audit log; no personnummer
+  std::string detail_code = {};  // NR/CodeSystem/outcome-detail for a refusal a client can act on, e.g. other-municipality
 };
 
 Decision Decide(const Caller& caller, Action action, const Target& target);

@@ -141,27 +141,46 @@ const char* kResidentCounts =
     "SELECT 'region', COALESCE(ro.region_id, 'none'), sum(c.population)::bigint, sum(c.hits)::bigint "
     "FROM counts c LEFT JOIN region_of ro ON ro.unit_id = c.unit WHERE c.stratifier = 'vardcentral' GROUP BY 2";
 
-// Patient contracts: per DocumentReference the version in force on D (the latest written before the
-// day after D, UTC); counted when it is not a tombstone, is of type patientkontrakt and has status
-// current, and its subject is a resident in scope. The document-type system is NR/CodeSystem/document-type
-// (fhir/resources/registry_mapping.h kDocumentType; not included here, the adapter sits below fhir/).
+// Patient contracts (docs/api.md section 5): the document's own dates decide, not when the registry
+// heard of it, so a registry loaded at go-live reports the past. Each DocumentReference as it stands
+// now (its latest version; a deleted or entered-in-error one never counts) of type patientkontrakt
+// (NR/CodeSystem/document-type, fhir/resources/registry_mapping.h kDocumentType; not included here,
+// the adapter sits below fhir/) is dated by its `date` (the date part as written) or, without one,
+// the UTC day its first version was stored. It counts on D when dated on or before D and its subject
+// is a resident in scope, if current; if superseded, only until it was replaced: from the date of the
+// contract whose relatesTo says it replaces it, or else of the patient's next later-dated contract
+// (one superseded by nothing the registry knows never counts: when it ended is unknown).
 const char* kContractCounts =
     ", versions AS ("
-    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body FROM resource_version v "
-    "  WHERE v.res_type = 'DocumentReference' "
-    "    AND v.last_updated < ((" NARA_DAY(1) " + 1)::timestamp AT TIME ZONE 'UTC') "
+    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body, "
+    "         min(v.last_updated) OVER (PARTITION BY v.res_id) AS first_stored "
+    "  FROM resource_version v WHERE v.res_type = 'DocumentReference' "
     "  ORDER BY v.res_id, v.version DESC), "
     "docs AS ("
-    "  SELECT x.j FROM (SELECT body::jsonb AS j FROM versions WHERE NOT deleted) x "
-    "  WHERE x.j->>'status' = 'current' AND EXISTS ("
+    "  SELECT x.res_id AS id, x.j, x.j->>'status' AS status, "
+    "         substring(x.j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "
+    "         COALESCE(substring(x.j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit, "
+    "         CASE WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN left(x.j->>'date', 10)::date "
+    "              WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}$' THEN (x.j->>'date' || '-01')::date "
+    "              WHEN x.j->>'date' ~ '^[0-9]{4}$' THEN (x.j->>'date' || '-01-01')::date "
+    "              ELSE (x.first_stored AT TIME ZONE 'UTC')::date END AS d "
+    "  FROM (SELECT res_id, first_stored, body::jsonb AS j FROM versions WHERE NOT deleted) x "
+    "  WHERE x.j->>'status' IN ('current', 'superseded') AND EXISTS ("
     "    SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(x.j->'type'->'coding') = 'array' "
     "                                            THEN x.j->'type'->'coding' ELSE '[]'::jsonb END) cd "
     "    WHERE cd->>'system' = 'https://fhir.nara-registry.org/CodeSystem/document-type' "
     "      AND cd->>'code' = 'patientkontrakt')), "
+    "replacing AS ("
+    "  SELECT substring(rt->'target'->>'reference' FROM 'DocumentReference/([^/]+)') AS old_id, y.d "
+    "  FROM docs y CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(y.j->'relatesTo') = 'array' "
+    "                                                          THEN y.j->'relatesTo' ELSE '[]'::jsonb END) rt "
+    "  WHERE rt->>'code' = 'replaces'), "
     "contracts AS ("
-    "  SELECT substring(j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "
-    "         COALESCE(substring(j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit "
-    "  FROM docs) "
+    "  SELECT x.patient_id, x.unit FROM docs x "
+    "  WHERE x.d <= " NARA_DAY(1) " AND (x.status = 'current' OR COALESCE("
+    "    (SELECT min(r.d) FROM replacing r WHERE r.old_id = x.id), "
+    "    (SELECT min(y.d) FROM docs y WHERE y.patient_id = x.patient_id AND y.id <> x.id AND y.d > x.d)) > "
+    NARA_DAY(1) ")) "
     "SELECT CASE WHEN GROUPING(r.age_band) = 0 THEN 'age-band' WHEN GROUPING(k.unit) = 0 THEN 'unit' ELSE '' END, "
     "       COALESCE(r.age_band, k.unit, ''), count(*) "
     "FROM contracts k JOIN residents r ON r.patient_id = k.patient_id "

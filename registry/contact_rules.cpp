@@ -19,10 +19,25 @@ bool StillRunning(const ContactFacts& other, const ContactFacts& proposed, Date 
          (other.ActiveOn(today) || other.period.Overlaps(proposed.period));
 }
 
+// "Anna Berg (PractitionerRole/x)": the name a clerk knows, the reference a machine acts on.
+std::string Named(const std::map<std::string, std::string>& names, const char* type, const std::string& id) {
+  const std::string reference = std::string(type) + "/" + id;
+  const auto it = names.find(id);
+  if (it == names.end() || it->second.empty()) return reference;
+  return it->second + " (" + reference + ")";
+}
+std::string Doctor(const ContactContext& c, const std::string& role_id) {
+  return Named(c.role_names, "PractitionerRole", role_id);
+}
+std::string UnitName(const ContactContext& c, const std::string& unit_id) {
+  return Named(c.unit_names, "Organization", unit_id);
+}
+
 std::string Places(int n) { return std::to_string(n) + (n == 1 ? " ledig plats" : " lediga platser"); }
 
 // Rule 3: who the clerk can offer instead, most free places first (ties by id, so the text is stable).
-std::string FreeColleagues(const std::vector<RoleLoad>& colleagues, const std::string& full_role_id) {
+std::string FreeColleagues(const ContactContext& context, const std::string& full_role_id) {
+  const std::vector<RoleLoad>& colleagues = context.colleagues;
   std::vector<const RoleLoad*> free;
   for (const RoleLoad& c : colleagues) {
     if (c.role.id != full_role_id && c.role.active && c.free() > 0) free.push_back(&c);
@@ -33,8 +48,8 @@ std::string FreeColleagues(const std::vector<RoleLoad>& colleagues, const std::s
   if (free.size() > kMaxColleaguesNamed) free.resize(kMaxColleaguesNamed);
   std::string text;
   for (const RoleLoad* c : free) {
-    if (!text.empty()) text += ", ";
-    text += "PractitionerRole/" + c->role.id + " (" + Places(c->free()) + ")";
+    if (!text.empty()) text += "; ";
+    text += Doctor(context, c->role.id) + ": " + Places(c->free());
   }
   return text;
 }
@@ -54,7 +69,7 @@ Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional
   if (role.profession != "lakare") {
     return Error::BusinessRule(
         rule_codes::kNotADoctor,
-        "PractitionerRole/" + role.id + " har inte yrket läkare (lakare). En fast läkarkontakt måste vara "
+        Doctor(context, role.id) + " har inte yrket läkare (lakare). En fast läkarkontakt måste vara "
         "läkare; välj en läkares roll eller registrera en fast vårdkontakt i stället. (The role is not a "
         "doctor's.)");
   }
@@ -63,7 +78,7 @@ Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional
   if (proposed.managing_unit_id != role.unit_id) {
     return Error::BusinessRule(
         rule_codes::kWrongUnit,
-        "managingOrganization för en fast läkarkontakt ska vara läkarens enhet, Organization/" + role.unit_id +
+        "managingOrganization för en fast läkarkontakt ska vara läkarens enhet, " + UnitName(context, role.unit_id) +
             ". (The managing organization of a fast läkarkontakt is the doctor's own unit.)");
   }
   // Rule 2: one fast läkarkontakt per patient.
@@ -92,18 +107,18 @@ Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional
   }
   if (!unit_ok) {
     const std::string where =
-        listing ? "är listad på Organization/" + listing->unit_id
+        listing ? "är listad på " + UnitName(context, listing->unit_id)
                 : "är inte listad på någon vårdcentral " + start.ToString();
     return Error::BusinessRule(
         rule_codes::kWrongUnit,
-        "PractitionerRole/" + role.id + " hör till Organization/" + role.unit_id + ", men patienten " + where +
+        Doctor(context, role.id) + " hör till " + UnitName(context, role.unit_id) + ", men patienten " + where +
             ". Välj en läkare vid listningsenheten (eller vid en vårdcentral som betjänar patientens SÄBO), "
             "eller lista om patienten först. (The doctor must work at the unit where the patient is listed.)");
   }
   ContactPlan plan;
   // Rule 3: list capacity. The role row is locked by the caller, so listed_on_role is exact.
   if (TakesNewPlace(proposed, previous) && context.listed_on_role >= role.capacity) {
-    const std::string full = "Listan för PractitionerRole/" + role.id + " är full (" +
+    const std::string full = "Listan för " + Doctor(context, role.id) + " är full (" +
                              std::to_string(context.listed_on_role) + " av " + std::to_string(role.capacity) +
                              " platser).";
     if (context.capacity_warn_only) {
@@ -111,7 +126,7 @@ Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional
                                      "is full; accepted because capacity.mode = warn.)");
       return plan;
     }
-    const std::string colleagues = FreeColleagues(context.colleagues, role.id);
+    const std::string colleagues = FreeColleagues(context, role.id);
     return Error::BusinessRule(
         rule_codes::kListFull,
         full + (colleagues.empty()
@@ -129,7 +144,7 @@ Result<ContactPlan> PlanCareContact(const ContactFacts& proposed, const ContactC
   if (role.profession.empty()) {
     return Error::BusinessRule(
         rule_codes::kRoleInactive,
-        "PractitionerRole/" + role.id + " saknar yrke (code) och kan inte vara fast vårdkontakt. Ange "
+        Doctor(context, role.id) + " saknar yrke (code) och kan inte vara fast vårdkontakt. Ange "
         "yrket på rollen eller välj en legitimerad medarbetares roll. (The role has no licensed profession.)");
   }
   // Rule 4: at most one fast vårdkontakt (roles 1, 3, 4 together) per patient and managing organization.
@@ -140,7 +155,7 @@ Result<ContactPlan> PlanCareContact(const ContactFacts& proposed, const ContactC
     }
     return Error::BusinessRule(
         rule_codes::kContactExists,
-        "Patienten har redan en fast vårdkontakt vid Organization/" + proposed.managing_unit_id + " (CareTeam/" +
+        "Patienten har redan en fast vårdkontakt vid " + UnitName(context, proposed.managing_unit_id) + " (CareTeam/" +
             other.id + "). Avsluta den först (status inactive och period.end) eller uppdatera den. (The "
             "patient already has a fast vårdkontakt at this organization; end or update it.)");
   }
@@ -173,7 +188,7 @@ Result<ContactPlan> PlanContact(const ContactFacts& proposed, const std::optiona
   if (!context.role->active) {
     return Error::BusinessRule(
         rule_codes::kRoleInactive,
-        "PractitionerRole/" + context.role->id + " är inte aktiv. Välj en medarbetare som arbetar vid enheten. "
+        Doctor(context, context.role->id) + " är inte aktiv. Välj en medarbetare som arbetar vid enheten. "
         "(The PractitionerRole is inactive.)");
   }
   if (proposed.role == ContactRole::fast_lakarkontakt) return PlanDoctor(proposed, previous, context);

@@ -54,6 +54,11 @@ struct EpisodeFacts {
   EpisodeStatus status = EpisodeStatus::active;
   Period period;
   bool ActiveOn(Date d) const { return status == EpisodeStatus::active && period.Contains(d); }
+  // In force on d or due to start later (not ended by d, not an empty period): a SÄBO residency the
+  // kommun has registered ahead of the move already makes the person its resident.
+  bool ActiveOnOrAfter(Date d) const {
+    return status == EpisodeStatus::active && (!period.end || (*period.end > d && *period.end > period.start));
+  }
 };
 
 // Typ av fast kontakt, urn:oid:1.2.752.129.5.1.69.

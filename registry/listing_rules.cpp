@@ -47,7 +47,9 @@ std::optional<Error> CheckUnit(const EpisodeFacts& proposed, const std::optional
         "managingOrganization eller registrera enheten först. (The managing organization is unknown.)");
   }
   if (unit->type != wanted) {
-    return Error::BusinessRule(wrong_type_code, "Organization/" + unit->id + " är inte " + wanted_text +
+    const std::string named = unit->name.empty() ? "Organization/" + unit->id
+                                                 : unit->name + " (Organization/" + unit->id + ")";
+    return Error::BusinessRule(wrong_type_code, named + " är inte " + wanted_text +
                                                     ". Ange rätt enhet i managingOrganization. (" +
                                                     "The managing organization has the wrong type.)");
   }

@@ -4,6 +4,7 @@
 // Violations are Error::BusinessRule(detail_code, text) with a text that tells a clerk what to do.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -84,6 +85,11 @@ struct ContactContext {
   std::vector<RoleLoad> colleagues;       // other active lakare roles at the same unit with their loads
   bool capacity_warn_only = false;        // capacity.mode = warn
   Date today;
+  // What a clerk knows them by, for the refusal texts: PractitionerRole id → the doctor's name,
+  // Organization id → the unit's name. Filled only to word a refusal (the accepted path needs no
+  // names); an id missing here is named by its reference alone.
+  std::map<std::string, std::string> role_names;
+  std::map<std::string, std::string> unit_names;
 };
 
 struct ContactPlan {
@@ -97,10 +103,13 @@ Result<ContactPlan> PlanContact(const ContactFacts& proposed, const std::optiona
 
 struct DeathPlan {
   std::vector<std::pair<std::string, Date>> finish_episodes;  // listings and residencies → period.end
-  std::vector<std::pair<std::string, Date>> end_contacts;     // CareTeams → period.end
+  std::vector<std::string> cancel_episodes;                   // due to start on or after the death
+  std::vector<std::pair<std::string, Date>> end_contacts;     // CareTeams → period.end (end reason avliden)
 };
 
-// When a Patient gets (or changes) a date of death: everything active on or after that date ends on it.
+// When a Patient gets (or changes) a date of death: everything whose period runs past that date ends
+// on it, whatever its stored status (future-dated ends included); an episode due to start on or after
+// it is cancelled, a contact due to start after it ends on its own start.
 DeathPlan PlanDeath(Date date_of_death, const std::vector<EpisodeFacts>& episodes,
                     const std::vector<ContactFacts>& contacts);
 

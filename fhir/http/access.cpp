@@ -40,6 +40,23 @@ std::vector<std::string> ChainOf(RegistryTransaction& reg, std::string unit_id, 
   return chain;
 }
 
+// The refusal wording's unit and the kommun above it (auth::Target::managing_unit_label, _kommun).
+void NameUnit(RegistryTransaction& reg, std::string unit_id, auth::Target& target) {
+  auto unit = reg.Unit(unit_id);
+  if (!unit) return;
+  target.managing_unit_label =
+      unit->name.empty() ? "Organization/" + unit->id : unit->name + " (Organization/" + unit->id + ")";
+  std::set<std::string> seen;
+  for (int depth = 0; depth < kMaxChainDepth && unit && seen.insert(unit->id).second; ++depth) {
+    if (unit->type == UnitType::kommun) {
+      target.managing_unit_kommun = unit->name.empty() ? "Organization/" + unit->id : unit->name;
+      return;
+    }
+    if (unit->part_of.empty()) return;
+    unit = reg.Unit(unit->part_of);
+  }
+}
+
 }  // namespace
 
 auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const rapidjson::Value* resource) {
@@ -59,6 +76,7 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
     unit_id = ReferencedId(*resource, "organization", "Organization");
   }
   if (!unit_id.empty()) {
+    NameUnit(reg, unit_id, target);
     auto chain = ChainOf(reg, unit_id, &target.managing_unit_type);
     if (!chain.empty()) target.organization_chains.push_back(std::move(chain));
   }
@@ -74,11 +92,11 @@ std::vector<std::string> PatientIdsOf(const std::string& type, const std::string
 
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
   auto& reg = tx.Registry();
-  // Living in one of the municipality's SÄBO units: the caller's organization is in the SÄBO's
-  // partOf chain — the same test that lets it register the residency (rule 5).
+  // Living, or about to live, in one of the municipality's SÄBO units: the caller's organization is
+  // in the SÄBO's partOf chain — the same test that lets it register the residency (rule 5).
   const Date today = Date::Today();
   for (const auto& residency : reg.Residencies(patient_id)) {
-    if (!residency.ActiveOn(today)) continue;
+    if (!residency.ActiveOnOrAfter(today)) continue;
     for (const auto& hsa : ChainOf(reg, residency.unit_id, nullptr)) {
       if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
         return true;
@@ -101,7 +119,8 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
 }
 
 Error Forbidden(const auth::Decision& decision) {
-  return Error{ErrorKind::forbidden, "forbidden", decision.reason, {}};
+  return Error{ErrorKind::forbidden, decision.detail_code.empty() ? "forbidden" : decision.detail_code,
+               decision.reason, {}};
 }
 
 }  // namespace nara::fhir

@@ -55,7 +55,7 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
     issue.text = "$evaluate-measure är inte konfigurerad på den här servern (no measure engine configured)";
     return ErrorResponse(501, issue);
   }
-  std::optional<Date> period_end;
+  std::optional<Date> period_end, period_start;
   std::string subject;
   for (const auto& [name, value] : c.request.query) {
     if (name == "periodEnd") {
@@ -77,13 +77,22 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
         return ErrorResponse(Error::Invalid("not-supported", "only reportType=summary is supported"));
       }
     } else if (name == "periodStart") {
-      // Measures are "as of periodEnd"; a start adds nothing but must still be a date.
-      if (!Date::Parse(value)) return ErrorResponse(Error::Invalid("invalid", "periodStart must be YYYY-MM-DD"));
+      auto parsed = Date::Parse(value);
+      if (!parsed) return ErrorResponse(Error::Invalid("invalid", "periodStart måste vara ett datum YYYY-MM-DD "
+                                                                  "(periodStart must be a date YYYY-MM-DD)"));
+      period_start = *parsed;
     }
   }
   if (!period_end) {
     return ErrorResponse(Error::Invalid("invalid", "$evaluate-measure behöver periodEnd=YYYY-MM-DD (periodEnd is "
                                                    "required)"));
+  }
+  // Measures are as of one day (docs/api.md section 5): a period start that differs would be silently
+  // ignored, and a statistician would believe a period was measured.
+  if (period_start && *period_start != *period_end) {
+    return ErrorResponse(Error::Invalid("invalid", "Måtten gäller per periodEnd: utelämna periodStart eller ange "
+                                                   "samma datum som periodEnd. (Measures are as of periodEnd; leave "
+                                                   "out periodStart or make it equal to periodEnd.)"));
   }
   auto result = measures->Evaluate(def->id, *period_end, subject);
   if (!result) return ErrorResponse(result.error());

@@ -45,7 +45,10 @@ Issue IssueFor(const Error& error) {
       issue.code = "business-rule";
       issue.detail_code = error.detail_code;
       break;
-    case ErrorKind::forbidden: issue.code = "forbidden"; break;
+    case ErrorKind::forbidden:
+      issue.code = "forbidden";
+      if (error.detail_code != "forbidden") issue.detail_code = error.detail_code;  // e.g. other-municipality
+      break;
     case ErrorKind::unauthenticated: issue.code = "login"; break;
     case ErrorKind::unavailable: issue.code = "transient"; break;
     case ErrorKind::too_large: issue.code = "too-costly"; break;

@@ -6,6 +6,7 @@
 #include "fhir/json/json.h"
 #include "fhir/resources/resource_mapper.h"
 #include "registry/identifier_system.h"
+#include "registry/personnummer.h"
 
 namespace nara::fhir {
 namespace {
@@ -171,8 +172,12 @@ Result<EpisodeFacts> EpisodeFromResource(const Value& episode, const std::string
         "required", "managingOrganization måste vara en referens till Organization (must reference an Organization)",
         "EpisodeOfCare.managingOrganization");
   }
-  // planned, waitlist, onhold: not (yet) in force.
-  facts.status = EpisodeStatusFromName(StringMember(episode, "status")).value_or(EpisodeStatus::other);
+  // planned (FHIR: "to start at the date specified in the period.start") is what an integrator sends
+  // for a change of listing registered ahead: the period decides when it is in force, as for active.
+  // waitlist, onhold: not in force.
+  const std::string status = StringMember(episode, "status");
+  facts.status = status == "planned" ? EpisodeStatus::active
+                                     : EpisodeStatusFromName(status).value_or(EpisodeStatus::other);
   auto period = PeriodOf(episode, "EpisodeOfCare");
   if (!period) return period.error();
   facts.period = *period;
@@ -289,12 +294,37 @@ RoleFacts RoleFromPractitionerRole(const Value& role, const std::string& id) {
   return facts;
 }
 
+namespace {
+
+// Without birthDate, the personnummer or samordningsnummer gives the birth date, as Navet does: the
+// age bands and "born by D" of the measures then count the resident like any other. A reservnummer
+// carries no date.
+std::optional<Date> BirthDateFromPersonId(const Value& patient) {
+  const Value* identifiers = Member(patient, "identifier");
+  if (identifiers == nullptr || !identifiers->IsArray()) return std::nullopt;
+  for (const auto& identifier : identifiers->GetArray()) {
+    if (!identifier.IsObject()) continue;
+    const std::string system = CanonicalSystem(StringMember(identifier, "system"));
+    const bool samordning = system == systems::kSamordningsnummer;
+    if (system != systems::kPersonnummer && !samordning) continue;
+    auto id = PersonId::Parse(StringMember(identifier, "value"),
+                              samordning ? PersonIdKind::samordningsnummer : PersonIdKind::personnummer);
+    if (!id) continue;
+    if (auto day = Date::Parse(id->birth_date())) return *day;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 PatientFacts PatientFactsFromPatient(const Value& patient, const std::string& id) {
   PatientFacts facts;
   facts.id = id;
   facts.gender = StringMember(patient, "gender");
   if (const std::string birth = StringMember(patient, "birthDate"); !birth.empty()) {
     facts.birth_date = EarliestDay(birth);
+  } else {
+    facts.birth_date = BirthDateFromPersonId(patient);
   }
   if (const std::string deceased = StringMember(patient, "deceasedDateTime"); !deceased.empty()) {
     facts.deceased = EarliestDay(deceased);
@@ -330,14 +360,20 @@ PatientFacts PatientFactsFromPatient(const Value& patient, const std::string& id
   return facts;
 }
 
-void FinishEpisode(rapidjson::Document& episode, Date end) {
-  SetString(episode, "status", "finished", episode.GetAllocator());
+// The period is what decides (docs/api.md section 4 rule 8); the status written with it says what
+// holds on the day of the write, so an end dated later leaves the episode or contact active until then.
+void FinishEpisode(rapidjson::Document& episode, Date end, Date today) {
+  if (end <= today) SetString(episode, "status", "finished", episode.GetAllocator());
   SetPeriodEnd(episode, end);
 }
 
-void EndContact(rapidjson::Document& careteam, Date end, const std::string& reason_code) {
+void CancelEpisode(rapidjson::Document& episode) {
+  SetString(episode, "status", "cancelled", episode.GetAllocator());
+}
+
+void EndContact(rapidjson::Document& careteam, Date end, const std::string& reason_code, Date today) {
   auto& alloc = careteam.GetAllocator();
-  SetString(careteam, "status", "inactive", alloc);
+  if (end <= today) SetString(careteam, "status", "inactive", alloc);
   SetPeriodEnd(careteam, end);
   if (reason_code.empty()) return;
   auto it = careteam.FindMember("extension");

@@ -55,18 +55,22 @@ UnitFacts UnitFromOrganization(const rapidjson::Value& org, const std::string& i
 // (list-capacity, default DefaultListCapacity(fte)).
 RoleFacts RoleFromPractitionerRole(const rapidjson::Value& role, const std::string& id);
 
-// gender; birthDate; date of death: the date part of deceasedDateTime, or today for
+// gender; birthDate (without one: the birth date a personnummer or samordningsnummer gives); date of death: the date part of deceasedDateTime, or today for
 // deceasedBoolean true (a partial date — YYYY or YYYY-MM — is taken as its first day); kommun of
 // the current address: one without a past period.end and not use=old, preferring use=home.
 PatientFacts PatientFactsFromPatient(const rapidjson::Value& patient, const std::string& id);
 
 // plans applied to stored resources (the caller re-renders and writes a new version)
 
-// status finished, period.end = end (YYYY-MM-DD).
-void FinishEpisode(rapidjson::Document& episode, Date end);
-// status inactive, period.end = end, and the end-reason extension replaced by valueCoding
-// {NR/CodeSystem/end-reason, reason_code} (left as it is when reason_code is empty).
-void EndContact(rapidjson::Document& careteam, Date end, const std::string& reason_code);
+// period.end = end (YYYY-MM-DD), and status finished once the end is reached (end <= today): an
+// episode ending later stays active until then (the period decides, docs/api.md section 4).
+void FinishEpisode(rapidjson::Document& episode, Date end, Date today);
+// status cancelled: an episode that never ran (due to start on or after the date of death).
+void CancelEpisode(rapidjson::Document& episode);
+// period.end = end, status inactive once the end is reached (end <= today), and the end-reason
+// extension replaced by valueCoding {NR/CodeSystem/end-reason, reason_code} (left as it is when
+// reason_code is empty).
+void EndContact(rapidjson::Document& careteam, Date end, const std::string& reason_code, Date today);
 // Patient.generalPractitioner as derived (docs/api.md §3): [Organization/<unit_id>, PractitionerRole/<role_id>],
 // either left out when its id is empty; replaces whatever is there; removed when both are empty.
 void SetGeneralPractitioner(rapidjson::Document& patient, const std::string& unit_id, const std::string& role_id);

@@ -6,6 +6,7 @@
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
+#include "registry/identifier_system.h"
 #include "registry/rules.h"
 
 namespace nara::fhir {
@@ -17,8 +18,8 @@ constexpr const char* kEndReasonDeath = "avliden";
 
 Error UnknownPatient(const std::string& patient_id) {
   return Error::BusinessRule(rule_codes::kUnknownReference,
-                             "Patient/" + patient_id + " finns inte i registret (unknown patient): registrera "
-                             "patienten först");
+                             "Patient/" + patient_id + " finns inte i registret: registrera patienten först. "
+                             "(Unknown patient; register the patient first.)");
 }
 
 // Re-renders a stored resource after `change` edited its JSON, as a new version.
@@ -44,8 +45,10 @@ Result<rapidjson::Document> Rewrite(ResourceTransaction& tx, const std::string& 
   return std::move(prepared->doc);
 }
 
-Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Date end) {
-  auto doc = Rewrite(tx, "EpisodeOfCare", id, [&](rapidjson::Document& d) { FinishEpisode(d, end); });
+// Re-renders an episode after `change` and keeps its row in step.
+template <typename Change>
+Status RewriteEpisode(ResourceTransaction& tx, const std::string& id, Change change) {
+  auto doc = Rewrite(tx, "EpisodeOfCare", id, change);
   if (!doc) return doc.error();
   auto facts = EpisodeFromResource(*doc, id);
   if (!facts) return facts.error();
@@ -54,8 +57,18 @@ Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Dat
   return Ok();
 }
 
+Status FinishEpisodeResource(ResourceTransaction& tx, const std::string& id, Date end) {
+  const Date today = Date::Today();
+  return RewriteEpisode(tx, id, [&](rapidjson::Document& d) { FinishEpisode(d, end, today); });
+}
+
+Status CancelEpisodeResource(ResourceTransaction& tx, const std::string& id) {
+  return RewriteEpisode(tx, id, [](rapidjson::Document& d) { CancelEpisode(d); });
+}
+
 Status EndContactResource(ResourceTransaction& tx, const std::string& id, Date end, const char* reason) {
-  auto doc = Rewrite(tx, "CareTeam", id, [&](rapidjson::Document& d) { EndContact(d, end, reason); });
+  const Date today = Date::Today();
+  auto doc = Rewrite(tx, "CareTeam", id, [&](rapidjson::Document& d) { EndContact(d, end, reason, today); });
   if (!doc) return doc.error();
   auto facts = ContactFromResource(*doc, id);
   if (!facts) return facts.error();
@@ -99,6 +112,48 @@ Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, con
   return ApplyEpisodePlan(tx, *plan);
 }
 
+// "Given Family" of a Practitioner's first name (its text when that is all there is); "" if unknown.
+std::string PractitionerName(ResourceTransaction& tx, const std::string& practitioner_id) {
+  if (practitioner_id.empty()) return {};
+  auto stored = tx.Read("Practitioner", practitioner_id);
+  if (!stored) return {};
+  rapidjson::Document doc;
+  if (!ParseJsonObject(stored->json, doc)) return {};
+  const auto names = doc.FindMember("name");
+  if (names == doc.MemberEnd() || !names->value.IsArray() || names->value.Empty()) return {};
+  const rapidjson::Value& name = names->value[0];
+  if (!name.IsObject()) return {};
+  std::string text;
+  if (const auto given = name.FindMember("given"); given != name.MemberEnd() && given->value.IsArray()) {
+    for (const auto& part : given->value.GetArray()) {
+      if (part.IsString()) text += (text.empty() ? "" : " ") + std::string(part.GetString());
+    }
+  }
+  const std::string family = StringMember(name, "family");
+  if (!family.empty()) text += (text.empty() ? "" : " ") + family;
+  return text.empty() ? StringMember(name, "text") : text;
+}
+
+// The names a refusal is worded with (ContactContext::role_names, unit_names): looked up only once a
+// contact is refused, so an accepted write reads no Practitioner.
+void NameTheParties(ResourceTransaction& tx, const ContactFacts& proposed, ContactContext& context) {
+  auto& reg = tx.Registry();
+  std::vector<const RoleFacts*> roles;
+  if (context.role) roles.push_back(&*context.role);
+  for (const RoleLoad& colleague : context.colleagues) roles.push_back(&colleague.role);
+  std::vector<std::string> units = {proposed.managing_unit_id};
+  for (const RoleFacts* role : roles) {
+    context.role_names[role->id] = PractitionerName(tx, role->practitioner_id);
+    units.push_back(role->unit_id);
+  }
+  for (const EpisodeFacts& listing : context.listings) units.push_back(listing.unit_id);
+  for (const std::string& unit_id : units) {
+    if (unit_id.empty() || context.unit_names.count(unit_id)) continue;
+    auto unit = reg.Unit(unit_id);
+    context.unit_names[unit_id] = unit ? unit->name : "";
+  }
+}
+
 Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id,
                     const rapidjson::Document& doc, std::vector<Issue>& warnings) {
   auto facts = ContactFromResource(doc, id);
@@ -123,7 +178,13 @@ Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, con
   context.residencies = reg.Residencies(facts->patient_id);
   context.contacts = Without(reg.Contacts(facts->patient_id), id);
   context.capacity_warn_only = options.capacity_warn_only;
-  auto plan = PlanContact(*facts, reg.Contact(id), context);
+  const auto previous = reg.Contact(id);
+  auto plan = PlanContact(*facts, previous, context);
+  if ((!plan && plan.error().kind == ErrorKind::business_rule) || (plan && !plan->warnings.empty())) {
+    // Worded again with the doctors' and units' names (the same facts, so the same decision).
+    NameTheParties(tx, *facts, context);
+    plan = PlanContact(*facts, previous, context);
+  }
   if (!plan) return plan.error();
   for (const auto& text : plan->warnings) {
     Issue issue;
@@ -136,7 +197,30 @@ Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, con
   return Ok();
 }
 
+// A resident is known by a national identity (docs/api.md section 2): without one the registry can
+// neither find the person again nor tell two apart. The mapper has made the systems canonical.
+bool HasPersonIdentifier(const rapidjson::Document& patient) {
+  const auto identifiers = patient.FindMember("identifier");
+  if (identifiers == patient.MemberEnd() || !identifiers->value.IsArray()) return false;
+  for (const auto& identifier : identifiers->value.GetArray()) {
+    if (!identifier.IsObject()) continue;
+    const std::string system = StringMember(identifier, "system");
+    if (system == systems::kPersonnummer || system == systems::kSamordningsnummer ||
+        system == systems::kReservnummer) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status CheckPatient(ResourceTransaction& tx, const std::string& id, const rapidjson::Document& doc) {
+  if (!HasPersonIdentifier(doc)) {
+    return Error::Invalid("required",
+                          "Patienten saknar personnummer, samordningsnummer eller reservnummer: ange ett av dem i "
+                          "identifier. (A resident needs a personnummer, samordningsnummer or reservnummer in "
+                          "identifier.)",
+                          "Patient.identifier");
+  }
   auto& reg = tx.Registry();
   const PatientFacts facts = PatientFactsFromPatient(doc, id);
   const auto previous = reg.LockPatient(id);
@@ -147,6 +231,9 @@ Status CheckPatient(ResourceTransaction& tx, const std::string& id, const rapidj
     const DeathPlan plan = PlanDeath(*facts.deceased, episodes, reg.Contacts(id));
     for (const auto& [episode_id, end] : plan.finish_episodes) {
       if (auto s = FinishEpisodeResource(tx, episode_id, end); !s) return s;
+    }
+    for (const auto& episode_id : plan.cancel_episodes) {
+      if (auto s = CancelEpisodeResource(tx, episode_id); !s) return s;
     }
     for (const auto& [careteam_id, end] : plan.end_contacts) {
       if (auto s = EndContactResource(tx, careteam_id, end, kEndReasonDeath); !s) return s;

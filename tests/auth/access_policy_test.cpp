@@ -265,7 +265,8 @@ std::vector<Row> Table() {
       {"portal searches Organization", kPortal, A::search, T("Organization"), kAllow},
       {"portal reads PractitionerRole", kPortal, A::read, T("PractitionerRole"), kAllow},
       {"portal searches PractitionerRole", kPortal, A::search, T("PractitionerRole"), kAllow},
-      {"portal reads Practitioner", kPortal, A::read, T("Practitioner"), kDeny},
+      {"portal reads Practitioner (the doctor's name)", kPortal, A::read, T("Practitioner"), kAllow},
+      {"portal searches Practitioner", kPortal, A::search, T("Practitioner"), kDeny},
       {"portal reads Patient", kPortal, A::read, T("Patient"), kDeny},
       {"portal searches EpisodeOfCare", kPortal, A::search, T("EpisodeOfCare"), kDeny},
       {"portal creates CareTeam", kPortal, A::create, Team("vardcentral", {kVcChain}), kDeny},
@@ -289,8 +290,17 @@ TEST(DecideTest, Table) {
 }
 
 TEST(DecideTest, ReasonsSaySpecificallyWhy) {
-  EXPECT_NE(Decide(kSolnaKommun, Action::create, Episode("saebo", {kSundbybergSaeboChain})).reason.find("below them"),
+  EXPECT_NE(Decide(kEhrVc, Action::create, Episode("listning", {kOtherVcChain})).reason.find("below them"),
             std::string::npos);
+  // Rule 5: another kommun's SÄBO is named, with whose it is, and carries a detail code.
+  Target foreign = Episode("saebo", {kSundbybergSaeboChain});
+  foreign.managing_unit_label = "Solgården (Organization/saebo-1)";
+  foreign.managing_unit_kommun = "Sundbybergs kommun";
+  const Decision other = Decide(kSolnaKommun, Action::create, foreign);
+  EXPECT_FALSE(other.allowed);
+  EXPECT_EQ(other.detail_code, "other-municipality");
+  EXPECT_EQ(other.reason.rfind("Solgården (Organization/saebo-1) hör till Sundbybergs kommun, inte till ", 0), 0u)
+      << other.reason;
   EXPECT_NE(Decide(kSolnaKommun, Action::read, Resident("Patient", false)).reason.find("not a resident"),
             std::string::npos);
   EXPECT_NE(Decide(kEhrRegion, Action::delete_, T("Patient")).reason.find("only admin"), std::string::npos);

@@ -38,6 +38,9 @@ constexpr const char* kPnrA = "197106254787";
 constexpr const char* kPnrB = "191212121212";
 constexpr const char* kSamC = "196109732393";
 
+// A resident needs a national identity (fhir/resources/registry_writes.cpp); a reservnummer is not unique.
+const std::string kReservSystem = "http://electronichealth.se/identifier/nationelltReservnummer";
+
 std::string PatientJson(const std::string& system, const std::string& value, const std::string& family,
                         const std::string& given = "Anna", const std::string& id = "") {
   std::string json = R"({"resourceType":"Patient",)";
@@ -322,14 +325,14 @@ TEST_F(FhirApiPgTest, PutWithIfMatchThenStaleIfMatchThenNewClientId) {
   EXPECT_EQ(Str(Parse(stale.body), "resourceType"), "OperationOutcome");
   EXPECT_EQ(HeaderOf(Get(path), "ETag"), "W/\"2\"");
 
-  HttpResponse created = Put("/Patient/client-chosen-1", PatientJson("", "", "Nilsson", "Nils", "client-chosen-1"));
+  HttpResponse created = Put("/Patient/client-chosen-1", PatientJson(kReservSystem, "NILS1", "Nilsson", "Nils", "client-chosen-1"));
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(HeaderOf(created, "ETag"), "W/\"1\"");
   EXPECT_EQ(HeaderOf(created, "Location"), std::string(kBase) + "/Patient/client-chosen-1/_history/1");
   EXPECT_EQ(Str(Parse(created.body), "id"), "client-chosen-1");
   EXPECT_EQ(Get("/Patient/client-chosen-1").status, 200);
 
-  HttpResponse mismatch = Put("/Patient/client-chosen-1", PatientJson("", "", "Nilsson", "Nils", "other-id"));
+  HttpResponse mismatch = Put("/Patient/client-chosen-1", PatientJson(kReservSystem, "NILS1", "Nilsson", "Nils", "other-id"));
   EXPECT_EQ(mismatch.status, 400);
 }
 

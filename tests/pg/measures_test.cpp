@@ -50,6 +50,8 @@ struct ContractVersion {
   std::string status = "current";
   std::string patient;
   std::string custodian;
+  std::string date;      // DocumentReference.date as written ("" = none: the first version's storing date)
+  std::string replaces;  // relatesTo replaces DocumentReference/<id> ("" = none)
 };
 
 struct Population {
@@ -137,6 +139,14 @@ class Builder {
     v.type = type;
     v.deleted = deleted;
     pop.contracts.push_back(v);
+  }
+  // A version carrying its own DocumentReference.date (and what it replaces).
+  void ContractDated(const std::string& id, const std::string& written_at, const std::string& date,
+                     const std::string& patient, const std::string& custodian, const std::string& status = "current",
+                     const std::string& replaces = "") {
+    Contract(id, written_at, patient, custodian, status);
+    pop.contracts.back().date = date;
+    pop.contracts.back().replaces = replaces;
   }
 
  private:
@@ -285,20 +295,28 @@ Population BuildPopulation() {
   b.Patient("no-birth", std::nullopt, "female", "0180");
   b.Listing("no-birth", "vc-a1", D(2015, 1, 1));
 
-  // Patient contracts (DocumentReference versions, back-dated).
+  // Patient contracts (DocumentReference versions, back-dated). The document's own date decides
+  // (docs/api.md section 5); without one, the day its first version was stored.
   b.Contract("c-01", "2024-01-10T12:00:00Z", "p01", "vc-a2");                          // all three dates
   b.Contract("c-02", "2024-05-01T12:00:00Z", "p02", "vc-b1");                          // D2 only:
-  b.Contract("c-02", "2025-05-01T12:00:00Z", "p02", "vc-b1", "superseded");            //  superseded later
+  b.Contract("c-02", "2025-05-01T12:00:00Z", "p02", "vc-b1", "superseded");            //  replaced by c-11
+  b.ContractDated("c-11", "2025-05-01T12:00:00Z", "2025-03-01T10:00:00+01:00", "p02", "vc-b1", "current",
+                  "c-02");                                                              //  from 2025-03-01: D3
   b.Contract("c-03", "2023-01-01T12:00:00Z", "death", "vc-a1");                        // D1, D2: then dead
   b.Contract("c-04", "2023-01-01T12:00:00Z", "p04", "vc-a1", "current", "sip");        // a SIP, never
-  b.Contract("c-05", "2025-01-15T23:30:00Z", "p05", "vc-a1");                          // written on D2: D2, D3
-  b.Contract("c-06", "2024-02-01T12:00:00Z", "p06", "vc-a1");                          // D1, D2:
-  b.Contract("c-06", "2025-02-01T12:00:00Z", "p06", "vc-a1", "current", "patientkontrakt", true);  // deleted
+  b.ContractDated("c-12", "2025-08-01T09:00:00Z", "2024-02-15T14:00:00+01:00", "p04",
+                  "vc-a1");                                                             // loaded late: D1, D2, D3
+  b.Contract("c-05", "2025-01-15T23:30:00Z", "p05", "vc-a1");                          // stored on D2: D2, D3
+  b.ContractDated("c-13", "2025-01-20T09:00:00Z", "2024-01-01", "p05", "vc-a1",
+                  "superseded");                                                        // D1: replaced by c-05 on D2
+  b.Contract("c-06", "2024-02-01T12:00:00Z", "p06", "vc-a1");                          // deleted since: never
+  b.Contract("c-06", "2025-02-01T12:00:00Z", "p06", "vc-a1", "current", "patientkontrakt", true);
+  b.Contract("c-14", "2024-01-01T12:00:00Z", "p06", "vc-a1", "superseded");            // by nothing known: never
   b.Contract("c-07", "2025-01-16T00:00:00Z", "p07", "vc-b1");                          // the day after D2: D3
-  b.Contract("c-08", "2024-02-29T08:00:00Z", "saebo-move", "saebo-1", "entered-in-error");  // never
-  b.Contract("c-08", "2025-02-01T08:00:00Z", "saebo-move", "saebo-1");                 // D3
+  b.Contract("c-08", "2024-02-29T08:00:00Z", "saebo-move", "saebo-1", "entered-in-error");  // corrected to
+  b.ContractDated("c-08", "2025-02-01T08:00:00Z", "2025-02-01T09:00:00+01:00", "saebo-move", "saebo-1");  // D3
   b.Contract("c-09", "2023-06-01T08:00:00Z", "unlisted", "");                           // no custodian
-  b.Contract("c-10", "2024-03-01T10:00:00Z", "turns-18-d2", "vc-orphan");              // D1 (written that day)
+  b.Contract("c-10", "2024-03-01T10:00:00Z", "turns-18-d2", "vc-orphan");              // D1 (stored that day)
   return b.pop;
 }
 
@@ -425,15 +443,43 @@ MeasureResult ExpectedContracts(const Population& pop, Date d, const std::string
   std::map<std::string, const Resident*> residents;
   const auto all = Residents(pop, d, subject);
   for (const auto& r : all) residents[r.id] = &r;
-  // The version in force on d of each document: the last one written on or before d.
-  std::map<std::string, const ContractVersion*> in_force;
-  for (const auto& v : pop.contracts) {
-    if (v.written_on <= d) in_force[v.id] = &v;
+  // Each document as it stands now (its latest version), dated by its own date or, without one, the
+  // day its first version was stored; deleted and entered-in-error ones never count.
+  std::map<std::string, std::vector<const ContractVersion*>> versions;
+  for (const auto& v : pop.contracts) versions[v.id].push_back(&v);
+  struct Doc {
+    const ContractVersion* v;
+    Date date;
+  };
+  std::map<std::string, Doc> docs;
+  for (const auto& [id, all] : versions) {
+    const ContractVersion* last = all.back();
+    if (last->deleted || last->type != "patientkontrakt") continue;
+    if (last->status != "current" && last->status != "superseded") continue;
+    docs[id] = {last, last->date.empty() ? all.front()->written_on : *Date::Parse(last->date.substr(0, 10))};
   }
+  // A superseded one counts until it is replaced: from the date of the contract that says it
+  // replaces it, or else of the patient's next later-dated contract; never when none is known.
+  const auto replaced_from = [&](const std::string& id, const Doc& doc) -> std::optional<Date> {
+    std::optional<Date> from;
+    for (const auto& [other_id, other] : docs) {
+      if (other.v->replaces == id && (!from || other.date < *from)) from = other.date;
+    }
+    if (from) return from;
+    for (const auto& [other_id, other] : docs) {
+      if (other_id == id || other.v->patient != doc.v->patient || other.date <= doc.date) continue;
+      if (!from || other.date < *from) from = other.date;
+    }
+    return from;
+  };
   std::map<std::pair<std::string, std::string>, long> strata;
-  for (const auto& entry : in_force) {
-    const ContractVersion& v = *entry.second;
-    if (v.deleted || v.type != "patientkontrakt" || v.status != "current") continue;
+  for (const auto& [id, doc] : docs) {
+    const ContractVersion& v = *doc.v;
+    if (doc.date > d) continue;
+    if (v.status == "superseded") {
+      const auto from = replaced_from(id, doc);
+      if (!from || *from <= d) continue;
+    }
     const auto r = residents.find(v.patient);
     if (r == residents.end()) continue;
     want.numerator += 1;
@@ -568,6 +614,11 @@ std::string ContractJson(const ContractVersion& v) {
                      "\",\"type\":{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/document-type\","
                      "\"code\":\"" + v.type + "\"}]},\"subject\":{\"reference\":\"Patient/" + v.patient + "\"}";
   if (!v.custodian.empty()) json += ",\"custodian\":{\"reference\":\"Organization/" + v.custodian + "\"}";
+  if (!v.date.empty()) json += ",\"date\":\"" + v.date + "\"";
+  if (!v.replaces.empty()) {
+    json += ",\"relatesTo\":[{\"code\":\"replaces\",\"target\":{\"reference\":\"DocumentReference/" + v.replaces +
+            "\"}}]";
+  }
   return json + "}";
 }
 
@@ -669,11 +720,11 @@ TEST_F(MeasuresPg, ScenariosMoveTheNationalFigures) {
   const auto saebo2 = Expected(pop, kMeasureSaeboFastLakarkontakt, kD2, "");
   EXPECT_EQ(std::make_pair(saebo1.numerator, saebo1.denominator), std::make_pair(1L, 2L));
   EXPECT_EQ(std::make_pair(saebo2.numerator, saebo2.denominator), std::make_pair(1L, 2L));
-  // Contracts: D1 c-01 c-03 c-06 c-09 c-10; D2 adds c-02 and c-05; D3 loses c-02 (superseded), c-03
-  // (death), c-06 (deleted) and gains c-07 and c-08.
-  EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD1, "").numerator, 5);
+  // Contracts: D1 c-01 c-03 c-09 c-10 c-12 c-13; D2 adds c-02 and c-05 and loses c-13 (replaced by
+  // c-05); D3 loses c-02 (replaced by c-11) and c-03 (death), and gains c-07, c-08 and c-11.
+  EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD1, "").numerator, 6);
   EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD2, "").numerator, 7);
-  EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD3, "").numerator, 6);
+  EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD3, "").numerator, 8);
   // The change of listing moves "change" from vc-a1 to vc-b1 between D1 and D2.
   EXPECT_EQ(ListingUnit(pop, "change", kD1), "vc-a1");
   EXPECT_EQ(ListingUnit(pop, "change", kD2), "vc-b1");

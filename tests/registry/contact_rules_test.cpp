@@ -285,15 +285,26 @@ TEST(PlanContact, FullListNamesColleaguesWithFreePlacesMostFreeFirst) {
   auto r = PlanContact(NewDoctor(), kNew, ctx);
   ExpectRule(r, rule_codes::kListFull);
   const std::string& text = r.error().text;
-  const size_t b = text.find("PractitionerRole/dr-b (500 lediga platser)");
-  const size_t a = text.find("PractitionerRole/dr-a (10 lediga platser)");
-  const size_t c = text.find("PractitionerRole/dr-c (1 ledig plats)");
+  const size_t b = text.find("PractitionerRole/dr-b: 500 lediga platser");
+  const size_t a = text.find("PractitionerRole/dr-a: 10 lediga platser");
+  const size_t c = text.find("PractitionerRole/dr-c: 1 ledig plats");
   ASSERT_NE(b, std::string::npos) << text;
   ASSERT_NE(a, std::string::npos) << text;
   ASSERT_NE(c, std::string::npos) << text;
   EXPECT_LT(b, a);
   EXPECT_LT(a, c);
   EXPECT_FALSE(Contains(text, "dr-full")) << text;
+}
+
+TEST(PlanContact, RefusalsNameDoctorsAndUnitsKeepingTheReferences) {
+  auto ctx = Context();
+  ctx.listed_on_role = 1100;
+  ctx.colleagues = {Load("dr-b", 1100, 600)};
+  ctx.role_names = {{"dr-1", "Anna Berg"}, {"dr-b", "Lars Lindqvist"}};
+  auto r = PlanContact(NewDoctor(), kNew, ctx);
+  ExpectRule(r, rule_codes::kListFull);
+  EXPECT_TRUE(Contains(r.error().text, "Listan för Anna Berg (PractitionerRole/dr-1) är full")) << r.error().text;
+  EXPECT_TRUE(Contains(r.error().text, "Lars Lindqvist (PractitionerRole/dr-b): 500 lediga platser")) << r.error().text;
 }
 
 TEST(PlanContact, FullListNamesAtMostFiveColleagues) {
@@ -305,8 +316,8 @@ TEST(PlanContact, FullListNamesAtMostFiveColleagues) {
   auto r = PlanContact(NewDoctor(), kNew, ctx);
   ExpectRule(r, rule_codes::kListFull);
   const std::string& text = r.error().text;
-  for (int i = 4; i <= 8; ++i) EXPECT_TRUE(Contains(text, "PractitionerRole/col-" + std::to_string(i) + " ")) << i;
-  for (int i = 1; i <= 3; ++i) EXPECT_FALSE(Contains(text, "PractitionerRole/col-" + std::to_string(i) + " ")) << i;
+  for (int i = 4; i <= 8; ++i) EXPECT_TRUE(Contains(text, "PractitionerRole/col-" + std::to_string(i) + ":")) << i;
+  for (int i = 1; i <= 3; ++i) EXPECT_FALSE(Contains(text, "PractitionerRole/col-" + std::to_string(i) + ":")) << i;
   EXPECT_LT(text.find("col-8"), text.find("col-4"));
 }
 

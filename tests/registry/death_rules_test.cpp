@@ -64,30 +64,43 @@ TEST(PlanDeath, PeriodsAlreadyEndedByTheDateOfDeathAreLeftAlone) {
   EXPECT_TRUE(plan.end_contacts.empty());
 }
 
-TEST(PlanDeath, SomethingDueToStartAfterTheDeathEndsOnItsOwnStart) {
-  // It never ran: an empty period rather than one that ends before it starts.
-  auto plan = PlanDeath(kDeath, {Episode("next", D(2024, 5, 1))}, {Contact("doc", D(2024, 4, 1))});
-  ASSERT_EQ(plan.finish_episodes.size(), 1u);
-  EXPECT_EQ(plan.finish_episodes[0], Ends("next", D(2024, 5, 1)));
+TEST(PlanDeath, AnEpisodeDueToStartAfterTheDeathIsCancelled) {
+  // It never ran: cancelled rather than finished; a contact due later ends on its own start.
+  auto plan = PlanDeath(kDeath, {Episode("next", D(2024, 5, 1), D(2024, 5, 20))}, {Contact("doc", D(2024, 4, 1))});
+  EXPECT_TRUE(plan.finish_episodes.empty());
+  EXPECT_EQ(plan.cancel_episodes, std::vector<std::string>{"next"});
   ASSERT_EQ(plan.end_contacts.size(), 1u);
   EXPECT_EQ(plan.end_contacts[0], Ends("doc", D(2024, 4, 1)));
 }
 
-TEST(PlanDeath, SomethingStartingOnTheDateOfDeathEndsThatDay) {
+TEST(PlanDeath, AnEpisodeStartingOnTheDateOfDeathIsCancelled) {
   auto plan = PlanDeath(kDeath, {Episode("same-day", kDeath)}, {});
-  ASSERT_EQ(plan.finish_episodes.size(), 1u);
-  EXPECT_EQ(plan.finish_episodes[0], Ends("same-day", kDeath));
+  EXPECT_TRUE(plan.finish_episodes.empty());
+  EXPECT_EQ(plan.cancel_episodes, std::vector<std::string>{"same-day"});
 }
 
-TEST(PlanDeath, OnlyActiveEpisodesAndContactsAreEnded) {
+TEST(PlanDeath, AnEndAlreadySetAfterTheDeathIsCutBackWhateverTheStatus) {
+  // A change of listing dated after the death ended the old listing and the doctor in advance
+  // (byte-av-listning); the death comes first, so it is what ends them.
+  auto plan = PlanDeath(kDeath, {Episode("old", D(2020, 1, 1), D(2024, 3, 10), EpisodeStatus::finished)},
+                        {Contact("doc", D(2020, 1, 1), D(2024, 3, 10), ContactStatus::inactive)});
+  ASSERT_EQ(plan.finish_episodes.size(), 1u);
+  EXPECT_EQ(plan.finish_episodes[0], Ends("old", kDeath));
+  ASSERT_EQ(plan.end_contacts.size(), 1u);
+  EXPECT_EQ(plan.end_contacts[0], Ends("doc", kDeath));
+}
+
+TEST(PlanDeath, WhatNeverRanOrEndedBeforeIsLeftAlone) {
   auto plan = PlanDeath(kDeath,
-                        {Episode("finished", D(2020, 1, 1), std::nullopt, EpisodeStatus::finished),
-                         Episode("cancelled", D(2020, 1, 1), std::nullopt, EpisodeStatus::cancelled),
+                        {Episode("finished", D(2020, 1, 1), D(2023, 1, 1), EpisodeStatus::finished),
+                         Episode("finished-open", D(2020, 1, 1), std::nullopt, EpisodeStatus::finished),
+                         Episode("cancelled", D(2020, 1, 1), D(2025, 1, 1), EpisodeStatus::cancelled),
                          Episode("error", D(2020, 1, 1), std::nullopt, EpisodeStatus::entered_in_error),
                          Episode("other", D(2020, 1, 1), std::nullopt, EpisodeStatus::other)},
                         {Contact("inactive", D(2020, 1, 1), std::nullopt, ContactStatus::inactive),
-                         Contact("error", D(2020, 1, 1), std::nullopt, ContactStatus::entered_in_error)});
+                         Contact("error", D(2020, 1, 1), D(2025, 1, 1), ContactStatus::entered_in_error)});
   EXPECT_TRUE(plan.finish_episodes.empty());
+  EXPECT_TRUE(plan.cancel_episodes.empty());
   EXPECT_TRUE(plan.end_contacts.empty());
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 TEST_F(Router, InstanceTypeAndSystemHistory) {
   const std::string id = CreatePatient();
-  HttpRequest put = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})");
+  HttpRequest put = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"(","identifier":[{"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"R1"}]})");
   ASSERT_EQ(Do(put).status, 200);
   for (const std::string& path : {"/Patient/" + id + "/_history", std::string("/Patient/_history"),
                                   std::string("/_history")}) {

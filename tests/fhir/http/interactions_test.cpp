@@ -27,7 +27,7 @@ TEST_F(Router, CreateReturns201WithLocationEtagAndBody) {
 }
 
 TEST_F(Router, CreateIgnoresBodyId) {
-  HttpResponse r = Do(Req("POST", "/Patient", R"({"resourceType":"Patient","id":"chosen-by-client"})"));
+  HttpResponse r = Do(Req("POST", "/Patient", R"({"resourceType":"Patient","id":"chosen-by-client","identifier":[{"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"R1"}]})"));
   ASSERT_EQ(r.status, 201);
   EXPECT_EQ(HeaderValue(r, "Location").find("chosen-by-client"), std::string::npos);
 }
@@ -81,7 +81,7 @@ TEST_F(Router, BadIdsAre400) {
 
 TEST_F(Router, UpdateWithIfMatch) {
   const std::string id = CreatePatient();
-  const std::string body = R"({"resourceType":"Patient","id":")" + id + R"(","gender":"male"})";
+  const std::string body = R"({"resourceType":"Patient","id":")" + id + R"(","gender":"male","identifier":[{"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"R1"}]})";
   HttpRequest put = Req("PUT", "/Patient/" + id, body);
   put.headers["if-match"] = "W/\"1\"";
   HttpResponse r = Do(put);
@@ -100,7 +100,7 @@ TEST_F(Router, UpdateIdRules) {
   EXPECT_EQ(ExpectOutcome(Do(Req("PUT", "/Patient/p1", R"({"resourceType":"Patient","id":"p2"})")), 400), "invalid");
   EXPECT_EQ(ExpectOutcome(Do(Req("PUT", "/Patient/p1", R"({"resourceType":"Patient"})")), 400), "invalid");
   // update as create
-  HttpResponse created = Do(Req("PUT", "/Patient/p1", R"({"resourceType":"Patient","id":"p1"})"));
+  HttpResponse created = Do(Req("PUT", "/Patient/p1", R"({"resourceType":"Patient","id":"p1","identifier":[{"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"R1"}]})"));
   EXPECT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(HeaderValue(created, "Location"), kBase + "/Patient/p1/_history/1");
 }

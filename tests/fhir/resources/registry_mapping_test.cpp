@@ -71,7 +71,7 @@ TEST(RegistryMappingEpisode, DateTimesGiveTheirDatePartAndStatusesMap) {
 
   const std::pair<const char*, EpisodeStatus> statuses[] = {
       {"cancelled", EpisodeStatus::cancelled}, {"entered-in-error", EpisodeStatus::entered_in_error},
-      {"planned", EpisodeStatus::other},       {"onhold", EpisodeStatus::other},
+      {"planned", EpisodeStatus::active},      {"onhold", EpisodeStatus::other},
       {"active", EpisodeStatus::active}};
   for (const auto& [status, expected] : statuses) {
     rapidjson::Document doc = Json(kListing);
@@ -333,6 +333,25 @@ TEST(RegistryMappingPatient, CurrentAddressWithoutUse) {
   EXPECT_EQ(PatientFactsFromPatient(Json(R"({"address":[{"city":"Umeå"}]})"), "p").kommun, "");
 }
 
+TEST(RegistryMappingPatient, BirthDateFromThePersonnummerWhenMissing) {
+  // As Navet: the personnummer (or samordningsnummer, day - 60) gives the birth date.
+  PatientFacts pnr = PatientFactsFromPatient(Json(R"({"identifier":[
+      {"system":"http://electronichealth.se/identifier/personnummer","value":"197106254787"}]})"), "p");
+  ASSERT_TRUE(pnr.birth_date.has_value());
+  EXPECT_EQ(*pnr.birth_date, D("1971-06-25"));
+  PatientFacts samordning = PatientFactsFromPatient(Json(R"({"identifier":[
+      {"system":"http://electronichealth.se/identifier/samordningsnummer","value":"196109732393"}]})"), "p");
+  ASSERT_TRUE(samordning.birth_date.has_value());
+  EXPECT_EQ(*samordning.birth_date, D("1961-09-13"));
+  // A birthDate written wins; a reservnummer carries no date.
+  PatientFacts written = PatientFactsFromPatient(Json(R"({"birthDate":"1971-06-24","identifier":[
+      {"system":"http://electronichealth.se/identifier/personnummer","value":"197106254787"}]})"), "p");
+  EXPECT_EQ(*written.birth_date, D("1971-06-24"));
+  PatientFacts reserv = PatientFactsFromPatient(Json(R"({"identifier":[
+      {"system":"http://electronichealth.se/identifier/nationelltReservnummer","value":"X123"}]})"), "p");
+  EXPECT_FALSE(reserv.birth_date.has_value());
+}
+
 TEST(RegistryMappingPatient, Death) {
   PatientFacts dated = PatientFactsFromPatient(Json(R"({"deceasedDateTime":"2025-03-01T23:30:00+01:00"})"), "p");
   ASSERT_TRUE(dated.deceased.has_value());
@@ -361,7 +380,7 @@ TEST(RegistryMappingPatient, Death) {
 
 TEST(RegistryMappingApply, FinishEpisode) {
   rapidjson::Document doc = Json(kListing);
-  FinishEpisode(doc, D("2025-06-01"));
+  FinishEpisode(doc, D("2025-06-01"), D("2025-06-01"));
   EXPECT_EQ(ToJson(doc), ToJson(Json(R"({"resourceType":"EpisodeOfCare","id":"ep-1","status":"finished",
     "type":[{"coding":[{"system":"https://fhir.nara-registry.org/CodeSystem/episode-type","code":"listning"}]}],
     "patient":{"reference":"Patient/p-1"},
@@ -373,18 +392,32 @@ TEST(RegistryMappingApply, FinishEpisode) {
   EXPECT_EQ(*facts->period.end, D("2025-06-01"));
 
   // An existing end is replaced; a missing period is created.
-  FinishEpisode(doc, D("2025-05-01"));
+  FinishEpisode(doc, D("2025-05-01"), D("2025-06-01"));
   EXPECT_STREQ(doc["period"]["end"].GetString(), "2025-05-01");
   rapidjson::Document bare = Json(R"({"status":"active"})");
-  FinishEpisode(bare, D("2025-01-02"));
+  FinishEpisode(bare, D("2025-01-02"), D("2025-06-01"));
   EXPECT_EQ(ToJson(bare), R"({"status":"finished","period":{"end":"2025-01-02"}})");
+}
+
+TEST(RegistryMappingApply, AnEndNotYetReachedLeavesTheStatus) {
+  // The period decides: an end dated after today sets period.end and leaves the episode or contact
+  // active until then.
+  rapidjson::Document episode = Json(R"({"status":"active","period":{"start":"2025-01-01"}})");
+  FinishEpisode(episode, D("2025-06-02"), D("2025-06-01"));
+  EXPECT_EQ(ToJson(episode), R"({"status":"active","period":{"start":"2025-01-01","end":"2025-06-02"}})");
+  rapidjson::Document careteam = Json(R"({"status":"active","period":{"start":"2025-02-01"}})");
+  EndContact(careteam, D("2025-06-02"), "", D("2025-06-01"));
+  EXPECT_EQ(ToJson(careteam), R"({"status":"active","period":{"start":"2025-02-01","end":"2025-06-02"}})");
+  rapidjson::Document planned = Json(R"({"status":"active","period":{"start":"2025-07-01"}})");
+  CancelEpisode(planned);
+  EXPECT_EQ(ToJson(planned), R"({"status":"cancelled","period":{"start":"2025-07-01"}})");
 }
 
 TEST(RegistryMappingApply, EndContact) {
   rapidjson::Document doc = Json(R"({"resourceType":"CareTeam","status":"active","period":{"start":"2025-02-01"},
       "extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/begin-reason","valueString":"val"},
                    {"url":"https://fhir.nara-registry.org/StructureDefinition/end-reason","valueString":"gammalt"}]})");
-  EndContact(doc, D("2025-09-01"), "listning-byte");
+  EndContact(doc, D("2025-09-01"), "listning-byte", D("2025-09-01"));
   EXPECT_EQ(ToJson(doc),
             ToJson(Json(R"({"resourceType":"CareTeam","status":"inactive","period":{"start":"2025-02-01","end":"2025-09-01"},
       "extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/begin-reason","valueString":"val"},
@@ -392,13 +425,13 @@ TEST(RegistryMappingApply, EndContact) {
                     "valueCoding":{"system":"https://fhir.nara-registry.org/CodeSystem/end-reason","code":"listning-byte"}}]})")));
 
   rapidjson::Document plain = Json(R"({"status":"active","period":{"start":"2025-02-01"}})");
-  EndContact(plain, D("2025-03-01"), "avliden");
+  EndContact(plain, D("2025-03-01"), "avliden", D("2025-06-01"));
   EXPECT_EQ(ToJson(plain), ToJson(Json(R"({"status":"inactive","period":{"start":"2025-02-01","end":"2025-03-01"},
       "extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/end-reason",
                     "valueCoding":{"system":"https://fhir.nara-registry.org/CodeSystem/end-reason","code":"avliden"}}]})")));
 
   rapidjson::Document no_reason = Json(R"({"status":"active","period":{"start":"2025-02-01"}})");
-  EndContact(no_reason, D("2025-03-01"), "");
+  EndContact(no_reason, D("2025-03-01"), "", D("2025-06-01"));
   EXPECT_EQ(ToJson(no_reason), R"({"status":"inactive","period":{"start":"2025-02-01","end":"2025-03-01"}})");
 }
 
