@@ -246,7 +246,9 @@ bool IsValidId(std::string_view id) {
   for (char ch : id) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.')) return false;
   }
-  return true;
+  // Only dots ("." and ".." above all) match the FHIR id pattern, but a URL path resolves them away:
+  // no client could address such a resource.
+  return id.find_first_not_of('.') != std::string_view::npos;
 }
 
 bool ParseReference(std::string_view reference, std::string& type, std::string& id) {
