@@ -4,6 +4,8 @@
 #include <rapidjson/writer.h>
 
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "fhir/resources/resource_types.h"
 
@@ -130,14 +132,15 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     }
     w.EndArray();
     // _include/_revinclude work over every reference parameter (fhir/search/search_params.cpp AddInclude).
-    w.Key("searchInclude");
-    w.StartArray();
-    for (const auto& include : SearchIncludes(type)) w.String(include.c_str());
-    w.EndArray();
-    w.Key("searchRevInclude");
-    w.StartArray();
-    for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
-    w.EndArray();
+    // FHIR JSON has no empty arrays: a type without any is left without the element.
+    for (const auto& [key, includes] : {std::pair<const char*, std::vector<std::string>>{"searchInclude", SearchIncludes(type)},
+                                        {"searchRevInclude", SearchRevIncludes(type)}}) {
+      if (includes.empty()) continue;
+      w.Key(key);
+      w.StartArray();
+      for (const auto& include : includes) w.String(include.c_str());
+      w.EndArray();
+    }
     const bool patient_export = type.type == "Patient";  // Patient/$export (bulk export)
     if (!type.operations.empty() || patient_export) {
       w.Key("operation");
