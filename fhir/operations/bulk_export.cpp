@@ -291,8 +291,9 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
                GroupJson(group) + ",\"search\":{\"mode\":\"match\"}}";
   }
   return JsonResponse(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
-                       ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") +
-                       "}],\"entry\":[" + entries + "]}");
+                       ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") + "}]" +
+                       // FHIR JSON has no empty arrays: _count=0 (or no unit yet) leaves `entry` out.
+                       (entries.empty() ? "" : ",\"entry\":[" + entries + "]") + "}");
 }
 
 }  // namespace

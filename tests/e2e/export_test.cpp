@@ -351,6 +351,11 @@ TEST(Export, BadParametersAreRefusedWithAnOperationOutcome) {
   EXPECT_EQ(stats->Request("GET", "/fhir/Group/listed-no-such-unit/$export", "", kAsync).status, 404);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x", "", strict).status, 400);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x").status, 200) << "lenient: ignored";
+  // _count=0: a total and no entries, without an empty `entry` array (FHIR JSON has none).
+  auto none = stats->Request("GET", "/fhir/Group?_count=0");
+  ASSERT_EQ(none.status, 200) << none.body.substr(0, 300);
+  EXPECT_FALSE(Parse(none.body).HasMember("entry")) << none.body.substr(0, 300);
+  EXPECT_FALSE(At(Parse(none.body), "/total").empty());
   // Accepted: the ndjson spellings, and an unknown parameter under lenient handling (ignored).
   for (const std::string query : {"_outputFormat=application%2Fndjson", "_outputFormat=ndjson", "_shoesize=x"}) {
     const std::string status_path = KickOff(*stats, "/fhir/$export?_type=Organization&" + query);
