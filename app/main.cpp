@@ -1,6 +1,7 @@
 // nara: one executable for the registry (docs/api.md section 7).
 #include <Poco/Net/SSLManager.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -22,18 +23,50 @@
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: nara [--config FILE] COMMAND\n"
-    "  serve            serve https://HOST:PORT/fhir over mutual TLS (+ ops endpoints on 127.0.0.1)\n"
-    "  migrate          apply schema migrations (idempotent)\n"
-    "  dev-pki DIR      create a SITHS-style test PKI (CAs, server and client certificates, CRL, access.json)\n"
-    "  demo-load        load the small demo population (idempotent)\n"
-    "  audit-extract --patient PNR   the patient's log extract: which units accessed the data, when\n"
-    "  report --as-of DATE [--format csv|json] [--out FILE] [--subject ORG]   the indicators as of DATE\n"
-    "  synth --people N [--seed S] [--as-of DATE] --out FILE.ndjson   a synthetic Swedish population\n"
-    "  import FILE.ndjson   load new resources with COPY, all or nothing (- reads stdin)\n"
-    "  version          print the version\n"
+// Every command with its arguments and what it does: the one source of `nara --help` and of
+// `nara COMMAND --help`.
+struct Command {
+  const char* name;
+  const char* arguments;
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"serve", "", "serve https://HOST:PORT/fhir over mutual TLS (+ ops endpoints on 127.0.0.1)"},
+    {"migrate", "", "apply schema migrations (idempotent)"},
+    {"dev-pki", "DIR", "create a SITHS-style test PKI (CAs, server and client certificates, CRL, access.json)"},
+    {"demo-load", "", "load the small demo population (idempotent)"},
+    {"audit-extract", "--patient PNR", "the patient's log extract: which units accessed the data, when"},
+    {"report", "--as-of DATE [--format csv|json|html] [--out FILE] [--subject ORG]", "the indicators as of DATE"},
+    {"synth", "--people N [--seed S] [--as-of DATE] --out FILE.ndjson", "a synthetic Swedish population"},
+    {"import", "FILE.ndjson", "load new resources with COPY, all or nothing (- reads stdin)"},
+    {"version", "", "print the version"},
+};
+
+constexpr const char* kConfigNote =
     "configuration: nara.properties, every key overridable by NARA_* environment variables (see docs/operations.md)\n";
+
+std::string Usage() {
+  std::string out = "usage: nara [--config FILE] COMMAND   (nara COMMAND --help for one command)\n";
+  for (const auto& command : kCommands) {
+    std::string line = std::string("  ") + command.name + (*command.arguments ? " " : "") + command.arguments;
+    line.resize(std::max<size_t>(line.size() + 3, 19), ' ');
+    out += line + command.summary + "\n";
+  }
+  return out + kConfigNote;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const auto& command : kCommands) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+// `nara COMMAND --help` (or -h anywhere after the command): the command's usage, exit 0, nothing run.
+bool WantsHelp(const std::vector<std::string>& args) {
+  return std::any_of(args.begin() + 1, args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
 
 int Migrate(const nara::app::Config& config) {
   auto report = nara::pg::ApplyMigrations(config.database_url);
@@ -75,10 +108,15 @@ int main(int argc, char** argv) {
     args.erase(args.begin(), args.begin() + 2);
   }
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
+    std::cout << Usage();
     return args.empty() ? 64 : 0;
   }
   const std::string command = args[0];
+  if (const Command* known = FindCommand(command); known && WantsHelp(args)) {
+    std::cout << "usage: nara [--config FILE] " << known->name << (*known->arguments ? " " : "") << known->arguments
+              << "\n  " << known->summary << "\n" << kConfigNote;
+    return 0;
+  }
   try {
     if (command == "version") {
       std::cout << "nara 0.1.0\n";
@@ -124,6 +162,6 @@ int main(int argc, char** argv) {
     nara::app::Log("error", "command.failed", {{"command", command}, {"detail", e.what()}});
     return 1;
   }
-  std::cerr << "unknown command: " << command << "\n" << kUsage;
+  std::cerr << "unknown command: " << command << "\n" << Usage();
   return 64;
 }

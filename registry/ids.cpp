@@ -25,7 +25,9 @@ bool IsValidId(std::string_view id) {
       return false;
     }
   }
-  return true;
+  // Only dots ("." and ".." above all) match the FHIR id pattern, but a URL path resolves them away:
+  // no client could address such a resource.
+  return id.find_first_not_of('.') != std::string_view::npos;
 }
 
 }  // namespace nara

@@ -10,7 +10,7 @@ namespace nara {
 std::string NewResourceId();
 
 // A FHIR logical id: [A-Za-z0-9\-\.]{1,64} (ASCII, independent of the locale). Ids from a client are checked
-// with it; NewResourceId's always pass.
+// with it; NewResourceId's always pass. An id of dots only is refused: a URL path cannot carry it.
 bool IsValidId(std::string_view id);
 
 }  // namespace nara

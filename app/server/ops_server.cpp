@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
 
 namespace nara::app {
 namespace {
@@ -50,6 +51,16 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
 };
 
 }  // namespace
+
+std::string ListenExclusively(Poco::Net::ServerSocket& socket, const Poco::Net::SocketAddress& address, int backlog) {
+  try {
+    socket.bind(address, true, false);
+    socket.listen(backlog);
+    return "";
+  } catch (const Poco::Exception& e) {
+    return e.displayText();
+  }
+}
 
 Poco::Net::HTTPRequestHandler* OpsHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
   return new OpsHandler(store_, metrics_);

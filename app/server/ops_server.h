@@ -3,6 +3,10 @@
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
+#include <string>
 
 #include "app/server/metrics.h"
 #include "pg/pg_store.h"
@@ -18,5 +22,11 @@ class OpsHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   pg::PgStore& store_;
   const Metrics& metrics_;
 };
+
+// Binds `socket` to `address` and listens, alone: SO_REUSEADDR (a restart may bind while the old
+// process's connections linger in TIME_WAIT) but not SO_REUSEPORT, which Poco's ServerSocket(address)
+// also sets, so that a second instance on the same port would silently share it and take half the
+// connections. Returns "" or why the port cannot be had (e.g. "Address already in use").
+std::string ListenExclusively(Poco::Net::ServerSocket& socket, const Poco::Net::SocketAddress& address, int backlog);
 
 }  // namespace nara::app

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <tuple>
 
 #include "app/server/connection_guard.h"
 #include "app/server/export_worker.h"
@@ -129,9 +130,20 @@ int Serve(const Config& config) {
   const int fhir_threads = config.threads + kOverloadThreads;
   Poco::ThreadPool fhir_pool(2, fhir_threads + 2);
   Poco::ThreadPool ops_pool(1, 4);
-  Poco::Net::SecureServerSocket fhir_socket(Poco::Net::SocketAddress(config.bind_address, static_cast<Poco::UInt16>(config.port)),
-                                            128, context);
-  Poco::Net::ServerSocket ops_socket(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(config.ops_port)));
+  // A port another process holds is a refusal to start, never a silently shared port (ListenExclusively).
+  Poco::Net::SecureServerSocket fhir_socket(context);
+  Poco::Net::ServerSocket ops_socket;
+  for (auto [socket, host, port, backlog, name] :
+       {std::tuple<Poco::Net::ServerSocket*, std::string, int, int, const char*>{&fhir_socket, config.bind_address,
+                                                                                config.port, 128, "port"},
+        {&ops_socket, "127.0.0.1", config.ops_port, 64, "ops_port"}}) {
+    const std::string failure =
+        ListenExclusively(*socket, Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), backlog);
+    if (!failure.empty()) {
+      Log("error", "serve.port_unavailable", {{name, std::to_string(port)}, {"detail", failure}});
+      return 2;
+    }
+  }
   auto fhir_params =
       ServerParams(fhir_threads, config.queue, config.keep_alive_seconds, config.request_timeout_seconds);
   Poco::Net::HTTPRequestHandlerFactory::Ptr fhir_handlers(

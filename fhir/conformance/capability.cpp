@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <string_view>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "fhir/http/routes.h"
 #include "fhir/resources/resource_types.h"
@@ -175,14 +177,15 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     }
     w.EndArray();
     // _include/_revinclude work over every reference parameter (fhir/search/search_params.cpp AddInclude).
-    w.Key("searchInclude");
-    w.StartArray();
-    for (const auto& include : SearchIncludes(type)) w.String(include.c_str());
-    w.EndArray();
-    w.Key("searchRevInclude");
-    w.StartArray();
-    for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
-    w.EndArray();
+    // FHIR JSON has no empty arrays: a type without any is left without the element.
+    for (const auto& [key, includes] : {std::pair<const char*, std::vector<std::string>>{"searchInclude", SearchIncludes(type)},
+                                        {"searchRevInclude", SearchRevIncludes(type)}}) {
+      if (includes.empty()) continue;
+      w.Key(key);
+      w.StartArray();
+      for (const auto& include : includes) w.String(include.c_str());
+      w.EndArray();
+    }
     const bool patient_export = type.type == "Patient" && HasRow(Shape::export_patient);  // Patient/$export
     const bool any_operation = std::any_of(type.operations.begin(), type.operations.end(), Served);
     if (any_operation || patient_export) {

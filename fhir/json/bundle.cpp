@@ -6,7 +6,9 @@
 namespace nara::fhir {
 namespace {
 
+// FHIR JSON never carries an empty array (R4 JSON format, 2.6.2): an element without values is left out.
 void AppendLinks(std::string& out, const std::vector<BundleLink>& links) {
+  if (links.empty()) return;
   out += ",\"link\":[";
   for (size_t i = 0; i < links.size(); ++i) {
     if (i) out += ",";
@@ -48,12 +50,15 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
   out.reserve(size);
   out += Head("searchset", total);
   AppendLinks(out, links);
-  out += ",\"entry\":[";
   bool first = true;
   std::string url;
-  auto add = [&](const StoredResource& resource, const char* mode) {
-    if (!first) out += ",";
+  // The entry array is opened by its first entry: a page without any has no `entry`.
+  const auto open_entry = [&] {
+    out += first ? ",\"entry\":[" : ",";
     first = false;
+  };
+  auto add = [&](const StoredResource& resource, const char* mode) {
+    open_entry();
     url.assign(base_url).append("/").append(resource.type).append("/").append(resource.id);
     out += "{\"fullUrl\":";
     out += JsonString(url);
@@ -66,10 +71,10 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
   for (const auto& match : matches) add(match, "match");
   for (const auto& include : included) add(include, "include");
   if (!outcome_issues.empty()) {
-    if (!first) out += ",";
+    open_entry();
     out += "{\"resource\":" + OperationOutcomeJson(outcome_issues) + ",\"search\":{\"mode\":\"outcome\"}}";
   }
-  out += "]}";
+  out += first ? "}" : "]}";
   return out;
 }
 
@@ -77,10 +82,9 @@ std::string HistoryJson(const std::string& base_url, const std::vector<StoredRes
                         std::optional<long> total, const std::vector<BundleLink>& links) {
   std::string out = Head("history", total);
   AppendLinks(out, links);
-  out += ",\"entry\":[";
   bool first = true;
   for (const auto& version : versions) {
-    if (!first) out += ",";
+    out += first ? ",\"entry\":[" : ",";
     first = false;
     const std::string url = version.type + "/" + version.id;
     out += "{\"fullUrl\":" + JsonString(base_url + "/" + url);
@@ -92,7 +96,7 @@ std::string HistoryJson(const std::string& base_url, const std::vector<StoredRes
            "\",\"etag\":\"W/\\\"" + std::to_string(version.version) + "\\\"\",\"lastModified\":\"" +
            version.last_updated + "\"}}";
   }
-  out += "]}";
+  out += first ? "}" : "]}";
   return out;
 }
 

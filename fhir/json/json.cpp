@@ -10,6 +10,22 @@
 namespace nara::fhir {
 namespace {
 
+// FHIR R4 strings match [ \r\n\t\S]+: no control character but tab, CR and LF. JSON may escape
+// them (\u0000), and PostgreSQL text cannot hold a NUL at all, so they are refused here, for every
+// body, before anything is stored or indexed.
+bool HasControlCharacter(std::string_view text) {
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return true;
+  }
+  return false;
+}
+
+Error ControlCharacterError(std::string_view where) {
+  return Error::Invalid("structure", "text med kontrolltecken i '" + SafeExcerpt(where) +
+                                         "' (a string may not hold control characters other than tab, CR and LF)");
+}
+
 // Bounded nesting, and no object repeating a member name: RapidJSON keeps both copies, so a
 // repeated "identifier" could slip an unchecked value past validation into the stored text.
 Status CheckShape(const rapidjson::Value& root) {
@@ -29,10 +45,20 @@ Status CheckShape(const rapidjson::Value& root) {
         if (!names.insert(name).second) {
           return Error::Invalid("structure", "JSON object repeats the property '" + SafeExcerpt(name) + "'");
         }
+        if (HasControlCharacter(name)) return ControlCharacterError(name);
+        if (member.value.IsString() &&
+            HasControlCharacter({member.value.GetString(), member.value.GetStringLength()})) {
+          return ControlCharacterError(name);
+        }
         stack.emplace_back(&member.value, depth + 1);
       }
     } else if (value->IsArray()) {
-      for (const auto& item : value->GetArray()) stack.emplace_back(&item, depth + 1);
+      for (const auto& item : value->GetArray()) {
+        if (item.IsString() && HasControlCharacter({item.GetString(), item.GetStringLength()})) {
+          return ControlCharacterError("[]");
+        }
+        stack.emplace_back(&item, depth + 1);
+      }
     }
   }
   return Ok();

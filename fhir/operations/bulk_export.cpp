@@ -148,6 +148,12 @@ HttpResponse KickOff(const HttpRequest& request, ExportLevel level, const std::s
                                                        "(_since must be an instant; encode + as %2B)"));
       }
       job.since = range->start;
+    } else if (name == "_typeFilter") {
+      // Bulk Data 2.0: a server that cannot apply _typeFilter should say so, so the client can ask
+      // again without it; ignoring it would export far more patient data than was asked for.
+      return ErrorResponse(Error::Invalid("not-supported", "_typeFilter stöds inte; begränsa med _type och _since "
+                                                           "(_typeFilter is not supported; narrow the export with "
+                                                           "_type and _since)"));
     } else if (name == "_format" || name == "_pretty") {
       // handled by content negotiation
     } else if (prefs.strict) {
@@ -216,7 +222,12 @@ HttpResponse Status(const HttpRequest& request, const std::string& job_id, const
     issue.text = "exporten misslyckades (the export failed): " + job->error;
     return ErrorResponse(500, issue);
   }
-  return JsonResponse(200, ManifestJson(*job, request.base_url));
+  // The manifest is plain JSON of the Bulk Data spec, not a FHIR resource.
+  HttpResponse manifest;
+  manifest.status = 200;
+  manifest.SetHeader("Content-Type", "application/json");
+  manifest.body = ManifestJson(*job, request.base_url);
+  return manifest;
 }
 
 // GET [base]/$export-file/{job}/{file}.
@@ -280,8 +291,9 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
                GroupJson(group) + ",\"search\":{\"mode\":\"match\"}}";
   }
   return JsonResponse(200, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":" + std::to_string(total) +
-                       ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") +
-                       "}],\"entry\":[" + entries + "]}");
+                       ",\"link\":[{\"relation\":\"self\",\"url\":" + JsonString(request.base_url + "/Group") + "}]" +
+                       // FHIR JSON has no empty arrays: _count=0 (or no unit yet) leaves `entry` out.
+                       (entries.empty() ? "" : ",\"entry\":[" + entries + "]") + "}");
 }
 
 }  // namespace

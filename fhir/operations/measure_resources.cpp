@@ -88,6 +88,26 @@ std::string PopulationDescription(const MeasureDefinition& def, const std::strin
   return code == "numerator" ? "I täljaren (in the numerator)" : "Invånare i populationen (residents in scope)";
 }
 
+// The name a CQL library would give the population (the CQF convention: "Initial Population").
+std::string CqlPopulationName(const std::string& code) {
+  if (code == "initial-population") return "Initial Population";
+  if (code == "denominator") return "Denominator";
+  if (code == "numerator") return "Numerator";
+  return code;
+}
+
+// Measure criteria: the registry computes them in code (registry/measures.h), not from an expression
+// a client could run, so the criterion is named (text/cql-identifier, one of the R4 expression
+// languages) and the prose goes in the description (text/plain is no expression language).
+void Criteria(Writer& w, const std::string& identifier, const std::string& prose) {
+  w.Key("criteria");
+  w.StartObject();
+  Str(w, "description", prose);
+  Str(w, "language", "text/cql-identifier");
+  Str(w, "expression", identifier);
+  w.EndObject();
+}
+
 void Populations(Writer& w, MeasureKind kind, long numerator, long denominator) {
   w.Key("population");
   w.StartArray();
@@ -175,30 +195,24 @@ std::string MeasureJson(const MeasureDefinition& def, const std::string& canonic
     w.Key("code");
     CodeableConcept(w, kPopulationSystem, code);
     Str(w, "description", PopulationDescription(def, code));
-    w.Key("criteria");
-    w.StartObject();
-    Str(w, "language", "text/plain");
-    Str(w, "expression", def.description);
-    w.EndObject();
+    Criteria(w, CqlPopulationName(code), def.description);
     w.EndObject();
   }
   w.EndArray();
-  w.Key("stratifier");
-  w.StartArray();
   std::vector<std::string> stratifiers = def.stratifiers;
   if (def.id == kMeasureListningPerLakare) stratifiers.push_back(kStratListSize);
-  for (const auto& code : stratifiers) {
-    w.StartObject();
-    w.Key("code");
-    CodeableConcept(w, kMeasureStratifierSystem, code, code);
-    w.Key("criteria");
-    w.StartObject();
-    Str(w, "language", "text/plain");
-    Str(w, "expression", code);
-    w.EndObject();
-    w.EndObject();
+  if (!stratifiers.empty()) {  // FHIR JSON has no empty arrays
+    w.Key("stratifier");
+    w.StartArray();
+    for (const auto& code : stratifiers) {
+      w.StartObject();
+      w.Key("code");
+      CodeableConcept(w, kMeasureStratifierSystem, code, code);
+      Criteria(w, code, "Stratifiering efter " + code + " (stratified by " + code + ")");
+      w.EndObject();
+    }
+    w.EndArray();
   }
-  w.EndArray();
   w.EndObject();
   w.EndArray();
   w.EndObject();
@@ -249,18 +263,27 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
     for (const auto& s : stratifiers) known = known || s == stratum.stratifier;
     if (!known) stratifiers.push_back(stratum.stratifier);
   }
-  w.Key("stratifier");
-  w.StartArray();
+  // FHIR JSON has no empty arrays: a stratifier without strata has its code only, and a report
+  // without stratifiers no `stratifier`.
+  const bool any_stratifier = !stratifiers.empty() || result.list_sizes;
+  if (any_stratifier) {
+    w.Key("stratifier");
+    w.StartArray();
+  }
   for (const auto& code : stratifiers) {
     w.StartObject();
     w.Key("code");
     w.StartArray();
     CodeableConcept(w, kMeasureStratifierSystem, code, code);
     w.EndArray();
-    w.Key("stratum");
-    w.StartArray();
+    bool any_stratum = false;
     for (const auto& stratum : result.strata) {
       if (stratum.stratifier != code) continue;
+      if (!any_stratum) {
+        w.Key("stratum");
+        w.StartArray();
+        any_stratum = true;
+      }
       w.StartObject();
       std::optional<double> score = StratumScore(def.kind, stratum.numerator, stratum.denominator);
       const UnitListedPerFte* unit = nullptr;
@@ -282,7 +305,7 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
       MeasureScore(w, score);
       w.EndObject();
     }
-    w.EndArray();
+    if (any_stratum) w.EndArray();
     w.EndObject();
   }
   // The histogram of doctors' list sizes against their capacity: doctors per bin.
@@ -293,8 +316,10 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
     CodeableConcept(w, kMeasureStratifierSystem, kStratListSize,
                     "Läkarnas listor mot kapacitet (list size against capacity)");
     w.EndArray();
-    w.Key("stratum");
-    w.StartArray();
+    if (!result.list_sizes->bins.empty()) {
+      w.Key("stratum");
+      w.StartArray();
+    }
     for (const auto& bin : result.list_sizes->bins) {
       w.StartObject();
       w.Key("value");
@@ -312,10 +337,10 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
       w.EndArray();
       w.EndObject();
     }
-    w.EndArray();
+    if (!result.list_sizes->bins.empty()) w.EndArray();
     w.EndObject();
   }
-  w.EndArray();
+  if (any_stratifier) w.EndArray();
   w.EndObject();
   w.EndArray();
   w.EndObject();

@@ -182,8 +182,9 @@ Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::stri
   for (auto& document : found->resources) {
     if (seen.insert("DocumentReference/" + document.id).second) entries.push_back(std::move(document));
   }
-  std::string out = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"total\":" + std::to_string(entries.size()) +
-                    ",\"entry\":[";
+  // No `total`: FHIR R4 bdl-1 allows it on a searchset or history only. The patient is always the
+  // first entry, so `entry` is never empty.
+  std::string out = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out += ",";
     out += "{\"fullUrl\":" + JsonString(base_url + "/" + entries[i].type + "/" + entries[i].id) +

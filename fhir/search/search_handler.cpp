@@ -15,6 +15,7 @@
 #include "fhir/search/search_cursor.h"
 #include "fhir/search/search_elements.h"
 #include "fhir/search/search_params.h"
+#include "registry/identifier_system.h"
 
 namespace nara::fhir {
 namespace {
@@ -129,6 +130,52 @@ Status DecoratePatients(ResourceStore& store, std::vector<StoredResource>& resou
   });
 }
 
+// The most matches a municipality's _summary=count looks through to count its residents (each is
+// tested like a page's matches, KeepResidents): beyond it the count is left out, as before.
+constexpr long kMaxResidentCountScan = 100000;
+
+// The number of a municipality's residents among the matches of `query`, by walking the matches in
+// pages of kMaxCount; nullopt beyond kMaxResidentCountScan. Nothing is released, so nothing audited.
+Result<std::optional<long>> CountResidents(ResourceStore& store, const Caller& caller, SearchQuery query) {
+  query.count = kMaxCount;
+  query.want_total = false;
+  query.includes.clear();
+  query.revincludes.clear();
+  query.offset = 0;
+  query.cursor.reset();
+  long residents = 0, scanned = 0;
+  while (true) {
+    auto page = store.Search(query);
+    if (!page) return page.error();
+    scanned += static_cast<long>(page->resources.size());
+    if (scanned > kMaxResidentCountScan) return std::optional<long>();
+    if (page->resources.empty()) break;
+    const SearchCursor next{page->last_key, page->resources.back().id, false};
+    if (auto kept = KeepResidents(store, caller, page->resources); !kept) return kept.error();
+    residents += static_cast<long>(page->resources.size());
+    if (!page->has_more) break;
+    query.cursor = next;
+  }
+  return std::optional<long>(residents);
+}
+
+// A municipality registers people who move in from another kommun (a SÄBO place): it must find the
+// one person a full national identifier names, before they are its resident. Exactly one criterion,
+// `identifier=SYSTEM|VALUE` with a personnummer, samordningsnummer or reservnummer system and no
+// modifier, nothing included: at most one Patient, released and audited like any other match.
+bool IsPersonLookup(const SearchQuery& query) {
+  if (query.type != "Patient" || query.criteria.size() != 1 || !query.includes.empty() ||
+      !query.revincludes.empty()) {
+    return false;
+  }
+  const SearchCriterion& c = query.criteria.front();
+  if (c.param != "identifier" || !c.modifier.empty() || !c.chain.empty() || c.any_of.size() != 1) return false;
+  const SearchValue& v = c.any_of.front();
+  return v.system && !v.value.empty() &&
+         (*v.system == systems::kPersonnummer || *v.system == systems::kSamordningsnummer ||
+          *v.system == systems::kReservnummer);
+}
+
 }  // namespace
 
 HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, const HttpRequest& request,
@@ -167,7 +214,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   }
   // A municipality sees its residents only, decided per resource after the search: a total would
   // count the others, so none is given (FHIR allows a searchset without total).
-  const bool residents_only = caller.role == "municipality";
+  const bool residents_only = caller.role == "municipality" && !IsPersonLookup(query);
   if (residents_only && IsPatientData(type.type)) query.want_total = false;
 
   auto page = store.Search(query);
@@ -230,6 +277,13 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   if (parsed->summary_count) {
     page->resources.clear();
     page->included.clear();
+    // A municipality's count is of its residents (docs/api.md section 6), counted here since the
+    // store's total would count everyone.
+    if (residents_only && IsPatientData(type.type)) {
+      auto residents = CountResidents(store, caller, query);
+      if (!residents) return ErrorResponse(residents.error());
+      page->total = *residents;
+    }
   }
 
   const std::string url_base = request.base_url + "/" + type.type;

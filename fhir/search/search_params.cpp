@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "fhir/search/date_param.h"
+#include "registry/date.h"
 #include "registry/identifier_system.h"
 #include "registry/ids.h"
 
@@ -118,6 +119,39 @@ std::string Unescape(std::string_view s) {
   return out;
 }
 
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The forms Swedish systems print a personnummer or samordningsnummer in, as the 12 digits the
+// registry stores (docs/api.md section 2): YYYYMMDD-NNNN, and under a personnummer or
+// samordningsnummer system also YYMMDD-NNNN, YYMMDDNNNN and YYMMDD+NNNN (Skatteverket: '+' once
+// the person has turned 100). The century of a 10-digit form is the latest that does not put the
+// birth year after this year, one earlier with '+'. Anything else is returned unchanged (it then
+// matches nothing, or what the client meant in another system).
+std::string NormalisedPersonId(std::string_view value, bool person_system) {
+  if (value.size() == 13 && value[8] == '-' && AllDigits(value.substr(0, 8)) && AllDigits(value.substr(9))) {
+    return std::string(value.substr(0, 8)) + std::string(value.substr(9));
+  }
+  if (!person_system) return std::string(value);
+  std::string digits;
+  bool plus = false;
+  if (value.size() == 11 && (value[6] == '-' || value[6] == '+') && AllDigits(value.substr(0, 6)) &&
+      AllDigits(value.substr(7))) {
+    digits = std::string(value.substr(0, 6)) + std::string(value.substr(7));
+    plus = value[6] == '+';
+  } else if (value.size() == 10 && AllDigits(value)) {
+    digits = std::string(value);
+  } else {
+    return std::string(value);
+  }
+  const int this_year = Date::Today().year();
+  int year = this_year / 100 * 100 + (digits[0] - '0') * 10 + (digits[1] - '0');
+  if (year > this_year) year -= 100;
+  if (plus) year -= 100;
+  return std::to_string(year).substr(0, 2) + digits;
+}
+
 bool IsResourceTypeName(std::string_view s) {
   if (s.empty() || s.size() > kMaxTypeLength || s[0] < 'A' || s[0] > 'Z') return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
@@ -180,7 +214,7 @@ class SearchParser {
       const std::string text = name.size() > 0 && name[0] == '_'
                                    ? "The search parameter " + Quoted(full_name) + " is not supported"
                                    : "Unknown search parameter " + Quoted(full_name) + " for " + type_.type;
-      return Unsupported(full_name, text);
+      return UnsupportedFilter(full_name, text);
     }
     if (modifier && modifier->empty()) {
       return Error::Invalid("invalid", "Empty modifier after " + Quoted(name));
@@ -193,6 +227,15 @@ class SearchParser {
   }
 
   Result<ParsedSearch> Finish() {
+    // Lenient handling drops what it does not know, but a Patient search left without any criterion
+    // by it would release (and audit) the whole registry for a question about a few: refused.
+    if (type_.type == "Patient" && !ignored_filters_.empty() && out_.query.criteria.empty()) {
+      std::string names;
+      for (const auto& name : ignored_filters_) names += " " + name;
+      return Error::Invalid("not-supported",
+                            "sökningen av Patient stöder inte:" + names +
+                                " (unsupported criteria only: the search would return every patient)");
+    }
     if (out_.summary_count) {
       out_.query.want_total = true;
       out_.query.count = 0;
@@ -207,6 +250,16 @@ class SearchParser {
   }
 
  private:
+  // An unsupported criterion (not a result parameter such as _sort): one that would have restricted
+  // the search.
+  Status UnsupportedFilter(const std::string& full_name, const std::string& text) {
+    std::string clean = CleanName(full_name);
+    if (!strict_ && std::find(ignored_filters_.begin(), ignored_filters_.end(), clean) == ignored_filters_.end()) {
+      ignored_filters_.push_back(std::move(clean));
+    }
+    return Unsupported(full_name, text);
+  }
+
   Status Unsupported(const std::string& full_name, const std::string& text) {
     if (strict_) return Error::Invalid("not-supported", text);
     std::string clean = CleanName(full_name);
@@ -348,7 +401,9 @@ class SearchParser {
     const std::string name = left.substr(0, colon);
     const std::string type_modifier = colon == std::string::npos ? "" : left.substr(colon + 1);
     const SearchParamDef* def = type_.FindParam(name);
-    if (def == nullptr) return Unsupported(full_name, "Unknown search parameter " + Quoted(full_name) + " for " + type_.type);
+    if (def == nullptr) {
+      return UnsupportedFilter(full_name, "Unknown search parameter " + Quoted(full_name) + " for " + type_.type);
+    }
     if (def->kind != SearchKind::reference) {
       return Error::Invalid("invalid", "Only reference parameters can be chained; " + def->name + " is " +
                                            TypeName(def->type));
@@ -371,7 +426,7 @@ class SearchParser {
       return Error::Invalid("invalid", "Unknown resource type " + Quoted(target_name) + " in " + Quoted(full_name));
     }
     if (right.find('.') != std::string::npos) {
-      return Unsupported(full_name, "Chaining is supported one level deep only");
+      return UnsupportedFilter(full_name, "Chaining is supported one level deep only");
     }
     const size_t right_colon = right.find(':');
     const std::string inner_name = right.substr(0, right_colon);
@@ -379,7 +434,7 @@ class SearchParser {
     const SearchParamDef* inner_def = target->FindParam(inner_name);
     // has-free-capacity is answered by the registry, not the search index: it cannot be chained.
     if (inner_def == nullptr || inner_def->name == "has-free-capacity") {
-      return Unsupported(full_name, "Unknown search parameter " + Quoted(inner_name) + " for " + target->type +
+      return UnsupportedFilter(full_name, "Unknown search parameter " + Quoted(inner_name) + " for " + target->type +
                                         " in the chain " + Quoted(full_name));
     }
     if (right_colon != std::string::npos && inner_modifier.empty()) {
@@ -524,7 +579,15 @@ class SearchParser {
     }
     v.value = Unescape(parts.back());
     if (v.value.empty()) {
-      return Error::Invalid("invalid", "A value of " + def.name + " needs a code after '|' (system|code)");
+      // FHIR R4 3.1.1.4.7: `[system]|` is any code in that system.
+      if (v.system && !v.system->empty()) return v;
+      return Error::Invalid("invalid", "värdet av " + def.name + " saknar kod (a value of " + def.name +
+                                           " needs a code, or a system before '|': system|code or system|)");
+    }
+    if (def.name == "identifier") {
+      const bool person_system = v.system && (*v.system == systems::kPersonnummer ||
+                                              *v.system == systems::kSamordningsnummer);
+      v.value = NormalisedPersonId(v.value, person_system);
     }
     return v;
   }
@@ -568,6 +631,7 @@ class SearchParser {
   const bool strict_;
   ParsedSearch out_;
   std::vector<std::string> seen_;              // result parameters given, each allowed once
+  std::vector<std::string> ignored_filters_;   // criteria ignored under lenient handling, cleaned
   std::optional<size_t> count_position_;       // of _count in canonical
   size_t total_values_ = 0;
 };

@@ -38,6 +38,11 @@ std::string TokenCondition(const SearchCriterion& criterion, const std::string& 
   std::string ors;
   for (const auto& value : criterion.any_of) {
     if (!ors.empty()) ors += " OR ";
+    // An empty code with a system is `system|`: any code in that system (fhir/search/search_params.h).
+    if (value.value.empty() && value.system) {
+      ors += "(t.system = " + params.Add(*value.system) + ")";
+      continue;
+    }
     std::string one = "(t.code = " + params.Add(value.value);
     if (value.system) one += " AND t.system = " + params.Add(*value.system);
     ors += one + ")";

@@ -118,7 +118,8 @@ std::map<std::string, std::vector<std::string>> Export(testing::TlsClient& clien
   if (job_status_path) *job_status_path = status_path;
   auto done = PollDone(client, status_path);
   EXPECT_EQ(done.status, 200) << done.body.substr(0, 400);
-  EXPECT_EQ(done.headers["content-type"].find("application/fhir+json"), 0u);
+  // Bulk Data 2.0: the manifest is application/json (it is not a FHIR resource).
+  EXPECT_EQ(done.headers["content-type"].find("application/json"), 0u) << done.headers["content-type"];
   auto manifest = Parse(done.body);
   EXPECT_EQ(At(manifest, "/transactionTime").size(), 24u) << done.body.substr(0, 200);
   // The kick-off URL (its query re-encoded, equivalent).
@@ -267,12 +268,13 @@ TEST(Export, PatientLevelWithTypeAndSince) {
 
 TEST(Export, ALineIsByteForByteTheResourceAGetReturnsWhateverItsStringsHold) {
   // The worker reads with COPY, whose text format escapes backslashes and control characters: a name
-  // full of JSON escapes (\\ \" \t \n \r \u0001 \/) and UTF-8 must come out as the server stores it.
+  // full of JSON escapes (\\ \" \t \n \r \/) and UTF-8 must come out as the server stores it (other
+  // control characters are refused at parse: FHIR strings may not hold them).
   // Not listed anywhere: a read adds the derived generalPractitioner, which the export (the stored
   // version) does not have.
   World w("exp-esc");
   const std::string id = w.Id("p-esc");
-  const std::string family = R"(Back\\slash \"citat\" tab\there ny\nrad cr\r \u0001 \/ \\N Åsa Ölund 中文 😀\\)";
+  const std::string family = R"(Back\\slash \"citat\" tab\there ny\nrad cr\r \/ \\N Åsa Ölund 中文 😀\\)";
   World::Put(w.admin(), "Patient", id, reg::PatientWithPnr(id, reg::NextPersonnummer(), family));
   auto read = w.admin().Request("GET", "/fhir/Patient/" + id);
   ASSERT_EQ(read.status, 200);
@@ -336,17 +338,28 @@ TEST(Export, BadParametersAreRefusedWithAnOperationOutcome) {
     EXPECT_EQ(result.status, 400) << query;
     EXPECT_FALSE(IssueCode(result.body).empty()) << query;
   }
-  auto unknown = stats->Request("GET", "/fhir/$export?_typeFilter=Patient%3Fgender%3Dmale", "", strict);
+  auto unknown = stats->Request("GET", "/fhir/$export?_shoesize=42", "", strict);
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(IssueCode(unknown.body), "not-supported");
+  // _typeFilter is refused whatever the handling: ignoring it would export more than was asked for.
+  for (const auto& headers : {strict, kAsync}) {
+    auto filtered = stats->Request("GET", "/fhir/$export?_typeFilter=Patient%3Fgender%3Dmale", "", headers);
+    EXPECT_EQ(filtered.status, 400);
+    EXPECT_EQ(IssueCode(filtered.body), "not-supported");
+  }
   // A POST kick-off takes a Parameters body (docs/api.md section 1): "{}" is not one.
   EXPECT_EQ(stats->Request("POST", "/fhir/$export", "{}", kAsync).status, 400);
   EXPECT_EQ(stats->Request("GET", "/fhir/$export-status/no-such-job").status, 404);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group/listed-no-such-unit/$export", "", kAsync).status, 404);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x", "", strict).status, 400);
   EXPECT_EQ(stats->Request("GET", "/fhir/Group?name=x").status, 200) << "lenient: ignored";
+  // _count=0: a total and no entries, without an empty `entry` array (FHIR JSON has none).
+  auto none = stats->Request("GET", "/fhir/Group?_count=0");
+  ASSERT_EQ(none.status, 200) << none.body.substr(0, 300);
+  EXPECT_FALSE(Parse(none.body).HasMember("entry")) << none.body.substr(0, 300);
+  EXPECT_FALSE(At(Parse(none.body), "/total").empty());
   // Accepted: the ndjson spellings, and an unknown parameter under lenient handling (ignored).
-  for (const std::string query : {"_outputFormat=application%2Fndjson", "_outputFormat=ndjson", "_typeFilter=x"}) {
+  for (const std::string query : {"_outputFormat=application%2Fndjson", "_outputFormat=ndjson", "_shoesize=x"}) {
     const std::string status_path = KickOff(*stats, "/fhir/$export?_type=Organization&" + query);
     if (status_path.empty()) continue;
     EXPECT_EQ(stats->Request("DELETE", status_path).status, 202) << query;

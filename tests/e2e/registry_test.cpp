@@ -519,6 +519,7 @@ TEST(Registry, FixedContactsForTheCitizenPortal) {
   ASSERT_EQ(result.status, 200) << result.body;
   auto bundle = Parse(result.body);
   EXPECT_EQ(At(bundle, "/resourceType"), "Bundle");
+  EXPECT_FALSE(bundle.HasMember("total")) << "bdl-1: a collection Bundle has no total";
   const auto refs = EntryRefs(result.body);
   for (const std::string& expected :
        {"Patient/" + patient, "EpisodeOfCare/" + w.Id("l1"), "CareTeam/" + w.Id("flk"), "CareTeam/" + w.Id("fvk"),

@@ -584,9 +584,13 @@ TEST(Search, CapabilityStatementListsIncludes) {
   std::set<std::string> includes, revincludes;
   for (const auto& resource : doc["rest"][0]["resource"].GetArray()) {
     const std::string type = resource["type"].GetString();
-    if (!resource.HasMember("searchInclude")) continue;
-    for (const auto& i : resource["searchInclude"].GetArray()) includes.insert(i.GetString());
-    for (const auto& i : resource["searchRevInclude"].GetArray()) revincludes.insert(type + "<-" + i.GetString());
+    // FHIR JSON has no empty arrays: a type without includes (Patient) or revincludes lacks the element.
+    if (resource.HasMember("searchInclude")) {
+      for (const auto& i : resource["searchInclude"].GetArray()) includes.insert(i.GetString());
+    }
+    if (resource.HasMember("searchRevInclude")) {
+      for (const auto& i : resource["searchRevInclude"].GetArray()) revincludes.insert(type + "<-" + i.GetString());
+    }
   }
   EXPECT_TRUE(includes.count("CareTeam:subject"));
   EXPECT_TRUE(includes.count("PractitionerRole:organization"));

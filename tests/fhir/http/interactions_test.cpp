@@ -161,7 +161,7 @@ TEST_F(Router, SearchReturnsASearchset) {
 }
 
 TEST_F(Router, UnknownSearchParameterStrictAndLenient) {
-  HttpRequest lenient = Req("GET", "/Patient");
+  HttpRequest lenient = Req("GET", "/Organization");
   lenient.query = {{"shoe-size", "42"}};
   HttpResponse l = Do(lenient);
   EXPECT_EQ(l.status, 200);

@@ -715,6 +715,12 @@ TEST(ResourceMapperReference, IsValidIdVectors) {
   EXPECT_FALSE(IsValidId("å"));
   EXPECT_FALSE(IsValidId("id%20"));
   EXPECT_FALSE(IsValidId(std::string("a\0b", 3)));
+  // Dots alone: a URL path resolves them, so no client could address the resource.
+  EXPECT_FALSE(IsValidId("."));
+  EXPECT_FALSE(IsValidId(".."));
+  EXPECT_FALSE(IsValidId("..."));
+  EXPECT_TRUE(IsValidId("a.."));
+  EXPECT_TRUE(IsValidId(".-."));
 }
 
 }  // namespace

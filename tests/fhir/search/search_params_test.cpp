@@ -179,17 +179,38 @@ TEST(SearchParams, UnknownParameterLenientIsIgnoredAndReported) {
 
 TEST(SearchParams, ParameterOfAnotherTypeIsUnknown) {
   EXPECT_EQ(ParseError("Patient", {{"partof", "Organization/1"}}, true).detail_code, "not-supported");
-  EXPECT_EQ(Parse("Patient", {{"partof", "Organization/1"}}).ignored, (std::vector<std::string>{"partof"}));
+  EXPECT_EQ(Parse("Patient", {{"partof", "Organization/1"}, {"family", "Berg"}}).ignored,
+            (std::vector<std::string>{"partof"}));
+  EXPECT_EQ(Parse("Organization", {{"gender", "male"}}).ignored, (std::vector<std::string>{"gender"}));
 }
 
 TEST(SearchParams, UnsupportedUnderscoreParameters) {
   for (const char* name : {"_has:Observation:patient:code", "_text",
                            "_content", "_list", "_tag", "_profile", "_security", "_source", "_include:iterate"}) {
-    EXPECT_EQ(ParseError("Patient", {{name, "x"}}, true).detail_code, "not-supported") << name;
-    ParsedSearch s = Parse("Patient", {{name, "x"}});
+    EXPECT_EQ(ParseError("Organization", {{name, "x"}}, true).detail_code, "not-supported") << name;
+    ParsedSearch s = Parse("Organization", {{name, "x"}});
     EXPECT_EQ(s.ignored, (std::vector<std::string>{name}));
     EXPECT_TRUE(s.query.criteria.empty());
   }
+}
+
+// Lenient handling must not turn a question about a few patients into a release of the whole
+// registry: a Patient search whose only criteria are ignored is refused (400, not-supported).
+TEST(SearchParams, IgnoredCriterionThatWouldWidenAPatientSearchIsRefused) {
+  for (const Params& params : {Params{{"shoesize", "42"}}, Params{{"_text", "Berg"}, {"_count", "10"}},
+                               Params{{"x:y", "1"}, {"_summary", "count"}}, Params{{"shoesize", "1"}, {"shoesize", "2"}}}) {
+    Error e = ParseError("Patient", params);
+    EXPECT_EQ(e.detail_code, "not-supported") << params[0].first;
+    EXPECT_NE(e.text.find(params[0].first), std::string::npos) << e.text;
+    EXPECT_EQ(e.text.rfind("sökningen av Patient", 0), 0u) << e.text;  // Swedish first
+  }
+  // With a criterion that applies the search is restricted: the unknown one is ignored as before.
+  ParsedSearch restricted = Parse("Patient", {{"shoesize", "42"}, {"_id", "p1"}});
+  EXPECT_EQ(restricted.ignored, (std::vector<std::string>{"shoesize"}));
+  // An unsupported result parameter restricts nothing either way: a plain listing stays allowed.
+  EXPECT_EQ(Parse("Patient", {{"_sort", "name"}}).ignored, (std::vector<std::string>{"_sort"}));
+  // Other types keep lenient handling.
+  EXPECT_EQ(Parse("CareTeam", {{"shoesize", "42"}}).ignored, (std::vector<std::string>{"shoesize"}));
 }
 
 TEST(SearchParams, UnknownParameterIsUnknownEvenWithoutValue) {
@@ -323,13 +344,42 @@ TEST(SearchParams, TokenForms) {
   EXPECT_EQ(c.any_of[2].value, "other");
 }
 
-TEST(SearchParams, TokenNeedsACode) {
+TEST(SearchParams, TokenNeedsACodeOrASystem) {
   for (bool strict : {false, true}) {
-    EXPECT_EQ(ParseError("Patient", {{"identifier", "http://electronichealth.se/identifier/personnummer|"}}, strict)
-                  .detail_code,
-              "invalid");
     EXPECT_EQ(ParseError("Patient", {{"gender", "|"}}, strict).detail_code, "invalid");
+    EXPECT_EQ(ParseError("Patient", {{"identifier", "|"}}, strict).detail_code, "invalid");
   }
+}
+
+// FHIR R4 3.1.1.4.7: `[system]|` is any code in that system.
+TEST(SearchParams, TokenSystemWithoutCodeIsAnyCodeInTheSystem) {
+  ParsedSearch s = Parse("Patient", {{"identifier", "urn:oid:1.2.752.129.2.1.3.3|"}}, true);
+  ASSERT_EQ(s.query.criteria.size(), 1u);
+  ASSERT_EQ(s.query.criteria[0].any_of.size(), 1u);
+  EXPECT_EQ(s.query.criteria[0].any_of[0].system, std::optional<std::string>(systems::kSamordningsnummer));
+  EXPECT_EQ(s.query.criteria[0].any_of[0].value, "");
+}
+
+// Swedish systems print personnummer as YYYYMMDD-NNNN or YYMMDD-NNNN; the registry holds 12 digits.
+TEST(SearchParams, PersonnummerFormsAreNormalisedToTwelveDigits) {
+  const std::string pnr = systems::kPersonnummer;
+  const auto value_of = [](const Params& params) {
+    ParsedSearch s = Parse("Patient", params, true);
+    return s.query.criteria.empty() ? std::string("?") : s.query.criteria[0].any_of[0].value;
+  };
+  EXPECT_EQ(value_of({{"identifier", pnr + "|19650812-1172"}}), "196508121172");
+  EXPECT_EQ(value_of({{"identifier", "19650812-1172"}}), "196508121172");  // no system: the 12-digit form too
+  EXPECT_EQ(value_of({{"identifier", pnr + "|650812-1172"}}), "196508121172");
+  EXPECT_EQ(value_of({{"identifier", pnr + "|6508121172"}}), "196508121172");
+  EXPECT_EQ(value_of({{"identifier", pnr + "|650812+1172"}}), "186508121172");  // '+': 100 years or more
+  EXPECT_EQ(value_of({{"identifier", pnr + "|010101-2389"}}), "200101012389");
+  EXPECT_EQ(value_of({{"identifier", std::string(systems::kSamordningsnummer) + "|701063-2391"}}), "197010632391");
+  ParsedSearch chained = Parse("CareTeam", {{"subject:Patient.identifier", pnr + "|19650812-1172"}}, true);
+  EXPECT_EQ(chained.query.criteria[0].chain[0].any_of[0].value, "196508121172");
+  // Other systems and other shapes are left as sent.
+  EXPECT_EQ(value_of({{"identifier", "urn:oid:1.2.752.29.4.19|6508121172"}}), "6508121172");
+  EXPECT_EQ(value_of({{"identifier", "6508121172"}}), "6508121172");
+  EXPECT_EQ(value_of({{"identifier", pnr + "|1965-08-12"}}), "1965-08-12");
 }
 
 TEST(SearchParams, TokenWithTwoPipesIsInvalidUnlessEscaped) {
@@ -505,7 +555,7 @@ TEST(SearchParams, OddInputNeverCrashesAndErrorsStayShort) {
     }
   }
   // An ignored name is cleaned for display.
-  ParsedSearch s = Parse("Patient", {{std::string("bad\xff\n", 5), "1"}});
+  ParsedSearch s = Parse("Organization", {{std::string("bad\xff\n", 5), "1"}});
   EXPECT_EQ(s.ignored, (std::vector<std::string>{"bad??"}));
 }
 
