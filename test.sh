@@ -3,6 +3,8 @@
 #   ./test.sh              RelWithDebInfo build in build/test
 #   ./test.sh --sanitize   AddressSanitizer + UBSan build in build/sanitize
 #   ./test.sh --no-fuzz    skip the libFuzzer step (clang build in build/fuzz, NARA_FUZZ_SECONDS each target)
+# Every FHIR response the end-to-end tests receive is kept (NARA_TEST_CAPTURE_DIR) and each distinct shape
+# is validated against the R4 StructureDefinitions and JSON schema (scripts/validate-fhir) after ctest.
 # The test binaries start their own throw-away PostgreSQL clusters (tests/support/pg_cluster.cpp);
 # set NARA_TEST_DATABASE_URL to use an existing server instead. CTEST_PARALLEL_LEVEL runs tests in parallel.
 set -euo pipefail
@@ -36,6 +38,10 @@ for arg in "$@"; do
 done
 
 scripts/install-deps.sh
+# The validator's npm packages, pinned by scripts/validate-fhir/package-lock.json.
+if [[ scripts/validate-fhir/package-lock.json -nt scripts/validate-fhir/node_modules/.package-lock.json ]]; then
+  npm ci --prefix scripts/validate-fhir --no-audit --no-fund --loglevel=error >/dev/null
+fi
 
 # A build folder configured with another generator cannot be reused with Ninja.
 if [[ -f $build/CMakeCache.txt ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$build/CMakeCache.txt"; then
@@ -67,10 +73,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+export NARA_TEST_CAPTURE_DIR=$TMPDIR/responses
+mkdir -p "$NARA_TEST_CAPTURE_DIR"
 set +e
 ctest --test-dir "$build" --output-on-failure --no-tests=error 2>&1 | tee "$log"
 ctest_status=${PIPESTATUS[0]}
 set -e
+
+# Conformance: every distinct response shape the tests saw, against the R4 definitions.
+validate_passed=0
+validate_failed=0
+if node scripts/validate-fhir/validate.mjs "$NARA_TEST_CAPTURE_DIR" >"$TMPDIR/validate.log" 2>&1; then
+  validate_passed=1
+  tail -n 1 "$TMPDIR/validate.log"
+else
+  cat "$TMPDIR/validate.log" >&2
+  echo "test.sh: responses that are not valid FHIR R4 (above)" >&2
+  validate_failed=1
+  ctest_status=1
+fi
 
 # Fuzzing: each libFuzzer target (tests/fuzz) briefly from its seed corpus; a crash fails the run. Only the
 # libraries the fuzzers link are built, with clang, in build/fuzz. New corpus entries go to a temp folder,
@@ -112,7 +133,7 @@ summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$
 if [[ $summary =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
   failed=${BASH_REMATCH[1]}
   total=${BASH_REMATCH[2]}
-  echo "$((total - failed + fuzz_passed)) passed, $((failed + fuzz_failed)) failed"
+  echo "$((total - failed + fuzz_passed + validate_passed)) passed, $((failed + fuzz_failed + validate_failed)) failed"
   if ((failed > 0 && ctest_status == 0)); then ctest_status=1; fi
 else
   echo "test.sh: no ctest summary found (ctest exit $ctest_status)" >&2

@@ -9,6 +9,7 @@ packages=(
   postgresql postgresql-contrib
   libgtest-dev googletest
   curl openssl
+  nodejs npm  # scripts/validate-fhir: the FHIR conformance check of every response shape (test.sh)
   jq python3  # bench/ scripts: reading MeasureReports, finding a free port
   wrk nginx  # bench/get_patient.sh, bench/list_search.sh: HTTP load over mutual TLS, nginx the anchor of figure 1
   chromium  # headless, for the e2e test that renders the HTML report (tests/e2e/report_html_test.cpp)

@@ -1,5 +1,7 @@
 #include "tests/support/tls_client.h"
 
+#include "tests/support/response_capture.h"
+
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -80,6 +82,7 @@ HttpResult TlsClient::Request(const std::string& method, const std::string& path
     Poco::StreamCopier::copyToString(in, result.body);
     result.status = static_cast<int>(response.getStatus());
     for (const auto& [name, value] : response) result.headers[Lower(name)] = value;
+    CaptureResponse(response.getContentType(), result.body);
     if (!response.getKeepAlive()) session_.reset();
   } catch (const Poco::Exception& e) {
     result = HttpResult{};
