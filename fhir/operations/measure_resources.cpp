@@ -97,13 +97,14 @@ std::string CqlPopulationName(const std::string& code) {
 }
 
 // Measure criteria: the registry computes them in code (registry/measures.h), not from an expression
-// a client could run, so the criterion is named (text/cql-identifier, one of the R4 expression
-// languages) and the prose goes in the description (text/plain is no expression language).
+// a client could run, so the criterion is named the way R4 Measures name their CQL definitions
+// (language text/cql, expression the definition's name: the R4 value set has no text/cql-identifier,
+// that came in R5) and the prose goes in the description (text/plain is no expression language).
 void Criteria(Writer& w, const std::string& identifier, const std::string& prose) {
   w.Key("criteria");
   w.StartObject();
   Str(w, "description", prose);
-  Str(w, "language", "text/cql-identifier");
+  Str(w, "language", "text/cql");
   Str(w, "expression", identifier);
   w.EndObject();
 }

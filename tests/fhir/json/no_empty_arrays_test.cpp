@@ -97,7 +97,7 @@ TEST(MeasureShape, CriteriaNameAnExpressionLanguage) {
     }
     ASSERT_FALSE(criteria.empty()) << def.id;
     for (const auto* c : criteria) {
-      EXPECT_STREQ((*c)["language"].GetString(), "text/cql-identifier") << def.id;
+      EXPECT_STREQ((*c)["language"].GetString(), "text/cql") << def.id;
       EXPECT_GT((*c)["expression"].GetStringLength(), 0u) << def.id;
       EXPECT_GT((*c)["description"].GetStringLength(), 0u) << def.id;
     }
