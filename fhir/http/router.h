@@ -27,6 +27,14 @@ struct ApiOptions {
   ExportOptions exports;
 };
 
+// The search criteria of If-None-Exist, of a conditional update/delete, or of a transaction's
+// conditional reference (Patient?identifier=…): strict, at least one criterion, count 2.
+// `what` names the condition in the error text (fhir/http/router_writes.cpp).
+Result<SearchQuery> ParseCondition(const ResourceTypeDef& type, const QueryParams& params, const std::string& what);
+
+// The one resource a condition names (locked until commit), nullopt when none; 412 when more than one.
+Result<std::optional<StoredResource>> MatchOne(ResourceTransaction& tx, const SearchQuery& condition);
+
 class FhirApi {
  public:
   FhirApi(ResourceStore& store, ApiOptions options);

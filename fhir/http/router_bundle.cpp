@@ -15,6 +15,7 @@
 #include "fhir/json/json.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
+#include "fhir/http/http_util.h"
 #include "registry/ids.h"
 
 namespace nara::fhir {
@@ -59,16 +60,33 @@ HttpResponse BundleResponse(const std::string& type, const std::vector<std::stri
   return JsonResponse(200, body + "]}");
 }
 
+// Where an entry's error lies as FHIRPath from the Bundle: the resource checkers name elements from
+// the resource type ("CareTeam.subject.reference"), the Bundle reader from the entry ("request.url").
+std::string EntryExpression(size_t index, const std::string& resource_type, const std::string& location) {
+  const std::string entry = "Bundle.entry[" + std::to_string(index) + "]";
+  if (location.empty()) return entry;
+  if (!resource_type.empty() && (location == resource_type || location.rfind(resource_type + ".", 0) == 0)) {
+    return entry + ".resource" + location.substr(resource_type.size());
+  }
+  for (const char* own : {"request", "resource", "fullUrl"}) {
+    const std::string prefix = own;
+    if (location == prefix || location.rfind(prefix + ".", 0) == 0 || location.rfind(prefix + "[", 0) == 0) {
+      return entry + "." + location;
+    }
+  }
+  return entry;  // a location outside the entry's content: the entry is what a client can mend
+}
+
 // An error that names its entry, so a client knows which of a thousand entries to mend.
-HttpResponse EntryError(size_t index, const Error& error) {
+HttpResponse EntryError(size_t index, const Error& error, const std::string& resource_type = "") {
   Issue issue = IssueFor(error);
   const std::string where = "Bundle.entry[" + std::to_string(index) + "]";
-  issue.expression = issue.expression.empty() ? where : where + "." + issue.expression;
+  issue.expression = EntryExpression(index, resource_type, issue.expression);
   issue.text = where + ": " + issue.text;
   return ErrorResponse(HttpStatusFor(error), issue);
 }
 
-// Rewrites every `reference` that names a urn:uuid fullUrl of this Bundle to Type/id.
+// Rewrites every `reference` that names a fullUrl or conditional reference of this Bundle to Type/id.
 void RewriteReferences(rapidjson::Value& value, const std::map<std::string, std::string>& ids,
                        rapidjson::Document::AllocatorType& alloc) {
   if (value.IsObject()) {
@@ -82,6 +100,48 @@ void RewriteReferences(rapidjson::Value& value, const std::map<std::string, std:
     }
   } else if (value.IsArray()) {
     for (auto& item : value.GetArray()) RewriteReferences(item, ids, alloc);
+  }
+}
+
+// A conditional reference (FHIR R4 3.1.0.11.2: "Patient?identifier=…" in a transaction): resolved
+// inside the transaction to the one resource its search finds.
+struct ConditionalReference {
+  const ResourceTypeDef* type = nullptr;
+  std::string query;         // after the '?'
+  size_t entry = 0;          // the first entry that uses it, for the error
+  std::string expression;    // where in that entry, FHIRPath from the resource
+  std::string placeholder;   // the id that stands for it until resolved
+  SearchQuery condition;     // parsed before the transaction
+};
+
+// Collects the conditional references in `value` (keyed by their text), with FHIRPath `path`.
+void FindConditionalReferences(const rapidjson::Value& value, const std::string& path, size_t entry,
+                               std::map<std::string, ConditionalReference>& found) {
+  if (value.IsObject()) {
+    for (const auto& member : value.GetObject()) {
+      const std::string name = member.name.GetString();
+      if (name == "reference" && member.value.IsString()) {
+        const std::string text = member.value.GetString();
+        const auto q = text.find('?');
+        if (q == std::string::npos || found.count(text)) continue;
+        const ResourceTypeDef* type = FindType(text.substr(0, q));
+        if (!type) continue;  // not a conditional reference to a type of ours: the content check refuses it
+        found[text] = {type, text.substr(q + 1), entry, path + ".reference", NewResourceId(), {}};
+      } else {
+        FindConditionalReferences(member.value, path + "." + name, entry, found);
+      }
+    }
+  } else if (value.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+      FindConditionalReferences(value[i], path + "[" + std::to_string(i) + "]", entry, found);
+    }
+  }
+}
+
+// Replaces every occurrence of `from` in `text` by `to`.
+void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
   }
 }
 
@@ -140,19 +200,44 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
   }
 
   // The transaction: every write planned first, then all of them in one database transaction.
-  // 1. Ids for the creates, so that references to their urn:uuid fullUrls can be rewritten.
-  std::map<std::string, std::string> new_ids;     // fullUrl → Type/id
+  // 1. Ids for the creates, so that references to their urn:uuid fullUrls can be rewritten. The id
+  //    of a conditional entry (a create with ifNoneExist, an update of [type]?criteria) and of a
+  //    conditional reference is known only inside the transaction: until then a placeholder id
+  //    stands for it, so that every entry can be planned (parsed and validated) before anything is
+  //    touched.
+  std::map<std::string, std::string> new_ids;     // fullUrl or conditional reference → Type/id
   std::vector<std::string> create_ids(entries.size());
+  std::map<size_t, std::string> conditional_ids;  // entry → its placeholder id
   for (size_t i = 0; i < entries.size(); ++i) {
     BundleEntryRequest& entry = entries[i];
-    if (entry.method != "POST") continue;
-    create_ids[i] = NewResourceId();
+    const bool conditional = (entry.method == "POST" && !entry.request.Header("if-none-exist").empty()) ||
+                             (entry.method == "PUT" && entry.segments.size() == 1);
+    if (entry.method != "POST" && !conditional) continue;
+    if (entry.method == "POST") create_ids[i] = NewResourceId();
     if (entry.full_url.rfind("urn:uuid:", 0) == 0) {
       if (new_ids.count(entry.full_url)) {
-        return EntryError(i, Error::Invalid("value", "fullUrl is used twice in the Bundle", "fullUrl"));
+        return EntryError(i, Error::Invalid("value", "fullUrl används två gånger i Bundlen (fullUrl is used twice in the Bundle)", "fullUrl"));
       }
-      new_ids[entry.full_url] = entry.segments[0] + "/" + create_ids[i];
+      std::string id = create_ids[i];
+      if (conditional) id = conditional_ids[i] = NewResourceId();
+      new_ids[entry.full_url] = entry.segments[0] + "/" + id;
     }
+  }
+  std::map<std::string, ConditionalReference> conditional_refs;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].resource && entries[i].method != "PATCH") {
+      FindConditionalReferences(*entries[i].resource, "resource", i, conditional_refs);
+    }
+  }
+  for (auto& [text, ref] : conditional_refs) {
+    auto query = ParseCondition(*ref.type, ParseQueryString(ref.query), "en villkorlig referens (a conditional reference)");
+    if (!query) {
+      Error error = query.error();
+      error.location = ref.expression;
+      return EntryError(ref.entry, error);
+    }
+    ref.condition = std::move(*query);
+    new_ids[text] = ref.type->type + "/" + ref.placeholder;
   }
   // 2. Plan every write: parse and validate everything before the database is touched.
   std::vector<std::optional<PlannedWrite>> plans(entries.size());
@@ -160,12 +245,15 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
   for (size_t i = 0; i < entries.size(); ++i) {
     BundleEntryRequest& entry = entries[i];
     if (entry.method == "GET") continue;
+    const std::string resource_type = entry.resource ? StringMember(*entry.resource, "resourceType") : "";
     const ResourceTypeDef* type = FindType(entry.segments[0]);
     if (!type || entry.segments.size() > 2) {
       return EntryError(i, Error::NotFound("okänd sökväg i request.url (unknown resource type or path)"));
     }
     const std::string id = entry.segments.size() == 2 ? entry.segments[1] : "";
-    if (!id.empty() && !IsValidId(id)) return EntryError(i, Error::Invalid("invalid", "ogiltigt id i request.url"));
+    if (!id.empty() && !IsValidId(id)) {
+      return EntryError(i, Error::Invalid("invalid", "ogiltigt id i request.url (invalid id in request.url)", "request.url"));
+    }
     if ((entry.method == "POST" && !id.empty()) || (entry.method == "PATCH" && id.empty())) {
       return EntryError(i, Error::Invalid("value", entry.method + " needs request.url " +
                                                        (entry.method == "POST" ? "[type]" : "[type]/[id]"),
@@ -187,22 +275,115 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
       entry.request.body = ToJson(content);
     }
     auto plan = PlanWrite(entry.request, *type, id, create_ids[i]);
-    if (!plan) return EntryError(i, plan.error());
+    if (!plan) return EntryError(i, plan.error(), resource_type);
     plans[i].emplace(std::move(*plan));
+  }
+  // Which planned bodies name a placeholder: they are planned again once the ids are known.
+  std::vector<std::pair<std::string, std::string>> placeholders;  // Type/placeholder → Type/id
+  for (const auto& [i, id] : conditional_ids) placeholders.emplace_back(entries[i].segments[0] + "/" + id, "");
+  for (const auto& [text, ref] : conditional_refs) placeholders.emplace_back(ref.type->type + "/" + ref.placeholder, "");
+  std::vector<bool> names_placeholder(entries.size(), false);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    for (const auto& [placeholder, unused] : placeholders) {
+      if (plans[i] && entries[i].request.body.find(placeholder) != std::string::npos) names_placeholder[i] = true;
+    }
   }
   // 3. All writes in one database transaction, in FHIR's order.
   std::vector<size_t> order;
   for (size_t i = 0; i < entries.size(); ++i) {
     if (plans[i]) order.push_back(i);
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return Phase(entries[a].method) < Phase(entries[b].method); });
+  // A conditional update another entry refers to by its urn:uuid ("find or create this patient")
+  // runs with the creates, ahead of them, so that what refers to it finds it written.
+  const auto phase = [&](size_t i) {
+    if (conditional_ids.count(i) && entries[i].method == "PUT") return 1;
+    const int p = Phase(entries[i].method);
+    return p == 0 ? 0 : p + 1;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return phase(a) < phase(b); });
   std::vector<WriteDone> done(entries.size());
   std::vector<RequestAudit> audits(entries.size());
   size_t failed = 0;
   auto status = store_.Transact([&](ResourceTransaction& tx) -> Status {
+    // 3a. The conditions, resolved before any write (a retried transaction resolves them again).
+    std::map<std::string, std::string> resolved;  // Type/placeholder → Type/id
+    std::vector<std::string> resolved_entry_ids(entries.size());
+    for (const auto& [i, placeholder] : conditional_ids) {
+      const PlannedWrite& plan = *plans[i];
+      auto match = MatchOne(tx, *plan.condition);
+      if (!match) {
+        failed = i;
+        return match.error();
+      }
+      std::string id = plan.id;  // a create: the id chosen for it
+      if (*match) {
+        id = (*match)->id;
+        if (plan.kind == PlannedWrite::Kind::update && !plan.body_id.empty() && plan.body_id != id) {
+          failed = i;
+          return Error::Invalid("invalid", "id i kroppen är inte den resurs villkoret matchar (the body id is not "
+                                           "the resource the condition matches)", plans[i]->type->type + ".id");
+        }
+      } else if (plan.kind == PlannedWrite::Kind::update) {
+        id = plan.body_id.empty() ? NewResourceId() : plan.body_id;
+      }
+      resolved_entry_ids[i] = id;
+      resolved[entries[i].segments[0] + "/" + placeholder] = entries[i].segments[0] + "/" + id;
+    }
+    for (const auto& [text, ref] : conditional_refs) {
+      std::optional<StoredResource> one;
+      Status found = [&]() -> Status {
+        // FHIR R4 3.1.0.11.2: no match or several fail the transaction (412 several, 404 none).
+        // The text names the type only: the criteria may hold a personnummer.
+        auto match = MatchOne(tx, ref.condition);
+        if (!match && match.error().kind == ErrorKind::precondition_failed) {
+          return Error::PreconditionFailed("den villkorliga referensen till " + ref.type->type +
+                                           " matchar flera resurser (the conditional reference matches more than one "
+                                           "resource)");
+        }
+        if (!match) return match.error();
+        if (!*match) {
+          return Error::NotFound("den villkorliga referensen till " + ref.type->type +
+                                 " matchar ingen resurs (the conditional reference matches nothing)");
+        }
+        one = **match;
+        return Ok();
+      }();
+      if (!found) {
+        Error error = found.error();
+        error.location = ref.expression;
+        failed = ref.entry;
+        return error;
+      }
+      resolved[ref.type->type + "/" + ref.placeholder] = ref.type->type + "/" + one->id;
+    }
+    // 3b. Entries that named a placeholder, planned again with the ids found.
+    std::vector<std::optional<PlannedWrite>> replans(entries.size());
     for (size_t i : order) {
-      auto executed = ExecuteWrite(tx, entries[i].request, *plans[i], audits[i]);
+      if (!names_placeholder[i] && resolved_entry_ids[i].empty()) continue;
+      HttpRequest request = entries[i].request;
+      for (const auto& [placeholder, id] : resolved) ReplaceAll(request.body, placeholder, id);
+      std::string id = entries[i].segments.size() == 2 ? entries[i].segments[1] : "";
+      if (plans[i]->kind == PlannedWrite::Kind::update && !resolved_entry_ids[i].empty()) {
+        // The condition is settled (its lock is held until commit): an update of the id it found or chose.
+        id = resolved_entry_ids[i];
+        request.query.clear();
+        rapidjson::Document content;  // an update of Type/id names its id in the body (FHIR R4 3.1.0.4)
+        if (ParseJsonObject(request.body, content)) {
+          content.RemoveMember("id");
+          content.AddMember("id", rapidjson::Value(id.c_str(), content.GetAllocator()), content.GetAllocator());
+          request.body = ToJson(content);
+        }
+      }
+      auto plan = PlanWrite(request, *plans[i]->type, id, create_ids[i]);
+      if (!plan) {
+        failed = i;
+        return plan.error();
+      }
+      replans[i].emplace(std::move(*plan));
+    }
+    for (size_t i : order) {
+      const PlannedWrite& plan = replans[i] ? *replans[i] : *plans[i];
+      auto executed = ExecuteWrite(tx, entries[i].request, plan, audits[i]);
       if (!executed) {
         failed = i;
         return executed.error();
@@ -214,7 +395,9 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
   if (!status) {
     // Nothing was written; the refused or failed attempt is logged against its patient all the same.
     const RequestAudit& audit = audits[failed];
-    HttpResponse response = EntryError(failed, status.error());
+    const std::string resource_type =
+        entries[failed].resource ? StringMember(*entries[failed].resource, "resourceType") : "";
+    HttpResponse response = EntryError(failed, status.error(), resource_type);
     // The refusal releases nothing, so it is answered even when its audit record cannot be written.
     if (!audit.action.empty()) (void)store_.AppendAudit(AuditRecordFor(entries[failed].request, audit, response.status));
     return response;

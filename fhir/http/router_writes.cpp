@@ -11,7 +11,6 @@
 #include "registry/ids.h"
 
 namespace nara::fhir {
-namespace {
 
 // The search criteria of If-None-Exist or of a conditional update/delete: strict (an unknown
 // parameter must not widen the match to everything), at least one criterion, two rows are enough.
@@ -45,7 +44,6 @@ Result<std::optional<StoredResource>> MatchOne(ResourceTransaction& tx, const Se
   return std::optional<StoredResource>(page->resources.front());
 }
 
-}  // namespace
 
 const char* PlannedWrite::AuditAction() const {
   switch (kind) {

@@ -26,7 +26,9 @@ Result<BundleEntryRequest> ReadEntry(const rapidjson::Value& value, const HttpRe
   }
   std::string url = StringMember(req, "url");
   if (!outer.base_url.empty() && url.rfind(outer.base_url + "/", 0) == 0) url = url.substr(outer.base_url.size() + 1);
-  if (url.empty() || url[0] == '/' || url.find("://") != std::string::npos) {
+  // Only the path decides: a search url carries absolute system URIs unencoded in its query
+  // (Patient?identifier=http://electronichealth.se/identifier/personnummer|…), as FHIR's examples write it.
+  if (url.empty() || url[0] == '/' || url.substr(0, url.find('?')).find("://") != std::string::npos) {
     return Error::Invalid("value", "request.url must be relative to the base, e.g. Patient or Patient/123",
                           "request.url");
   }
