@@ -23,6 +23,7 @@
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/scrape.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/tls_client.h"
 
@@ -57,6 +58,18 @@ std::string PsqlValue(const std::string& url, const std::string& sql) {
   return Trim(out);
 }
 
+// GET of the operations port: {status, body}.
+std::pair<int, std::string> OpsGet(int ops_port, const std::string& path) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(ops_port));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+  return {static_cast<int>(response.getStatus()), body};
+}
+
 // The date `days` after 2020-01-01 (YYYY-MM-DD): each change of listing starts a day after the last.
 std::string DayAfter2020(int days) {
   int y, m, d;
@@ -83,6 +96,18 @@ TEST(Failover, PromotedStandbyServesBothNodesWithoutLosingAcknowledgedWrites) {
   ASSERT_TRUE(node_b.Start());
   const pid_t pid_a = node_a.process().pid(), pid_b = node_b.process().pid();
   OwnServer* nodes[2] = {&node_a, &node_b};
+
+  // Each node says its database is the primary, with one synchronous standby, and the lag it sees.
+  for (OwnServer* node : nodes) {
+    auto [status, body] = OpsGet(node->ops_port(), "/readyz");
+    EXPECT_EQ(status, 200) << body;
+    EXPECT_EQ(body, R"({"status":"ready","database":"primary","standbys":1,"synchronous_standbys":1})");
+    const std::string metrics = Scrape(node->ops_port());
+    EXPECT_EQ(Sample(metrics, "nara_db_primary"), 1) << metrics;
+    EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="true"})"), 1) << metrics;
+    EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="false"})"), 0) << metrics;
+    EXPECT_GE(Sample(metrics, "nara_db_replication_lag_seconds"), 0) << metrics;
+  }
 
   // Two vårdcentraler of the ehr client's region, and the patients the writers move between them.
   constexpr int kWriters = 4;  // two per node, each with a patient of its own
@@ -205,8 +230,16 @@ TEST(Failover, PromotedStandbyServesBothNodesWithoutLosingAcknowledgedWrites) {
   EXPECT_TRUE(node_b.process().running());
   EXPECT_EQ(node_a.process().pid(), pid_a);
   EXPECT_EQ(node_b.process().pid(), pid_b);
-  EXPECT_EQ(testing::HttpGetStatus(node_a.ops_port(), "/readyz", milliseconds(3000)), 200);
-  EXPECT_EQ(testing::HttpGetStatus(node_b.ops_port(), "/readyz", milliseconds(3000)), 200);
+  // The former standby is the primary now, with no standby of its own (until one is attached).
+  for (OwnServer* node : nodes) {
+    auto [status, body] = OpsGet(node->ops_port(), "/readyz");
+    EXPECT_EQ(status, 200) << body;
+    EXPECT_EQ(body, R"({"status":"ready","database":"primary","standbys":0,"synchronous_standbys":0})");
+    const std::string metrics = Scrape(node->ops_port());
+    EXPECT_EQ(Sample(metrics, "nara_db_primary"), 1) << metrics;
+    EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="true"})"), 0) << metrics;
+    EXPECT_EQ(Sample(metrics, "nara_db_replication_lag_seconds"), -1) << "no standby, no lag: " << metrics;
+  }
 
   // Every answer was a success, or 503 + Retry-After `transient`; a read back of a lost write 404.
   int answered_503 = 0;
