@@ -5,6 +5,7 @@
 // - the same node processes serve writes again, without a restart;
 // - every write answered 2xx is on the new primary (synchronous replication loses no acknowledged write);
 // - the requests in between get 503 + Retry-After (an OperationOutcome `transient`), never another answer;
+// - /readyz and /metrics say the database's role and the replication lag (also for a node on the standby);
 // - no duplicate versions: a client that got a 503 reads the listing back before it writes it again (as
 //   the 503's text asks), and every listing then has one version per change made to it.
 #include <gtest/gtest.h>
@@ -107,6 +108,29 @@ TEST(Failover, PromotedStandbyServesBothNodesWithoutLosingAcknowledgedWrites) {
     EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="true"})"), 1) << metrics;
     EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="false"})"), 0) << metrics;
     EXPECT_GE(Sample(metrics, "nara_db_replication_lag_seconds"), 0) << metrics;
+  }
+
+  // A node whose database.url names the standby alone could store no write: /readyz takes it out of the
+  // load balancer, and /metrics shows the standby's view.
+  {
+    auto on_standby = env;
+    on_standby["NARA_DATABASE_URL"] = pg.standby_url(db);
+    OwnServer node_s("failover-s", on_standby);
+    ASSERT_TRUE(node_s.Start());
+    auto [status, body] = OpsGet(node_s.ops_port(), "/readyz");
+    EXPECT_EQ(status, 503) << body;
+    EXPECT_NE(body.find(R"("database":"standby")"), std::string::npos) << body;
+    const std::string metrics = Scrape(node_s.ops_port());
+    EXPECT_EQ(Sample(metrics, "nara_db_primary"), 0) << metrics;
+    EXPECT_GE(Sample(metrics, "nara_db_replication_lag_seconds"), 0) << metrics;
+    EXPECT_EQ(Sample(metrics, R"(nara_db_standbys{sync="true"})"), -1) << "a standby has none: " << metrics;
+    // A write sent to it anyway is 503 + Retry-After, not an error of the server (and the node lives on).
+    auto put = node_s.Client("admin")->Request(
+        "PUT", "/fhir/Organization/fo-readonly",
+        reg::OrganizationJson("fo-readonly", reg::UnitHsa(reg::kRegionHsa), "region"), reg::kFhirJson);
+    EXPECT_EQ(put.status, 503) << put.body;
+    EXPECT_FALSE(put.headers["retry-after"].empty());
+    EXPECT_TRUE(node_s.process().running()) << node_s.process().log();
   }
 
   // Two vårdcentraler of the ehr client's region, and the patients the writers move between them.
