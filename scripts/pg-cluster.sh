@@ -6,6 +6,12 @@
 #   pg-cluster.sh stop   DIR          fast shutdown if running
 #   pg-cluster.sh status DIR          exit 0 and "running …" if running, exit 3 and "stopped" if not
 #   pg-cluster.sh url    DIR [DBNAME] print postgresql://postgres@/DBNAME?host=ABS_DIR/sock&port=PORT
+#   pg-cluster.sh standby PRIMARY_DIR DIR [PORT] [NAME] [--async]
+#                                     a hot standby of the running cluster in PRIMARY_DIR (pg_basebackup -R,
+#                                     streaming), started; unless --async the primary is then told to commit
+#                                     only once NAME (default standby1) has the WAL (synchronous_standby_names)
+#   pg-cluster.sh kill    DIR         kill -9 the server and its backends (a crash, for failover tests)
+#   pg-cluster.sh promote DIR         promote the standby in DIR to a primary (pg_ctl promote, waits)
 #
 # Layout: DIR/data (PGDATA, mode 0700), DIR/sock (socket directory), DIR/postgres.log.
 # PORT (default 5432, or the one the cluster was last started with) only names the socket file.
@@ -23,7 +29,7 @@ DEFAULT_PORT=5432
 die() { echo "pg-cluster: $*" >&2; exit 1; }
 note() { echo "pg-cluster: $*" >&2; }
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -198,10 +204,97 @@ cmd_status() {
   fi
 }
 
+# A hot standby of the cluster in $1 (the primary, running) in $dir. The base backup is taken before the
+# primary names the standby synchronous: the standby's copy of postgresql.auto.conf then has no
+# synchronous_standby_names, so once promoted it commits on its own instead of waiting for a standby that
+# does not exist (a new synchronous standby is attached to it the same way).
+cmd_standby() {
+  local primary_dir primary_sock primary_port port=$2 name=${3:-standby1} sync=$4 out i state
+  primary_dir=$(realpath -m -- "$1")
+  [[ $name =~ ^[a-z0-9_]+$ ]] || die "NAME must be [a-z0-9_]+: $name"
+  [[ -z $port || $port =~ ^[0-9]+$ ]] || die "PORT must be a number: $port"
+  as_pg "$PGBIN/pg_ctl" status -D "$primary_dir/data" >/dev/null 2>&1 || die "no running cluster in $primary_dir"
+  primary_sock=$primary_dir/sock
+  primary_port=$(sed -n "s/^port = \([0-9]\+\).*/\1/p" "$primary_dir/data/$conf_name" | tail -n 1)
+  [[ ! -e $data ]] || die "$data exists; a standby needs a fresh DIR"
+  mkdir -p -- "$dir"
+  if is_root; then
+    ensure_traversable
+    chown "$PG_USER:" "$dir"
+  fi
+  # -R writes standby.signal and primary_conninfo; -X stream copies the WAL made during the copy too.
+  if ! out=$(as_pg "$PGBIN/pg_basebackup" -h "$primary_sock" -p "${primary_port:-$DEFAULT_PORT}" -U "$PG_USER" \
+               -D "$data" -R -X stream -c fast 2>&1); then
+    echo "$out" >&2
+    die "pg_basebackup from $primary_dir failed"
+  fi
+  # The walreceiver reports cluster_name as its application_name: the name synchronous_standby_names uses.
+  echo "cluster_name = '$name'" | as_pg tee -a "$data/postgresql.auto.conf" >/dev/null
+  cmd_start "${port:-$(( ${primary_port:-$DEFAULT_PORT} + 1 ))}"
+  if [[ $sync == sync ]]; then
+    "$PGBIN/psql" -X -q -d "$(dir=$primary_dir; sock=$primary_sock; data=$primary_dir/data; url_for postgres)" \
+      -c "ALTER SYSTEM SET synchronous_standby_names = '\"$name\"'" -c 'SELECT pg_reload_conf()' >/dev/null
+  fi
+  # Wait (bounded) until the primary streams to it, and counts it synchronous when asked to.
+  for ((i = 0; i < 300; i++)); do
+    state=$("$PGBIN/psql" -X -At -d "$(dir=$primary_dir; sock=$primary_sock; data=$primary_dir/data; url_for postgres)" \
+              -c "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$name' AND state = 'streaming'")
+    if [[ $sync == sync && $state == sync ]] || [[ $sync != sync && -n $state ]]; then return 0; fi
+    sleep 0.1
+  done
+  die "the standby $name did not start streaming from $primary_dir within 30 s (state '$state')"
+}
+
+# kill -9 of the postmaster and of every backend it started, all at once, as a power cut would.
+cmd_kill() {
+  [[ -f $data/postmaster.pid ]] || return 0
+  local pid children
+  pid=$(head -n 1 "$data/postmaster.pid")
+  [[ $pid =~ ^[0-9]+$ ]] || die "no server pid in $data/postmaster.pid"
+  kill -0 "$pid" 2>/dev/null || return 0
+  children=$(ps -o pid= --ppid "$pid" || true)
+  # shellcheck disable=SC2086  # one word per pid
+  kill -9 "$pid" $children 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  die "server $pid did not die"
+}
+
+cmd_promote() {
+  local out
+  if ! out=$(as_pg "$PGBIN/pg_ctl" promote -D "$data" -w -t 60 2>&1); then
+    echo "$out" >&2
+    die "could not promote the standby in $data"
+  fi
+  # pg_ctl returns once the control file says "in production"; sessions are read-write a moment later,
+  # when recovery has ended in shared memory too. Wait for that, so a caller may count on writes.
+  local i
+  for ((i = 0; i < 300; i++)); do
+    [[ $("$PGBIN/psql" -X -At -d "$(url_for postgres)" -c 'SELECT pg_is_in_recovery()' 2>/dev/null) == f ]] && return 0
+    sleep 0.1
+  done
+  die "the server in $data still in recovery 30 s after promotion"
+}
+
 case $cmd in
   start)  (($# <= 3)) || usage; cmd_start "${3:-}" ;;
   stop)   (($# == 2)) || usage; cmd_stop ;;
   status) (($# == 2)) || usage; cmd_status ;;
   url)    (($# <= 3)) || usage; url_for "${3:-nara}" ;;
+  standby)
+    (($# >= 3 && $# <= 6)) || usage
+    mode=sync
+    args=()
+    for a in "${@:4}"; do
+      if [[ $a == --async ]]; then mode=async; else args+=("$a"); fi
+    done
+    dir=$(realpath -m -- "$3"); data=$dir/data; sock=$dir/sock
+    cmd_standby "$2" "${args[0]:-}" "${args[1]:-}" "$mode"
+    ;;
+  kill)    (($# == 2)) || usage; cmd_kill ;;
+  promote) (($# == 2)) || usage; cmd_promote ;;
   *) usage ;;
 esac

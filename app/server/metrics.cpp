@@ -124,6 +124,20 @@ std::string Metrics::Render(const Scrape& scrape) const {
   line("nara_db_pool_connections", "state=\"idle\"", std::to_string(scrape.pool_idle));
   header("nara_db_pool_max", "gauge", "Upper bound of the PostgreSQL connection pool (db.pool-size).");
   line("nara_db_pool_max", "", std::to_string(scrape.pool_max));
+  if (scrape.db_known) {
+    header("nara_db_primary", "gauge", "1 when the node's database (database.url) is the primary, 0 when a hot standby.");
+    line("nara_db_primary", "", scrape.db_primary ? "1" : "0");
+    if (scrape.db_primary) {
+      header("nara_db_standbys", "gauge", "Standbys streaming from the primary, by synchronous or asynchronous.");
+      line("nara_db_standbys", "sync=\"true\"", std::to_string(scrape.sync_standbys));
+      line("nara_db_standbys", "sync=\"false\"", std::to_string(scrape.standbys - scrape.sync_standbys));
+    }
+    if (scrape.replication_lag_seconds >= 0) {
+      header("nara_db_replication_lag_seconds", "gauge",
+             "A primary: the largest replay lag of its standbys; a standby: how far its replay is behind.");
+      line("nara_db_replication_lag_seconds", "", Number(scrape.replication_lag_seconds));
+    }
+  }
   header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
   line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));
   header("nara_export_jobs", "gauge", "Bulk Data $export jobs, by state.");

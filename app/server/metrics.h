@@ -44,6 +44,12 @@ class Metrics {
     int pool_idle = 0;
     int pool_max = 0;
     long audit_rows_written = 0;
+    // Replication as the node sees its database (pg/pg_replication.h); db_known false: not reachable.
+    bool db_known = false;
+    bool db_primary = true;
+    double replication_lag_seconds = -1;  // -1: not known (no standby, or not visible to the login role)
+    long standbys = 0;
+    long sync_standbys = 0;
   };
   std::string Render(const Scrape& scrape) const;
 

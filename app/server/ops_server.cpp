@@ -10,7 +10,8 @@ namespace {
 
 class OpsHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  OpsHandler(pg::PgStore& store, const Metrics& metrics) : store_(store), metrics_(metrics) {}
+  OpsHandler(pg::PgStore& store, pg::PgReplication& replication, const Metrics& metrics)
+      : store_(store), replication_(replication), metrics_(metrics) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const std::string path = in.getURI().substr(0, in.getURI().find('?'));
@@ -21,11 +22,32 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
       body = "{\"status\":\"ok\"}";
     } else if (path == "/readyz") {
       auto ready = store_.Ping();
-      status = ready ? 200 : 503;
-      body = ready ? "{\"status\":\"ready\"}" : "{\"status\":\"not-ready\",\"reason\":\"" + Escape(ready.error().text) + "\"}";
+      auto replication = ready ? replication_.Status() : Result<pg::ReplicationStatus>(ready.error());
+      if (!replication) {
+        status = 503;
+        body = "{\"status\":\"not-ready\",\"reason\":\"" + Escape(replication.error().text) + "\"}";
+      } else if (!replication->primary) {
+        // A node writes through database.url: on a standby every write would fail. Take it out of the
+        // load balancer (without target_session_attrs=read-write libpq may land on a standby).
+        status = 503;
+        body = "{\"status\":\"not-ready\",\"database\":\"standby\",\"reason\":\"databasen är en standby "
+               "som inte tar emot skrivningar (the database is a read-only standby)\"}";
+      } else {
+        body = "{\"status\":\"ready\",\"database\":\"primary\",\"standbys\":" +
+               std::to_string(replication->standbys) + ",\"synchronous_standbys\":" +
+               std::to_string(replication->sync_standbys) + "}";
+      }
     } else if (path == "/metrics") {
       type = "text/plain; version=0.0.4";
-      body = metrics_.Render({store_.pool_in_use(), store_.pool_idle(), store_.pool_size(), store_.audit_rows_written()});
+      Metrics::Scrape scrape{store_.pool_in_use(), store_.pool_idle(), store_.pool_size(), store_.audit_rows_written()};
+      if (auto replication = replication_.Status(); replication) {
+        scrape.db_known = true;
+        scrape.db_primary = replication->primary;
+        scrape.replication_lag_seconds = replication->lag_seconds;
+        scrape.standbys = replication->standbys;
+        scrape.sync_standbys = replication->sync_standbys;
+      }
+      body = metrics_.Render(scrape);
     } else {
       status = 404;
       body = "{\"status\":\"not-found\"}";
@@ -47,6 +69,7 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   pg::PgStore& store_;
+  pg::PgReplication& replication_;
   const Metrics& metrics_;
 };
 
@@ -63,7 +86,7 @@ std::string ListenExclusively(Poco::Net::ServerSocket& socket, const Poco::Net::
 }
 
 Poco::Net::HTTPRequestHandler* OpsHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new OpsHandler(store_, metrics_);
+  return new OpsHandler(store_, replication_, metrics_);
 }
 
 }  // namespace nara::app

@@ -25,6 +25,7 @@
 #include "pg/migrations.h"
 #include "pg/pg_export.h"
 #include "pg/pg_measures.h"
+#include "pg/pg_replication.h"
 #include "pg/pg_store.h"
 
 namespace nara::app {
@@ -152,7 +153,8 @@ int Serve(const Config& config) {
       new GuardedConnectionFactory(guard, fhir_params, fhir_handlers, config.threads,
                                    [&metrics] { metrics.CountOverloaded(); }), fhir_pool,
       fhir_socket, fhir_params);
-  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, metrics), ops_pool, ops_socket,
+  pg::PgReplication replication(config.database_url);
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, replication, metrics), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2, 10));
   fhir_server.start();
   ops_server.start();

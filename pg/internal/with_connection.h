@@ -19,6 +19,12 @@ inline bool IsConnectionLoss(const pqxx::sql_error& e) {
   return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
 }
 
+// Whether the server refused a write because it is a read-only hot standby (25006
+// read_only_sql_transaction): a URL without target_session_attrs=read-write that landed on a standby,
+// or a primary demoted under the connection. Not the caller's fault and not a bug: the connection is
+// dropped so the next one looks for the primary again, and the request gets 503 + Retry-After.
+inline bool IsReadOnlyServer(const pqxx::sql_error& e) { return e.sqlstate() == "25006"; }
+
 inline Error DatabaseUnavailable() {
   return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
 }
@@ -46,6 +52,11 @@ Result<T> WithConnection(ConnectionPool& pool, Fn fn) {
         "förbindelsen till databasen bröts under sparandet, okänt om ändringen sparades "
         "(connection lost during commit, outcome unknown); läs resursen och försök igen");
   } catch (const pqxx::sql_error& e) {
+    if (IsReadOnlyServer(e)) {
+      lease->Discard();
+      return Error::Unavailable(
+          "databasen tar inte emot ändringar just nu (the database is a read-only standby), försök igen");
+    }
     if (!IsConnectionLoss(e)) throw;
     lease->Discard();
     return DatabaseUnavailable();

@@ -21,6 +21,9 @@ namespace nara::testing {
 namespace {
 
 constexpr int kPort = 5432;  // only names the socket file: the cluster listens on no TCP port
+// PgReplicatedCluster's: distinct from each other and from kPort, so no socket name can be mistaken.
+constexpr int kPrimaryPort = 5441;
+constexpr int kStandbyPort = 5442;
 
 std::string ClusterScript() { return std::string(NARA_SOURCE_DIR) + "/scripts/pg-cluster.sh"; }
 
@@ -212,5 +215,65 @@ void PgCluster::Start() {
   if (external_) throw std::runtime_error("PgCluster::Start is not available with NARA_TEST_DATABASE_URL");
   RunScriptOrThrow("start " + ShellQuote(dir_) + " " + std::to_string(kPort));
 }
+
+PgReplicatedCluster::PgReplicatedCluster() : owner_pid_(::getpid()) {
+  std::string templ = TempBase() + "/nara-repl-XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed for " + templ + ": " + std::strerror(errno));
+  }
+  dir_ = templ;
+  try {
+    RunScriptOrThrow("start " + ShellQuote(dir_ + "/primary") + " " + std::to_string(kPrimaryPort));
+    RunScriptOrThrow("standby " + ShellQuote(dir_ + "/primary") + " " + ShellQuote(dir_ + "/standby") + " " +
+                     std::to_string(kStandbyPort) + " standby1");
+  } catch (...) {
+    RunShell("bash " + ShellQuote(ClusterScript()) + " stop " + ShellQuote(dir_ + "/standby"));
+    RunShell("bash " + ShellQuote(ClusterScript()) + " stop " + ShellQuote(dir_ + "/primary"));
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    throw;
+  }
+}
+
+PgReplicatedCluster::~PgReplicatedCluster() {
+  if (::getpid() != owner_pid_) return;
+  // The primary may already be dead (KillPrimary): stop is then a no-op.
+  RunShell("bash " + ShellQuote(ClusterScript()) + " stop " + ShellQuote(dir_ + "/standby"));
+  RunShell("bash " + ShellQuote(ClusterScript()) + " stop " + ShellQuote(dir_ + "/primary"));
+  const char* keep = std::getenv("NARA_TEST_KEEP_CLUSTER");
+  if (keep != nullptr && std::string(keep) == "1") {
+    std::cerr << "PgReplicatedCluster: kept " << dir_ << "\n";
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string PgReplicatedCluster::CreateDatabase(const std::string& prefix) {
+  std::string name = DatabaseName(prefix, ++counter_);
+  auto [status, out] = Psql(primary_url("postgres"), "CREATE DATABASE \"" + name + "\"");
+  if (status != 0) throw std::runtime_error("CREATE DATABASE " + name + " failed:\n" + out);
+  return name;
+}
+
+std::string PgReplicatedCluster::primary_url(const std::string& dbname) const {
+  return "postgresql://postgres@/" + PercentEncode(dbname) + "?host=" + PercentEncode(dir_ + "/primary/sock") +
+         "&port=" + std::to_string(kPrimaryPort);
+}
+
+std::string PgReplicatedCluster::standby_url(const std::string& dbname) const {
+  return "postgresql://postgres@/" + PercentEncode(dbname) + "?host=" + PercentEncode(dir_ + "/standby/sock") +
+         "&port=" + std::to_string(kStandbyPort);
+}
+
+std::string PgReplicatedCluster::failover_url(const std::string& dbname) const {
+  return "postgresql://postgres@/" + PercentEncode(dbname) + "?host=" + PercentEncode(dir_ + "/primary/sock") + "," +
+         PercentEncode(dir_ + "/standby/sock") + "&port=" + std::to_string(kPrimaryPort) + "," +
+         std::to_string(kStandbyPort) + "&target_session_attrs=read-write";
+}
+
+void PgReplicatedCluster::KillPrimary() { RunScriptOrThrow("kill " + ShellQuote(dir_ + "/primary")); }
+
+void PgReplicatedCluster::PromoteStandby() { RunScriptOrThrow("promote " + ShellQuote(dir_ + "/standby")); }
 
 }  // namespace nara::testing

@@ -48,6 +48,36 @@ class PgCluster {
   std::vector<std::string> created_;  // databases to drop at exit on an external server
 };
 
+// A primary and a synchronous hot standby of its own (scripts/pg-cluster.sh start + standby), each in
+// its own folder with its own socket folder and port, reachable only through Unix sockets, for failover
+// and read-replica tests. Never NARA_TEST_DATABASE_URL: the test kills and promotes these servers.
+// Both are stopped (and the folder removed unless NARA_TEST_KEEP_CLUSTER=1) when the object goes, also
+// when the test failed half-way.
+class PgReplicatedCluster {
+ public:
+  PgReplicatedCluster();  // throws std::runtime_error if either server does not come up (nothing left running)
+  ~PgReplicatedCluster();
+  PgReplicatedCluster(const PgReplicatedCluster&) = delete;
+  PgReplicatedCluster& operator=(const PgReplicatedCluster&) = delete;
+
+  // Creates a fresh database on the primary (replicated to the standby) and returns its name.
+  std::string CreateDatabase(const std::string& prefix = "t");
+  std::string primary_url(const std::string& dbname) const;
+  std::string standby_url(const std::string& dbname) const;
+  // Both servers, primary first, target_session_attrs=read-write: libpq connects to whichever of them
+  // accepts writes (NARA_DATABASE_URL of a node that follows a failover).
+  std::string failover_url(const std::string& dbname) const;
+
+  void KillPrimary();     // kill -9 of the primary's postmaster and backends (pg-cluster.sh kill)
+  void PromoteStandby();  // pg-cluster.sh promote: the standby takes writes
+  std::string dir() const { return dir_; }
+
+ private:
+  pid_t owner_pid_ = 0;
+  std::string dir_;
+  std::atomic<int> counter_{0};
+};
+
 // Runs a shell command, returns {exit status, combined stdout+stderr}. Exit status is 128+N if killed by signal N.
 std::pair<int, std::string> RunShell(const std::string& command);
 
