@@ -130,7 +130,8 @@ void AddProfileExtensions(X509* cert, X509* issuer_cert, Profile profile) {
     case Profile::server:
       AddExtension(&ctx, cert, NID_basic_constraints, "critical,CA:FALSE");
       AddExtension(&ctx, cert, NID_key_usage, "critical,digitalSignature");
-      AddExtension(&ctx, cert, NID_ext_key_usage, "serverAuth");
+      // clientAuth too: the server presents it when it calls subscription endpoints (docs/api.md section 10).
+      AddExtension(&ctx, cert, NID_ext_key_usage, "serverAuth,clientAuth");
       AddExtension(&ctx, cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
       break;
     case Profile::client:

@@ -117,6 +117,20 @@ Status PgSubscriptions::Reactivate(const std::string& id) {
   });
 }
 
+Status PgSubscriptions::Replace(const SubscriptionRecord& r) {
+  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
+    pqxx::work tx(conn);
+    const auto rows = tx.exec_params(
+        "UPDATE subscription SET topic = $2, filters = $3, payload = $4, endpoint = $5, heartbeat_seconds = $6, "
+        "timeout_seconds = $7, max_count = $8, body = $9, status = 'requested', error = '', attempts = 0, "
+        "next_attempt = now() WHERE id = $1 RETURNING 1",
+        r.id, r.topic, r.filters, r.payload, r.endpoint, r.heartbeat_seconds, r.timeout_seconds, r.max_count, r.body);
+    if (rows.empty()) return Error::NotFound(NotFound(r.id));
+    tx.commit();
+    return Ok();
+  });
+}
+
 Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& match) {
   return WithConnection<int>(*pool_, [&](pqxx::connection& conn) -> Result<int> {
     // READ COMMITTED: after waiting for another node's dispatcher, each statement sees what it did.
@@ -216,7 +230,7 @@ Result<std::vector<SubscriptionRecord>> PgSubscriptions::ClaimDue(const std::str
     // SKIP LOCKED: two nodes claiming at once split the due subscriptions instead of queueing.
     const auto rows = tx.exec_params(
         "UPDATE subscription s SET lease_node = $1, "
-        "lease_until = now() + make_interval(secs => 2 * s.timeout_seconds + 10) "
+        "lease_until = now() + make_interval(secs => 3 * s.timeout_seconds + 2) "
         "WHERE s.id IN (SELECT id FROM subscription WHERE lease_until < now() AND next_attempt <= now() AND "
         "(status = 'requested' OR (status = 'active' AND (events_since_start > delivered_through OR "
         "(heartbeat_seconds > 0 AND coalesce(last_sent, created) <= now() - make_interval(secs => heartbeat_seconds))))) "

@@ -22,6 +22,7 @@ class PgSubscriptions final : public SubscriptionStore {
   Result<std::vector<SubscriptionRecord>> List(const std::string& owner_hsa_id) override;
   Status Remove(const std::string& id) override;
   Status Reactivate(const std::string& id) override;
+  Status Replace(const SubscriptionRecord& record) override;
   Result<int> Dispatch(int limit, const SubscriptionMatcher& match) override;
   Result<std::vector<SubscriptionEventRecord>> Events(const std::string& id, long long first, long long last,
                                                       int limit) override;

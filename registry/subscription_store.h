@@ -68,6 +68,9 @@ class SubscriptionStore {
   virtual Status Remove(const std::string& id) = 0;
   // Back to `requested` with its failures forgotten (after a client fixed its endpoint).
   virtual Status Reactivate(const std::string& id) = 0;
+  // A new definition (topic, filters, payload, endpoint, heartbeat, timeout, max count, body) for an
+  // existing subscription, which goes back to `requested`; its numbering and acknowledged mark stay.
+  virtual Status Replace(const SubscriptionRecord& record) = 0;
 
   // Numbers up to `limit` outbox changes for the subscriptions `match` picks (any status but off);
   // returns how many outbox changes it took (0: the outbox was empty).
@@ -78,7 +81,8 @@ class SubscriptionStore {
 
   // --- delivery ---
   // Leases up to `limit` subscriptions that need a call now (handshake, events, heartbeat) and that
-  // no node holds; `node` names the caller. The lease runs 2 × timeout + 10 s.
+  // no node holds; `node` names the caller. The lease runs 3 × timeout + 2 s (connect, send and
+  // receive are each bounded by the timeout), after which another node may take over.
   virtual Result<std::vector<SubscriptionRecord>> ClaimDue(const std::string& node, int limit) = 0;
   // The endpoint acknowledged everything up to `through`; status becomes `status`; lease released.
   virtual Status RecordDelivered(const std::string& id, const std::string& node, long long through,

@@ -191,6 +191,8 @@ HttpResponse FhirApi::Route(const HttpRequest& request, RequestAudit& audit) {
     return JsonResponse(200, CapabilityStatementJson(request.base_url, options_.software_version));
   }
 
+  if (segments[0] == "Subscription") return RouteSubscription(request, segments, options_.subscriptions, audit);
+
   // A page of history names whose data it shows (audit); a municipality sees its residents' only.
   auto audit_history = [&](const std::vector<StoredResource>& resources) -> std::optional<HttpResponse> {
     if (!audit.action.empty()) audit.AddAll(resources);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fhir/operations/bulk_export.h"
+#include "fhir/operations/subscriptions.h"
 #include "fhir/http/http.h"
 #include "fhir/http/request_audit.h"
 #include "fhir/resources/registry_writes.h"
@@ -27,6 +28,8 @@ struct ApiOptions {
   // ---- bulk export (docs/api.md section 5): $export, $export-status, $export-file, Group ----
   ExportOptions exports;
   // ---- end bulk export ----
+  // ---- change notifications (docs/api.md section 10) ----
+  SubscriptionOptions subscriptions;
 };
 
 class FhirApi {
