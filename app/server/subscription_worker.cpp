@@ -9,6 +9,7 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <exception>
 #include <ostream>
 #include <sstream>
@@ -177,6 +178,14 @@ void SubscriptionWorker::Deliver(const SubscriptionRecord& record) {
   SubscriptionRecord shown = record;
   if (type == "handshake") shown.events_since_start = 0;
   const std::string body = fhir::NotificationBundleJson(shown, options_.base_url, type, events);
+  // Patientdatalagen: patient data leaves only with its audit record, written before the call (an
+  // attempt that fails is logged too, as a refused read would be).
+  if (!events.empty() && record.payload != "empty") {
+    if (auto audited = Audit(record, events); !audited) {
+      subscriptions_.RecordFailure(record.id, node_, options_.retry.first_delay_ms, false, audited.error().text);
+      return;
+    }
+  }
   const std::string problem = Post(record, body);
   if (problem.empty()) {
     ++delivered_;
@@ -192,6 +201,34 @@ void SubscriptionWorker::Deliver(const SubscriptionRecord& record) {
                                give_up ? "leveransen misslyckades " + std::to_string(failures) +
                                              " gånger i rad (delivery failed): " + problem
                                        : problem);
+}
+
+Status SubscriptionWorker::Audit(const SubscriptionRecord& record, const std::vector<SubscriptionEventRecord>& events) {
+  AuditRecord audit;
+  audit.request_id = "subscription-" + record.id;
+  audit.agent_hsa_id = record.owner_hsa_id;
+  if (auto owner = policy_.Current()->Identify(Caller{record.owner_hsa_id, "", "", "", {}})) {
+    audit.agent_role = owner->role;
+    audit.agent_name = owner->name;
+    audit.agent_organizations = owner->organizations;
+    if (!owner->organizations.empty()) audit.unit = owner->organizations.front();
+  }
+  audit.action = "read";
+  audit.resource_type = events.front().resource.type;
+  for (const auto& event : events) {
+    const auto& resource = event.resource;
+    if (resource.type == audit.resource_type) audit.resource_ids.push_back(resource.id);
+    const std::string patient = fhir::FactsOfVersion(resource).patient_id;
+    if (!patient.empty() &&
+        std::find(audit.patient_ids.begin(), audit.patient_ids.end(), patient) == audit.patient_ids.end()) {
+      audit.patient_ids.push_back(patient);
+    }
+  }
+  audit.outcome = "success";
+  audit.http_status = 200;
+  audit.detail = "notifiering Subscription/" + record.id + " händelse " + std::to_string(events.front().number) + "–" +
+                 std::to_string(events.back().number) + " (rest-hook notification)";
+  return store_.AppendAudit(audit);
 }
 
 std::string SubscriptionWorker::Post(const SubscriptionRecord& record, const std::string& body) {

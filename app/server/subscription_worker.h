@@ -71,6 +71,8 @@ class SubscriptionWorker {
   // POSTs body to the endpoint; "" on a 2xx, else what went wrong (for Subscription.error).
   std::string Post(const SubscriptionRecord& record, const std::string& body);
   void ReapFinished();
+  // The PDL audit record of a notification carrying these events, in the log before it is sent.
+  Status Audit(const SubscriptionRecord& record, const std::vector<SubscriptionEventRecord>& events);
 
   SubscriptionStore& subscriptions_;
   ResourceStore& store_;

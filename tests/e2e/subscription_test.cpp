@@ -338,6 +338,28 @@ TEST_F(SubscriptionTest, AMunicipalityHearsOnlyOfItsResidentsTheirDeathAndAMoveO
   ASSERT_EQ(move_focus.size(), 1u);
   EXPECT_EQ(move_focus[0].rfind("Patient/mover/", 0), 0u) << move_focus[0];
   EXPECT_EQ(site_->EventsSinceStart(s_death), 1) << "the death outside the kommun is no event for it";
+  // The notification is a disclosure of patient data: in the PDL log under the subscriber's HSA-id.
+  pqxx::connection conn(site_->server->database_url());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM audit_event WHERE request_id = $1 AND patient_ids @> ARRAY['resident'] "
+                            "AND agent_role = 'municipality' AND action = 'read'",
+                            "subscription-" + s_death)[0]
+                .as<int>(),
+            1);
+}
+
+TEST_F(SubscriptionTest, AQuietSubscriptionGetsHeartbeats) {
+  SubscriptionReceiver receiver;
+  std::string json = SubscriptionJson("saebo-change", receiver.Endpoint());
+  json.insert(json.rfind("]}}"), R"(,{"url":")" + kBackport + R"(backport-heartbeat-period","valueUnsignedInt":1})");
+  const std::string id = site_->Subscribe(*site_->municipality, json);
+  ASSERT_TRUE(receiver.WaitFor([](const std::vector<Notification>& got) {
+    return std::count_if(got.begin(), got.end(), [](const Notification& n) { return n.type == "heartbeat"; }) >= 2;
+  }));
+  for (const auto& n : receiver.Received()) {
+    EXPECT_EQ(n.subscription, id);
+    EXPECT_TRUE(n.numbers.empty()) << "no events in a heartbeat";
+  }
 }
 
 // Events numbered by the database are what a count of the committed changes says.
