@@ -137,6 +137,7 @@ int SubscriptionReceiver::Handle(const std::string& body) {
     if (stopping_) return 503;
   }
   received_.push_back(ParseNotification(body));
+  received_.back().arrived = std::chrono::steady_clock::now();
   changed_.notify_all();
   return 200;
 }

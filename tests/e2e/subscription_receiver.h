@@ -28,6 +28,7 @@ struct Notification {
   std::vector<std::string> focus;     // Type/id/_history/n of each event
   std::vector<std::string> resources; // fullUrl of each entry after the first
   std::string body;
+  std::chrono::steady_clock::time_point arrived;  // when the request was read
 };
 
 class SubscriptionReceiver {

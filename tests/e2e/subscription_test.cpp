@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <iostream>
 #include <tuple>
@@ -24,6 +26,7 @@
 #include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
 #include "tests/e2e/subscription_receiver.h"
+#include "tests/support/concurrency.h"
 
 namespace nara::e2e {
 namespace {
@@ -40,7 +43,7 @@ std::map<std::string, std::string> Overrides() {
   return {{"NARA_SUBSCRIPTION_ENDPOINT_ALLOWLIST", "localhost, 127.0.0.1"},
           {"NARA_SUBSCRIPTION_RETRY_FIRST_MS", "100"},
           {"NARA_SUBSCRIPTION_MAX_ATTEMPTS", "4"},
-          {"NARA_THREADS", "8"},
+          {"NARA_THREADS", "32"},
           {"NARA_DB_POOL_SIZE", "8"}};
 }
 
@@ -455,6 +458,66 @@ TEST(SubscriptionTwoNodesTest, TwoNodesOnOneDatabaseDeliverEachEventOncePerSubsc
     EXPECT_EQ(std::count_if(received.begin(), received.end(), [](const Notification& n) { return n.type == "handshake"; }),
               1);
   }
+}
+
+// Under concurrent writers every event still arrives, numbered without gap; prints the figures for
+// bench/RESULTS.md: changes committed per second, events delivered per second, delivery latency from
+// the write's 201 to the notification's arrival (p50, p99). NARA_SUBSCRIPTION_BENCH_CHANGES sets the
+// size (default 240, a few seconds).
+TEST(SubscriptionLoadTest, ConcurrentWritersEveryEventArrivesAndTheFiguresArePrinted) {
+  const char* size = std::getenv("NARA_SUBSCRIPTION_BENCH_CHANGES");
+  const int changes = size && *size ? std::atoi(size) : 240;
+  constexpr int kWriters = 8;
+  auto site = StartSite("subs-load");
+  SubscriptionReceiver receiver;
+  const std::string id = site->Subscribe(*site->ehr, SubscriptionJson("listing-change", receiver.Endpoint()));
+  ASSERT_TRUE(receiver.WaitFor(Handshaken));
+  for (int i = 0; i < changes; ++i) {
+    const std::string p = "load-" + std::to_string(i);
+    reg::World::Put(*site->admin, "Patient", p, PatientInKommun(p, "0180"));
+  }
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> acked(changes);
+  const auto start = Clock::now();
+  nara::testing::RunConcurrently(kWriters, [&](int writer) {
+    auto ehr = site->server->Client("ehr");
+    for (int i = writer; i < changes; i += kWriters) {
+      const std::string p = "load-" + std::to_string(i), ep = "ep-" + p;
+      auto written = ehr->Request("PUT", "/fhir/EpisodeOfCare/" + ep, reg::EpisodeJson(ep, p, "vc-a", "2025-01-01"),
+                                  kFhirJson);
+      ASSERT_EQ(written.status, 201) << written.body;
+      acked[i] = Clock::now();
+    }
+  });
+  const auto written = Clock::now();
+  ASSERT_TRUE(AllArrived(receiver, id, changes));
+  const auto numbers = receiver.Numbers(id);
+  EXPECT_EQ(GaplessProblem(numbers, changes), "");
+  EXPECT_EQ(numbers.size(), static_cast<size_t>(changes));
+
+  std::vector<double> latency_ms;
+  Clock::time_point last_arrival = start;
+  for (const auto& n : receiver.Received()) {
+    if (n.type != "event-notification") continue;
+    last_arrival = std::max(last_arrival, n.arrived);
+    for (const auto& focus : n.focus) {
+      const auto at = focus.find("ep-load-");
+      if (at == std::string::npos) continue;
+      const int i = std::stoi(focus.substr(at + 8));
+      latency_ms.push_back(std::chrono::duration<double, std::milli>(n.arrived - acked[i]).count());
+    }
+  }
+  std::sort(latency_ms.begin(), latency_ms.end());
+  ASSERT_EQ(latency_ms.size(), static_cast<size_t>(changes));
+  auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  const auto received = receiver.Received();
+  const auto bundles = std::count_if(received.begin(), received.end(),
+                                     [](const Notification& n) { return n.type == "event-notification"; });
+  std::cout << "[ bench ] " << changes << " changes by " << kWriters << " writers: "
+            << static_cast<long>(changes / seconds(written - start)) << " changes/s committed, "
+            << static_cast<long>(changes / seconds(last_arrival - start)) << " events/s delivered in " << bundles
+            << " notifications; latency 201 → arrival p50 " << static_cast<long>(latency_ms[latency_ms.size() / 2])
+            << " ms, p99 " << static_cast<long>(latency_ms[latency_ms.size() * 99 / 100]) << " ms\n";
 }
 
 }  // namespace
