@@ -37,6 +37,8 @@ struct Config {
   // ---- change notifications (docs/api.md section 10, app/server/subscription_worker.h) ----
   std::string subscription_endpoint_allowlist;      // subscription.endpoint-allowlist: host names/addresses, comma-separated
   std::string subscription_endpoint_ca;             // subscription.endpoint-ca (default tls.ca)
+  std::string subscription_client_cert;             // subscription.client-cert: the server's client certificate
+  std::string subscription_client_key;              // subscription.client-key (defaults: tls.cert, tls.key)
   int subscription_max_attempts = 10;               // subscription.max-attempts: failures in a row before `error`
   int subscription_retry_first_ms = 1000;           // subscription.retry-first-ms: first backoff, doubling, cap 5 min
   // ---- end change notifications ----

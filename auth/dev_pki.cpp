@@ -130,8 +130,7 @@ void AddProfileExtensions(X509* cert, X509* issuer_cert, Profile profile) {
     case Profile::server:
       AddExtension(&ctx, cert, NID_basic_constraints, "critical,CA:FALSE");
       AddExtension(&ctx, cert, NID_key_usage, "critical,digitalSignature");
-      // clientAuth too: the server presents it when it calls subscription endpoints (docs/api.md section 10).
-      AddExtension(&ctx, cert, NID_ext_key_usage, "serverAuth,clientAuth");
+      AddExtension(&ctx, cert, NID_ext_key_usage, "serverAuth");
       AddExtension(&ctx, cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
       break;
     case Profile::client:
@@ -294,6 +293,9 @@ std::vector<ClientSpec> ClientSpecs() {
   add("foreign", "Främmande journalsystem (TEST)", "Främmande organisation", "SE2321000016-E005").foreign = true;
   // A valid certificate whose HSA-id the access policy does not know: gets in, and gets 403.
   add("unlisted", "Journalsystem utan behörighet (TEST)", "Region Stockholm", "SE2321000016-E006");
+  // The registry's own function certificate for the calls it makes: subscription notifications to
+  // rest-hook endpoints (docs/api.md section 10, subscription.client-cert). No role: nobody calls us with it.
+  add("nara-server", "Nära Registry notifieringar (TEST)", "Nära Registry TEST", "SE2321000016-N001");
   return specs;
 }
 

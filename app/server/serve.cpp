@@ -114,8 +114,8 @@ int Serve(const Config& config) {
                                                            : config.public_base_url;
   worker_options.allowlist = EndpointAllowlist(config);
   worker_options.endpoint_ca = config.subscription_endpoint_ca;
-  worker_options.client_cert = config.tls_cert;
-  worker_options.client_key = config.tls_key;
+  worker_options.client_cert = config.subscription_client_cert;
+  worker_options.client_key = config.subscription_client_key;
   worker_options.retry.first_delay_ms = config.subscription_retry_first_ms;
   worker_options.retry.max_attempts = config.subscription_max_attempts;
   std::unique_ptr<SubscriptionWorker> subscription_worker;

@@ -5,6 +5,9 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/X509Certificate.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
@@ -25,7 +28,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
-    const int status = receiver_.Handle(body);
+    std::string caller;
+    auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(request);
+    Poco::Net::SecureStreamSocket socket(impl.socket());
+    if (socket.havePeerCertificate()) caller = socket.peerCertificate().subjectName();
+    const int status = receiver_.Handle(body, caller);
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     response.setContentLength(0);
     response.send();
@@ -125,7 +132,7 @@ void SubscriptionReceiver::Release() {
   changed_.notify_all();
 }
 
-int SubscriptionReceiver::Handle(const std::string& body) {
+int SubscriptionReceiver::Handle(const std::string& body, const std::string& caller) {
   std::unique_lock<std::mutex> lock(mu_);
   ++attempts_;
   if (mode_ == Mode::down) return 503;
@@ -138,6 +145,7 @@ int SubscriptionReceiver::Handle(const std::string& body) {
   }
   received_.push_back(ParseNotification(body));
   received_.back().arrived = std::chrono::steady_clock::now();
+  received_.back().caller = caller;
   changed_.notify_all();
   return 200;
 }

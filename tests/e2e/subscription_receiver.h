@@ -28,6 +28,7 @@ struct Notification {
   std::vector<std::string> focus;     // Type/id/_history/n of each event
   std::vector<std::string> resources; // fullUrl of each entry after the first
   std::string body;
+  std::string caller;  // subject of the client certificate the server presented
   std::chrono::steady_clock::time_point arrived;  // when the request was read
 };
 
@@ -56,7 +57,7 @@ class SubscriptionReceiver {
   std::vector<long long> Numbers(const std::string& subscription) const;
 
   // Called by the request handler.
-  int Handle(const std::string& body);
+  int Handle(const std::string& body, const std::string& caller);
 
  private:
   mutable std::mutex mu_;

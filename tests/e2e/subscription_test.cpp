@@ -40,7 +40,10 @@ const std::string kMunicipalityExt = reg::kNr + "/StructureDefinition/municipali
 const std::string kKommunSystem = reg::kNr + "/CodeSystem/kommun";
 
 std::map<std::string, std::string> Overrides() {
+  const auto& shared = Server::Shared();
   return {{"NARA_SUBSCRIPTION_ENDPOINT_ALLOWLIST", "localhost, 127.0.0.1"},
+          {"NARA_SUBSCRIPTION_CLIENT_CERT", shared.Pki("clients/nara-server.pem")},
+          {"NARA_SUBSCRIPTION_CLIENT_KEY", shared.Pki("clients/nara-server.key")},
           {"NARA_SUBSCRIPTION_RETRY_FIRST_MS", "100"},
           {"NARA_SUBSCRIPTION_MAX_ATTEMPTS", "4"},
           {"NARA_THREADS", "32"},
@@ -194,6 +197,9 @@ TEST_F(SubscriptionTest, CreateChecksTheEndpointAndTheTopicAndTheHandshakeMakesI
   EXPECT_EQ(At(doc, "/meta/profile/0"), kBackport + "backport-subscription");
   ASSERT_TRUE(receiver.WaitFor(Handshaken)) << "no handshake";
   EXPECT_EQ(receiver.Received().front().subscription, id);
+  // Called with the registry's own client certificate (checked by the receiver: chain, dates, clientAuth).
+  EXPECT_NE(receiver.Received().front().caller.find("SE2321000016-N001"), std::string::npos)
+      << receiver.Received().front().caller;
   ASSERT_TRUE(receiver.WaitFor([&](const auto&) { return site_->Status(id, &ehr) == "active"; }));
   auto status = ehr.Request("GET", "/fhir/Subscription/" + id + "/$status");
   EXPECT_EQ(status.status, 200);
