@@ -234,27 +234,61 @@ Status SubscriptionWorker::Audit(const SubscriptionRecord& record, const std::ve
 std::string SubscriptionWorker::Post(const SubscriptionRecord& record, const std::string& body) {
   // The allowlist in force now decides, not the one at creation.
   if (auto allowed = CheckEndpoint(record.endpoint, options_.allowlist); !allowed) return allowed.error().text;
+  // The connection kept from this subscription's last call, if it went to the same endpoint: a TLS
+  // handshake per notification would cap a busy subscription's rate.
+  std::unique_ptr<Poco::Net::HTTPSClientSession> kept;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = connections_.find(record.id);
+    if (it != connections_.end()) {
+      if (it->second.first == record.endpoint) kept = std::move(it->second.second);
+      connections_.erase(it);
+    }
+  }
+  const bool reused = kept != nullptr;
+  std::string problem = PostOn(record, body, kept);
+  if (!problem.empty() && reused) {
+    // The endpoint may have closed the idle connection: once more on a new one.
+    kept.reset();
+    problem = PostOn(record, body, kept);
+  }
+  if (problem.empty() && kept) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connections_[record.id] = {record.endpoint, std::move(kept)};
+  }
+  return problem;
+}
+
+std::string SubscriptionWorker::PostOn(const SubscriptionRecord& record, const std::string& body,
+                                       std::unique_ptr<Poco::Net::HTTPSClientSession>& session) {
   try {
     Poco::URI uri(record.endpoint);
-    Poco::Net::HTTPSClientSession session(uri.getHost(), uri.getPort(), context_);
-    session.setTimeout(Poco::Timespan(record.timeout_seconds, 0));
+    if (!session) {
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context_);
+      session->setKeepAlive(true);
+    }
+    session->setTimeout(Poco::Timespan(record.timeout_seconds, 0));
     const std::string path = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setKeepAlive(true);
     request.setContentType("application/fhir+json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     request.set("X-Subscription-Id", record.id);
-    std::ostream& out = session.sendRequest(request);
+    std::ostream& out = session->sendRequest(request);
     out << body;
     Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
+    std::istream& in = session->receiveResponse(response);
     std::ostringstream ignored;
     Poco::StreamCopier::copyStream(in, ignored, 8192);
     const int status = static_cast<int>(response.getStatus());
     if (status >= 200 && status < 300) return {};
+    session.reset();
     return "mottagaren svarade " + std::to_string(status) + " (endpoint answered " + std::to_string(status) + ")";
   } catch (const Poco::Exception& e) {
+    session.reset();
     return "anropet misslyckades (call failed): " + e.displayText();
   } catch (const std::exception& e) {
+    session.reset();
     return std::string("anropet misslyckades (call failed): ") + e.what();
   }
 }

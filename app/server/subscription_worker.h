@@ -16,6 +16,7 @@
 #pragma once
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPSClientSession.h>
 
 #include <atomic>
 #include <chrono>
@@ -70,6 +71,9 @@ class SubscriptionWorker {
   void Deliver(const SubscriptionRecord& record);
   // POSTs body to the endpoint; "" on a 2xx, else what went wrong (for Subscription.error).
   std::string Post(const SubscriptionRecord& record, const std::string& body);
+  // One call on `session` (opened when null; reset after a failure).
+  std::string PostOn(const SubscriptionRecord& record, const std::string& body,
+                     std::unique_ptr<Poco::Net::HTTPSClientSession>& session);
   void ReapFinished();
   // The PDL audit record of a notification carrying these events, in the log before it is sent.
   Status Audit(const SubscriptionRecord& record, const std::vector<SubscriptionEventRecord>& events);
@@ -89,6 +93,9 @@ class SubscriptionWorker {
   // Deliveries in flight: subscription id → its thread, and the ids that have finished.
   std::map<std::string, std::thread> deliveries_;
   std::vector<std::string> finished_;
+  // Kept-alive connections by subscription id, with the endpoint they go to (under mu_); a delivery
+  // takes its subscription's out while it runs.
+  std::map<std::string, std::pair<std::string, std::unique_ptr<Poco::Net::HTTPSClientSession>>> connections_;
   std::thread thread_;
 };
 

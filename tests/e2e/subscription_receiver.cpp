@@ -103,7 +103,7 @@ SubscriptionReceiver::SubscriptionReceiver(Mode mode) : mode_(mode) {
   port_ = socket.address().port();
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(32);
-  params->setKeepAlive(false);
+  params->setKeepAlive(true);  // the server keeps a connection per subscription
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
   server_->start();
 }
