@@ -1,6 +1,7 @@
 #include "pg/pg_subscriptions.h"
 
 #include <map>
+#include <set>
 
 #include "pg/internal/connection_pool.h"
 #include "pg/internal/pq_util.h"
@@ -132,10 +133,32 @@ Status PgSubscriptions::Replace(const SubscriptionRecord& r) {
 }
 
 Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& match) {
-  return WithConnection<int>(*pool_, [&](pqxx::connection& conn) -> Result<int> {
-    // READ COMMITTED: after waiting for another node's dispatcher, each statement sees what it did.
-    pqxx::work tx(conn);
-    tx.exec("SELECT 1 FROM subscription_dispatch FOR UPDATE");
+  // Three steps, so that no transaction of ours stays open while the matcher looks things up on other
+  // connections (a DDL lock queued between the two would wait for us while we wait for it, unseen by
+  // PostgreSQL's deadlock detector): read the next outbox rows; match them; then number them under the
+  // dispatcher's row lock, skipping any another node numbered meanwhile. Rows that commit later with
+  // an earlier position came from writes independent of these (see the migration), so numbering them
+  // later keeps commit order wherever it can be observed.
+  struct Pending {
+    std::vector<std::string> positions, topics, types, ids, versions;
+  };
+  std::vector<std::string> positions;
+  std::map<std::string, Pending> pending;
+  auto read = WithConnection<int>(*pool_, [&](pqxx::connection& conn) -> Result<int> {
+    pqxx::read_transaction tx(conn);
+    // Bounded waits: a maintenance lock on resource_version must not hold the worker (or a shutdown).
+    tx.exec("SET LOCAL lock_timeout = '1s'");
+    std::vector<SubscriptionRecord> subscriptions;
+    for (const auto& row : tx.exec("SELECT " + kColumns + " FROM subscription WHERE status <> 'off' ORDER BY id")) {
+      subscriptions.push_back(RowToRecord(row));
+    }
+    if (subscriptions.empty()) {
+      // Nobody listens: the rows only need to go (no versions read).
+      for (const auto& row : tx.exec_params("SELECT position FROM subscription_outbox ORDER BY position LIMIT $1", limit)) {
+        positions.push_back(row[0].as<std::string>());
+      }
+      return 0;
+    }
     const std::string updated_v = std::string("to_char(v.last_updated AT TIME ZONE 'UTC', ") + kIso + ")";
     const std::string updated_p = std::string("to_char(p.last_updated AT TIME ZONE 'UTC', ") + kIso + ")";
     const auto rows = tx.exec_params(
@@ -147,20 +170,9 @@ Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& matc
             "LEFT JOIN resource_version p ON p.res_type = o.res_type AND p.res_id = o.res_id AND p.version = o.version - 1 "
             "ORDER BY o.position LIMIT $1",
         limit);
-    if (rows.empty()) return 0;
-    std::vector<SubscriptionRecord> subscriptions;
-    for (const auto& row : tx.exec("SELECT " + kColumns + " FROM subscription WHERE status <> 'off' ORDER BY id")) {
-      subscriptions.push_back(RowToRecord(row));
-    }
-    // Per subscription, its new events in position order: (topic, type, id, version).
-    struct Pending {
-      std::vector<std::string> topics, types, ids, versions;
-    };
-    std::map<std::string, Pending> pending;
-    std::vector<std::string> positions;
+    tx.commit();
     for (const auto& row : rows) {
       positions.push_back(row["position"].as<std::string>());
-      if (subscriptions.empty()) continue;
       OutboxChange change;
       change.position = row["position"].as<long long>();
       const std::string type = row["res_type"].as<std::string>();
@@ -170,14 +182,39 @@ Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& matc
       if (change.has_before) change.before = VersionOf(row, "b_", type, id);
       for (const auto& [subscription, topic] : match(change, subscriptions)) {
         auto& events = pending[subscription];
+        events.positions.push_back(positions.back());
         events.topics.push_back(topic);
         events.types.push_back(type);
         events.ids.push_back(id);
         events.versions.push_back(std::to_string(change.after.version));
       }
     }
+    return 0;
+  });
+  if (!read) return read.error();
+  if (positions.empty()) return 0;
+  return WithConnection<int>(*pool_, [&](pqxx::connection& conn) -> Result<int> {
+    // READ COMMITTED: after waiting for another node's dispatcher, each statement sees what it did.
+    pqxx::work tx(conn);
+    tx.exec("SELECT 1 FROM subscription_dispatch FOR UPDATE");
+    const std::string wanted = TextArrayLiteral(positions);
+    std::set<std::string> present;
+    for (const auto& row : tx.exec_params("SELECT position FROM subscription_outbox WHERE position = ANY($1::bigint[])",
+                                          wanted)) {
+      present.insert(row[0].as<std::string>());
+    }
+    if (present.empty()) return 0;  // another node numbered them
     for (const auto& [subscription, events] : pending) {
-      const auto count = static_cast<long long>(events.ids.size());
+      std::vector<std::string> topics, types, ids, versions;
+      for (size_t i = 0; i < events.ids.size(); ++i) {
+        if (!present.count(events.positions[i])) continue;
+        topics.push_back(events.topics[i]);
+        types.push_back(events.types[i]);
+        ids.push_back(events.ids[i]);
+        versions.push_back(events.versions[i]);
+      }
+      if (ids.empty()) continue;
+      const auto count = static_cast<long long>(ids.size());
       const auto last = tx.exec_params(
           "UPDATE subscription SET events_since_start = events_since_start + $2 WHERE id = $1 "
           "RETURNING events_since_start",
@@ -188,13 +225,13 @@ Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& matc
           "INSERT INTO subscription_event (subscription_id, number, topic, res_type, res_id, version) "
           "SELECT $1, $2::bigint + x.n - 1, x.topic, x.t, x.i, x.v "
           "FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) WITH ORDINALITY AS x(topic, t, i, v, n)",
-          subscription, first, TextArrayLiteral(events.topics), TextArrayLiteral(events.types),
-          TextArrayLiteral(events.ids), TextArrayLiteral(events.versions));
+          subscription, first, TextArrayLiteral(topics), TextArrayLiteral(types), TextArrayLiteral(ids),
+          TextArrayLiteral(versions));
     }
-    tx.exec_params("DELETE FROM subscription_outbox WHERE position = ANY($1::bigint[])", TextArrayLiteral(positions));
-    tx.exec_params("UPDATE subscription_dispatch SET dispatched = dispatched + $1", static_cast<long long>(rows.size()));
+    tx.exec_params("DELETE FROM subscription_outbox WHERE position = ANY($1::bigint[])", wanted);
+    tx.exec_params("UPDATE subscription_dispatch SET dispatched = dispatched + $1", static_cast<long long>(present.size()));
     tx.commit();
-    return static_cast<int>(rows.size());
+    return static_cast<int>(positions.size());
   });
 }
 
@@ -202,6 +239,7 @@ Result<std::vector<SubscriptionEventRecord>> PgSubscriptions::Events(const std::
                                                                      long long last, int limit) {
   return WithConnection<std::vector<SubscriptionEventRecord>>(*pool_, [&](pqxx::connection& conn) {
     pqxx::read_transaction tx(conn);
+    tx.exec("SET LOCAL lock_timeout = '1s'");  // as in Dispatch
     const auto rows = tx.exec_params(
         std::string("SELECT e.number, e.topic, to_char(e.recorded AT TIME ZONE 'UTC', ") + kIso +
             ") AS recorded_iso, e.res_type, e.res_id, e.version, v.deleted, v.body, "
