@@ -5,6 +5,7 @@
 
 #include <tuple>
 
+#include "fhir/conformance/subscription_capability.h"
 #include "fhir/resources/resource_types.h"
 
 namespace nara::fhir {
@@ -229,6 +230,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.EndArray();
   w.EndObject();
   // ---- end bulk export ----
+  const std::string subscription = SubscriptionCapabilityJson();  // docs/api.md section 10
+  w.RawValue(subscription.c_str(), subscription.size(), rapidjson::kObjectType);
   w.EndArray();
   w.Key("interaction");
   w.StartArray();
