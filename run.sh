@@ -96,6 +96,7 @@ Nära Registry is serving $base  (operations: http://127.0.0.1:$NARA_OPS_PORT/he
 Try, from $root:
   curl $tls "$base/Patient?_count=5"
   curl $tls "$base/metadata"
+More examples: README.md and docs/client-guide.md; the API reference: docs/api.md.
 Press Ctrl-C to stop.
 
 EOF

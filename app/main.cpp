@@ -33,7 +33,7 @@ constexpr const char* kUsage =
     "  synth --people N [--seed S] [--as-of DATE] --out FILE.ndjson   a synthetic Swedish population\n"
     "  import FILE.ndjson   load new resources with COPY, all or nothing (- reads stdin)\n"
     "  version          print the version\n"
-    "configuration: nara.properties, every key overridable by NARA_* environment variables (see README)\n";
+    "configuration: nara.properties, every key overridable by NARA_* environment variables (see docs/operations.md)\n";
 
 int Migrate(const nara::app::Config& config) {
   auto report = nara::pg::ApplyMigrations(config.database_url);

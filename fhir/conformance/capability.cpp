@@ -3,9 +3,15 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <initializer_list>
+#include <string_view>
 #include <tuple>
+#include <utility>
 
-#include "fhir/conformance/subscription_capability.h"
+#include "fhir/http/routes.h"
+#include "fhir/resources/subscription_resource.h"
+#include "registry/subscription.h"
 #include "fhir/resources/resource_types.h"
 
 namespace nara::fhir {
@@ -29,15 +35,51 @@ void Code(W& w, const char* key, const char* value) {
   w.EndObject();
 }
 
-// ---- bulk export: the Bulk Data 2.0 operations (fhir/operations/bulk_export.h) ----
+bool HasRow(Shape shape) {
+  for (const auto& route : Routes()) {
+    if (route.shape == shape) return true;
+  }
+  return false;
+}
+
+// An operation of the type's definition is served if a row of its level names it.
+bool Served(const OperationDef& op) {
+  const Shape shape = op.instance ? Shape::instance_operation : Shape::type_operation;
+  for (const auto& route : Routes()) {
+    if (route.shape == shape && op.name == route.operation) return true;
+  }
+  return false;
+}
+
+// The Bulk Data 2.0 operations (fhir/operations/bulk_export.h), where a row of the route table serves them.
 template <typename W>
-void BulkExportOperation(W& w, const char* name, const char* documentation) {
+void BulkExportOperation(W& w, Shape shape, const char* name, const char* documentation) {
+  if (!HasRow(shape)) return;
   const std::string definition = std::string("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/") + name;
   w.StartObject();
   w.Key("name"); w.String("export");
   w.Key("definition"); w.String(definition.c_str());
   w.Key("documentation"); w.String(documentation);
   w.EndObject();
+}
+
+// The interactions the route rows of `shapes` serve, in the order of FHIR's value sets.
+template <typename W>
+void Interactions(W& w, std::initializer_list<Shape> shapes) {
+  static const char* const kOrder[] = {"read", "vread", "update", "patch", "delete", "history-instance",
+                                       "history-type", "create", "search-type", "transaction", "batch",
+                                       "search-system", "history-system"};
+  w.Key("interaction");
+  w.StartArray();
+  for (const char* code : kOrder) {
+    bool served = false;
+    for (const auto& route : Routes()) {
+      if (std::find(shapes.begin(), shapes.end(), route.shape) == shapes.end()) continue;
+      for (const char* interaction : route.interactions) served = served || std::string_view(interaction) == code;
+    }
+    if (served) Code(w, "code", code);
+  }
+  w.EndArray();
 }
 
 }  // namespace
@@ -100,13 +142,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.StartObject();
     w.Key("type"); w.String(type.type.c_str());
     w.Key("documentation"); w.String(type.documentation.c_str());
-    w.Key("interaction");
-    w.StartArray();
-    for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
-                             "create", "search-type"}) {
-      Code(w, "code", code);
-    }
-    w.EndArray();
+    Interactions(w, {Shape::type, Shape::type_search, Shape::type_history, Shape::instance, Shape::instance_history,
+                     Shape::vread});
     w.Key("versioning"); w.String("versioned-update");
     w.Key("readHistory"); w.Bool(true);
     w.Key("updateCreate"); w.Bool(true);
@@ -139,16 +176,18 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.StartArray();
     for (const auto& include : SearchRevIncludes(type)) w.String(include.c_str());
     w.EndArray();
-    const bool patient_export = type.type == "Patient";  // Patient/$export (bulk export)
-    if (!type.operations.empty() || patient_export) {
+    const bool patient_export = type.type == "Patient" && HasRow(Shape::export_patient);  // Patient/$export
+    const bool any_operation = std::any_of(type.operations.begin(), type.operations.end(), Served);
+    if (any_operation || patient_export) {
       w.Key("operation");
       w.StartArray();
       if (patient_export) {
-        BulkExportOperation(w, "patient-export",
+        BulkExportOperation(w, Shape::export_patient, "patient-export",
                             "GET Patient/$export: every patient's Patient, EpisodeOfCare, CareTeam and "
                             "DocumentReference as NDJSON (_type, _since); statistics and admin only");
       }
       for (const auto& op : type.operations) {
+        if (!Served(op)) continue;
         w.StartObject();
         w.Key("name"); w.String(op.name.c_str());
         const std::string definition = std::string(kNrBase) + "/OperationDefinition/" + type.type + "-" + op.name;
@@ -164,10 +203,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.StartObject();
   w.Key("type"); w.String("AuditEvent");
   w.Key("documentation"); w.String("The Patientdatalagen access log, written by the server; admin only");
-  w.Key("interaction");
-  w.StartArray();
-  Code(w, "code", "search-type");
-  w.EndArray();
+  Interactions(w, {Shape::audit_search});
   w.Key("searchParam");
   w.StartArray();
   for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"patient", "reference", "Patient whose data was accessed"},
@@ -181,16 +217,12 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   }
   w.EndArray();
   w.EndObject();
-  // ---- measures (docs/api.md section 5): the five fixed Measures, read-only, with $evaluate-measure ----
+  // The five fixed Measures, read-only, with $evaluate-measure (docs/api.md section 5).
   w.StartObject();
   w.Key("type"); w.String("Measure");
   w.Key("documentation");
   w.String("The indicators of Socialstyrelsen (fixed ids, read-only); $evaluate-measure for statistics and admin");
-  w.Key("interaction");
-  w.StartArray();
-  Code(w, "code", "read");
-  Code(w, "code", "search-type");
-  w.EndArray();
+  Interactions(w, {Shape::measure_type, Shape::measure_instance});
   w.Key("searchParam");
   w.StartArray();
   w.StartObject();
@@ -199,53 +231,92 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.Key("documentation"); w.String("The Measure id");
   w.EndObject();
   w.EndArray();
-  w.Key("operation");
-  w.StartArray();
-  w.StartObject();
-  w.Key("name"); w.String("evaluate-measure");
-  w.Key("definition"); w.String("http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
-  w.Key("documentation");
-  w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
-           "MeasureReport as of periodEnd, stratified; statistics and admin only");
+  if (HasRow(Shape::measure_evaluate)) {
+    w.Key("operation");
+    w.StartArray();
+    w.StartObject();
+    w.Key("name"); w.String("evaluate-measure");
+    w.Key("definition"); w.String("http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
+    w.Key("documentation");
+    w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
+             "MeasureReport as of periodEnd, stratified; statistics and admin only");
+    w.EndObject();
+    w.EndArray();
+  }
   w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  // ---- end measures ----
-  // ---- bulk export: the virtual Groups (listed-<vårdcentral>, saebo-<kommun>) and Group/$export ----
+  // Change notifications (docs/api.md section 10): the Backport IG's Subscription, with the topics as its
+  // capabilitystatement-subscriptiontopic-canonical extensions (R4 has no SubscriptionTopic).
+  if (HasRow(Shape::subscription_type)) {
+    w.StartObject();
+    w.Key("extension");
+    w.StartArray();
+    for (Topic topic : AllTopics()) {
+      w.StartObject();
+      w.Key("url"); w.String((std::string(backport::kBase) + "capabilitystatement-subscriptiontopic-canonical").c_str());
+      w.Key("valueCanonical"); w.String(TopicUrl(topic).c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("type"); w.String("Subscription");
+    w.Key("profile"); w.String(backport::kSubscriptionProfile);
+    w.Key("documentation");
+    w.String("Change notifications: criteria = a topic of the extensions, backport-filter-criteria "
+             "managing-organization and patient, rest-hook over mutual TLS to allowlisted https endpoints; ehr, "
+             "municipality and admin, each seeing its own");
+    Interactions(w, {Shape::subscription_type, Shape::subscription_instance});
+    w.Key("searchParam");
+    w.StartArray();
+    w.StartObject();
+    w.Key("name"); w.String("status");
+    w.Key("type"); w.String("token");
+    w.Key("documentation"); w.String("requested | active | error | off");
+    w.EndObject();
+    w.EndArray();
+    w.Key("operation");
+    w.StartArray();
+    for (const auto& [name, documentation] :
+         {std::pair<const char*, const char*>{"status", "GET Subscription/[id]/$status: the status Parameters"},
+          {"events", "GET Subscription/[id]/$events?eventsSinceNumber=&eventsUntilNumber=&content=: past events "
+                     "again, for catch-up"}}) {
+      bool served = false;
+      for (const auto& route : Routes()) {
+        served = served || (route.shape == Shape::subscription_operation && std::string_view(route.operation) == name);
+      }
+      if (!served) continue;
+      w.StartObject();
+      w.Key("name"); w.String(name);
+      const std::string definition =
+          std::string("http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-") + name;
+      w.Key("definition"); w.String(definition.c_str());
+      w.Key("documentation"); w.String(documentation);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  // Bulk export: the virtual Groups (listed-<vårdcentral>, saebo-<kommun>) and Group/$export.
   w.StartObject();
   w.Key("type"); w.String("Group");
   w.Key("documentation");
   w.String("Virtual, read-only groups for bulk export: listed-<Organization id> (patients listed at a vårdcentral "
            "today), saebo-<Organization id> (residents of a kommun's SÄBO units today); statistics and admin only");
-  w.Key("interaction");
-  w.StartArray();
-  Code(w, "code", "read");
-  Code(w, "code", "search-type");
-  w.EndArray();
+  Interactions(w, {Shape::group_type, Shape::group_instance});
   w.Key("operation");
   w.StartArray();
-  BulkExportOperation(w, "group-export",
+  BulkExportOperation(w, Shape::export_group, "group-export",
                       "GET Group/[id]/$export: the group's patients and their EpisodeOfCare, CareTeam and "
                       "DocumentReference as NDJSON (_type, _since)");
   w.EndArray();
   w.EndObject();
-  // ---- end bulk export ----
-  const std::string subscription = SubscriptionCapabilityJson();  // docs/api.md section 10
-  w.RawValue(subscription.c_str(), subscription.size(), rapidjson::kObjectType);
   w.EndArray();
-  w.Key("interaction");
-  w.StartArray();
-  for (const char* code : {"transaction", "batch", "history-system"}) Code(w, "code", code);
-  w.EndArray();
-  // ---- bulk export: system level ----
+  Interactions(w, {Shape::base, Shape::system_history});
   w.Key("operation");
   w.StartArray();
-  BulkExportOperation(w, "export",
+  BulkExportOperation(w, Shape::export_system, "export",
                       "GET [base]/$export: every registry resource as NDJSON, one file per type, from one snapshot "
                       "(_type, _since, _outputFormat=application/fhir+ndjson); async: 202 + Content-Location "
                       "[base]/$export-status/[job]; statistics and admin only");
   w.EndArray();
-  // ---- end bulk export ----
   w.EndObject();
   w.EndArray();
   w.EndObject();

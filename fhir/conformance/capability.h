@@ -1,5 +1,7 @@
-// The CapabilityStatement, generated from the same type table that drives routing and search, so it
-// lists exactly what works (docs/api.md section 1).
+// The CapabilityStatement, generated from the route table (fhir/http/routes.h: interactions and
+// operations) and the resource type definitions (fhir/resources/resource_types.h: search
+// parameters), the tables that drive routing and search, so it lists exactly what works
+// (docs/api.md section 1).
 #pragma once
 
 #include <string>

@@ -1,5 +1,7 @@
 #include "fhir/http/responses.h"
 
+#include <algorithm>
+
 #include "fhir/json/json.h"
 
 namespace nara::fhir {
@@ -20,6 +22,20 @@ HttpResponse NotFoundPath(const std::string& text) {
   issue.code = "not-found";
   issue.text = text;
   return ErrorResponse(404, issue);
+}
+
+std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams& canonical, int offset, int count,
+                                  bool has_more) {
+  auto with_offset = [&](int value) {
+    QueryParams params = canonical;
+    if (value > 0) params.emplace_back("_offset", std::to_string(value));
+    const std::string query = EncodeQuery(params);
+    return url_base + (query.empty() ? "" : "?" + query);
+  };
+  std::vector<BundleLink> links{{"self", with_offset(offset)}};
+  if (has_more && count > 0) links.push_back({"next", with_offset(offset + count)});
+  if (offset > 0) links.push_back({"previous", with_offset(std::max(0, offset - count))});
+  return links;
 }
 
 HttpResponse JsonResponse(int status, std::string body) {

@@ -7,6 +7,7 @@
 
 #include "fhir/http/http.h"
 #include "fhir/http/http_util.h"
+#include "fhir/json/bundle.h"
 #include "fhir/json/operation_outcome.h"
 #include "registry/resource_store.h"
 
@@ -17,6 +18,11 @@ HttpResponse JsonResponse(int status, std::string body);
 // RFC 9110 15.5.6: a 405 names the methods that are allowed.
 HttpResponse MethodNotAllowed(const std::string& method, const std::string& what, const std::string& allow);
 HttpResponse NotFoundPath(const std::string& text);
+
+// The self, next and previous links of an offset-paged Bundle; `canonical` holds the parameters
+// that select the results (without _offset).
+std::vector<BundleLink> PageLinks(const std::string& url_base, const QueryParams& canonical, int offset, int count,
+                                  bool has_more);
 
 // ETag, Last-Modified and (for writes) Location …/_history/n.
 void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, const std::string& base_url,

@@ -1,5 +1,6 @@
 // FhirApi: the FHIR REST interface over a ResourceStore. Stages per request: negotiate format →
-// route → parse → execute against the store → render. Every failure becomes an OperationOutcome.
+// route (the table in fhir/http/routes.h) → authorize → parse → execute against the store → render
+// → audit. Every failure becomes an OperationOutcome.
 #pragma once
 
 #include <string>
@@ -20,15 +21,12 @@ namespace nara::fhir {
 struct ApiOptions {
   std::string software_version = "0.1.0";
   RegistryOptions registry;
-  // ---- measures (docs/api.md section 5) ----
   // Evaluates Measure/{id}/$evaluate-measure; nullptr: the operation answers 501 not-supported.
   // Not owned; must outlive the FhirApi.
   MeasureStore* measures = nullptr;
-  // ---- end measures ----
-  // ---- bulk export (docs/api.md section 5): $export, $export-status, $export-file, Group ----
+  // Bulk export (docs/api.md section 5): $export, $export-status, $export-file, Group.
   ExportOptions exports;
-  // ---- end bulk export ----
-  // ---- change notifications (docs/api.md section 10) ----
+  // Change notifications (docs/api.md section 10): Subscription and its operations.
   SubscriptionOptions subscriptions;
 };
 
@@ -43,18 +41,17 @@ class FhirApi {
   // like any refusal (HSLF-FS 2016:40 4 kap. 9 §: attempts count too).
   HttpResponse Refuse(const HttpRequest& request, const Error& error);
 
- private:
-  HttpResponse Route(const HttpRequest& request, RequestAudit& audit);
+  // What the route handlers (fhir/http/*.cpp, one file per concern) build on.
+  ResourceStore& store() { return store_; }
+  const ApiOptions& options() const { return options_; }
   // Records the resource in the audit and, for a municipality caller, refuses a non-resident's data.
-  // GET Measure, Measure/{id}, Measure/{id}/$evaluate-measure (the "measures" section of router.cpp).
-  HttpResponse RouteMeasure(const HttpRequest& request, const std::vector<std::string>& segments);
   Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
   Status CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
                          RequestAudit& audit);
   HttpResponse ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                   RequestAudit& audit);
 
-  // ---- writes (fhir/http/router_writes.cpp) ----
+  // Writes (fhir/http/router_writes.cpp).
   // Parses and validates a create (POST), update (PUT), patch (PATCH) or delete (DELETE) of `type`;
   // `id` is the URL's id ("" for a create, or a conditional update/delete on [type]?criteria), and
   // `new_id` the id a create gets ("" = a fresh one). Touches nothing.
@@ -70,8 +67,12 @@ class FhirApi {
   HttpResponse RunWrite(const HttpRequest& request, const PlannedWrite& plan, RequestAudit& audit);
   HttpResponse WriteDoneResponse(const HttpRequest& request, const WriteDone& done);
 
-  // ---- transaction and batch Bundles (fhir/http/router_bundle.cpp) ----
+  // Transaction and batch Bundles (fhir/http/router_bundle.cpp).
   HttpResponse HandleBundle(const HttpRequest& request);
+
+ private:
+  // The dispatcher: route → body check → audit → authorize → the row's handler.
+  HttpResponse Route(const HttpRequest& request, RequestAudit& audit);
 
   ResourceStore& store_;
   ApiOptions options_;

@@ -139,7 +139,7 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
     return BundleResponse("batch-response", answers);
   }
 
-  // ---- transaction ----
+  // The transaction: every write planned first, then all of them in one database transaction.
   // 1. Ids for the creates, so that references to their urn:uuid fullUrls can be rewritten.
   std::map<std::string, std::string> new_ids;     // fullUrl → Type/id
   std::vector<std::string> create_ids(entries.size());

@@ -69,7 +69,6 @@ std::string QueryValue(const HttpRequest& request, const char* name) {
 HttpResponse CreateSubscription(const HttpRequest& request, const SubscriptionOptions& options) {
   if (!options.store) return NotSupported();
   if (auto no = Refused(request)) return *no;
-  if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
   auto record = SubscriptionFromJson(request.body, options.allowlist);
   if (!record) return ErrorResponse(record.error());
   record->id = NewResourceId();
@@ -92,7 +91,6 @@ HttpResponse ReadSubscription(const HttpRequest& request, const SubscriptionOpti
 HttpResponse UpdateSubscription(const HttpRequest& request, const SubscriptionOptions& options, const std::string& id) {
   if (!options.store) return NotSupported();
   if (auto no = Refused(request)) return *no;
-  if (auto error = CheckRequestContentType(request)) return ErrorResponse(415, IssueFor(*error));
   auto existing = Owned(request, options, id);
   if (!existing) return ErrorResponse(existing.error());
   auto record = SubscriptionFromJson(request.body, options.allowlist);
@@ -200,33 +198,6 @@ HttpResponse SubscriptionEvents(const HttpRequest& request, const SubscriptionOp
   for (const auto& event : events) shown.push_back(event.resource);
   audit.AddAll(shown);
   return JsonResponse(200, NotificationBundleJson(*record, request.base_url, "query-event", events, content));
-}
-
-HttpResponse RouteSubscription(const HttpRequest& request, const std::vector<std::string>& segments,
-                               const SubscriptionOptions& options, RequestAudit& audit) {
-  const std::string& method = request.method;
-  if (segments.size() == 1) {
-    if (method == "POST") return CreateSubscription(request, options);
-    if (method == "GET") return SearchSubscriptions(request, options);
-    return MethodNotAllowed(method, "Subscription", "GET, POST");
-  }
-  const std::string& id = segments[1];
-  if (segments.size() == 2 && segments[1] == "_search" && method == "POST") return SearchSubscriptions(request, options);
-  if (segments.size() == 2) {
-    if (method == "GET") return ReadSubscription(request, options, id);
-    if (method == "PUT") return UpdateSubscription(request, options, id);
-    if (method == "DELETE") return DeleteSubscription(request, options, id);
-    return MethodNotAllowed(method, "Subscription/{id}", "GET, PUT, DELETE");
-  }
-  if (segments.size() == 3 && segments[2] == "$status") {
-    if (method != "GET") return MethodNotAllowed(method, "$status", "GET");
-    return SubscriptionStatus(request, options, id);
-  }
-  if (segments.size() == 3 && segments[2] == "$events") {
-    if (method != "GET" && method != "POST") return MethodNotAllowed(method, "$events", "GET, POST");
-    return SubscriptionEvents(request, options, id, audit);
-  }
-  return NotFoundPath("okänd adress under Subscription (unknown Subscription path)");
 }
 
 }  // namespace nara::fhir

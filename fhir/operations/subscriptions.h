@@ -1,4 +1,5 @@
-// The Subscription endpoints (docs/api.md section 10; R5 Backport IG STU 1.1 on R4):
+// The Subscription endpoints (docs/api.md section 10; R5 Backport IG STU 1.1 on R4), routed by the table
+// in fhir/http/routes.cpp (which also checks the body is FHIR JSON):
 //   POST   Subscription                 create (→ requested; the handshake follows from the worker)
 //   GET    Subscription/{id}            read
 //   PUT    Subscription/{id}            replace the definition; back to requested (a new handshake),
@@ -37,9 +38,5 @@ HttpResponse SubscriptionStatus(const HttpRequest& request, const SubscriptionOp
 // Names the events' resources and patients in `audit` (they are patient data).
 HttpResponse SubscriptionEvents(const HttpRequest& request, const SubscriptionOptions& options, const std::string& id,
                                 RequestAudit& audit);
-
-// Every Subscription route by path segments ("Subscription", …), for a router without a table.
-HttpResponse RouteSubscription(const HttpRequest& request, const std::vector<std::string>& segments,
-                               const SubscriptionOptions& options, RequestAudit& audit);
 
 }  // namespace nara::fhir

@@ -184,7 +184,7 @@ TEST(Search, KeysetPagingIsExactWhileOthersWrite) {
 
 // Sorted by _lastUpdated, resources created while a client pages land after everything it has yet
 // to see (their lastUpdated is newer) and deletes do not shift positions: every resource that is
-// neither written nor deleted meanwhile comes exactly once (README, "Searching").
+// neither written nor deleted meanwhile comes exactly once (docs/client-guide.md, "Searching").
 TEST(Search, LastUpdatedPagingIsExactForResourcesNotWrittenMeanwhile) {
   World w("st-lu");
   const std::string family = "Tidsordningsson";

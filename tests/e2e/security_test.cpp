@@ -1,5 +1,5 @@
-// Authorization and audit over real mutual TLS (docs/api.md section 6, README "Security: certificates,
-// roles, audit"): what each role of access.json may do, 403 OperationOutcomes with code forbidden,
+// Authorization and audit over real mutual TLS (docs/api.md section 6, docs/security.md "The access policy",
+// "The PDL audit"): what each role of access.json may do, 403 OperationOutcomes with code forbidden,
 // and the audit log — one row per request that reads or writes patient data, refusals included,
 // append-only for the server's database role, readable as AuditEvent by admin only, and the log
 // extract for one person (`nara audit-extract`).

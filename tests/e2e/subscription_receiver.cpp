@@ -11,6 +11,8 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Timespan.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -104,7 +106,9 @@ SubscriptionReceiver::SubscriptionReceiver(Mode mode) : mode_(mode) {
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(32);
   params->setKeepAlive(true);  // the server keeps a connection per subscription
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  params->setKeepAliveTimeout(Poco::Timespan(2, 0));
+  threads_ = std::make_unique<Poco::ThreadPool>(2, 32);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *threads_, socket, params);
   server_->start();
 }
 
@@ -115,6 +119,7 @@ SubscriptionReceiver::~SubscriptionReceiver() {
   }
   changed_.notify_all();
   server_->stopAll(true);
+  threads_->joinAll();
 }
 
 std::string SubscriptionReceiver::Endpoint() const { return "https://localhost:" + std::to_string(port_) + "/hook"; }

@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace nara::e2e {
 
@@ -69,6 +72,7 @@ class SubscriptionReceiver {
   int held_ = 0;
   std::vector<Notification> received_;
   int port_ = 0;
+  std::unique_ptr<Poco::ThreadPool> threads_;  // its own: held requests never starve another receiver
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

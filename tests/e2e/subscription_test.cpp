@@ -163,6 +163,14 @@ class SubscriptionTest : public ::testing::Test {
     delete site_;
     site_ = nullptr;
   }
+  // Each test's receivers are gone after it: so are its subscriptions (a later receiver may get the port).
+  void TearDown() override {
+    auto all = Parse(site_->admin->Request("GET", "/fhir/Subscription?_count=1000").body);
+    if (!all.HasMember("entry")) return;
+    for (const auto& entry : all["entry"].GetArray()) {
+      site_->admin->Request("DELETE", std::string("/fhir/Subscription/") + entry["resource"]["id"].GetString());
+    }
+  }
   static Site* site_;
 };
 Site* SubscriptionTest::site_ = nullptr;

@@ -9,7 +9,7 @@
 namespace nara::fhir {
 namespace {
 
-// ---------------------------------------------------------------- Prefer
+// Prefer
 
 TEST(HttpUtilPrefer, Defaults) {
   Preferences p = ParsePrefer("");
@@ -55,7 +55,7 @@ TEST(HttpUtilPrefer, WhitespaceAroundEqualsAndQuotedValues) {
   }
 }
 
-// ---------------------------------------------------------------- content negotiation
+// content negotiation
 
 HttpRequest WithAccept(const std::string& accept) {
   HttpRequest r;
@@ -148,7 +148,7 @@ TEST(HttpUtilFormat, RequestContentType) {
   ExpectNotSupported(CheckRequestContentType(WithContentType("")), "missing");
 }
 
-// ---------------------------------------------------------------- ETag / If-Match
+// ETag / If-Match
 
 TEST(HttpUtilEtag, ParseIfMatch) {
   auto weak = ParseIfMatch("W/\"3\"");
@@ -186,7 +186,7 @@ TEST(HttpUtilEtag, WeakEtag) {
   EXPECT_EQ(*back.value(), 17);
 }
 
-// ---------------------------------------------------------------- dates
+// dates
 
 TEST(HttpUtilDate, Rfc3339ToHttpDate) {
   EXPECT_EQ(HttpDate("2026-11-23T10:00:00.123Z"), "Mon, 23 Nov 2026 10:00:00 GMT");
@@ -202,7 +202,7 @@ TEST(HttpUtilDate, GarbageGivesEmpty) {
   EXPECT_EQ(HttpDate("2026-11-23"), "");
 }
 
-// ---------------------------------------------------------------- query strings
+// query strings
 
 TEST(HttpUtilQuery, ParseDecodes) {
   QueryParams p = ParseQueryString(
