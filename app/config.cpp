@@ -79,6 +79,21 @@ Config LoadConfig(const std::string& file) {
   source.Get("export.dir", config.export_dir);
   source.Get("export.max-jobs", config.export_max_jobs);
   source.Get("export.retention-hours", config.export_retention_hours);
+  source.Get("subscription.endpoint-allowlist", config.subscription_endpoint_allowlist);
+  source.Get("subscription.endpoint-ca", config.subscription_endpoint_ca);
+  source.Get("subscription.max-attempts", config.subscription_max_attempts);
+  source.Get("subscription.retry-first-ms", config.subscription_retry_first_ms);
+  source.Get("subscription.client-cert", config.subscription_client_cert);
+  source.Get("subscription.client-key", config.subscription_client_key);
+  if (config.subscription_endpoint_ca.empty()) config.subscription_endpoint_ca = config.tls_ca;
+  // A server certificate that also carries clientAuth (common for SITHS function certificates) may
+  // serve for both; otherwise name the client certificate.
+  if (config.subscription_client_cert.empty()) {
+    config.subscription_client_cert = config.tls_cert;
+    config.subscription_client_key = config.tls_key;
+  }
+  if (config.subscription_max_attempts < 1) throw std::runtime_error("subscription.max-attempts must be 1 or more");
+  if (config.subscription_retry_first_ms < 1) throw std::runtime_error("subscription.retry-first-ms must be 1 or more");
   if (config.export_max_jobs < 1) throw std::runtime_error("export.max-jobs must be 1 or more");
   if (config.export_retention_hours < 1) throw std::runtime_error("export.retention-hours must be 1 or more");
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
@@ -89,6 +104,20 @@ Config LoadConfig(const std::string& file) {
     throw std::runtime_error("listing.max-changes-per-year must be 0 (no limit) or more");
   }
   return config;
+}
+
+std::vector<std::string> EndpointAllowlist(const Config& config) {
+  std::vector<std::string> hosts;
+  std::string host;
+  for (const char ch : config.subscription_endpoint_allowlist + ",") {
+    if (ch == ',') {
+      if (!host.empty()) hosts.push_back(host);
+      host.clear();
+    } else if (!std::isspace(static_cast<unsigned char>(ch))) {
+      host += ch;
+    }
+  }
+  return hosts;
 }
 
 fhir::ApiOptions ApiOptionsFrom(const Config& config) {

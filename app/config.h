@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fhir/http/router.h"
 
@@ -32,7 +33,17 @@ struct Config {
   std::string export_dir = "var/export";            // export.dir: NDJSON files, a folder per job
   int export_max_jobs = 2;                          // export.max-jobs: queued + running; beyond: 429
   int export_retention_hours = 24;                  // export.retention-hours: then jobs and files are removed
+  // Change notifications (docs/api.md section 10, app/server/subscription_worker.h).
+  std::string subscription_endpoint_allowlist;      // subscription.endpoint-allowlist: host names/addresses, comma-separated
+  std::string subscription_endpoint_ca;             // subscription.endpoint-ca (default tls.ca)
+  std::string subscription_client_cert;             // subscription.client-cert: the server's client certificate
+  std::string subscription_client_key;              // subscription.client-key (defaults: tls.cert, tls.key)
+  int subscription_max_attempts = 10;               // subscription.max-attempts: failures in a row before `error`
+  int subscription_retry_first_ms = 1000;           // subscription.retry-first-ms: first backoff, doubling, cap 5 min
 };
+
+// subscription.endpoint-allowlist as a list (blanks trimmed, empty entries dropped).
+std::vector<std::string> EndpointAllowlist(const Config& config);
 
 // file may be empty: then ./nara.properties is read when it exists.
 Config LoadConfig(const std::string& file);

@@ -293,6 +293,9 @@ std::vector<ClientSpec> ClientSpecs() {
   add("foreign", "Främmande journalsystem (TEST)", "Främmande organisation", "SE2321000016-E005").foreign = true;
   // A valid certificate whose HSA-id the access policy does not know: gets in, and gets 403.
   add("unlisted", "Journalsystem utan behörighet (TEST)", "Region Stockholm", "SE2321000016-E006");
+  // The registry's own function certificate for the calls it makes: subscription notifications to
+  // rest-hook endpoints (docs/api.md section 10, subscription.client-cert). No role: nobody calls us with it.
+  add("nara-server", "Nära Registry notifieringar (TEST)", "Nära Registry TEST", "SE2321000016-N001");
   return specs;
 }
 

@@ -17,6 +17,7 @@
 #include "pg/pg_audit.h"
 #include "pg/internal/pg_registry.h"
 #include "pg/internal/search_sql.h"
+#include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
 #include "registry/date.h"
 #include "registry/ids.h"
@@ -160,6 +161,8 @@ class PgTransaction final : public ResourceTransaction {
     return inserted;
   }
   long audit_rows() const { return audit_rows_; }
+  // Versions this transaction wrote, for the subscription outbox (pg/internal/subscription_outbox.h).
+  const std::vector<OutboxEntry>& written() const { return written_; }
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
     auto read = ReadCurrent(tx_, type, id);
@@ -238,6 +241,7 @@ class PgTransaction final : public ResourceTransaction {
     const int version = current->version + 1;
     ExecPrepared(tx_, kTombstoneName, kTombstoneSql.c_str(), t, i, version, now);
     seen_.erase(Key(t, i));
+    written_.push_back({t, i, version});
     return StoredResource{t, i, version, now, true, {}};
   }
 
@@ -333,6 +337,7 @@ class PgTransaction final : public ResourceTransaction {
     } else {
       seen_.erase(Key(request.type, id));  // a rolled-back savepoint would leave the entry wrong (only a guess)
     }
+    written_.push_back({request.type, id, written.resource.version});
     WriteOutcome outcome;
     outcome.resource = std::move(written.resource);
     outcome.created = written.created;
@@ -347,6 +352,7 @@ class PgTransaction final : public ResourceTransaction {
 
   pqxx::transaction_base& tx_;
   long audit_rows_ = 0;
+  std::vector<OutboxEntry> written_;
   // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
   std::map<std::string, CurrentRow> seen_;
   PgRegistry registry_;
@@ -457,6 +463,7 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
         PgTransaction unit(tx);
         Status status = work(unit);
         if (!status) return status;  // pqxx::work rolls back on destruction
+        AppendOutbox(tx, unit.written());  // the change's events commit with it (docs/api.md section 10)
         tx.commit();
         audit_rows_written_ += unit.audit_rows();
         return status;

@@ -20,6 +20,7 @@
 #include "app/server/guarded_http_server.h"
 #include "app/log.h"
 #include "app/server/ops_server.h"
+#include "app/server/subscription_worker.h"
 #include "auth/tls_context.h"
 #include "fhir/http/router.h"
 #include "pg/migrations.h"
@@ -27,6 +28,7 @@
 #include "pg/pg_measures.h"
 #include "pg/pg_replication.h"
 #include "pg/pg_store.h"
+#include "pg/pg_subscriptions.h"
 
 namespace nara::app {
 namespace {
@@ -106,6 +108,28 @@ int Serve(const Config& config) {
   });
   exports.OnCreated([&export_worker] { export_worker.Wake(); });  // a kick-off starts its job at once
   export_worker.Start();
+  // Change notifications: numbered and delivered by one background worker per node.
+  pg::PgSubscriptions subscriptions(config.database_url, 3, config.database_role);
+  SubscriptionWorkerOptions worker_options;
+  worker_options.base_url = config.public_base_url.empty() ? "https://localhost:" + std::to_string(config.port) + "/fhir"
+                                                           : config.public_base_url;
+  worker_options.allowlist = EndpointAllowlist(config);
+  worker_options.endpoint_ca = config.subscription_endpoint_ca;
+  worker_options.client_cert = config.subscription_client_cert;
+  worker_options.client_key = config.subscription_client_key;
+  worker_options.retry.first_delay_ms = config.subscription_retry_first_ms;
+  worker_options.retry.max_attempts = config.subscription_max_attempts;
+  std::unique_ptr<SubscriptionWorker> subscription_worker;
+  try {
+    subscription_worker = std::make_unique<SubscriptionWorker>(subscriptions, store, policy, worker_options);
+  } catch (const std::exception& e) {
+    Log("error", "serve.subscription_tls", {{"detail", e.what()}});
+    return 2;
+  }
+  api_options.subscriptions.store = &subscriptions;
+  api_options.subscriptions.allowlist = worker_options.allowlist;
+  api_options.subscriptions.on_changed = [&subscription_worker] { subscription_worker->Wake(); };
+  subscription_worker->Start();
   fhir::FhirApi api(store, api_options);
   RateLimiter limiter;
 
@@ -176,6 +200,7 @@ int Serve(const Config& config) {
   ops_server.stopAll(true);
   fhir_pool.joinAll();
   export_worker.Stop();
+  subscription_worker->Stop();
   Log("info", "serve.stopped");
   return 0;
 }

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "fhir/http/routes.h"
+#include "fhir/resources/subscription_resource.h"
+#include "registry/subscription.h"
 #include "fhir/resources/resource_types.h"
 
 namespace nara::fhir {
@@ -254,6 +256,56 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.EndArray();
   }
   w.EndObject();
+  // Change notifications (docs/api.md section 10): the Backport IG's Subscription, with the topics as its
+  // capabilitystatement-subscriptiontopic-canonical extensions (R4 has no SubscriptionTopic).
+  if (HasRow(Shape::subscription_type)) {
+    w.StartObject();
+    w.Key("extension");
+    w.StartArray();
+    for (Topic topic : AllTopics()) {
+      w.StartObject();
+      w.Key("url"); w.String((std::string(backport::kBase) + "capabilitystatement-subscriptiontopic-canonical").c_str());
+      w.Key("valueCanonical"); w.String(TopicUrl(topic).c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("type"); w.String("Subscription");
+    w.Key("profile"); w.String(backport::kSubscriptionProfile);
+    w.Key("documentation");
+    w.String("Change notifications: criteria = a topic of the extensions, backport-filter-criteria "
+             "managing-organization and patient, rest-hook over mutual TLS to allowlisted https endpoints; ehr, "
+             "municipality and admin, each seeing its own");
+    Interactions(w, {Shape::subscription_type, Shape::subscription_instance});
+    w.Key("searchParam");
+    w.StartArray();
+    w.StartObject();
+    w.Key("name"); w.String("status");
+    w.Key("type"); w.String("token");
+    w.Key("documentation"); w.String("requested | active | error | off");
+    w.EndObject();
+    w.EndArray();
+    w.Key("operation");
+    w.StartArray();
+    for (const auto& [name, documentation] :
+         {std::pair<const char*, const char*>{"status", "GET Subscription/[id]/$status: the status Parameters"},
+          {"events", "GET Subscription/[id]/$events?eventsSinceNumber=&eventsUntilNumber=&content=: past events "
+                     "again, for catch-up"}}) {
+      bool served = false;
+      for (const auto& route : Routes()) {
+        served = served || (route.shape == Shape::subscription_operation && std::string_view(route.operation) == name);
+      }
+      if (!served) continue;
+      w.StartObject();
+      w.Key("name"); w.String(name);
+      const std::string definition =
+          std::string("http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-") + name;
+      w.Key("definition"); w.String(definition.c_str());
+      w.Key("documentation"); w.String(documentation);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   // Bulk export: the virtual Groups (listed-<vårdcentral>, saebo-<kommun>) and Group/$export.
   w.StartObject();
   w.Key("type"); w.String("Group");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fhir/operations/bulk_export.h"
+#include "fhir/operations/subscriptions.h"
 #include "fhir/http/http.h"
 #include "fhir/http/request_audit.h"
 #include "fhir/resources/registry_writes.h"
@@ -25,6 +26,8 @@ struct ApiOptions {
   MeasureStore* measures = nullptr;
   // Bulk export (docs/api.md section 5): $export, $export-status, $export-file, Group.
   ExportOptions exports;
+  // Change notifications (docs/api.md section 10): Subscription and its operations.
+  SubscriptionOptions subscriptions;
 };
 
 // The search criteria of If-None-Exist, of a conditional update/delete, or of a transaction's

@@ -5,6 +5,7 @@
 #include "fhir/http/interactions.h"
 #include "fhir/http/measures.h"
 #include "fhir/http/operations.h"
+#include "fhir/http/subscriptions.h"
 #include "fhir/http/responses.h"
 #include "fhir/operations/bulk_export.h"
 #include "fhir/json/operation_outcome.h"
@@ -82,6 +83,18 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
     if (!IsValidId(match.id)) return InvalidId();
     if (size == 2) return matched(Shape::measure_instance);
     if (size == 3 && segments[2] == "$evaluate-measure") return matched(Shape::measure_evaluate);
+    return UnknownPath();
+  }
+  // Subscriptions live beside the resource store, not in it (docs/api.md section 10).
+  if (first == "Subscription") {
+    if (size == 1) return matched(Shape::subscription_type);
+    match.id = segments[1];
+    if (!IsValidId(match.id)) return InvalidId();
+    if (size == 2) return matched(Shape::subscription_instance);
+    if (size == 3 && (segments[2] == "$status" || segments[2] == "$events")) {
+      match.operation = segments[2].substr(1);
+      return matched(Shape::subscription_operation);
+    }
     return UnknownPath();
   }
   if (IsBulkExportPath(segments)) {
@@ -189,6 +202,24 @@ const std::vector<Route>& Routes() {
        Action::operation, "", ListStatus},
       {Shape::instance_operation, "POST", {"operation"}, "list-status", BodyCheck::parameters, kNoAudit, "",
        Action::operation, "", ListStatus},
+      // Change notifications (docs/api.md section 10): the handlers decide who may subscribe and answer
+      // only for a caller's own subscriptions; $events names its resources in the PDL log.
+      {Shape::subscription_type, "GET", {"search-type"}, "", BodyCheck::none, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionSearchRoute},
+      {Shape::subscription_type, "POST", {"create"}, "", BodyCheck::fhir, kNoAudit, "", kPerResource, "Subscription",
+       SubscriptionCreateRoute},
+      {Shape::subscription_instance, "GET", {"read"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "Subscription",
+       SubscriptionReadRoute},
+      {Shape::subscription_instance, "PUT", {"update"}, "", BodyCheck::fhir, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionUpdateRoute},
+      {Shape::subscription_instance, "DELETE", {"delete"}, "", BodyCheck::none, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionDeleteRoute},
+      {Shape::subscription_operation, "GET", {"operation"}, "status", BodyCheck::none, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionStatusRoute},
+      {Shape::subscription_operation, "GET", {"operation"}, "events", BodyCheck::none, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionEventsRoute},
+      {Shape::subscription_operation, "POST", {"operation"}, "events", BodyCheck::none, kNoAudit, "", kPerResource,
+       "Subscription", SubscriptionEventsRoute},
   };
   return kRoutes;
 }
@@ -197,7 +228,8 @@ std::vector<const Route*> RoutesFor(const RouteMatch& match) {
   std::vector<const Route*> rows;
   for (const auto& route : Routes()) {
     if (route.shape != match.shape) continue;
-    if ((match.shape == Shape::type_operation || match.shape == Shape::instance_operation) &&
+    if ((match.shape == Shape::type_operation || match.shape == Shape::instance_operation ||
+         match.shape == Shape::subscription_operation) &&
         match.operation != route.operation) {
       continue;
     }
@@ -222,7 +254,10 @@ std::string ShapeName(const RouteMatch& match) {
     case Shape::instance: return match.type->type + "/[id]";
     case Shape::vread: return "vread";
     case Shape::type_operation:
-    case Shape::instance_operation: return "$" + match.operation;
+    case Shape::instance_operation:
+    case Shape::subscription_operation: return "$" + match.operation;
+    case Shape::subscription_type: return "Subscription";
+    case Shape::subscription_instance: return "Subscription/[id]";
     case Shape::export_system:
     case Shape::export_patient:
     case Shape::export_group: return "$export";

@@ -43,6 +43,9 @@ enum class Shape {
   instance_history,    // [type]/[id]/_history
   vread,               // [type]/[id]/_history/[vid]
   instance_operation,  // [type]/[id]/$[operation] of the type's definition
+  subscription_type,       // Subscription (change notifications, fhir/http/subscriptions.h)
+  subscription_instance,   // Subscription/[id]
+  subscription_operation,  // Subscription/[id]/$status, Subscription/[id]/$events
 };
 
 // A path matched to its shape, with what the path names.

@@ -41,7 +41,7 @@ using StorePtr = std::unique_ptr<X509_STORE, StoreFree>;
 const std::vector<std::string> kRoleClients = {"ehr", "municipality", "statistics", "citizen-portal", "admin"};
 const std::vector<std::string> kAllClients = {"ehr",     "municipality", "statistics", "citizen-portal",
                                               "admin",   "expired",      "revoked",    "no-hsa-id",
-                                              "no-client-auth", "foreign"};
+                                              "no-client-auth", "foreign", "nara-server"};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -180,6 +180,11 @@ TEST_F(DevPkiTest, ServerCertificateIsForServersOnly) {
   EXPECT_EQ(Verify(dir_ / "server.pem", X509_PURPOSE_SSL_CLIENT, dir_ / "ca-bundle.pem"), X509_V_ERR_INVALID_PURPOSE);
 }
 
+TEST_F(DevPkiTest, TheServersOwnClientCertificateIsForClients) {
+  // What the server presents when it calls subscription endpoints (docs/api.md section 10).
+  EXPECT_EQ(Verify(dir_ / "clients/nara-server.pem", X509_PURPOSE_SSL_CLIENT, dir_ / "ca-bundle.pem"), X509_V_OK);
+}
+
 TEST_F(DevPkiTest, ChainFilesAreLeafThenIssuer) {
   for (const std::string& client : kAllClients) {
     std::string issuer = client == "foreign" ? "foreign-ca.pem" : "issuing-ca.pem";
@@ -261,7 +266,7 @@ TEST_F(DevPkiTest, SecondCallKeepsTheExistingFiles) {
   for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
     if (entry.is_regular_file()) after[entry.path().string()] = ReadFile(entry.path());
   }
-  EXPECT_EQ(before.size(), 43u);  // 10 in the folder, 3 per client
+  EXPECT_EQ(before.size(), 46u);  // 10 in the folder, 3 per client
   EXPECT_EQ(before, after);
 }
 

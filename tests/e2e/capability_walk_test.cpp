@@ -50,6 +50,16 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
   auto& admin = w.admin();
   const std::map<std::string, std::string> strict = {{"Prefer", "handling=strict"}};
 
+  // A subscription to walk Subscription with (no endpoint listens there: it ends in error, harmlessly).
+  auto subscribed = admin.Request(
+      "POST", "/fhir/Subscription",
+      R"({"resourceType":"Subscription","status":"requested","reason":"walk",)"
+      R"("criteria":"https://fhir.nara-registry.org/SubscriptionTopic/listing-change",)"
+      R"("channel":{"type":"rest-hook","endpoint":"https://localhost:9/walk","payload":"application/fhir+json"}})",
+      {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(subscribed.status, 201) << subscribed.body;
+  const std::string subscription = At(Parse(subscribed.body), "/id");
+
   auto metadata = admin.Request("GET", "/fhir/metadata");
   ASSERT_EQ(metadata.status, 200);
   auto doc = Parse(metadata.body);
@@ -122,6 +132,8 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
                  200);
         } else if (name == "Patient/$export" || name == "Group/$export") {
           kick_off(name == "Patient/$export" ? "/fhir/Patient/$export" : "/fhir/Group/" + some_id + "/$export");
+        } else if (name == "Subscription/$status" || name == "Subscription/$events") {
+          expect("GET", "/fhir/Subscription/" + subscription + "/$" + op["name"].GetString(), 200);
         } else if (name == "Measure/$evaluate-measure") {
           expect("GET", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure?periodEnd=2026-06-30", 200);
         } else {
@@ -152,6 +164,7 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
       }
     }
   }
+  EXPECT_EQ(admin.Request("DELETE", "/fhir/Subscription/" + subscription).status, 204);
   EXPECT_GT(calls, 60) << "the walk should have made a call for every listed capability";
 }
 

@@ -47,6 +47,10 @@ std::map<std::string, std::string> Server::Env() const {
       {"NARA_THREADS", "96"},
       {"NARA_DB_POOL_SIZE", "24"},
       {"NARA_EXPORT_DIR", pki_dir_ + "/export"},  // bulk export files: a temp folder, never ./var
+      // Subscriptions may name endpoints on this machine (tests/e2e/subscription_test.cpp has its own servers).
+      {"NARA_SUBSCRIPTION_ENDPOINT_ALLOWLIST", "localhost"},
+      {"NARA_SUBSCRIPTION_CLIENT_CERT", Pki("clients/nara-server.pem")},
+      {"NARA_SUBSCRIPTION_CLIENT_KEY", Pki("clients/nara-server.key")},
   };
 }
 

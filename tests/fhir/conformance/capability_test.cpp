@@ -10,6 +10,7 @@
 
 #include "fhir/resources/resource_types.h"
 #include "fhir/search/search_params.h"
+#include "registry/subscription.h"
 
 namespace nara::fhir {
 namespace {
@@ -58,12 +59,13 @@ TEST_F(Capability, EveryTypeWithExactlyItsSearchParams) {
   const auto& resources = Rest()["resource"];
   ASSERT_TRUE(resources.IsArray());
   // Every served type, plus AuditEvent (written by the server, searched by admin) and Measure (the
-  // fixed indicators) and Group (the virtual groups of bulk export): their own tests below.
-  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 3);
+  // fixed indicators) and Group (the virtual groups of bulk export) and Subscription (change
+  // notifications): their own tests below.
+  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 4);
   std::set<std::string> listed;
   for (const auto& resource : resources.GetArray()) {
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure" || type == "Group") continue;
+    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription") continue;
     EXPECT_TRUE(listed.insert(type).second) << "listed twice: " << type;
     const ResourceTypeDef* def = FindType(type);
     ASSERT_NE(def, nullptr) << "advertised but not served: " << type;
@@ -89,7 +91,7 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     std::set<std::string> codes;
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure" || type == "Group") continue;
+    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription") continue;
     for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
                              "create", "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
@@ -102,6 +104,23 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
   std::set<std::string> system;
   for (const auto& interaction : Rest()["interaction"].GetArray()) system.insert(interaction["code"].GetString());
   EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
+}
+
+// docs/api.md section 10: Subscription with what fhir/operations/subscriptions.h serves, and every topic.
+TEST_F(Capability, SubscriptionListsItsInteractionsOperationsAndTopics) {
+  const rapidjson::Value* subscription = nullptr;
+  for (const auto& resource : Rest()["resource"].GetArray()) {
+    if (std::string(resource["type"].GetString()) == "Subscription") subscription = &resource;
+  }
+  ASSERT_NE(subscription, nullptr);
+  std::set<std::string> codes, operations, topics;
+  for (const auto& i : (*subscription)["interaction"].GetArray()) codes.insert(i["code"].GetString());
+  for (const auto& o : (*subscription)["operation"].GetArray()) operations.insert(o["name"].GetString());
+  for (const auto& e : (*subscription)["extension"].GetArray()) topics.insert(e["valueCanonical"].GetString());
+  EXPECT_EQ(codes, (std::set<std::string>{"create", "read", "update", "delete", "search-type"}));
+  EXPECT_EQ(operations, (std::set<std::string>{"status", "events"}));
+  EXPECT_EQ(topics.size(), AllTopics().size());
+  for (Topic topic : AllTopics()) EXPECT_TRUE(topics.count(TopicUrl(topic))) << TopicUrl(topic);
 }
 
 // searchInclude/searchRevInclude list exactly what the search parser accepts under strict handling,

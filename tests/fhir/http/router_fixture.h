@@ -73,7 +73,7 @@ inline std::string ExpectOutcome(const HttpResponse& response, int status) {
 
 class Router : public ::testing::Test {
  protected:
-  Router() : api_(store_, ApiOptions{"1.2.3", {}, nullptr, {}}) {}
+  Router() : api_(store_, ApiOptions{"1.2.3", {}, nullptr, {}, {}}) {}
 
   HttpResponse Do(const HttpRequest& request) { return api_.Handle(request); }
 

@@ -1,0 +1,320 @@
+#include "app/server/subscription_worker.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timespan.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <exception>
+#include <ostream>
+#include <sstream>
+
+#include "app/log.h"
+#include "fhir/operations/subscription_matching.h"
+#include "fhir/resources/subscription_resource.h"
+#include "registry/ids.h"
+
+namespace nara::app {
+namespace {
+
+// The worker's own bookkeeping (attempts, cursor) failing is not a delivery failure: the row keeps its
+// old state, so the delivery is simply tried again. It is logged so an operator sees a sick database.
+void NoteBookkeeping(const std::string& subscription, const Status& written) {
+  if (!written) Log("warn", "subscription.bookkeeping_failed", {{"subscription", subscription}, {"detail", written.error().text}});
+}
+
+Poco::Net::Context::Ptr MakeEndpointContext(const SubscriptionWorkerOptions& options) {
+  using Poco::Net::Context;
+  Context::Params params;
+  params.caLocation = options.endpoint_ca;
+  params.certificateFile = options.client_cert;
+  params.privateKeyFile = options.client_key;
+  params.verificationMode = Context::VERIFY_RELAXED;  // as a client: the endpoint's certificate is checked
+  params.loadDefaultCAs = false;
+  Context::Ptr context = new Context(Context::TLS_CLIENT_USE, params);
+  context->disableProtocols(Context::PROTO_SSLV2 | Context::PROTO_SSLV3 | Context::PROTO_TLSV1 |
+                            Context::PROTO_TLSV1_1);
+  return context;
+}
+
+}  // namespace
+
+SubscriptionWorker::SubscriptionWorker(SubscriptionStore& subscriptions, ResourceStore& store,
+                                       auth::PolicyHolder& policy, SubscriptionWorkerOptions options)
+    : subscriptions_(subscriptions),
+      store_(store),
+      policy_(policy),
+      options_(std::move(options)),
+      node_(NewResourceId()),
+      context_(MakeEndpointContext(options_)) {}
+
+SubscriptionWorker::~SubscriptionWorker() { Stop(); }
+
+void SubscriptionWorker::Start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void SubscriptionWorker::Stop() {
+  stop_ = true;
+  Wake();
+  if (thread_.joinable()) thread_.join();
+  std::map<std::string, std::thread> running;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running.swap(deliveries_);
+  }
+  for (auto& [id, thread] : running) thread.join();
+}
+
+void SubscriptionWorker::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void SubscriptionWorker::Loop() {
+  while (!stop_) {
+    try {
+      DispatchAll();
+      ReapFinished();
+      StartDeliveries();
+    } catch (const std::exception& e) {
+      // The database away or a bug: nothing was lost (the step rolled back); try again after a poll.
+      Log("error", "subscription.worker_failed", {{"detail", e.what()}});
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, options_.poll, [this] { return woken_ || stop_; });
+    woken_ = false;
+  }
+}
+
+void SubscriptionWorker::DispatchAll() {
+  // An empty outbox (the usual case between writes) is seen on the worker's own pool: the request
+  // pool is leased only when there is something to match.
+  if (auto backlog = subscriptions_.OutboxBacklog(); backlog && *backlog == 0) return;
+  // Nobody subscribes (a registry without subscribers): the changes only need to leave the outbox.
+  if (auto listed = subscriptions_.List(""); listed && listed->empty()) {
+    const auto none = [](const OutboxChange&, const std::vector<SubscriptionRecord>&) {
+      return std::vector<std::pair<std::string, std::string>>{};
+    };
+    for (int taken = options_.dispatch_batch; taken == options_.dispatch_batch && !stop_;) {
+      auto dispatched = subscriptions_.Dispatch(options_.dispatch_batch, none);
+      if (!dispatched) {
+        Log("warn", "subscription.dispatch_failed", {{"detail", dispatched.error().text}});
+        return;
+      }
+      taken = *dispatched;
+    }
+    return;
+  }
+  const auto policy = policy_.Current();
+  for (int taken = options_.dispatch_batch; taken == options_.dispatch_batch && !stop_;) {
+    taken = 0;
+    // The lookups (units, patients) run in a transaction of the resource store beside the dispatcher's.
+    auto looked = store_.Transact([&](ResourceTransaction& tx) -> Status {
+      auto dispatched = subscriptions_.Dispatch(
+          options_.dispatch_batch, [&](const OutboxChange& change, const std::vector<SubscriptionRecord>& subscriptions) {
+            return fhir::MatchSubscriptions(tx, *policy, change, subscriptions);
+          });
+      if (!dispatched) return dispatched.error();
+      taken = *dispatched;
+      return Ok();
+    });
+    if (!looked) {
+      Log("warn", "subscription.dispatch_failed", {{"detail", looked.error().text}});
+      return;
+    }
+  }
+}
+
+void SubscriptionWorker::ReapFinished() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& id : finished_) {
+      auto it = deliveries_.find(id);
+      if (it == deliveries_.end()) continue;
+      done.push_back(std::move(it->second));
+      deliveries_.erase(it);
+    }
+    finished_.clear();
+  }
+  for (auto& thread : done) thread.join();
+}
+
+void SubscriptionWorker::StartDeliveries() {
+  int room;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    room = options_.max_parallel - static_cast<int>(deliveries_.size());
+  }
+  if (room <= 0 || stop_) return;
+  auto due = subscriptions_.ClaimDue(node_, room);
+  if (!due) {
+    Log("warn", "subscription.claim_failed", {{"detail", due.error().text}});
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& record : *due) {
+    // Leased by this node, so it is not in flight here (a delivery releases its lease when done).
+    if (deliveries_.count(record.id)) continue;
+    deliveries_.emplace(record.id, std::thread([this, record] {
+                          try {
+                            Deliver(record);
+                          } catch (const std::exception& e) {
+                            Log("error", "subscription.delivery_crashed", {{"subscription", record.id}, {"detail", e.what()}});
+                          }
+                          {
+                            std::lock_guard<std::mutex> done(mu_);
+                            finished_.push_back(record.id);
+                          }
+                          Wake();  // its next batch, if any, need not wait for the poll
+                        }));
+  }
+}
+
+void SubscriptionWorker::Deliver(const SubscriptionRecord& record) {
+  std::string type = "heartbeat";
+  std::vector<SubscriptionEventRecord> events;
+  long long through = record.delivered_through;
+  if (record.status == "requested") {
+    type = "handshake";
+  } else if (record.events_since_start > record.delivered_through) {
+    auto loaded = subscriptions_.Events(record.id, record.delivered_through + 1, record.events_since_start,
+                                        record.max_count);
+    if (!loaded) {
+      NoteBookkeeping(record.id, subscriptions_.RecordFailure(record.id, node_, options_.retry.first_delay_ms, false, loaded.error().text));
+      return;
+    }
+    events = std::move(*loaded);
+    type = "event-notification";
+    if (!events.empty()) through = events.back().number;
+  }
+  SubscriptionRecord shown = record;
+  if (type == "handshake") shown.events_since_start = 0;
+  const std::string body = fhir::NotificationBundleJson(shown, options_.base_url, type, events);
+  // Patientdatalagen: patient data leaves only with its audit record, written before the call (an
+  // attempt that fails is logged too, as a refused read would be).
+  if (!events.empty() && record.payload != "empty") {
+    if (auto audited = Audit(record, events); !audited) {
+      NoteBookkeeping(record.id, subscriptions_.RecordFailure(record.id, node_, options_.retry.first_delay_ms, false, audited.error().text));
+      return;
+    }
+  }
+  const std::string problem = Post(record, body);
+  if (problem.empty()) {
+    ++delivered_;
+    NoteBookkeeping(record.id, subscriptions_.RecordDelivered(record.id, node_, through, "active"));
+    return;
+  }
+  ++failed_;
+  const int failures = record.attempts + 1;
+  const bool give_up = failures >= options_.retry.max_attempts;
+  Log("warn", "subscription.delivery_failed",
+      {{"subscription", record.id}, {"attempt", std::to_string(failures)}, {"detail", problem}});
+  NoteBookkeeping(record.id, subscriptions_.RecordFailure(record.id, node_, RetryDelayMs(options_.retry, failures), give_up,
+                               give_up ? "leveransen misslyckades " + std::to_string(failures) +
+                                             " gånger i rad (delivery failed): " + problem
+                                       : problem));
+}
+
+Status SubscriptionWorker::Audit(const SubscriptionRecord& record, const std::vector<SubscriptionEventRecord>& events) {
+  AuditRecord audit;
+  audit.request_id = "subscription-" + record.id;
+  audit.agent_hsa_id = record.owner_hsa_id;
+  if (auto owner = policy_.Current()->Identify(Caller{record.owner_hsa_id, "", "", "", {}})) {
+    audit.agent_role = owner->role;
+    audit.agent_name = owner->name;
+    audit.agent_organizations = owner->organizations;
+    if (!owner->organizations.empty()) audit.unit = owner->organizations.front();
+  }
+  audit.action = "read";
+  audit.resource_type = events.front().resource.type;
+  for (const auto& event : events) {
+    const auto& resource = event.resource;
+    if (resource.type == audit.resource_type) audit.resource_ids.push_back(resource.id);
+    const std::string patient = fhir::FactsOfVersion(resource).patient_id;
+    if (!patient.empty() &&
+        std::find(audit.patient_ids.begin(), audit.patient_ids.end(), patient) == audit.patient_ids.end()) {
+      audit.patient_ids.push_back(patient);
+    }
+  }
+  audit.outcome = "success";
+  audit.http_status = 200;
+  audit.detail = "notifiering Subscription/" + record.id + " händelse " + std::to_string(events.front().number) + "–" +
+                 std::to_string(events.back().number) + " (rest-hook notification)";
+  return store_.AppendAudit(audit);
+}
+
+std::string SubscriptionWorker::Post(const SubscriptionRecord& record, const std::string& body) {
+  // The allowlist in force now decides, not the one at creation.
+  if (auto allowed = CheckEndpoint(record.endpoint, options_.allowlist); !allowed) return allowed.error().text;
+  // The connection kept from this subscription's last call, if it went to the same endpoint: a TLS
+  // handshake per notification would cap a busy subscription's rate.
+  std::unique_ptr<Poco::Net::HTTPSClientSession> kept;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = connections_.find(record.id);
+    if (it != connections_.end()) {
+      if (it->second.first == record.endpoint) kept = std::move(it->second.second);
+      connections_.erase(it);
+    }
+  }
+  const bool reused = kept != nullptr;
+  std::string problem = PostOn(record, body, kept);
+  if (!problem.empty() && reused) {
+    // The endpoint may have closed the idle connection: once more on a new one.
+    kept.reset();
+    problem = PostOn(record, body, kept);
+  }
+  if (problem.empty() && kept) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connections_[record.id] = {record.endpoint, std::move(kept)};
+  }
+  return problem;
+}
+
+std::string SubscriptionWorker::PostOn(const SubscriptionRecord& record, const std::string& body,
+                                       std::unique_ptr<Poco::Net::HTTPSClientSession>& session) {
+  try {
+    Poco::URI uri(record.endpoint);
+    if (!session) {
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context_);
+      session->setKeepAlive(true);
+    }
+    session->setTimeout(Poco::Timespan(record.timeout_seconds, 0));
+    const std::string path = uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery();
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setKeepAlive(true);
+    request.setContentType("application/fhir+json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.set("X-Subscription-Id", record.id);
+    std::ostream& out = session->sendRequest(request);
+    out << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    std::ostringstream ignored;
+    Poco::StreamCopier::copyStream(in, ignored, 8192);
+    const int status = static_cast<int>(response.getStatus());
+    if (status >= 200 && status < 300) return {};
+    session.reset();
+    return "mottagaren svarade " + std::to_string(status) + " (endpoint answered " + std::to_string(status) + ")";
+  } catch (const Poco::Exception& e) {
+    session.reset();
+    return "anropet misslyckades (call failed): " + e.displayText();
+  } catch (const std::exception& e) {
+    session.reset();
+    return std::string("anropet misslyckades (call failed): ") + e.what();
+  }
+}
+
+}  // namespace nara::app
