@@ -98,9 +98,6 @@ void SubscriptionWorker::Loop() {
 }
 
 void SubscriptionWorker::DispatchAll() {
-  // An empty outbox (the usual case between writes) is seen on the worker's own pool: the request
-  // pool is leased only when there is something to match.
-  if (auto backlog = subscriptions_.OutboxBacklog(); backlog && *backlog == 0) return;
   // Nobody subscribes (a registry without subscribers): the changes only need to leave the outbox.
   if (auto listed = subscriptions_.List(""); listed && listed->empty()) {
     const auto none = [](const OutboxChange&, const std::vector<SubscriptionRecord>&) {
