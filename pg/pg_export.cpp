@@ -400,8 +400,8 @@ Result<std::string> PgExport::Stream(const ExportJob& job, ExportSink& sink) {
       std::string raw, body;  // reused for every row: no allocation per resource once grown
       for (int i = 0; i < total; ++i) {
         const std::string& type = job.request.types[i];
-        if (auto begun = sink.BeginType(type, i + 1, total); !begun) return begun.error();
-        if (auto go = keep_going(); !go) return go.error();
+        NARA_RETURN_IF_ERROR(sink.BeginType(type, i + 1, total));
+        NARA_RETURN_IF_ERROR(keep_going());
         // COPY streams the rows in one protocol exchange, with no round trip per batch as a cursor's
         // FETCH has. libpqxx 6.4's stream_from writes "COPY <name> TO STDOUT", so a parenthesised
         // query in the place of the table name is a COPY of that query.
@@ -424,16 +424,16 @@ Result<std::string> PgExport::Stream(const ExportJob& job, ExportSink& sink) {
         long n = 0;
         while (rows.get_raw_line(raw)) {
           if (++n % kCheckRows == 0) {
-            if (auto go = keep_going(); !go) return go.error();
+            NARA_RETURN_IF_ERROR(keep_going());
           }
           if (!UnescapeCopyText(raw, body)) {
             return Error::Unavailable("oväntad rad från databasen (unexpected row from the database)");
           }
-          if (auto written = sink.Resource(body); !written) return written.error();
+          NARA_RETURN_IF_ERROR(sink.Resource(body));
         }
         rows.complete();
         cancel_unless_done.done = true;
-        if (auto ended = sink.EndType(); !ended) return ended.error();
+        NARA_RETURN_IF_ERROR(sink.EndType());
       }
       tx.commit();
       return transaction_time;

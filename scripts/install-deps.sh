@@ -24,6 +24,10 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
+  # NodeSource's nodejs package carries npm and conflicts with Debian's: a working node/npm is enough.
+  if [[ $p == nodejs || $p == npm ]] && command -v "${p/nodejs/node}" >/dev/null 2>&1; then
+    continue
+  fi
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [[ $status == installed ]] || missing+=("$p")
 done

@@ -50,7 +50,7 @@ Result<QueryParams> ParametersAsQuery(const std::string& body) {
   QueryParams params;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return params;
   rapidjson::Document doc;
-  if (auto parsed = ParseJsonObject(body, doc); !parsed) return parsed.error();
+  NARA_RETURN_IF_ERROR(ParseJsonObject(body, doc));
   if (StringMember(doc, "resourceType") != "Parameters") {
     return Invalid("en operation tar en Parameters-resurs i POST (an operation's POST body is a Parameters resource)");
   }

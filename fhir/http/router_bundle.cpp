@@ -55,7 +55,10 @@ std::string ResponseEntryJson(const HttpResponse& response, const std::string& l
 }
 
 HttpResponse BundleResponse(const std::string& type, const std::vector<std::string>& entries) {
-  std::string body = "{\"resourceType\":\"Bundle\",\"type\":" + JsonString(type) + ",\"entry\":[";
+  std::string body = "{\"resourceType\":\"Bundle\",\"type\":" + JsonString(type);
+  // FHIR JSON has no empty arrays: the answer to an empty Bundle has no entry element.
+  if (entries.empty()) return JsonResponse(200, body + "}");
+  body += ",\"entry\":[";
   for (size_t i = 0; i < entries.size(); ++i) body += (i ? "," : "") + entries[i];
   return JsonResponse(200, body + "]}");
 }
@@ -329,7 +332,9 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
       resolved_entry_ids[i] = id;
       resolved[entries[i].segments[0] + "/" + placeholder] = entries[i].segments[0] + "/" + id;
     }
-    for (const auto& [text, ref] : conditional_refs) {
+    for (const auto& conditional : conditional_refs) {
+      // A named reference, not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+      const ConditionalReference& ref = conditional.second;
       std::optional<StoredResource> one;
       Status found = [&]() -> Status {
         // FHIR R4 3.1.0.11.2: no match or several fail the transaction (412 several, 404 none).

@@ -272,7 +272,7 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
     done.resource.json = PatientWithGeneralPractitioner(tx.Registry(), done.resource, Date::Today());
   }
   if (!audit.action.empty()) {
-    if (auto appended = tx.AppendAudit(AuditRecordFor(request, audit, done.status)); !appended) return appended.error();
+    NARA_RETURN_IF_ERROR(tx.AppendAudit(AuditRecordFor(request, audit, done.status)));
   }
   return done;
 }

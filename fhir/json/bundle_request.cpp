@@ -68,7 +68,7 @@ Result<BundleRequest> ParseBundleRequest(std::string_view body, const HttpReques
   BundleRequest bundle;
   bundle.doc = std::make_unique<rapidjson::Document>();
   rapidjson::Document& doc = *bundle.doc;
-  if (auto parsed = ParseJsonObject(body, doc); !parsed) return parsed.error();
+  NARA_RETURN_IF_ERROR(ParseJsonObject(body, doc));
   if (StringMember(doc, "resourceType") != "Bundle") {
     return Error::Invalid("invalid", "basen tar en Bundle (the base takes a transaction or batch Bundle)");
   }

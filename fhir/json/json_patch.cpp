@@ -145,7 +145,7 @@ Status ApplyOne(rapidjson::Document& doc, const rapidjson::Value& op, size_t i) 
 
 Result<std::string> ApplyJsonPatch(std::string_view document, std::string_view patch) {
   rapidjson::Document doc;
-  if (auto parsed = ParseJsonObject(document, doc); !parsed) return parsed.error();
+  NARA_RETURN_IF_ERROR(ParseJsonObject(document, doc));
   // The patch is an array, so it is parsed with the same bounded parser wrapped in an object.
   rapidjson::Document wrapper;
   std::string wrapped = "{\"p\":";
@@ -157,7 +157,7 @@ Result<std::string> ApplyJsonPatch(std::string_view document, std::string_view p
   const rapidjson::Value& ops = wrapper["p"];
   if (!ops.IsArray()) return Error::Invalid("invalid", "en JSON Patch är en array av operationer (a JSON Patch is an array)");
   for (rapidjson::SizeType i = 0; i < ops.Size(); ++i) {
-    if (auto applied = ApplyOne(doc, ops[i], i); !applied) return applied.error();
+    NARA_RETURN_IF_ERROR(ApplyOne(doc, ops[i], i));
   }
   return ToJson(doc);
 }

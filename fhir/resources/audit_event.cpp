@@ -343,7 +343,7 @@ Result<AuditQuery> ParseAuditSearch(const std::vector<std::pair<std::string, std
                                     std::vector<std::string>* ignored) {
   AuditSearchParser parser(ignored);
   for (const auto& [name, value] : params) {
-    if (auto added = parser.Add(name, value); !added) return added.error();
+    NARA_RETURN_IF_ERROR(parser.Add(name, value));
   }
   return parser.Finish();
 }

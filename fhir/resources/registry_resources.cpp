@@ -382,7 +382,7 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
     const std::string where = t + ".extension('" + std::string(nr::kAgreedTimeExt) + "').valueDateTime";
     const Value* value = Member(*ext, "valueDateTime");
     if (value == nullptr) return Required("valueDateTime", where);
-    if (auto instant = InstantOf(*value, where); !instant) return instant.error();
+    NARA_RETURN_IF_ERROR(InstantOf(*value, where));
   }
   return Ok();
 }

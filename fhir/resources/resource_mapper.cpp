@@ -262,7 +262,7 @@ Result<PreparedResource> PrepareResource(std::string_view body, const ResourceTy
                                          const std::optional<std::string>& url_id) {
   PreparedResource prepared;
   auto& doc = prepared.doc;
-  if (auto status = ParseJsonObject(body, doc); !status) return status.error();
+  NARA_RETURN_IF_ERROR(ParseJsonObject(body, doc));
   const std::string resource_type = StringMember(doc, "resourceType");
   if (resource_type.empty()) return Error::Invalid("structure", "resourceType saknas (resourceType is missing)");
   if (resource_type != type.type) {

@@ -54,7 +54,7 @@ std::string Reference(const std::string& base_url, const std::string& type, cons
 
 Result<SubscriptionRecord> SubscriptionFromJson(const std::string& body, const std::vector<std::string>& allowlist) {
   rapidjson::Document doc;
-  if (auto parsed = ParseJsonObject(body, doc); !parsed) return parsed.error();
+  NARA_RETURN_IF_ERROR(ParseJsonObject(body, doc));
   if (StringMember(doc, "resourceType") != "Subscription") {
     return Error::Invalid("structure", "resourceType ska vara Subscription (resourceType must be Subscription)");
   }
@@ -100,7 +100,7 @@ Result<SubscriptionRecord> SubscriptionFromJson(const std::string& body, const s
     return Error::Invalid("required", "channel.endpoint saknas (endpoint is required)", "Subscription.channel.endpoint");
   }
   if (record.endpoint.size() > 2000) return Unprocessable("channel.endpoint är för lång", "Subscription.channel.endpoint");
-  if (auto allowed = CheckEndpoint(record.endpoint, allowlist); !allowed) return allowed.error();
+  NARA_RETURN_IF_ERROR(CheckEndpoint(record.endpoint, allowlist));
 
   const std::string mime = StringMember(*channel, "payload");
   if (!mime.empty() && mime != "application/fhir+json" && mime != "application/json") {

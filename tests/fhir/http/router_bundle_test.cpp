@@ -13,6 +13,11 @@ TEST_F(Router, BaseTakesOnlyTransactionOrBatchBundles) {
   HttpResponse empty = Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"transaction"})"));
   EXPECT_EQ(empty.status, 200) << empty.body;
   EXPECT_STREQ(ParseJson(empty.body)["type"].GetString(), "transaction-response");
+  // FHIR JSON has no empty arrays: nothing asked, no entry element (not "entry":[]).
+  EXPECT_FALSE(ParseJson(empty.body).HasMember("entry")) << empty.body;
+  HttpResponse empty_batch = Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"batch"})"));
+  EXPECT_EQ(empty_batch.status, 200) << empty_batch.body;
+  EXPECT_FALSE(ParseJson(empty_batch.body).HasMember("entry")) << empty_batch.body;
 }
 
 const std::string kTwoUnits = R"({"resourceType":"Bundle","type":"transaction","entry":[
