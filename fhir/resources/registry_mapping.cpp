@@ -294,8 +294,6 @@ RoleFacts RoleFromPractitionerRole(const Value& role, const std::string& id) {
   return facts;
 }
 
-namespace {
-
 // Without birthDate, the personnummer or samordningsnummer gives the birth date, as Navet does: the
 // age bands and "born by D" of the measures then count the resident like any other. A reservnummer
 // carries no date.
@@ -314,8 +312,6 @@ std::optional<Date> BirthDateFromPersonId(const Value& patient) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 PatientFacts PatientFactsFromPatient(const Value& patient, const std::string& id) {
   PatientFacts facts;

@@ -58,6 +58,10 @@ RoleFacts RoleFromPractitionerRole(const rapidjson::Value& role, const std::stri
 // gender; birthDate (without one: the birth date a personnummer or samordningsnummer gives); date of death: the date part of deceasedDateTime, or today for
 // deceasedBoolean true (a partial date — YYYY or YYYY-MM — is taken as its first day); kommun of
 // the current address: one without a past period.end and not use=old, preferring use=home.
+// The birth date a personnummer or samordningsnummer of the Patient carries (none for a reservnummer):
+// the measures' ages and the birthdate search use it when birthDate is absent, as Navet does.
+std::optional<Date> BirthDateFromPersonId(const rapidjson::Value& patient);
+
 PatientFacts PatientFactsFromPatient(const rapidjson::Value& patient, const std::string& id);
 
 // plans applied to stored resources (the caller re-renders and writes a new version)

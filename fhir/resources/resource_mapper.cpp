@@ -4,11 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
 #include "fhir/json/json.h"
+#include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/registry_resources.h"
+#include "fhir/search/date_param.h"
 #include "registry/identifier_system.h"
 
 namespace nara::fhir {
@@ -178,6 +181,39 @@ bool IndexCodings(const Value& resource, const char* element, const char* param,
   return index_concept(it->value);
 }
 
+// Patient.address: line, city and postal code as text (the postal code also without its space, as
+// Swedish systems write it both ways), the municipality extension as a kommunkod token.
+void IndexAddresses(const Value& resource, IndexEntries& index) {
+  auto it = resource.FindMember("address");
+  if (it == resource.MemberEnd() || !it->value.IsArray()) return;
+  auto add = [&](const char* param, const std::string& text) {
+    if (!text.empty()) index.texts.push_back({param, text, Lower(text)});
+  };
+  for (const auto& address : it->value.GetArray()) {
+    if (!address.IsObject()) continue;
+    if (const Value* lines = Member(address, "line"); lines != nullptr && lines->IsArray()) {
+      for (const auto& line : lines->GetArray()) {
+        if (line.IsString()) add("address", line.GetString());
+      }
+    }
+    const std::string city = StringMember(address, "city");
+    add("address-city", city);
+    add("address", city);
+    const std::string postal = StringMember(address, "postalCode");
+    std::string compact = postal;
+    compact.erase(std::remove(compact.begin(), compact.end(), ' '), compact.end());
+    for (const std::string& code : compact == postal ? std::vector<std::string>{postal} : std::vector<std::string>{postal, compact}) {
+      add("address-postalcode", code);
+      add("address", code);
+    }
+    for (const Value* ext : FindExtensions(address, nr::kMunicipalityExt)) {
+      const Value* coding = Member(*ext, "valueCoding");
+      const std::string code = coding == nullptr ? "" : StringMember(*coding, "code");
+      if (!code.empty()) index.tokens.push_back({"municipality", nr::kKommun, code});
+    }
+  }
+}
+
 bool CheckPatient(Value& r, const std::string& t, IndexEntries& index, Checker& c) {
   if (!CheckHumanNames(r, t, c)) return false;
   IndexHumanNames(r, index);
@@ -193,13 +229,23 @@ bool CheckPatient(Value& r, const std::string& t, IndexEntries& index, Checker& 
   if (r.HasMember("birthDate") && !IsDate(StringMember(r, "birthDate"))) {
     return c.Fail("value", "birthDate must be YYYY, YYYY-MM or YYYY-MM-DD", "Patient.birthDate");
   }
+  {
+    const std::string written = StringMember(r, "birthDate");
+    const auto from_id = written.empty() ? BirthDateFromPersonId(r) : std::nullopt;
+    const std::string birth = !written.empty() ? written : from_id ? from_id->ToString() : "";
+    if (auto range = birth.empty() ? Result<DateRange>(Error::Invalid("value", "")) : ParseDateRange(birth)) {
+      index.periods.push_back({"birthdate", range->start, range->end});
+    }
+  }
   if (!ExpectType(r, "deceasedDateTime", t, c, &Value::IsString, "a dateTime string")) return false;
   if (r.HasMember("deceasedDateTime") && !IsDateTime(StringMember(r, "deceasedDateTime"))) {
     return c.Fail("value", "deceasedDateTime must be a FHIR dateTime", "Patient.deceasedDateTime");
   }
   if (!ExpectType(r, "deceasedBoolean", t, c, &Value::IsBool, "true or false")) return false;
   if (!ExpectType(r, "active", t, c, &Value::IsBool, "true or false")) return false;
-  return ExpectArrayOfObjects(r, "address", t, c) && ExpectArrayOfObjects(r, "telecom", t, c);
+  if (!ExpectArrayOfObjects(r, "address", t, c) || !ExpectArrayOfObjects(r, "telecom", t, c)) return false;
+  IndexAddresses(r, index);
+  return true;
 }
 
 bool CheckOrganization(Value& r, const std::string& t, IndexEntries& index, Checker& c) {

@@ -393,6 +393,27 @@ TEST_F(FhirSearchPgTest, NamePrefixContainsAndExact) {
   EXPECT_EQ(Total(Search({})), 3);
 }
 
+TEST_F(FhirSearchPgTest, BirthdateAddressAndMunicipality) {
+  // No birthDate written: the date in the personnummer or samordningsnummer (day + 60) answers.
+  EXPECT_EQ(MatchIds(Search({{"birthdate", "1971"}})), Set{a_});
+  EXPECT_EQ(MatchIds(Search({{"birthdate", "1961-09-13"}})), Set{c_});
+  EXPECT_EQ(MatchIds(Search({{"birthdate", "ge1960-01-01"}})), (Set{a_, c_}));
+  const std::string d = CreatePatient(R"({"resourceType":"Patient","birthDate":"1980-02-03",
+    "identifier":[{"system":")" + kReservSystem + R"(","value":"RADDR1"}],
+    "address":[{"use":"home","line":["Storgatan 1"],"postalCode":"171 65","city":"Solna",
+      "extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/municipality",
+                    "valueCoding":{"system":"https://fhir.nara-registry.org/CodeSystem/kommun","code":"0184"}}]}]})");
+  EXPECT_EQ(MatchIds(Search({{"birthdate", "1980-02"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"address-city", "soln"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"address-city", "Stockholm"}})), Set{});
+  EXPECT_EQ(MatchIds(Search({{"address-postalcode", "17165"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"address-postalcode", "171 65"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"address", "storgatan"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"municipality", "0184"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"municipality", "https://fhir.nara-registry.org/CodeSystem/kommun|0184"}})), Set{d});
+  EXPECT_EQ(MatchIds(Search({{"municipality", "0180"}})), Set{});
+}
+
 TEST_F(FhirSearchPgTest, CountGivesANextLinkWhoseCursorWorks) {
   rapidjson::Document first = Search({{"_count", "2"}});
   EXPECT_EQ(Total(first), 3);
