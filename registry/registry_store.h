@@ -46,6 +46,11 @@ class RegistryTransaction {
   virtual std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date on) = 0;
   // Listings at a unit in force on a date, whatever their status today (Organization/$list-status).
   virtual long CountListingsAtUnit(const std::string& unit_id, Date on) = 0;
+  // Whose generalPractitioner names the role or the unit on `on` (Patient?general-practitioner): the
+  // patients with a fast läkarkontakt at the role, or listed at the unit, in force that day, as a
+  // read derives it. Ordered by patient id.
+  virtual std::vector<std::string> PatientsOfDoctor(const std::string& role_id, Date on) = 0;
+  virtual std::vector<std::string> PatientsListedAt(const std::string& unit_id, Date on) = 0;
 
   // Keep the tables in step with resource writes (upsert by id) and deletes.
   virtual void PutPatient(const PatientFacts& facts) = 0;

@@ -35,7 +35,11 @@ std::vector<ResourceTypeDef> BuildTypes() {
             {"address-postalcode", ParamType::string, SearchKind::text, "",
              "Postnummer (address.postalCode), with or without its space"},
             {"municipality", ParamType::token, SearchKind::token, "",
-             "kommunkod of an address (extension municipality), e.g. 0180"}}),
+             "kommunkod of an address (extension municipality), e.g. 0180"},
+            // Answered from the registry tables, not the search index (fhir/search/search_handler.cpp):
+            // generalPractitioner is derived on every read, so no stored version holds it.
+            {"general-practitioner", ParamType::reference, SearchKind::token, "",
+             "PractitionerRole (fast läkarkontakt) or Organization (listing unit) in generalPractitioner today"}}),
       Make("Organization", "A care unit, municipality, SÄBO unit, region or system owner, by HSA-id",
            {identifier,
             {"name", ParamType::string, SearchKind::text, "", "Name or alias"},

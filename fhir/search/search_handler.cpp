@@ -16,6 +16,7 @@
 #include "fhir/search/search_elements.h"
 #include "fhir/search/search_params.h"
 #include "registry/identifier_system.h"
+#include "registry/ids.h"
 
 namespace nara::fhir {
 namespace {
@@ -74,6 +75,76 @@ Status AddFreeCapacityCriterion(ResourceStore& store, const FreeCapacity& free, 
   }
   parsed.query.criteria.push_back(std::move(ids));
   parsed.canonical.emplace_back("has-free-capacity", *free.wanted ? "true" : "false");
+  return Ok();
+}
+
+// Patient?general-practitioner (docs/api.md section 1) is answered by the registry: generalPractitioner
+// is derived on every read, so the index holds no value for it. Each occurrence is a set of patients
+// (its comma-separated references OR-ed; a bare id may name a role or a unit); occurrences AND.
+Result<std::vector<QueryParams::value_type>> TakeGeneralPractitioner(QueryParams& params) {
+  std::vector<QueryParams::value_type> taken;
+  QueryParams rest;
+  for (auto& pair : params) {
+    const std::string name = pair.first.substr(0, pair.first.find(':'));
+    if (name == "general-practitioner") {
+      taken.push_back(std::move(pair));
+    } else {
+      rest.push_back(std::move(pair));
+    }
+  }
+  params = std::move(rest);
+  return taken;
+}
+
+Status AddGeneralPractitionerCriteria(ResourceStore& store, const std::vector<QueryParams::value_type>& taken,
+                                      ParsedSearch& parsed) {
+  for (const auto& [name, value] : taken) {
+    const auto colon = name.find(':');
+    const std::string modifier = colon == std::string::npos ? "" : name.substr(colon + 1);
+    if (!modifier.empty() && modifier != "PractitionerRole" && modifier != "Organization") {
+      return Error::Invalid("not-supported", "general-practitioner tar PractitionerRole eller Organization (takes "
+                                             "a PractitionerRole or an Organization)");
+    }
+    std::set<std::string> patients;
+    size_t start = 0;
+    while (start <= value.size()) {
+      const size_t comma = value.find(',', start);
+      const std::string one = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      start = comma == std::string::npos ? value.size() + 1 : comma + 1;
+      std::string ref_type, id;
+      if (!ParseReference(one, ref_type, id)) {
+        ref_type = modifier;
+        id = one;
+      }
+      if (!IsValidId(id) || (!ref_type.empty() && ref_type != "PractitionerRole" && ref_type != "Organization") ||
+          (!modifier.empty() && ref_type != modifier)) {
+        return Error::Invalid("invalid", "general-practitioner ska vara PractitionerRole/[id] eller Organization/[id] "
+                                         "(must be PractitionerRole/[id] or Organization/[id])");
+      }
+      auto found = store.Transact([&](ResourceTransaction& tx) -> Status {
+        const Date today = Date::Today();
+        if (ref_type != "Organization") {
+          for (auto& patient : tx.Registry().PatientsOfDoctor(id, today)) patients.insert(std::move(patient));
+        }
+        if (ref_type != "PractitionerRole") {
+          for (auto& patient : tx.Registry().PatientsListedAt(id, today)) patients.insert(std::move(patient));
+        }
+        return Ok();
+      });
+      if (!found) return found.error();
+    }
+    SearchCriterion ids;
+    ids.kind = SearchKind::id;
+    ids.param = "_id";
+    if (patients.empty()) patients.insert("-");  // no patient has this id: an empty result
+    for (const auto& patient : patients) {
+      SearchValue one;
+      one.value = patient;
+      ids.any_of.push_back(one);
+    }
+    parsed.query.criteria.push_back(std::move(ids));
+    parsed.canonical.emplace_back(name, value);
+  }
   return Ok();
 }
 
@@ -191,8 +262,17 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     if (!taken) return ErrorResponse(taken.error());
     free = *taken;
   }
+  std::vector<QueryParams::value_type> general_practitioner;
+  if (type.type == "Patient") {
+    auto taken = TakeGeneralPractitioner(filtered);
+    if (!taken) return ErrorResponse(taken.error());
+    general_practitioner = std::move(*taken);
+  }
   auto parsed = ParseSearch(type, filtered, strict);
   if (!parsed) return ErrorResponse(parsed.error());
+  if (auto added = AddGeneralPractitionerCriteria(store, general_practitioner, *parsed); !added) {
+    return ErrorResponse(added.error());
+  }
   if (free.wanted) {
     if (auto added = AddFreeCapacityCriterion(store, free, *parsed); !added) return ErrorResponse(added.error());
   }

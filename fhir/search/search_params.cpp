@@ -432,8 +432,9 @@ class SearchParser {
     const std::string inner_name = right.substr(0, right_colon);
     const std::string inner_modifier = right_colon == std::string::npos ? "" : right.substr(right_colon + 1);
     const SearchParamDef* inner_def = target->FindParam(inner_name);
-    // has-free-capacity is answered by the registry, not the search index: it cannot be chained.
-    if (inner_def == nullptr || inner_def->name == "has-free-capacity") {
+    // has-free-capacity and general-practitioner are answered by the registry, not the search index:
+    // they cannot be chained.
+    if (inner_def == nullptr || inner_def->name == "has-free-capacity" || inner_def->name == "general-practitioner") {
       return UnsupportedFilter(full_name, "Unknown search parameter " + Quoted(inner_name) + " for " + target->type +
                                         " in the chain " + Quoted(full_name));
     }

@@ -344,6 +344,28 @@ long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
   return rows[0][0].as<long>();
 }
 
+std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id, Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_patients_of_doctor",
+      "SELECT DISTINCT patient_id FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
+      "AND status = 'active' AND period @> " + DateIn("$2") + " ORDER BY patient_id",
+      role_id, DaysParam(on));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+std::vector<std::string> PgRegistry::PatientsListedAt(const std::string& unit_id, Date on) {
+  const auto rows = Prepared(tx_, "nara_reg_patients_listed_at",
+      "SELECT DISTINCT patient_id FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
+      "AND status = 'active' AND period @> " + DateIn("$2") + " ORDER BY patient_id",
+      unit_id, DaysParam(on));
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
 int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
   // An inactive contact counts for the dates its period covers; one made inactive without an end
   // date never ran as far as the registry can tell.

@@ -32,6 +32,8 @@ class PgRegistry final : public RegistryTransaction {
   std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string& unit_id, Date on) override;
   std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date on) override;
   long CountListingsAtUnit(const std::string& unit_id, Date on) override;
+  std::vector<std::string> PatientsOfDoctor(const std::string& role_id, Date on) override;
+  std::vector<std::string> PatientsListedAt(const std::string& unit_id, Date on) override;
   void PutPatient(const PatientFacts& facts) override;
   void PutUnit(const UnitFacts& facts) override;
   void PutRole(const RoleFacts& facts) override;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -639,4 +640,41 @@ TEST(Registry, RefusedWrites) {
 }
 
 }  // namespace
+
+// Patient?general-practitioner: a doctor's list and a unit's listed patients, from the same facts a
+// read derives generalPractitioner from (docs/api.md section 1).
+TEST(Registry, PatientSearchByGeneralPractitionerIsTheDoctorsList) {
+  World w("rt-gp");
+  const std::string vc = w.Vardcentral("vc"), other = w.Vardcentral("other");
+  const std::string berg = w.Staff("berg", vc), lind = w.Staff("lind", vc);
+  const std::string p1 = w.Patient("p1"), p2 = w.Patient("p2"), p3 = w.Patient("p3");
+  ASSERT_EQ(w.List(w.Id("l1"), p1, vc, "2024-01-10").status, 201);
+  ASSERT_EQ(w.List(w.Id("l2"), p2, vc, "2024-01-10").status, 201);
+  ASSERT_EQ(w.List(w.Id("l3"), p3, other, "2024-01-10").status, 201);
+  ASSERT_EQ(w.Contact(w.Id("c1"), p1, berg, vc, "2024-01-10").status, 201);
+  ASSERT_EQ(w.Contact(w.Id("c2"), p2, lind, vc, "2024-01-10").status, 201);
+  using Refs = std::set<std::string>;
+  auto refs = [&](const std::string& query) {
+    Found found = Search(w, query);
+    EXPECT_EQ(found.status, 200) << query << " " << found.body;
+    return Refs(found.refs.begin(), found.refs.end());
+  };
+  EXPECT_EQ(refs("Patient?general-practitioner=PractitionerRole/" + berg), Refs{"Patient/" + p1});
+  EXPECT_EQ(refs("Patient?general-practitioner:PractitionerRole=" + berg), Refs{"Patient/" + p1});
+  EXPECT_EQ(refs("Patient?general-practitioner=Organization/" + vc), (Refs{"Patient/" + p1, "Patient/" + p2}));
+  EXPECT_EQ(refs("Patient?general-practitioner=" + other), Refs{"Patient/" + p3});  // a bare id: role or unit
+  EXPECT_EQ(refs("Patient?general-practitioner=PractitionerRole/" + berg + ",PractitionerRole/" + lind),
+            (Refs{"Patient/" + p1, "Patient/" + p2}));
+  EXPECT_EQ(refs("Patient?general-practitioner=Organization/" + vc + "&general-practitioner=PractitionerRole/" + lind),
+            Refs{"Patient/" + p2});
+  EXPECT_EQ(refs("Patient?general-practitioner=PractitionerRole/no-such-role"), Refs{});
+  // The search agrees with what a read shows.
+  const std::string read = w.Get("Patient/" + p1).body;
+  EXPECT_NE(read.find("PractitionerRole/" + berg), std::string::npos) << read;
+  EXPECT_EQ(Search(w, "Patient?general-practitioner=Location/x").status, 400);
+  // Not chainable (no index value holds it): reported as not used, as any unknown parameter is.
+  const Found chained = Search(w, "CareTeam?subject:Patient.general-practitioner=PractitionerRole/" + berg);
+  EXPECT_NE(chained.body.find("\"mode\":\"outcome\""), std::string::npos) << chained.body;
+}
+
 }  // namespace nara::e2e

@@ -36,6 +36,8 @@ class FakeRegistry : public RegistryTransaction {
   std::vector<std::pair<RoleFacts, int>> DoctorLoadsAtUnit(const std::string&, Date) override { return {}; }
   std::vector<std::pair<RoleFacts, int>> AllDoctorLoads(Date) override { return {}; }
   long CountListingsAtUnit(const std::string&, Date) override { return 0; }
+  std::vector<std::string> PatientsOfDoctor(const std::string&, Date) override { return {}; }
+  std::vector<std::string> PatientsListedAt(const std::string&, Date) override { return {}; }
   void PutPatient(const PatientFacts& f) override { patients[f.id] = f; }
   void PutUnit(const UnitFacts& f) override { units[f.id] = f; }
   void PutRole(const RoleFacts& f) override { roles[f.id] = f; }
