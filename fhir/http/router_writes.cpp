@@ -176,7 +176,8 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
         return Ok();
       }
     }
-    auto written = registry_.Write(tx, request_to_store, doc, done.warnings);
+    auto written = registry_.Write(tx, request_to_store, doc, done.warnings,
+                                   ParsePrefer(request.Header("prefer")).waitlist);
     if (!written) return written.error();
     done.status = written->created ? 201 : 200;
     done.resource = std::move(written->resource);

@@ -123,6 +123,8 @@ Result<std::string> RoleListStatus(ResourceTransaction& tx, const std::string& r
   out.Integer("capacity", role->capacity);
   out.Integer("listed", listed);
   out.Integer("free", std::max(0, role->capacity - taken));
+  // docs/api.md section 9: people in the doctor's waiting list now (the queue has no past dates).
+  out.Integer("waiting", tx.Registry().CountWaiting(role_id));
   return out.Finish();
 }
 
@@ -141,6 +143,24 @@ Result<std::string> UnitListStatus(ResourceTransaction& tx, const std::string& u
   if (fte > 0) out.Decimal("listed-per-doctor-fte", static_cast<double>(listed) / fte);
   out.Integer("target", kListedPerDoctorTarget);
   return out.Finish();
+}
+
+// The Task JSON with extension NR/StructureDefinition/queue-position (valueInteger, 1 = first in line).
+static std::string WithQueuePosition(const std::string& json, int position) {
+  rapidjson::Document doc;
+  if (!ParseJsonObject(json, doc)) return json;
+  auto& alloc = doc.GetAllocator();
+  rapidjson::Value ext(rapidjson::kObjectType);
+  ext.AddMember("url", rapidjson::Value(nr::kQueuePositionExt, alloc), alloc);
+  ext.AddMember("valueInteger", position, alloc);
+  auto it = doc.FindMember("extension");
+  if (it == doc.MemberEnd() || !it->value.IsArray()) {
+    if (it != doc.MemberEnd()) doc.EraseMember(it);
+    doc.AddMember("extension", rapidjson::Value(rapidjson::kArrayType), alloc);
+    it = doc.FindMember("extension");
+  }
+  it->value.PushBack(ext, alloc);
+  return ToJson(doc);
 }
 
 Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::string& patient_id,
@@ -169,6 +189,19 @@ Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::stri
     add("PractitionerRole", contact.practitioner_role_id);
     if (auto role = reg.Role(contact.practitioner_role_id)) add("Practitioner", role->practitioner_id);
     add("Organization", contact.managing_unit_id);
+  }
+  // docs/api.md section 9: the citizen's place in line, with the doctor waited for. The Task carries
+  // its position in this answer only (extension queue-position); authoredOn is since when.
+  for (const auto& entry : reg.WaitingOfPatient(patient_id)) {
+    auto task = tx.Read("Task", entry.task_id);
+    if (!task || !seen.insert("Task/" + entry.task_id).second) continue;
+    task->json = WithQueuePosition(task->json, reg.QueuePosition(entry));
+    entries.push_back(std::move(*task));
+    add("PractitionerRole", entry.role_id);
+    if (auto role = reg.Role(entry.role_id)) {
+      add("Practitioner", role->practitioner_id);
+      add("Organization", role->unit_id);
+    }
   }
   SearchQuery contracts;
   contracts.type = "DocumentReference";
