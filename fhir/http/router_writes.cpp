@@ -181,7 +181,8 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
     if (!written) return written.error();
     done.status = written->created ? 201 : 200;
     done.resource = std::move(written->resource);
-    if (!audit.action.empty()) audit.AddResource(type, done.resource.id, doc);
+    // A queued CareTeam request is answered with the Task written instead (docs/api.md section 9).
+    if (!audit.action.empty()) audit.AddResource(done.resource.type, done.resource.id, doc);
     return Ok();
   };
 

@@ -102,7 +102,10 @@ TEST(Waitlist, FullDoctorQueuesInOrderAndTheFirstIsPromotedWhenAPlaceFrees) {
   EXPECT_EQ(Queue(w, doctor), (std::vector<std::string>{"Task/" + task1, "Task/" + task2}));
   auto status = w.Get("PractitionerRole/" + doctor + "/$list-status").body;
   EXPECT_EQ(ParamNumber(status, "waiting"), 2) << status;
+  EXPECT_EQ(ParamNumber(status, "waiting-median-days"), 0) << status;  // both joined today
   EXPECT_EQ(ParamNumber(status, "free"), 0) << status;
+  auto unit_status = w.Get("Organization/" + vc + "/$list-status").body;
+  EXPECT_EQ(ParamNumber(unit_status, "waiting"), 2) << unit_status;
 
   // The citizen sees the place in line and since when.
   auto contacts = w.Get("Patient/$fixed-contacts?identifier=http://electronichealth.se/identifier/personnummer|" +
@@ -138,6 +141,7 @@ TEST(Waitlist, FullDoctorQueuesInOrderAndTheFirstIsPromotedWhenAPlaceFrees) {
   status = w.Get("PractitionerRole/" + doctor + "/$list-status").body;
   EXPECT_EQ(ParamNumber(status, "listed"), 2) << status;
   EXPECT_EQ(ParamNumber(status, "waiting"), 0) << status;
+  EXPECT_EQ(ParamNumber(status, "waiting-median-days"), -1) << status;  // left out when nobody waits
 }
 
 TEST(Waitlist, ProposedToADoctorWithRoomIsRegisteredAtOnce) {
