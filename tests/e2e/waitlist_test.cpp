@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "registry/date.h"
 #include "tests/e2e/json_helpers.h"
+#include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
 #include "tests/e2e/server_fixture.h"
 
@@ -211,6 +213,54 @@ TEST(Waitlist, DeathListingElsewhereAndWithdrawalCancelTheEntryWithAReason) {
   // A Task is not a way around CareTeam: creating one directly is refused.
   auto direct = w.ehr().Request("POST", "/fhir/Task", stored.body, reg::kFhirJson);
   EXPECT_EQ(direct.status, 422) << direct.body;
+}
+
+// waitlist.effective = next-month: the promoted contact starts on the first of next month, and the
+// place counts against the list from the promotion on (rule 3 counts future-dated contacts).
+TEST(Waitlist, NextMonthStartsThePromotedContactOnTheFirstOfNextMonth) {
+  OwnServer server("wl-next", {{"NARA_WAITLIST_EFFECTIVE", "next-month"}});
+  ASSERT_TRUE(server.Migrate());
+  ASSERT_TRUE(server.Start());
+  auto admin = server.Client("admin");
+  auto ehr = server.Client("ehr");
+  const std::string region = "wln-region", vc = "wln-vc", doctor = "wln-doc";
+  World::Put(*admin, "Organization", region, reg::OrganizationJson(region, reg::kRegionHsa, "region"));
+  World::Put(*admin, "Organization", vc,
+             reg::OrganizationJson(vc, reg::UnitHsa(reg::kRegionHsa), "vardcentral", region));
+  World::Put(*admin, "Practitioner", "wln-pr", reg::PractitionerJson("wln-pr", "Månadsson"));
+  World::Put(*admin, "PractitionerRole", doctor, reg::RoleJson(doctor, "wln-pr", vc, "lakare", 1));
+  for (const std::string p : {"wln-p0", "wln-p1"}) {
+    World::Put(*admin, "Patient", p, reg::PatientWithPnr(p, reg::NextPersonnummer(), "Månadsson"));
+    World::Put(*ehr, "EpisodeOfCare", p + "-l", reg::EpisodeJson(p + "-l", p, vc, "2024-01-01"));
+  }
+  World::Put(*ehr, "CareTeam", "wln-ct0", reg::CareTeamJson("wln-ct0", "wln-p0", doctor, vc, "2024-02-01"));
+  auto queued = ehr->Request("PUT", "/fhir/CareTeam/wln-ct1",
+                             reg::CareTeamJson("wln-ct1", "wln-p1", doctor, vc, "2024-03-01"), kQueue);
+  ASSERT_EQ(queued.status, 201) << queued.body;
+  const std::string task = TaskId(queued);
+  auto ended = ehr->Request("PUT", "/fhir/CareTeam/wln-ct0",
+                            reg::CareTeamJson("wln-ct0", "wln-p0", doctor, vc, "2024-02-01", "2", "inactive",
+                                              "2024-06-01"),
+                            reg::kFhirJson);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+
+  auto promoted = Parse(ehr->Request("GET", "/fhir/Task/" + task).body);
+  ASSERT_EQ(At(promoted, "/status"), "completed");
+  auto team = Parse(ehr->Request("GET", "/fhir/" + At(promoted, "/output/0/valueReference/reference")).body);
+  // The first of next month, worked out here from today's date.
+  const std::string today = nara::Date::Today().ToString();
+  int year = std::stoi(today.substr(0, 4)), month = std::stoi(today.substr(5, 2)) + 1;
+  if (month == 13) {
+    month = 1;
+    ++year;
+  }
+  char first[16];
+  std::snprintf(first, sizeof first, "%04d-%02d-01", year, month);
+  EXPECT_EQ(At(team, "/period/start"), first);
+  EXPECT_EQ(At(team, "/status"), "active");
+  auto status = ehr->Request("GET", "/fhir/PractitionerRole/" + doctor + "/$list-status").body;
+  EXPECT_EQ(ParamNumber(status, "free"), 0) << status;
+  EXPECT_EQ(ParamNumber(status, "waiting"), 0) << status;
 }
 
 // Runs `work(i, client)` on `n` threads released together; each thread opens its own connection first.
