@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "registry/waitlist.h"
+
 namespace nara::app {
 namespace {
 
@@ -76,6 +78,7 @@ Config LoadConfig(const std::string& file) {
   source.Get("public.base-url", config.public_base_url);
   source.Get("listing.max-changes-per-year", config.listing_max_changes_per_year);
   source.Get("capacity.mode", config.capacity_mode);
+  source.Get("waitlist.effective", config.waitlist_effective);
   source.Get("export.dir", config.export_dir);
   source.Get("export.max-jobs", config.export_max_jobs);
   source.Get("export.retention-hours", config.export_retention_hours);
@@ -96,6 +99,10 @@ Config LoadConfig(const std::string& file) {
   if (config.subscription_retry_first_ms < 1) throw std::runtime_error("subscription.retry-first-ms must be 1 or more");
   if (config.export_max_jobs < 1) throw std::runtime_error("export.max-jobs must be 1 or more");
   if (config.export_retention_hours < 1) throw std::runtime_error("export.retention-hours must be 1 or more");
+  if (!WaitlistEffectiveFromName(config.waitlist_effective)) {
+    throw std::runtime_error("waitlist.effective must be immediate or next-month, got '" + config.waitlist_effective +
+                             "'");
+  }
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
     throw std::runtime_error("capacity.mode must be enforce or warn, got '" + config.capacity_mode + "'");
   }
@@ -124,6 +131,7 @@ fhir::ApiOptions ApiOptionsFrom(const Config& config) {
   fhir::ApiOptions options;
   options.registry.max_changes_per_year = config.listing_max_changes_per_year;
   options.registry.capacity_warn_only = config.capacity_mode == "warn";
+  options.registry.waitlist_effective = *WaitlistEffectiveFromName(config.waitlist_effective);
   options.exports.dir = config.export_dir;
   options.exports.max_jobs = config.export_max_jobs;
   return options;

@@ -29,6 +29,7 @@ struct Config {
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
   int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), docs/api.md §4 rule 7
   std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (docs/api.md §4 rule 3)
+  std::string waitlist_effective = "immediate";     // waitlist.effective: immediate | next-month (docs/api.md §9)
   // bulk export (fhir/operations/bulk_export.h, app/server/export_worker.h)
   std::string export_dir = "var/export";            // export.dir: NDJSON files, a folder per job
   int export_max_jobs = 2;                          // export.max-jobs: queued + running; beyond: 429

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "registry/facts.h"
+#include "registry/waitlist.h"
 
 namespace nara {
 
@@ -59,6 +60,17 @@ class RegistryTransaction {
   virtual void PutListing(const EpisodeFacts& facts) = 0;
   virtual void PutResidency(const EpisodeFacts& facts) = 0;
   virtual void PutContact(const ContactFacts& facts) = 0;
+  // Waiting list (registry/waitlist.h, docs/api.md section 9). Queue order: authored_on, then task id.
+  // The oldest `limit` requested entries of a role (the caller holds LockRole when it promotes).
+  virtual std::vector<QueueEntry> Waiting(const std::string& role_id, int limit) = 0;
+  virtual int CountWaiting(const std::string& role_id) = 0;
+  // A patient's requested entries (at most one, docs/api.md section 9).
+  virtual std::vector<QueueEntry> WaitingOfPatient(const std::string& patient_id) = 0;
+  virtual std::optional<QueueEntry> QueueEntryOf(const std::string& task_id) = 0;
+  // 1 for the first in line: the requested entries of its role that are not behind it.
+  virtual int QueuePosition(const QueueEntry& entry) = 0;
+  virtual void PutQueueEntry(const QueueEntry& entry) = 0;
+
   // Removes the facts row of a deleted resource of this FHIR type (Patient, Organization, ...).
   virtual void Remove(const std::string& fhir_type, const std::string& id) = 0;
 };

@@ -72,6 +72,8 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
     unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
   } else if (type == "DocumentReference") {
     unit_id = ReferencedId(*resource, "custodian", "Organization");
+  } else if (type == "Task") {
+    unit_id = ReferencedId(*resource, "owner", "Organization");
   } else if (type == "PractitionerRole") {
     unit_id = ReferencedId(*resource, "organization", "Organization");
   }
@@ -85,7 +87,8 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
 
 std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource) {
   if (type == "Patient") return {id};
-  std::string patient = ReferencedId(resource, type == "EpisodeOfCare" ? "patient" : "subject", "Patient");
+  const char* member = type == "EpisodeOfCare" ? "patient" : type == "Task" ? "for" : "subject";
+  std::string patient = ReferencedId(resource, member, "Patient");
   if (patient.empty()) return {};
   return {patient};
 }

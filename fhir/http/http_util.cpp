@@ -42,6 +42,7 @@ Preferences ParsePrefer(const std::string& header) {
     else if (token == "return=OperationOutcome") prefs.return_kind = "OperationOutcome";
     else if (token == "handling=strict") prefs.strict = true;
     else if (token == "handling=lenient") prefs.strict = false;
+    else if (token == "waitlist=true") prefs.waitlist = true;
     start = end + 1;
   }
   return prefs;

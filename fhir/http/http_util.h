@@ -12,6 +12,7 @@ namespace nara::fhir {
 struct Preferences {
   std::string return_kind = "representation";  // minimal | representation | OperationOutcome
   bool strict = false;                         // handling=strict
+  bool waitlist = false;                       // waitlist=true: queue at a full doctor (docs/api.md section 9)
 };
 Preferences ParsePrefer(const std::string& header);
 

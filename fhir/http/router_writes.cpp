@@ -176,11 +176,13 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
         return Ok();
       }
     }
-    auto written = registry_.Write(tx, request_to_store, doc, done.warnings);
+    auto written = registry_.Write(tx, request_to_store, doc, done.warnings,
+                                   ParsePrefer(request.Header("prefer")).waitlist);
     if (!written) return written.error();
     done.status = written->created ? 201 : 200;
     done.resource = std::move(written->resource);
-    if (!audit.action.empty()) audit.AddResource(type, done.resource.id, doc);
+    // A queued CareTeam request is answered with the Task written instead (docs/api.md section 9).
+    if (!audit.action.empty()) audit.AddResource(done.resource.type, done.resource.id, doc);
     return Ok();
   };
 

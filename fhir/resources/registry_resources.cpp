@@ -387,6 +387,37 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
   return Ok();
 }
 
+// Task (docs/api.md section 9): a place in a full doctor's waiting list. The registry writes these;
+// the checks keep what a client sends back (a withdrawal) to the same shape.
+Status CheckTask(const Value& r, IndexEntries& index) {
+  const std::string t = "Task";
+  std::string status;
+  if (auto s = CheckCode(r, "status", t + ".status", {"requested", "completed", "cancelled"}, status); !s) return s;
+  index.tokens.push_back({"status", nr::kTaskStatusSystem, status});
+  std::string intent;
+  if (auto s = CheckCode(r, "intent", t + ".intent", {"order", "proposal", "plan"}, intent); !s) return s;
+  const Value* code = Member(r, "code");
+  if (code == nullptr) return Required("code", t + ".code");
+  if (auto s = IndexConcept(*code, t + ".code", "code", index); !s) return s;
+  if (!HasCoding(*code, nr::kTaskCode, nr::kFastLakarkontaktKo)) {
+    return BadValue("code måste vara fast-lakarkontakt-ko (" + std::string(nr::kTaskCode) +
+                        "); registret håller bara köplatser (this registry keeps only waiting-list places)",
+                    t + ".code");
+  }
+  if (auto s = IndexReferenceMember(r, "for", t + ".for", "Patient", true, {"patient", "subject"}, index); !s) return s;
+  if (auto s = IndexReferenceMember(r, "focus", t + ".focus", "PractitionerRole", true, {"focus"}, index); !s) return s;
+  if (auto s = IndexReferenceMember(r, "owner", t + ".owner", "Organization", false, {"owner"}, index); !s) return s;
+  const Value* authored = Member(r, "authoredOn");
+  if (authored == nullptr) return Required("authoredOn", t + ".authoredOn");
+  auto start = InstantOf(*authored, t + ".authoredOn");
+  if (!start) return start.error();
+  // The place in line: the millisecond it names (as DocumentReference.date), sorted by its start.
+  auto range = ParseDateRange(*start);
+  if (!range) return BadValue("not a valid instant", t + ".authoredOn");
+  index.periods.push_back({"authored-on", range->start, range->end});
+  return Ok();
+}
+
 // registry extensions on base types
 
 // fte: 0 < x ≤ 1 (docs/api.md §3); list-capacity: an integer ≥ 0. Each at most once.
@@ -480,6 +511,7 @@ Status CheckRegistryResource(rapidjson::Document& doc, const std::string& type, 
   if (type == "EpisodeOfCare") return CheckEpisodeOfCare(doc, index);
   if (type == "CareTeam") return CheckCareTeam(doc, index);
   if (type == "DocumentReference") return CheckDocumentReference(doc, index);
+  if (type == "Task") return CheckTask(doc, index);
   if (type == "PractitionerRole") return CheckRoleExtensions(doc);
   if (type == "Organization") return CheckOrganizationExtensions(doc, index);
   if (type == "Patient") DropGeneralPractitioner(doc, warnings);

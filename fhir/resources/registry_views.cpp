@@ -108,6 +108,19 @@ std::string PatientWithGeneralPractitioner(RegistryTransaction& reg, const Store
   return ToJson(doc);
 }
 
+// No doctor's queue comes near this; it bounds one answer's memory if a data error made one.
+constexpr int kMaxQueueRead = 100000;
+
+// waiting: how many wait now; waiting-median-days: the median of their waits so far in whole days
+// (left out when nobody waits), the figure Norway's statistics report for fastlege queues.
+static void AddWaiting(ParametersWriter& out, const std::vector<QueueEntry>& waiting) {
+  out.Integer("waiting", static_cast<long>(waiting.size()));
+  std::vector<int> days;
+  const Date today = Date::Today();
+  for (const auto& entry : waiting) days.push_back(WaitDays(entry.authored_on, today));
+  if (auto median = MedianDays(days)) out.Decimal("waiting-median-days", *median);
+}
+
 Result<std::string> RoleListStatus(ResourceTransaction& tx, const std::string& role_id, Date on) {
   auto stored = tx.Read("PractitionerRole", role_id);
   if (!stored) return stored.error();
@@ -123,6 +136,8 @@ Result<std::string> RoleListStatus(ResourceTransaction& tx, const std::string& r
   out.Integer("capacity", role->capacity);
   out.Integer("listed", listed);
   out.Integer("free", std::max(0, role->capacity - taken));
+  // docs/api.md section 9: people in the doctor's waiting list now (the queue has no past dates).
+  AddWaiting(out, tx.Registry().Waiting(role_id, kMaxQueueRead));
   return out.Finish();
 }
 
@@ -140,7 +155,31 @@ Result<std::string> UnitListStatus(ResourceTransaction& tx, const std::string& u
   out.Decimal("doctor-fte", fte);
   if (fte > 0) out.Decimal("listed-per-doctor-fte", static_cast<double>(listed) / fte);
   out.Integer("target", kListedPerDoctorTarget);
+  // docs/api.md section 9: the people waiting now for the unit's doctors.
+  std::vector<QueueEntry> waiting;
+  for (const auto& [role, count] : reg.DoctorLoads(unit_id, on)) {
+    for (auto& entry : reg.Waiting(role.id, kMaxQueueRead)) waiting.push_back(std::move(entry));
+  }
+  AddWaiting(out, waiting);
   return out.Finish();
+}
+
+// The Task JSON with extension NR/StructureDefinition/queue-position (valueInteger, 1 = first in line).
+static std::string WithQueuePosition(const std::string& json, int position) {
+  rapidjson::Document doc;
+  if (!ParseJsonObject(json, doc)) return json;
+  auto& alloc = doc.GetAllocator();
+  rapidjson::Value ext(rapidjson::kObjectType);
+  ext.AddMember("url", rapidjson::Value(nr::kQueuePositionExt, alloc), alloc);
+  ext.AddMember("valueInteger", position, alloc);
+  auto it = doc.FindMember("extension");
+  if (it == doc.MemberEnd() || !it->value.IsArray()) {
+    if (it != doc.MemberEnd()) doc.EraseMember(it);
+    doc.AddMember("extension", rapidjson::Value(rapidjson::kArrayType), alloc);
+    it = doc.FindMember("extension");
+  }
+  it->value.PushBack(ext, alloc);
+  return ToJson(doc);
 }
 
 Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::string& patient_id,
@@ -169,6 +208,19 @@ Result<std::string> FixedContactsBundle(ResourceTransaction& tx, const std::stri
     add("PractitionerRole", contact.practitioner_role_id);
     if (auto role = reg.Role(contact.practitioner_role_id)) add("Practitioner", role->practitioner_id);
     add("Organization", contact.managing_unit_id);
+  }
+  // docs/api.md section 9: the citizen's place in line, with the doctor waited for. The Task carries
+  // its position in this answer only (extension queue-position); authoredOn is since when.
+  for (const auto& entry : reg.WaitingOfPatient(patient_id)) {
+    auto task = tx.Read("Task", entry.task_id);
+    if (!task || !seen.insert("Task/" + entry.task_id).second) continue;
+    task->json = WithQueuePosition(task->json, reg.QueuePosition(entry));
+    entries.push_back(std::move(*task));
+    add("PractitionerRole", entry.role_id);
+    if (auto role = reg.Role(entry.role_id)) {
+      add("Practitioner", role->practitioner_id);
+      add("Organization", role->unit_id);
+    }
   }
   SearchQuery contracts;
   contracts.type = "DocumentReference";

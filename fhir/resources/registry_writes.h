@@ -12,12 +12,14 @@
 
 #include "fhir/json/operation_outcome.h"
 #include "registry/resource_store.h"
+#include "registry/waitlist.h"
 
 namespace nara::fhir {
 
 struct RegistryOptions {
   int max_changes_per_year = 2;     // listing.max-changes-per-year (0 = no limit)
   bool capacity_warn_only = false;  // capacity.mode = warn
+  WaitlistEffective waitlist_effective = WaitlistEffective::immediate;  // waitlist.effective
 };
 
 class RegistryWrites {
@@ -25,8 +27,11 @@ class RegistryWrites {
   explicit RegistryWrites(RegistryOptions options) : options_(options) {}
 
   // Writes `request` (whose content is `doc`) after the rules allow it. Warnings go to `warnings`.
+  // A new fast läkarkontakt to a full doctor is queued instead when `queue_if_full` (Prefer:
+  // waitlist=true) or the CareTeam is `proposed` (docs/api.md section 9): the outcome is then the
+  // waiting-list Task written in its place.
   Result<WriteOutcome> Write(ResourceTransaction& tx, const WriteRequest& request, const rapidjson::Document& doc,
-                             std::vector<Issue>& warnings) const;
+                             std::vector<Issue>& warnings, bool queue_if_full = false) const;
 
   // Deletes (tombstones) a resource and drops its registry facts.
   Result<StoredResource> Delete(ResourceTransaction& tx, const std::string& type, const std::string& id,

@@ -99,6 +99,19 @@ std::vector<ResourceTypeDef> BuildTypes() {
             {"related", ParamType::reference, SearchKind::reference, "",
              "context.related: the fast-vårdkontakt CareTeam, the SIP"},
             {"date", ParamType::date, SearchKind::period, "", "When the reference was made (DocumentReference.date)"}}),
+      Make("Task",
+           "Code fast-lakarkontakt-ko: a place in a full doctor's waiting list (docs/api.md section 9); written by "
+           "the registry, withdrawn by setting status cancelled",
+           {{"patient", ParamType::reference, SearchKind::reference, "Patient", "The patient waiting (for)"},
+            {"subject", ParamType::reference, SearchKind::reference, "Patient", "The patient waiting (for)"},
+            {"focus", ParamType::reference, SearchKind::reference, "PractitionerRole",
+             "The doctor's PractitionerRole whose list the patient waits for"},
+            {"owner", ParamType::reference, SearchKind::reference, "Organization", "The doctor's vårdcentral"},
+            {"status", ParamType::token, SearchKind::token, "", "requested | completed | cancelled (task-status)"},
+            {"code", ParamType::token, SearchKind::token, "", "fast-lakarkontakt-ko (" + std::string(kNrBase) +
+                                                                "/CodeSystem/task-code)"},
+            {"authored-on", ParamType::date, SearchKind::period, "",
+             "The place in line (Task.authoredOn); results are sorted by it, oldest first"}}),
   };
 }
 

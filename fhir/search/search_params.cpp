@@ -188,6 +188,8 @@ class SearchParser {
  public:
   SearchParser(const ResourceTypeDef& type, bool strict) : type_(type), strict_(strict) {
     out_.query.type = type.type;
+    // A doctor's waiting list reads oldest first (docs/api.md section 9) unless _sort says otherwise.
+    if (type.type == "Task") out_.query.sort = SearchSort{SortKey::period_start, false, "authored-on"};
   }
 
   Status Add(const std::string& full_name, const std::string& value) {
@@ -330,17 +332,19 @@ class SearchParser {
     const std::string key = descending ? value.substr(1) : value;
     SearchSort sort;
     sort.descending = descending;
+    // The type's period parameter: `date`, or Task's `authored-on` (the place in line).
     const SearchParamDef* date = type_.FindParam("date");
+    if (date == nullptr) date = type_.FindParam("authored-on");
     if (key == "_id") {
       sort.key = SortKey::id;
     } else if (key == "_lastUpdated") {
       sort.key = SortKey::last_updated;
-    } else if (key == "date" && date != nullptr && date->kind == SearchKind::period) {
+    } else if (date != nullptr && key == date->name && date->kind == SearchKind::period) {
       sort.key = SortKey::period_start;
-      sort.param = "date";
+      sort.param = date->name;
     } else {
       return Unsupported(name, std::string("_sort takes one of _id, _lastUpdated") +
-                                   (date ? ", date" : "") + " (with - for descending)");
+                                   (date ? ", " + date->name : std::string()) + " (with - for descending)");
     }
     out_.query.sort = sort;
     out_.canonical.emplace_back(name, value);

@@ -454,6 +454,8 @@ void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
     sql = "DELETE FROM registry_listing WHERE episode_id = $1";
   } else if (fhir_type == "CareTeam") {
     sql = "DELETE FROM registry_contact WHERE careteam_id = $1";
+  } else if (fhir_type == "Task") {
+    sql = "DELETE FROM registry_waitlist WHERE task_id = $1";
   }
   if (sql != nullptr) Prepared(tx_, "nara_reg_remove_" + fhir_type, sql, id);
 }

@@ -40,6 +40,13 @@ class PgRegistry final : public RegistryTransaction {
   void PutListing(const EpisodeFacts& facts) override;
   void PutResidency(const EpisodeFacts& facts) override;
   void PutContact(const ContactFacts& facts) override;
+  // Waiting list: pg/internal/pg_waitlist.cpp.
+  std::vector<QueueEntry> Waiting(const std::string& role_id, int limit) override;
+  int CountWaiting(const std::string& role_id) override;
+  std::vector<QueueEntry> WaitingOfPatient(const std::string& patient_id) override;
+  std::optional<QueueEntry> QueueEntryOf(const std::string& task_id) override;
+  int QueuePosition(const QueueEntry& entry) override;
+  void PutQueueEntry(const QueueEntry& entry) override;
   void Remove(const std::string& fhir_type, const std::string& id) override;
 
  private:

@@ -44,6 +44,12 @@ class FakeRegistry : public RegistryTransaction {
   void PutListing(const EpisodeFacts&) override {}
   void PutResidency(const EpisodeFacts&) override {}
   void PutContact(const ContactFacts&) override {}
+  std::vector<QueueEntry> Waiting(const std::string&, int) override { return {}; }
+  int CountWaiting(const std::string&) override { return 0; }
+  std::vector<QueueEntry> WaitingOfPatient(const std::string&) override { return {}; }
+  std::optional<QueueEntry> QueueEntryOf(const std::string&) override { return std::nullopt; }
+  int QueuePosition(const QueueEntry&) override { return 0; }
+  void PutQueueEntry(const QueueEntry&) override {}
   void Remove(const std::string& type, const std::string& id) override {
     if (type == "Patient") patients.erase(id);
   }
