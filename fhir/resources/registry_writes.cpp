@@ -179,11 +179,6 @@ Status CheckContactFacts(ResourceTransaction& tx, const RegistryOptions& options
   return Ok();
 }
 
-Status CheckContact(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id,
-                    const rapidjson::Document& doc, std::vector<Issue>& warnings) {
-  return CheckContactFacts(tx, options, id, ContactFromResource(doc, id), warnings);
-}
-
 // Writes a resource the registry composed itself (a queue Task, a promoted CareTeam) as version 1.
 Result<WriteOutcome> CreateComposed(ResourceTransaction& tx, const std::string& type, const std::string& id,
                                     const rapidjson::Document& doc) {

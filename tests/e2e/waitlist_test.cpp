@@ -31,7 +31,7 @@ const std::map<std::string, std::string> kQueue = {{"Content-Type", "application
                                                    {"Prefer", "waitlist=true"}};
 
 // A fast läkarkontakt request that may queue.
-testing::HttpResult AskToQueue(World& w, testing::TlsClient& client, const std::string& id, const std::string& patient,
+testing::HttpResult AskToQueue(World& /*w*/, testing::TlsClient& client, const std::string& id, const std::string& patient,
                                const std::string& role, const std::string& unit) {
   return client.Request("PUT", "/fhir/CareTeam/" + id, reg::CareTeamJson(id, patient, role, unit, "2024-03-01"),
                         kQueue);
@@ -44,7 +44,7 @@ std::string TaskId(const testing::HttpResult& result) {
 }
 
 // Ends a fast läkarkontakt as a clerk would: status inactive with an end date in the past.
-testing::HttpResult EndContact(World& w, testing::TlsClient& client, const std::string& id, const std::string& patient,
+testing::HttpResult EndContact(World& /*w*/, testing::TlsClient& client, const std::string& id, const std::string& patient,
                                const std::string& role, const std::string& unit) {
   return client.Request("PUT", "/fhir/CareTeam/" + id,
                         reg::CareTeamJson(id, patient, role, unit, "2024-02-01", "2", "inactive", "2024-06-01"),
@@ -254,7 +254,7 @@ TEST(Waitlist, NextMonthStartsThePromotedContactOnTheFirstOfNextMonth) {
     month = 1;
     ++year;
   }
-  char first[16];
+  char first[32];  // room for any int year the compiler can imagine
   std::snprintf(first, sizeof first, "%04d-%02d-01", year, month);
   EXPECT_EQ(At(team, "/period/start"), first);
   EXPECT_EQ(At(team, "/status"), "active");
