@@ -46,9 +46,7 @@ Result<std::vector<Issue>> ScreenHistory(RouteContext& c, std::vector<StoredReso
     return Ok();
   });
   if (!screened) return screened.error();
-  if (!c.audit.action.empty()) {
-    c.audit.detail = WithProtectionNote(c.request.method + " " + (c.audit.resource_type.empty() ? "_history" : c.audit.resource_type), screen);
-  }
+  if (!c.audit.action.empty()) AddProtectionNote(c.audit.detail, c.request.method + " " + c.audit.resource_type, screen);
   if (removed == 0) return std::vector<Issue>();
   return std::vector<Issue>{SuppressedIssue()};
 }

@@ -82,9 +82,7 @@ HttpResponse VRead(RouteContext& c) {
   ProtectionScreen screen(c.request.caller);
   auto sight = ScreenInOwnTransaction(c.api.store(), screen, *resource);
   if (!sight) return ErrorResponse(sight.error());
-  if (!c.audit.action.empty()) {
-    c.audit.detail = WithProtectionNote(c.request.method + " " + c.match.type->type, screen);
-  }
+  if (!c.audit.action.empty()) AddProtectionNote(c.audit.detail, c.request.method + " " + c.match.type->type, screen);
   if (*sight == Sight::withheld) return ErrorResponse(WithheldAsNotFound(c.match.type->type, c.match.id, std::stoi(vid)));
   HttpResponse response = JsonResponse(200, resource->json);
   AddVersionHeaders(response, *resource, c.request.base_url, false);

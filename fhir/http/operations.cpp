@@ -44,7 +44,7 @@ HttpResponse FixedContacts(RouteContext& c) {
     ProtectionScreen screen(c.request.caller);
     StoredResource patient = found->resources.front();
     const Sight sight = screen.ScreenOne(tx.Registry(), patient);
-    c.audit.detail = WithProtectionNote(c.request.method + " Patient/$fixed-contacts", screen);
+    AddProtectionNote(c.audit.detail, c.request.method + " Patient", screen);
     if (sight == Sight::redacted) {
       body = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":" +
              JsonString(c.request.base_url + "/Patient/" + patient.id) + ",\"resource\":" + patient.json +

@@ -218,9 +218,10 @@ Issue SuppressedIssue() {
   return issue;
 }
 
-std::string WithProtectionNote(const std::string& base, const ProtectionScreen& screen) {
+void AddProtectionNote(std::string& detail, const std::string& base, const ProtectionScreen& screen) {
   const std::string note = screen.AuditNote();
-  return note.empty() ? base : base + "; " + note;
+  if (note.empty()) return;
+  detail = (detail.empty() ? base : detail) + "; " + note;
 }
 
 }  // namespace nara::fhir

@@ -75,7 +75,8 @@ Result<Sight> ScreenInOwnTransaction(ResourceStore& store, ProtectionScreen& scr
 // The search Bundle's note that something was left out, without naming whom (issue code suppressed).
 Issue SuppressedIssue();
 
-// The audit detail of a request that met protected data: `base` (e.g. "GET Patient") and the note.
-std::string WithProtectionNote(const std::string& base, const ProtectionScreen& screen);
+// Adds the screen's note to an audit detail when it met protected data (AuditRecord::detail; an empty
+// detail stands for `base`, e.g. "GET Patient", as AuditRecordFor writes it); else leaves it as it is.
+void AddProtectionNote(std::string& detail, const std::string& base, const ProtectionScreen& screen);
 
 }  // namespace nara::fhir

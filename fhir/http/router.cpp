@@ -112,7 +112,7 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
       // Protected identity (docs/api.md section 8): redacted, or a 404 like any missing resource.
       ProtectionScreen screen(request.caller);
       const Sight sight = screen.ScreenOne(tx.Registry(), *resource);
-      audit.detail = WithProtectionNote(audit.detail.empty() ? request.method + " " + type : audit.detail, screen);
+      AddProtectionNote(audit.detail, request.method + " " + type, screen);
       if (sight == Sight::withheld) return ErrorResponse(WithheldAsNotFound(type, id));
       HttpResponse found = JsonResponse(200, resource->json);
       AddVersionHeaders(found, *resource, request.base_url, false);

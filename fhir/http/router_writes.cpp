@@ -209,7 +209,7 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
             // The answer carries the match: protected identity applies as to a read (docs/api.md section 8).
             ProtectionScreen screen(caller);
             const Sight sight = screen.ScreenOne(tx.Registry(), done.resource);
-            if (!audit.action.empty()) audit.detail = WithProtectionNote(request.method + " " + type, screen);
+            if (!audit.action.empty()) AddProtectionNote(audit.detail, request.method + " " + type, screen);
             if (sight == Sight::withheld) {
               return Error::PreconditionFailed(
                   "villkoret i If-None-Exist kan inte användas här (the If-None-Exist condition cannot be used here)");

@@ -347,7 +347,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
       !screened) {
     return ErrorResponse(screened.error());
   }
-  if (!audit.action.empty()) audit.detail = WithProtectionNote(request.method + " " + type.type, screen);
+  if (!audit.action.empty()) AddProtectionNote(audit.detail, request.method + " " + type.type, screen);
   // A total would count what was left out.
   if (withheld > 0) page->total.reset();
   if (!parsed->elements.empty()) {
