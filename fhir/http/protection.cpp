@@ -74,7 +74,7 @@ Sight ProtectionScreen::SightOf(RegistryTransaction& reg, const std::string& typ
   return any_protected ? Sight::full : Sight::open;
 }
 
-int ProtectionScreen::Screen(RegistryTransaction& reg, std::vector<StoredResource>& resources, bool included) {
+int ProtectionScreen::Screen(RegistryTransaction& reg, std::vector<StoredResource>& resources, bool drop_redacted) {
   std::vector<std::vector<std::string>> patients_of(resources.size());
   std::vector<std::string> all;
   for (size_t i = 0; i < resources.size(); ++i) {
@@ -92,7 +92,7 @@ int ProtectionScreen::Screen(RegistryTransaction& reg, std::vector<StoredResourc
       case Sight::open: break;
       case Sight::full: ++full_; break;
       case Sight::redacted:
-        if (included) {
+        if (drop_redacted) {
           ++withheld_;
           ++removed;
           continue;

@@ -34,11 +34,11 @@ class ProtectionScreen {
   explicit ProtectionScreen(const Caller& caller) : caller_(caller) {}
 
   // Screens in place: withheld resources are removed, Patients the caller may not see in full are
-  // redacted. `included`: the resources are a search's _include/_revinclude — a Patient there is
-  // there through a relation (a listing at a unit, a doctor's list), which is itself what must not be
-  // revealed, so a protected Patient not seen in full is removed rather than redacted.
-  // Returns the number of resources removed.
-  int Screen(RegistryTransaction& reg, std::vector<StoredResource>& resources, bool included = false);
+  // redacted. `drop_redacted`: a Patient here is here because of where the person is cared for or
+  // lives (a search's _include/_revinclude through a listing or contact, a search by address or by a
+  // doctor's or unit's list), which is itself what must not be revealed, so a protected Patient not
+  // seen in full is removed rather than redacted. Returns the number of resources removed.
+  int Screen(RegistryTransaction& reg, std::vector<StoredResource>& resources, bool drop_redacted = false);
   // One resource (read, vread): its sight; a redacted Patient's json is replaced.
   Sight ScreenOne(RegistryTransaction& reg, StoredResource& resource);
 

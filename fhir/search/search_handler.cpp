@@ -337,11 +337,21 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   // derived generalPractitioner too; before _elements, which must not bring back what was removed.
   ProtectionScreen screen(caller);
   int withheld = 0;
+  // A Patient found by where the person lives or is cared for (an address, a kommun, a doctor's or a
+  // unit's list) is itself that information: such matches are left out, not redacted.
+  bool by_where = type.type == "Patient" && !general_practitioner.empty();
+  for (const auto& criterion : query.criteria) {
+    if (type.type == "Patient" && (criterion.param == "address" || criterion.param == "address-city" ||
+                                   criterion.param == "address-postalcode" || criterion.param == "municipality")) {
+      by_where = true;
+    }
+  }
   auto patient_data = [](const StoredResource& r) { return IsPatientData(r.type); };
   const bool any_patient_data = std::any_of(page->resources.begin(), page->resources.end(), patient_data) ||
                                 std::any_of(page->included.begin(), page->included.end(), patient_data);
   if (auto screened = !any_patient_data ? Status(Ok()) : store.Transact([&](ResourceTransaction& tx) -> Status {
-        withheld = screen.Screen(tx.Registry(), page->resources) + screen.Screen(tx.Registry(), page->included, true);
+        withheld = screen.Screen(tx.Registry(), page->resources, by_where) +
+                   screen.Screen(tx.Registry(), page->included, /*drop_redacted=*/true);
         return Ok();
       });
       !screened) {
