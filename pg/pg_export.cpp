@@ -8,6 +8,7 @@
 
 #include "registry/date.h"
 #include "registry/ids.h"
+#include "registry/protection.h"
 #include "pg/internal/connection_pool.h"
 #include "pg/internal/pq_util.h"
 #include "pg/internal/with_connection.h"
@@ -29,7 +30,7 @@ std::string Rfc3339(const std::string& column) {
 
 std::string JobColumns() {
   return "job_id, owner_hsa_id, level, group_id, types, " + Rfc3339("since") + ", request_url, status, " +
-         Rfc3339("transaction_time") + ", progress, error, attempts";
+         Rfc3339("transaction_time") + ", progress, error, attempts, withhold_protected";
 }
 
 ExportJob JobFrom(const pqxx::row& row) {
@@ -48,6 +49,7 @@ ExportJob JobFrom(const pqxx::row& row) {
   job.progress = row[9].as<std::string>();
   job.error = row[10].as<std::string>();
   job.attempts = row[11].as<int>();
+  job.request.withhold_protected = row[12].as<bool>();
   return job;
 }
 
@@ -106,10 +108,29 @@ std::optional<std::pair<std::string, std::string>> SplitGroupId(const std::strin
 // The current, live versions of one type in the job's scope, in id order.
 std::string TypeQuery(pqxx::transaction_base& tx, const ExportJob& job, const std::string& type,
                       const std::string& members) {
+  const bool screened = job.request.withhold_protected;
+  // Protected identity (docs/api.md section 8; the JSON side is fhir/http/protection.cpp): the same
+  // elements removed and the same label added, in SQL so the stream stays row by row.
+  const std::string protected_patient =
+      "EXISTS (SELECT 1 FROM registry_patient p WHERE p.patient_id = c.res_id AND p.protected)";
+  const std::string body =
+      screened && type == "Patient"
+          ? "CASE WHEN " + protected_patient + " THEN jsonb_set(v.body::jsonb - 'address' - 'telecom' - "
+            "'generalPractitioner', '{meta,security}', COALESCE(v.body::jsonb #> '{meta,security}', '[]'::jsonb) || "
+            "'[{\"system\":\"" + std::string(protection::kObservationValueSystem) + "\",\"code\":\"" +
+            protection::kRedacted + "\",\"display\":\"redacted\"}]'::jsonb)::text ELSE v.body END"
+          : "v.body";
   std::string sql =
-      "SELECT v.body FROM resource_current c JOIN resource_version v "
+      "SELECT " + body + " FROM resource_current c JOIN resource_version v "
       "ON v.res_type = c.res_type AND v.res_id = c.res_id AND v.version = c.version "
       "WHERE c.res_type = " + tx.quote(type) + " AND NOT c.deleted";
+  if (screened && type != "Patient" && IsCompartmentType(type)) {
+    sql += " AND NOT EXISTS (SELECT 1 FROM search_reference r JOIN registry_patient p ON p.patient_id = r.target_id "
+           "WHERE r.res_type = c.res_type AND r.res_id = c.res_id AND r.param IN ('patient', 'subject') "
+           "AND r.target_type = 'Patient' AND p.protected)";
+  }
+  // A Group is a unit's list: being in it tells where the person is cared for.
+  if (screened && type == "Patient" && !members.empty()) sql += " AND NOT " + protected_patient;
   if (job.request.since) sql += " AND c.last_updated >= " + tx.quote(*job.request.since) + "::timestamptz";
   if (!members.empty()) {
     if (type == "Patient") {
@@ -198,10 +219,11 @@ Result<ExportJob> PgExport::Create(const ExportRequest& request, int max_active)
                    {}};
     }
     const std::string id = NewResourceId();
-    tx.exec_params("INSERT INTO export_job (job_id, owner_hsa_id, level, group_id, types, since, request_url) "
-                   "VALUES ($1, $2, $3, $4, $5::text[], NULLIF($6, '')::timestamptz, $7)",
+    tx.exec_params("INSERT INTO export_job (job_id, owner_hsa_id, level, group_id, types, since, request_url, "
+                   "withhold_protected) VALUES ($1, $2, $3, $4, $5::text[], NULLIF($6, '')::timestamptz, $7, $8)",
                    id, request.owner_hsa_id, std::string(ExportLevelName(request.level)), request.group_id,
-                   TypesLiteral(request.types), request.since.value_or(""), request.request_url);
+                   TypesLiteral(request.types), request.since.value_or(""), request.request_url,
+                   request.withhold_protected);
     auto job = FindIn(tx, id);
     tx.commit();
     return job;

@@ -82,7 +82,7 @@ struct PgImport::Spools {
   Spool text{"search_text", {"res_type", "res_id", "param", "value", "normalized"}};
   Spool reference{"search_reference", {"res_type", "res_id", "param", "target_type", "target_id"}};
   Spool period{"search_period", {"res_type", "res_id", "param", "period"}};
-  Spool patient{"registry_patient", {"patient_id", "deceased", "birth_date", "gender", "kommun"}};
+  Spool patient{"registry_patient", {"patient_id", "deceased", "birth_date", "gender", "kommun", "protected"}};
   Spool unit{"registry_unit", {"unit_id", "hsa_id", "name", "type", "part_of", "kommun", "serves_saebo", "active"}};
   Spool role{"registry_role", {"role_id", "practitioner_id", "unit_id", "profession", "active", "fte", "capacity"}};
   Spool listing{"registry_listing", {"episode_id", "kind", "patient_id", "unit_id", "status", "valid_from", "valid_to"}};
@@ -123,7 +123,7 @@ Status PgImport::Add(const ImportRow& r) {
   for (const auto& u : r.index.unique) s.unique.Row({u.system, u.code, r.type, r.id, line});
   if (r.patient) {
     const auto& p = *r.patient;
-    s.patient.Row({p.id, DateText(p.deceased), DateText(p.birth_date), p.gender, p.kommun});
+    s.patient.Row({p.id, DateText(p.deceased), DateText(p.birth_date), p.gender, p.kommun, p.is_protected ? "t" : "f"});
   }
   if (r.unit) {
     const auto& u = *r.unit;

@@ -42,6 +42,10 @@ struct ExportRequest {
   std::vector<std::string> types;  // never empty: the caller resolves the default
   std::optional<std::string> since;  // RFC 3339 UTC
   std::string request_url;         // the kick-off URL, echoed in the manifest
+  // The caller may not see where protected patients are cared for (docs/api.md section 8): their
+  // Patients go out redacted (and not at all in a Group's export, whose membership is a unit's list),
+  // their EpisodeOfCare, CareTeam and DocumentReference not at all.
+  bool withhold_protected = false;
 };
 
 struct ExportFile {

@@ -32,6 +32,9 @@ struct PatientFacts {
   std::optional<Date> birth_date;
   std::string gender;            // male | female | other | unknown
   std::string kommun;            // of the current address
+  // Sekretessmarkering / skyddad folkbokföring: meta.security v3-Confidentiality#R (docs/api.md section 8).
+  // Where such a person is cared for is shown only to those who care for them.
+  bool is_protected = false;
 };
 
 struct RoleFacts {

@@ -23,6 +23,15 @@ class RegistryTransaction {
   virtual std::optional<PatientFacts> LockPatient(const std::string& patient_id) = 0;
   virtual std::optional<RoleFacts> LockRole(const std::string& role_id) = 0;
 
+  // The protected ones (PatientFacts::is_protected) among the patients, without row locks: the read
+  // paths ask it for every page they release and must not hold up writes.
+  virtual std::vector<std::string> ProtectedAmong(const std::vector<std::string>& patient_ids) {
+    std::vector<std::string> found;
+    for (const auto& id : patient_ids) {
+      if (auto patient = LockPatient(id); patient && patient->is_protected) found.push_back(id);
+    }
+    return found;
+  }
   virtual std::optional<UnitFacts> Unit(const std::string& unit_id) = 0;
   virtual std::optional<RoleFacts> Role(const std::string& role_id) = 0;
   virtual std::vector<EpisodeFacts> Listings(const std::string& patient_id) = 0;

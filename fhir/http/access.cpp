@@ -93,18 +93,22 @@ std::vector<std::string> PatientIdsOf(const std::string& type, const std::string
   return {patient};
 }
 
+bool CoversUnit(RegistryTransaction& reg, const Caller& caller, const std::string& unit_id) {
+  for (const auto& hsa : ChainOf(reg, unit_id, nullptr)) {
+    if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id) {
   auto& reg = tx.Registry();
   // Living, or about to live, in one of the municipality's SÄBO units: the caller's organization is
   // in the SÄBO's partOf chain — the same test that lets it register the residency (rule 5).
   const Date today = Date::Today();
   for (const auto& residency : reg.Residencies(patient_id)) {
-    if (!residency.ActiveOnOrAfter(today)) continue;
-    for (const auto& hsa : ChainOf(reg, residency.unit_id, nullptr)) {
-      if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {
-        return true;
-      }
-    }
+    if (residency.ActiveOnOrAfter(today) && CoversUnit(reg, caller, residency.unit_id)) return true;
   }
   // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
   std::set<std::string> kommuner;

@@ -21,6 +21,9 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
 // Patient ids a resource concerns: its own id for a Patient, else patient/subject.
 std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource);
 
+// One of the caller's organizations is the unit (an Organization id) or above it in its partOf chain.
+bool CoversUnit(RegistryTransaction& reg, const Caller& caller, const std::string& unit_id);
+
 // A municipality reads "its residents" (docs/api.md section 6): patients whose address is in one of its
 // kommuner, or who live in a SÄBO of one of them.
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id);

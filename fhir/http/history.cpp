@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fhir/http/access.h"
+#include "fhir/http/protection.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
 #include "fhir/json/bundle.h"
@@ -32,6 +33,24 @@ std::optional<HttpResponse> AuditHistory(RouteContext& c, const std::vector<Stor
   return std::nullopt;
 }
 
+// Protected identity (docs/api.md section 8): withheld versions leave the page, redacted Patients
+// stay; the issues say that something was left out. Recorded in the audit detail.
+Result<std::vector<Issue>> ScreenHistory(RouteContext& c, std::vector<StoredResource>& versions, int& removed) {
+  removed = 0;
+  if (std::none_of(versions.begin(), versions.end(), [](const auto& v) { return IsPatientData(v.type); })) {
+    return std::vector<Issue>();
+  }
+  ProtectionScreen screen(c.request.caller);
+  auto screened = c.api.store().Transact([&](ResourceTransaction& tx) -> Status {
+    removed = screen.Screen(tx.Registry(), versions);
+    return Ok();
+  });
+  if (!screened) return screened.error();
+  if (!c.audit.action.empty()) AddProtectionNote(c.audit.detail, c.request.method + " " + c.audit.resource_type, screen);
+  if (removed == 0) return std::vector<Issue>();
+  return std::vector<Issue>{SuppressedIssue()};
+}
+
 // The change feed: versions oldest first in commit-safe order (registry/resource_store.h,
 // ChangeQuery). `next` while more are there now; `poll` always: where to continue later.
 HttpResponse Feed(RouteContext& c, const std::string& type, const HistoryQuery& history, const ChangePosition& after,
@@ -44,6 +63,9 @@ HttpResponse Feed(RouteContext& c, const std::string& type, const HistoryQuery& 
   auto page = c.api.store().Changes(query);
   if (!page) return ErrorResponse(page.error());
   if (auto refused_page = AuditHistory(c, page->resources)) return *refused_page;
+  int removed = 0;
+  auto issues = ScreenHistory(c, page->resources, removed);
+  if (!issues) return ErrorResponse(issues.error());
   const std::string url_base = c.request.base_url + (type.empty() ? "" : "/" + type) + "/_history";
   auto link = [&](const ChangePosition& position) {
     QueryParams params = canonical;
@@ -53,7 +75,8 @@ HttpResponse Feed(RouteContext& c, const std::string& type, const HistoryQuery& 
   std::vector<BundleLink> links{{"self", link(after)}};
   if (page->has_more) links.push_back({"next", link(page->last)});
   links.push_back({"poll", link(page->last)});
-  return JsonResponse(200, HistoryJson(c.request.base_url, page->resources, std::nullopt, links));
+  return JsonResponse(200, HistoryJson(c.request.base_url, page->resources, std::nullopt, links, *issues,
+                                       (type.empty() ? "" : type + "/") + "_history"));
 }
 
 }  // namespace
@@ -113,9 +136,16 @@ HttpResponse History(RouteContext& c) {
   auto page = c.api.store().History(query);
   if (!page) return ErrorResponse(page.error());
   if (auto refused_page = AuditHistory(c, page->resources)) return *refused_page;
+  int removed = 0;
+  auto issues = ScreenHistory(c, page->resources, removed);
+  if (!issues) return ErrorResponse(issues.error());
+  // A withheld resource's own history answers as one that does not exist, like its read.
+  if (!id.empty() && removed > 0) return ErrorResponse(WithheldAsNotFound(type, id));
   std::string url_base = c.request.base_url + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
-  return JsonResponse(200, HistoryJson(c.request.base_url, page->resources, page->total,
-                                       PageLinks(url_base, canonical, query.offset, query.count, page->has_more)));
+  // A total would count what was left out.
+  return JsonResponse(200, HistoryJson(c.request.base_url, page->resources, removed > 0 ? std::nullopt : page->total,
+                                       PageLinks(url_base, canonical, query.offset, query.count, page->has_more),
+                                       *issues, (type.empty() ? "" : type + "/") + (id.empty() ? "" : id + "/") + "_history"));
 }
 
 }  // namespace nara::fhir

@@ -1,6 +1,7 @@
 #include "fhir/http/interactions.h"
 
 #include "fhir/conformance/capability.h"
+#include "fhir/http/protection.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
 #include "fhir/json/operation_outcome.h"
@@ -77,6 +78,12 @@ HttpResponse VRead(RouteContext& c) {
   if (auto visible = c.api.CheckResident(c.request.caller, *resource, c.audit); !visible) {
     return ErrorResponse(visible.error());
   }
+  // Protected identity (docs/api.md section 8): redacted, or the 404 of a version that does not exist.
+  ProtectionScreen screen(c.request.caller);
+  auto sight = ScreenInOwnTransaction(c.api.store(), screen, *resource);
+  if (!sight) return ErrorResponse(sight.error());
+  if (!c.audit.action.empty()) AddProtectionNote(c.audit.detail, c.request.method + " " + c.match.type->type, screen);
+  if (*sight == Sight::withheld) return ErrorResponse(WithheldAsNotFound(c.match.type->type, c.match.id, std::stoi(vid)));
   HttpResponse response = JsonResponse(200, resource->json);
   AddVersionHeaders(response, *resource, c.request.base_url, false);
   return Subset(NotModifiedOr(c.request, resource->version, std::move(response)), *elements);

@@ -1,7 +1,9 @@
 #include "fhir/http/operations.h"
 
+#include "fhir/http/protection.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
+#include "fhir/json/bundle.h"
 #include "fhir/json/operation_outcome.h"
 #include "fhir/operations/bulk_export.h"
 #include "fhir/resources/registry_views.h"
@@ -37,6 +39,18 @@ HttpResponse FixedContacts(RouteContext& c) {
     if (found->resources.empty()) return Error::NotFound("ingen patient med den identifieraren (no such patient)");
     if (found->resources.size() > 1) return Error::Conflict("identifieraren matchar flera patienter");
     c.audit.AddAll({found->resources.front()});
+    // Protected identity (docs/api.md section 8): a caller who may not see where the person is cared
+    // for gets the redacted Patient alone, and a note that the rest was left out.
+    ProtectionScreen screen(c.request.caller);
+    StoredResource patient = found->resources.front();
+    const Sight sight = screen.ScreenOne(tx.Registry(), patient);
+    AddProtectionNote(c.audit.detail, c.request.method + " Patient", screen);
+    if (sight == Sight::redacted) {
+      body = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"fullUrl\":" +
+             JsonString(c.request.base_url + "/Patient/" + patient.id) + ",\"resource\":" + patient.json +
+             "},{\"resource\":" + OperationOutcomeJson({SuppressedIssue()}) + "}]}";
+      return Ok();
+    }
     auto bundle = FixedContactsBundle(tx, found->resources.front().id, c.request.base_url, Date::Today());
     if (!bundle) return bundle.error();
     body = std::move(*bundle);

@@ -5,6 +5,7 @@
 #include "fhir/http/access.h"
 #include "fhir/http/http_util.h"
 #include "fhir/http/operation_parameters.h"
+#include "fhir/http/protection.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/routes.h"
 #include "fhir/json/json.h"
@@ -108,6 +109,11 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
         return ErrorResponse(visible.error());
       }
       if (type == "Patient") resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
+      // Protected identity (docs/api.md section 8): redacted, or a 404 like any missing resource.
+      ProtectionScreen screen(request.caller);
+      const Sight sight = screen.ScreenOne(tx.Registry(), *resource);
+      AddProtectionNote(audit.detail, request.method + " " + type, screen);
+      if (sight == Sight::withheld) return ErrorResponse(WithheldAsNotFound(type, id));
       HttpResponse found = JsonResponse(200, resource->json);
       AddVersionHeaders(found, *resource, request.base_url, false);
       return NotModifiedOr(request, resource->version, std::move(found));

@@ -1,10 +1,12 @@
 // FhirApi's writes: create, update, patch and delete, each planned before its transaction and
 // executed inside it (fhir/resources/write_plan.h), for single requests and for transaction/batch Bundles.
 #include "fhir/http/access.h"
+#include "fhir/http/protection.h"
 #include "fhir/json/json.h"
 #include "fhir/json/json_patch.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
+#include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/registry_views.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/search/search_params.h"
@@ -134,11 +136,16 @@ Status FhirApi::DecideWrite(ResourceTransaction& tx, const Caller& caller, Reque
     const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type, content));
     if (!decision.allowed) return Forbidden(decision);
   }
-  if (action == auth::Action::create) return Ok();
+  const bool marked = type == "Patient" && content && HasProtectedMark(*content);
+  if (action == auth::Action::create) return CheckProtectionMark(caller, false, marked);
   auto stored = tx.Read(type, id);
-  if (!stored) return Ok();  // nothing stored yet (update as create) or gone: the content decides
+  // nothing stored yet (update as create) or gone: the content decides
+  if (!stored) return CheckProtectionMark(caller, false, marked);
   rapidjson::Document old;
   if (!ParseJsonObject(stored->json, old)) return Ok();
+  if (type == "Patient" && content) {
+    if (auto mark = CheckProtectionMark(caller, HasProtectedMark(old), marked); !mark) return mark;
+  }
   // A write is decided on the stored version too: a unit may not take over another unit's resource.
   const auth::Decision decision = auth::Decide(caller, action, TargetOf(tx.Registry(), type, &old));
   if (!decision.allowed) return Forbidden(decision);
@@ -201,6 +208,14 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
             done.resource = **match;
             done.warnings.clear();
             if (!audit.action.empty()) audit.AddAll({done.resource});
+            // The answer carries the match: protected identity applies as to a read (docs/api.md section 8).
+            ProtectionScreen screen(caller);
+            const Sight sight = screen.ScreenOne(tx.Registry(), done.resource);
+            if (!audit.action.empty()) AddProtectionNote(audit.detail, request.method + " " + type, screen);
+            if (sight == Sight::withheld) {
+              return Error::PreconditionFailed(
+                  "villkoret i If-None-Exist kan inte användas här (the If-None-Exist condition cannot be used here)");
+            }
             return Ok();
           }
         }

@@ -79,7 +79,8 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
 }
 
 std::string HistoryJson(const std::string& base_url, const std::vector<StoredResource>& versions,
-                        std::optional<long> total, const std::vector<BundleLink>& links) {
+                        std::optional<long> total, const std::vector<BundleLink>& links,
+                        const std::vector<Issue>& outcome_issues, const std::string& history_url) {
   std::string out = Head("history", total);
   AppendLinks(out, links);
   bool first = true;
@@ -95,6 +96,12 @@ std::string HistoryJson(const std::string& base_url, const std::vector<StoredRes
     out += ",\"response\":{\"status\":\"" + std::string(version.deleted ? "204" : (version.version == 1 ? "201" : "200")) +
            "\",\"etag\":\"W/\\\"" + std::to_string(version.version) + "\\\"\",\"lastModified\":\"" +
            version.last_updated + "\"}}";
+  }
+  if (!outcome_issues.empty()) {
+    out += first ? ",\"entry\":[" : ",";
+    first = false;
+    out += "{\"resource\":" + OperationOutcomeJson(outcome_issues) + ",\"request\":{\"method\":\"GET\",\"url\":" +
+           JsonString(history_url) + "},\"response\":{\"status\":\"200\"}}";
   }
   out += first ? "}" : "]}";
   return out;

@@ -22,8 +22,12 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
                           const std::vector<Issue>& outcome_issues,
                           const std::vector<StoredResource>& included = {});
 
+// `outcome_issues`: a note about the page (e.g. protected entries left out), as a last entry whose
+// resource is an OperationOutcome, with request GET `history_url` and response 200 — a history Bundle's
+// entries must carry request and response and may not carry search (R4 bdl-2, bdl-3, bdl-4).
 std::string HistoryJson(const std::string& base_url, const std::vector<StoredResource>& versions,
-                        std::optional<long> total, const std::vector<BundleLink>& links);
+                        std::optional<long> total, const std::vector<BundleLink>& links,
+                        const std::vector<Issue>& outcome_issues = {}, const std::string& history_url = {});
 
 // Escapes text as a JSON string literal including the quotes.
 std::string JsonString(const std::string& text);

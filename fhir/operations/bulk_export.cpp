@@ -114,6 +114,8 @@ HttpResponse KickOff(const HttpRequest& request, ExportLevel level, const std::s
 
   ExportRequest job;
   job.owner_hsa_id = request.caller.hsa_id;
+  // Protected identity (docs/api.md section 8): only admin exports where protected patients are cared for.
+  job.withhold_protected = request.caller.role != "admin";
   job.level = level;
   job.group_id = group_id;
   job.types = level == ExportLevel::system ? ExportableTypes() : PatientCompartmentTypes();

@@ -7,6 +7,7 @@
 #include "fhir/resources/resource_mapper.h"
 #include "registry/identifier_system.h"
 #include "registry/personnummer.h"
+#include "registry/protection.h"
 
 namespace nara::fhir {
 namespace {
@@ -313,9 +314,23 @@ std::optional<Date> BirthDateFromPersonId(const Value& patient) {
   return std::nullopt;
 }
 
+bool HasProtectedMark(const Value& patient) {
+  const Value* meta = Member(patient, "meta");
+  const Value* security = meta == nullptr ? nullptr : Member(*meta, "security");
+  if (security == nullptr || !security->IsArray()) return false;
+  for (const auto& coding : security->GetArray()) {
+    if (coding.IsObject() && StringMember(coding, "system") == protection::kConfidentialitySystem &&
+        StringMember(coding, "code") == protection::kRestricted) {
+      return true;
+    }
+  }
+  return false;
+}
+
 PatientFacts PatientFactsFromPatient(const Value& patient, const std::string& id) {
   PatientFacts facts;
   facts.id = id;
+  facts.is_protected = HasProtectedMark(patient);
   facts.gender = StringMember(patient, "gender");
   if (const std::string birth = StringMember(patient, "birthDate"); !birth.empty()) {
     facts.birth_date = EarliestDay(birth);

@@ -63,6 +63,8 @@ RoleFacts RoleFromPractitionerRole(const rapidjson::Value& role, const std::stri
 std::optional<Date> BirthDateFromPersonId(const rapidjson::Value& patient);
 
 PatientFacts PatientFactsFromPatient(const rapidjson::Value& patient, const std::string& id);
+// meta.security holds v3-Confidentiality#R: a protected person (docs/api.md section 8).
+bool HasProtectedMark(const rapidjson::Value& patient);
 
 // plans applied to stored resources (the caller re-renders and writes a new version)
 

@@ -7,6 +7,7 @@
 #include "fhir/http/access.h"
 #include "fhir/json/bundle.h"
 #include "fhir/http/http_util.h"
+#include "fhir/http/protection.h"
 #include "fhir/json/json.h"
 #include "fhir/json/operation_outcome.h"
 #include "fhir/resources/registry_views.h"
@@ -332,6 +333,33 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   }
   if (auto decorated = DecoratePatients(store, page->resources); !decorated) return ErrorResponse(decorated.error());
   if (auto decorated = DecoratePatients(store, page->included); !decorated) return ErrorResponse(decorated.error());
+  // Protected identity (docs/api.md section 8): after the decoration, so a redacted Patient loses the
+  // derived generalPractitioner too; before _elements, which must not bring back what was removed.
+  ProtectionScreen screen(caller);
+  int withheld = 0;
+  // A Patient found by where the person lives or is cared for (an address, a kommun, a doctor's or a
+  // unit's list) is itself that information: such matches are left out, not redacted.
+  bool by_where = type.type == "Patient" && !general_practitioner.empty();
+  for (const auto& criterion : query.criteria) {
+    if (type.type == "Patient" && (criterion.param == "address" || criterion.param == "address-city" ||
+                                   criterion.param == "address-postalcode" || criterion.param == "municipality")) {
+      by_where = true;
+    }
+  }
+  auto patient_data = [](const StoredResource& r) { return IsPatientData(r.type); };
+  const bool any_patient_data = std::any_of(page->resources.begin(), page->resources.end(), patient_data) ||
+                                std::any_of(page->included.begin(), page->included.end(), patient_data);
+  if (auto screened = !any_patient_data ? Status(Ok()) : store.Transact([&](ResourceTransaction& tx) -> Status {
+        withheld = screen.Screen(tx.Registry(), page->resources, by_where) +
+                   screen.Screen(tx.Registry(), page->included, /*drop_redacted=*/true);
+        return Ok();
+      });
+      !screened) {
+    return ErrorResponse(screened.error());
+  }
+  if (!audit.action.empty()) AddProtectionNote(audit.detail, request.method + " " + type.type, screen);
+  // A total would count what was left out.
+  if (withheld > 0) page->total.reset();
   if (!parsed->elements.empty()) {
     for (auto& match : page->resources) match.json = SubsetElements(match.json, parsed->elements);
   }
@@ -345,6 +373,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     for (const auto& name : parsed->ignored) issue.text += " " + SafeExcerpt(name);
     issues.push_back(issue);
   }
+  if (withheld > 0) issues.push_back(SuppressedIssue());
   if (page->included_truncated) {
     Issue issue;
     issue.severity = "warning";

@@ -43,7 +43,7 @@ constexpr const char* kListing = "listning";
 constexpr const char* kResidency = "saebo";
 
 const std::string kPatientColumns =
-    "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun";
+    "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun, protected";
 
 PatientFacts PatientFrom(const pqxx::row& r) {
   PatientFacts p;
@@ -52,6 +52,7 @@ PatientFacts PatientFrom(const pqxx::row& r) {
   p.birth_date = OptionalDate(r[2]);
   p.gender = r[3].as<std::string>();
   p.kommun = r[4].as<std::string>();
+  p.is_protected = r[5].as<bool>();
   return p;
 }
 
@@ -144,6 +145,19 @@ std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_i
   // us (registry_store.h), so its rows can be read once and kept.
   locked_patients_.insert(patient_id);
   return PatientFrom(rows[0]);
+}
+
+std::vector<std::string> PgRegistry::ProtectedAmong(const std::vector<std::string>& patient_ids) {
+  if (patient_ids.empty()) return {};
+  // One round trip for a whole page. FHIR ids ([A-Za-z0-9.-]) never hold a comma.
+  std::string joined;
+  for (const auto& id : patient_ids) joined += (joined.empty() ? "" : ",") + id;
+  const auto rows = Prepared(tx_, "nara_reg_protected_among",
+      "SELECT patient_id FROM registry_patient WHERE protected AND patient_id = ANY(string_to_array($1, ','))",
+      joined);
+  std::vector<std::string> found;
+  for (const auto& row : rows) found.push_back(row[0].as<std::string>());
+  return found;
 }
 
 std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
@@ -378,11 +392,12 @@ int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
 
 void PgRegistry::PutPatient(const PatientFacts& p) {
   Prepared(tx_, "nara_reg_put_patient",
-      "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun) "
-      "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5) "
+      "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun, protected) "
+      "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5, $6) "
       "ON CONFLICT (patient_id) DO UPDATE SET deceased = EXCLUDED.deceased, "
-      "birth_date = EXCLUDED.birth_date, gender = EXCLUDED.gender, kommun = EXCLUDED.kommun",
-      p.id, DaysParam(p.deceased), DaysParam(p.birth_date), p.gender, p.kommun);
+      "birth_date = EXCLUDED.birth_date, gender = EXCLUDED.gender, kommun = EXCLUDED.kommun, "
+      "protected = EXCLUDED.protected",
+      p.id, DaysParam(p.deceased), DaysParam(p.birth_date), p.gender, p.kommun, p.is_protected);
 }
 
 void PgRegistry::PutUnit(const UnitFacts& u) {

@@ -19,6 +19,7 @@ class PgRegistry final : public RegistryTransaction {
 
   std::optional<PatientFacts> LockPatient(const std::string& patient_id) override;
   std::optional<RoleFacts> LockRole(const std::string& role_id) override;
+  std::vector<std::string> ProtectedAmong(const std::vector<std::string>& patient_ids) override;
   std::optional<UnitFacts> Unit(const std::string& unit_id) override;
   std::optional<RoleFacts> Role(const std::string& role_id) override;
   std::vector<EpisodeFacts> Listings(const std::string& patient_id) override;

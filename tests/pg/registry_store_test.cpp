@@ -138,6 +138,34 @@ class RegistryStoreTest : public ::testing::Test {
 
 // Round trips
 
+// Protected identity (docs/api.md section 8, schema/0008_protected_identity.sql): the mark round-trips,
+// an update clears it, and ProtectedAmong names exactly the protected ones among the ids asked for.
+TEST_F(RegistryStoreTest, ProtectionMarkRoundTripsAndIsFoundAmongManyIds) {
+  PatientFacts hidden = Patient("p-hidden");
+  hidden.is_protected = true;
+  PatientFacts other = Patient("p-other");
+  PatientFacts later = Patient("p-later");
+  later.is_protected = true;
+  InTx([&](RegistryTransaction& reg) {
+    reg.PutPatient(hidden);
+    reg.PutPatient(other);
+    reg.PutPatient(later);
+  });
+  InTx([&](RegistryTransaction& reg) {
+    EXPECT_TRUE(reg.LockPatient("p-hidden")->is_protected);
+    EXPECT_FALSE(reg.LockPatient("p-other")->is_protected);
+    auto found = reg.ProtectedAmong({"p-other", "p-hidden", "p-nobody", "p-later"});
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, (std::vector<std::string>{"p-hidden", "p-later"}));
+    EXPECT_TRUE(reg.ProtectedAmong({}).empty());
+    later.is_protected = false;
+    reg.PutPatient(later);
+  });
+  InTx([&](RegistryTransaction& reg) {
+    EXPECT_EQ(reg.ProtectedAmong({"p-later", "p-hidden"}), std::vector<std::string>{"p-hidden"});
+  });
+}
+
 TEST_F(RegistryStoreTest, PatientRoundTripsWithAndWithoutDateOfDeath) {
   PatientFacts alive = Patient("p-alive");
   PatientFacts dead = Patient("p-dead");

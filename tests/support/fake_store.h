@@ -25,9 +25,11 @@ class FakeRegistry : public RegistryTransaction {
   std::optional<RoleFacts> LockRole(const std::string& id) override { return Find(roles, id); }
   std::optional<UnitFacts> Unit(const std::string& id) override { return Find(units, id); }
   std::optional<RoleFacts> Role(const std::string& id) override { return Find(roles, id); }
-  std::vector<EpisodeFacts> Listings(const std::string&) override { return {}; }
+  // What a test puts in `listings` and `contacts` (PutListing and PutContact keep nothing: no
+  // registry rule is under test here).
+  std::vector<EpisodeFacts> Listings(const std::string& patient) override { return Of(listings, patient); }
   std::vector<EpisodeFacts> Residencies(const std::string&) override { return {}; }
-  std::vector<ContactFacts> Contacts(const std::string&) override { return {}; }
+  std::vector<ContactFacts> Contacts(const std::string& patient) override { return Of(contacts, patient); }
   std::optional<EpisodeFacts> Listing(const std::string&) override { return std::nullopt; }
   std::optional<EpisodeFacts> Residency(const std::string&) override { return std::nullopt; }
   std::optional<ContactFacts> Contact(const std::string&) override { return std::nullopt; }
@@ -57,8 +59,18 @@ class FakeRegistry : public RegistryTransaction {
   std::map<std::string, PatientFacts> patients;
   std::map<std::string, UnitFacts> units;
   std::map<std::string, RoleFacts> roles;
+  std::vector<EpisodeFacts> listings;
+  std::vector<ContactFacts> contacts;
 
  private:
+  template <typename T>
+  static std::vector<T> Of(const std::vector<T>& all, const std::string& patient) {
+    std::vector<T> out;
+    for (const auto& f : all) {
+      if (f.patient_id == patient) out.push_back(f);
+    }
+    return out;
+  }
   template <typename T>
   static std::optional<T> Find(const std::map<std::string, T>& map, const std::string& id) {
     auto it = map.find(id);
