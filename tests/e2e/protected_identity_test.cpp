@@ -282,7 +282,9 @@ TEST_F(ProtectedIdentity, CountsStillIncludeThePerson) {
   // Anyone who may ask gets the same count.
   for (const char* role : {"unlisted", "statistics"}) {
     auto status = server_->Client(role)->Request("GET", "/fhir/Organization/pi-vc/$list-status");
-    if (status.status == 200) EXPECT_EQ(status.body, as_admin.body) << role;
+    if (status.status == 200) {
+      EXPECT_EQ(status.body, as_admin.body) << role;
+    }
   }
 }
 

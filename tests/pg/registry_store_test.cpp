@@ -138,7 +138,7 @@ class RegistryStoreTest : public ::testing::Test {
 
 // Round trips
 
-// Protected identity (docs/api.md section 8, schema/0008_protected_identity.sql): the mark round-trips,
+// Protected identity (docs/api.md section 8, schema/0009_protected_identity.sql): the mark round-trips,
 // an update clears it, and ProtectedAmong names exactly the protected ones among the ids asked for.
 TEST_F(RegistryStoreTest, ProtectionMarkRoundTripsAndIsFoundAmongManyIds) {
   PatientFacts hidden = Patient("p-hidden");
