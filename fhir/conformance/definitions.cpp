@@ -29,7 +29,7 @@ void Header(Writer& w, const char* type, const std::string& id, const std::strin
   Str(w, "id", id);
   Str(w, "url", url);
   Str(w, "name", name);
-  Str(w, "title", title);
+  if (!title.empty()) Str(w, "title", title);  // R4's SearchParameter has no title
   Str(w, "status", "active");
   Str(w, "date", "2026-12-05");
   Str(w, "publisher", "Nära Registry");
@@ -315,7 +315,7 @@ std::string SearchParameterJson(const ResourceTypeDef& type, const SearchParamDe
   std::string description = param.documentation;
   const bool computed = std::any_of(std::begin(kComputed), std::end(kComputed), [&](const char* c) { return id == c; });
   if (computed) description += " (answered from the registry's tables: no FHIRPath expression)";
-  Header(w, "SearchParameter", id, url, Pascal(id), type.type + " " + param.name, description);
+  Header(w, "SearchParameter", id, url, Pascal(id), "", description);
   Str(w, "code", param.name);
   w.Key("base");
   w.StartArray();
