@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "fhir/conformance/definitions.h"
 #include "fhir/http/routes.h"
 #include "fhir/resources/subscription_resource.h"
 #include "registry/subscription.h"
@@ -174,6 +175,11 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
                              ? "; chainable one level with the target type named: " + param.name + ":Type.param"
                              : "; chainable one level: " + param.name + ".param";
       }
+      // The registry's own parameters point at their SearchParameter, served here (FHIR's own need none).
+      const std::string definition = SearchParameterCanonical(type.type, param.name);
+      if (!definition.empty()) {
+        w.Key("definition"); w.String(definition.c_str());
+      }
       w.Key("documentation"); w.String(documentation.c_str());
       w.EndObject();
     }
@@ -320,6 +326,29 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
                       "DocumentReference as NDJSON (_type, _since)");
   w.EndArray();
   w.EndObject();
+  // The conformance resources the pointers above name, generated from the same tables
+  // (fhir/conformance/definitions.h): read and search by url or _id, for every role.
+  if (HasRow(Shape::conformance_type)) {
+    for (const auto& type : ConformanceTypes()) {
+      w.StartObject();
+      w.Key("type"); w.String(type.c_str());
+      w.Key("documentation");
+      w.String("Read-only, generated from the server's own tables; search by url or _id");
+      Interactions(w, {Shape::conformance_type, Shape::conformance_instance});
+      w.Key("searchParam");
+      w.StartArray();
+      for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"_id", "token", "Logical id"},
+                                            {"url", "uri", "The canonical URL"}}) {
+        w.StartObject();
+        w.Key("name"); w.String(name);
+        w.Key("type"); w.String(kind);
+        w.Key("documentation"); w.String(doc);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+  }
   w.EndArray();
   Interactions(w, {Shape::base, Shape::system_history});
   w.Key("operation");

@@ -1,6 +1,8 @@
 #include "fhir/http/routes.h"
 
+#include "fhir/conformance/definitions.h"
 #include "fhir/http/audit_search.h"
+#include "fhir/http/conformance_resources.h"
 #include "fhir/http/history.h"
 #include "fhir/http/interactions.h"
 #include "fhir/http/measures.h"
@@ -95,6 +97,14 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
       match.operation = segments[2].substr(1);
       return matched(Shape::subscription_operation);
     }
+    return UnknownPath();
+  }
+  // The conformance resources are generated from the tables, not stored (docs/api.md section 3).
+  if (IsConformanceType(first)) {
+    if (size == 1) return matched(Shape::conformance_type);
+    match.id = segments[1];
+    if (!IsValidId(match.id)) return InvalidId();
+    if (size == 2) return matched(Shape::conformance_instance);
     return UnknownPath();
   }
   if (IsBulkExportPath(segments)) {
@@ -220,6 +230,12 @@ const std::vector<Route>& Routes() {
        "Subscription", SubscriptionEventsRoute},
       {Shape::subscription_operation, "POST", {"operation"}, "events", BodyCheck::none, kNoAudit, "", kPerResource,
        "Subscription", SubscriptionEventsRoute},
+      // The conformance resources, read-only for every role and never patient data (docs/api.md section 3);
+      // the handlers decide on the path's type, as one row serves the four.
+      {Shape::conformance_type, "GET", {"search-type"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "",
+       ConformanceSearch},
+      {Shape::conformance_instance, "GET", {"read"}, "", BodyCheck::none, kNoAudit, "", kPerResource, "",
+       ConformanceRead},
   };
   return kRoutes;
 }
@@ -265,6 +281,8 @@ std::string ShapeName(const RouteMatch& match) {
     case Shape::group_instance: return "Group/[id]";
     case Shape::export_status: return "$export-status";
     case Shape::export_file: return "$export-file";
+    case Shape::conformance_type: return match.segments[0];
+    case Shape::conformance_instance: return match.segments[0] + "/[id]";
     default: return match.segments.empty() ? "" : match.segments[0];  // export_other: bulk export answers it
   }
 }

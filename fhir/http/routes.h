@@ -46,6 +46,8 @@ enum class Shape {
   subscription_type,       // Subscription (change notifications, fhir/http/subscriptions.h)
   subscription_instance,   // Subscription/[id]
   subscription_operation,  // Subscription/[id]/$status, Subscription/[id]/$events
+  conformance_type,        // OperationDefinition, SearchParameter, CodeSystem, StructureDefinition
+  conformance_instance,    // [one of those]/[id] (fhir/conformance/definitions.h)
 };
 
 // A path matched to its shape, with what the path names.

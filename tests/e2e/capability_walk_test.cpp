@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "tests/e2e/json_helpers.h"
@@ -166,6 +168,79 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
   }
   EXPECT_EQ(admin.Request("DELETE", "/fhir/Subscription/" + subscription).status, 204);
   EXPECT_GT(calls, 60) << "the walk should have made a call for every listed capability";
+}
+
+// Every canonical the CapabilityStatement points at (operation and search parameter definitions) is served
+// here and resolves by url, and every served conformance resource reads back (so that scripts/validate-fhir
+// sees each one), for every role (docs/api.md section 3, "Conformance resources").
+TEST(CapabilityWalk, EveryDefinitionItPointsAtResolvesHere) {
+  reg::World w("cd");
+  auto& admin = w.admin();
+  auto metadata = admin.Request("GET", "/fhir/metadata");
+  ASSERT_EQ(metadata.status, 200);
+  auto doc = Parse(metadata.body);
+  const auto& rest = doc["rest"][0];
+  std::vector<std::pair<std::string, std::string>> pointers;  // (type, canonical)
+  auto operations = [&](const rapidjson::Value& holder) {
+    if (!holder.HasMember("operation")) return;
+    for (const auto& op : holder["operation"].GetArray()) pointers.push_back({"OperationDefinition", op["definition"].GetString()});
+  };
+  for (const auto& resource : rest["resource"].GetArray()) {
+    operations(resource);
+    if (!resource.HasMember("searchParam")) continue;
+    for (const auto& param : resource["searchParam"].GetArray()) {
+      if (param.HasMember("definition")) pointers.push_back({"SearchParameter", param["definition"].GetString()});
+    }
+  }
+  operations(rest);
+  ASSERT_GE(pointers.size(), 11u);
+  for (const auto& [type, canonical] : pointers) {
+    auto found = admin.Request("GET", "/fhir/" + type + "?url=" + Encode(canonical));
+    ASSERT_EQ(found.status, 200) << canonical << " → " << found.body.substr(0, 300);
+    auto bundle = Parse(found.body);
+    ASSERT_EQ(bundle["total"].GetInt(), 1) << type << " " << canonical << " does not resolve here";
+    const std::string id = At(bundle, "/entry/0/resource/id");
+    auto read = admin.Request("GET", "/fhir/" + type + "/" + id);
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(At(Parse(read.body), "/url"), canonical);
+  }
+
+  // Each served definition reads back as its own type, with its canonical.
+  int served = 0;
+  for (const char* type : {"OperationDefinition", "SearchParameter", "CodeSystem", "StructureDefinition"}) {
+    auto all = admin.Request("GET", std::string("/fhir/") + type);
+    ASSERT_EQ(all.status, 200) << all.body;
+    auto bundle = Parse(all.body);
+    ASSERT_GT(bundle["entry"].Size(), 0u) << type;
+    for (const auto& entry : bundle["entry"].GetArray()) {
+      const std::string id = entry["resource"]["id"].GetString();
+      auto read = admin.Request("GET", std::string("/fhir/") + type + "/" + id);
+      EXPECT_EQ(read.status, 200) << type << "/" << id;
+      EXPECT_EQ(At(Parse(read.body), "/resourceType"), type);
+      ++served;
+    }
+  }
+  EXPECT_GE(served, 25);
+
+  // The fast-kontakt roles the CareTeams carry resolve to their displays.
+  auto roles = Parse(admin.Request("GET", "/fhir/CodeSystem?url=" + Encode("urn:oid:1.2.752.129.5.1.69")).body);
+  ASSERT_EQ(roles["total"].GetInt(), 1);
+  std::map<std::string, std::string> displays;
+  for (const auto& concept : roles["entry"][0]["resource"]["concept"].GetArray()) {
+    displays[concept["code"].GetString()] = concept["display"].GetString();
+  }
+  EXPECT_EQ(displays["2"], "fast läkarkontakt i primärvård");
+  EXPECT_EQ(displays.size(), 4u);
+
+  // Every role reads them; an unknown one is a 404 with an OperationOutcome.
+  for (const char* role : {"ehr", "municipality", "statistics", "citizen-portal", "admin"}) {
+    auto client = Server::Shared().Client(role);
+    EXPECT_EQ(client->Request("GET", "/fhir/StructureDefinition/fte").status, 200) << role;
+    EXPECT_EQ(client->Request("GET", "/fhir/OperationDefinition/Patient-fixed-contacts").status, 200) << role;
+  }
+  auto missing = admin.Request("GET", "/fhir/CodeSystem/finns-inte");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(At(Parse(missing.body), "/resourceType"), "OperationOutcome");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "fhir/conformance/capability.h"
+#include "fhir/conformance/definitions.h"
 #include "fhir/http/routes.h"
 #include "fhir/resources/resource_types.h"
 
@@ -50,6 +51,8 @@ std::set<Claim> ServedByRoutes() {
         if (*route.operation && !HasOperation(type, route.operation)) continue;
         types.push_back(type.type);
       }
+    } else if (route.shape == Shape::conformance_type || route.shape == Shape::conformance_instance) {
+      types = ConformanceTypes();  // one row serves the four, deciding on the path's type
     } else {
       types.push_back(route.target_type);
     }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fhir/conformance/definitions.h"
 #include "fhir/resources/resource_types.h"
 #include "fhir/search/search_params.h"
 #include "registry/subscription.h"
@@ -60,12 +61,15 @@ TEST_F(Capability, EveryTypeWithExactlyItsSearchParams) {
   ASSERT_TRUE(resources.IsArray());
   // Every served type, plus AuditEvent (written by the server, searched by admin) and Measure (the
   // fixed indicators) and Group (the virtual groups of bulk export) and Subscription (change
-  // notifications): their own tests below.
-  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 4);
+  // notifications): their own tests below; and the four conformance types (definitions_test.cpp).
+  ASSERT_EQ(resources.Size(), SupportedTypes().size() + 4 + ConformanceTypes().size());
   std::set<std::string> listed;
   for (const auto& resource : resources.GetArray()) {
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription") continue;
+    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription" ||
+        IsConformanceType(type)) {
+      continue;
+    }
     EXPECT_TRUE(listed.insert(type).second) << "listed twice: " << type;
     const ResourceTypeDef* def = FindType(type);
     ASSERT_NE(def, nullptr) << "advertised but not served: " << type;
@@ -91,7 +95,10 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     std::set<std::string> codes;
     for (const auto& interaction : resource["interaction"].GetArray()) codes.insert(interaction["code"].GetString());
     const std::string type = resource["type"].GetString();
-    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription") continue;
+    if (type == "AuditEvent" || type == "Measure" || type == "Group" || type == "Subscription" ||
+        IsConformanceType(type)) {
+      continue;
+    }
     for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance", "history-type",
                              "create", "search-type"}) {
       EXPECT_TRUE(codes.count(code)) << resource["type"].GetString() << " " << code;
