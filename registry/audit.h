@@ -22,7 +22,7 @@ namespace nara {
 // PractitionerRole) are not patient data.
 inline bool IsPatientData(std::string_view resource_type) {
   return resource_type == "Patient" || resource_type == "EpisodeOfCare" || resource_type == "CareTeam" ||
-         resource_type == "DocumentReference";
+         resource_type == "DocumentReference" || resource_type == "Encounter";
 }
 
 struct AuditRecord {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/continuity.h"
 #include "registry/facts.h"
 
 namespace nara {
@@ -54,6 +55,7 @@ class RegistryTransaction {
   virtual void PutListing(const EpisodeFacts& facts) = 0;
   virtual void PutResidency(const EpisodeFacts& facts) = 0;
   virtual void PutContact(const ContactFacts& facts) = 0;
+  virtual void PutVisit(const VisitFacts& facts) = 0;  // Encounter (schema/0008_continuity_visits.sql)
   // Removes the facts row of a deleted resource of this FHIR type (Patient, Organization, ...).
   virtual void Remove(const std::string& fhir_type, const std::string& id) = 0;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fhir/json/json.h"
+#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
@@ -268,6 +269,10 @@ Status Record(ResourceTransaction& tx, const std::string& type, const std::strin
     auto facts = ContactFromResource(doc, id);
     if (!facts) return facts.error();
     reg.PutContact(*facts);
+  } else if (type == "Encounter") {
+    auto facts = VisitFromEncounter(doc, id);
+    if (!facts) return facts.error();
+    reg.PutVisit(*facts);
   }
   return Ok();
 }
@@ -281,7 +286,7 @@ Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteR
   if (type == "EpisodeOfCare") checked = CheckEpisode(tx, options_, request.id, doc);
   else if (type == "CareTeam") checked = CheckContact(tx, options_, request.id, doc, warnings);
   else if (type == "Patient") checked = CheckPatient(tx, request.id, doc);
-  else if (type == "DocumentReference") checked = CheckDocument(tx, doc);
+  else if (type == "DocumentReference" || type == "Encounter") checked = CheckDocument(tx, doc);
   if (!checked) return checked.error();
   auto written = tx.Write(request);
   if (!written) return written.error();

@@ -87,6 +87,18 @@ std::vector<ResourceTypeDef> BuildTypes() {
             {"related", ParamType::reference, SearchKind::reference, "",
              "context.related: the fast-vårdkontakt CareTeam, the SIP"},
             {"date", ParamType::date, SearchKind::period, "", "When the reference was made (DocumentReference.date)"}}),
+      Make("Encounter",
+           "A visit the journal reports for continuity of care (docs/api.md section 11): who, where, with whom, how "
+           "and when; no diagnosis or reason. A create is idempotent on identifier",
+           {identifier,
+            {"patient", ParamType::reference, SearchKind::reference, "Patient", "The patient (subject)"},
+            {"subject", ParamType::reference, SearchKind::reference, "Patient", "The patient"},
+            {"status", ParamType::token, SearchKind::token, "", "finished counts (encounter-status)"},
+            {"class", ParamType::token, SearchKind::token, "", "AMB | VR | HH (v3-ActCode)"},
+            {"service-provider", ParamType::reference, SearchKind::reference, "Organization", "The unit"},
+            {"participant", ParamType::reference, SearchKind::reference, "PractitionerRole",
+             "participant.individual"},
+            {"date", ParamType::date, SearchKind::period, "", "The period of the visit"}}),
   };
 }
 

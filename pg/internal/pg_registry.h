@@ -38,6 +38,7 @@ class PgRegistry final : public RegistryTransaction {
   void PutListing(const EpisodeFacts& facts) override;
   void PutResidency(const EpisodeFacts& facts) override;
   void PutContact(const ContactFacts& facts) override;
+  void PutVisit(const VisitFacts& facts) override;
   void Remove(const std::string& fhir_type, const std::string& id) override;
 
  private:

@@ -42,6 +42,7 @@ class FakeRegistry : public RegistryTransaction {
   void PutListing(const EpisodeFacts&) override {}
   void PutResidency(const EpisodeFacts&) override {}
   void PutContact(const ContactFacts&) override {}
+  void PutVisit(const VisitFacts&) override {}
   void Remove(const std::string& type, const std::string& id) override {
     if (type == "Patient") patients.erase(id);
   }
