@@ -59,6 +59,15 @@ TEST(ContinuityFeed, ASecondPostWithTheSameIdentifierAnswersTheFirst) {
   // Searchable by what the measures use.
   EXPECT_EQ(Total(w.ehr(), "Encounter?patient=Patient/" + patient + "&class=AMB&status=finished"), 1);
   EXPECT_EQ(Total(w.ehr(), "Encounter?participant=PractitionerRole/" + doctor), 1);
+  // Another visit may not take over the identifier of the first: it is unique among live Encounters.
+  auto second = w.ehr().Request("POST", "/fhir/Encounter", EncounterJson(w.Id("k2"), patient, vc, doctor, "2025-04-01"),
+                                reg::kFhirJson);
+  ASSERT_EQ(second.status, 201) << second.body.substr(0, 600);
+  const std::string second_id = At(Parse(second.body), "/id");
+  std::string taken = EncounterJson(w.Id("k1"), patient, vc, doctor, "2025-04-01");
+  taken.insert(1, R"("id":")" + second_id + R"(",)");
+  auto clash = w.ehr().Request("PUT", "/fhir/Encounter/" + second_id, taken, reg::kFhirJson);
+  EXPECT_EQ(clash.status, 409) << clash.body.substr(0, 600);
 }
 
 TEST(ContinuityFeed, ADiagnosisOrReasonIsRefused) {
