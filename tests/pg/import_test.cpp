@@ -142,7 +142,10 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
     EXPECT_EQ(Count("SELECT count(*) FROM resource_version WHERE res_type = '" + type + "'"), count) << type;
   }
   EXPECT_EQ(Count("SELECT count(*) FROM registry_patient"), per_type["Patient"]);
-  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), per_type["Patient"]);
+  // Person identifiers and the Encounters' contact ids (docs/api.md section 11).
+  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), per_type["Patient"] + per_type["Encounter"]);
+  EXPECT_GT(per_type["Encounter"], 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_visit"), per_type["Encounter"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_unit"), per_type["Organization"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_role"), per_type["PractitionerRole"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'listning'"), listings);
