@@ -108,7 +108,7 @@ bool IsWrite(Action a) { return a == Action::create || a == Action::update || a 
 // Registry data (docs/api.md §3) an ehr may read.
 bool IsRegistryData(std::string_view type) {
   return IsOneOf(type, {"Patient", "Organization", "Practitioner", "PractitionerRole", "EpisodeOfCare", "CareTeam",
-                        "DocumentReference", "Task"});
+                        "DocumentReference", "Task", "Encounter"});
 }
 bool IsDirectory(std::string_view type) { return IsOneOf(type, {"Organization", "Practitioner", "PractitionerRole"}); }
 
@@ -212,7 +212,7 @@ Decision DecideEhr(const Caller& caller, Action action, const Target& t) {
                 "ehr may write only listning episodes; saebo episodes are registered by the municipality");
   }
   // Task: withdrawing a place in line at the unit's own doctor (docs/api.md section 9).
-  if (IsOneOf(t.resource_type, {"EpisodeOfCare", "CareTeam", "DocumentReference", "Task"})) {
+  if (IsOneOf(t.resource_type, {"EpisodeOfCare", "CareTeam", "DocumentReference", "Task", "Encounter"})) {
     if (!Covers(caller, t)) return DenyNotBelow();
     return Allow("ehr får skriva för egna enheter", "ehr may write for its own units");
   }

@@ -89,9 +89,11 @@ struct PgImport::Spools {
   Spool contact{"registry_contact", {"careteam_id", "patient_id", "role_code", "practitioner_role_id",
                                      "managing_unit_id", "status", "valid_from", "valid_to", "begin_reason",
                                      "end_reason"}};
+  Spool visit{"registry_visit", {"encounter_id", "patient_id", "unit_id", "practitioner_role_id", "class", "status",
+                                 "visit_date"}};
   std::vector<Spool*> All() {
     return {&line, &unique, &current, &version, &token, &text, &reference, &period,
-            &patient, &unit, &role, &listing, &contact};
+            &patient, &unit, &role, &listing, &contact, &visit};
   }
 };
 
@@ -150,6 +152,11 @@ Status PgImport::Add(const ImportRow& r) {
     s.contact.Row({c.id, c.patient_id, std::to_string(static_cast<int>(c.role)), c.practitioner_role_id,
                    c.managing_unit_id, ContactStatusName(c.status), c.period.start.ToString(), DateText(c.period.end),
                    c.begin_reason, c.end_reason});
+  }
+  if (r.visit) {
+    const auto& v = *r.visit;
+    s.visit.Row({v.id, v.patient_id, v.unit_id, v.practitioner_role_id, VisitClassName(v.visit_class), v.status,
+                 v.date.ToString()});
   }
   ++counts_[r.type];
   if (!s.version.file) return Error::Unavailable("could not write the import spool in " + options_.spool_dir);

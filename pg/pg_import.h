@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "registry/continuity.h"
 #include "registry/facts.h"
 #include "registry/resource_store.h"
 #include "registry/result.h"
@@ -41,6 +42,7 @@ struct ImportRow {
   std::optional<EpisodeFacts> listing;
   std::optional<EpisodeFacts> residency;
   std::optional<ContactFacts> contact;
+  std::optional<VisitFacts> visit;  // Encounter (schema/0010_continuity_visits.sql)
 };
 
 struct ImportOptions {

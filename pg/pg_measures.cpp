@@ -206,6 +206,62 @@ const char* kUnitListings =
     "  AND l.status IN ('active', 'finished') AND l.period @> " NARA_DAY(1) " "
     "GROUP BY un.unit_id ORDER BY un.unit_id";
 
+// Continuity of care (docs/api.md section 11), after CommonTables with the continuity parameters
+//  $7, $8 the window in months and days; $9 'all' for visits anywhere, else 'unit' (at the listing
+//  unit on D); $10 the class ('' = all); $11 't' for doctor visits only; $12 minVisits.
+// cv: the counted visits of residents listed on D: finished, in (D − window, D], with a named primary
+// performer. A provider is the person (the PractitionerRole's Practitioner; the role itself when it
+// names none), so a doctor met at two units under two roles is one provider.
+// per_patient: N, Σnᵢ², max nᵢ per resident with at least minVisits counted visits; flk: visits with
+// the fast läkarkontakt (the same person) in force on the visit's date, as the measures of section 5
+// decide "in force". scored: one row per resident in the population with the index (NULL where it is
+// undefined: COC needs two visits) and the strata; the groups are summed as kResidentCounts does.
+const char* kContinuityTables =
+    ", cv AS ("
+    "  SELECT r.patient_id, vi.visit_date, COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id) AS provider "
+    "  FROM residents r JOIN registry_visit vi ON vi.patient_id = r.patient_id "
+    "  LEFT JOIN registry_role ro ON ro.role_id = vi.practitioner_role_id "
+    "  WHERE r.unit IS NOT NULL AND vi.status = 'finished' AND vi.practitioner_role_id <> '' "
+    "    AND vi.visit_date <= " NARA_DAY(1) " "
+    "    AND vi.visit_date > (" NARA_DAY(1) " - make_interval(months => $7::int, days => $8::int))::date "
+    "    AND ($9::text = 'all' OR vi.unit_id = r.unit) "
+    "    AND ($10::text = '' OR vi.class = $10::text) "
+    "    AND (NOT $11::bool OR ro.profession = 'lakare')), "
+    "per_provider AS (SELECT patient_id, provider, count(*) AS ni FROM cv GROUP BY patient_id, provider), "
+    "per_patient AS ("
+    "  SELECT patient_id, sum(ni)::bigint AS n, sum(ni * ni)::bigint AS sq, max(ni)::bigint AS mx "
+    "  FROM per_provider GROUP BY patient_id HAVING sum(ni) >= $12::int), "
+    "flk AS ("
+    "  SELECT cv.patient_id, count(*) AS hits FROM cv WHERE EXISTS ("
+    "    SELECT 1 FROM registry_contact c JOIN registry_role cr ON cr.role_id = c.practitioner_role_id "
+    "    WHERE c.patient_id = cv.patient_id AND c.role_code = 2 "
+    "      AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) "
+    "      AND c.period @> cv.visit_date AND COALESCE(NULLIF(cr.practitioner_id, ''), cr.role_id) = cv.provider) "
+    "  GROUP BY cv.patient_id), "
+    "scored AS ("
+    "  SELECT r.sex, r.kommun, r.unit, r.age_band, CASE WHEN s.patient_id IS NULL THEN 'nej' ELSE 'ja' END AS saebo, "
+    "         CASE WHEN $13::text = 'coc' THEN CASE WHEN p.n > 1 THEN (p.sq - p.n)::float8 / (p.n * (p.n - 1)) END "
+    "              WHEN $13::text = 'upc' THEN p.mx::float8 / p.n ELSE 0 END AS value, "
+    "         COALESCE(f.hits, 0) AS hits, p.n "
+    "  FROM per_patient p JOIN residents r ON r.patient_id = p.patient_id "
+    "  LEFT JOIN saebo s ON s.patient_id = p.patient_id LEFT JOIN flk f ON f.patient_id = p.patient_id), "
+    "counts AS ("
+    "  SELECT CASE WHEN GROUPING(kommun) = 0 THEN 'kommun' WHEN GROUPING(unit) = 0 THEN 'vardcentral' "
+    "              WHEN GROUPING(age_band) = 0 THEN 'age-band' WHEN GROUPING(sex) = 0 THEN 'sex' "
+    "              WHEN GROUPING(saebo) = 0 THEN 'saebo' ELSE '' END AS stratifier, "
+    "         COALESCE(kommun, age_band, sex, saebo, '') AS value, unit, "
+    "         count(*) AS population, COALESCE(sum(value), 0) AS total, sum(hits)::bigint AS hits, sum(n)::bigint AS visits "
+    "  FROM scored WHERE value IS NOT NULL "
+    "  GROUP BY GROUPING SETS ((), (kommun), (unit), (age_band), (sex), (saebo))) "
+    "SELECT stratifier, value, population, total, hits, visits FROM counts WHERE stratifier <> 'vardcentral' "
+    "UNION ALL "
+    "SELECT 'vardcentral', unit, sum(population)::bigint, sum(total), sum(hits)::bigint, sum(visits)::bigint "
+    "FROM counts WHERE stratifier = 'vardcentral' GROUP BY 2 "
+    "UNION ALL "
+    "SELECT 'region', COALESCE(ro.region_id, 'none'), sum(c.population)::bigint, sum(c.total), sum(c.hits)::bigint, "
+    "       sum(c.visits)::bigint "
+    "FROM counts c LEFT JOIN region_of ro ON ro.unit_id = c.unit WHERE c.stratifier = 'vardcentral' GROUP BY 2";
+
 size_t StratifierRank(const MeasureDefinition& def, const std::string& stratifier) {
   const auto it = std::find(def.stratifiers.begin(), def.stratifiers.end(), stratifier);
   return static_cast<size_t>(it - def.stratifiers.begin());
@@ -329,6 +385,35 @@ void EvaluateListSizes(pqxx::transaction_base& tx, const std::string& prefix, co
   out.list_sizes = std::move(dist);
 }
 
+// One continuity figure as of params[0] (docs/api.md section 11): the mean index (mean kinds) or
+// flk visits / doctor visits (kontinuitet-fast-lakare-andel), with strata.
+void EvaluateContinuity(pqxx::transaction_base& tx, const std::string& prefix, const Params& p,
+                        const MeasureDefinition& def, const ContinuityOptions& o, MeasureResult& out) {
+  const bool doctors = def.id != kMeasureCocAlla;
+  const std::string index = def.id == kMeasureUpc ? "upc" : def.kind == MeasureKind::mean ? "coc" : "share";
+  const auto rows = tx.exec_params(prefix + kContinuityTables, p[0], p[1], p[2], p[3], p[4], p[5], o.window_months,
+                                   o.window_days, o.scope_all ? "all" : "unit", o.visit_class, doctors,
+                                   o.min_visits, index);
+  const bool share = index == "share";
+  for (const auto& row : rows) {
+    const std::string stratifier = row[0].as<std::string>();
+    const long population = row[2].as<long>();
+    const double total = row[3].as<double>();
+    const long hits = row[4].is_null() ? 0 : row[4].as<long>();
+    const long visits = row[5].is_null() ? 0 : row[5].as<long>();
+    StratumResult s{stratifier, row[1].as<std::string>(), share ? hits : population, share ? visits : population};
+    s.score = share ? Ratio(static_cast<double>(hits), static_cast<double>(visits))
+                    : Ratio(total, static_cast<double>(population));
+    if (stratifier.empty()) {
+      out.numerator = s.numerator;
+      out.denominator = s.denominator;
+      out.score = s.score;
+    } else if (s.denominator > 0) {
+      out.strata.push_back(std::move(s));
+    }
+  }
+}
+
 #undef NARA_DAY
 
 }  // namespace
@@ -339,7 +424,7 @@ PgMeasures::PgMeasures(const std::string& url, int pool_size, std::string role)
 PgMeasures::~PgMeasures() = default;
 
 Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date period_end,
-                                           const std::string& subject_unit_id) {
+                                           const std::string& subject_unit_id, const ContinuityOptions& continuity) {
   const MeasureDefinition* def = FindMeasure(measure_id);
   if (def == nullptr) return Error::NotFound("okänt mått (unknown measure): " + measure_id);
   try {
@@ -367,12 +452,11 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
       }
       const std::string prefix = CommonTables(scope, NeedsOf(*def));
       const auto day = [](Date d) { return std::to_string(d.days()); };
-      const Params params = {day(period_end),
-                             subject_unit_id,
-                             subject_kommun,
-                             day(LatestBirthDateAged(18, period_end)),
-                             day(LatestBirthDateAged(65, period_end)),
-                             day(LatestBirthDateAged(80, period_end))};
+      const auto params_on = [&](Date d) {
+        return Params{day(d), subject_unit_id, subject_kommun, day(LatestBirthDateAged(18, d)),
+                      day(LatestBirthDateAged(65, d)), day(LatestBirthDateAged(80, d))};
+      };
+      const Params params = params_on(period_end);
 
       MeasureResult out;
       out.measure_id = def->id;
@@ -380,9 +464,24 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
       out.subject = subject_unit_id;
       out.goal = def->goal;
       switch (def->kind) {
-        case MeasureKind::proportion: EvaluateProportion(tx, prefix, params, out); break;
+        case MeasureKind::proportion:
+          if (!def->continuity) EvaluateProportion(tx, prefix, params, out);
+          break;
         case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
         case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;
+        case MeasureKind::mean: break;
+      }
+      if (def->continuity) {
+        out.relative_goal = def->relative_goal;
+        EvaluateContinuity(tx, prefix, params, *def, continuity, out);
+        if (continuity.baseline) {
+          // The same definition as of the baseline date, in the same snapshot.
+          MeasureResult base;
+          EvaluateContinuity(tx, prefix, params_on(*continuity.baseline), *def, continuity, base);
+          out.baseline_date = continuity.baseline;
+          out.baseline_score = base.score;
+          if (base.score && out.score && *base.score > 0) out.relative_change = (*out.score - *base.score) / *base.score;
+        }
       }
       SortStrata(*def, out.strata);
       tx.commit();

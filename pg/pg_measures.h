@@ -19,8 +19,9 @@ class PgMeasures final : public MeasureStore {
   explicit PgMeasures(const std::string& url, int pool_size = 2, std::string role = "");
   ~PgMeasures() override;
 
-  Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end,
-                                 const std::string& subject_unit_id) override;
+  using MeasureStore::Evaluate;
+  Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end, const std::string& subject_unit_id,
+                                 const ContinuityOptions& continuity) override;
 
  private:
   std::unique_ptr<ConnectionPool> pool_;

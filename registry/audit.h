@@ -22,7 +22,8 @@ namespace nara {
 // PractitionerRole) are not patient data.
 inline bool IsPatientData(std::string_view resource_type) {
   return resource_type == "Patient" || resource_type == "EpisodeOfCare" || resource_type == "CareTeam" ||
-         resource_type == "DocumentReference" || resource_type == "Task";  // Task: a place in a waiting list
+         resource_type == "DocumentReference" || resource_type == "Task" ||  // Task: a place in a waiting list
+         resource_type == "Encounter";  // a visit (docs/api.md section 11)
 }
 
 struct AuditRecord {

@@ -35,6 +35,10 @@ inline constexpr const char* kTaskStatusSystem = "http://hl7.org/fhir/task-statu
 inline constexpr const char* kEpisodeStatusSystem = "http://hl7.org/fhir/episode-of-care-status";
 inline constexpr const char* kCareTeamStatusSystem = "http://hl7.org/fhir/care-team-status";
 inline constexpr const char* kDocumentStatusSystem = "http://hl7.org/fhir/document-reference-status";
+inline constexpr const char* kEncounterStatusSystem = "http://hl7.org/fhir/encounter-status";
+// Encounter.class (AMB, VR, HH) and participant.type (PPRF, the primary performer).
+inline constexpr const char* kActCodeSystem = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+inline constexpr const char* kParticipationTypeSystem = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
 }  // namespace nr
 
 }  // namespace nara

@@ -2,6 +2,11 @@
 
 namespace nara {
 
+namespace {
+const std::vector<std::string> kContinuityStrata = {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand,
+                                                    kStratSex, kStratSaebo};
+}  // namespace
+
 const std::vector<MeasureDefinition>& MeasureDefinitions() {
   static const std::vector<MeasureDefinition> kDefinitions = {
       {kMeasureFastLakarkontakt, "Andel invånare med fast läkarkontakt",
@@ -27,6 +32,23 @@ const std::vector<MeasureDefinition>& MeasureDefinitions() {
        "DocumentReferences of type patientkontrakt whose version in force on periodEnd has status current, "
        "for residents alive and registered on periodEnd, by age band and custodian unit.",
        MeasureKind::count, std::nullopt, {kStratAgeBand, kStratUnit}},
+      // Continuity (docs/api.md section 11): goal +20 % against a baseline (God och nära vård).
+      {kMeasureCocLakare, "Kontinuitetsindex (COC) för läkarbesök",
+       "Mean Bice–Boxerman COC, (Σnᵢ² − N) / (N(N − 1)), over the finished doctor visits of each resident listed on "
+       "periodEnd with at least minVisits such visits in the window before periodEnd (nᵢ: visits with doctor i), "
+       "at the listing unit unless scope=all.",
+       MeasureKind::mean, std::nullopt, kContinuityStrata, 0.20, true},
+      {kMeasureCocAlla, "Kontinuitetsindex (COC) för alla yrkesgrupper",
+       "As kontinuitet-coc-lakare over the visits with every profession.", MeasureKind::mean, std::nullopt,
+       kContinuityStrata, 0.20, true},
+      {kMeasureUpc, "Andel besök hos den vanligaste läkaren (UPC)",
+       "Mean usual provider of care, max nᵢ / N, over the same doctor visits and residents as "
+       "kontinuitet-coc-lakare.",
+       MeasureKind::mean, std::nullopt, kContinuityStrata, 0.20, true},
+      {kMeasureFastLakareAndel, "Andel läkarbesök hos den fasta läkarkontakten",
+       "Doctor visits with the patient's fast läkarkontakt in force on the visit's date / doctor visits, over the "
+       "same visits and residents as kontinuitet-coc-lakare.",
+       MeasureKind::proportion, std::nullopt, kContinuityStrata, 0.20, true},
   };
   return kDefinitions;
 }
@@ -79,6 +101,33 @@ std::string ListSizeBinOf(long listed, int capacity) {
   if (scaled < 50L * capacity) return "0-49%";
   if (scaled < 80L * capacity) return "50-79%";
   return "80-99%";
+}
+
+Result<std::pair<int, int>> ParseWindow(std::string_view text) {
+  const Error bad = Error::Invalid("invalid", "window måste vara en period som P18M, P1Y6M eller P90D (window must "
+                                              "be an ISO 8601 duration of years, months and days, e.g. P18M)");
+  if (text.size() < 3 || text[0] != 'P') return bad;
+  long months = 0, days = 0, number = -1;
+  char last = 'P';
+  for (size_t i = 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      number = (number < 0 ? 0 : number) * 10 + (c - '0');
+      if (number > 100000) return bad;
+      continue;
+    }
+    // Each unit once, in the order Y, M, D.
+    const bool in_order = (c == 'Y' && last == 'P') || (c == 'M' && (last == 'P' || last == 'Y')) ||
+                          (c == 'D' && last != 'D');
+    if (number < 0 || !in_order) return bad;
+    if (c == 'Y') months += 12 * number;
+    if (c == 'M') months += number;
+    if (c == 'D') days += number;
+    last = c;
+    number = -1;
+  }
+  if (number >= 0 || (months == 0 && days == 0) || months > 1200) return bad;
+  return std::make_pair(static_cast<int>(months), static_cast<int>(days));
 }
 
 }  // namespace nara

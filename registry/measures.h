@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "registry/date.h"
@@ -26,6 +27,11 @@ inline constexpr const char* kMeasureSaeboFastLakarkontakt = "saebo-fast-lakarko
 inline constexpr const char* kMeasureFastVardkontakt = "fast-vardkontakt-andel";
 inline constexpr const char* kMeasureListningPerLakare = "listning-per-lakare";
 inline constexpr const char* kMeasurePatientkontrakt = "patientkontrakt-antal";
+// Continuity of care (docs/api.md section 11).
+inline constexpr const char* kMeasureCocLakare = "kontinuitet-coc-lakare";
+inline constexpr const char* kMeasureCocAlla = "kontinuitet-coc-alla";
+inline constexpr const char* kMeasureUpc = "kontinuitet-upc";
+inline constexpr const char* kMeasureFastLakareAndel = "kontinuitet-fast-lakare-andel";
 
 // Stratifier codes, as they appear in StratumResult::stratifier.
 inline constexpr const char* kStratRegion = "region";            // Organization id of the region
@@ -34,6 +40,7 @@ inline constexpr const char* kStratVardcentral = "vardcentral";  // Organization
 inline constexpr const char* kStratAgeBand = "age-band";         // 0-17 | 18-64 | 65-79 | 80+ | unknown
 inline constexpr const char* kStratSex = "sex";                  // male | female | other | unknown
 inline constexpr const char* kStratUnit = "unit";                // patientkontrakt: custodian Organization id
+inline constexpr const char* kStratSaebo = "saebo";              // continuity: ja | nej (a SÄBO resident on D)
 
 // The value of a stratum whose fact is missing (not listed on D, no region above the unit, no custodian).
 inline constexpr const char* kStratumNone = "none";
@@ -47,6 +54,7 @@ enum class MeasureKind {
   proportion,  // numerator / denominator (score 0..1)
   ratio,       // listning-per-lakare: listed per doctor FTE (score = listed / sum of FTE)
   count,       // patientkontrakt-antal: score = numerator, denominator 0 (no population)
+  mean,        // continuity indices: score = the mean over the population (denominator) of a per-patient index
 };
 
 struct MeasureDefinition {
@@ -56,9 +64,12 @@ struct MeasureDefinition {
   MeasureKind kind = MeasureKind::proportion;
   std::optional<double> goal;  // 0.55, 0.80 (proportions) or 1100 (listed per doctor FTE)
   std::vector<std::string> stratifiers;
+  // The goal as a relative change against a baseline (continuity: +0.20, God och nära vård).
+  std::optional<double> relative_goal;
+  bool continuity = false;  // takes the continuity parameters (ContinuityOptions)
 };
 
-// The five measures, in the order of docs/api.md section 5.
+// The five measures of docs/api.md section 5, then the four of section 11, in that order.
 const std::vector<MeasureDefinition>& MeasureDefinitions();
 // nullptr for an unknown id.
 const MeasureDefinition* FindMeasure(std::string_view id);
@@ -77,6 +88,7 @@ std::string SexStratum(const std::string& gender);
 struct StratumResult {
   std::string stratifier, value;
   long numerator = 0, denominator = 0;
+  std::optional<double> score;  // mean: the stratum's mean (proportions: numerator / denominator)
 };
 
 // listning-per-lakare: one active lakare PractitionerRole and its fast-läkarkontakt list on D.
@@ -127,7 +139,27 @@ struct MeasureResult {
   // Ordered by stratifier as listed in the definition, then value (byte order).
   std::vector<StratumResult> strata;
   std::optional<ListSizeDistribution> list_sizes;  // listning-per-lakare only
+  // baseline=DATE (continuity): the score as of that date and (score − baseline) / baseline.
+  std::optional<Date> baseline_date;
+  std::optional<double> baseline_score, relative_change;
+  std::optional<double> relative_goal;
 };
+
+// The parameters of the continuity measures (docs/api.md section 11). Visits count when finished, in
+// (periodEnd − window, periodEnd], with a named primary performer, at the patient's listing unit on
+// periodEnd unless scope_all, of `visit_class` unless "". The population: residents listed on
+// periodEnd with at least min_visits counted visits.
+struct ContinuityOptions {
+  int window_months = 18;  // window P18M
+  int window_days = 0;
+  int min_visits = 3;
+  bool scope_all = false;     // scope=all: visits anywhere
+  std::string visit_class;    // AMB | VR | HH | "" (all)
+  std::optional<Date> baseline;
+};
+// An ISO 8601 duration of years, months and days (P18M, P1Y6M, P90D) as months and days; an error
+// for anything else (weeks, times, zero).
+Result<std::pair<int, int>> ParseWindow(std::string_view text);
 
 // The port: evaluates a measure as of period_end (inclusive) from one consistent snapshot.
 // subject_unit_id "" = the whole country; otherwise the population is restricted to the unit:
@@ -140,8 +172,13 @@ struct MeasureResult {
 class MeasureStore {
  public:
   virtual ~MeasureStore() = default;
+  Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end,
+                                 const std::string& subject_unit_id) {
+    return Evaluate(measure_id, period_end, subject_unit_id, ContinuityOptions{});
+  }
+  // `continuity` is used by the continuity measures only.
   virtual Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end,
-                                         const std::string& subject_unit_id) = 0;
+                                         const std::string& subject_unit_id, const ContinuityOptions& continuity) = 0;
 };
 
 }  // namespace nara

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/continuity.h"
 #include "registry/facts.h"
 #include "registry/waitlist.h"
 
@@ -80,6 +81,7 @@ class RegistryTransaction {
   virtual int QueuePosition(const QueueEntry& entry) = 0;
   virtual void PutQueueEntry(const QueueEntry& entry) = 0;
 
+  virtual void PutVisit(const VisitFacts& facts) = 0;  // Encounter (schema/0010_continuity_visits.sql)
   // Removes the facts row of a deleted resource of this FHIR type (Patient, Organization, ...).
   virtual void Remove(const std::string& fhir_type, const std::string& id) = 0;
 };

@@ -17,6 +17,7 @@
 #include "fhir/json/json.h"
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
+#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/resource_types.h"
 #include "registry/date.h"
 #include "pg/migrations.h"
@@ -27,7 +28,7 @@ namespace {
 // What docs/api.md section 7 says an import file holds (Measure, AuditEvent … are the server's own).
 bool Importable(const std::string& type) {
   return type == "Patient" || type == "Organization" || type == "Practitioner" || type == "PractitionerRole" ||
-         type == "EpisodeOfCare" || type == "CareTeam" || type == "DocumentReference";
+         type == "EpisodeOfCare" || type == "CareTeam" || type == "DocumentReference" || type == "Encounter";
 }
 
 Error AtLine(long line, const Error& error) {
@@ -103,6 +104,10 @@ Result<pg::ImportRow> PrepareImportLine(std::string_view text, long line, const 
     auto facts = fhir::ContactFromResource(doc, id);
     if (!facts) return AtLine(line, facts.error());
     row.contact = *facts;
+  } else if (type == "Encounter") {
+    auto facts = fhir::VisitFromEncounter(doc, id);
+    if (!facts) return AtLine(line, facts.error());
+    row.visit = *facts;
   }
   return row;
 }

@@ -87,7 +87,9 @@ std::string ReportCsv(const std::vector<MeasureResult>& results) {
     }
     for (const auto& stratum : result.strata) {
       std::optional<double> score;
-      if (count) {
+      if (stratum.score) {
+        score = stratum.score;  // a mean (continuity), or a proportion the engine computed
+      } else if (count) {
         score = static_cast<double>(stratum.numerator);
       } else if (ratio) {
         if (auto it = per_fte.find(stratum.value); it != per_fte.end()) score = it->second;

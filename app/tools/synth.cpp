@@ -1,8 +1,10 @@
 #include "app/tools/synth.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <unordered_map>
 
 #include "app/log.h"
 #include "app/tools/synth_geography.h"
@@ -121,11 +123,12 @@ class Writer {
     Organizations();
     Staff();
     if (auto s = People(); !s) return s.error();
-    for (int pass = 0; pass < 3; ++pass) {
+    for (int pass = 0; pass < 4; ++pass) {
       ForEachPerson([&](const PersonPlan& p) {
         if (pass == 0) Episodes(p);
         if (pass == 1) Contacts(p);
         if (pass == 2) Contract(p);
+        if (pass == 3) Visits(p);
       });
     }
     out_.flush();
@@ -292,6 +295,7 @@ class Writer {
       if (doctor >= 0) {
         const auto& role = world_.staff[doctor];
         Line("CareTeam", Contact(p.id + "-flk2", p.id, "2", role.role_id, role.unit_id, start, p.death, "avliden"));
+        fast_doctor_[p.index] = {doctor, start};
         if (!p.death) {
           ++placed_[doctor];
           ++stats_.with_doctor;
@@ -324,11 +328,55 @@ class Writer {
              "T10:30:00+01:00\"}]}");
   }
 
+  // Visits in primary care (docs/api.md section 11) at the current listing over the two years before
+  // as_of (or since the listing began), until death: visits per year by age as in Swedish primary care
+  // (more for the old), most with the fast läkarkontakt while there is one, some with colleagues and
+  // nurses, a tenth at another vårdcentral; about a fifth digital (VR), home visits (HH) mostly for
+  // the 80+. Finished, except a few cancelled.
+  void Visits(const PersonPlan& p) {
+    if (!p.listed) return;
+    synth::Rng rng(synth::Mix(options_.seed ^ 0xE1C, static_cast<uint64_t>(p.index)));
+    const int vc = p.current_vc();
+    const Date from = std::max(p.change ? *p.change : p.listed_from, options_.as_of.AddDays(-730));
+    const Date until = p.death ? std::min(*p.death, options_.as_of) : options_.as_of;
+    if (until <= from) return;
+    const int days = until.days() - from.days();
+    const double per_year = p.age < 18 ? 1.5 : p.age < 65 ? 1.8 : p.age < 80 ? 3.5 : 5.0;
+    const int visits = static_cast<int>(per_year * days / 365.0 * rng.Between(50, 150) / 100.0 + 0.5);
+    const auto fast = fast_doctor_.find(p.index);
+    for (int k = 0; k < visits; ++k) {
+      const Date date = from.AddDays(rng.Below(days));
+      int unit = vc;
+      int staff = -1;
+      if (rng.Chance(0.10)) {
+        unit = rng.Below(static_cast<int>(world_.vardcentraler.size()));
+      } else if (fast != fast_doctor_.end() && date >= fast->second.second && rng.Chance(0.70)) {
+        staff = fast->second.first;
+      }
+      if (staff < 0) {
+        staff = rng.Chance(0.25) ? world_.nurse_at_vc[unit]
+                                 : AnyDoctor(unit, p.index * 31 + k);
+      }
+      const auto& role = world_.staff[staff];
+      const char* visit_class = p.age >= 80 && rng.Chance(0.25) ? "HH" : rng.Chance(0.2) ? "VR" : "AMB";
+      const std::string id = p.id + "-v" + std::to_string(k + 1);
+      Line("Encounter",
+           "{\"resourceType\":\"Encounter\",\"id\":" + Q(id) +
+               ",\"identifier\":[{\"system\":\"https://journal.example.se/kontakt-id\",\"value\":" + Q(id) +
+               "}],\"status\":" + Q(rng.Chance(0.03) ? "cancelled" : "finished") + ",\"class\":" +
+               Coding(nr::kActCodeSystem, visit_class) + ",\"subject\":" + Ref("Patient", p.id) +
+               ",\"participant\":[{\"type\":[{\"coding\":[" + Coding(nr::kParticipationTypeSystem, "PPRF") +
+               "]}],\"individual\":" + Ref("PractitionerRole", role.role_id) + "}],\"serviceProvider\":" +
+               Ref("Organization", role.unit_id) + ",\"period\":{\"start\":\"" + date.ToString() + "\"}}");
+    }
+  }
+
   const SynthOptions& options_;
   std::ostream& out_;
   World world_;
   SynthStats stats_;
   std::vector<int> placed_;  // active fast läkarkontakter per staff index
+  std::unordered_map<long, std::pair<int, Date>> fast_doctor_;  // person index → (staff index, from)
 };
 
 bool ParseLong(const std::string& text, long& value) {

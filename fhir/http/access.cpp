@@ -74,6 +74,8 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
     unit_id = ReferencedId(*resource, "custodian", "Organization");
   } else if (type == "Task") {
     unit_id = ReferencedId(*resource, "owner", "Organization");
+  } else if (type == "Encounter") {
+    unit_id = ReferencedId(*resource, "serviceProvider", "Organization");
   } else if (type == "PractitionerRole") {
     unit_id = ReferencedId(*resource, "organization", "Organization");
   }

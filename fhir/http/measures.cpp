@@ -7,6 +7,7 @@
 #include "fhir/json/operation_outcome.h"
 #include "fhir/operations/measure_resources.h"
 #include "fhir/resources/resource_mapper.h"
+#include "registry/continuity.h"
 
 
 namespace nara::fhir {
@@ -57,8 +58,44 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
   }
   std::optional<Date> period_end, period_start;
   std::string subject;
+  ContinuityOptions continuity;
   for (const auto& [name, value] : c.request.query) {
-    if (name == "periodEnd") {
+    const bool continuity_param =
+        name == "window" || name == "minVisits" || name == "scope" || name == "class" || name == "baseline";
+    if (continuity_param && !def->continuity) {
+      return ErrorResponse(Error::Invalid("invalid", name + " gäller bara kontinuitetsmåtten (applies to the "
+                                                            "continuity measures only, docs/api.md section 11)"));
+    }
+    if (name == "window") {
+      auto window = ParseWindow(value);
+      if (!window) return ErrorResponse(window.error());
+      continuity.window_months = window->first;
+      continuity.window_days = window->second;
+    } else if (name == "minVisits") {
+      const bool digits = !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoi(value) < 1) {
+        return ErrorResponse(Error::Invalid("invalid", "minVisits måste vara ett heltal 1-9999 (minVisits must be an "
+                                                       "integer from 1 to 9999)"));
+      }
+      continuity.min_visits = std::stoi(value);
+    } else if (name == "scope") {
+      if (value != "all" && value != "unit") {
+        return ErrorResponse(Error::Invalid("invalid", "scope måste vara unit eller all (scope must be unit or all)"));
+      }
+      continuity.scope_all = value == "all";
+    } else if (name == "class") {
+      if (!VisitClassFromName(value)) {
+        return ErrorResponse(Error::Invalid("invalid", "class måste vara AMB, VR eller HH (class must be AMB, VR or HH)"));
+      }
+      continuity.visit_class = value;
+    } else if (name == "baseline") {
+      auto parsed = Date::Parse(value);
+      if (!parsed || value.size() != 10) {
+        return ErrorResponse(Error::Invalid("invalid", "baseline måste vara ett datum YYYY-MM-DD (baseline must be a "
+                                                       "date YYYY-MM-DD)"));
+      }
+      continuity.baseline = *parsed;
+    } else if (name == "periodEnd") {
       auto parsed = Date::Parse(value);
       if (!parsed) {
         return ErrorResponse(Error::Invalid("invalid", "periodEnd måste vara ett datum YYYY-MM-DD (periodEnd must be "
@@ -94,7 +131,7 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
                                                    "samma datum som periodEnd. (Measures are as of periodEnd; leave "
                                                    "out periodStart or make it equal to periodEnd.)"));
   }
-  auto result = measures->Evaluate(def->id, *period_end, subject);
+  auto result = measures->Evaluate(def->id, *period_end, subject, continuity);
   if (!result) return ErrorResponse(result.error());
   return JsonResponse(200, MeasureReportJson(*result, *def));
 }

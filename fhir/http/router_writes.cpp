@@ -7,6 +7,7 @@
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
 #include "fhir/resources/registry_mapping.h"
+#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/registry_views.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/search/search_params.h"
@@ -92,6 +93,8 @@ Result<PlannedWrite> FhirApi::PlanWrite(const HttpRequest& request, const Resour
       auto query = ParseCondition(type, ParseQueryString(condition), "If-None-Exist");
       if (!query) return query.error();
       plan.condition = std::move(*query);
+    } else if (type.type == "Encounter") {
+      plan.condition = EncounterIdentity(plan.prepared->doc);  // docs/api.md section 11: idempotent
     }
     return plan;
   }

@@ -13,6 +13,11 @@ namespace nara::fhir {
 
 const char* const kMeasureGoalExtension = "https://fhir.nara-registry.org/StructureDefinition/measure-goal";
 const char* const kDoctorFteExtension = "https://fhir.nara-registry.org/StructureDefinition/doctor-fte";
+const char* const kRelativeGoalExtension = "https://fhir.nara-registry.org/StructureDefinition/measure-relative-goal";
+const char* const kBaselineDateExtension = "https://fhir.nara-registry.org/StructureDefinition/measure-baseline-date";
+const char* const kBaselineScoreExtension = "https://fhir.nara-registry.org/StructureDefinition/measure-baseline-score";
+const char* const kRelativeChangeExtension =
+    "https://fhir.nara-registry.org/StructureDefinition/measure-relative-change";
 const char* const kMeasureStratifierSystem = "https://fhir.nara-registry.org/CodeSystem/measure-stratifier";
 
 namespace {
@@ -63,6 +68,7 @@ const char* ScoringCode(MeasureKind kind) {
     case MeasureKind::proportion: return "proportion";
     case MeasureKind::ratio: return "ratio";
     case MeasureKind::count: return "cohort";
+    case MeasureKind::mean: return "continuous-variable";
   }
   return "proportion";
 }
@@ -70,6 +76,7 @@ const char* ScoringCode(MeasureKind kind) {
 // The population codes of a kind, in report order.
 std::vector<std::string> PopulationCodes(MeasureKind kind) {
   if (kind == MeasureKind::count) return {"initial-population"};
+  if (kind == MeasureKind::mean) return {"initial-population", "measure-population"};
   return {"initial-population", "denominator", "numerator"};
 }
 
@@ -81,6 +88,14 @@ long PopulationCount(MeasureKind kind, const std::string& code, long numerator, 
 
 std::string PopulationDescription(const MeasureDefinition& def, const std::string& code) {
   if (def.kind == MeasureKind::count) return "Aktuella patientkontrakt (current patient contracts)";
+  if (def.kind == MeasureKind::mean) {
+    return "Listade invånare med minst minVisits räknade besök i fönstret (listed residents with at least "
+           "minVisits counted visits in the window)";
+  }
+  if (def.continuity) {
+    return code == "numerator" ? "Läkarbesök hos den fasta läkarkontakten (doctor visits with the fast läkarkontakt)"
+                               : "Räknade läkarbesök (counted doctor visits)";
+  }
   if (def.kind == MeasureKind::ratio) {
     return code == "numerator" ? "Listningar på vårdcentral (listings in force)"
                                : "Aktiva läkarroller (active läkare PractitionerRoles)";
@@ -93,6 +108,7 @@ std::string CqlPopulationName(const std::string& code) {
   if (code == "initial-population") return "Initial Population";
   if (code == "denominator") return "Denominator";
   if (code == "numerator") return "Numerator";
+  if (code == "measure-population") return "Measure Population";
   return code;
 }
 
@@ -161,10 +177,11 @@ std::string MeasureJson(const MeasureDefinition& def, const std::string& canonic
   w.StartObject();
   Str(w, "resourceType", "Measure");
   Str(w, "id", def.id);
-  if (def.goal) {
+  if (def.goal || def.relative_goal) {
     w.Key("extension");
     w.StartArray();
-    DecimalExtension(w, kMeasureGoalExtension, *def.goal);
+    if (def.goal) DecimalExtension(w, kMeasureGoalExtension, *def.goal);
+    if (def.relative_goal) DecimalExtension(w, kRelativeGoalExtension, *def.relative_goal);
     w.EndArray();
   }
   Str(w, "url", canonical_base + "/Measure/" + def.id);
@@ -176,7 +193,7 @@ std::string MeasureJson(const MeasureDefinition& def, const std::string& canonic
   Str(w, "description", def.description);
   w.Key("scoring");
   CodeableConcept(w, kScoringSystem, ScoringCode(def.kind));
-  if (def.kind == MeasureKind::proportion) {
+  if (def.kind == MeasureKind::proportion || def.kind == MeasureKind::mean) {
     w.Key("improvementNotation");
     CodeableConcept(w, kImprovementSystem, "increase");
   }
@@ -185,6 +202,9 @@ std::string MeasureJson(const MeasureDefinition& def, const std::string& canonic
     const long shown = std::lround(proportion ? *def.goal * 100 : *def.goal);
     Str(w, "guidance", std::string("Mål (goal): ") + std::to_string(shown) +
                            (proportion ? " %" : " listade per läkare-FTE (listed per doctor FTE)"));
+  } else if (def.relative_goal) {
+    Str(w, "guidance", "Mål (goal): +" + std::to_string(std::lround(*def.relative_goal * 100)) +
+                           " % mot baslinjen (against the baseline; evaluate with baseline=YYYY-MM-DD)");
   }
   w.Key("group");
   w.StartArray();
@@ -226,10 +246,19 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
   const std::optional<double> goal = result.goal ? result.goal : def.goal;
   w.StartObject();
   Str(w, "resourceType", "MeasureReport");
-  if (goal) {
+  if (goal || result.relative_goal || result.baseline_date) {
     w.Key("extension");
     w.StartArray();
-    DecimalExtension(w, kMeasureGoalExtension, *goal);
+    if (goal) DecimalExtension(w, kMeasureGoalExtension, *goal);
+    if (result.relative_goal) DecimalExtension(w, kRelativeGoalExtension, *result.relative_goal);
+    if (result.baseline_date) {
+      w.StartObject();
+      Str(w, "url", kBaselineDateExtension);
+      Str(w, "valueDate", result.baseline_date->ToString());
+      w.EndObject();
+    }
+    if (result.baseline_score) DecimalExtension(w, kBaselineScoreExtension, *result.baseline_score);
+    if (result.relative_change) DecimalExtension(w, kRelativeChangeExtension, *result.relative_change);
     w.EndArray();
   }
   Str(w, "status", "complete");
@@ -286,7 +315,8 @@ std::string MeasureReportJson(const MeasureResult& result, const MeasureDefiniti
         any_stratum = true;
       }
       w.StartObject();
-      std::optional<double> score = StratumScore(def.kind, stratum.numerator, stratum.denominator);
+      std::optional<double> score =
+          stratum.score ? stratum.score : StratumScore(def.kind, stratum.numerator, stratum.denominator);
       const UnitListedPerFte* unit = nullptr;
       if (def.kind == MeasureKind::ratio) {
         if (auto it = units.find(stratum.value); it != units.end()) unit = it->second;

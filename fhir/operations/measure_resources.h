@@ -22,6 +22,13 @@ namespace nara::fhir {
 extern const char* const kMeasureGoalExtension;
 // NR/StructureDefinition/doctor-fte: the summed läkare FTE of a vårdcentral stratum.
 extern const char* const kDoctorFteExtension;
+// Continuity (docs/api.md section 11): the goal as a relative change (+0.20) on a Measure or
+// MeasureReport; with baseline=DATE the report also carries that date, the score then and
+// (score − baseline score) / baseline score.
+extern const char* const kRelativeGoalExtension;
+extern const char* const kBaselineDateExtension;
+extern const char* const kBaselineScoreExtension;
+extern const char* const kRelativeChangeExtension;
 // NR/CodeSystem/measure-stratifier: region, kommun, vardcentral, age-band, sex, unit, list-size.
 extern const char* const kMeasureStratifierSystem;
 // The stratifier code of the list-size histogram of listning-per-lakare.

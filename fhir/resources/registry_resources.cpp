@@ -17,6 +17,7 @@
 #include "fhir/json/json.h"
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
+#include "registry/continuity.h"
 #include "registry/date.h"
 
 namespace nara::fhir {
@@ -418,6 +419,84 @@ Status CheckTask(const Value& r, IndexEntries& index) {
   return Ok();
 }
 
+// Encounter (docs/api.md section 11): a visit the journal reports, with no diagnosis and no reason.
+
+Status CheckEncounter(const Value& r, IndexEntries& index) {
+  const std::string t = "Encounter";
+  // The registry learns that a visit happened, never why: clinical content stays in the journal
+  // (Patientdatalagen: only what the purpose needs).
+  for (const char* clinical : {"reasonCode", "reasonReference", "diagnosis", "hospitalization"}) {
+    if (Member(r, clinical) != nullptr) {
+      return BadValue(std::string("Registret tar inte emot diagnos eller kontaktorsak: ta bort ") + clinical +
+                          " (the registry keeps no diagnosis or reason for a visit; leave out " + clinical + ")",
+                      t + "." + clinical);
+    }
+  }
+  std::string status;
+  if (auto s = CheckCode(r, "status", t + ".status",
+                         {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled",
+                          "entered-in-error", "unknown"},
+                         status);
+      !s) {
+    return s;
+  }
+  index.tokens.push_back({"status", nr::kEncounterStatusSystem, status});
+
+  // identifier: the journal system and its contact id, which makes a repeated delivery a no-op.
+  const Value* identifiers = Member(r, "identifier");
+  if (identifiers == nullptr || !identifiers->IsArray() || identifiers->Empty()) {
+    return Required("identifier", t + ".identifier");
+  }
+  const Value& first = (*identifiers)[0];
+  if (StringMember(first, "system").empty()) return Required("identifier.system", t + ".identifier[0].system");
+  index.unique.push_back({"", StringMember(first, "system"), StringMember(first, "value")});
+
+  const Value* visit_class = Member(r, "class");
+  if (visit_class == nullptr) return Required("class", t + ".class");
+  if (!visit_class->IsObject()) return Structure("class must be a Coding object", t + ".class");
+  const std::string class_system = StringMember(*visit_class, "system");
+  const std::string class_code = StringMember(*visit_class, "code");
+  if ((!class_system.empty() && class_system != nr::kActCodeSystem) || !VisitClassFromName(class_code)) {
+    return BadValue("class måste vara AMB, VR eller HH (" + std::string(nr::kActCodeSystem) +
+                        ") (class must be AMB, VR or HH)",
+                    t + ".class");
+  }
+  index.tokens.push_back({"class", nr::kActCodeSystem, class_code});
+
+  if (auto s = IndexReferenceMember(r, "subject", t + ".subject", "Patient", true, {"patient", "subject"}, index); !s) {
+    return s;
+  }
+  if (auto s = IndexReferenceMember(r, "serviceProvider", t + ".serviceProvider", "Organization", true,
+                                    {"service-provider"}, index);
+      !s) {
+    return s;
+  }
+  if (const Value* participants = Member(r, "participant")) {
+    if (!participants->IsArray()) return Structure("participant must be an array", t + ".participant");
+    int primary = 0;
+    for (rapidjson::SizeType i = 0; i < participants->Size(); ++i) {
+      const std::string where = t + ".participant[" + std::to_string(i) + "]";
+      const Value& p = (*participants)[i];
+      if (!p.IsObject()) return Structure("participant must hold objects", where);
+      if (const Value* type = Member(p, "type")) {
+        if (auto s = IndexConceptArray(*type, where + ".type", nullptr, index); !s) return s;
+        if (HasCoding(*type, nr::kParticipationTypeSystem, "PPRF")) ++primary;
+      }
+      if (auto s = IndexReferenceMember(p, "individual", where + ".individual", "PractitionerRole", false,
+                                        {"participant"}, index);
+          !s) {
+        return s;
+      }
+    }
+    if (primary > 1) {
+      return BadValue("högst en deltagare kan vara primär utförare (PPRF) (at most one participant is the primary "
+                      "performer)",
+                      t + ".participant");
+    }
+  }
+  return IndexPeriod(r, t, true, "date", index);
+}
+
 // registry extensions on base types
 
 // fte: 0 < x ≤ 1 (docs/api.md §3); list-capacity: an integer ≥ 0. Each at most once.
@@ -512,6 +591,7 @@ Status CheckRegistryResource(rapidjson::Document& doc, const std::string& type, 
   if (type == "CareTeam") return CheckCareTeam(doc, index);
   if (type == "DocumentReference") return CheckDocumentReference(doc, index);
   if (type == "Task") return CheckTask(doc, index);
+  if (type == "Encounter") return CheckEncounter(doc, index);
   if (type == "PractitionerRole") return CheckRoleExtensions(doc);
   if (type == "Organization") return CheckOrganizationExtensions(doc, index);
   if (type == "Patient") DropGeneralPractitioner(doc, warnings);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fhir/json/json.h"
+#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
@@ -506,6 +507,10 @@ Status Record(ResourceTransaction& tx, const std::string& type, const std::strin
     auto entry = QueueEntryFromTask(doc, id);
     if (!entry) return entry.error();
     reg.PutQueueEntry(*entry);
+  } else if (type == "Encounter") {
+    auto facts = VisitFromEncounter(doc, id);
+    if (!facts) return facts.error();
+    reg.PutVisit(*facts);
   }
   return Ok();
 }
@@ -542,7 +547,7 @@ Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteR
     }
   } else if (type == "Patient") {
     checked = CheckPatient(tx, options_, request.id, doc);
-  } else if (type == "DocumentReference") {
+  } else if (type == "DocumentReference" || type == "Encounter") {
     checked = CheckDocument(tx, doc);
   } else if (type == "Task") {
     checked = CheckTask(tx, request.id, doc);

@@ -112,6 +112,18 @@ std::vector<ResourceTypeDef> BuildTypes() {
                                                                 "/CodeSystem/task-code)"},
             {"authored-on", ParamType::date, SearchKind::period, "",
              "The place in line (Task.authoredOn); results are sorted by it, oldest first"}}),
+      Make("Encounter",
+           "A visit the journal reports for continuity of care (docs/api.md section 11): who, where, with whom, how "
+           "and when; no diagnosis or reason. A create is idempotent on identifier",
+           {identifier,
+            {"patient", ParamType::reference, SearchKind::reference, "Patient", "The patient (subject)"},
+            {"subject", ParamType::reference, SearchKind::reference, "Patient", "The patient"},
+            {"status", ParamType::token, SearchKind::token, "", "finished counts (encounter-status)"},
+            {"class", ParamType::token, SearchKind::token, "", "AMB | VR | HH (v3-ActCode)"},
+            {"service-provider", ParamType::reference, SearchKind::reference, "Organization", "The unit"},
+            {"participant", ParamType::reference, SearchKind::reference, "PractitionerRole",
+             "participant.individual"},
+            {"date", ParamType::date, SearchKind::period, "", "The period of the visit"}}),
   };
 }
 

@@ -67,12 +67,14 @@ std::optional<Error> CheckImportIdentities(pqxx::transaction_base& tx, const Imp
        "ORDER BY 1 LIMIT 1"},
       // The personnummer itself never goes into the message (docs/api.md section 7): the lines do.
       {"duplicate-identifier", ErrorKind::conflict,
-       "SELECT max(line), 'samma personnummer/samordningsnummer som rad ' || min(line) || ' (the same person "
-       "identifier as an earlier line)' FROM import_unique GROUP BY system, value HAVING count(*) > 1 "
+       "SELECT max(line), CASE WHEN min(res_type) = 'Encounter' THEN 'samma kontakt-id som rad ' || min(line) || ' (the same "
+       "Encounter identifier as an earlier line)' ELSE 'samma personnummer/samordningsnummer som rad ' || min(line) || "
+       "' (the same person identifier as an earlier line)' END FROM import_unique GROUP BY system, value HAVING count(*) > 1 "
        "ORDER BY 1 LIMIT 1"},
       {"identifier-in-use", ErrorKind::conflict,
-       "SELECT i.line, 'personnumret/samordningsnumret tillhör redan ' || u.res_type || '/' || u.res_id || "
-       "' (the person identifier already belongs to a resource)' FROM import_unique i JOIN unique_identifier u "
+       "SELECT i.line, CASE WHEN i.res_type = 'Encounter' THEN 'kontakt-id:t finns redan i ' ELSE "
+       "'personnumret/samordningsnumret tillhör redan ' END || u.res_type || '/' || u.res_id || "
+       "' (the identifier already belongs to a resource)' FROM import_unique i JOIN unique_identifier u "
        "USING (system, value) ORDER BY 1 LIMIT 1"},
   };
   return Run(tx, checks, options);

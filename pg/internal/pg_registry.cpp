@@ -455,6 +455,17 @@ void PgRegistry::PutContact(const ContactFacts& c) {
       c.end_reason);
 }
 
+void PgRegistry::PutVisit(const VisitFacts& v) {
+  Prepared(tx_, "nara_reg_put_visit",
+      "INSERT INTO registry_visit (encounter_id, patient_id, unit_id, practitioner_role_id, class, status, visit_date) "
+      "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ") "
+      "ON CONFLICT (encounter_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, unit_id = EXCLUDED.unit_id, "
+      "practitioner_role_id = EXCLUDED.practitioner_role_id, class = EXCLUDED.class, status = EXCLUDED.status, "
+      "visit_date = EXCLUDED.visit_date",
+      v.id, v.patient_id, v.unit_id, v.practitioner_role_id, std::string(VisitClassName(v.visit_class)), v.status,
+      DaysParam(v.date));
+}
+
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
   units_.clear();
   ForgetPatientRows();
@@ -471,6 +482,8 @@ void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
     sql = "DELETE FROM registry_contact WHERE careteam_id = $1";
   } else if (fhir_type == "Task") {
     sql = "DELETE FROM registry_waitlist WHERE task_id = $1";
+  } else if (fhir_type == "Encounter") {
+    sql = "DELETE FROM registry_visit WHERE encounter_id = $1";
   }
   if (sql != nullptr) Prepared(tx_, "nara_reg_remove_" + fhir_type, sql, id);
 }

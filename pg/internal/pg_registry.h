@@ -48,6 +48,7 @@ class PgRegistry final : public RegistryTransaction {
   std::optional<QueueEntry> QueueEntryOf(const std::string& task_id) override;
   int QueuePosition(const QueueEntry& entry) override;
   void PutQueueEntry(const QueueEntry& entry) override;
+  void PutVisit(const VisitFacts& facts) override;
   void Remove(const std::string& fhir_type, const std::string& id) override;
 
  private:

@@ -142,7 +142,10 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
     EXPECT_EQ(Count("SELECT count(*) FROM resource_version WHERE res_type = '" + type + "'"), count) << type;
   }
   EXPECT_EQ(Count("SELECT count(*) FROM registry_patient"), per_type["Patient"]);
-  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), per_type["Patient"]);
+  // Person identifiers and the Encounters' contact ids (docs/api.md section 11).
+  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), per_type["Patient"] + per_type["Encounter"]);
+  EXPECT_GT(per_type["Encounter"], 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_visit"), per_type["Encounter"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_unit"), per_type["Organization"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_role"), per_type["PractitionerRole"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'listning'"), listings);
@@ -285,6 +288,47 @@ TEST_F(ImportTest, SynthPipedIntoImportOnTheCommandLine) {
   EXPECT_EQ(bad_status, 1) << bad_out;
   EXPECT_NE(bad_out.find("rad 1"), std::string::npos) << bad_out;
   EXPECT_EQ(Count("SELECT count(*) FROM registry_patient"), 300);
+}
+
+}  // namespace
+}  // namespace nara::app
+
+namespace nara::app {
+namespace {
+
+// docs/api.md section 11: `nara import` takes Encounter lines (the COPY path) into registry_visit; a
+// contact id given twice imports nothing.
+TEST_F(ImportTest, EncountersLandInTheVisitTableAndADuplicateContactIdImportsNothing) {
+  auto lines = Lines(Synth(200));
+  const int listing = Find(lines, "\"id\":\"p-1-l1\"");
+  ASSERT_GE(listing, 0);
+  const std::string unit =
+      std::regex_replace(lines[listing], std::regex(".*\"managingOrganization\":\\{\"reference\":\"Organization/([^\"]+)\".*"), "$1");
+  ASSERT_NE(unit, lines[listing]);
+  const auto encounter = [&](const std::string& id, const std::string& contact, const std::string& date) {
+    return R"({"resourceType":"Encounter","id":")" + id +
+           R"(","identifier":[{"system":"urn:oid:1.2.752.129.2.1.2.99","value":")" + contact +
+           R"("}],"status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"VR"},)"
+           R"("subject":{"reference":"Patient/p-1"},"serviceProvider":{"reference":"Organization/)" + unit +
+           R"("},"period":{"start":")" + date + R"("}})";
+  };
+  auto with_visits = lines;
+  with_visits.push_back(encounter("e-1", "k-1", "2026-01-10"));
+  with_visits.push_back(encounter("e-2", "k-2", "2026-02-10T09:30:00+01:00"));
+  auto duplicate = with_visits;
+  duplicate.push_back(encounter("e-3", "k-2", "2026-03-10"));
+  ExpectRefused(Join(duplicate), "duplicate-identifier", static_cast<int>(duplicate.size()));
+
+  auto summary = Import(Join(with_visits));
+  ASSERT_TRUE(summary) << summary.error().text;
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_visit WHERE patient_id = 'p-1' AND class = 'VR' AND "
+                  "status = 'finished' AND unit_id = '" + unit + "'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_visit WHERE encounter_id = 'e-2' AND visit_date = '2026-02-10'"), 1);
+  pg::PgStore store(url_, 2);
+  fhir::FhirApi api(store, fhir::ApiOptions{});
+  const auto found = Get(api, "/Encounter", {{"identifier", "urn:oid:1.2.752.129.2.1.2.99|k-2"}});
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(Parse(found.body)["total"].GetInt64(), 1) << found.body;
 }
 
 }  // namespace

@@ -18,7 +18,34 @@ TEST(MeasureDefinitions, FixedIdsInContractOrder) {
   for (const auto& def : MeasureDefinitions()) ids.push_back(def.id);
   EXPECT_EQ(ids, (std::vector<std::string>{"fast-lakarkontakt-andel", "saebo-fast-lakarkontakt-andel",
                                            "fast-vardkontakt-andel", "listning-per-lakare",
-                                           "patientkontrakt-antal"}));
+                                           "patientkontrakt-antal", "kontinuitet-coc-lakare",
+                                           "kontinuitet-coc-alla", "kontinuitet-upc",
+                                           "kontinuitet-fast-lakare-andel"}));
+}
+
+// docs/api.md section 11: the four continuity measures take the continuity parameters and aim at +20 %.
+TEST(MeasureDefinitions, ContinuityMeasuresHaveARelativeGoal) {
+  for (const char* id : {kMeasureCocLakare, kMeasureCocAlla, kMeasureUpc, kMeasureFastLakareAndel}) {
+    const MeasureDefinition* def = FindMeasure(id);
+    ASSERT_NE(def, nullptr) << id;
+    EXPECT_TRUE(def->continuity) << id;
+    ASSERT_TRUE(def->relative_goal.has_value()) << id;
+    EXPECT_DOUBLE_EQ(*def->relative_goal, 0.20);
+    EXPECT_FALSE(def->goal.has_value()) << id;
+  }
+  EXPECT_EQ(FindMeasure(kMeasureFastLakareAndel)->kind, MeasureKind::proportion);
+  EXPECT_EQ(FindMeasure(kMeasureCocLakare)->kind, MeasureKind::mean);
+  EXPECT_FALSE(FindMeasure(kMeasureFastLakarkontakt)->continuity);
+}
+
+TEST(ParseWindow, YearsMonthsAndDays) {
+  EXPECT_EQ(*ParseWindow("P18M"), std::make_pair(18, 0));
+  EXPECT_EQ(*ParseWindow("P1Y6M"), std::make_pair(18, 0));
+  EXPECT_EQ(*ParseWindow("P90D"), std::make_pair(0, 90));
+  EXPECT_EQ(*ParseWindow("P2Y10D"), std::make_pair(24, 10));
+  for (const char* bad : {"", "P", "18M", "P0M", "PT1H", "P1W", "P6M1Y", "P1M1M", "PM", "P18", "P-1M"}) {
+    EXPECT_FALSE(ParseWindow(bad)) << bad;
+  }
 }
 
 TEST(MeasureDefinitions, GoalsAndKinds) {

@@ -52,6 +52,7 @@ class FakeRegistry : public RegistryTransaction {
   std::optional<QueueEntry> QueueEntryOf(const std::string&) override { return std::nullopt; }
   int QueuePosition(const QueueEntry&) override { return 0; }
   void PutQueueEntry(const QueueEntry&) override {}
+  void PutVisit(const VisitFacts&) override {}
   void Remove(const std::string& type, const std::string& id) override {
     if (type == "Patient") patients.erase(id);
   }

@@ -160,6 +160,56 @@ TEST(Synth, EveryLineIsAValidResourceInDependencyOrderWithinTheRules) {
   EXPECT_GT(deaths.size(), 0u);
 }
 
+// docs/api.md section 11: a visit history the continuity measures can mean something on — visits at
+// the listing unit, most with the fast läkarkontakt, some elsewhere, some digital and some at home.
+TEST(Synth, VisitHistories) {
+  const auto lines = Lines(Generate(5000, 3));
+  std::map<std::string, std::string> listing_unit, fast_role;  // patient → current unit / flk role
+  std::map<std::string, long> classes;
+  long visits = 0, elsewhere = 0, with_fast = 0, doctor_like = 0, patients = 0;
+  std::map<std::string, std::string> profession;  // role → profession
+  for (const auto& line : lines) {
+    rapidjson::Document doc;
+    ASSERT_TRUE(fhir::ParseJsonObject(line, doc));
+    const std::string type = doc["resourceType"].GetString();
+    const std::string id = doc["id"].GetString();
+    if (type == "Patient") ++patients;
+    if (type == "PractitionerRole") {
+      profession[id] = fhir::RoleFromPractitionerRole(doc, id).profession;
+    } else if (type == "EpisodeOfCare" && fhir::KindOfEpisode(doc) == fhir::EpisodeKind::listning) {
+      auto e = fhir::EpisodeFromResource(doc, id);
+      ASSERT_TRUE(e);
+      if (!e->period.end) listing_unit[e->patient_id] = e->unit_id;
+    } else if (type == "CareTeam" && id.size() > 5 && id.substr(id.size() - 5) == "-flk2") {
+      auto c = fhir::ContactFromResource(doc, id);
+      ASSERT_TRUE(c);
+      fast_role[c->patient_id] = c->practitioner_role_id;
+    } else if (type == "Encounter") {
+      const std::string patient = fhir::ReferenceId(doc["subject"], "Patient");
+      const std::string unit = fhir::ReferenceId(doc["serviceProvider"], "Organization");
+      const std::string role = fhir::ReferenceId(doc["participant"][0]["individual"], "PractitionerRole");
+      ++visits;
+      ++classes[doc["class"]["code"].GetString()];
+      if (listing_unit.count(patient) && listing_unit[patient] != unit) ++elsewhere;
+      if (profession[role] == "lakare" && fast_role.count(patient)) {
+        ++doctor_like;
+        with_fast += fast_role[patient] == role;
+      }
+    }
+  }
+  // About 2 visits per person and year over two years (more for the old).
+  EXPECT_GT(visits, patients * 3);
+  EXPECT_LT(visits, patients * 8);
+  EXPECT_GT(classes["AMB"], visits / 2);
+  EXPECT_GT(classes["VR"], visits / 10);
+  EXPECT_GT(classes["HH"], 0);
+  EXPECT_GT(elsewhere, visits / 20);
+  EXPECT_LT(elsewhere, visits / 5);
+  // Most doctor visits of those who have a fast läkarkontakt are with it.
+  EXPECT_GT(with_fast, doctor_like / 2);
+  EXPECT_LT(with_fast, doctor_like * 95 / 100);
+}
+
 TEST(Synth, ArgumentsAreCheckedWithAUsageText) {
   EXPECT_TRUE(ParseSynthArgs({"--people", "10", "--out", "x.ndjson"}));
   EXPECT_FALSE(ParseSynthArgs({"--people", "0", "--out", "x.ndjson"}));

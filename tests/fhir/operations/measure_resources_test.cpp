@@ -38,7 +38,7 @@ double Number(const rapidjson::Document& doc, const char* pointer) {
 }
 
 TEST(MeasureJson, EveryDefinitionIsAnActiveMeasureWithItsCanonicalUrl) {
-  ASSERT_EQ(MeasureDefinitions().size(), 5u);
+  ASSERT_EQ(MeasureDefinitions().size(), 9u);
   for (const auto& def : MeasureDefinitions()) {
     auto doc = ParseOk(MeasureJson(def, kNrBase));
     EXPECT_EQ(Text(doc, "/resourceType"), "Measure");
@@ -74,8 +74,16 @@ TEST(MeasureJson, EveryDefinitionIsAnActiveMeasureWithItsCanonicalUrl) {
         EXPECT_EQ(scoring, "cohort");
         EXPECT_EQ(populations, (std::set<std::string>{"initial-population"}));
         break;
+      case MeasureKind::mean:
+        EXPECT_EQ(scoring, "continuous-variable");
+        EXPECT_EQ(populations, (std::set<std::string>{"initial-population", "measure-population"}));
+        EXPECT_EQ(Text(doc, "/improvementNotation/coding/0/code"), "increase");
+        break;
     }
-    if (def.goal) {
+    if (def.relative_goal) {
+      EXPECT_EQ(Text(doc, "/extension/0/url"), kRelativeGoalExtension);
+      EXPECT_DOUBLE_EQ(Number(doc, "/extension/0/valueDecimal"), *def.relative_goal);
+    } else if (def.goal) {
       EXPECT_EQ(Text(doc, "/extension/0/url"), kMeasureGoalExtension);
       EXPECT_DOUBLE_EQ(Number(doc, "/extension/0/valueDecimal"), *def.goal);
     } else {
