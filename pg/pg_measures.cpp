@@ -318,7 +318,7 @@ void EvaluateProportion(pqxx::transaction_base& tx, const std::string& prefix, c
       out.numerator = n;
       out.denominator = d;
     } else if (d > 0) {
-      out.strata.push_back({stratifier, row[1].as<std::string>(), n, d});
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, d, std::nullopt});
     }
   }
   out.score = Ratio(static_cast<double>(out.numerator), static_cast<double>(out.denominator));
@@ -333,7 +333,7 @@ void EvaluateContracts(pqxx::transaction_base& tx, const std::string& prefix, co
     if (stratifier.empty()) {
       out.numerator = n;
     } else if (n > 0) {
-      out.strata.push_back({stratifier, row[1].as<std::string>(), n, 0});
+      out.strata.push_back({stratifier, row[1].as<std::string>(), n, 0, std::nullopt});
     }
   }
   out.denominator = 0;
@@ -376,7 +376,7 @@ void EvaluateListSizes(pqxx::transaction_base& tx, const std::string& prefix, co
     listed += u.listed;
     doctors += u.doctors;
     fte += u.doctor_fte;
-    out.strata.push_back({kStratVardcentral, u.unit_id, u.listed, u.doctors});
+    out.strata.push_back({kStratVardcentral, u.unit_id, u.listed, u.doctors, std::nullopt});
     dist.units.push_back(u);
   }
   out.numerator = listed;
@@ -401,7 +401,8 @@ void EvaluateContinuity(pqxx::transaction_base& tx, const std::string& prefix, c
     const double total = row[3].as<double>();
     const long hits = row[4].is_null() ? 0 : row[4].as<long>();
     const long visits = row[5].is_null() ? 0 : row[5].as<long>();
-    StratumResult s{stratifier, row[1].as<std::string>(), share ? hits : population, share ? visits : population};
+    StratumResult s{stratifier, row[1].as<std::string>(), share ? hits : population, share ? visits : population,
+                    std::nullopt};
     s.score = share ? Ratio(static_cast<double>(hits), static_cast<double>(visits))
                     : Ratio(total, static_cast<double>(population));
     if (stratifier.empty()) {

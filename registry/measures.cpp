@@ -13,25 +13,25 @@ const std::vector<MeasureDefinition>& MeasureDefinitions() {
        "Residents alive and registered on periodEnd with a fast läkarkontakt (CareTeam role 2) in force on "
        "periodEnd / residents alive and registered on periodEnd.",
        MeasureKind::proportion, 0.55,  // ÖK 2021 (God och nära vård): 55 % with a fast läkarkontakt
-       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}},
+       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}, std::nullopt, false},
       {kMeasureSaeboFastLakarkontakt, "Andel SÄBO-boende med fast läkarkontakt",
        "Residents with a saebo EpisodeOfCare in force on periodEnd and a fast läkarkontakt in force on "
        "periodEnd / residents with a saebo EpisodeOfCare in force on periodEnd.",
        MeasureKind::proportion, 0.80,  // ÖK 2021: 80 % of SÄBO residents
-       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}},
+       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}, std::nullopt, false},
       {kMeasureFastVardkontakt, "Andel invånare med fast vårdkontakt",
        "Residents with a fast vårdkontakt (CareTeam role 1, 3 or 4) in force on periodEnd / residents.",
        MeasureKind::proportion, std::nullopt,
-       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}},
+       {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand, kStratSex}, std::nullopt, false},
       {kMeasureListningPerLakare, "Listade per läkare",
        "Listings in force on periodEnd at vårdcentraler (numerator) and active läkare PractitionerRoles "
        "(denominator); score = listings per läkare FTE, against 1100. With the distribution of each doctor's "
        "fast-läkarkontakt list against capacity and listed per doctor FTE per vårdcentral.",
-       MeasureKind::ratio, kListedPerDoctorTarget, {kStratVardcentral}},
+       MeasureKind::ratio, kListedPerDoctorTarget, {kStratVardcentral}, std::nullopt, false},
       {kMeasurePatientkontrakt, "Antal aktuella patientkontrakt",
        "DocumentReferences of type patientkontrakt whose version in force on periodEnd has status current, "
        "for residents alive and registered on periodEnd, by age band and custodian unit.",
-       MeasureKind::count, std::nullopt, {kStratAgeBand, kStratUnit}},
+       MeasureKind::count, std::nullopt, {kStratAgeBand, kStratUnit}, std::nullopt, false},
       // Continuity (docs/api.md section 11): goal +20 % against a baseline (God och nära vård).
       {kMeasureCocLakare, "Kontinuitetsindex (COC) för läkarbesök",
        "Mean Bice–Boxerman COC, (Σnᵢ² − N) / (N(N − 1)), over the finished doctor visits of each resident listed on "

@@ -146,6 +146,19 @@ Status FhirApi::DecideWrite(ResourceTransaction& tx, const Caller& caller, Reque
   if (!stored) return CheckProtectionMark(caller, false, marked);
   rapidjson::Document old;
   if (!ParseJsonObject(stored->json, old)) return Ok();
+  if (type == "Patient" && HasProtectedMark(old)) {
+    // docs/api.md section 8: a caller who is shown the person redacted would write that view back and
+    // erase the address and contacts; only those who see everything change a protected patient.
+    ProtectionScreen screen(caller);
+    StoredResource seen = *stored;
+    if (screen.ScreenOne(tx.Registry(), seen) != Sight::full) {
+      return Error{ErrorKind::forbidden, "forbidden",
+                   "skyddad identitet: bara en enhet som har patienten listad eller som fast kontakt, eller "
+                   "administratören, får ändra uppgifterna (protected identity: only a unit caring for the patient, "
+                   "or admin, may change this patient)",
+                   {}};
+    }
+  }
   if (type == "Patient" && content) {
     if (auto mark = CheckProtectionMark(caller, HasProtectedMark(old), marked); !mark) return mark;
   }

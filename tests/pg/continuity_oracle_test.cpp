@@ -156,7 +156,9 @@ class ContinuityOracle : public ::testing::Test {
     EXPECT_EQ(got->denominator, national.population);
     ASSERT_TRUE(got->score.has_value());
     EXPECT_NEAR(*got->score, national.score, 1e-9);
-    if (measure == kMeasureFastLakareAndel) EXPECT_EQ(got->numerator, national.numerator);
+    if (measure == kMeasureFastLakareAndel) {
+      EXPECT_EQ(got->numerator, national.numerator);
+    }
     long units = 0;
     for (const auto& s : got->strata) {
       if (s.stratifier != kStratVardcentral) continue;

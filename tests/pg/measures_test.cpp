@@ -429,7 +429,7 @@ MeasureResult ExpectedProportion(const Population& pop, const std::string& measu
     }
   }
   for (const auto& cell : strata) {
-    want.strata.push_back({cell.first.first, cell.first.second, cell.second.first, cell.second.second});
+    want.strata.push_back({cell.first.first, cell.first.second, cell.second.first, cell.second.second, std::nullopt});
   }
   SortLikeDefinition(def, want.strata);
   if (want.denominator > 0) want.score = static_cast<double>(want.numerator) / static_cast<double>(want.denominator);
@@ -486,7 +486,7 @@ MeasureResult ExpectedContracts(const Population& pop, Date d, const std::string
     strata[{kStratAgeBand, r->second->age_band}] += 1;
     strata[{kStratUnit, v.custodian.empty() ? kStratumNone : v.custodian}] += 1;
   }
-  for (const auto& cell : strata) want.strata.push_back({cell.first.first, cell.first.second, cell.second, 0});
+  for (const auto& cell : strata) want.strata.push_back({cell.first.first, cell.first.second, cell.second, 0, std::nullopt});
   SortLikeDefinition(def, want.strata);
   want.score = static_cast<double>(want.numerator);
   return want;
@@ -535,7 +535,7 @@ MeasureResult ExpectedListSizes(const Population& pop, Date d, const std::string
     want.numerator += row.listed;
     want.denominator += row.doctors;
     fte += row.doctor_fte;
-    want.strata.push_back({kStratVardcentral, row.unit_id, row.listed, row.doctors});
+    want.strata.push_back({kStratVardcentral, row.unit_id, row.listed, row.doctors, std::nullopt});
     dist.units.push_back(row);
   }
   std::sort(dist.doctors.begin(), dist.doctors.end(),

@@ -98,6 +98,22 @@ TEST_F(Protection, OnlyAdminSetsOrRemovesTheMark) {
   EXPECT_TRUE(store_.registry.patients.at(patient_).is_protected);
 }
 
+TEST_F(Protection, AnOutsideEhrCannotWriteTheRedactedViewBack) {
+  // Shown the person without address and telephone, an outside ehr must not store that view: it
+  // would erase them for everyone.
+  const HttpResponse read = Do(As(Req("GET", "/Patient/" + patient_), "ehr", kOtherUnit));
+  ASSERT_EQ(read.status, 200) << read.body;
+  const HttpResponse put = Do(As(Req("PUT", "/Patient/" + patient_, read.body), "ehr", kOtherUnit));
+  EXPECT_EQ(ExpectOutcome(put, 403), "forbidden");
+  EXPECT_NE(put.body.find("skyddad identitet"), std::string::npos) << put.body;
+  EXPECT_EQ(ExpectOutcome(Do(As(Req("DELETE", "/Patient/" + patient_), "ehr", kOtherUnit)), 403), "forbidden");
+  // Nothing changed: the stored person still has the address.
+  const HttpResponse stored = Do(Req("GET", "/Patient/" + patient_));
+  ASSERT_EQ(stored.status, 200);
+  EXPECT_NE(stored.body.find("90325"), std::string::npos) << stored.body;
+  EXPECT_NE(stored.body.find("\"versionId\":\"1\""), std::string::npos) << stored.body;
+}
+
 TEST_F(Protection, TheRegistryKnowsTheMark) {
   EXPECT_TRUE(store_.registry.patients.at(patient_).is_protected);
   EXPECT_FALSE(store_.registry.patients.at(CreatePatient(R"({"resourceType":"Patient",

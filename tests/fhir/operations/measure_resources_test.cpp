@@ -111,7 +111,7 @@ MeasureResult ProportionResult() {
   r.denominator = 5;
   r.score = 0.6;
   r.goal = 0.55;
-  r.strata = {{kStratAgeBand, "18-64", 2, 3}, {kStratAgeBand, "80+", 1, 2}, {kStratSex, "female", 3, 5}};
+  r.strata = {{kStratAgeBand, "18-64", 2, 3, std::nullopt}, {kStratAgeBand, "80+", 1, 2, std::nullopt}, {kStratSex, "female", 3, 5, std::nullopt}};
   return r;
 }
 
@@ -175,7 +175,7 @@ TEST(MeasureReportJson, ListningPerLakareCarriesHistogramAndUnitFte) {
   r.denominator = 2;
   r.score = 1000;
   r.goal = 1100;
-  r.strata = {{kStratVardcentral, "vc-a", 1500, 2}};
+  r.strata = {{kStratVardcentral, "vc-a", 1500, 2, std::nullopt}};
   ListSizeDistribution dist;
   dist.doctors = {{"r1", "vc-a", 1.0, 1000, 900}, {"r2", "vc-a", 0.5, 600, 600}};
   for (const auto& label : ListSizeBinLabels()) dist.bins.push_back({label, 0});
@@ -216,7 +216,7 @@ TEST(MeasureReportJson, CountIsACohortWithTheCountAsScore) {
   r.period_end = *Date::Parse("2025-01-01");
   r.numerator = 7;
   r.score = 7;
-  r.strata = {{kStratAgeBand, "65-79", 7, 0}};
+  r.strata = {{kStratAgeBand, "65-79", 7, 0, std::nullopt}};
   auto doc = ParseOk(MeasureReportJson(r, *FindMeasure(r.measure_id)));
   ASSERT_EQ((*At(doc, "/group/0/population")).Size(), 1u);
   EXPECT_EQ(Text(doc, "/group/0/population/0/code/coding/0/code"), "initial-population");
