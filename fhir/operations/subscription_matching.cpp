@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "fhir/http/protection.h"
 #include "fhir/resources/subscription_resource.h"
 #include "registry/date.h"
 #include "registry/identifier_system.h"
@@ -52,6 +53,17 @@ std::vector<std::string> CallerKommuner(ResourceTransaction& tx, const Caller& c
     }
   }
   return kommuner;
+}
+
+// docs/api.md sections 8 and 10: of a protected person's data a subscriber hears only when it would be
+// shown everything. Even a redacted notice would say which unit, SÄBO or kommun the person belongs to
+// (that is what the subscription is filtered on), which is what protection keeps from outsiders.
+bool SeesInFull(ResourceTransaction& tx, const Caller& owner, const OutboxChange& change) {
+  StoredResource shown = change.after.deleted || change.after.json.empty() ? change.before : change.after;
+  if (shown.json.empty()) return true;  // nothing to show: no patient data in the event
+  ProtectionScreen screen(owner);
+  const Sight sight = screen.ScreenOne(tx.Registry(), shown);
+  return sight == Sight::open || sight == Sight::full;
 }
 
 }  // namespace
@@ -139,7 +151,7 @@ std::vector<std::pair<std::string, std::string>> MatchSubscriptions(
     }
     if (!FilterMatches(*filter, resolved, *scope)) continue;
     auto owner = policy.Identify(Caller{subscription.owner_hsa_id, "", "", "", {}});
-    if (!owner || !MayHearOf(tx, *owner, resource_change, *scope)) continue;
+    if (!owner || !MayHearOf(tx, *owner, resource_change, *scope) || !SeesInFull(tx, *owner, change)) continue;
     matches.emplace_back(subscription.id, subscription.topic);
   }
   return matches;

@@ -365,6 +365,33 @@ TEST_F(SubscriptionTest, AMunicipalityHearsOnlyOfItsResidentsTheirDeathAndAMoveO
             1);
 }
 
+// Protected identity (docs/api.md section 8): the kommun is shown a protected resident redacted, so it
+// is not told of their death either (the notice would say where the person lives); admin is.
+TEST_F(SubscriptionTest, AProtectedPersonsDeathReachesOnlyThoseWhoSeeEverything) {
+  SubscriptionReceiver kommun, admin;
+  const std::string s_kommun = site_->Subscribe(*site_->municipality, SubscriptionJson("patient-death", kommun.Endpoint()));
+  const std::string s_admin = site_->Subscribe(*site_->admin, SubscriptionJson("patient-death", admin.Endpoint()));
+  auto protect = [](std::string json) {
+    return json.insert(json.find('{') + 1, R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)");
+  };
+  const std::string pnr_hidden = reg::NextPersonnummer(), pnr_open = reg::NextPersonnummer();
+  reg::World::Put(*site_->admin, "Patient", "hidden", protect(PatientInKommun("hidden", "0180", "", pnr_hidden)));
+  reg::World::Put(*site_->admin, "Patient", "open", PatientInKommun("open", "0180", "", pnr_open));
+  ASSERT_TRUE(kommun.WaitFor(Handshaken));
+  ASSERT_TRUE(admin.WaitFor(Handshaken));
+  // The protected death first, so it would be the kommun's event 1.
+  reg::World::Put(*site_->admin, "Patient", "hidden", protect(PatientInKommun("hidden", "0180", "2025-09-01", pnr_hidden)));
+  reg::World::Put(*site_->admin, "Patient", "open", PatientInKommun("open", "0180", "2025-09-02", pnr_open));
+  ASSERT_TRUE(AllArrived(admin, s_admin, 2));
+  ASSERT_TRUE(AllArrived(kommun, s_kommun, 1));
+  std::vector<std::string> kommun_focus;
+  for (const auto& n : kommun.Received()) kommun_focus.insert(kommun_focus.end(), n.focus.begin(), n.focus.end());
+  ASSERT_EQ(kommun_focus.size(), 1u);
+  EXPECT_EQ(kommun_focus[0].rfind("Patient/open/", 0), 0u) << kommun_focus[0];
+  EXPECT_EQ(site_->EventsSinceStart(s_kommun), 1) << "the protected person's death is no event for the kommun";
+  EXPECT_EQ(site_->EventsSinceStart(s_admin), 2);
+}
+
 TEST_F(SubscriptionTest, AQuietSubscriptionGetsHeartbeats) {
   SubscriptionReceiver receiver;
   std::string json = SubscriptionJson("saebo-change", receiver.Endpoint());
