@@ -56,7 +56,8 @@ Status ValidateIdentifier(std::string_view canonical_system, std::string_view va
   if (system == systems::kReservnummer) {
     if (value.empty() || value.size() > kMaxReservnummer ||
         !std::all_of(value.begin(), value.end(), IsAsciiAlnum)) {
-      return Error::Invalid("value", "nationellt reservnummer must be 1–20 letters (A–Z, a–z) or digits");
+      return Error::Invalid("value", "nationellt reservnummer ska vara 1–20 bokstäver A–Z, a–z eller siffror (nationellt reservnummer must "
+                            "be 1–20 letters A–Z, a–z or digits)");
     }
   }
   return Ok();

@@ -30,41 +30,43 @@ const char* Label(PersonIdKind kind) {
   return kind == PersonIdKind::personnummer ? "personnummer" : "samordningsnummer";
 }
 
-Error Invalid(PersonIdKind kind, const char* problem) {
-  return Error::Invalid("value", std::string(Label(kind)) + " " + problem);
+// Swedish first, English after (docs/api.md section 1): a clerk reads the first, an integrator both.
+Error Invalid(PersonIdKind kind, const char* svenska, const char* english) {
+  const std::string label = Label(kind);
+  return Error::Invalid("value", label + " " + svenska + " (" + label + " " + english + ")");
 }
 
 }  // namespace
 
 Result<PersonId> PersonId::Parse(std::string_view digits, PersonIdKind kind) {
   if (digits.size() != 12 || !AllDigits(digits)) {
-    return Invalid(kind, "must be 12 digits YYYYMMDDNNNC, without separator");
+    return Invalid(kind, "ska vara 12 siffror ÅÅÅÅMMDDNNNK utan bindestreck", "must be 12 digits YYYYMMDDNNNC, without separator");
   }
   const int year = Number(digits.substr(0, 4));
   const int month = Number(digits.substr(4, 2));
   const int day_field = Number(digits.substr(6, 2));
 
-  if (year < kFirstYear) return Invalid(kind, "has a birth year before 1800");
-  if (month < 1 || month > 12) return Invalid(kind, "has a month outside 01–12");
+  if (year < kFirstYear) return Invalid(kind, "har ett födelseår före 1800", "has a birth year before 1800");
+  if (month < 1 || month > 12) return Invalid(kind, "har en månad utanför 01–12", "has a month outside 01–12");
 
   const bool coordination_day = day_field >= 1 + kSamordningsOffset && day_field <= 31 + kSamordningsOffset;
   int day = day_field;
   if (kind == PersonIdKind::personnummer) {
     if (coordination_day) {
-      return Invalid(kind, "has a day of 61–91, which makes it a samordningsnummer");
+      return Invalid(kind, "har dag 61–91, vilket gör det till ett samordningsnummer", "has a day of 61–91, which makes it a samordningsnummer");
     }
-    if (day < 1 || day > 31) return Invalid(kind, "day must be 01–31");
+    if (day < 1 || day > 31) return Invalid(kind, "ska ha dag 01–31", "day must be 01–31");
   } else {
     if (day_field >= 1 && day_field <= 31) {
-      return Invalid(kind, "has a day of 01–31, which makes it a personnummer");
+      return Invalid(kind, "har dag 01–31, vilket gör det till ett personnummer", "has a day of 01–31, which makes it a personnummer");
     }
-    if (!coordination_day) return Invalid(kind, "day must be 61–91 (birth day + 60)");
+    if (!coordination_day) return Invalid(kind, "ska ha dag 61–91 (födelsedag + 60)", "day must be 61–91, birth day + 60");
     day -= kSamordningsOffset;
   }
-  if (day > DaysInMonth(year, month)) return Invalid(kind, "is not a real calendar date");
+  if (day > DaysInMonth(year, month)) return Invalid(kind, "är inget verkligt datum", "is not a real calendar date");
 
   if (PersonIdCheckDigit(digits.substr(2, 9)) != digits[11] - '0') {
-    return Invalid(kind, "has an invalid check digit");
+    return Invalid(kind, "har fel kontrollsiffra", "has an invalid check digit");
   }
   return PersonId(std::string(digits), kind);
 }

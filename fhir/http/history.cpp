@@ -113,7 +113,7 @@ HttpResponse History(RouteContext& c) {
       if (!cursor) return ErrorResponse(Error::Invalid("invalid", "_cursor är ogiltig (use the link the server gave)"));
     } else if (name == "_count" || name == "_offset") {
       if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
-        return ErrorResponse(Error::Invalid("invalid", name + " must be a non-negative integer"));
+        return ErrorResponse(Error::Invalid("invalid", name + " måste vara ett heltal ≥ 0 (" + name + " must be a non-negative integer)"));
       }
       (name == "_count" ? query.count : query.offset) = std::stoi(value);
     } else if (name == "_since") {

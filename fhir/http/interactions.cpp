@@ -69,7 +69,7 @@ HttpResponse Read(RouteContext& c) {
 HttpResponse VRead(RouteContext& c) {
   const std::string& vid = c.match.vid;
   if (vid.empty() || vid.size() > 9 || vid[0] == '0' || vid.find_first_not_of("0123456789") != std::string::npos) {
-    return ErrorResponse(Error::Invalid("invalid", "versionId must be a positive integer"));
+    return ErrorResponse(Error::Invalid("invalid", "versionId måste vara ett positivt heltal (versionId must be a positive integer)"));
   }
   auto elements = ReadElements(c);
   if (!elements) return ErrorResponse(elements.error());

@@ -111,7 +111,7 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
       subject = ref_id;
     } else if (name == "reportType") {
       if (value != "summary") {
-        return ErrorResponse(Error::Invalid("not-supported", "only reportType=summary is supported"));
+        return ErrorResponse(Error::Invalid("not-supported", "bara reportType=summary stöds (only reportType=summary is supported)"));
       }
     } else if (name == "periodStart") {
       auto parsed = Date::Parse(value);

@@ -20,7 +20,7 @@ HttpResponse FixedContacts(RouteContext& c) {
   }
   const auto bar = identifier.find('|');
   if (bar == std::string::npos || bar == 0 || bar + 1 == identifier.size()) {
-    return ErrorResponse(Error::Invalid("required", "$fixed-contacts needs identifier=SYSTEM|VALUE"));
+    return ErrorResponse(Error::Invalid("required", "$fixed-contacts behöver identifier=SYSTEM|VALUE ($fixed-contacts needs identifier=SYSTEM|VALUE)"));
   }
   const std::string system = CanonicalSystem(identifier.substr(0, bar));
   const std::string value = identifier.substr(bar + 1);

@@ -274,7 +274,7 @@ HttpResponse Groups(const HttpRequest& request, const std::vector<std::string>& 
   for (const auto& [name, value] : request.query) {
     if (name == "_count") {
       if (value.empty() || value.size() > 6 || value.find_first_not_of("0123456789") != std::string::npos) {
-        return ErrorResponse(Error::Invalid("invalid", "_count must be a non-negative integer"));
+        return ErrorResponse(Error::Invalid("invalid", "_count måste vara ett heltal ≥ 0 (_count must be a non-negative integer)"));
       }
       count = std::stoul(value);
     } else if (name != "_format" && name != "_pretty" && ParsePrefer(request.Header("prefer")).strict) {

@@ -130,7 +130,7 @@ HttpResponse SearchSubscriptions(const HttpRequest& request, const SubscriptionO
       status = value;
     } else if (name == "_count") {
       if (value.empty() || value.size() > 4 || value.find_first_not_of("0123456789") != std::string::npos) {
-        return ErrorResponse(Error::Invalid("invalid", "_count must be a non-negative integer"));
+        return ErrorResponse(Error::Invalid("invalid", "_count måste vara ett heltal ≥ 0 (_count must be a non-negative integer)"));
       }
       count = std::stoi(value);
     } else if (name != "_format" && name != "_pretty" && prefs.strict) {

@@ -115,7 +115,7 @@ class AuditSearchParser {
     if (name == "_format" || name == "_pretty" || name == "_total") return NoModifier(full_name, modified);
     if (name == "patient") {
       if (modified && full_name.substr(colon + 1) != "Patient") {
-        return Error::Invalid("invalid", "The parameter patient takes no modifier but :Patient");
+        return Error::Invalid("invalid", "patient tar ingen annan modifierare än :Patient (patient takes no modifier but :Patient)");
       }
       return AddPatient(value);
     }
@@ -158,7 +158,7 @@ class AuditSearchParser {
     if (value.find('/') != std::string::npos) {
       std::string type;
       if (!ParseReference(value, type, id) || type != "Patient") {
-        return Error::Invalid("invalid", "patient must be Patient/[id] or [id]");
+        return Error::Invalid("invalid", "patient måste vara Patient/[id] eller [id] (patient must be Patient/[id] or [id])");
       }
     }
     if (!IsValidId(id)) return Error::Invalid("invalid", "patient: not a valid resource id");
@@ -181,7 +181,7 @@ class AuditSearchParser {
     // Any non-empty printable value: access.json, not the HSA format, decides who may call.
     if (hsa.empty() || hsa.size() > kMaxAgentLength ||
         std::any_of(hsa.begin(), hsa.end(), [](char c) { return c <= 0x20 || c == 0x7f || c == '|'; })) {
-      return Error::Invalid("invalid", "agent must be an HSA-id, e.g. SE2321000016-1234");
+      return Error::Invalid("invalid", "agent måste vara ett HSA-id, t.ex. SE2321000016-1234 (agent must be an HSA-id)");
     }
     if (!query_.agent_hsa_id.empty() && query_.agent_hsa_id != hsa) {
       return Unsupported("agent: one HSA-id per AuditEvent search");
@@ -224,7 +224,7 @@ class AuditSearchParser {
     if (name == "_count") {
       query_.count = std::min(*number, kMaxCount);
     } else {
-      if (*number == INT_MAX) return Error::Invalid("invalid", "The parameter _offset is too large");
+      if (*number == INT_MAX) return Error::Invalid("invalid", "_offset är för stort (the parameter _offset is too large)");
       query_.offset = *number;
     }
     return Ok();

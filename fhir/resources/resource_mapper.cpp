@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 
 #include "fhir/json/json.h"
@@ -55,18 +56,30 @@ bool IsDateTime(const std::string& text) {
 bool ExpectArrayOfObjects(const Value& obj, const char* name, const std::string& path, Checker& c) {
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return true;
-  if (!it->value.IsArray()) return c.Fail("structure", std::string(name) + " must be an array", path + "." + name);
+  if (!it->value.IsArray()) return c.Fail("structure", std::string(name) + " måste vara en lista (" + name + " must be an array)", path + "." + name);
   for (const auto& item : it->value.GetArray()) {
-    if (!item.IsObject()) return c.Fail("structure", std::string(name) + " must hold objects", path + "." + name);
+    if (!item.IsObject()) return c.Fail("structure", std::string(name) + " får bara innehålla objekt (" + name + " must hold objects)", path + "." + name);
   }
   return true;
+}
+
+// The Swedish of ExpectType's `what` (the messages are Swedish first, English after).
+std::string Swedish(const char* what) {
+  static const std::map<std::string, std::string> kWords = {
+      {"a string", "en sträng"},           {"true or false", "true eller false"},
+      {"an object", "ett objekt"},         {"a Narrative object", "ett Narrative-objekt"},
+      {"a date string", "ett datum"},      {"a dateTime string", "en tidpunkt (dateTime)"},
+      {"an array of strings", "en lista av strängar"},
+  };
+  const auto found = kWords.find(what);
+  return found == kWords.end() ? what : found->second;
 }
 
 bool ExpectType(const Value& obj, const char* name, const std::string& path, Checker& c, bool (Value::*is)() const,
                 const char* what) {
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd()) return true;
-  if (!(it->value.*is)()) return c.Fail("structure", std::string(name) + " must be " + what, path + "." + name);
+  if (!(it->value.*is)()) return c.Fail("structure", std::string(name) + " måste vara " + Swedish(what) + " (" + name + " must be " + what + ")", path + "." + name);
   return true;
 }
 
@@ -130,7 +143,7 @@ bool CheckHumanNames(const Value& resource, const std::string& type, Checker& c)
     if (!ExpectType(name, "given", type + ".name", c, &Value::IsArray, "an array of strings")) return false;
     if (name.HasMember("given")) {
       for (const auto& given : name["given"].GetArray()) {
-        if (!given.IsString()) return c.Fail("structure", "given must hold strings", type + ".name.given");
+        if (!given.IsString()) return c.Fail("structure", "given får bara innehålla strängar (given must hold strings)", type + ".name.given");
       }
     }
   }
@@ -143,13 +156,13 @@ bool IndexReference(const Value& resource, const char* element, const char* para
   auto it = resource.FindMember(element);
   if (it == resource.MemberEnd()) return true;
   const std::string where = type + "." + element;
-  if (!it->value.IsObject()) return c.Fail("structure", std::string(element) + " must be a Reference object", where);
+  if (!it->value.IsObject()) return c.Fail("structure", std::string(element) + " måste vara ett Reference-objekt (" + element + " must be a Reference object)", where);
   if (!ExpectType(it->value, "reference", where, c, &Value::IsString, "a string")) return false;
   std::string target_type, target_id;
   const std::string reference = StringMember(it->value, "reference");
   if (reference.empty()) return true;
   if (!ParseReference(reference, target_type, target_id)) {
-    return c.Fail("value", std::string(element) + ".reference must be Type/id", where + ".reference");
+    return c.Fail("value", std::string(element) + ".reference måste vara Typ/id (" + element + ".reference must be Type/id)", where + ".reference");
   }
   index.references.push_back({param, target_type, target_id});
   return true;
@@ -162,7 +175,7 @@ bool IndexCodings(const Value& resource, const char* element, const char* param,
   if (it == resource.MemberEnd()) return true;
   const std::string where = type + "." + element;
   auto index_concept = [&](const Value& concept_value) {
-    if (!concept_value.IsObject()) return c.Fail("structure", std::string(element) + " must hold CodeableConcepts", where);
+    if (!concept_value.IsObject()) return c.Fail("structure", std::string(element) + " får bara innehålla CodeableConcept (" + element + " must hold CodeableConcepts)", where);
     if (!ExpectArrayOfObjects(concept_value, "coding", where, c)) return false;
     if (!concept_value.HasMember("coding")) return true;
     for (const auto& coding : concept_value["coding"].GetArray()) {
@@ -221,13 +234,13 @@ bool CheckPatient(Value& r, const std::string& t, IndexEntries& index, Checker& 
   const std::string gender = StringMember(r, "gender");
   if (r.HasMember("gender")) {
     if (gender != "male" && gender != "female" && gender != "other" && gender != "unknown") {
-      return c.Fail("value", "gender must be male, female, other or unknown", "Patient.gender");
+      return c.Fail("value", "gender måste vara male, female, other eller unknown (gender must be male, female, other or unknown)", "Patient.gender");
     }
     index.tokens.push_back({"gender", kGenderSystem, gender});
   }
   if (!ExpectType(r, "birthDate", t, c, &Value::IsString, "a date string")) return false;
   if (r.HasMember("birthDate") && !IsDate(StringMember(r, "birthDate"))) {
-    return c.Fail("value", "birthDate must be YYYY, YYYY-MM or YYYY-MM-DD", "Patient.birthDate");
+    return c.Fail("value", "birthDate måste vara ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD (birthDate must be YYYY, YYYY-MM or YYYY-MM-DD)", "Patient.birthDate");
   }
   {
     const std::string written = StringMember(r, "birthDate");
@@ -239,7 +252,7 @@ bool CheckPatient(Value& r, const std::string& t, IndexEntries& index, Checker& 
   }
   if (!ExpectType(r, "deceasedDateTime", t, c, &Value::IsString, "a dateTime string")) return false;
   if (r.HasMember("deceasedDateTime") && !IsDateTime(StringMember(r, "deceasedDateTime"))) {
-    return c.Fail("value", "deceasedDateTime must be a FHIR dateTime", "Patient.deceasedDateTime");
+    return c.Fail("value", "deceasedDateTime måste vara en FHIR dateTime (deceasedDateTime must be a FHIR dateTime)", "Patient.deceasedDateTime");
   }
   if (!ExpectType(r, "deceasedBoolean", t, c, &Value::IsBool, "true or false")) return false;
   if (!ExpectType(r, "active", t, c, &Value::IsBool, "true or false")) return false;
@@ -253,9 +266,9 @@ bool CheckOrganization(Value& r, const std::string& t, IndexEntries& index, Chec
   const std::string name = StringMember(r, "name");
   if (!name.empty()) index.texts.push_back({"name", name, Lower(name)});
   if (r.HasMember("alias")) {
-    if (!r["alias"].IsArray()) return c.Fail("structure", "alias must be an array of strings", "Organization.alias");
+    if (!r["alias"].IsArray()) return c.Fail("structure", "alias måste vara en lista av strängar (alias must be an array of strings)", "Organization.alias");
     for (const auto& alias : r["alias"].GetArray()) {
-      if (!alias.IsString()) return c.Fail("structure", "alias must hold strings", "Organization.alias");
+      if (!alias.IsString()) return c.Fail("structure", "alias får bara innehålla strängar (alias must hold strings)", "Organization.alias");
       std::string text(alias.GetString(), alias.GetStringLength());
       if (!text.empty()) index.texts.push_back({"name", text, Lower(text)});
     }

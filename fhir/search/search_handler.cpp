@@ -40,7 +40,7 @@ Result<FreeCapacity> TakeFreeCapacity(QueryParams& params) {
   for (auto& pair : params) {
     if (pair.first == "has-free-capacity") {
       if (pair.second != "true" && pair.second != "false") {
-        return Error::Invalid("invalid", "has-free-capacity is true or false");
+        return Error::Invalid("invalid", "has-free-capacity är true eller false (has-free-capacity is true or false)");
       }
       out.wanted = pair.second == "true";
       continue;

@@ -282,7 +282,7 @@ class SearchParser {
       const std::optional<int> number = ParseNonNegative(value);
       if (!number) return Error::Invalid("invalid", "The parameter " + name + " must be a whole number, 0 or more");
       if (name == "_offset") {
-        if (*number == INT_MAX) return Error::Invalid("invalid", "The parameter _offset is too large");
+        if (*number == INT_MAX) return Error::Invalid("invalid", "_offset är för stort (the parameter _offset is too large)");
         out_.query.offset = *number;
         return Ok();
       }
@@ -297,7 +297,7 @@ class SearchParser {
       } else if (value == "accurate" || value == "estimate") {
         out_.query.want_total = true;
       } else {
-        return Error::Invalid("invalid", "_total must be none, estimate or accurate");
+        return Error::Invalid("invalid", "_total måste vara none, estimate eller accurate (_total must be none, estimate or accurate)");
       }
       out_.canonical.emplace_back(name, value);
       return Ok();
@@ -319,7 +319,8 @@ class SearchParser {
       for (std::string_view element : SplitUnescaped(value, ',')) {
         if (element.empty()) continue;
         if (!IsElementName(element)) {
-          return Error::Invalid("invalid", "_elements takes top-level element names, e.g. _elements=identifier,name");
+          return Error::Invalid("invalid", "_elements tar namn på element på översta nivån, t.ex. _elements=identifier,name (_elements takes top-level "
+                                         "element names)");
         }
         out_.elements.emplace_back(element);
       }

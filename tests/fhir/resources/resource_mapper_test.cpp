@@ -139,6 +139,22 @@ TEST(ResourceMapperPatient, EveryGenderCodeIsAccepted) {
   }
 }
 
+// A clerk reads the first words: validation errors are Swedish first, English after in parentheses.
+TEST(ResourceMapperPatient, ErrorsAreSwedishFirstEnglishAfter) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"resourceType":"Patient","gender":"kvinna"})", "gender måste vara male, female, other eller unknown ("},
+      {R"({"resourceType":"Patient","birthDate":"1971-13"})", "birthDate måste vara ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-MM-DD ("},
+      {R"({"resourceType":"Patient","active":"ja"})", "active måste vara true eller false (active must be true or false)"},
+      {R"({"resourceType":"Patient","address":{}})", "address måste vara en lista (address must be an array)"},
+      {R"({"resourceType":"Patient","identifier":[{"system":"http://electronichealth.se/identifier/personnummer",
+          "value":"197106254780"}]})", "personnummer har fel kontrollsiffra (personnummer has an invalid check digit)"},
+  };
+  for (const auto& [body, words] : cases) {
+    const Error error = PrepareError("Patient", body);
+    EXPECT_EQ(error.text.rfind(words, 0), 0u) << error.text;
+  }
+}
+
 TEST(ResourceMapperPatient, PersonnummerAliasIsNormalisedInDocumentAndIndex) {
   PreparedResource p = Prepare("Patient", R"({"resourceType":"Patient",
       "identifier":[{"system":"urn:oid:1.2.752.129.2.1.3.1","value":"197106254787"}]})");
