@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -313,5 +314,26 @@ class World {
   std::string region_, kommun_;
   std::map<std::string, std::string> pnr_;
 };
+
+// Runs `work(i, client)` on `n` threads released together (the concurrency tests of rules 2, 3 and the
+// waiting list); each thread opens its own connection as `client_name` first.
+template <typename Work>
+void RunTogether(int n, const std::string& client_name, Work work) {
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = Server::Shared().Client(client_name);
+      client->Request("GET", "/fhir/metadata");  // handshake before the start line
+      ready++;
+      while (!go.load()) std::this_thread::yield();
+      work(i, *client);
+    });
+  }
+  while (ready.load() < n) std::this_thread::yield();
+  go = true;
+  for (auto& thread : threads) thread.join();
+}
 
 }  // namespace nara::e2e::reg

@@ -314,26 +314,6 @@ TEST(Registry, FullListNamesAColleagueWithFreePlaces) {
 
 // 5. concurrency
 
-// Runs `work(i)` on `n` threads released together; each thread opens its own connection first.
-template <typename Work>
-void RunTogether(int n, const std::string& client_name, Work work) {
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      auto client = Server::Shared().Client(client_name);
-      client->Request("GET", "/fhir/metadata");  // handshake before the start line
-      ready++;
-      while (!go.load()) std::this_thread::yield();
-      work(i, *client);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& thread : threads) thread.join();
-}
-
 TEST(Registry, CapacityHoldsUnderConcurrentAssignments) {
   constexpr int kPatients = 20;
   constexpr int kCapacity = 5;
@@ -349,7 +329,7 @@ TEST(Registry, CapacityHoldsUnderConcurrentAssignments) {
   std::atomic<int> created{0}, full{0};
   std::mutex mu;
   std::vector<std::string> other;
-  RunTogether(kPatients, "ehr", [&](int i, testing::TlsClient& client) {
+  reg::RunTogether(kPatients, "ehr", [&](int i, testing::TlsClient& client) {
     const std::string id = w.Id("ct" + std::to_string(i));
     auto result = client.Request("PUT", "/fhir/CareTeam/" + id,
                                  reg::CareTeamJson(id, patients[i], doctor, vc, "2024-02-01"), reg::kFhirJson);
@@ -383,7 +363,7 @@ TEST(Registry, ConcurrentListingsOfOnePatientLeaveOneActive) {
   std::atomic<int> created{0}, limited{0};
   std::mutex mu;
   std::vector<std::string> other;
-  RunTogether(kUnits, "ehr", [&](int i, testing::TlsClient& client) {
+  reg::RunTogether(kUnits, "ehr", [&](int i, testing::TlsClient& client) {
     const std::string id = w.Id("l" + std::to_string(i));
     auto result = client.Request("PUT", "/fhir/EpisodeOfCare/" + id,
                                  reg::EpisodeJson(id, patient, units[i], "2024-04-01"), reg::kFhirJson);

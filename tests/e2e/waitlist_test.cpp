@@ -263,26 +263,6 @@ TEST(Waitlist, NextMonthStartsThePromotedContactOnTheFirstOfNextMonth) {
   EXPECT_EQ(ParamNumber(status, "waiting"), 0) << status;
 }
 
-// Runs `work(i, client)` on `n` threads released together; each thread opens its own connection first.
-template <typename Work>
-void RunTogether(int n, Work work) {
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      auto client = Server::Shared().Client("ehr");
-      client->Request("GET", "/fhir/metadata");  // handshake before the start line
-      ready++;
-      while (!go.load()) std::this_thread::yield();
-      work(i, *client);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& thread : threads) thread.join();
-}
-
 TEST(Waitlist, NoDoublePromotionOrOverrunUnder64ConcurrentReleasesAndRequests) {
   constexpr int kCapacity = 16;       // holders, each releasing its place
   constexpr int kRequests = 48;       // new patients asking to queue
@@ -309,7 +289,7 @@ TEST(Waitlist, NoDoublePromotionOrOverrunUnder64ConcurrentReleasesAndRequests) {
   std::mutex mu;
   std::vector<std::string> unexpected;
   std::atomic<int> direct{0}, queued{0};
-  RunTogether(kCapacity + kRequests, [&](int i, testing::TlsClient& client) {
+  reg::RunTogether(kCapacity + kRequests, "ehr", [&](int i, testing::TlsClient& client) {
     testing::HttpResult result;
     if (i < kCapacity) {
       result = EndContact(w, client, w.Id("ct" + std::to_string(i)), patients[i], doctor, vc);

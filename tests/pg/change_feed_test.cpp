@@ -17,22 +17,12 @@
 #include "pg/pg_store.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/pg/pg_store_fixture.h"  // Request
 
 namespace nara::pg {
 namespace {
 
 using nara::testing::PgCluster;
-
-WriteRequest Request(const std::string& type, const std::string& id) {
-  WriteRequest request;
-  request.type = type;
-  request.id = id;
-  request.render = [type](const VersionInfo& info) {
-    return R"({"resourceType":")" + type + R"(","id":")" + info.id + R"(","meta":{"versionId":")" +
-           std::to_string(info.version) + R"("}})";
-  };
-  return request;
-}
 
 // "Type/id/version" of each change, in feed order.
 std::vector<std::string> Keys(const ChangePage& page) {

@@ -22,6 +22,7 @@
 #include "pg/pg_store.h"
 #include "pg/pg_subscriptions.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/pg/pg_store_fixture.h"  // Request
 #include "tests/pg/write_one.h"
 #include "tests/support/concurrency.h"
 
@@ -29,17 +30,6 @@ namespace nara::pg {
 namespace {
 
 constexpr const char* kTopic = "https://fhir.nara-registry.org/SubscriptionTopic/listing-change";
-
-WriteRequest Request(const std::string& type, const std::string& id) {
-  WriteRequest request;
-  request.type = type;
-  request.id = id;
-  request.render = [type](const VersionInfo& info) {
-    return R"({"resourceType":")" + type + R"(","id":")" + info.id + R"(","meta":{"versionId":")" +
-           std::to_string(info.version) + R"("}})";
-  };
-  return request;
-}
 
 SubscriptionRecord Record(const std::string& id) {
   SubscriptionRecord record;
