@@ -60,6 +60,28 @@ bool Served(const OperationDef& op) {
   return false;
 }
 
+// searchParam for the types served outside the resource type table (AuditEvent, Measure, Subscription,
+// the conformance resources): name, type and documentation of each.
+struct FixedParam {
+  const char* name;
+  const char* type;
+  const char* documentation;
+};
+
+template <typename W>
+void SearchParams(W& w, std::initializer_list<FixedParam> params) {
+  w.Key("searchParam");
+  w.StartArray();
+  for (const auto& param : params) {
+    w.StartObject();
+    w.Key("name"); w.String(param.name);
+    w.Key("type"); w.String(param.type);
+    w.Key("documentation"); w.String(param.documentation);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 // The Bulk Data 2.0 operations (fhir/operations/bulk_export.h), where a row of the route table serves them.
 template <typename W>
 void BulkExportOperation(W& w, Shape shape, const char* name, const char* documentation) {
@@ -222,18 +244,9 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.Key("type"); w.String("AuditEvent");
   w.Key("documentation"); w.String("The Patientdatalagen access log, written by the server; admin only");
   Interactions(w, {Shape::audit_search});
-  w.Key("searchParam");
-  w.StartArray();
-  for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"patient", "reference", "Patient whose data was accessed"},
-                                        {"agent", "token", "HSA-id of the caller"},
-                                        {"date", "date", "When (ge/gt/le/lt/eq)"}}) {
-    w.StartObject();
-    w.Key("name"); w.String(name);
-    w.Key("type"); w.String(kind);
-    w.Key("documentation"); w.String(doc);
-    w.EndObject();
-  }
-  w.EndArray();
+  SearchParams(w, {{"patient", "reference", "Patient whose data was accessed"},
+                   {"agent", "token", "HSA-id of the caller"},
+                   {"date", "date", "When (ge/gt/le/lt/eq)"}});
   w.EndObject();
   // The five fixed Measures, read-only, with $evaluate-measure (docs/api.md section 5).
   w.StartObject();
@@ -241,14 +254,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.Key("documentation");
   w.String("The indicators of Socialstyrelsen (fixed ids, read-only); $evaluate-measure for statistics and admin");
   Interactions(w, {Shape::measure_type, Shape::measure_instance});
-  w.Key("searchParam");
-  w.StartArray();
-  w.StartObject();
-  w.Key("name"); w.String("_id");
-  w.Key("type"); w.String("token");
-  w.Key("documentation"); w.String("The Measure id");
-  w.EndObject();
-  w.EndArray();
+  SearchParams(w, {{"_id", "token", "The Measure id"}});
   if (HasRow(Shape::measure_evaluate)) {
     w.Key("operation");
     w.StartArray();
@@ -282,14 +288,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
              "managing-organization and patient, rest-hook over mutual TLS to allowlisted https endpoints; ehr, "
              "municipality and admin, each seeing its own");
     Interactions(w, {Shape::subscription_type, Shape::subscription_instance});
-    w.Key("searchParam");
-    w.StartArray();
-    w.StartObject();
-    w.Key("name"); w.String("status");
-    w.Key("type"); w.String("token");
-    w.Key("documentation"); w.String("requested | active | error | off");
-    w.EndObject();
-    w.EndArray();
+    SearchParams(w, {{"status", "token", "requested | active | error | off"}});
     w.Key("operation");
     w.StartArray();
     for (const auto& [name, documentation] :
@@ -335,17 +334,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.Key("documentation");
       w.String("Read-only, generated from the server's own tables; search by url or _id");
       Interactions(w, {Shape::conformance_type, Shape::conformance_instance});
-      w.Key("searchParam");
-      w.StartArray();
-      for (const auto& [name, kind, doc] : {std::tuple<const char*, const char*, const char*>{"_id", "token", "Logical id"},
-                                            {"url", "uri", "The canonical URL"}}) {
-        w.StartObject();
-        w.Key("name"); w.String(name);
-        w.Key("type"); w.String(kind);
-        w.Key("documentation"); w.String(doc);
-        w.EndObject();
-      }
-      w.EndArray();
+      SearchParams(w, {{"_id", "token", "Logical id"}, {"url", "uri", "The canonical URL"}});
       w.EndObject();
     }
   }
