@@ -107,6 +107,7 @@ Status AddGeneralPractitionerCriteria(ResourceStore& store, const std::vector<Qu
                                              "a PractitionerRole or an Organization)");
     }
     std::set<std::string> patients;
+    std::vector<std::pair<std::string, std::string>> wanted;  // (type or "" for a bare id, id)
     size_t start = 0;
     while (start <= value.size()) {
       const size_t comma = value.find(',', start);
@@ -122,18 +123,23 @@ Status AddGeneralPractitionerCriteria(ResourceStore& store, const std::vector<Qu
         return Error::Invalid("invalid", "general-practitioner ska vara PractitionerRole/[id] eller Organization/[id] "
                                          "(must be PractitionerRole/[id] or Organization/[id])");
       }
-      auto found = store.Transact([&](ResourceTransaction& tx) -> Status {
-        const Date today = Date::Today();
+      wanted.push_back({ref_type, id});
+    }
+    // One read of the registry for all of the occurrence's references.
+    auto found = store.Transact([&](ResourceTransaction& tx) -> Status {
+      patients.clear();
+      const Date today = Date::Today();
+      for (const auto& [ref_type, id] : wanted) {
         if (ref_type != "Organization") {
           for (auto& patient : tx.Registry().PatientsOfDoctor(id, today)) patients.insert(std::move(patient));
         }
         if (ref_type != "PractitionerRole") {
           for (auto& patient : tx.Registry().PatientsListedAt(id, today)) patients.insert(std::move(patient));
         }
-        return Ok();
-      });
-      if (!found) return found.error();
-    }
+      }
+      return Ok();
+    });
+    if (!found) return found.error();
     SearchCriterion ids;
     ids.kind = SearchKind::id;
     ids.param = "_id";
