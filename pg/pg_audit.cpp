@@ -120,19 +120,46 @@ std::string MaskPersonIds(std::string_view text) {
   return out;
 }
 
-// One fixed statement (prepared once per connection): the arrays travel as text[] literals, one
-// parameter each, whatever their length.
 Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record) {
   if (auto valid = ValidateAuditRecord(record); !valid) return valid;
-  ExecPrepared(tx, "nara_insert_audit",
-               "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
-               "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) VALUES "
-               "($1, $2, $3, $4, $5::text[], $6, $7, $8::text[], $9::text[], $10, $11, $12::integer, $13)",
-               record.request_id, record.agent_hsa_id, record.agent_role, record.agent_name,
-               TextArrayLiteral(record.agent_organizations), record.action, record.resource_type,
-               TextArrayLiteral(record.resource_ids), TextArrayLiteral(record.patient_ids), record.unit, record.outcome,
-               record.http_status, MaskPersonIds(record.detail));
+  InsertAuditRows(tx, {&record});
   return Ok();
+}
+
+// One fixed statement (prepared once per connection) whatever the number of rows: each column
+// travels as one array parameter, and the array columns as arrays of text[] literals that the
+// SELECT casts back, so a batch of 1 and of 500 rows share one plan. unnest keeps the order, so ids
+// (the bigserial) increase in the order of `records`.
+void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records) {
+  std::vector<std::string> columns[13];
+  for (auto& column : columns) column.reserve(records.size());
+  for (const AuditRecord* r : records) {
+    columns[0].push_back(r->request_id);
+    columns[1].push_back(r->agent_hsa_id);
+    columns[2].push_back(r->agent_role);
+    columns[3].push_back(r->agent_name);
+    columns[4].push_back(TextArrayLiteral(r->agent_organizations));
+    columns[5].push_back(r->action);
+    columns[6].push_back(r->resource_type);
+    columns[7].push_back(TextArrayLiteral(r->resource_ids));
+    columns[8].push_back(TextArrayLiteral(r->patient_ids));
+    columns[9].push_back(r->unit);
+    columns[10].push_back(r->outcome);
+    columns[11].push_back(std::to_string(r->http_status));
+    columns[12].push_back(MaskPersonIds(r->detail));
+  }
+  ExecPrepared(tx, "nara_insert_audit_rows",
+               "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
+               "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) "
+               "SELECT r, h, ro, n, o::text[], a, t, ri::text[], pi::text[], u, oc, s::integer, d FROM "
+               "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+               "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
+               "AS x(r, h, ro, n, o, a, t, ri, pi, u, oc, s, d)",
+               TextArrayLiteral(columns[0]), TextArrayLiteral(columns[1]), TextArrayLiteral(columns[2]),
+               TextArrayLiteral(columns[3]), TextArrayLiteral(columns[4]), TextArrayLiteral(columns[5]),
+               TextArrayLiteral(columns[6]), TextArrayLiteral(columns[7]), TextArrayLiteral(columns[8]),
+               TextArrayLiteral(columns[9]), TextArrayLiteral(columns[10]), TextArrayLiteral(columns[11]),
+               TextArrayLiteral(columns[12]));
 }
 
 Result<std::vector<StoredAudit>> SelectAudit(pqxx::transaction_base& tx, const AuditQuery& query) {

@@ -1,4 +1,4 @@
-// The audit log on PostgreSQL (schema/0004_audit.sql): the SQL behind ResourceTransaction::AppendAudit
+// The audit log on PostgreSQL (schema/0004_audit.sql, partitioned by month in 0012_audit_by_month.sql): the SQL behind ResourceTransaction::AppendAudit
 // and ResourceStore::AppendAudit / SearchAudit / CountAudit (registry/audit.h), inside whatever pqxx
 // transaction the caller holds. Internal to the adapter (includes pqxx).
 //
@@ -29,6 +29,10 @@ std::string MaskPersonIds(std::string_view text);
 // Validates and appends one record in tx (detail masked). Returns the error of ValidateAuditRecord;
 // throws what pqxx throws.
 Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record);
+
+// Appends records already validated by ValidateAuditRecord in one statement (details masked), in
+// order. Throws what pqxx throws.
+void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records);
 
 // Records matching query, newest first (recorded, then id), query.count from query.offset.
 // Error::Invalid for a negative count or offset or a from/to PostgreSQL cannot read as an instant.

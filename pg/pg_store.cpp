@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "pg/internal/audit_writer.h"
 #include "pg/internal/connection_pool.h"
 #include "pg/migrations.h"
 #include "pg/pg_audit.h"
@@ -170,6 +171,15 @@ class PgTransaction final : public ResourceTransaction {
     // (rules rewriting an episode, an update deciding on the stored version): see Write.
     if (read) seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
     return read;
+  }
+
+  Result<StoredResource> ReadToAnswer(std::string_view type, std::string_view id) override {
+    if (type != "Patient") return Read(type, id);
+    auto read = registry_.ReadPatientWithRows(std::string(id));
+    if (!read) return Error::NotFound(NotFoundText(type, id));
+    if (read->deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
+    seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
+    return std::move(*read);
   }
 
   // A failed write leaves nothing behind, even inside a transaction that goes on and commits: every
@@ -447,7 +457,8 @@ Result<SearchPage> PgTransaction::Search(const SearchQuery& query) { return RunS
 }  // namespace
 
 PgStore::PgStore(const std::string& url, int pool_size, std::string role)
-    : pool_(std::make_unique<ConnectionPool>(url, pool_size, std::move(role))) {}
+    : pool_(std::make_unique<ConnectionPool>(url, pool_size, role)),
+      audit_writer_(std::make_unique<AuditWriter>(url, role)) {}
 
 PgStore::~PgStore() = default;
 
@@ -599,15 +610,12 @@ Status PgStore::Ping() {
 }
 
 // audit (pg/pg_audit.*)
-Status PgStore::AppendAudit(const AuditRecord& record) {
-  return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
-    pqxx::work tx(conn);
-    if (auto inserted = InsertAudit(tx, record); !inserted) return inserted;
-    tx.commit();
-    ++audit_rows_written_;
-    return Ok();
-  });
-}
+// A read's or a refusal's row: in the next batch of the audit writer (pg/internal/audit_writer.h),
+// committed before this returns.
+Status PgStore::AppendAudit(const AuditRecord& record) { return audit_writer_->Append(record); }
+
+long PgStore::audit_rows_written() const { return audit_rows_written_.load() + audit_writer_->rows_written(); }
+long PgStore::audit_batches_written() const { return audit_writer_->batches_written(); }
 
 Result<std::vector<StoredAudit>> PgStore::SearchAudit(const AuditQuery& query) {
   return WithConnection<std::vector<StoredAudit>>(*pool_, [&](pqxx::connection& conn) {

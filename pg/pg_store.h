@@ -12,6 +12,7 @@
 
 namespace nara::pg {
 
+class AuditWriter;
 class ConnectionPool;
 
 class PgStore final : public ResourceStore {
@@ -38,11 +39,13 @@ class PgStore final : public ResourceStore {
   int pool_in_use() const;
   int pool_idle() const;
   int pool_size() const;
-  // Audit rows this store has committed (for /metrics).
-  long audit_rows_written() const { return audit_rows_written_.load(); }
+  // Audit rows this store has committed, and the batches the reads' rows went in (for /metrics).
+  long audit_rows_written() const;
+  long audit_batches_written() const;
 
  private:
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<AuditWriter> audit_writer_;  // reads' and refusals' rows, in batches
   std::atomic<long> audit_rows_written_{0};
 };
 

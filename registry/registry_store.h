@@ -33,6 +33,11 @@ class RegistryTransaction {
     }
     return found;
   }
+  // A hint before reading many patients' facts (a page of Patients): a store may read their
+  // episodes, contacts and protection at once, so the Listings/Contacts/ProtectedAmong calls that
+  // follow for them need no round trip each. Not locked; work that writes uses LockPatient.
+  virtual void Prefetch(const std::vector<std::string>& /*patient_ids*/) {}
+
   virtual std::optional<UnitFacts> Unit(const std::string& unit_id) = 0;
   virtual std::optional<RoleFacts> Role(const std::string& role_id) = 0;
   virtual std::vector<EpisodeFacts> Listings(const std::string& patient_id) = 0;

@@ -123,6 +123,10 @@ class ResourceTransaction {
  public:
   virtual ~ResourceTransaction() = default;
   virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;
+  // Read, for an answer that only reads: a store may bring the facts the answer needs next in the
+  // same round trip (for a Patient: its episodes, contacts and protection, which Registry() then
+  // answers from memory). Those facts are not locked; work that writes uses Read and LockPatient.
+  virtual Result<StoredResource> ReadToAnswer(std::string_view type, std::string_view id) { return Read(type, id); }
   virtual Result<WriteOutcome> Write(const WriteRequest& request) = 0;
   virtual Result<StoredResource> Delete(std::string_view type, std::string_view id,
                                         std::optional<int> if_match) = 0;
@@ -147,9 +151,9 @@ class ResourceStore {
   // Transient conflicts (serialization failure, deadlock) are retried by the adapter.
   virtual Status Transact(const std::function<Status(ResourceTransaction&)>& work) = 0;
   // Runs work on one connection without a transaction block: each statement commits on its own, so
-  // a read saves the BEGIN and COMMIT round trips. Only for work whose one write is its last
-  // statement (a read followed by its audit record): nothing earlier could be rolled back. Stores
-  // without the distinction run it as a transaction.
+  // a read saves the BEGIN and COMMIT round trips. Only for work that reads, or whose one write is
+  // its last statement: nothing earlier could be rolled back. Stores without the distinction run it
+  // as a transaction.
   virtual Status Autocommit(const std::function<Status(ResourceTransaction&)>& work) { return Transact(work); }
 
   virtual Result<StoredResource> Read(std::string_view type, std::string_view id) = 0;

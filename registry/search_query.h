@@ -15,6 +15,11 @@ enum class SearchKind {
   reference,     // Type/id on IndexEntries::references
   last_updated,  // _lastUpdated on the version timestamp
   period,        // a date parameter over IndexEntries::periods: the stored period vs the searched range
+  // Patient?general-practitioner, from the registry's own tables: patients whose fast läkarkontakt is
+  // the PractitionerRole `value` (target_type "PractitionerRole"), or who are listed at the unit
+  // `value` ("Organization"), or either ("" for a bare id), in force on the date range_start
+  // (YYYY-MM-DD). Values OR.
+  general_practitioner,
 };
 
 // sa: starts after the searched range; eb: ends before it (FHIR R4 3.1.1.4.6).

@@ -140,6 +140,9 @@ std::string Metrics::Render(const Scrape& scrape) const {
   }
   header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
   line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));
+  header("nara_audit_batches_written_total", "counter",
+         "Commits that wrote the audit rows of reads and refusals (rows per batch = rows / batches under load).");
+  line("nara_audit_batches_written_total", "", std::to_string(scrape.audit_batches_written));
   header("nara_export_jobs", "gauge", "Bulk Data $export jobs, by state.");
   for (const auto& [state, jobs] : export_jobs_) line("nara_export_jobs", "state=\"" + state + "\"", std::to_string(jobs));
   return out;

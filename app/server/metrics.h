@@ -44,6 +44,7 @@ class Metrics {
     int pool_idle = 0;
     int pool_max = 0;
     long audit_rows_written = 0;
+    long audit_batches_written = 0;  // batches the reads' and refusals' rows went in
     // Replication as the node sees its database (pg/pg_replication.h); db_known false: not reachable.
     bool db_known = false;
     bool db_primary = true;

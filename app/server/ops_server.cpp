@@ -39,7 +39,8 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
       }
     } else if (path == "/metrics") {
       type = "text/plain; version=0.0.4";
-      Metrics::Scrape scrape{store_.pool_in_use(), store_.pool_idle(), store_.pool_size(), store_.audit_rows_written()};
+      Metrics::Scrape scrape{store_.pool_in_use(), store_.pool_idle(), store_.pool_size(), store_.audit_rows_written(),
+                             store_.audit_batches_written()};
       if (auto replication = replication_.Status(); replication) {
         scrape.db_known = true;
         scrape.db_primary = replication->primary;

@@ -95,15 +95,17 @@ Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, c
 }
 
 // GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
-// current version, the municipality's resident check, the derived Patient.generalPractitioner, and
-// the PDL audit record last, the only write, committing on its own before the answer leaves. A
-// refusal or a missing resource is audited the same way with its status.
+// current version and, for a Patient, in the same round trip the facts behind the derived
+// generalPractitioner and the protection screen (ResourceTransaction::ReadToAnswer); then the
+// municipality's resident check. The PDL audit record is not written here but by Handle() once the
+// connection is back in the pool: it joins the audit writer's next batch and is committed before the
+// answer leaves. A refusal or a missing resource is audited the same way with its status.
 HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                          RequestAudit& audit) {
   HttpResponse response;
   const Status status = store_.Autocommit([&](ResourceTransaction& tx) -> Status {
     response = [&]() -> HttpResponse {
-      auto resource = tx.Read(type, id);
+      auto resource = tx.ReadToAnswer(type, id);
       if (!resource) return ErrorResponse(resource.error());
       if (auto visible = CheckResidentIn(&tx, request.caller, *resource, audit); !visible) {
         return ErrorResponse(visible.error());
@@ -118,13 +120,8 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
       AddVersionHeaders(found, *resource, request.base_url, false);
       return NotModifiedOr(request, resource->version, std::move(found));
     }();
-    if (audit.action.empty()) return Ok();
-    if (auto appended = tx.AppendAudit(AuditRecordFor(request, audit, response.status)); !appended) return appended;
-    audit.recorded = true;
     return Ok();
   });
-  // The audit row was not written: nothing is released. Handle() tries the record once more on its
-  // own and answers 503 if that fails too.
   if (!status) return ErrorResponse(status.error());
   return response;
 }

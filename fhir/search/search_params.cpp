@@ -186,7 +186,8 @@ bool IsElementName(std::string_view s) {
 
 class SearchParser {
  public:
-  SearchParser(const ResourceTypeDef& type, bool strict) : type_(type), strict_(strict) {
+  SearchParser(const ResourceTypeDef& type, bool strict, int max_count)
+      : type_(type), strict_(strict), max_count_(max_count) {
     out_.query.type = type.type;
     // A doctor's waiting list reads oldest first (docs/api.md section 9) unless _sort says otherwise.
     if (type.type == "Task") out_.query.sort = SearchSort{SortKey::period_start, false, "authored-on"};
@@ -286,7 +287,7 @@ class SearchParser {
         out_.query.offset = *number;
         return Ok();
       }
-      out_.query.count = std::min(*number, kMaxCount);
+      out_.query.count = std::min(*number, max_count_);
       count_position_ = out_.canonical.size();
       out_.canonical.emplace_back(name, value);  // the effective count is filled in by Finish
       return Ok();
@@ -639,14 +640,16 @@ class SearchParser {
   std::vector<std::string> seen_;              // result parameters given, each allowed once
   std::vector<std::string> ignored_filters_;   // criteria ignored under lenient handling, cleaned
   std::optional<size_t> count_position_;       // of _count in canonical
+  int max_count_;
   size_t total_values_ = 0;
 };
 
 }  // namespace
 
 Result<ParsedSearch> ParseSearch(const ResourceTypeDef& type,
-                                 const std::vector<std::pair<std::string, std::string>>& params, bool strict) {
-  SearchParser parser(type, strict);
+                                 const std::vector<std::pair<std::string, std::string>>& params, bool strict,
+                                 int max_count) {
+  SearchParser parser(type, strict, max_count);
   for (const auto& [name, value] : params) {
     Status status = parser.Add(name, value);
     if (!status) return status.error();

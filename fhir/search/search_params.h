@@ -19,6 +19,9 @@ namespace nara::fhir {
 
 inline constexpr int kDefaultCount = 50;
 inline constexpr int kMaxCount = 1000;
+// A doctor's or a unit's list (Patient?general-practitioner) may come whole in one page: bounded by
+// the list's capacity (about 1 100 a full-time doctor), not by the size of the registry.
+inline constexpr int kMaxListCount = 5000;
 // The most values (OR-ed values and :missing tests, over all criteria) one search may carry: each
 // becomes up to three SQL bind parameters, and PostgreSQL takes at most 65535.
 inline constexpr size_t kMaxSearchValues = 1000;
@@ -55,7 +58,9 @@ struct ParsedSearch {
 // modifiers, ids, dates, tokens), whatever the handling. Error texts never repeat a value a client
 // searched for (it may be a personnummer) except a malformed date (at most 40 printable ASCII
 // characters), and quote at most ~100 bytes of a parameter name, cleaned to printable UTF-8.
+// max_count: the largest _count honoured (a larger one is reduced to it).
 Result<ParsedSearch> ParseSearch(const ResourceTypeDef& type,
-                                 const std::vector<std::pair<std::string, std::string>>& params, bool strict);
+                                 const std::vector<std::pair<std::string, std::string>>& params, bool strict,
+                                 int max_count = kMaxCount);
 
 }  // namespace nara::fhir

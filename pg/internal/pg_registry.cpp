@@ -1,6 +1,7 @@
 #include "pg/internal/pg_registry.h"
 #include "pg/internal/pq_util.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,13 +143,23 @@ std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_i
       "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
   if (rows.empty()) return std::nullopt;
   // From here until commit every listing, residency and contact change of this patient waits for
-  // us (registry_store.h), so its rows can be read once and kept.
+  // us (registry_store.h), so its rows can be read once and kept. Rows remembered from before the
+  // lock (ReadPatientWithRows) may be older than the lock: read again.
+  if (!locked_patients_.count(patient_id)) patient_rows_.erase(patient_id);
   locked_patients_.insert(patient_id);
   return PatientFrom(rows[0]);
 }
 
 std::vector<std::string> PgRegistry::ProtectedAmong(const std::vector<std::string>& patient_ids) {
   if (patient_ids.empty()) return {};
+  // All known from ReadPatientWithRows: no round trip.
+  if (std::all_of(patient_ids.begin(), patient_ids.end(), [&](const std::string& id) { return known_protected_.count(id); })) {
+    std::vector<std::string> found;
+    for (const auto& id : patient_ids) {
+      if (known_protected_[id]) found.push_back(id);
+    }
+    return found;
+  }
   // One round trip for a whole page. FHIR ids ([A-Za-z0-9.-]) never hold a comma.
   std::string joined;
   for (const auto& id : patient_ids) joined += (joined.empty() ? "" : ",") + id;
@@ -203,62 +214,142 @@ std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
   return RoleFrom(rows[0]);
 }
 
-const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& patient_id) {
-  if (!locked_patients_.count(patient_id)) return nullptr;
-  if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
-  // Episodes and contacts in one round trip, padded to one row shape: (kind, id, patient, unit or
-  // role, status, from, to, role code, managing unit, begin reason, end reason), in the order the
-  // single-kind queries below give.
-  const auto rows = Prepared(tx_, "nara_reg_patient_rows",
-      "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
-          ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id = $1"
-          " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
-          DateOut("valid_from") + ", " + DateOut("valid_to") +
-          ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id = $1"
-          " ORDER BY 1, 6, 2",
-      patient_id);
-  PatientRows& out = patient_rows_[patient_id];
-  for (const auto& r : rows) {
-    const std::string kind = r[0].as<std::string>();
-    if (kind == "contact") {
-      ContactFacts c;
-      c.id = r[1].as<std::string>();
-      c.patient_id = r[2].as<std::string>();
-      c.practitioner_role_id = r[3].as<std::string>();
-      c.status = ContactStatusFromName(r[4].as<std::string>()).value_or(ContactStatus::other);
-      c.period.start = Date::FromDays(r[5].as<int>());
-      c.period.end = OptionalDate(r[6]);
-      c.role = static_cast<ContactRole>(r[7].as<int>());
-      c.managing_unit_id = r[8].as<std::string>();
-      c.begin_reason = r[9].as<std::string>();
-      c.end_reason = r[10].as<std::string>();
-      out.contacts.push_back(std::move(c));
-      continue;
-    }
-    EpisodeFacts e;
-    e.id = r[1].as<std::string>();
-    e.patient_id = r[2].as<std::string>();
-    e.unit_id = r[3].as<std::string>();
-    e.status = EpisodeStatusFromName(r[4].as<std::string>()).value_or(EpisodeStatus::other);
-    e.period.start = Date::FromDays(r[5].as<int>());
-    e.period.end = OptionalDate(r[6]);
-    (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+namespace {
+
+// Patients' episodes and contacts in one row shape, padded: (kind, id, patient, unit or role,
+// status, from, to, role code, managing unit, begin reason, end reason), in the order the
+// single-kind queries give (kind, then from, then id). `which`: the condition on patient_id.
+std::string PatientRowsSql(const std::string& which) {
+  return "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
+         DateOut("valid_to") + ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id " + which +
+         " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
+         DateOut("valid_from") + ", " + DateOut("valid_to") +
+         ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id " + which;
+}
+const std::string kPatientRowsSql = PatientRowsSql("= $1");
+
+// Adds one row of kPatientRowsSql's shape to out.
+void AddPatientRow(const pqxx::row& r, const std::string& kind, PgRegistry::PatientRows& out) {
+  if (kind == "contact") {
+    ContactFacts c;
+    c.id = r[1].as<std::string>();
+    c.patient_id = r[2].as<std::string>();
+    c.practitioner_role_id = r[3].as<std::string>();
+    c.status = ContactStatusFromName(r[4].as<std::string>()).value_or(ContactStatus::other);
+    c.period.start = Date::FromDays(r[5].as<int>());
+    c.period.end = OptionalDate(r[6]);
+    c.role = static_cast<ContactRole>(r[7].as<int>());
+    c.managing_unit_id = r[8].as<std::string>();
+    c.begin_reason = r[9].as<std::string>();
+    c.end_reason = r[10].as<std::string>();
+    out.contacts.push_back(std::move(c));
+    return;
   }
+  EpisodeFacts e;
+  e.id = r[1].as<std::string>();
+  e.patient_id = r[2].as<std::string>();
+  e.unit_id = r[3].as<std::string>();
+  e.status = EpisodeStatusFromName(r[4].as<std::string>()).value_or(EpisodeStatus::other);
+  e.period.start = Date::FromDays(r[5].as<int>());
+  e.period.end = OptionalDate(r[6]);
+  (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+}
+
+}  // namespace
+
+const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& patient_id) {
+  if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
+  if (!locked_patients_.count(patient_id)) return nullptr;
+  const auto rows = Prepared(tx_, "nara_reg_patient_rows", kPatientRowsSql + " ORDER BY 1, 6, 2", patient_id);
+  PatientRows& out = patient_rows_[patient_id];
+  for (const auto& r : rows) AddPatientRow(r, r[0].as<std::string>(), out);
   return &out;
 }
 
+std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string& patient_id) {
+  // kPatientRowsSql's rows, then the patient's protection ('patient') and its current version
+  // ('resource') padded to the same shape with five more columns: version, deleted, body, updated,
+  // protected.
+  static const std::string sql =
+      "SELECT *, NULL::int, NULL::boolean, NULL::text, NULL::text, NULL::boolean FROM (" + kPatientRowsSql +
+      ") facts UNION ALL SELECT 'patient', patient_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, NULL, NULL, "
+      "NULL, protected FROM registry_patient WHERE patient_id = $1"
+      " UNION ALL SELECT 'resource', c.res_id, '', '', '', NULL, NULL, NULL, '', '', '', c.version, c.deleted, "
+      "v.body, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), NULL "
+      "FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) "
+      "WHERE c.res_type = 'Patient' AND c.res_id = $1 ORDER BY 1, 6, 2";
+  const auto rows = Prepared(tx_, "nara_reg_patient_with_rows", sql, patient_id);
+  std::optional<StoredResource> resource;
+  PatientRows facts;
+  bool is_protected = false;
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    if (kind == "resource") {
+      resource.emplace();
+      resource->type = "Patient";
+      resource->id = r[1].as<std::string>();
+      resource->version = r[11].as<int>();
+      resource->deleted = r[12].as<bool>();
+      resource->json = r[13].is_null() ? std::string() : r[13].as<std::string>();
+      resource->last_updated = r[14].as<std::string>();
+    } else if (kind == "patient") {
+      is_protected = r[15].as<bool>();
+    } else {
+      AddPatientRow(r, kind, facts);
+    }
+  }
+  Remember(patient_id, std::move(facts), is_protected);
+  return resource;
+}
+
+void PgRegistry::Remember(const std::string& patient_id, PatientRows rows, bool is_protected) {
+  // A locked patient's rows are read after its lock (KnownPatientRows); these may be older.
+  if (locked_patients_.count(patient_id)) return;
+  patient_rows_[patient_id] = std::move(rows);
+  known_protected_[patient_id] = is_protected;
+}
+
+void PgRegistry::Prefetch(const std::vector<std::string>& patient_ids) {
+  std::string joined;  // FHIR ids ([A-Za-z0-9.-]) never hold a comma
+  for (const auto& id : patient_ids) {
+    if (patient_rows_.count(id) || locked_patients_.count(id)) continue;
+    joined += (joined.empty() ? "" : ",") + id;
+  }
+  if (joined.empty()) return;
+  // The patients' rows, and a 'patient' row each with protection as the role-code column (0/1).
+  static const std::string sql =
+      PatientRowsSql("= ANY(string_to_array($1, ','))") +
+      " UNION ALL SELECT 'patient', patient_id, patient_id, '', '', NULL, NULL, protected::int::smallint, '', '', '' "
+      "FROM registry_patient WHERE patient_id = ANY(string_to_array($1, ',')) ORDER BY 1, 6, 2";
+  const auto rows = Prepared(tx_, "nara_reg_prefetch_patients", sql, joined);
+  std::map<std::string, PatientRows> facts;
+  std::map<std::string, bool> is_protected;
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    const std::string patient = r[2].as<std::string>();
+    if (kind == "patient") {
+      is_protected[patient] = r[7].as<int>() != 0;
+      facts[patient];  // a patient with no episode or contact still has (empty) rows
+    } else {
+      AddPatientRow(r, kind, facts[patient]);
+    }
+  }
+  // A patient id with no registry row at all: no facts, not protected (as the single reads say).
+  for (auto& [patient, rows_of] : facts) Remember(patient, std::move(rows_of), is_protected[patient]);
+}
+
 std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
-  if (const auto* known = LockedPatientRows(patient_id)) return known->listings;
+  if (const auto* known = KnownPatientRows(patient_id)) return known->listings;
   return EpisodesOf(tx_, kListing, patient_id);
 }
 
 std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
-  if (const auto* known = LockedPatientRows(patient_id)) return known->residencies;
+  if (const auto* known = KnownPatientRows(patient_id)) return known->residencies;
   return EpisodesOf(tx_, kResidency, patient_id);
 }
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
-  if (const auto* known = LockedPatientRows(patient_id)) return known->contacts;
+  if (const auto* known = KnownPatientRows(patient_id)) return known->contacts;
   const auto rows = Prepared(tx_, "nara_reg_contacts_of",
       "SELECT " + kContactColumns + " FROM registry_contact WHERE patient_id = $1 ORDER BY valid_from, careteam_id",
       patient_id);
@@ -358,11 +449,20 @@ long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
   return rows[0][0].as<long>();
 }
 
+std::string PatientsOfDoctorSql(const std::string& role_param, const std::string& days_param) {
+  return "SELECT patient_id FROM registry_contact WHERE practitioner_role_id = " + role_param +
+         " AND role_code = 2 AND status = 'active' AND period @> " + DateIn(days_param);
+}
+
+std::string PatientsListedAtSql(const std::string& unit_param, const std::string& days_param) {
+  return "SELECT patient_id FROM registry_listing WHERE unit_id = " + unit_param +
+         " AND kind = 'listning' AND status = 'active' AND period @> " + DateIn(days_param);
+}
+
 std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id, Date on) {
-  const auto rows = Prepared(tx_, "nara_reg_patients_of_doctor",
-      "SELECT DISTINCT patient_id FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
-      "AND status = 'active' AND period @> " + DateIn("$2") + " ORDER BY patient_id",
-      role_id, DaysParam(on));
+  static const std::string sql = "SELECT DISTINCT patient_id FROM (" + PatientsOfDoctorSql("$1", "$2") +
+                                 ") p ORDER BY patient_id";
+  const auto rows = Prepared(tx_, "nara_reg_patients_of_doctor", sql, role_id, DaysParam(on));
   std::vector<std::string> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(row[0].as<std::string>());
@@ -370,10 +470,9 @@ std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id
 }
 
 std::vector<std::string> PgRegistry::PatientsListedAt(const std::string& unit_id, Date on) {
-  const auto rows = Prepared(tx_, "nara_reg_patients_listed_at",
-      "SELECT DISTINCT patient_id FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
-      "AND status = 'active' AND period @> " + DateIn("$2") + " ORDER BY patient_id",
-      unit_id, DaysParam(on));
+  static const std::string sql = "SELECT DISTINCT patient_id FROM (" + PatientsListedAtSql("$1", "$2") +
+                                 ") p ORDER BY patient_id";
+  const auto rows = Prepared(tx_, "nara_reg_patients_listed_at", sql, unit_id, DaysParam(on));
   std::vector<std::string> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(row[0].as<std::string>());
@@ -391,6 +490,7 @@ int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
 }
 
 void PgRegistry::PutPatient(const PatientFacts& p) {
+  known_protected_.erase(p.id);
   Prepared(tx_, "nara_reg_put_patient",
       "INSERT INTO registry_patient (patient_id, deceased, birth_date, gender, kommun, protected) "
       "VALUES ($1, " + DateIn("$2") + ", " + DateIn("$3") + ", $4, $5, $6) "

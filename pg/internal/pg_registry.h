@@ -10,8 +10,16 @@
 #include <vector>
 
 #include "registry/registry_store.h"
+#include "registry/resource_store.h"
 
 namespace nara::pg {
+
+// The patients whose fast läkarkontakt is the role (a doctor's list), or who are listed at the unit,
+// in force on a date: SQL with the given placeholders for the id and the date (days since
+// 1970-01-01), one home for PatientsOfDoctor/PatientsListedAt and the search's general-practitioner
+// (search_sql.cpp). May name a patient more than once.
+std::string PatientsOfDoctorSql(const std::string& role_param, const std::string& days_param);
+std::string PatientsListedAtSql(const std::string& unit_param, const std::string& days_param);
 
 class PgRegistry final : public RegistryTransaction {
  public:
@@ -51,25 +59,40 @@ class PgRegistry final : public RegistryTransaction {
   void PutVisit(const VisitFacts& facts) override;
   void Remove(const std::string& fhir_type, const std::string& id) override;
 
- private:
-  // What one transaction has already read, so a write's access decision and rules do not ask twice
-  // (bench/change_listing.sh). Each is a read taken a little earlier in the same transaction, never
-  // a row another writer could have changed under a lock this transaction holds; a write through
-  // this class drops what it could have made stale.
+  // The current version of Patient patient_id (nullopt: no row; a tombstone comes back deleted) and,
+  // in the same statement, the patient's episodes, contacts and protection, which this transaction's
+  // later Listings/Residencies/Contacts/ProtectedAmong for the patient answer from memory. For
+  // answers that only read (GET Patient/{id}): the facts are the statement's snapshot, not locked.
+  std::optional<StoredResource> ReadPatientWithRows(const std::string& patient_id);
+  void Prefetch(const std::vector<std::string>& patient_ids) override;
+
   struct PatientRows {
     std::vector<EpisodeFacts> listings, residencies;
     std::vector<ContactFacts> contacts;
   };
-  // The episodes and contacts of a patient locked by LockPatient (one query for all three kinds);
-  // nullptr for a patient this transaction has not locked.
-  const PatientRows* LockedPatientRows(const std::string& patient_id);
-  void ForgetPatientRows() { patient_rows_.clear(); }
+
+ private:
+  // What one transaction has already read, so a write's access decision and rules do not ask twice
+  // (bench/change_listing.sh). Each is a read taken a little earlier in the same transaction; a row
+  // read before the patient's lock is read again once the lock is taken (LockPatient), and a write
+  // through this class drops what it could have made stale.
+  // The episodes and contacts of a patient locked by LockPatient (one query for all three kinds),
+  // or remembered from ReadPatientWithRows/Prefetch; nullptr for any other patient.
+  const PatientRows* KnownPatientRows(const std::string& patient_id);
+  // Keeps rows read without a lock for this transaction's later reads (not for a locked patient).
+  void Remember(const std::string& patient_id, PatientRows rows, bool is_protected);
+  void ForgetPatientRows() {
+    patient_rows_.clear();
+    known_protected_.clear();
+  }
 
   pqxx::transaction_base& tx_;
   // Units read, with the partOf chain above each (access decisions walk it); nullopt = no such unit.
   std::map<std::string, std::optional<UnitFacts>> units_;
   std::set<std::string> locked_patients_;
+  // Rows of locked patients, and of patients read by ReadPatientWithRows or Prefetch while not locked.
   std::map<std::string, PatientRows> patient_rows_;
+  std::map<std::string, bool> known_protected_;  // from ReadPatientWithRows and Prefetch
 };
 
 }  // namespace nara::pg

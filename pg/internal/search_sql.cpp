@@ -1,5 +1,9 @@
 #include "pg/internal/search_sql.h"
 
+#include "pg/internal/pg_registry.h"
+#include "pg/internal/pq_util.h"
+#include "registry/date.h"
+
 namespace nara::pg {
 
 std::string SqlParams::Add(std::string value) {
@@ -153,13 +157,30 @@ std::string PeriodCondition(const SearchCriterion& criterion, const std::string&
   return head + " AND (" + ors + "))";
 }
 
+// One array parameter however many ids (a doctor's list of 1 100 was 1 100 parameters to parse).
 std::string IdCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  std::string list;
+  std::vector<std::string> ids;
+  ids.reserve(criterion.any_of.size());
+  for (const auto& value : criterion.any_of) ids.push_back(value.value);
+  return owner + ".res_id = ANY(" + params.Add(TextArrayLiteral(ids)) + "::text[])";
+}
+
+// The registry's own answer to "whose doctor / which unit's list" (pg_registry.h), as a subquery of
+// the search statement: no round trip of its own and no id list in between.
+std::string GeneralPractitionerCondition(const SearchCriterion& criterion, const std::string& owner,
+                                         SqlParams& params) {
+  std::string ors;
   for (const auto& value : criterion.any_of) {
-    if (!list.empty()) list += ", ";
-    list += params.Add(value.value);
+    auto on = Date::Parse(value.range_start);
+    const std::string days = params.Add(std::to_string(on ? on->days() : Date::Today().days()));
+    const std::string id = params.Add(value.value);
+    auto add = [&](const std::string& subquery) {
+      ors += (ors.empty() ? "" : " OR ") + owner + ".res_id IN (" + subquery + ")";
+    };
+    if (value.target_type != "Organization") add(PatientsOfDoctorSql(id, days));
+    if (value.target_type != "PractitionerRole") add(PatientsListedAtSql(id, days));
   }
-  return owner + ".res_id IN (" + list + ")";
+  return ors.empty() ? "false" : "(" + ors + ")";
 }
 
 std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
@@ -169,6 +190,7 @@ std::string Condition(const SearchCriterion& criterion, const std::string& owner
     case SearchKind::text: return TextCondition(criterion, owner, params);
     case SearchKind::reference: return ReferenceCondition(criterion, owner, params);
     case SearchKind::period: return PeriodCondition(criterion, owner, params);
+    case SearchKind::general_practitioner: return GeneralPractitionerCondition(criterion, owner, params);
     case SearchKind::last_updated: {
       std::string ors;
       for (const auto& value : criterion.any_of) {
@@ -206,6 +228,8 @@ bool TotalInPage(const SearchQuery& query) {
         (!criterion.any_of.empty() || !criterion.chain.empty())) {
       return true;
     }
+    // A doctor's or a unit's list, or ids: bounded sets, counted as the page reads them.
+    if (criterion.kind == SearchKind::general_practitioner || criterion.kind == SearchKind::id) return true;
   }
   return false;
 }

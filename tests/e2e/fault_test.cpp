@@ -3,6 +3,8 @@
 // - Fault.KillDuringWritesLosesNothingAcknowledged: SIGKILL of `nara serve` in the middle of a stream of
 //   PUTs; after a restart every acknowledged write reads back, and every unanswered one is either there
 //   completely or not at all (checked through the API and directly in the tables).
+// - Fault.KillDuringReadsLeavesNoAnsweredReadUnlogged: SIGKILL in a storm of reads; every read answered
+//   200 has its audit row (the rows of concurrent reads are committed in batches before the answers).
 // - Fault.PostgresRestartUnderLoad: PostgreSQL stopped and started under load; while it is down every
 //   request gets a quick 503 OperationOutcome (transient) with Retry-After and /readyz says 503; once it is
 //   back the same server process serves again by itself.
@@ -226,6 +228,71 @@ TEST(Fault, KillDuringWritesLosesNothingAcknowledged) {
   // Nothing else is there: only the writes that were made.
   EXPECT_EQ(PsqlValue(url, "SELECT count(*) FROM resource_current WHERE res_type = 'Patient'"),
             std::to_string(acknowledged.size() + unanswered_present));
+}
+
+// kill -9 during reads
+
+// PDL: a read is answered only once its audit row is committed, also now that rows of concurrent
+// reads are written in batches (pg/internal/audit_writer.h). SIGKILL in a storm of reads: every read
+// that was answered 200 has its row, found by the X-Request-Id the answer carried.
+TEST(Fault, KillDuringReadsLeavesNoAnsweredReadUnlogged) {
+  OwnServer server("faultread");
+  ASSERT_TRUE(server.Migrate());
+  ASSERT_TRUE(server.Start());
+  const std::string id = "fault-read-1";
+  {
+    auto admin = server.Client();
+    auto put = admin->Request("PUT", "/fhir/Patient/" + id, PatientJson(PersonnummerFor(1), "Lässon", id), kFhirJson);
+    ASSERT_EQ(put.status, 201) << put.body;
+  }
+
+  constexpr int kReaders = 8;
+  constexpr auto kMaxReadTime = std::chrono::seconds(30);
+  std::mutex mu;
+  std::vector<std::string> answered;  // request ids of the 200s
+  std::atomic<int> count{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kReaders; ++t) {
+    threads.emplace_back([&] {
+      auto client = server.Client("ehr");
+      const auto started = Clock::now();
+      while (Clock::now() - started < kMaxReadTime) {
+        auto read = client->Request("GET", "/fhir/Patient/" + id);
+        if (read.status == 0) break;  // the server is gone
+        if (read.status != 200) {
+          ADD_FAILURE() << "GET answered " << read.status << " before the kill: " << read.body;
+          break;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        answered.push_back(read.headers["x-request-id"]);
+        ++count;
+      }
+    });
+  }
+  const auto reading = Clock::now();
+  while (count < 400 && Clock::now() - reading < std::chrono::seconds(20)) std::this_thread::sleep_for(milliseconds(20));
+  std::this_thread::sleep_for(milliseconds(50));  // while reads are in flight
+  EXPECT_EQ(server.process().Terminate(SIGKILL), 128 + SIGKILL);
+  for (auto& thread : threads) thread.join();
+  ASSERT_GE(answered.size(), 100u) << "too few reads answered before the kill to mean anything";
+
+  // Every answered read has its row (counted in slices: one psql command line holds only so much).
+  size_t logged = 0;
+  for (size_t from = 0; from < answered.size(); from += 1000) {
+    std::string in;
+    for (size_t i = from; i < std::min(answered.size(), from + 1000); ++i) {
+      ASSERT_FALSE(answered[i].empty()) << "an answer without X-Request-Id";
+      in += (in.empty() ? "'" : ",'") + answered[i] + "'";
+    }
+    const std::string n = PsqlValue(server.database_url(),
+                                    "SELECT count(DISTINCT request_id) FROM audit_event WHERE action = 'read' AND "
+                                    "outcome = 'success' AND patient_ids @> ARRAY['" + id + "'] AND request_id IN (" +
+                                        in + ")");
+    logged += std::stoul(n);
+  }
+  EXPECT_EQ(logged, answered.size()) << "answered reads without their audit row";
+  std::printf("[fault] %zu reads answered before SIGKILL, every one logged; %s rows in the log\n", answered.size(),
+              PsqlValue(server.database_url(), "SELECT count(*) FROM audit_event WHERE action = 'read'").c_str());
 }
 
 // pooled connections terminated by PostgreSQL

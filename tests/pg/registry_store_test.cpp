@@ -166,6 +166,124 @@ TEST_F(RegistryStoreTest, ProtectionMarkRoundTripsAndIsFoundAmongManyIds) {
   });
 }
 
+// Reads that bring their facts along (docs/internals.md, "A read of one resource"): the Patient with its
+// episodes, contacts and protection in one statement (ResourceTransaction::ReadToAnswer), and a page's
+// patients at once (RegistryTransaction::Prefetch), answer exactly what the single-kind reads answer,
+// for a patient with everything, one with nothing and one with no registry row at all; and a lock
+// taken afterwards reads afresh what another transaction changed in between.
+class RegistryReadAlongTest : public RegistryStoreTest {
+ protected:
+  void SetUp() override {
+    RegistryStoreTest::SetUp();
+    PatientFacts hidden = Patient("p-full");
+    hidden.is_protected = true;
+    InTx([&](RegistryTransaction& reg) {
+      reg.PutPatient(hidden);
+      reg.PutPatient(Patient("p-bare"));
+      reg.PutListing(Episode("ep-old", "p-full", "vc-1", D(2020, 1, 1), D(2023, 12, 31), EpisodeStatus::finished));
+      reg.PutListing(Episode("ep-now", "p-full", "vc-2", D(2024, 1, 1)));
+      reg.PutResidency(Episode("res-1", "p-full", "saebo-1", D(2024, 6, 1)));
+      reg.PutContact(Contact("ct-1", "p-full", "role-1", D(2024, 1, 1)));
+      reg.PutContact(Contact("ct-2", "p-full", "role-2", D(2024, 2, 1), std::nullopt, ContactStatus::active,
+                             ContactRole::fast_vardkontakt));
+    });
+    for (const char* id : {"p-full", "p-bare", "p-unregistered"}) {
+      WriteRequest write;
+      write.type = "Patient";
+      write.id = id;
+      write.render = [](const VersionInfo& info) {
+        return R"({"resourceType":"Patient","id":")" + info.id + R"("})";
+      };
+      ASSERT_TRUE(store_->Transact([&](ResourceTransaction& tx) -> Status {
+                          auto w = tx.Write(write);
+                          return w ? Ok() : Status(w.error());
+                        }).ok());
+    }
+  }
+
+  struct Seen {
+    std::vector<EpisodeFacts> listings, residencies;
+    std::vector<ContactFacts> contacts;
+    std::vector<std::string> protected_ids;
+  };
+  static Seen Look(RegistryTransaction& reg, const std::string& id) {
+    return Seen{reg.Listings(id), reg.Residencies(id), reg.Contacts(id), reg.ProtectedAmong({id})};
+  }
+  static void ExpectSameSeen(const Seen& want, const Seen& got, const std::string& id) {
+    ASSERT_EQ(want.listings.size(), got.listings.size()) << id;
+    for (size_t i = 0; i < want.listings.size(); ++i) ExpectSame(want.listings[i], got.listings[i]);
+    ASSERT_EQ(want.residencies.size(), got.residencies.size()) << id;
+    for (size_t i = 0; i < want.residencies.size(); ++i) ExpectSame(want.residencies[i], got.residencies[i]);
+    ASSERT_EQ(want.contacts.size(), got.contacts.size()) << id;
+    for (size_t i = 0; i < want.contacts.size(); ++i) ExpectSame(want.contacts[i], got.contacts[i]);
+    EXPECT_EQ(want.protected_ids, got.protected_ids) << id;
+  }
+  // What the single-kind reads say, in a transaction of their own.
+  Seen Plain(const std::string& id) {
+    Seen seen;
+    InTx([&](RegistryTransaction& reg) { seen = Look(reg, id); });
+    return seen;
+  }
+};
+
+TEST_F(RegistryReadAlongTest, APatientReadToAnswerBringsTheSameFactsAsTheSingleReads) {
+  for (const std::string id : {"p-full", "p-bare", "p-unregistered"}) {
+    const Seen want = Plain(id);
+    Seen got;
+    StoredResource read;
+    ASSERT_TRUE(store_->Autocommit([&](ResourceTransaction& tx) -> Status {
+                        auto r = tx.ReadToAnswer("Patient", id);
+                        if (!r) return r.error();
+                        read = *r;
+                        got = Look(tx.Registry(), id);
+                        return Ok();
+                      }).ok());
+    auto plain = store_->Read("Patient", id);
+    ASSERT_TRUE(plain.ok());
+    EXPECT_EQ(read.json, plain->json);
+    EXPECT_EQ(read.version, plain->version);
+    EXPECT_EQ(read.last_updated, plain->last_updated);
+    ExpectSameSeen(want, got, id);
+  }
+  EXPECT_EQ(Plain("p-full").contacts.size(), 2u) << "the fixture has what it says";
+}
+
+TEST_F(RegistryReadAlongTest, AMissingPatientIsNotFoundAndOtherTypesReadAsUsual) {
+  ASSERT_TRUE(store_->Autocommit([&](ResourceTransaction& tx) -> Status {
+                      EXPECT_EQ(tx.ReadToAnswer("Patient", "p-nobody").error().kind, ErrorKind::not_found);
+                      EXPECT_EQ(tx.ReadToAnswer("Organization", "p-full").error().kind, ErrorKind::not_found);
+                      return Ok();
+                    }).ok());
+}
+
+TEST_F(RegistryReadAlongTest, APrefetchedPageAnswersAsTheSingleReads) {
+  const std::vector<std::string> ids = {"p-full", "p-bare", "p-unregistered", "p-nobody"};
+  std::vector<Seen> want;
+  for (const auto& id : ids) want.push_back(Plain(id));
+  InTx([&](RegistryTransaction& reg) {
+    reg.Prefetch(ids);
+    for (size_t i = 0; i < ids.size(); ++i) ExpectSameSeen(want[i], Look(reg, ids[i]), ids[i]);
+    auto all = reg.ProtectedAmong(ids);
+    EXPECT_EQ(all, std::vector<std::string>{"p-full"});
+  });
+}
+
+TEST_F(RegistryReadAlongTest, ALockTakenAfterAReadAlongReadsAfresh) {
+  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
+    auto& reg = tx.Registry();
+    reg.Prefetch({"p-bare"});
+    EXPECT_TRUE(reg.Contacts("p-bare").empty());
+    // Another transaction gives the patient a contact and commits.
+    InTx([&](RegistryTransaction& other) { other.PutContact(Contact("ct-new", "p-bare", "role-1", D(2025, 1, 1))); });
+    EXPECT_TRUE(reg.Contacts("p-bare").empty()) << "before the lock: the rows read along, as read";
+    EXPECT_TRUE(reg.LockPatient("p-bare").has_value());
+    const auto after = reg.Contacts("p-bare");
+    EXPECT_EQ(after.size(), 1u) << "after the lock the rows are read again";
+    return Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.error().text;
+}
+
 TEST_F(RegistryStoreTest, PatientRoundTripsWithAndWithoutDateOfDeath) {
   PatientFacts alive = Patient("p-alive");
   PatientFacts dead = Patient("p-dead");

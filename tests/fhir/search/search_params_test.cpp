@@ -53,6 +53,18 @@ TEST(SearchParams, DefaultsWithoutParameters) {
   EXPECT_EQ(s.canonical, (Params{{"_count", "50"}}));
 }
 
+// A doctor's list may come whole in one page (HandleSearch passes kMaxListCount for
+// Patient?general-practitioner); the link's _count is the count applied.
+TEST(SearchParams, AListSearchHonoursALargerCountUpToItsOwnMaximum) {
+  auto list = ParseSearch(Type("Patient"), {{"_count", "1100"}}, false, kMaxListCount);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->query.count, 1100);
+  EXPECT_EQ(list->canonical, (Params{{"_count", "1100"}}));
+  auto capped = ParseSearch(Type("Patient"), {{"_count", "9999"}}, false, kMaxListCount);
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->query.count, kMaxListCount);
+}
+
 TEST(SearchParams, CountIsClampedToTheMaximum) {
   EXPECT_EQ(Parse("Patient", {{"_count", "5000"}}).query.count, 1000);
   EXPECT_EQ(Parse("Patient", {{"_count", "1000"}}).query.count, 1000);
