@@ -25,11 +25,7 @@ while (($#)); do
 done
 
 bench_start_cluster
-if ((profile)); then
-  psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
-  "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
-  bench_start_cluster
-fi
+((profile)) && bench_enable_statements
 bench_load_population registry "$people"
 bench_serve registry
 bench_header "2, change of listing (people $people, $requests requests, $clients at a time)"
@@ -64,9 +60,7 @@ write-out = "%{http_code}\\n"
 CURL
 done <"$BENCH_WORK/moves.txt" >"$config"
 
-if ((profile)); then
-  psql -X -q "$(bench_url registry)" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
-fi
+((profile)) && bench_statements_reset registry
 t0=$(bench_now)
 curl -s --show-error --parallel --parallel-max "$clients" -K "$config" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
 t1=$(bench_now)
@@ -79,16 +73,7 @@ fi
 finished=$(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM registry_listing WHERE kind = 'listning' AND valid_to = DATE '$today'")
 nara_rate=$(bench_div "$requests" "$nara_s")
 
-if ((profile)); then
-  echo "profile: statements per change, and the ten that took most time"
-  psql -X -At -F ' | ' "$(bench_url registry)" -c "
-    SELECT 'all', round(sum(calls)::numeric / $requests, 1), round(sum(total_exec_time)::numeric / $requests, 2) || ' ms'
-    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" \
-    -c "SELECT round(calls::numeric / $requests, 1), round(total_exec_time::numeric / $requests, 3) || ' ms',
-               left(regexp_replace(query, '\s+', ' ', 'g'), 110)
-        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-        ORDER BY total_exec_time DESC LIMIT 10" | sed 's/^/  /'
-fi
+((profile)) && bench_statements_report registry "$requests" change
 bench_createdb tpcb
 pgbench -q -i -s 10 "$(bench_url tpcb)" >/dev/null 2>&1
 tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" "$(bench_url tpcb)" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)

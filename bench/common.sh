@@ -85,3 +85,47 @@ bench_curl_as() {
   curl -sS --cert "$BENCH_PKI/clients/$role.pem" --key "$BENCH_PKI/clients/$role.key" \
     --cacert "$BENCH_PKI/ca-bundle.pem" "$@"
 }
+
+# pg_stat_statements for a --profile run: bench_enable_statements restarts the cluster with it loaded
+# (call right after bench_start_cluster); bench_statements_reset DB before the measured part;
+# bench_statements_report DB N WHAT prints the statements per WHAT (N of them: requests, changes…) and
+# the ten that took most time, which is how RESULTS.md counts round trips.
+bench_enable_statements() {
+  psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+  "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
+  bench_start_cluster
+}
+bench_statements_reset() {
+  psql -X -q "$(bench_url "$1")" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+    -c "SELECT pg_stat_statements_reset()" >/dev/null
+}
+bench_statements_report() {
+  local db=$1 n=$2 what=$3
+  echo "profile: statements per $what (pg_stat_statements over $n), and the ten that took most time"
+  psql -X -At -F ' | ' "$(bench_url "$db")" -c "
+    SELECT 'all', round(sum(calls)::numeric / $n, 2), round(sum(total_exec_time)::numeric / $n, 3) || ' ms'
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND query NOT LIKE '%pg_stat_statements%'" \
+    -c "SELECT round(calls::numeric / $n, 2), round(total_exec_time::numeric / $n, 3) || ' ms',
+               left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_exec_time DESC LIMIT 10" | sed 's/^/  /'
+}
+
+# A machine-wide perf profile of a measured run (--perf): bench_perf_start SECONDS records every CPU
+# with call graphs in the background; bench_perf_report prints where the time went by process and
+# the top symbols, the form bench/RESULTS.md keeps profiles in.
+bench_perf_start() {
+  perf record -a -g -o "$BENCH_WORK/perf.data" -- sleep "$1" >/dev/null 2>&1 &
+  BENCH_PERF_PID=$!
+}
+bench_perf_report() {
+  wait "$BENCH_PERF_PID" 2>/dev/null || true
+  echo "perf: share of all samples by process"
+  perf report -i "$BENCH_WORK/perf.data" --no-children --sort comm --stdio 2>/dev/null |
+    grep -E '^ +[0-9]' | head -n 8 | sed 's/^/  /'
+  echo "perf: top symbols (no children)"
+  perf report -i "$BENCH_WORK/perf.data" --no-children --sort comm,sym --stdio -g none 2>/dev/null |
+    grep -E '^ +[0-9]' | head -n 25 | sed 's/^/  /'
+}

@@ -3,6 +3,8 @@
 # size over the same mutual TLS (goal: ratio >= 0.5).
 #   bench/get_patient.sh [--people N] [--seconds S] [--connections C]   default 20 000 people, 20 s, 16
 #   bench/get_patient.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
+#   --profile   also load pg_stat_statements: statements (round trips) per read, and where time went
+#   --perf      also a machine-wide perf profile of the Nara run (by process, top symbols)
 # Nära: `wrk` (2 threads, C keep-alive connections, EHR certificate) reading one imported Patient:
 # access decision, the audit record, the current version and the derived generalPractitioner each time.
 # Anchor: nginx from Debian on another loopback port with the same server certificate, the same CA and
@@ -14,18 +16,21 @@ source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/wrk.sh"
 source "$(dirname "$0")/nginx.sh"
 
-people=20000 seconds=20 connections=16 warm=1
+people=20000 seconds=20 connections=16 warm=1 profile=0 perf=0
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --smoke) people=1000 seconds=2 warm=0; shift ;;
-    *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] | --smoke" >&2; exit 2 ;;
+    --profile) profile=1; shift ;;
+    --perf) perf=1; shift ;;
+    *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] [--profile] [--perf] | --smoke" >&2; exit 2 ;;
   esac
 done
 
 bench_start_cluster
+((profile)) && bench_enable_statements
 bench_load_population registry "$people"
 # Workers for every connection, also while a previous wrk run's connections are being closed (one
 # beyond the workers is answered 503, which would fail the run).
@@ -52,7 +57,13 @@ if ((warm)); then
   bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 1s "$nginx_url"
   sleep 1
 fi
+((profile)) && bench_statements_reset registry
+ctxt0=$(awk '/^ctxt/ { print $2 }' /proc/stat)
+((perf)) && bench_perf_start "$seconds"
 bench_wrk ehr "$BENCH_WORK/nara.txt" -t 2 -c "$connections" -d "${seconds}s" "$nara_url"
+ctxt1=$(awk '/^ctxt/ { print $2 }' /proc/stat)
+((profile)) && bench_statements_report registry "$(bench_wrk_requests "$BENCH_WORK/nara.txt")" read
+((perf)) && bench_perf_report
 sleep 1
 bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
 
@@ -62,6 +73,9 @@ sleep 1
 bench_wrk ehr "$BENCH_WORK/metadata.txt" -t 2 -c "$connections" -d "$(((seconds + 1) / 2))s" "https://localhost:$BENCH_PORT/fhir/metadata"
 meta_bytes=$(bench_curl_as ehr "https://localhost:$BENCH_PORT/fhir/metadata" | wc -c)
 echo "context, nara GET metadata (no database, $meta_bytes-byte body): $(bench_wrk_rps "$BENCH_WORK/metadata.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/metadata.txt" 50) ms"
+# Context switches of the whole machine (kernel counter) over the Nara run, per read: what the round
+# trips to PostgreSQL and the hand-offs between threads cost on this VM.
+echo "context, context switches per read (whole machine, /proc/stat): $(bench_div "$((ctxt1 - ctxt0))" "$(bench_wrk_requests "$BENCH_WORK/nara.txt")")"
 for side in nara nginx; do
   f=$BENCH_WORK/$side.txt
   echo "$side: $(bench_wrk_requests "$f") requests, $(bench_wrk_rps "$f") requests/s, latency p50 $(bench_wrk_ms "$f" 50) ms, p99 $(bench_wrk_ms "$f" 99) ms ($bytes-byte body)"
