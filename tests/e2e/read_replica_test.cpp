@@ -5,7 +5,7 @@
 // - with the standby's replay paused, the writer's search still finds its write (the node waits
 //   database.read-wait-ms, then reads the primary), while a caller who wrote nothing gets the standby's
 //   older state (so searches do go to the standby), unless it echoes the writer's X-Nara-Commit-Lsn;
-// - /metrics counts the routed reads by database (nara_db_reads_total{pool=...});
+// - /metrics counts the routed reads by database (nara_db_reads_total{pool=...}); measures are routed too;
 // - a node whose read URL leads nowhere still answers from the primary; /readyz says `degraded`.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -142,6 +142,14 @@ TEST(ReadReplica, CallerReadsItsOwnWritesThroughAStandbyAndOthersReadTheStandby)
   const double standby_again = Reads(node.ops_port(), "standby");
   EXPECT_EQ(Found(*admin, late), "1");
   EXPECT_EQ(Reads(node.ops_port(), "standby"), standby_again + 1);
+
+  // Measures are routed like searches: a statistician's national report runs on the standby.
+  auto stats = node.Client("statistics");
+  const double standby_measure = Reads(node.ops_port(), "standby");
+  auto report = stats->Request("GET", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure?periodEnd=2026-11-01");
+  EXPECT_EQ(report.status, 200) << report.body;
+  EXPECT_EQ(At(Parse(report.body), "/resourceType"), "MeasureReport");
+  EXPECT_EQ(Reads(node.ops_port(), "standby"), standby_measure + 1);
 }
 
 TEST(ReadReplica, NodeWhoseReadDatabaseIsUnreachableAnswersFromThePrimary) {
