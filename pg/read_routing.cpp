@@ -100,12 +100,18 @@ void ReadRouter::Impl::Remember(const std::string& caller, Lsn lsn) {
   }
 }
 
-void ReadRouter::Impl::Passed(const std::string& caller, Lsn lsn) {
+Lsn ReadRouter::Impl::KnownReplayed(const std::string& server) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(caller);
-  if (it == index_.end() || it->second->second > lsn) return;  // wrote again meanwhile
-  recent_.erase(it->second);
-  index_.erase(it);
+  auto it = replayed_.find(server);
+  return it == replayed_.end() ? 0 : it->second;
+}
+
+void ReadRouter::Impl::SawReplayed(const std::string& server, Lsn lsn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Bounded: entries of connections long closed are only forgotten, and a forgotten one costs one check.
+  if (replayed_.size() >= 4096 && replayed_.find(server) == replayed_.end()) replayed_.clear();
+  Lsn& known = replayed_[server];
+  known = std::max(known, lsn);
 }
 
 Lsn ReadRouter::Impl::Needed() {
@@ -146,7 +152,12 @@ std::optional<ConnectionPool::Lease> ReadRouter::Impl::StandbyAt(Lsn need) {
   }
   last_failed = false;
   if (need == 0) return lease;
-  ReadSession* session = ReadSession::Current();
+  // The server this connection reached, and its backend: a key no other server shares.
+  const char* host = (*lease)->hostname();
+  const char* port = (*lease)->port();
+  const std::string server =
+      std::string(host ? host : "") + ":" + (port ? port : "") + "/" + std::to_string((*lease)->backendpid());
+  if (KnownReplayed(server) >= need) return lease;
   const auto deadline = std::chrono::steady_clock::now() + options.wait;
   auto pause = std::chrono::microseconds(500);
   try {
@@ -157,10 +168,8 @@ std::optional<ConnectionPool::Lease> ReadRouter::Impl::StandbyAt(Lsn need) {
       // has every commit it acknowledged.
       if (row[0].is_null()) return lease;
       const auto replayed = ParseLsn(row[0].as<std::string>());
-      if (replayed && *replayed >= need) {
-        if (session != nullptr) Passed(session->caller(), *replayed);
-        return lease;
-      }
+      if (replayed) SawReplayed(server, *replayed);
+      if (replayed && *replayed >= need) return lease;
       if (std::chrono::steady_clock::now() + pause > deadline) break;
       std::this_thread::sleep_for(pause);
       pause = std::min(pause * 2, std::chrono::microseconds(10000));

@@ -45,13 +45,18 @@ struct ReadRouter::Impl {
 
  private:
   void Remember(const std::string& caller, Lsn lsn);
-  // Drops the caller's position once the standby has replayed it (later reads need no check).
-  void Passed(const std::string& caller, Lsn lsn);
+  // The replay position a standby last reported, by server: a connection that has seen its server
+  // replay past a caller's position needs no round trip to know it again (replay never goes back on one
+  // server). By server and backend, not by caller: with several standbys in the read URL, connections
+  // of one pool may reach different servers, each at its own position.
+  Lsn KnownReplayed(const std::string& server);
+  void SawReplayed(const std::string& server, Lsn lsn);
 
   std::mutex mu_;
   // Most recently written first; index_ points into it.
   std::list<std::pair<std::string, Lsn>> recent_;
   std::unordered_map<std::string, std::list<std::pair<std::string, Lsn>>::iterator> index_;
+  std::unordered_map<std::string, Lsn> replayed_;  // "host:port/backend pid" → position
 };
 
 // Runs a read-only fn(pqxx::connection&) on the standby when router is set and the caller's own
