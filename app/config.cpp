@@ -61,6 +61,8 @@ Config LoadConfig(const std::string& file) {
   Config config;
   source.Get("database.url", config.database_url);
   source.Get("database.role", config.database_role);
+  source.Get("database.read-url", config.database_read_url);
+  source.Get("database.read-wait-ms", config.database_read_wait_ms);
   source.Get("port", config.port);
   source.Get("bind.address", config.bind_address);
   source.Get("ops.port", config.ops_port);
@@ -105,6 +107,9 @@ Config LoadConfig(const std::string& file) {
   }
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {
     throw std::runtime_error("capacity.mode must be enforce or warn, got '" + config.capacity_mode + "'");
+  }
+  if (config.database_read_wait_ms < 0 || config.database_read_wait_ms > 10000) {
+    throw std::runtime_error("database.read-wait-ms must be 0 to 10000");
   }
   if (config.request_timeout_seconds < 1) throw std::runtime_error("request-timeout.seconds must be 1 or more");
   if (config.listing_max_changes_per_year < 0) {

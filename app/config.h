@@ -12,6 +12,10 @@ namespace nara::app {
 struct Config {
   std::string database_url = "postgresql:///nara";  // database.url
   std::string database_role = "nara_server";        // database.role: SET ROLE on every server connection
+  // Reads from hot standbys (docs/api.md section 12, pg/read_routing.h): searches and measures go to
+  // database.read-url (empty: the primary); a caller's reads wait up to read-wait-ms for its last write.
+  std::string database_read_url;                    // database.read-url
+  int database_read_wait_ms = 200;                  // database.read-wait-ms
   int port = 8443;                                  // port
   std::string bind_address = "0.0.0.0";             // bind.address
   int ops_port = 8081;                              // ops.port (plain HTTP, 127.0.0.1 only)

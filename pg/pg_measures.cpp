@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pg/internal/connection_pool.h"
+#include "pg/internal/read_router.h"
 
 namespace nara::pg {
 namespace {
@@ -428,72 +429,66 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
                                            const std::string& subject_unit_id, const ContinuityOptions& continuity) {
   const MeasureDefinition* def = FindMeasure(measure_id);
   if (def == nullptr) return Error::NotFound("okänt mått (unknown measure): " + measure_id);
-  try {
-    auto lease = pool_->Acquire();
-    try {
-      // One snapshot for every number of the report; read-only so it can never block a writer's rule.
-      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*lease);
-      Scope scope = Scope::national;
-      std::string subject_kommun;
-      if (!subject_unit_id.empty()) {
-        const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
-        if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
-        const std::string type = unit[0][0].as<std::string>();
-        subject_kommun = unit[0][1].as<std::string>();
-        if (type == "vardcentral") {
-          scope = Scope::vardcentral;
-        } else if (type == "region") {
-          scope = Scope::region;
-        } else if (type == "kommun") {
-          scope = Scope::kommun;
-        } else {
-          return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
-                                         "(subject must be a region, kommun or vårdcentral)", "subject");
-        }
+  // On the hot standby when reads are routed (pg/read_routing.h), unless the caller's own latest write
+  // is not there yet.
+  return RoutedRead<MeasureResult>(router_, *pool_, [&](pqxx::connection& conn) -> Result<MeasureResult> {
+    // One snapshot for every number of the report; read-only so it can never block a writer's rule.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+    Scope scope = Scope::national;
+    std::string subject_kommun;
+    if (!subject_unit_id.empty()) {
+      const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
+      if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
+      const std::string type = unit[0][0].as<std::string>();
+      subject_kommun = unit[0][1].as<std::string>();
+      if (type == "vardcentral") {
+        scope = Scope::vardcentral;
+      } else if (type == "region") {
+        scope = Scope::region;
+      } else if (type == "kommun") {
+        scope = Scope::kommun;
+      } else {
+        return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
+                                       "(subject must be a region, kommun or vårdcentral)", "subject");
       }
-      const std::string prefix = CommonTables(scope, NeedsOf(*def));
-      const auto day = [](Date d) { return std::to_string(d.days()); };
-      const auto params_on = [&](Date d) {
-        return Params{day(d), subject_unit_id, subject_kommun, day(LatestBirthDateAged(18, d)),
-                      day(LatestBirthDateAged(65, d)), day(LatestBirthDateAged(80, d))};
-      };
-      const Params params = params_on(period_end);
-
-      MeasureResult out;
-      out.measure_id = def->id;
-      out.period_end = period_end;
-      out.subject = subject_unit_id;
-      out.goal = def->goal;
-      switch (def->kind) {
-        case MeasureKind::proportion:
-          if (!def->continuity) EvaluateProportion(tx, prefix, params, out);
-          break;
-        case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
-        case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;
-        case MeasureKind::mean: break;
-      }
-      if (def->continuity) {
-        out.relative_goal = def->relative_goal;
-        EvaluateContinuity(tx, prefix, params, *def, continuity, out);
-        if (continuity.baseline) {
-          // The same definition as of the baseline date, in the same snapshot.
-          MeasureResult base;
-          EvaluateContinuity(tx, prefix, params_on(*continuity.baseline), *def, continuity, base);
-          out.baseline_date = continuity.baseline;
-          out.baseline_score = base.score;
-          if (base.score && out.score && *base.score > 0) out.relative_change = (*out.score - *base.score) / *base.score;
-        }
-      }
-      SortStrata(*def, out.strata);
-      tx.commit();
-      return out;
-    } catch (const pqxx::broken_connection&) {
-      lease.Discard();
-      throw;
     }
-  } catch (const pqxx::broken_connection&) {
-    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
-  }
+    const std::string prefix = CommonTables(scope, NeedsOf(*def));
+    const auto day = [](Date d) { return std::to_string(d.days()); };
+    const auto params_on = [&](Date d) {
+      return Params{day(d), subject_unit_id, subject_kommun, day(LatestBirthDateAged(18, d)),
+                    day(LatestBirthDateAged(65, d)), day(LatestBirthDateAged(80, d))};
+    };
+    const Params params = params_on(period_end);
+
+    MeasureResult out;
+    out.measure_id = def->id;
+    out.period_end = period_end;
+    out.subject = subject_unit_id;
+    out.goal = def->goal;
+    switch (def->kind) {
+      case MeasureKind::proportion:
+        if (!def->continuity) EvaluateProportion(tx, prefix, params, out);
+        break;
+      case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
+      case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;
+      case MeasureKind::mean: break;
+    }
+    if (def->continuity) {
+      out.relative_goal = def->relative_goal;
+      EvaluateContinuity(tx, prefix, params, *def, continuity, out);
+      if (continuity.baseline) {
+        // The same definition as of the baseline date, in the same snapshot.
+        MeasureResult base;
+        EvaluateContinuity(tx, prefix, params_on(*continuity.baseline), *def, continuity, base);
+        out.baseline_date = continuity.baseline;
+        out.baseline_score = base.score;
+        if (base.score && out.score && *base.score > 0) out.relative_change = (*out.score - *base.score) / *base.score;
+      }
+    }
+    SortStrata(*def, out.strata);
+    tx.commit();
+    return out;
+  });
 }
 
 }  // namespace nara::pg

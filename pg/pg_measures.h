@@ -12,6 +12,7 @@
 namespace nara::pg {
 
 class ConnectionPool;
+class ReadRouter;
 
 class PgMeasures final : public MeasureStore {
  public:
@@ -23,8 +24,12 @@ class PgMeasures final : public MeasureStore {
   Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end, const std::string& subject_unit_id,
                                  const ContinuityOptions& continuity) override;
 
+  // Evaluations go through router (a hot standby, pg/read_routing.h); not owned, nullptr: the primary.
+  void RouteReads(ReadRouter* router) { router_ = router; }
+
  private:
   std::unique_ptr<ConnectionPool> pool_;
+  ReadRouter* router_ = nullptr;
 };
 
 }  // namespace nara::pg

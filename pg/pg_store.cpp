@@ -17,6 +17,7 @@
 #include "pg/migrations.h"
 #include "pg/pg_audit.h"
 #include "pg/internal/pg_registry.h"
+#include "pg/internal/read_router.h"
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
@@ -477,6 +478,9 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
         AppendOutbox(tx, unit.written());  // the change's events commit with it (docs/api.md section 10)
         tx.commit();
         audit_rows_written_ += unit.audit_rows();
+        // A write request's transaction: it wrote versions, or its audit row (reads audit apart from
+        // their registry look-ups). Its commit position is what the caller's routed reads must see.
+        if (!unit.written().empty() || unit.audit_rows() > 0) RecordCommit(router_, conn);
         return status;
       } catch (const pqxx::transaction_rollback&) {
         // Serialization failure or deadlock: nothing was committed, so run the work again.
@@ -582,7 +586,7 @@ Result<ChangePage> PgStore::Changes(const ChangeQuery& query) {
 }
 
 Result<SearchPage> PgStore::Search(const SearchQuery& query) {
-  return WithConnection<SearchPage>(*pool_, [&](pqxx::connection& conn) {
+  return RoutedRead<SearchPage>(router_, *pool_, [&](pqxx::connection& conn) {
     pqxx::read_transaction tx(conn);
     return RunSearch(tx, query);
   });

@@ -14,6 +14,7 @@ namespace nara::pg {
 
 class AuditWriter;
 class ConnectionPool;
+class ReadRouter;
 
 class PgStore final : public ResourceStore {
  public:
@@ -36,6 +37,10 @@ class PgStore final : public ResourceStore {
   Result<std::vector<StoredAudit>> SearchAudit(const AuditQuery& query) override;
   Result<long> CountAudit(const AuditQuery& query) override;
 
+  // Searches go through router (a hot standby, pg/read_routing.h) from now on, and every committed
+  // write tells it the caller's commit position. Not owned; nullptr: everything on the primary.
+  void RouteReads(ReadRouter* router) { router_ = router; }
+
   int pool_in_use() const;
   int pool_idle() const;
   int pool_size() const;
@@ -46,6 +51,7 @@ class PgStore final : public ResourceStore {
  private:
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<AuditWriter> audit_writer_;  // reads' and refusals' rows, in batches
+  ReadRouter* router_ = nullptr;
   std::atomic<long> audit_rows_written_{0};
 };
 

@@ -27,6 +27,7 @@
 #include "auth/peer_identity.h"
 #include "fhir/http/http_util.h"
 #include "fhir/json/operation_outcome.h"
+#include "pg/read_routing.h"
 
 namespace nara::app {
 namespace {
@@ -229,7 +230,13 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
       const auto verdict = limiter_.Take(entry->hsa_id, entry->rate_limit_per_minute);
       if (!verdict.allowed) return Throttled(entry->rate_limit_per_minute, verdict.retry_after_seconds);
     }
-    return api_.Handle(request);
+    // Read routing (pg/read_routing.h): the caller's reads see its own writes, also those made through
+    // another node when the client echoes that node's X-Nara-Commit-Lsn (a malformed value is ignored,
+    // as any hint that cannot be used).
+    pg::ReadSession session(request.caller.hsa_id, pg::ParseLsn(request.Header("x-nara-commit-lsn")).value_or(0));
+    fhir::HttpResponse response = api_.Handle(request);
+    if (session.committed() != 0) response.SetHeader("X-Nara-Commit-Lsn", pg::FormatLsn(session.committed()));
+    return response;
   }
 
   // Not audited: a throttled request touches no patient data. No personnummer in the text.

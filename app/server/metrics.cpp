@@ -138,6 +138,23 @@ std::string Metrics::Render(const Scrape& scrape) const {
       line("nara_db_replication_lag_seconds", "", Number(scrape.replication_lag_seconds));
     }
   }
+  if (scrape.read_routing) {
+    header("nara_db_reads_total", "counter",
+           "Routed reads (searches, measures) by the database that ran them: the standby of database.read-url "
+           "or the primary.");
+    line("nara_db_reads_total", "pool=\"standby\"", std::to_string(scrape.reads_standby));
+    line("nara_db_reads_total", "pool=\"primary\"", std::to_string(scrape.reads_primary));
+    header("nara_db_read_fallbacks_total", "counter",
+           "Routed reads sent to the primary, by why: the standby had not replayed the caller's last write within "
+           "database.read-wait-ms (lagging), or could not be reached (unreachable).");
+    line("nara_db_read_fallbacks_total", "reason=\"lagging\"", std::to_string(scrape.reads_primary_lagging));
+    line("nara_db_read_fallbacks_total", "reason=\"unreachable\"", std::to_string(scrape.reads_primary_unreachable));
+    if (scrape.read_lag_seconds >= 0) {
+      header("nara_db_read_replication_lag_seconds", "gauge",
+             "How far the read database (database.read-url) replays behind the primary.");
+      line("nara_db_read_replication_lag_seconds", "", Number(scrape.read_lag_seconds));
+    }
+  }
   header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
   line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));
   header("nara_audit_batches_written_total", "counter",

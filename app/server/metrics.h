@@ -51,6 +51,13 @@ class Metrics {
     double replication_lag_seconds = -1;  // -1: not known (no standby, or not visible to the login role)
     long standbys = 0;
     long sync_standbys = 0;
+    // Read routing (database.read-url, pg/read_routing.h); read_routing false: not configured.
+    bool read_routing = false;
+    long reads_standby = 0;
+    long reads_primary = 0;
+    long reads_primary_lagging = 0;      // the standby had not replayed the caller's write in time
+    long reads_primary_unreachable = 0;  // the standby could not be reached
+    double read_lag_seconds = -1;        // the read database's replay lag; -1 unknown or unreachable
   };
   std::string Render(const Scrape& scrape) const;
 

@@ -10,8 +10,9 @@ namespace {
 
 class OpsHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  OpsHandler(pg::PgStore& store, pg::PgReplication& replication, const Metrics& metrics)
-      : store_(store), replication_(replication), metrics_(metrics) {}
+  OpsHandler(pg::PgStore& store, pg::PgReplication& replication, const Metrics& metrics, pg::ReadRouter* reads,
+             pg::PgReplication* read_replication)
+      : store_(store), replication_(replication), metrics_(metrics), reads_(reads), read_replication_(read_replication) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
     const std::string path = in.getURI().substr(0, in.getURI().find('?'));
@@ -33,9 +34,24 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
         body = "{\"status\":\"not-ready\",\"database\":\"standby\",\"reason\":\"databasen är en standby "
                "som inte tar emot skrivningar (the database is a read-only standby)\"}";
       } else {
-        body = "{\"status\":\"ready\",\"database\":\"primary\",\"standbys\":" +
+        // With database.read-url: where routed reads go. A read database that cannot be reached leaves
+        // the node ready (its reads fall back to the primary, every answer stays right) but `degraded`,
+        // so monitoring sees the primary carrying the reads.
+        std::string reads;
+        std::string state = "ready";
+        if (read_replication_ != nullptr) {
+          auto read_status = read_replication_->Status();
+          if (!read_status) {
+            state = "degraded";
+            reads = ",\"reads\":\"primary\",\"read_database\":\"unreachable\"";
+          } else {
+            reads = std::string(",\"reads\":\"read-url\",\"read_database\":\"") +
+                    (read_status->primary ? "primary" : "standby") + "\"";
+          }
+        }
+        body = "{\"status\":\"" + state + "\",\"database\":\"primary\",\"standbys\":" +
                std::to_string(replication->standbys) + ",\"synchronous_standbys\":" +
-               std::to_string(replication->sync_standbys) + "}";
+               std::to_string(replication->sync_standbys) + reads + "}";
       }
     } else if (path == "/metrics") {
       type = "text/plain; version=0.0.4";
@@ -47,6 +63,19 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
         scrape.replication_lag_seconds = replication->lag_seconds;
         scrape.standbys = replication->standbys;
         scrape.sync_standbys = replication->sync_standbys;
+      }
+      if (reads_ != nullptr) {
+        const pg::ReadCounts counts = reads_->counts();
+        scrape.read_routing = true;
+        scrape.reads_standby = counts.standby;
+        scrape.reads_primary = counts.primary;
+        scrape.reads_primary_lagging = counts.primary_lagging;
+        scrape.reads_primary_unreachable = counts.primary_unreachable;
+        if (read_replication_ != nullptr) {
+          if (auto read_status = read_replication_->Status(); read_status && !read_status->primary) {
+            scrape.read_lag_seconds = read_status->lag_seconds;
+          }
+        }
       }
       body = metrics_.Render(scrape);
     } else {
@@ -72,6 +101,8 @@ class OpsHandler final : public Poco::Net::HTTPRequestHandler {
   pg::PgStore& store_;
   pg::PgReplication& replication_;
   const Metrics& metrics_;
+  pg::ReadRouter* reads_;
+  pg::PgReplication* read_replication_;
 };
 
 }  // namespace
@@ -87,7 +118,7 @@ std::string ListenExclusively(Poco::Net::ServerSocket& socket, const Poco::Net::
 }
 
 Poco::Net::HTTPRequestHandler* OpsHandlerFactory::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
-  return new OpsHandler(store_, replication_, metrics_);
+  return new OpsHandler(store_, replication_, metrics_, reads_, read_replication_);
 }
 
 }  // namespace nara::app

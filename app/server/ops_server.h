@@ -11,19 +11,25 @@
 #include "app/server/metrics.h"
 #include "pg/pg_replication.h"
 #include "pg/pg_store.h"
+#include "pg/read_routing.h"
 
 namespace nara::app {
 
 class OpsHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  OpsHandlerFactory(pg::PgStore& store, pg::PgReplication& replication, const Metrics& metrics)
-      : store_(store), replication_(replication), metrics_(metrics) {}
+  // reads, read_replication: the read routing and a view of its database (database.read-url), or
+  // both nullptr when reads are not routed.
+  OpsHandlerFactory(pg::PgStore& store, pg::PgReplication& replication, const Metrics& metrics,
+                    pg::ReadRouter* reads = nullptr, pg::PgReplication* read_replication = nullptr)
+      : store_(store), replication_(replication), metrics_(metrics), reads_(reads), read_replication_(read_replication) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
 
  private:
   pg::PgStore& store_;
   pg::PgReplication& replication_;
   const Metrics& metrics_;
+  pg::ReadRouter* reads_;
+  pg::PgReplication* read_replication_;
 };
 
 // Binds `socket` to `address` and listens, alone: SO_REUSEADDR (a restart may bind while the old

@@ -29,6 +29,7 @@
 #include "pg/pg_replication.h"
 #include "pg/pg_store.h"
 #include "pg/pg_subscriptions.h"
+#include "pg/read_routing.h"
 
 namespace nara::app {
 namespace {
@@ -95,6 +96,20 @@ int Serve(const Config& config) {
     return 2;
   }
   pg::PgMeasures measures(config.database_url, 2, config.database_role);
+  // database.read-url: searches and measures on a hot standby, each caller reading its own writes.
+  std::unique_ptr<pg::ReadRouter> reads;
+  std::unique_ptr<pg::PgReplication> read_replication;
+  if (!config.database_read_url.empty()) {
+    pg::ReadRoutingOptions read_options;
+    read_options.url = config.database_read_url;
+    read_options.pool_size = config.db_pool_size;
+    read_options.role = config.database_role;
+    read_options.wait = std::chrono::milliseconds(config.database_read_wait_ms);
+    reads = std::make_unique<pg::ReadRouter>(read_options);
+    read_replication = std::make_unique<pg::PgReplication>(config.database_read_url);
+    store.RouteReads(reads.get());
+    measures.RouteReads(reads.get());
+  }
   fhir::ApiOptions api_options = ApiOptionsFrom(config);
   api_options.measures = &measures;
   Metrics metrics;  // before the export worker, which reports to it until it stops
@@ -178,12 +193,13 @@ int Serve(const Config& config) {
                                    [&metrics] { metrics.CountOverloaded(); }), fhir_pool,
       fhir_socket, fhir_params);
   pg::PgReplication replication(config.database_url);
-  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, replication, metrics), ops_pool, ops_socket,
+  Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, replication, metrics, reads.get(), read_replication.get()), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2, 10));
   fhir_server.start();
   ops_server.start();
   Log("info", "serve.started", {{"port", std::to_string(config.port)}, {"ops_port", std::to_string(config.ops_port)},
-                                 {"threads", std::to_string(config.threads)}});
+                                 {"threads", std::to_string(config.threads)},
+                                 {"reads", config.database_read_url.empty() ? "primary" : "read-url"}});
 
   const int signal = WaitForTermination();
   Log("info", "serve.stopping", {{"signal", std::to_string(signal)}});
