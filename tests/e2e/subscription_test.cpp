@@ -25,6 +25,7 @@
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/scrape.h"
 #include "tests/e2e/subscription_receiver.h"
 #include "tests/support/concurrency.h"
 
@@ -492,6 +493,43 @@ TEST_F(SubscriptionTest, AQueueEntryCreatedWithdrawnAndPromotedReachesTheUnitThe
   EXPECT_EQ(GaplessProblem(contacts.Numbers(s_contacts), 2), "");
   // Dispatched with the others (they arrived, so every earlier outbox row is numbered): nothing at B.
   EXPECT_EQ(site_->EventsSinceStart(s_other), 0);
+}
+
+// /metrics after deliveries (docs/api.md section 7 and 10): calls by type and outcome, the latency of
+// each acknowledged event, subscriptions and their pending events by status, the outbox backlog.
+TEST_F(SubscriptionTest, MetricsShowDeliveriesLatencyPendingEventsAndSubscriptionsByStatus) {
+  const int ops = site_->server->ops_port();
+  const std::string before = Scrape(ops);
+  const std::string ok_events = R"(nara_subscription_deliveries_total{type="event-notification",outcome="ok"})";
+  const std::string failed_handshakes = R"(nara_subscription_deliveries_total{type="handshake",outcome="failed"})";
+  const std::string latency = "nara_subscription_delivery_latency_seconds_count";
+
+  SubscriptionReceiver up, down(Mode::down);
+  const std::string s_up = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("listing-change", up.Endpoint(), "managing-organization=Organization/vc-a"));
+  const std::string s_down = site_->Subscribe(*site_->ehr, SubscriptionJson("listing-change", down.Endpoint()));
+  ASSERT_TRUE(up.WaitFor(Handshaken));
+  // Four failed handshakes in a row (NARA_SUBSCRIPTION_MAX_ATTEMPTS): `error`.
+  ASSERT_TRUE(down.WaitFor([&](const auto&) { return site_->Status(s_down) == "error"; }));
+  for (int i = 0; i < 3; ++i) site_->Listed("metrics-" + std::to_string(i), "vc-a");
+  ASSERT_TRUE(AllArrived(up, s_up, 3));
+  // The endpoint's 2xx is recorded just after the receiver has the events: wait for that, no longer.
+  std::string after;
+  ASSERT_TRUE(up.WaitFor([&](const auto&) {
+    after = Scrape(ops);
+    return Sample(after, R"(nara_subscription_events_pending{status="active"})") == 0 &&
+           Sample(after, "nara_subscription_outbox_backlog") == 0;
+  })) << after;
+  EXPECT_GE(Sample(after, ok_events), Sample(before, ok_events) + 1) << after;
+  EXPECT_EQ(Sample(after, failed_handshakes), Sample(before, failed_handshakes) + 4) << after;
+  EXPECT_EQ(Sample(after, latency), Sample(before, latency) + 3) << "one latency per event acknowledged";
+  EXPECT_GT(Sample(after, R"(nara_subscription_delivery_latency_seconds_bucket{le="+Inf"})"), 0) << after;
+  // This test's two subscriptions (the fixture removes each test's): one active, one in error with
+  // the three events it could not take.
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="active"})"), 1) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="error"})"), 1) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscription_events_pending{status="error"})"), 3) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="requested"})"), 0) << after;
 }
 
 TEST_F(SubscriptionTest, AQuietSubscriptionGetsHeartbeats) {
