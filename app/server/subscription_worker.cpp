@@ -116,13 +116,20 @@ void SubscriptionWorker::Wake() {
 
 void SubscriptionWorker::Loop() {
   while (!stop_) {
+    // Two independent steps, each caught on its own: numbering that fails (a lock timeout behind a
+    // maintenance lock on resource_version, an outbox row the matcher chokes on) must not stop the
+    // handshakes, heartbeats and retries of events already numbered, nor the other way round.
+    // Nothing is lost either way (a failed step rolled back); it is tried again after a poll.
     try {
       DispatchAll();
+    } catch (const std::exception& e) {
+      Log("error", "subscription.worker_failed", {{"step", "dispatch"}, {"detail", e.what()}});
+    }
+    try {
       ReapFinished();
       StartDeliveries();
     } catch (const std::exception& e) {
-      // The database away or a bug: nothing was lost (the step rolled back); try again after a poll.
-      Log("error", "subscription.worker_failed", {{"detail", e.what()}});
+      Log("error", "subscription.worker_failed", {{"step", "deliver"}, {"detail", e.what()}});
     }
     std::unique_lock<std::mutex> lock(mu_);
     wake_.wait_for(lock, options_.poll, [this] { return woken_ || stop_; });
@@ -131,6 +138,12 @@ void SubscriptionWorker::Loop() {
 }
 
 void SubscriptionWorker::DispatchAll() {
+  // An empty outbox (the usual case between writes) is seen with one query on the worker's own pool;
+  // the request pool is leased only when there is something to number. Only numbering is skipped:
+  // handshakes, heartbeats and retries of events already numbered are StartDeliveries' (ClaimDue reads
+  // the subscriptions, not the outbox), which runs on every poll whatever the outbox holds. A failed
+  // count is no reason to skip: numbering goes on as without it.
+  if (auto backlog = subscriptions_.OutboxBacklog(); backlog && *backlog == 0) return;
   // Nobody subscribes (a registry without subscribers): the changes only need to leave the outbox.
   if (auto listed = subscriptions_.List(""); listed && listed->empty()) {
     const auto none = [](const OutboxChange&, const std::vector<SubscriptionRecord>&) {

@@ -532,6 +532,33 @@ TEST_F(SubscriptionTest, MetricsShowDeliveriesLatencyPendingEventsAndSubscriptio
   EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="requested"})"), 0) << after;
 }
 
+// Numbering and delivery are separate steps of the worker: while numbering is held up (here a
+// maintenance lock on resource_version, so each attempt to number the outbox gives up after its 1 s
+// lock timeout), handshakes, heartbeats and retries, which need no numbering, still go out.
+TEST_F(SubscriptionTest, DeliveriesGoOnWhileNumberingIsHeldUp) {
+  SubscriptionReceiver receiver;
+  pqxx::connection locker(site_->server->database_url());
+  pqxx::work maintenance(locker);
+  maintenance.exec("LOCK TABLE resource_version IN ACCESS EXCLUSIVE MODE");
+  {
+    // An outbox row for the dispatcher to try (committed on a connection of its own).
+    pqxx::connection writer(site_->server->database_url());
+    pqxx::work tx(writer);
+    tx.exec("INSERT INTO subscription_outbox (res_type, res_id, version) VALUES ('Organization', 'vc-a', 1)");
+    tx.commit();
+  }
+  const std::string id = site_->Subscribe(*site_->ehr, SubscriptionJson("saebo-change", receiver.Endpoint()));
+  EXPECT_TRUE(receiver.WaitFor(Handshaken, std::chrono::seconds(20))) << "no handshake while numbering is held up";
+  maintenance.abort();
+  // Then numbering goes on: the row leaves the outbox (an Organization is no event).
+  pqxx::connection reader(site_->server->database_url());
+  EXPECT_TRUE(receiver.WaitFor([&](const auto&) {
+    pqxx::read_transaction tx(reader);
+    return tx.exec1("SELECT count(*) FROM subscription_outbox")[0].as<long>() == 0;
+  }));
+  EXPECT_EQ(site_->EventsSinceStart(id), 0);
+}
+
 TEST_F(SubscriptionTest, AQuietSubscriptionGetsHeartbeats) {
   SubscriptionReceiver receiver;
   std::string json = SubscriptionJson("saebo-change", receiver.Endpoint());
