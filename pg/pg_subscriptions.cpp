@@ -323,4 +323,17 @@ Result<long long> PgSubscriptions::OutboxBacklog() {
   });
 }
 
+Result<SubscriptionStats> PgSubscriptions::Stats() {
+  return WithConnection<SubscriptionStats>(*pool_, [&](pqxx::connection& conn) {
+    pqxx::read_transaction tx(conn);
+    SubscriptionStats stats;
+    stats.outbox = tx.exec1("SELECT count(*) FROM subscription_outbox")[0].as<long long>();
+    for (const auto& row : tx.exec("SELECT status, count(*), coalesce(sum(events_since_start - delivered_through), 0) "
+                                   "FROM subscription GROUP BY status ORDER BY status")) {
+      stats.by_status.push_back({row[0].as<std::string>(), row[1].as<long long>(), row[2].as<long long>()});
+    }
+    return stats;
+  });
+}
+
 }  // namespace nara::pg

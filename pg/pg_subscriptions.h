@@ -32,6 +32,7 @@ class PgSubscriptions final : public SubscriptionStore {
   Status RecordFailure(const std::string& id, const std::string& node, int delay_ms, bool give_up,
                        const std::string& error) override;
   Result<long long> OutboxBacklog() override;
+  Result<SubscriptionStats> Stats() override;
 
  private:
   std::unique_ptr<ConnectionPool> pool_;

@@ -53,6 +53,17 @@ struct OutboxChange {
   bool has_before = false;
 };
 
+// What /metrics shows of change notifications (docs/api.md section 10), read in one transaction.
+struct SubscriptionStats {
+  long long outbox = 0;  // committed changes not yet numbered (the dispatcher's backlog)
+  struct ByStatus {
+    std::string status;            // requested | active | error | off
+    long long subscriptions = 0;   // subscriptions in that status
+    long long pending = 0;         // their events numbered but not yet acknowledged by the endpoint
+  };
+  std::vector<ByStatus> by_status;  // only statuses some subscription has
+};
+
 // Which subscriptions (id, topic URL) an outbox change is an event for.
 using SubscriptionMatcher = std::function<std::vector<std::pair<std::string, std::string>>(
     const OutboxChange& change, const std::vector<SubscriptionRecord>& subscriptions)>;
@@ -92,6 +103,8 @@ class SubscriptionStore {
                                const std::string& error) = 0;
   // Outbox rows not yet dispatched (for /metrics and tests).
   virtual Result<long long> OutboxBacklog() = 0;
+  // The outbox backlog and, by status, the subscriptions and their events not yet acknowledged.
+  virtual Result<SubscriptionStats> Stats() = 0;
 };
 
 }  // namespace nara

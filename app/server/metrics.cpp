@@ -1,5 +1,6 @@
 #include "app/server/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -78,6 +79,26 @@ void Metrics::ObserveRequest(std::string_view interaction, int status, std::chro
   h.sum += seconds;
 }
 
+void Metrics::ObserveSubscriptionCall(std::string_view type, bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  subscription_calls_[{std::string(type), ok}]++;
+}
+
+void Metrics::ObserveEventDelivered(std::chrono::nanoseconds latency) {
+  const double seconds = std::max(0.0, std::chrono::duration<double>(latency).count());  // clocks of two nodes
+  size_t bucket = 0;
+  while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bucket < kBuckets.size()) event_latency_.buckets[bucket]++;
+  event_latency_.count++;
+  event_latency_.sum += seconds;
+}
+
+void Metrics::SetSubscriptionSource(std::function<bool(SubscriptionGauges&)> source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  subscription_source_ = std::move(source);
+}
+
 void Metrics::SetExportJobs(std::string_view state, long jobs) {
   std::lock_guard<std::mutex> lock(mu_);
   export_jobs_[std::string(state)] = jobs;
@@ -93,6 +114,14 @@ std::string Metrics::Render(const Scrape& scrape) const {
   auto header = [&out](const char* name, const char* type, const char* help) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   };
+  // The database is read before the lock is taken: a slow query never holds up request threads.
+  std::function<bool(SubscriptionGauges&)> source;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    source = subscription_source_;
+  }
+  SubscriptionGauges gauges;
+  const bool gauges_known = source && source(gauges);
   std::lock_guard<std::mutex> lock(mu_);
 
   header("nara_http_requests_total", "counter", "FHIR requests answered, by interaction and HTTP status.");
@@ -102,17 +131,19 @@ std::string Metrics::Render(const Scrape& scrape) const {
   }
   header("nara_http_request_duration_seconds", "histogram",
          "Time from the request's arrival to its answer being ready, by interaction.");
-  for (const auto& [interaction, h] : durations_) {
-    const std::string label = "interaction=\"" + interaction + "\"";
+  auto histogram = [&line](const std::string& name, const std::string& label, const Histogram& h) {
+    const std::string sep = label.empty() ? "" : ",";
     long cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];
-      line("nara_http_request_duration_seconds_bucket", label + ",le=\"" + Number(kBuckets[i]) + "\"",
-           std::to_string(cumulative));
+      line(name + "_bucket", label + sep + "le=\"" + Number(kBuckets[i]) + "\"", std::to_string(cumulative));
     }
-    line("nara_http_request_duration_seconds_bucket", label + ",le=\"+Inf\"", std::to_string(h.count));
-    line("nara_http_request_duration_seconds_sum", label, Number(h.sum));
-    line("nara_http_request_duration_seconds_count", label, std::to_string(h.count));
+    line(name + "_bucket", label + sep + "le=\"+Inf\"", std::to_string(h.count));
+    line(name + "_sum", label, Number(h.sum));
+    line(name + "_count", label, std::to_string(h.count));
+  };
+  for (const auto& [interaction, h] : durations_) {
+    histogram("nara_http_request_duration_seconds", "interaction=\"" + interaction + "\"", h);
   }
   header("nara_http_overloaded_total", "counter", "Connections answered 503 because every worker thread was busy.");
   line("nara_http_overloaded_total", "", std::to_string(overloaded_.load()));
@@ -162,6 +193,39 @@ std::string Metrics::Render(const Scrape& scrape) const {
   line("nara_audit_batches_written_total", "", std::to_string(scrape.audit_batches_written));
   header("nara_export_jobs", "gauge", "Bulk Data $export jobs, by state.");
   for (const auto& [state, jobs] : export_jobs_) line("nara_export_jobs", "state=\"" + state + "\"", std::to_string(jobs));
+  // Change notifications (docs/api.md section 10).
+  header("nara_subscription_deliveries_total", "counter",
+         "Calls to subscription endpoints by this node, by notification type and outcome (ok: the endpoint answered 2xx).");
+  for (const char* type : {"handshake", "heartbeat", "event-notification"}) {
+    for (const bool ok : {true, false}) {
+      const auto found = subscription_calls_.find({type, ok});
+      line("nara_subscription_deliveries_total",
+           std::string("type=\"") + type + "\",outcome=\"" + (ok ? "ok" : "failed") + "\"",
+           std::to_string(found == subscription_calls_.end() ? 0 : found->second));
+    }
+  }
+  header("nara_subscription_delivery_latency_seconds", "histogram",
+         "Per event acknowledged by this node: from its change's meta.lastUpdated (stamped just before commit) to "
+         "the endpoint's 2xx.");
+  histogram("nara_subscription_delivery_latency_seconds", "", event_latency_);
+  if (gauges_known) {
+    header("nara_subscription_outbox_backlog", "gauge",
+           "Committed changes not yet numbered into subscription events (all nodes: read from the database).");
+    line("nara_subscription_outbox_backlog", "", std::to_string(gauges.outbox));
+    // Every status, 0 when none has it, so a dashboard's series never disappear.
+    std::map<std::string, std::pair<long long, long long>> by_status{
+        {"requested", {0, 0}}, {"active", {0, 0}}, {"error", {0, 0}}, {"off", {0, 0}}};
+    for (const auto& s : gauges.by_status) by_status[s.status] = {s.subscriptions, s.pending};
+    header("nara_subscriptions", "gauge", "Subscriptions by status (all nodes).");
+    for (const auto& [status, counts] : by_status) {
+      line("nara_subscriptions", "status=\"" + status + "\"", std::to_string(counts.first));
+    }
+    header("nara_subscription_events_pending", "gauge",
+           "Events numbered but not yet acknowledged by the endpoint, by subscription status (all nodes).");
+    for (const auto& [status, counts] : by_status) {
+      line("nara_subscription_events_pending", "status=\"" + status + "\"", std::to_string(counts.second));
+    }
+  }
   return out;
 }
 

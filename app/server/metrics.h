@@ -9,11 +9,13 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace nara::app {
 
@@ -37,6 +39,24 @@ class Metrics {
   // Gauge hook for the Bulk Data $export worker: jobs currently in `state` ("queued", "running").
   // Both states read 0 until a worker sets them.
   void SetExportJobs(std::string_view state, long jobs);
+
+  // Change notifications (docs/api.md section 10). One call to an endpoint finished: type handshake,
+  // heartbeat or event-notification; ok = the endpoint answered 2xx.
+  void ObserveSubscriptionCall(std::string_view type, bool ok);
+  // One event acknowledged by its endpoint, `latency` after its change was stamped (meta.lastUpdated,
+  // taken in the writing transaction just before it commits).
+  void ObserveEventDelivered(std::chrono::nanoseconds latency);
+  // What the database says at scrape time (outbox backlog, subscriptions and pending events by
+  // status); the source returns false when it could not be read (the gauges are then left out).
+  struct SubscriptionGauges {
+    long long outbox = 0;
+    struct ByStatus {
+      std::string status;
+      long long subscriptions = 0, pending = 0;
+    };
+    std::vector<ByStatus> by_status;
+  };
+  void SetSubscriptionSource(std::function<bool(SubscriptionGauges&)> source);
 
   // Values read from elsewhere at scrape time.
   struct Scrape {
@@ -72,6 +92,9 @@ class Metrics {
   std::map<std::pair<std::string, int>, long> requests_;  // (interaction, status) → count
   std::map<std::string, Histogram> durations_;            // interaction → latency
   std::map<std::string, long> export_jobs_{{"queued", 0}, {"running", 0}};
+  std::map<std::pair<std::string, bool>, long> subscription_calls_;  // (type, ok) → count
+  Histogram event_latency_;
+  std::function<bool(SubscriptionGauges&)> subscription_source_;
   std::atomic<long> overloaded_{0};
   std::atomic<long> timed_out_{0};
 };

@@ -134,6 +134,7 @@ int Serve(const Config& config) {
   worker_options.client_key = config.subscription_client_key;
   worker_options.retry.first_delay_ms = config.subscription_retry_first_ms;
   worker_options.retry.max_attempts = config.subscription_max_attempts;
+  worker_options.metrics = &metrics;
   std::unique_ptr<SubscriptionWorker> subscription_worker;
   try {
     subscription_worker = std::make_unique<SubscriptionWorker>(subscriptions, store, policy, worker_options);

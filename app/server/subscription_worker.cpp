@@ -10,13 +10,18 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
 #include <exception>
 #include <ostream>
 #include <sstream>
 
 #include "app/log.h"
+#include "app/server/metrics.h"
 #include "fhir/operations/subscription_matching.h"
 #include "fhir/resources/subscription_resource.h"
+#include "registry/date.h"
 #include "registry/ids.h"
 
 namespace nara::app {
@@ -26,6 +31,20 @@ namespace {
 // old state, so the delivery is simply tried again. It is logged so an operator sees a sick database.
 void NoteBookkeeping(const std::string& subscription, const Status& written) {
   if (!written) Log("warn", "subscription.bookkeeping_failed", {{"subscription", subscription}, {"detail", written.error().text}});
+}
+
+// meta.lastUpdated (RFC 3339 UTC with milliseconds, as NowRfc3339 writes it) as a time point;
+// nullopt for text of another shape.
+std::optional<std::chrono::system_clock::time_point> InstantOf(const std::string& text) {
+  auto date = Date::Parse(text);
+  int h = 0, m = 0, s = 0, ms = 0;
+  if (!date || text.size() < 24 || std::sscanf(text.c_str() + 11, "%2d:%2d:%2d.%3dZ", &h, &m, &s, &ms) != 4) {
+    return std::nullopt;
+  }
+  const auto since_epoch = std::chrono::hours(24LL * date->days() + h) + std::chrono::minutes(m) +
+                           std::chrono::seconds(s) + std::chrono::milliseconds(ms);
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
 }
 
 Poco::Net::Context::Ptr MakeEndpointContext(const SubscriptionWorkerOptions& options) {
@@ -51,9 +70,23 @@ SubscriptionWorker::SubscriptionWorker(SubscriptionStore& subscriptions, Resourc
       policy_(policy),
       options_(std::move(options)),
       node_(NewResourceId()),
-      context_(MakeEndpointContext(options_)) {}
+      context_(MakeEndpointContext(options_)) {
+  if (!options_.metrics) return;
+  // The gauges come from the database, so every node shows the same (the outbox and the subscriptions
+  // are shared); read only when /metrics is scraped.
+  options_.metrics->SetSubscriptionSource([this](Metrics::SubscriptionGauges& gauges) {
+    auto stats = subscriptions_.Stats();
+    if (!stats) return false;
+    gauges.outbox = stats->outbox;
+    for (const auto& s : stats->by_status) gauges.by_status.push_back({s.status, s.subscriptions, s.pending});
+    return true;
+  });
+}
 
-SubscriptionWorker::~SubscriptionWorker() { Stop(); }
+SubscriptionWorker::~SubscriptionWorker() {
+  if (options_.metrics) options_.metrics->SetSubscriptionSource(nullptr);
+  Stop();
+}
 
 void SubscriptionWorker::Start() {
   if (thread_.joinable()) return;
@@ -83,13 +116,20 @@ void SubscriptionWorker::Wake() {
 
 void SubscriptionWorker::Loop() {
   while (!stop_) {
+    // Two independent steps, each caught on its own: numbering that fails (a lock timeout behind a
+    // maintenance lock on resource_version, an outbox row the matcher chokes on) must not stop the
+    // handshakes, heartbeats and retries of events already numbered, nor the other way round.
+    // Nothing is lost either way (a failed step rolled back); it is tried again after a poll.
     try {
       DispatchAll();
+    } catch (const std::exception& e) {
+      Log("error", "subscription.worker_failed", {{"step", "dispatch"}, {"detail", e.what()}});
+    }
+    try {
       ReapFinished();
       StartDeliveries();
     } catch (const std::exception& e) {
-      // The database away or a bug: nothing was lost (the step rolled back); try again after a poll.
-      Log("error", "subscription.worker_failed", {{"detail", e.what()}});
+      Log("error", "subscription.worker_failed", {{"step", "deliver"}, {"detail", e.what()}});
     }
     std::unique_lock<std::mutex> lock(mu_);
     wake_.wait_for(lock, options_.poll, [this] { return woken_ || stop_; });
@@ -98,6 +138,12 @@ void SubscriptionWorker::Loop() {
 }
 
 void SubscriptionWorker::DispatchAll() {
+  // An empty outbox (the usual case between writes) is seen with one query on the worker's own pool;
+  // the request pool is leased only when there is something to number. Only numbering is skipped:
+  // handshakes, heartbeats and retries of events already numbered are StartDeliveries' (ClaimDue reads
+  // the subscriptions, not the outbox), which runs on every poll whatever the outbox holds. A failed
+  // count is no reason to skip: numbering goes on as without it.
+  if (auto backlog = subscriptions_.OutboxBacklog(); backlog && *backlog == 0) return;
   // Nobody subscribes (a registry without subscribers): the changes only need to leave the outbox.
   if (auto listed = subscriptions_.List(""); listed && listed->empty()) {
     const auto none = [](const OutboxChange&, const std::vector<SubscriptionRecord>&) {
@@ -208,6 +254,15 @@ void SubscriptionWorker::Deliver(const SubscriptionRecord& record) {
     }
   }
   const std::string problem = Post(record, body);
+  if (options_.metrics) {
+    options_.metrics->ObserveSubscriptionCall(type, problem.empty());
+    if (problem.empty()) {
+      const auto now = std::chrono::system_clock::now();
+      for (const auto& event : events) {
+        if (auto stamped = InstantOf(event.resource.last_updated)) options_.metrics->ObserveEventDelivered(now - *stamped);
+      }
+    }
+  }
   if (problem.empty()) {
     ++delivered_;
     NoteBookkeeping(record.id, subscriptions_.RecordDelivered(record.id, node_, through, "active"));

@@ -36,6 +36,8 @@
 
 namespace nara::app {
 
+class Metrics;
+
 struct SubscriptionWorkerOptions {
   std::string base_url;                 // of this FHIR server, for references in notifications
   std::vector<std::string> allowlist;   // subscription.endpoint-allowlist
@@ -45,6 +47,7 @@ struct SubscriptionWorkerOptions {
   std::chrono::milliseconds poll{50};   // how often an idle dispatcher looks at the outbox (2 cheap queries)
   int max_parallel = 16;                // deliveries in flight at once
   int dispatch_batch = 500;             // outbox rows numbered per transaction
+  Metrics* metrics = nullptr;           // calls and delivery latency for /metrics (none: not counted)
 };
 
 class SubscriptionWorker {

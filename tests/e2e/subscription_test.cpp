@@ -25,6 +25,7 @@
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/scrape.h"
 #include "tests/e2e/subscription_receiver.h"
 #include "tests/support/concurrency.h"
 
@@ -77,6 +78,12 @@ std::string PatientInKommun(const std::string& id, const std::string& kommun, co
          R"("}}],"line":["Testgatan 1"],"city":"Testby"}]})";
 }
 
+// A Patient (or any resource) marked protected (sekretessmarkering, docs/api.md section 8).
+std::string Protected(std::string json) {
+  return json.insert(json.find('{') + 1,
+                     R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)");
+}
+
 std::string KommunJson(const std::string& id, const std::string& hsa, const std::string& kommun) {
   std::string json = reg::OrganizationJson(id, hsa, "kommun");
   const std::string ext = R"("extension":[{"url":")" + kMunicipalityExt + R"(","valueCoding":{"system":")" +
@@ -109,6 +116,18 @@ struct Site {
   testing::HttpResult List(const std::string& patient, const std::string& unit, const std::string& start) {
     const std::string id = "ep-" + patient + "-" + unit;
     return ehr->Request("PUT", "/fhir/EpisodeOfCare/" + id, reg::EpisodeJson(id, patient, unit, start), kFhirJson);
+  }
+  // A doctor (Practitioner and fast-läkarkontakt PractitionerRole) at `unit` with `capacity` places.
+  void Doctor(const std::string& role, const std::string& unit, int capacity) {
+    reg::World::Put(*admin, "Practitioner", role + "-pr", reg::PractitionerJson(role + "-pr", "Köläkare"));
+    reg::World::Put(*admin, "PractitionerRole", role, reg::RoleJson(role, role + "-pr", unit, "lakare", capacity));
+  }
+  // A fast läkarkontakt with `role` for `patient`; queue = ask for a place in line when the list is full.
+  testing::HttpResult Contact(const std::string& id, const std::string& patient, const std::string& role,
+                              const std::string& unit, bool queue = false) {
+    auto headers = kFhirJson;
+    if (queue) headers["Prefer"] = "waitlist=true";
+    return ehr->Request("PUT", "/fhir/CareTeam/" + id, reg::CareTeamJson(id, patient, role, unit, "2025-02-01"), headers);
   }
   // Creates a subscription as `client` and returns its id.
   std::string Subscribe(testing::TlsClient& client, const std::string& json) {
@@ -371,9 +390,7 @@ TEST_F(SubscriptionTest, AProtectedPersonsDeathReachesOnlyThoseWhoSeeEverything)
   SubscriptionReceiver kommun, admin;
   const std::string s_kommun = site_->Subscribe(*site_->municipality, SubscriptionJson("patient-death", kommun.Endpoint()));
   const std::string s_admin = site_->Subscribe(*site_->admin, SubscriptionJson("patient-death", admin.Endpoint()));
-  auto protect = [](std::string json) {
-    return json.insert(json.find('{') + 1, R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)");
-  };
+  const auto protect = Protected;
   const std::string pnr_hidden = reg::NextPersonnummer(), pnr_open = reg::NextPersonnummer();
   reg::World::Put(*site_->admin, "Patient", "hidden", protect(PatientInKommun("hidden", "0180", "", pnr_hidden)));
   reg::World::Put(*site_->admin, "Patient", "open", PatientInKommun("open", "0180", "", pnr_open));
@@ -390,6 +407,156 @@ TEST_F(SubscriptionTest, AProtectedPersonsDeathReachesOnlyThoseWhoSeeEverything)
   EXPECT_EQ(kommun_focus[0].rfind("Patient/open/", 0), 0u) << kommun_focus[0];
   EXPECT_EQ(site_->EventsSinceStart(s_kommun), 1) << "the protected person's death is no event for the kommun";
   EXPECT_EQ(site_->EventsSinceStart(s_admin), 2);
+}
+
+// The waiting list (docs/api.md section 9) in change notifications: a queue entry's creation, its
+// withdrawal and its promotion (completed, in the transaction that frees the place) are
+// `waitlist-change` events at the doctor's unit, the region above it and the patient's kommun; the
+// CareTeam the promotion creates is a `fixed-contact-change` event. A protected person's place in line
+// reaches only those who see them in full.
+TEST_F(SubscriptionTest, AQueueEntryCreatedWithdrawnAndPromotedReachesTheUnitTheRegionAndTheKommun) {
+  site_->Doctor("wl-doc", "vc-a", 1);
+  site_->Listed("wl-0", "vc-a");
+  site_->Listed("wl-1", "vc-a");
+  const std::string pnr_hidden = reg::NextPersonnummer();
+  reg::World::Put(*site_->admin, "Patient", "wl-hidden", Protected(PatientInKommun("wl-hidden", "0180", "", pnr_hidden)));
+  ASSERT_EQ(site_->List("wl-hidden", "vc-a", "2025-01-01").status, 201);
+  ASSERT_EQ(site_->Contact("ct-wl-0", "wl-0", "wl-doc", "vc-a").status, 201) << "the one place";
+
+  SubscriptionReceiver unit, region, kommun, everything, other, contacts;
+  const std::string s_unit = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("waitlist-change", unit.Endpoint(), "Task?managing-organization=Organization/vc-a"));
+  const std::string s_region = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("waitlist-change", region.Endpoint(),
+                                    "managing-organization=Organization/region&patient=Patient/wl-1"));
+  const std::string s_kommun = site_->Subscribe(
+      *site_->municipality, SubscriptionJson("waitlist-change", kommun.Endpoint(), "managing-organization=Organization/kommun"));
+  const std::string s_everything = site_->Subscribe(
+      *site_->admin, SubscriptionJson("waitlist-change", everything.Endpoint(), "managing-organization=Organization/vc-a",
+                                      "full-resource"));
+  const std::string s_other = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("waitlist-change", other.Endpoint(), "managing-organization=Organization/vc-b"));
+  const std::string s_contacts = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("fixed-contact-change", contacts.Endpoint(), "managing-organization=Organization/vc-a"));
+  for (auto* receiver : {&unit, &region, &kommun, &everything, &other, &contacts}) ASSERT_TRUE(receiver->WaitFor(Handshaken));
+
+  // The list is full: wl-1 queues, then the protected person, who is withdrawn by the unit.
+  auto queued = site_->Contact("ct-wl-1", "wl-1", "wl-doc", "vc-a", true);
+  ASSERT_EQ(queued.status, 201) << queued.body;
+  const std::string task = At(Parse(queued.body), "/id");
+  auto hidden = site_->Contact("ct-wl-hidden", "wl-hidden", "wl-doc", "vc-a", true);
+  ASSERT_EQ(hidden.status, 201) << hidden.body;
+  const std::string hidden_task = At(Parse(hidden.body), "/id");
+  std::string withdrawal = site_->admin->Request("GET", "/fhir/Task/" + hidden_task).body;
+  const std::string requested = R"("status":"requested")";
+  ASSERT_NE(withdrawal.find(requested), std::string::npos) << withdrawal;
+  withdrawal.replace(withdrawal.find(requested), requested.size(), R"("status":"cancelled")");
+  ASSERT_EQ(site_->ehr->Request("PUT", "/fhir/Task/" + hidden_task, withdrawal, kFhirJson).status, 200);
+  // A place frees: wl-1 is promoted in the same transaction.
+  auto ended = site_->ehr->Request(
+      "PUT", "/fhir/CareTeam/ct-wl-0",
+      reg::CareTeamJson("ct-wl-0", "wl-0", "wl-doc", "vc-a", "2025-02-01", "2", "inactive", "2025-06-01"), kFhirJson);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+
+  const std::vector<std::string> created_and_completed = {"Task/" + task + "/_history/1", "Task/" + task + "/_history/2"};
+  for (const auto& [receiver, id] : {std::pair<SubscriptionReceiver*, std::string>{&region, s_region}, {&kommun, s_kommun}}) {
+    ASSERT_TRUE(AllArrived(*receiver, id, 2)) << id;
+    std::vector<std::string> focus;
+    for (const auto& n : receiver->Received()) focus.insert(focus.end(), n.focus.begin(), n.focus.end());
+    EXPECT_EQ(focus, created_and_completed) << id << ": the kommun is not told of the protected person's place in line";
+    EXPECT_EQ(GaplessProblem(receiver->Numbers(id), 2), "") << id;
+    EXPECT_EQ(site_->EventsSinceStart(id), 2) << id;
+  }
+  // Admin, and the ehr of the region whose unit lists the protected person, see everything: the four
+  // versions in commit order (admin's in full).
+  const std::vector<std::string> all_four = {"Task/" + task + "/_history/1", "Task/" + hidden_task + "/_history/1",
+                                             "Task/" + hidden_task + "/_history/2", "Task/" + task + "/_history/2"};
+  for (const auto& [receiver, id] : {std::pair<SubscriptionReceiver*, std::string>{&everything, s_everything}, {&unit, s_unit}}) {
+    ASSERT_TRUE(AllArrived(*receiver, id, 4)) << id;
+    std::vector<std::string> focus;
+    for (const auto& n : receiver->Received()) focus.insert(focus.end(), n.focus.begin(), n.focus.end());
+    EXPECT_EQ(focus, all_four) << id;
+    EXPECT_EQ(GaplessProblem(receiver->Numbers(id), 4), "") << id;
+  }
+  std::string bodies;
+  for (const auto& n : everything.Received()) bodies += n.body;
+  EXPECT_NE(bodies.find(R"("status":"cancelled")"), std::string::npos);
+  EXPECT_NE(bodies.find(R"("status":"completed")"), std::string::npos);
+  // The promotion's CareTeam: the old contact ended and the new one created, events 1 and 2.
+  ASSERT_TRUE(AllArrived(contacts, s_contacts, 2));
+  std::vector<std::string> teams;
+  for (const auto& n : contacts.Received()) teams.insert(teams.end(), n.focus.begin(), n.focus.end());
+  ASSERT_EQ(teams.size(), 2u);
+  EXPECT_EQ(teams[0], "CareTeam/ct-wl-0/_history/2");
+  const std::string promoted = At(Parse(site_->admin->Request("GET", "/fhir/Task/" + task).body), "/output/0/valueReference/reference");
+  EXPECT_EQ(teams[1], promoted + "/_history/1");
+  EXPECT_EQ(GaplessProblem(contacts.Numbers(s_contacts), 2), "");
+  // Dispatched with the others (they arrived, so every earlier outbox row is numbered): nothing at B.
+  EXPECT_EQ(site_->EventsSinceStart(s_other), 0);
+}
+
+// /metrics after deliveries (docs/api.md section 7 and 10): calls by type and outcome, the latency of
+// each acknowledged event, subscriptions and their pending events by status, the outbox backlog.
+TEST_F(SubscriptionTest, MetricsShowDeliveriesLatencyPendingEventsAndSubscriptionsByStatus) {
+  const int ops = site_->server->ops_port();
+  const std::string before = Scrape(ops);
+  const std::string ok_events = R"(nara_subscription_deliveries_total{type="event-notification",outcome="ok"})";
+  const std::string failed_handshakes = R"(nara_subscription_deliveries_total{type="handshake",outcome="failed"})";
+  const std::string latency = "nara_subscription_delivery_latency_seconds_count";
+
+  SubscriptionReceiver up, down(Mode::down);
+  const std::string s_up = site_->Subscribe(
+      *site_->ehr, SubscriptionJson("listing-change", up.Endpoint(), "managing-organization=Organization/vc-a"));
+  const std::string s_down = site_->Subscribe(*site_->ehr, SubscriptionJson("listing-change", down.Endpoint()));
+  ASSERT_TRUE(up.WaitFor(Handshaken));
+  // Four failed handshakes in a row (NARA_SUBSCRIPTION_MAX_ATTEMPTS): `error`.
+  ASSERT_TRUE(down.WaitFor([&](const auto&) { return site_->Status(s_down) == "error"; }));
+  for (int i = 0; i < 3; ++i) site_->Listed("metrics-" + std::to_string(i), "vc-a");
+  ASSERT_TRUE(AllArrived(up, s_up, 3));
+  // The endpoint's 2xx is recorded just after the receiver has the events: wait for that, no longer.
+  std::string after;
+  ASSERT_TRUE(up.WaitFor([&](const auto&) {
+    after = Scrape(ops);
+    return Sample(after, R"(nara_subscription_events_pending{status="active"})") == 0 &&
+           Sample(after, "nara_subscription_outbox_backlog") == 0;
+  })) << after;
+  EXPECT_GE(Sample(after, ok_events), Sample(before, ok_events) + 1) << after;
+  EXPECT_EQ(Sample(after, failed_handshakes), Sample(before, failed_handshakes) + 4) << after;
+  EXPECT_EQ(Sample(after, latency), Sample(before, latency) + 3) << "one latency per event acknowledged";
+  EXPECT_GT(Sample(after, R"(nara_subscription_delivery_latency_seconds_bucket{le="+Inf"})"), 0) << after;
+  // This test's two subscriptions (the fixture removes each test's): one active, one in error with
+  // the three events it could not take.
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="active"})"), 1) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="error"})"), 1) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscription_events_pending{status="error"})"), 3) << after;
+  EXPECT_EQ(Sample(after, R"(nara_subscriptions{status="requested"})"), 0) << after;
+}
+
+// Numbering and delivery are separate steps of the worker: while numbering is held up (here a
+// maintenance lock on resource_version, so each attempt to number the outbox gives up after its 1 s
+// lock timeout), handshakes, heartbeats and retries, which need no numbering, still go out.
+TEST_F(SubscriptionTest, DeliveriesGoOnWhileNumberingIsHeldUp) {
+  SubscriptionReceiver receiver;
+  pqxx::connection locker(site_->server->database_url());
+  pqxx::work maintenance(locker);
+  maintenance.exec("LOCK TABLE resource_version IN ACCESS EXCLUSIVE MODE");
+  {
+    // An outbox row for the dispatcher to try (committed on a connection of its own).
+    pqxx::connection writer(site_->server->database_url());
+    pqxx::work tx(writer);
+    tx.exec("INSERT INTO subscription_outbox (res_type, res_id, version) VALUES ('Organization', 'vc-a', 1)");
+    tx.commit();
+  }
+  const std::string id = site_->Subscribe(*site_->ehr, SubscriptionJson("saebo-change", receiver.Endpoint()));
+  EXPECT_TRUE(receiver.WaitFor(Handshaken, std::chrono::seconds(20))) << "no handshake while numbering is held up";
+  maintenance.abort();
+  // Then numbering goes on: the row leaves the outbox (an Organization is no event).
+  pqxx::connection reader(site_->server->database_url());
+  EXPECT_TRUE(receiver.WaitFor([&](const auto&) {
+    pqxx::read_transaction tx(reader);
+    return tx.exec1("SELECT count(*) FROM subscription_outbox")[0].as<long>() == 0;
+  }));
+  EXPECT_EQ(site_->EventsSinceStart(id), 0);
 }
 
 TEST_F(SubscriptionTest, AQuietSubscriptionGetsHeartbeats) {

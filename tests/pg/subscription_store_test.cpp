@@ -156,6 +156,30 @@ TEST_F(SubscriptionStoreTest, ConcurrentWritersAndTwoDispatchingNodesNumberEvery
   }
 }
 
+// /metrics' view (SubscriptionStats): the outbox backlog, and by status the subscriptions and their
+// events numbered but not acknowledged.
+TEST_F(SubscriptionStoreTest, StatsCountTheBacklogAndThePendingEventsByStatus) {
+  auto empty = subs_->Stats();
+  ASSERT_TRUE(empty.ok()) << empty.error().text;
+  EXPECT_EQ(empty->outbox, 0);
+  EXPECT_TRUE(empty->by_status.empty());
+  ASSERT_TRUE(subs_->Create(Record("s1")).ok());
+  ASSERT_TRUE(subs_->Create(Record("s2")).ok());
+  ASSERT_TRUE(subs_->Create(Record("s3")).ok());
+  for (const char* id : {"a", "b", "c"}) Write("EpisodeOfCare", id);
+  EXPECT_EQ(subs_->Stats()->outbox, 3);
+  DispatchEverything(*subs_);
+  ASSERT_TRUE(subs_->RecordDelivered("s1", "node-a", 2, "active").ok());  // 1 of 3 still pending
+  ASSERT_TRUE(subs_->RecordFailure("s2", "node-a", 0, true, "gave up").ok());  // error, 3 pending
+  auto stats = subs_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().text;
+  EXPECT_EQ(stats->outbox, 0);
+  std::map<std::string, std::pair<long long, long long>> by_status;
+  for (const auto& s : stats->by_status) by_status[s.status] = {s.subscriptions, s.pending};
+  EXPECT_EQ(by_status, (std::map<std::string, std::pair<long long, long long>>{
+                           {"active", {1, 1}}, {"error", {1, 3}}, {"requested", {1, 3}}}));
+}
+
 TEST_F(SubscriptionStoreTest, AWriteThatWaitedForAnothersLockComesAfterAllOfIt) {
   ASSERT_TRUE(subs_->Create(Record("s1")).ok());
   Write("EpisodeOfCare", "a");

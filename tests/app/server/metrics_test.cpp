@@ -88,6 +88,52 @@ TEST(Metrics, GaugesCountersAndTheExportHook) {
   EXPECT_TRUE(Has(text, "nara_http_connections_timed_out_total 2")) << text;
 }
 
+TEST(Metrics, SubscriptionCallsLatencyAndTheDatabaseGauges) {
+  Metrics metrics;
+  std::string text = metrics.Render({});
+  // Before any call: the counters at 0 for every type and outcome; no source, no gauges.
+  EXPECT_TRUE(Has(text, R"(nara_subscription_deliveries_total{type="event-notification",outcome="ok"} 0)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_deliveries_total{type="handshake",outcome="failed"} 0)")) << text;
+  EXPECT_TRUE(Has(text, "nara_subscription_delivery_latency_seconds_count 0")) << text;
+  EXPECT_EQ(text.find("nara_subscription_outbox_backlog"), std::string::npos) << text;
+
+  metrics.ObserveSubscriptionCall("handshake", true);
+  metrics.ObserveSubscriptionCall("event-notification", true);
+  metrics.ObserveSubscriptionCall("event-notification", false);
+  metrics.ObserveSubscriptionCall("event-notification", false);
+  metrics.ObserveEventDelivered(milliseconds(30));   // ≤ 0.05
+  metrics.ObserveEventDelivered(milliseconds(700));  // ≤ 1
+  metrics.ObserveEventDelivered(milliseconds(-5));   // another node's clock ahead: counted as 0
+  int reads = 0;
+  metrics.SetSubscriptionSource([&reads](Metrics::SubscriptionGauges& gauges) {
+    ++reads;
+    gauges.outbox = 7;
+    gauges.by_status = {{"active", 2, 3}, {"error", 1, 40}};
+    return true;
+  });
+  text = metrics.Render({});
+  EXPECT_EQ(reads, 1) << "read once per scrape";
+  EXPECT_TRUE(Has(text, R"(nara_subscription_deliveries_total{type="handshake",outcome="ok"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_deliveries_total{type="event-notification",outcome="ok"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_deliveries_total{type="event-notification",outcome="failed"} 2)")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE nara_subscription_delivery_latency_seconds histogram")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_delivery_latency_seconds_bucket{le="0.005"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_delivery_latency_seconds_bucket{le="0.05"} 2)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_delivery_latency_seconds_bucket{le="1"} 3)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_delivery_latency_seconds_bucket{le="+Inf"} 3)")) << text;
+  EXPECT_TRUE(Has(text, "nara_subscription_delivery_latency_seconds_count 3")) << text;
+  EXPECT_TRUE(Has(text, "nara_subscription_outbox_backlog 7")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscriptions{status="active"} 2)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscriptions{status="requested"} 0)")) << "every status, 0 when none";
+  EXPECT_TRUE(Has(text, R"(nara_subscription_events_pending{status="error"} 40)")) << text;
+  EXPECT_TRUE(Has(text, R"(nara_subscription_events_pending{status="off"} 0)")) << text;
+  // The database away: the gauges are left out rather than shown as 0.
+  metrics.SetSubscriptionSource([](Metrics::SubscriptionGauges&) { return false; });
+  text = metrics.Render({});
+  EXPECT_EQ(text.find("nara_subscription_outbox_backlog"), std::string::npos) << text;
+  EXPECT_TRUE(Has(text, "nara_subscription_delivery_latency_seconds_count 3")) << text;
+}
+
 TEST(Metrics, ConcurrentObservationsAreAllCounted) {
   Metrics metrics;
   std::vector<std::thread> threads;
