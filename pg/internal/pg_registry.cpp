@@ -38,9 +38,10 @@ std::optional<Date> OptionalDate(const pqxx::field& f) {
 // Enum ⇄ text is registry/facts.h's (the CHECK constraints of 0003_registry.sql allow only its names, so the
 // `other` a reader falls back to is never taken).
 
-// registry_listing.kind for the two EpisodeOfCare types.
+// registry_listing.kind for the three EpisodeOfCare types.
 constexpr const char* kListing = "listning";
 constexpr const char* kResidency = "saebo";
+constexpr const char* kHomeCare = "hemsjukvard";
 
 const std::string kPatientColumns =
     "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun, protected";
@@ -73,7 +74,7 @@ RoleFacts RoleFrom(const pqxx::row& r) {
 }
 
 const std::string kEpisodeColumns = "episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
-                                    DateOut("valid_to");
+                                    DateOut("valid_to") + ", " + DateOut("sip_date");
 
 EpisodeFacts EpisodeFrom(const pqxx::row& r) {
   EpisodeFacts e;
@@ -83,6 +84,7 @@ EpisodeFacts EpisodeFrom(const pqxx::row& r) {
   e.status = EpisodeStatusFromName(r[3].as<std::string>()).value_or(EpisodeStatus::other);
   e.period.start = Date::FromDays(r[4].as<int>());
   e.period.end = OptionalDate(r[5]);
+  e.sip = OptionalDate(r[6]);
   return e;
 }
 
@@ -126,13 +128,13 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
 
 void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
   Prepared(tx, "nara_reg_put_episode",
-      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to) "
-      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
+      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to, sip_date) "
+      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ", " + DateIn("$8") + ") "
       "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
       "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
-      "valid_to = EXCLUDED.valid_to",
+      "valid_to = EXCLUDED.valid_to, sip_date = EXCLUDED.sip_date",
       e.id, std::string(kind), e.patient_id, e.unit_id, std::string(EpisodeStatusName(e.status)),
-      DaysParam(e.period.start), DaysParam(e.period.end));
+      DaysParam(e.period.start), DaysParam(e.period.end), DaysParam(e.sip));
 }
 
 }  // namespace
@@ -207,14 +209,14 @@ const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& 
   if (!locked_patients_.count(patient_id)) return nullptr;
   if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
   // Episodes and contacts in one round trip, padded to one row shape: (kind, id, patient, unit or
-  // role, status, from, to, role code, managing unit, begin reason, end reason), in the order the
-  // single-kind queries below give.
+  // role, status, from, to, role code, managing unit, begin reason, end reason, SIP date), in the order
+  // the single-kind queries below give.
   const auto rows = Prepared(tx_, "nara_reg_patient_rows",
       "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " + DateOut("valid_to") +
-          ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id = $1"
+          ", NULL::smallint, '', '', '', " + DateOut("sip_date") + " FROM registry_listing WHERE patient_id = $1"
           " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
           DateOut("valid_from") + ", " + DateOut("valid_to") +
-          ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id = $1"
+          ", role_code, managing_unit_id, begin_reason, end_reason, NULL::int FROM registry_contact WHERE patient_id = $1"
           " ORDER BY 1, 6, 2",
       patient_id);
   PatientRows& out = patient_rows_[patient_id];
@@ -242,7 +244,8 @@ const PgRegistry::PatientRows* PgRegistry::LockedPatientRows(const std::string& 
     e.status = EpisodeStatusFromName(r[4].as<std::string>()).value_or(EpisodeStatus::other);
     e.period.start = Date::FromDays(r[5].as<int>());
     e.period.end = OptionalDate(r[6]);
-    (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+    e.sip = OptionalDate(r[11]);
+    (kind == kListing ? out.listings : kind == kHomeCare ? out.home_care : out.residencies).push_back(std::move(e));
   }
   return &out;
 }
@@ -255,6 +258,11 @@ std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
 std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
   if (const auto* known = LockedPatientRows(patient_id)) return known->residencies;
   return EpisodesOf(tx_, kResidency, patient_id);
+}
+
+std::vector<EpisodeFacts> PgRegistry::HomeCare(const std::string& patient_id) {
+  if (const auto* known = LockedPatientRows(patient_id)) return known->home_care;
+  return EpisodesOf(tx_, kHomeCare, patient_id);
 }
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
@@ -295,6 +303,13 @@ std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id)
     if (const auto* found = FindById(rows.residencies, episode_id)) return *found;
   }
   return EpisodeById(tx_, kResidency, episode_id);
+}
+
+std::optional<EpisodeFacts> PgRegistry::HomeCareEpisode(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.home_care, episode_id)) return *found;
+  }
+  return EpisodeById(tx_, kHomeCare, episode_id);
 }
 
 std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) {
@@ -437,6 +452,11 @@ void PgRegistry::PutListing(const EpisodeFacts& facts) {
 void PgRegistry::PutResidency(const EpisodeFacts& facts) {
   ForgetPatientRows();
   PutEpisode(tx_, kResidency, facts);
+}
+
+void PgRegistry::PutHomeCare(const EpisodeFacts& facts) {
+  ForgetPatientRows();
+  PutEpisode(tx_, kHomeCare, facts);
 }
 
 void PgRegistry::PutContact(const ContactFacts& c) {
