@@ -184,8 +184,8 @@ std::vector<OpSpec> ServedOperations() {
       case Shape::export_patient:
         add({"Patient-export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", name, "Patient",
              false, true, false,
-             "FHIR Bulk Data 2.0 patient export: every patient's Patient, EpisodeOfCare, CareTeam and "
-             "DocumentReference as NDJSON; statistics and admin only." + std::string(kCopyNote), {}});
+             "FHIR Bulk Data 2.0 patient export: every patient's Patient, EpisodeOfCare, CareTeam, "
+             "DocumentReference and Encounter as NDJSON; statistics and admin only." + std::string(kCopyNote), {}});
         break;
       case Shape::export_group:
         add({"Group-export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", name, "Group", false,
