@@ -208,8 +208,9 @@ Decision DecideEhr(const Caller& caller, Action action, const Target& t) {
   if (t.resource_type == "EpisodeOfCare" && t.episode_kind != "listning") {
     // Registry rule 5: SÄBO episodes belong to the municipality owning the SÄBO. An episode whose
     // kind the authorize stage could not tell is refused too (fail closed).
-    return Deny("ehr får endast skriva listningar; SÄBO-episoder registreras av kommunen",
-                "ehr may write only listning episodes; saebo episodes are registered by the municipality");
+    return Deny("ehr får endast skriva listningar; SÄBO- och hemsjukvårdsepisoder registreras av kommunen",
+                "ehr may write only listning episodes; saebo and hemsjukvard episodes are registered by the "
+                "municipality");
   }
   // Task: withdrawing a place in line at the unit's own doctor (docs/api.md section 9).
   if (IsOneOf(t.resource_type, {"EpisodeOfCare", "CareTeam", "DocumentReference", "Task", "Encounter"})) {
@@ -250,10 +251,11 @@ Decision DecideMunicipality(const Caller& caller, Action action, const Target& t
     return Allow("kommunen får läsa katalogdata", "a municipality may read directory data");
   }
   if (IsWrite(action)) {
-    const bool saebo_episode = t.resource_type == "EpisodeOfCare" && t.episode_kind == "saebo";
+    const bool municipal_episode =
+        t.resource_type == "EpisodeOfCare" && IsOneOf(t.episode_kind, {"saebo", "hemsjukvard"});
     const bool own_care_team =
         t.resource_type == "CareTeam" && IsOneOf(t.managing_unit_type, {"saebo", "hemsjukvard"});
-    if (saebo_episode || own_care_team) {
+    if (municipal_episode || own_care_team) {
       // Registry rules 4 and 5: only for the kommun's own units (partOf chain up to the kommun).
       if (!Covers(caller, t)) return DenyOtherMunicipality(caller, t);
       return Allow("kommunen får skriva för egna SÄBO- och hemsjukvårdsenheter",

@@ -124,7 +124,7 @@ struct Target {
   // For an update, decide once for the stored version and once for the new content: both must be
   // allowed (otherwise a unit could move another unit's listing to itself).
   std::vector<std::vector<std::string>> organization_chains;
-  std::string episode_kind;        // "listning" | "saebo" for EpisodeOfCare, "" otherwise
+  std::string episode_kind;        // "listning" | "saebo" | "hemsjukvard" for EpisodeOfCare, "" otherwise
   std::string managing_unit_type;  // CareTeam/EpisodeOfCare: type of the managing unit ("saebo", …)
   // Municipality reads: the patient lives in (or is a SÄBO resident of) one of the caller's
   // kommuner. For a search the authorize stage can set this only when the search is restricted to

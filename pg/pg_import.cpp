@@ -85,7 +85,8 @@ struct PgImport::Spools {
   Spool patient{"registry_patient", {"patient_id", "deceased", "birth_date", "gender", "kommun", "protected"}};
   Spool unit{"registry_unit", {"unit_id", "hsa_id", "name", "type", "part_of", "kommun", "serves_saebo", "active"}};
   Spool role{"registry_role", {"role_id", "practitioner_id", "unit_id", "profession", "active", "fte", "capacity"}};
-  Spool listing{"registry_listing", {"episode_id", "kind", "patient_id", "unit_id", "status", "valid_from", "valid_to"}};
+  Spool listing{"registry_listing",
+                {"episode_id", "kind", "patient_id", "unit_id", "status", "valid_from", "valid_to", "sip_date"}};
   Spool contact{"registry_contact", {"careteam_id", "patient_id", "role_code", "practitioner_role_id",
                                      "managing_unit_id", "status", "valid_from", "valid_to", "begin_reason",
                                      "end_reason"}};
@@ -143,10 +144,11 @@ Status PgImport::Add(const ImportRow& r) {
   }
   auto episode = [&](const EpisodeFacts& e, const char* kind) {
     s.listing.Row({e.id, kind, e.patient_id, e.unit_id, EpisodeStatusName(e.status), e.period.start.ToString(),
-                   DateText(e.period.end)});
+                   DateText(e.period.end), DateText(e.sip)});
   };
   if (r.listing) episode(*r.listing, "listning");
   if (r.residency) episode(*r.residency, "saebo");
+  if (r.home_care) episode(*r.home_care, "hemsjukvard");
   if (r.contact) {
     const auto& c = *r.contact;
     s.contact.Row({c.id, c.patient_id, std::to_string(static_cast<int>(c.role)), c.practitioner_role_id,

@@ -9,7 +9,8 @@
 // streams the spools into the tables and checks every registry rule set-based in SQL over the whole
 // registry (existing rows included), naming the first offending line and rule:
 //   ids new and unique, personnummer/samordningsnummer unique, every reference resolves, listings at
-//   a vårdcentral and residencies in a SÄBO, one listing / residency at a time, one active fast
+//   a vårdcentral, residencies in a SÄBO and hemsjukvård at a hemsjukvard unit, one listing / residency /
+//   hemsjukvård episode at a time, one active fast
 //   läkarkontakt and one fast vårdkontakt per managing unit, the doctor is a lakare at the listing
 //   unit (or serves the SÄBO), capacity, nothing active for the deceased, the change limit (rule 7).
 // The registry may be empty or not: an import only creates resources, an id already present is a
@@ -41,6 +42,7 @@ struct ImportRow {
   std::optional<RoleFacts> role;
   std::optional<EpisodeFacts> listing;
   std::optional<EpisodeFacts> residency;
+  std::optional<EpisodeFacts> home_care;  // EpisodeOfCare type hemsjukvard (schema/0011_homecare.sql)
   std::optional<ContactFacts> contact;
   std::optional<VisitFacts> visit;  // Encounter (schema/0010_continuity_visits.sql)
 };

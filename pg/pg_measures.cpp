@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pg/internal/connection_pool.h"
+#include "pg/internal/pg_homecare_measures.h"
 #include "pg/internal/read_router.h"
 
 namespace nara::pg {
@@ -467,7 +468,8 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
     out.goal = def->goal;
     switch (def->kind) {
       case MeasureKind::proportion:
-        if (!def->continuity) EvaluateProportion(tx, prefix, params, out);
+        if (def->home_care) EvaluateHomeCare(tx, prefix, params, *def, out);
+        else if (!def->continuity) EvaluateProportion(tx, prefix, params, out);
         break;
       case MeasureKind::count: EvaluateContracts(tx, prefix, params, out); break;
       case MeasureKind::ratio: EvaluateListSizes(tx, prefix, params, out); break;

@@ -26,6 +26,8 @@ inline constexpr const char* kListCapacityExt = "https://fhir.nara-registry.org/
 inline constexpr const char* kBeginReasonExt = "https://fhir.nara-registry.org/StructureDefinition/begin-reason";
 inline constexpr const char* kEndReasonExt = "https://fhir.nara-registry.org/StructureDefinition/end-reason";
 inline constexpr const char* kAgreedTimeExt = "https://fhir.nara-registry.org/StructureDefinition/agreed-time";
+// On a hemsjukvard EpisodeOfCare: valueDate, the date of the patient's SIP (samordnad individuell plan).
+inline constexpr const char* kSipExt = "https://fhir.nara-registry.org/StructureDefinition/sip";
 // Task.code of a place in a full doctor's waiting list (docs/api.md section 9).
 inline constexpr const char* kTaskCode = "https://fhir.nara-registry.org/CodeSystem/task-code";
 inline constexpr const char* kFastLakarkontaktKo = "fast-lakarkontakt-ko";

@@ -44,7 +44,7 @@ struct ExportRequest {
   std::string request_url;         // the kick-off URL, echoed in the manifest
   // The caller may not see where protected patients are cared for (docs/api.md section 8): their
   // Patients go out redacted (and not at all in a Group's export, whose membership is a unit's list),
-  // their EpisodeOfCare, CareTeam and DocumentReference not at all.
+  // their EpisodeOfCare, CareTeam, DocumentReference and Encounter not at all.
   bool withhold_protected = false;
 };
 

@@ -49,13 +49,17 @@ struct RoleFacts {
 
 enum class EpisodeStatus { active, finished, cancelled, entered_in_error, other };
 
-// EpisodeOfCare type listning (at a vårdcentral) or saebo (residency in a SÄBO unit).
+// EpisodeOfCare type listning (at a vårdcentral), saebo (residency in a SÄBO unit) or hemsjukvard
+// (home health care by a kommun's hemsjukvård unit).
 struct EpisodeFacts {
   std::string id;
   std::string patient_id;
   std::string unit_id;
   EpisodeStatus status = EpisodeStatus::active;
   Period period;
+  // hemsjukvard: the date of the patient's SIP (samordnad individuell plan), extension
+  // NR/StructureDefinition/sip; none = no SIP recorded. Kept for the measures only: the rules never read it.
+  std::optional<Date> sip;
   bool ActiveOn(Date d) const { return status == EpisodeStatus::active && period.Contains(d); }
   // In force on d or due to start later (not ended by d, not an empty period): a SÄBO residency the
   // kommun has registered ahead of the move already makes the person its resident.

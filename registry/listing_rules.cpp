@@ -1,5 +1,5 @@
 // docs/api.md §4 rules 1, 2 (the change-of-listing part), 6, 7 and 8 for listings at a vårdcentral, and the
-// same one-at-a-time shape for SÄBO residency episodes.
+// same one-at-a-time shape for SÄBO residency and hemsjukvård episodes.
 // Its header is registry/rules.h, shared by the three rule files: the rules read the same facts and return
 // the same plans, and a caller (fhir/resources/registry_writes.cpp) wants all of them from one include.
 #include "registry/rules.h"
@@ -203,26 +203,40 @@ Result<ListingPlan> PlanListing(const EpisodeFacts& proposed, const std::optiona
   return plan;
 }
 
-Result<ListingPlan> PlanResidency(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
-                                  const ResidencyContext& context) {
-  if (proposed.status == EpisodeStatus::active) {
-    if (auto e = CheckUnit(proposed, context.unit, UnitType::saebo, rule_codes::kNotASaebo,
-                           "ett särskilt boende (type saebo)")) {
-      return *e;
-    }
-    if (auto e = CheckAlive(context.patient, proposed.period.start, "ett nytt SÄBO-boende")) return *e;
-  }
-  auto change = PlanEpisode(proposed, previous, context.residencies, "boendet");
-  if (!change.ok()) return change.error();
+namespace {
 
-  // A resident lives in one SÄBO at a time: moving in finishes the previous residency on the moving
-  // day. Moves are not limited (rule 7 is about listings only).
+// SÄBO residency and hemsjukvård: one episode of the kind at a time, registered by the kommun. A new
+// active episode finishes the previous one on its start date (a move, a change of hemsjukvård unit) as
+// a listing change does; no limit on the number of changes (rule 7 is about listings only).
+Result<ListingPlan> PlanOneAtATime(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
+                                   const ResidencyContext& context, UnitType unit_type, const char* wrong_type_code,
+                                   const char* unit_text, const char* new_text, const char* what) {
+  if (proposed.status == EpisodeStatus::active) {
+    if (auto e = CheckUnit(proposed, context.unit, unit_type, wrong_type_code, unit_text)) return *e;
+    if (auto e = CheckAlive(context.patient, proposed.period.start, new_text)) return *e;
+  }
+  auto change = PlanEpisode(proposed, previous, context.residencies, what);
+  if (!change.ok()) return change.error();
   ListingPlan plan;
   for (const EpisodeFacts* old : change->replaced) {
     plan.finish_listings.emplace_back(old->id, proposed.period.start);
   }
   plan.is_change = !plan.finish_listings.empty();
   return plan;
+}
+
+}  // namespace
+
+Result<ListingPlan> PlanResidency(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
+                                  const ResidencyContext& context) {
+  return PlanOneAtATime(proposed, previous, context, UnitType::saebo, rule_codes::kNotASaebo,
+                        "ett särskilt boende (type saebo)", "ett nytt SÄBO-boende", "boendet");
+}
+
+Result<ListingPlan> PlanHomeCare(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
+                                 const ResidencyContext& context) {
+  return PlanOneAtATime(proposed, previous, context, UnitType::hemsjukvard, rule_codes::kNotAHemsjukvard,
+                        "en hemsjukvårdsenhet (type hemsjukvard)", "en ny hemsjukvårdsepisod", "hemsjukvården");
 }
 
 }  // namespace nara

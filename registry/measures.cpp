@@ -5,6 +5,8 @@ namespace nara {
 namespace {
 const std::vector<std::string> kContinuityStrata = {kStratRegion, kStratKommun, kStratVardcentral, kStratAgeBand,
                                                     kStratSex, kStratSaebo};
+// Home care: by where the resident is registered, by the hemsjukvård unit, age band and sex.
+const std::vector<std::string> kHomeCareStrata = {kStratKommun, kStratUnit, kStratAgeBand, kStratSex};
 }  // namespace
 
 const std::vector<MeasureDefinition>& MeasureDefinitions() {
@@ -49,6 +51,17 @@ const std::vector<MeasureDefinition>& MeasureDefinitions() {
        "Doctor visits with the patient's fast läkarkontakt in force on the visit's date / doctor visits, over the "
        "same visits and residents as kontinuitet-coc-lakare.",
        MeasureKind::proportion, std::nullopt, kContinuityStrata, 0.20, true},
+      // Home health care (docs/api.md section 11). Seed goal (Gävleborg, God och nära vård): everyone in
+      // home health care has a fast vårdkontakt and a SIP, so the goal is 100 %.
+      {kMeasureHemsjukvardFastVardkontakt, "Andel i hemsjukvård med fast vårdkontakt",
+       "Residents with a hemsjukvard EpisodeOfCare in force on periodEnd who have a fast vårdkontakt (CareTeam role 1 "
+       "or 4) managed by that hemsjukvård unit in force on periodEnd / residents with a hemsjukvard EpisodeOfCare in "
+       "force on periodEnd.",
+       MeasureKind::proportion, 1.0, kHomeCareStrata, std::nullopt, false, true},
+      {kMeasureHemsjukvardSip, "Andel i hemsjukvård med SIP",
+       "Residents with a hemsjukvard EpisodeOfCare in force on periodEnd whose SIP (extension sip on the episode) is "
+       "dated on or before periodEnd / residents with a hemsjukvard EpisodeOfCare in force on periodEnd.",
+       MeasureKind::proportion, 1.0, kHomeCareStrata, std::nullopt, false, true},
   };
   return kDefinitions;
 }

@@ -32,6 +32,9 @@ inline constexpr const char* kMeasureCocLakare = "kontinuitet-coc-lakare";
 inline constexpr const char* kMeasureCocAlla = "kontinuitet-coc-alla";
 inline constexpr const char* kMeasureUpc = "kontinuitet-upc";
 inline constexpr const char* kMeasureFastLakareAndel = "kontinuitet-fast-lakare-andel";
+// Home health care (docs/api.md section 11).
+inline constexpr const char* kMeasureHemsjukvardFastVardkontakt = "hemsjukvard-fast-vardkontakt-andel";
+inline constexpr const char* kMeasureHemsjukvardSip = "hemsjukvard-sip-andel";
 
 // Stratifier codes, as they appear in StratumResult::stratifier.
 inline constexpr const char* kStratRegion = "region";            // Organization id of the region
@@ -39,7 +42,8 @@ inline constexpr const char* kStratKommun = "kommun";            // kommunkod of
 inline constexpr const char* kStratVardcentral = "vardcentral";  // Organization id of the listing unit
 inline constexpr const char* kStratAgeBand = "age-band";         // 0-17 | 18-64 | 65-79 | 80+ | unknown
 inline constexpr const char* kStratSex = "sex";                  // male | female | other | unknown
-inline constexpr const char* kStratUnit = "unit";                // patientkontrakt: custodian Organization id
+inline constexpr const char* kStratUnit = "unit";                // patientkontrakt: custodian Organization id;
+                                                                 // hemsjukvard-*: the hemsjukvård unit on D
 inline constexpr const char* kStratSaebo = "saebo";              // continuity: ja | nej (a SÄBO resident on D)
 
 // The value of a stratum whose fact is missing (not listed on D, no region above the unit, no custodian).
@@ -67,9 +71,11 @@ struct MeasureDefinition {
   // The goal as a relative change against a baseline (continuity: +0.20, God och nära vård).
   std::optional<double> relative_goal;
   bool continuity = false;  // takes the continuity parameters (ContinuityOptions)
+  bool home_care = false;   // population: residents with a hemsjukvard EpisodeOfCare in force on periodEnd
 };
 
-// The five measures of docs/api.md section 5, then the four of section 11, in that order.
+// The five measures of docs/api.md section 5, then the four continuity and two home-care measures of
+// section 11, in that order.
 const std::vector<MeasureDefinition>& MeasureDefinitions();
 // nullptr for an unknown id.
 const MeasureDefinition* FindMeasure(std::string_view id);

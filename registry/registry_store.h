@@ -42,9 +42,11 @@ class RegistryTransaction {
   virtual std::optional<RoleFacts> Role(const std::string& role_id) = 0;
   virtual std::vector<EpisodeFacts> Listings(const std::string& patient_id) = 0;
   virtual std::vector<EpisodeFacts> Residencies(const std::string& patient_id) = 0;
+  virtual std::vector<EpisodeFacts> HomeCare(const std::string& patient_id) = 0;  // hemsjukvard episodes
   virtual std::vector<ContactFacts> Contacts(const std::string& patient_id) = 0;
   virtual std::optional<EpisodeFacts> Listing(const std::string& episode_id) = 0;
   virtual std::optional<EpisodeFacts> Residency(const std::string& episode_id) = 0;
+  virtual std::optional<EpisodeFacts> HomeCareEpisode(const std::string& episode_id) = 0;
   virtual std::optional<ContactFacts> Contact(const std::string& careteam_id) = 0;
 
   // Places taken on the role: active fast-läkarkontakt CareTeams naming it that are in force on `on`
@@ -74,6 +76,7 @@ class RegistryTransaction {
   virtual void PutRole(const RoleFacts& facts) = 0;
   virtual void PutListing(const EpisodeFacts& facts) = 0;
   virtual void PutResidency(const EpisodeFacts& facts) = 0;
+  virtual void PutHomeCare(const EpisodeFacts& facts) = 0;
   virtual void PutContact(const ContactFacts& facts) = 0;
   // Waiting list (registry/waitlist.h, docs/api.md section 9). Queue order: authored_on, then task id.
   // The oldest `limit` requested entries of a role (the caller holds LockRole when it promotes).

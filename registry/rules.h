@@ -22,6 +22,7 @@ inline constexpr const char* kChangeLimit = "change-limit";                // ru
 inline constexpr const char* kDeceased = "deceased";                       // rule 6
 inline constexpr const char* kNotAVardcentral = "not-a-vardcentral";       // rule 1
 inline constexpr const char* kNotASaebo = "not-a-saebo";                   // saebo episodes
+inline constexpr const char* kNotAHemsjukvard = "not-a-hemsjukvard";       // hemsjukvard episodes
 inline constexpr const char* kAlreadyHasDoctor = "fast-lakarkontakt-exists";  // rule 2
 inline constexpr const char* kNotADoctor = "not-a-lakare";                 // rule 2
 inline constexpr const char* kRoleInactive = "role-inactive";              // rules 2, 4
@@ -57,14 +58,20 @@ Result<ListingPlan> PlanListing(const EpisodeFacts& proposed, const std::optiona
 
 struct ResidencyContext {
   PatientFacts patient;
-  std::optional<UnitFacts> unit;          // must be of type saebo
-  std::vector<EpisodeFacts> residencies;  // the patient's other saebo episodes
+  std::optional<UnitFacts> unit;          // must be of type saebo (hemsjukvard for PlanHomeCare)
+  std::vector<EpisodeFacts> residencies;  // the patient's other episodes of the same kind
 };
 
 // A SÄBO resident lives in one SÄBO at a time: a new active residency finishes the previous one
 // (the move) as a listing change does; no rule on the number of moves.
 Result<ListingPlan> PlanResidency(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
                                   const ResidencyContext& context);
+// Hemsjukvård (home health care, registered by the kommun for its own hemsjukvard units; docs/api.md
+// section 11): the same shape at a unit of type hemsjukvard. One hemsjukvård episode at a time: a new
+// active one finishes the previous one on its start date. Independent of SÄBO residency (a kommun may
+// run the nursing at a SÄBO as hemsjukvård), so neither kind ends the other.
+Result<ListingPlan> PlanHomeCare(const EpisodeFacts& proposed, const std::optional<EpisodeFacts>& previous,
+                                 const ResidencyContext& context);
 
 // Rules 2, 3, 4, 6: fixed contacts
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "registry/code_systems.h"
+#include "registry/date.h"
 #include "registry/identifier_system.h"
 #include "registry/personnummer.h"
 
@@ -113,6 +114,29 @@ std::string FixedContact(const std::string& id, const std::string& patient, cons
          "\"}}";
 }
 
+// Hemsjukvård at a kommun's unit (docs/api.md section 11), with the SIP's date when there is one.
+std::string HomeCare(const std::string& id, const std::string& patient, const std::string& unit,
+                     const std::string& start, const std::string& sip) {
+  std::string json = Episode(id, "hemsjukvard", patient, unit, start);
+  if (!sip.empty()) {
+    json.insert(1, "\"extension\":[{\"url\":\"" + std::string(nr::kSipExt) + "\",\"valueDate\":\"" + sip + "\"}],");
+  }
+  return json;
+}
+
+// A finished visit (docs/api.md section 11) with `role` as the primary performer.
+std::string Visit(const std::string& id, const std::string& patient, const std::string& unit, const std::string& role,
+                  const std::string& visit_class, Date date) {
+  return "{\"resourceType\":\"Encounter\",\"id\":\"" + id + "\",\"identifier\":[{\"system\":"
+         "\"https://journal.example.se/kontakt-id\",\"value\":\"" + id + "\"}],\"status\":\"finished\","
+         "\"class\":{\"system\":\"" + std::string(nr::kActCodeSystem) + "\",\"code\":\"" + visit_class + "\"},"
+         "\"subject\":{\"reference\":\"Patient/" + patient + "\"},\"participant\":[{\"type\":[{\"coding\":[{"
+         "\"system\":\"" + std::string(nr::kParticipationTypeSystem) + "\",\"code\":\"PPRF\"}]}],"
+         "\"individual\":{\"reference\":\"PractitionerRole/" + role + "\"}}],"
+         "\"serviceProvider\":{\"reference\":\"Organization/" + unit + "\"},"
+         "\"period\":{\"start\":\"" + date.ToString() + "T09:00:00+01:00\"}}";
+}
+
 // A reference to a Patientkontrakt kept in the journal (the registry points into it, never copies it).
 std::string Contract(const std::string& id, const std::string& patient, const std::string& careteam,
                      const std::string& custodian, const std::string& date) {
@@ -172,6 +196,7 @@ Result<DemoReport> LoadDemoData(fhir::FhirApi& api, int patients) {
       {"Organization", "demo-vc-hagalund", Organization("demo-vc-hagalund", "SE2321000016-1002", "Hagalunds vårdcentral", "vardcentral", "demo-region", "0184")},
       {"Organization", "demo-kommun-solna", Organization("demo-kommun-solna", "SE2120000184-0001", "Solna stad", "kommun", "", "0184")},
       {"Organization", "demo-saebo-polhem", Organization("demo-saebo-polhem", "SE2120000184-1001", "Polhemsgårdens vård- och omsorgsboende", "saebo", "demo-kommun-solna", "0184")},
+      {"Organization", "demo-hsv-solna", Organization("demo-hsv-solna", "SE2120000184-1002", "Solna stads hemsjukvård", "hemsjukvard", "demo-kommun-solna", "0184")},
   };
   struct Doctor { const char* id; const char* hsa; const char* family; const char* given; const char* unit; const char* fte; const char* profession; int capacity; };
   // Dr Berg works half time with a deliberately small list (3): the demo's full doctor.
@@ -181,6 +206,26 @@ Result<DemoReport> LoadDemoData(fhir::FhirApi& api, int patients) {
       {"demo-dr-holm", "SE2321000016-2003", "Holm", "Sofia", "demo-vc-hagalund", "1.0", "lakare", 0},
       {"demo-dr-ek", "SE2321000016-2004", "Ek", "Jonas", "demo-vc-hagalund", "0.8", "lakare", 0},
       {"demo-ssk-wall", "SE2120000184-3001", "Wall", "Linnea", "demo-saebo-polhem", "1.0", "sjukskoterska", 0},
+      {"demo-ssk-noren", "SE2120000184-3002", "Norén", "Maja", "demo-hsv-solna", "1.0", "sjukskoterska", 0},
+  };
+  // Visits (docs/api.md section 11) over the 18 months before today, so the continuity measures give
+  // figures as of today: the unit's doctors, most visits with the fast läkarkontakt when there is one.
+  const Date today = Date::Today();
+  const auto doctors_at = [](const std::string& unit) {
+    return unit == "demo-vc-solna" ? std::vector<std::string>{"demo-dr-lindqvist-role", "demo-dr-berg-role"}
+                                   : std::vector<std::string>{"demo-dr-holm-role", "demo-dr-ek-role"};
+  };
+  const auto add_visits = [&](const std::string& patient, int n, const std::string& unit, const std::string& fast) {
+    const auto doctors = doctors_at(unit);
+    const int count = 3 + n % 4;  // 3–6 visits
+    for (int k = 0; k < count; ++k) {
+      // Mostly the fast läkarkontakt (every visit but each third); without one, the unit's doctors in turn.
+      const std::string role = !fast.empty() && k % 3 != 2 ? fast : doctors[(n + k) % doctors.size()];
+      const char* visit_class = k % 4 == 3 ? "VR" : (n >= 190 && k == 0 ? "HH" : "AMB");
+      const Date date = today.AddDays(-(20 + (k * 97 + n * 13) % 520));
+      writes.emplace_back("Encounter", patient + "-v" + std::to_string(k + 1),
+                          Visit(patient + "-v" + std::to_string(k + 1), patient, unit, role, visit_class, date));
+    }
   };
   for (const auto& d : doctors) {
     writes.emplace_back("Practitioner", d.id, Practitioner(d.id, d.hsa, d.family, d.given, d.profession));
@@ -212,13 +257,25 @@ Result<DemoReport> LoadDemoData(fhir::FhirApi& api, int patients) {
     const bool solna = n % 2 == 1;
     const std::string unit = solna ? "demo-vc-solna" : "demo-vc-hagalund";
     writes.emplace_back("EpisodeOfCare", patient + "-listning", Episode(patient + "-listning", "listning", patient, unit, start));
-    if (n % 5 < 2) continue;  // about 60 % of the listed have a named fast läkarkontakt
+    // Hemsjukvård from Solna stad's unit for two residents at home: one with a SIP and the unit's
+    // nurse as fast vårdkontakt, one with neither yet (hemsjukvard-*-andel 1/2 each).
+    if (n == 3) {
+      writes.emplace_back("EpisodeOfCare", patient + "-hsv", HomeCare(patient + "-hsv", patient, "demo-hsv-solna", start, "2024-10-01"));
+      writes.emplace_back("CareTeam", patient + "-hfvk", FixedContact(patient + "-hfvk", patient, "1", "demo-ssk-noren-role", "demo-hsv-solna", start));
+    } else if (n == 7) {
+      writes.emplace_back("EpisodeOfCare", patient + "-hsv", HomeCare(patient + "-hsv", patient, "demo-hsv-solna", start, ""));
+    }
+    if (n % 5 < 2) {  // about 60 % of the listed have a named fast läkarkontakt
+      add_visits(patient, n, unit, "");
+      continue;
+    }
     std::string role = solna ? "demo-dr-lindqvist-role" : (n % 4 == 0 ? "demo-dr-holm-role" : "demo-dr-ek-role");
     if (solna && berg_places > 0) {  // fills Dr Berg's three places
       role = "demo-dr-berg-role";
       --berg_places;
     }
     writes.emplace_back("CareTeam", patient + "-flk", FixedContact(patient + "-flk", patient, "2", role, unit, start));
+    add_visits(patient, n, unit, role);
   }
   for (const auto& [type, id, body] : writes) {
     auto response = Put(api, type, id, body);

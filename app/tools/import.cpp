@@ -98,7 +98,9 @@ Result<pg::ImportRow> PrepareImportLine(std::string_view text, long line, const 
   } else if (type == "EpisodeOfCare") {
     auto facts = fhir::EpisodeFromResource(doc, id);
     if (!facts) return AtLine(line, facts.error());
-    if (fhir::KindOfEpisode(doc) == fhir::EpisodeKind::saebo) row.residency = *facts;
+    const fhir::EpisodeKind kind = fhir::KindOfEpisode(doc);
+    if (kind == fhir::EpisodeKind::saebo) row.residency = *facts;
+    else if (kind == fhir::EpisodeKind::hemsjukvard) row.home_care = *facts;
     else row.listing = *facts;
   } else if (type == "CareTeam") {
     auto facts = fhir::ContactFromResource(doc, id);

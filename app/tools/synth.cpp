@@ -170,6 +170,11 @@ class Writer {
                                         std::string("kommun-") + Kommuner()[unit.kommun].code,
                                         MunicipalityExt(unit.kommun)));
     }
+    for (const auto& unit : world_.hemsjukvard) {
+      Line("Organization", Organization(unit.id, unit.hsa_id, unit.name, "hemsjukvard",
+                                        std::string("kommun-") + Kommuner()[unit.kommun].code,
+                                        MunicipalityExt(unit.kommun)));
+    }
     std::vector<std::vector<int>> serves(world_.vardcentraler.size());
     for (size_t s = 0; s < world_.saebo.size(); ++s) serves[world_.saebo_served_by[s]].push_back(static_cast<int>(s));
     for (size_t v = 0; v < world_.vardcentraler.size(); ++v) {
@@ -258,6 +263,18 @@ class Writer {
       Line("EpisodeOfCare", Episode(p.id + "-s", "saebo", p.id, world_.saebo[p.saebo].id, p.saebo_from, p.death));
       if (!p.death) ++stats_.saebo_residents;
     }
+    if (p.home_care) {
+      std::string json = Episode(p.id + "-h", "hemsjukvard", p.id,
+                                 world_.hemsjukvard[world_.kommuner[p.kommun].hemsjukvard].id, p.home_care_from,
+                                 p.death);
+      // The SIP date as it stood on as_of: one dated after a death or after as_of was never made.
+      if (p.home_care_sip && *p.home_care_sip < (p.death ? *p.death : options_.as_of)) {
+        json.insert(1, "\"extension\":[{\"url\":\"" + std::string(nr::kSipExt) + "\",\"valueDate\":\"" +
+                           p.home_care_sip->ToString() + "\"}],");
+      }
+      Line("EpisodeOfCare", json);
+      if (!p.death) ++stats_.home_care;
+    }
   }
 
   // A doctor at the vårdcentral with a free place, starting from a resident-specific one so lists
@@ -306,6 +323,12 @@ class Writer {
       const int nurse = p.saebo >= 0 ? world_.nurse_at_saebo[p.saebo] : world_.nurse_at_vc[CareUnitVc(p)];
       const auto& role = world_.staff[nurse];
       Line("CareTeam", Contact(p.id + "-fvk", p.id, "1", role.role_id, role.unit_id, p.care_from, p.death, "avliden"));
+    }
+    // The hemsjukvård unit's nurse (one fast vårdkontakt per managing unit: beside one at the vårdcentral).
+    if (p.home_care && p.home_care_nurse) {
+      const auto& role = world_.staff[world_.nurse_at_hemsjukvard[world_.kommuner[p.kommun].hemsjukvard]];
+      Line("CareTeam", Contact(p.id + "-hfvk", p.id, "1", role.role_id, role.unit_id, p.home_care_from, p.death,
+                               "avliden"));
     }
   }
 
@@ -455,6 +478,7 @@ int Synth(const std::vector<std::string>& args) {
        {"listed", std::to_string(stats->listed)},
        {"with_fast_lakarkontakt", std::to_string(stats->with_doctor)},
        {"saebo_residents", std::to_string(stats->saebo_residents)},
+       {"home_care", std::to_string(stats->home_care)},
        {"changes_of_listing", std::to_string(stats->changes)},
        {"resources", by_type}});
   return 0;

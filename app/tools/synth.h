@@ -36,6 +36,7 @@ struct SynthStats {
   long listed = 0;         // alive and listed on as_of
   long with_doctor = 0;    // alive with an active fast läkarkontakt on as_of
   long saebo_residents = 0;  // alive and living in a SÄBO on as_of
+  long home_care = 0;        // alive with hemsjukvård on as_of
   long changes = 0;        // changes of listing in the history
 };
 

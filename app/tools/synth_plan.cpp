@@ -168,6 +168,19 @@ World MakeWorld(uint64_t seed, long people) {
       world.nurse_at_saebo.push_back(static_cast<int>(world.staff.size()));
       world.staff.push_back(nurse);
     }
+    // One hemsjukvård unit per kommun, part of the kommun, with a responsible nurse.
+    units.hemsjukvard = static_cast<int>(world.hemsjukvard.size());
+    Unit home{"hsv-" + code, "SE212000" + code + "-HSV", std::string(kommuner[k].name) + " hemsjukvård",
+              static_cast<int>(k)};
+    StaffRole home_nurse;
+    home_nurse.practitioner_id = home.id + "-ssk";
+    home_nurse.role_id = home_nurse.practitioner_id + "-role";
+    home_nurse.hsa_id = "SE212000" + code + "-HSSK";
+    home_nurse.unit_id = home.id;
+    home_nurse.profession = "sjukskoterska";
+    world.hemsjukvard.push_back(home);
+    world.nurse_at_hemsjukvard.push_back(static_cast<int>(world.staff.size()));
+    world.staff.push_back(home_nurse);
     world.kommuner.push_back(std::move(units));
   }
   return world;
@@ -253,6 +266,21 @@ PersonPlan MakePersonPlan(uint64_t seed, const World& world, long index, int kom
     p.care_from = p.care_contact ? Uniform(rng, lo, hi) : Date();
   }
   p.contract = p.care_contact && !p.death && rng.Chance(0.5);
+  // Hemsjukvård: about 2.5 % of the 65+ living at home (1.5 % of 65–79, 5 % of 80+), from a draw of
+  // its own so the rest of the plan is what it was without it. 85 % have a SIP (within a month), 85 %
+  // the unit's nurse as fast vårdkontakt: the seed goal is everyone.
+  Rng home(Mix(seed ^ 0x45D, static_cast<uint64_t>(index)));
+  const double home_chance = p.saebo >= 0 ? 0.0 : p.age >= 80 ? 0.05 : p.age >= 65 ? 0.015 : 0.0;
+  if (home.Chance(home_chance)) {
+    const Date lo = std::max(window, p.birth.AddYears(65));
+    const Date hi = last.AddDays(-1);
+    if (lo < hi) {
+      p.home_care = true;
+      p.home_care_from = Uniform(home, lo, hi);
+      if (home.Chance(0.85)) p.home_care_sip = p.home_care_from.AddDays(home.Between(0, 30));
+      p.home_care_nurse = home.Chance(0.85);
+    }
+  }
   return p;
 }
 

@@ -51,6 +51,7 @@ struct KommunUnits {
   long first_person = 0;  // global index of its first resident
   std::vector<int> vardcentraler;   // indexes into World::vardcentraler
   std::vector<int> saebo;           // indexes into World::saebo
+  int hemsjukvard = -1;             // index into World::hemsjukvard: the kommun's one hemsjukvård unit
 };
 
 struct World {
@@ -61,6 +62,8 @@ struct World {
   std::vector<std::vector<int>> doctors_at;  // per vårdcentral: indexes into staff
   std::vector<int> nurse_at_vc;              // per vårdcentral: index into staff
   std::vector<int> nurse_at_saebo;           // per SÄBO: index into staff
+  std::vector<Unit> hemsjukvard;             // one hemsjukvård unit per kommun
+  std::vector<int> nurse_at_hemsjukvard;     // per hemsjukvård unit: index into staff
   std::vector<StaffRole> staff;
 };
 
@@ -91,6 +94,12 @@ struct PersonPlan {
   bool care_contact = false;        // a fast vårdkontakt (SÄBO nurse, or the vårdcentral's nurse for the frail)
   Date care_from;
   bool contract = false;            // a Patientkontrakt reference (needs care_contact, alive)
+  // Hemsjukvård (docs/api.md section 11): at home, 65+, from home_care_from at the kommun's unit;
+  // most with a SIP (dated home_care_sip) and the unit's nurse as fast vårdkontakt.
+  bool home_care = false;
+  Date home_care_from;
+  std::optional<Date> home_care_sip;
+  bool home_care_nurse = false;
   int current_vc() const { return change ? vc2 : vc1; }
 };
 

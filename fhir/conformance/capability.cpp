@@ -223,8 +223,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
       w.StartArray();
       if (patient_export) {
         BulkExportOperation(w, Shape::export_patient, "patient-export",
-                            "GET Patient/$export: every patient's Patient, EpisodeOfCare, CareTeam and "
-                            "DocumentReference as NDJSON (_type, _since); statistics and admin only");
+                            "GET Patient/$export: every patient's Patient, EpisodeOfCare, CareTeam, "
+                            "DocumentReference and Encounter as NDJSON (_type, _since); statistics and admin only");
       }
       for (const auto& op : type.operations) {
         if (!Served(op)) continue;
@@ -321,8 +321,8 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
   w.Key("operation");
   w.StartArray();
   BulkExportOperation(w, Shape::export_group, "group-export",
-                      "GET Group/[id]/$export: the group's patients and their EpisodeOfCare, CareTeam and "
-                      "DocumentReference as NDJSON (_type, _since)");
+                      "GET Group/[id]/$export: the group's patients and their EpisodeOfCare, CareTeam, "
+                      "DocumentReference and Encounter as NDJSON (_type, _since)");
   w.EndArray();
   w.EndObject();
   // The conformance resources the pointers above name, generated from the same tables

@@ -184,8 +184,8 @@ std::vector<OpSpec> ServedOperations() {
       case Shape::export_patient:
         add({"Patient-export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", name, "Patient",
              false, true, false,
-             "FHIR Bulk Data 2.0 patient export: every patient's Patient, EpisodeOfCare, CareTeam and "
-             "DocumentReference as NDJSON; statistics and admin only." + std::string(kCopyNote), {}});
+             "FHIR Bulk Data 2.0 patient export: every patient's Patient, EpisodeOfCare, CareTeam, "
+             "DocumentReference and Encounter as NDJSON; statistics and admin only." + std::string(kCopyNote), {}});
         break;
       case Shape::export_group:
         add({"Group-export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", name, "Group", false,
@@ -381,9 +381,12 @@ std::vector<CodeSystemSpec> CodeSystems() {
     out.push_back(std::move(types));
   }
   out.push_back({"episode-type", nr::kEpisodeType, "Typ av vårdepisod",
-                 "EpisodeOfCare.type: listning vid vårdcentral eller boende på SÄBO (listing or SÄBO residency)",
+                 "EpisodeOfCare.type: listning vid vårdcentral, boende på SÄBO eller hemsjukvård (listing, SÄBO "
+                 "residency or home health care)",
                  true,
-                 {{"listning", "Listning vid vårdcentral"}, {"saebo", "Boende på särskilt boende (SÄBO)"}}});
+                 {{"listning", "Listning vid vårdcentral"},
+                  {"saebo", "Boende på särskilt boende (SÄBO)"},
+                  {"hemsjukvard", "Hemsjukvård"}}});
   out.push_back({"careteam-category", nr::kCareTeamCategory, "CareTeam-kategori",
                  "CareTeam.category: en namngiven fast kontakt (one named fixed contact)", true,
                  {{nr::kFastKontakt, "Fast kontakt"}}});
@@ -473,6 +476,10 @@ std::vector<ExtensionSpec> Extensions() {
        {"CareTeam"}, {"Coding", "string"}, ""},
       {nr::kAgreedTimeExt, "Överenskommen tid", "Överenskommen tid i Patientkontraktet (the agreed time)",
        {"DocumentReference"}, {"dateTime"}, ""},
+      {nr::kSipExt, "SIP",
+       "Datum för patientens samordnade individuella plan (SIP), på en hemsjukvårdsepisod (the date of the "
+       "patient's coordinated individual plan, on a hemsjukvard episode)",
+       {"EpisodeOfCare"}, {"date"}, ""},
   };
 }
 

@@ -66,8 +66,7 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
   std::string unit_id;
   if (type == "EpisodeOfCare") {
     unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
-    const EpisodeKind kind = KindOfEpisode(*resource);
-    target.episode_kind = kind == EpisodeKind::listning ? "listning" : kind == EpisodeKind::saebo ? "saebo" : "";
+    target.episode_kind = EpisodeKindName(KindOfEpisode(*resource));
   } else if (type == "CareTeam") {
     unit_id = ReferencedId(*resource, "managingOrganization", "Organization");
   } else if (type == "DocumentReference") {
@@ -111,6 +110,10 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
   const Date today = Date::Today();
   for (const auto& residency : reg.Residencies(patient_id)) {
     if (residency.ActiveOnOrAfter(today) && CoversUnit(reg, caller, residency.unit_id)) return true;
+  }
+  // Cared for by one of its hemsjukvård units, which may serve someone registered in another kommun.
+  for (const auto& home_care : reg.HomeCare(patient_id)) {
+    if (home_care.ActiveOnOrAfter(today) && CoversUnit(reg, caller, home_care.unit_id)) return true;
   }
   // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
   std::set<std::string> kommuner;

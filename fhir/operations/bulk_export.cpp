@@ -133,7 +133,7 @@ HttpResponse KickOff(const HttpRequest& request, ExportLevel level, const std::s
           return ErrorResponse(Error::Invalid("not-supported", "_type " + SafeExcerpt(type, 40) +
                                                                    " kan inte exporteras (cannot be exported; one of "
                                                                    "Organization, Practitioner, PractitionerRole, "
-                                                                   "Patient, EpisodeOfCare, CareTeam, DocumentReference)"));
+                                                                   "Patient, EpisodeOfCare, CareTeam, DocumentReference, Encounter)"));
         }
         if (!Contains(types, type)) types.push_back(type);
       }

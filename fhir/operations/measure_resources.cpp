@@ -100,6 +100,13 @@ std::string PopulationDescription(const MeasureDefinition& def, const std::strin
     return code == "numerator" ? "Listningar på vårdcentral (listings in force)"
                                : "Aktiva läkarroller (active läkare PractitionerRoles)";
   }
+  if (def.home_care) {
+    return code == "numerator" ? (def.id == kMeasureHemsjukvardSip ? "Med SIP daterad senast periodEnd (with a SIP "
+                                                                     "dated on or before periodEnd)"
+                                                                   : "Med fast vårdkontakt vid hemsjukvårdsenheten "
+                                                                     "(with a fast vårdkontakt at the unit)")
+                               : "Invånare i hemsjukvård (residents in home health care on periodEnd)";
+  }
   return code == "numerator" ? "I täljaren (in the numerator)" : "Invånare i populationen (residents in scope)";
 }
 

@@ -154,7 +154,18 @@ EpisodeKind KindOfEpisode(const Value& episode) {
   const std::string code = CodeOf(*type, nr::kEpisodeType);
   if (code == "listning") return EpisodeKind::listning;
   if (code == "saebo") return EpisodeKind::saebo;
+  if (code == "hemsjukvard") return EpisodeKind::hemsjukvard;
   return EpisodeKind::other;
+}
+
+const char* EpisodeKindName(EpisodeKind kind) {
+  switch (kind) {
+    case EpisodeKind::listning: return "listning";
+    case EpisodeKind::saebo: return "saebo";
+    case EpisodeKind::hemsjukvard: return "hemsjukvard";
+    case EpisodeKind::other: break;
+  }
+  return "";
 }
 
 Result<EpisodeFacts> EpisodeFromResource(const Value& episode, const std::string& id) {
@@ -182,6 +193,19 @@ Result<EpisodeFacts> EpisodeFromResource(const Value& episode, const std::string
   auto period = PeriodOf(episode, "EpisodeOfCare");
   if (!period) return period.error();
   facts.period = *period;
+  for (const Value* ext : FindExtensions(episode, nr::kSipExt)) {
+    // valueDate is a date, not a dateTime: exactly YYYY-MM-DD.
+    const Value* value = Member(*ext, "valueDate");
+    const std::string text = value != nullptr && value->IsString() ? value->GetString() : "";
+    auto day = Date::Parse(text);
+    if (text.size() != 10 || !day) {
+      return Error::Invalid("value",
+                            "SIP-datumet måste vara ett datum ÅÅÅÅ-MM-DD i valueDate (the SIP date must be a "
+                            "valueDate YYYY-MM-DD)",
+                            "EpisodeOfCare.extension('" + std::string(nr::kSipExt) + "').valueDate");
+    }
+    facts.sip = *day;
+  }
   return facts;
 }
 

@@ -33,11 +33,13 @@ std::string ReferenceId(const rapidjson::Value& reference, std::string_view type
 
 // facts from resources
 
-enum class EpisodeKind { listning, saebo, other };
+enum class EpisodeKind { listning, saebo, hemsjukvard, other };
+// The type code of an episode kind ("" for other): registry_listing.kind, auth::Target::episode_kind.
+const char* EpisodeKindName(EpisodeKind kind);
 // From EpisodeOfCare.type (NR/CodeSystem/episode-type).
 EpisodeKind KindOfEpisode(const rapidjson::Value& episode);
 
-// patient, managingOrganization, status, period. Error::Invalid("required"/"value", …, FHIRPath)
+// patient, managingOrganization, status, period, the SIP date (extension sip). Error::Invalid("required"/"value", …, FHIRPath)
 // when patient, managingOrganization or period.start is missing or a date does not parse.
 Result<EpisodeFacts> EpisodeFromResource(const rapidjson::Value& episode, const std::string& id);
 

@@ -170,10 +170,29 @@ Status CheckEpisodeOfCare(const Value& r, IndexEntries& index) {
   const Value* type = Member(r, "type");
   if (type == nullptr) return Required("type", t + ".type");
   if (auto s = IndexConceptArray(*type, t + ".type", "type", index); !s) return s;
-  if (KindOfEpisode(r) == EpisodeKind::other) {
-    return BadValue("type måste vara listning eller saebo (" + std::string(nr::kEpisodeType) +
-                        "); registret håller bara dessa (this registry keeps only listning and saebo episodes)",
+  const EpisodeKind kind = KindOfEpisode(r);
+  if (kind == EpisodeKind::other) {
+    return BadValue("type måste vara listning, saebo eller hemsjukvard (" + std::string(nr::kEpisodeType) +
+                        "); registret håller bara dessa (this registry keeps only listning, saebo and hemsjukvard "
+                        "episodes)",
                     t + ".type");
+  }
+  // The SIP date (docs/api.md section 11) belongs to home health care: once, on a hemsjukvard episode.
+  const auto sips = FindExtensions(r, nr::kSipExt);
+  const std::string sip_where = t + ".extension('" + std::string(nr::kSipExt) + "')";
+  if (!sips.empty() && kind != EpisodeKind::hemsjukvard) {
+    return BadValue("SIP-datum anges bara på en hemsjukvårdsepisod (type hemsjukvard) (the sip extension belongs on "
+                    "a hemsjukvard episode)",
+                    sip_where);
+  }
+  if (sips.size() > 1) return BadValue("SIP-datum får anges en gång (the sip extension may be given only once)", sip_where);
+  for (const Value* ext : sips) {
+    const Value* value = Member(*ext, "valueDate");
+    if (value == nullptr) return Required("valueDate", sip_where + ".valueDate");
+    if (!value->IsString() || value->GetStringLength() != 10 || !Date::Parse(value->GetString())) {
+      return BadValue("SIP-datumet måste vara ett datum ÅÅÅÅ-MM-DD (the SIP date must be YYYY-MM-DD)",
+                      sip_where + ".valueDate");
+    }
   }
   if (auto s = IndexReferenceMember(r, "patient", t + ".patient", "Patient", true, {"patient"}, index); !s) return s;
   if (auto s = IndexReferenceMember(r, "managingOrganization", t + ".managingOrganization", "Organization", true,

@@ -49,6 +49,13 @@ Result<rapidjson::Document> Rewrite(ResourceTransaction& tx, const std::string& 
   return std::move(prepared->doc);
 }
 
+// An episode's row, by its kind.
+void PutEpisodeFacts(RegistryTransaction& reg, EpisodeKind kind, const EpisodeFacts& facts) {
+  if (kind == EpisodeKind::saebo) reg.PutResidency(facts);
+  else if (kind == EpisodeKind::hemsjukvard) reg.PutHomeCare(facts);
+  else reg.PutListing(facts);
+}
+
 // Re-renders an episode after `change` and keeps its row in step.
 template <typename Change>
 Status RewriteEpisode(ResourceTransaction& tx, const std::string& id, Change change) {
@@ -56,8 +63,7 @@ Status RewriteEpisode(ResourceTransaction& tx, const std::string& id, Change cha
   if (!doc) return doc.error();
   auto facts = EpisodeFromResource(*doc, id);
   if (!facts) return facts.error();
-  if (KindOfEpisode(*doc) == EpisodeKind::saebo) tx.Registry().PutResidency(*facts);
-  else tx.Registry().PutListing(*facts);
+  PutEpisodeFacts(tx.Registry(), KindOfEpisode(*doc), *facts);
   return Ok();
 }
 
@@ -390,6 +396,9 @@ Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, con
   if (KindOfEpisode(doc) == EpisodeKind::saebo) {
     ResidencyContext context{*patient, reg.Unit(facts->unit_id), Without(reg.Residencies(facts->patient_id), id)};
     plan = PlanResidency(*facts, reg.Residency(id), context);
+  } else if (KindOfEpisode(doc) == EpisodeKind::hemsjukvard) {
+    ResidencyContext context{*patient, reg.Unit(facts->unit_id), Without(reg.HomeCare(facts->patient_id), id)};
+    plan = PlanHomeCare(*facts, reg.HomeCareEpisode(id), context);
   } else {
     ListingContext context{*patient, reg.Unit(facts->unit_id), Without(reg.Listings(facts->patient_id), id),
                            reg.Contacts(facts->patient_id), options.max_changes_per_year};
@@ -446,6 +455,7 @@ Status CheckPatient(ResourceTransaction& tx, const RegistryOptions& options, con
   if (facts.deceased && (!previous || previous->deceased != facts.deceased)) {
     std::vector<EpisodeFacts> episodes = reg.Listings(id);
     for (auto& residency : reg.Residencies(id)) episodes.push_back(residency);
+    for (auto& home_care : reg.HomeCare(id)) episodes.push_back(home_care);
     const DeathPlan plan = PlanDeath(*facts.deceased, episodes, reg.Contacts(id));
     for (const auto& [episode_id, end] : plan.finish_episodes) {
       if (auto s = FinishEpisodeResource(tx, episode_id, end); !s) return s;
@@ -497,8 +507,7 @@ Status Record(ResourceTransaction& tx, const std::string& type, const std::strin
   } else if (type == "EpisodeOfCare") {
     auto facts = EpisodeFromResource(doc, id);
     if (!facts) return facts.error();
-    if (KindOfEpisode(doc) == EpisodeKind::saebo) reg.PutResidency(*facts);
-    else reg.PutListing(*facts);
+    PutEpisodeFacts(reg, KindOfEpisode(doc), *facts);
   } else if (type == "CareTeam") {
     auto facts = ContactFromResource(doc, id);
     if (!facts) return facts.error();
@@ -578,6 +587,7 @@ Result<StoredResource> RegistryWrites::Delete(ResourceTransaction& tx, const std
     bool busy = false;
     for (const auto& e : reg.Listings(id)) busy |= e.status == EpisodeStatus::active && (!e.period.end || *e.period.end > today);
     for (const auto& e : reg.Residencies(id)) busy |= e.status == EpisodeStatus::active && (!e.period.end || *e.period.end > today);
+    for (const auto& e : reg.HomeCare(id)) busy |= e.status == EpisodeStatus::active && (!e.period.end || *e.period.end > today);
     for (const auto& c : reg.Contacts(id)) busy |= c.status == ContactStatus::active && (!c.period.end || *c.period.end > today);
     if (busy) {
       return Error::BusinessRule(rule_codes::kActiveRegistrations,

@@ -103,10 +103,15 @@ std::optional<Error> CheckImportRules(pqxx::transaction_base& tx, const ImportCh
        "FROM registry_listing e JOIN import_line l ON l.res_type = 'EpisodeOfCare' AND l.res_id = e.episode_id "
        "LEFT JOIN registry_unit u ON u.unit_id = e.unit_id WHERE e.kind = 'saebo' AND u.type IS DISTINCT FROM "
        "'saebo' ORDER BY 1 LIMIT 1"},
+      {kNotAHemsjukvard, ErrorKind::business_rule,
+       "SELECT l.line, 'Organization/' || e.unit_id || ' är inte en hemsjukvårdsenhet (home health care is at a "
+       "hemsjukvard unit)' FROM registry_listing e JOIN import_line l ON l.res_type = 'EpisodeOfCare' AND "
+       "l.res_id = e.episode_id LEFT JOIN registry_unit u ON u.unit_id = e.unit_id WHERE e.kind = 'hemsjukvard' "
+       "AND u.type IS DISTINCT FROM 'hemsjukvard' ORDER BY 1 LIMIT 1"},
       // Rule 1 (and one SÄBO at a time): a change finishes the old episode where the new one begins.
       {kOverlap, ErrorKind::business_rule,
        Overlaps("registry_listing", "episode_id", "EpisodeOfCare", happened, " AND b.kind = a.kind",
-                "två listningar eller boenden")},
+                "två listningar, boenden eller hemsjukvårdsepisoder")},
       // Rule 2: one active fast läkarkontakt at a time.
       {kAlreadyHasDoctor, ErrorKind::business_rule,
        Overlaps("registry_contact", "careteam_id", "CareTeam", "role_code = 2 AND status = 'active'", "",

@@ -39,9 +39,10 @@ std::optional<Date> OptionalDate(const pqxx::field& f) {
 // Enum ⇄ text is registry/facts.h's (the CHECK constraints of 0003_registry.sql allow only its names, so the
 // `other` a reader falls back to is never taken).
 
-// registry_listing.kind for the two EpisodeOfCare types.
+// registry_listing.kind for the three EpisodeOfCare types.
 constexpr const char* kListing = "listning";
 constexpr const char* kResidency = "saebo";
+constexpr const char* kHomeCare = "hemsjukvard";
 
 const std::string kPatientColumns =
     "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun, protected";
@@ -74,7 +75,7 @@ RoleFacts RoleFrom(const pqxx::row& r) {
 }
 
 const std::string kEpisodeColumns = "episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
-                                    DateOut("valid_to");
+                                    DateOut("valid_to") + ", " + DateOut("sip_date");
 
 EpisodeFacts EpisodeFrom(const pqxx::row& r) {
   EpisodeFacts e;
@@ -84,6 +85,7 @@ EpisodeFacts EpisodeFrom(const pqxx::row& r) {
   e.status = EpisodeStatusFromName(r[3].as<std::string>()).value_or(EpisodeStatus::other);
   e.period.start = Date::FromDays(r[4].as<int>());
   e.period.end = OptionalDate(r[5]);
+  e.sip = OptionalDate(r[6]);
   return e;
 }
 
@@ -127,13 +129,13 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
 
 void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
   Prepared(tx, "nara_reg_put_episode",
-      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to) "
-      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ") "
+      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to, sip_date) "
+      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ", " + DateIn("$8") + ") "
       "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
       "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
-      "valid_to = EXCLUDED.valid_to",
+      "valid_to = EXCLUDED.valid_to, sip_date = EXCLUDED.sip_date",
       e.id, std::string(kind), e.patient_id, e.unit_id, std::string(EpisodeStatusName(e.status)),
-      DaysParam(e.period.start), DaysParam(e.period.end));
+      DaysParam(e.period.start), DaysParam(e.period.end), DaysParam(e.sip));
 }
 
 }  // namespace
@@ -217,14 +219,16 @@ std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
 namespace {
 
 // Patients' episodes and contacts in one row shape, padded: (kind, id, patient, unit or role,
-// status, from, to, role code, managing unit, begin reason, end reason), in the order the
+// status, from, to, role code, managing unit, begin reason, end reason, SIP date), in the order the
 // single-kind queries give (kind, then from, then id). `which`: the condition on patient_id.
 std::string PatientRowsSql(const std::string& which) {
   return "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
-         DateOut("valid_to") + ", NULL::smallint, '', '', '' FROM registry_listing WHERE patient_id " + which +
+         DateOut("valid_to") + ", NULL::smallint, '', '', '', " + DateOut("sip_date") +
+         " FROM registry_listing WHERE patient_id " + which +
          " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
          DateOut("valid_from") + ", " + DateOut("valid_to") +
-         ", role_code, managing_unit_id, begin_reason, end_reason FROM registry_contact WHERE patient_id " + which;
+         ", role_code, managing_unit_id, begin_reason, end_reason, NULL::int FROM registry_contact WHERE patient_id " +
+         which;
 }
 const std::string kPatientRowsSql = PatientRowsSql("= $1");
 
@@ -252,7 +256,8 @@ void AddPatientRow(const pqxx::row& r, const std::string& kind, PgRegistry::Pati
   e.status = EpisodeStatusFromName(r[4].as<std::string>()).value_or(EpisodeStatus::other);
   e.period.start = Date::FromDays(r[5].as<int>());
   e.period.end = OptionalDate(r[6]);
-  (kind == kListing ? out.listings : out.residencies).push_back(std::move(e));
+  e.sip = OptionalDate(r[11]);
+  (kind == kListing ? out.listings : kind == kHomeCare ? out.home_care : out.residencies).push_back(std::move(e));
 }
 
 }  // namespace
@@ -268,13 +273,13 @@ const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& p
 
 std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string& patient_id) {
   // kPatientRowsSql's rows, then the patient's protection ('patient') and its current version
-  // ('resource') padded to the same shape with five more columns: version, deleted, body, updated,
-  // protected.
+  // ('resource') padded to the same shape with five more columns (12 to 16): version, deleted, body,
+  // updated, protected.
   static const std::string sql =
       "SELECT *, NULL::int, NULL::boolean, NULL::text, NULL::text, NULL::boolean FROM (" + kPatientRowsSql +
       ") facts UNION ALL SELECT 'patient', patient_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, NULL, NULL, "
-      "NULL, protected FROM registry_patient WHERE patient_id = $1"
-      " UNION ALL SELECT 'resource', c.res_id, '', '', '', NULL, NULL, NULL, '', '', '', c.version, c.deleted, "
+      "NULL, NULL, protected FROM registry_patient WHERE patient_id = $1"
+      " UNION ALL SELECT 'resource', c.res_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, c.version, c.deleted, "
       "v.body, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), NULL "
       "FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) "
       "WHERE c.res_type = 'Patient' AND c.res_id = $1 ORDER BY 1, 6, 2";
@@ -288,12 +293,12 @@ std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string&
       resource.emplace();
       resource->type = "Patient";
       resource->id = r[1].as<std::string>();
-      resource->version = r[11].as<int>();
-      resource->deleted = r[12].as<bool>();
-      resource->json = r[13].is_null() ? std::string() : r[13].as<std::string>();
-      resource->last_updated = r[14].as<std::string>();
+      resource->version = r[12].as<int>();
+      resource->deleted = r[13].as<bool>();
+      resource->json = r[14].is_null() ? std::string() : r[14].as<std::string>();
+      resource->last_updated = r[15].as<std::string>();
     } else if (kind == "patient") {
-      is_protected = r[15].as<bool>();
+      is_protected = r[16].as<bool>();
     } else {
       AddPatientRow(r, kind, facts);
     }
@@ -319,7 +324,8 @@ void PgRegistry::Prefetch(const std::vector<std::string>& patient_ids) {
   // The patients' rows, and a 'patient' row each with protection as the role-code column (0/1).
   static const std::string sql =
       PatientRowsSql("= ANY(string_to_array($1, ','))") +
-      " UNION ALL SELECT 'patient', patient_id, patient_id, '', '', NULL, NULL, protected::int::smallint, '', '', '' "
+      " UNION ALL SELECT 'patient', patient_id, patient_id, '', '', NULL, NULL, protected::int::smallint, '', '', '', "
+      "NULL "
       "FROM registry_patient WHERE patient_id = ANY(string_to_array($1, ',')) ORDER BY 1, 6, 2";
   const auto rows = Prepared(tx_, "nara_reg_prefetch_patients", sql, joined);
   std::map<std::string, PatientRows> facts;
@@ -346,6 +352,11 @@ std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
 std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
   if (const auto* known = KnownPatientRows(patient_id)) return known->residencies;
   return EpisodesOf(tx_, kResidency, patient_id);
+}
+
+std::vector<EpisodeFacts> PgRegistry::HomeCare(const std::string& patient_id) {
+  if (const auto* known = KnownPatientRows(patient_id)) return known->home_care;
+  return EpisodesOf(tx_, kHomeCare, patient_id);
 }
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
@@ -386,6 +397,13 @@ std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id)
     if (const auto* found = FindById(rows.residencies, episode_id)) return *found;
   }
   return EpisodeById(tx_, kResidency, episode_id);
+}
+
+std::optional<EpisodeFacts> PgRegistry::HomeCareEpisode(const std::string& episode_id) {
+  for (const auto& [patient, rows] : patient_rows_) {
+    if (const auto* found = FindById(rows.home_care, episode_id)) return *found;
+  }
+  return EpisodeById(tx_, kHomeCare, episode_id);
 }
 
 std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) {
@@ -537,6 +555,11 @@ void PgRegistry::PutListing(const EpisodeFacts& facts) {
 void PgRegistry::PutResidency(const EpisodeFacts& facts) {
   ForgetPatientRows();
   PutEpisode(tx_, kResidency, facts);
+}
+
+void PgRegistry::PutHomeCare(const EpisodeFacts& facts) {
+  ForgetPatientRows();
+  PutEpisode(tx_, kHomeCare, facts);
 }
 
 void PgRegistry::PutContact(const ContactFacts& c) {

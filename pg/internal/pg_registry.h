@@ -32,9 +32,11 @@ class PgRegistry final : public RegistryTransaction {
   std::optional<RoleFacts> Role(const std::string& role_id) override;
   std::vector<EpisodeFacts> Listings(const std::string& patient_id) override;
   std::vector<EpisodeFacts> Residencies(const std::string& patient_id) override;
+  std::vector<EpisodeFacts> HomeCare(const std::string& patient_id) override;
   std::vector<ContactFacts> Contacts(const std::string& patient_id) override;
   std::optional<EpisodeFacts> Listing(const std::string& episode_id) override;
   std::optional<EpisodeFacts> Residency(const std::string& episode_id) override;
+  std::optional<EpisodeFacts> HomeCareEpisode(const std::string& episode_id) override;
   std::optional<ContactFacts> Contact(const std::string& careteam_id) override;
   int CountDoctorContacts(const std::string& role_id, Date on) override;
   int CountDoctorContactsOn(const std::string& role_id, Date on) override;
@@ -48,6 +50,7 @@ class PgRegistry final : public RegistryTransaction {
   void PutRole(const RoleFacts& facts) override;
   void PutListing(const EpisodeFacts& facts) override;
   void PutResidency(const EpisodeFacts& facts) override;
+  void PutHomeCare(const EpisodeFacts& facts) override;
   void PutContact(const ContactFacts& facts) override;
   // Waiting list: pg/internal/pg_waitlist.cpp.
   std::vector<QueueEntry> Waiting(const std::string& role_id, int limit) override;
@@ -67,7 +70,7 @@ class PgRegistry final : public RegistryTransaction {
   void Prefetch(const std::vector<std::string>& patient_ids) override;
 
   struct PatientRows {
-    std::vector<EpisodeFacts> listings, residencies;
+    std::vector<EpisodeFacts> listings, residencies, home_care;
     std::vector<ContactFacts> contacts;
   };
 

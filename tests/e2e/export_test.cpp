@@ -141,6 +141,7 @@ struct Population {
   std::vector<std::string> listed_a, listed_b, saebo_residents;
   std::vector<std::string> episodes_a, episodes_b;  // every EpisodeOfCare of the patients listed there
   std::vector<std::string> careteams_a, contracts_a;
+  std::vector<std::string> encounters_a;  // a visit of listed_a[0] with the doctor (docs/api.md section 11)
 };
 
 Population Build(World& w) {
@@ -161,6 +162,17 @@ Population Build(World& w) {
   World::Put(w.ehr(), "DocumentReference", w.Id("doc-a0"),
              reg::ContractJson(w.Id("doc-a0"), p.listed_a[0], p.vc_a, w.Id("ct-a0")));
   p.contracts_a.push_back(w.Id("doc-a0"));
+  const std::string encounter = w.Id("enc-a0");
+  World::Put(w.ehr(), "Encounter", encounter,
+             R"({"resourceType":"Encounter","id":")" + encounter +
+                 R"(","identifier":[{"system":"urn:oid:1.2.752.129.2.1.2.99","value":")" + encounter +
+                 R"("}],"status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+                 R"("code":"AMB"},"subject":)" + reg::Ref("Patient/" + p.listed_a[0]) + R"(,"serviceProvider":)" +
+                 reg::Ref("Organization/" + p.vc_a) +
+                 R"(,"participant":[{"type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/)"
+                 R"(v3-ParticipationType","code":"PPRF"}]}],"individual":)" + reg::Ref("PractitionerRole/" + doctor) +
+                 R"(}],"period":{"start":"2025-03-03T09:00:00+01:00"}})");
+  p.encounters_a.push_back(encounter);
   for (int i = 0; i < 2; ++i) {
     const std::string patient = w.Patient("pb" + std::to_string(i));
     World::Require(w.List(w.Id("lb" + std::to_string(i)), patient, p.vc_b, "2025-01-01"), "listing");
@@ -199,12 +211,19 @@ TEST(Export, GroupsExportExactlyTheirPatientsAndTheirData) {
   EXPECT_EQ(AsSet(listed["EpisodeOfCare"]), AsSet(p.episodes_a));
   EXPECT_EQ(AsSet(listed["CareTeam"]), AsSet(p.careteams_a));
   EXPECT_EQ(AsSet(listed["DocumentReference"]), AsSet(p.contracts_a));
+  EXPECT_EQ(AsSet(listed["Encounter"]), AsSet(p.encounters_a)) << "the visits are in the Patient compartment";
   EXPECT_EQ(listed.count("Organization"), 0u) << "the default of a Group export is the Patient compartment";
 
   auto saebo = Export(*stats, "/fhir/Group/saebo-" + p.kommun + "/$export");
   EXPECT_EQ(AsSet(saebo["Patient"]), AsSet(p.saebo_residents));
   EXPECT_EQ(AsSet(saebo["EpisodeOfCare"]), AsSet(p.episodes_b)) << "their listings and SÄBO residencies";
   EXPECT_EQ(saebo.count("CareTeam"), 0u);
+  EXPECT_EQ(saebo.count("Encounter"), 0u) << "the SÄBO residents have no visits";
+
+  // _type=Encounter alone: the group's visits only.
+  auto visits = Export(*stats, "/fhir/Group/listed-" + p.vc_a + "/$export?_type=Encounter");
+  EXPECT_EQ(visits.size(), 1u);
+  EXPECT_EQ(AsSet(visits["Encounter"]), AsSet(p.encounters_a));
 }
 
 TEST(Export, SystemLevelHasEveryCurrentResourceOnceAndIsAudited) {
@@ -217,7 +236,7 @@ TEST(Export, SystemLevelHasEveryCurrentResourceOnceAndIsAudited) {
   std::string status_path;
   auto files = Export(*stats, "/fhir/$export?_outputFormat=application%2Ffhir%2Bndjson", &status_path);
   for (const char* type : {"Organization", "Practitioner", "PractitionerRole", "Patient", "EpisodeOfCare", "CareTeam",
-                           "DocumentReference"}) {
+                           "DocumentReference", "Encounter"}) {
     auto count = w.admin().Request("GET", std::string("/fhir/") + type + "?_summary=count");
     ASSERT_EQ(count.status, 200);
     const long total = Parse(count.body)["total"].GetInt64();
@@ -237,7 +256,7 @@ TEST(Export, SystemLevelHasEveryCurrentResourceOnceAndIsAudited) {
                           "AND outcome = 'success' AND detail LIKE '$export system job " + job + " %' "
                           "AND resource_ids @> ARRAY['" + job + "']"), "1");
   EXPECT_EQ(PsqlValue(db, "SELECT count(*) FROM audit_event WHERE action = 'read' AND detail LIKE '$export-file job " +
-                              job + " %'"), "7");
+                              job + " %'"), "8");
 }
 
 TEST(Export, PatientLevelWithTypeAndSince) {

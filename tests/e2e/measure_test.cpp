@@ -179,15 +179,16 @@ TEST_F(MeasureE2e, MeasuresAreReadableByEveryRole) {
   auto doc = Parse(list.body);
   EXPECT_EQ(At(doc, "/resourceType"), "Bundle");
   EXPECT_EQ(At(doc, "/type"), "searchset");
-  EXPECT_EQ(At(doc, "/total"), "9");
+  EXPECT_EQ(At(doc, "/total"), "11");
   ASSERT_TRUE(doc["entry"].IsArray());
-  EXPECT_EQ(doc["entry"].Size(), 9u);
+  EXPECT_EQ(doc["entry"].Size(), 11u);
   std::vector<std::string> ids;
   for (const auto& e : doc["entry"].GetArray()) ids.push_back(e["resource"]["id"].GetString());
   EXPECT_EQ(ids, (std::vector<std::string>{"fast-lakarkontakt-andel", "saebo-fast-lakarkontakt-andel",
                                            "fast-vardkontakt-andel", "listning-per-lakare", "patientkontrakt-antal",
                                            "kontinuitet-coc-lakare", "kontinuitet-coc-alla", "kontinuitet-upc",
-                                           "kontinuitet-fast-lakare-andel"}));
+                                           "kontinuitet-fast-lakare-andel", "hemsjukvard-fast-vardkontakt-andel",
+                                           "hemsjukvard-sip-andel"}));
 
   auto stats = Server::Shared().Client("statistics");
   auto one = stats->Request("GET", "/fhir/Measure/saebo-fast-lakarkontakt-andel");
@@ -251,7 +252,7 @@ TEST_F(MeasureE2e, ReportCommandPrintsTheSameFigures) {
   reports.Parse(text.c_str(), text.size());
   ASSERT_FALSE(reports.HasParseError()) << text.substr(0, 600);
   ASSERT_TRUE(reports.IsArray());
-  ASSERT_EQ(reports.Size(), 9u);  // docs/api.md sections 5 and 11
+  ASSERT_EQ(reports.Size(), 11u);  // docs/api.md sections 5 and 11
   EXPECT_STREQ(reports[0]["resourceType"].GetString(), "MeasureReport");
   EXPECT_EQ(reports[0]["group"][0]["population"][2]["count"].GetInt64(), 3);
   EXPECT_EQ(reports[0]["group"][0]["population"][1]["count"].GetInt64(), 5);

@@ -118,12 +118,17 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
   const std::string text = Synth(3000);
   const auto lines = Lines(text);
   std::map<std::string, long> per_type;
-  long listings = 0, residencies = 0, careteams = 0;
+  long listings = 0, residencies = 0, home_care = 0, sips = 0, careteams = 0;
   for (const auto& line : lines) {
     const auto doc = Parse(line);
     const std::string type = doc["resourceType"].GetString();
     ++per_type[type];
-    if (type == "EpisodeOfCare") (line.find("\"code\":\"saebo\"") != std::string::npos ? residencies : listings)++;
+    if (type == "EpisodeOfCare") {
+      const bool saebo = line.find("\"code\":\"saebo\"") != std::string::npos;
+      const bool home = line.find("\"code\":\"hemsjukvard\"") != std::string::npos;
+      (saebo ? residencies : home ? home_care : listings)++;
+      sips += line.find("/StructureDefinition/sip\"") != std::string::npos;
+    }
     if (type == "CareTeam") ++careteams;
   }
   // A bulk load rebuilds secondary indexes after the COPY: the same indexes must be there afterwards.
@@ -150,6 +155,11 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
   EXPECT_EQ(Count("SELECT count(*) FROM registry_role"), per_type["PractitionerRole"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'listning'"), listings);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'saebo'"), residencies);
+  // Hemsjukvård with its SIP dates (docs/api.md section 11).
+  EXPECT_GT(home_care, 0);
+  EXPECT_GT(sips, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'hemsjukvard'"), home_care);
+  EXPECT_EQ(Count("SELECT count(*) FROM registry_listing WHERE kind = 'hemsjukvard' AND sip_date IS NOT NULL"), sips);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_contact"), careteams);
   EXPECT_EQ(Count("SELECT count(*) FROM audit_event WHERE action = 'create' AND agent_name = 'nara import (command "
                   "line)' AND detail LIKE '%Patient " + std::to_string(per_type["Patient"]) + "%'"),
@@ -258,6 +268,17 @@ TEST_F(ImportTest, TwoActiveListingsImportNothing) {
   second = std::regex_replace(second, std::regex("\"start\":\"[0-9-]+\""), "\"start\":\"2026-06-01\"");
   lines.push_back(second);
   ExpectRefused(Join(lines), "overlapping-period", static_cast<int>(lines.size()));
+}
+
+// Hemsjukvård (docs/api.md section 11) is at a unit of type hemsjukvard: one at a vårdcentral imports nothing.
+TEST_F(ImportTest, HomeCareAtAVardcentralImportsNothing) {
+  auto lines = Lines(Synth(400));
+  const int listing = Find(lines, "\"id\":\"p-[0-9]+-l1\",\"status\":\"active\"");
+  ASSERT_GE(listing, 0);
+  std::string home = std::regex_replace(lines[listing], std::regex("-l1\""), "-hx\"");
+  home = std::regex_replace(home, std::regex("\"code\":\"listning\""), "\"code\":\"hemsjukvard\"");
+  lines.push_back(home);
+  ExpectRefused(Join(lines), "not-a-hemsjukvard", static_cast<int>(lines.size()));
 }
 
 TEST_F(ImportTest, ADuplicatePersonnummerAndAnUnknownReferenceImportNothing) {

@@ -60,6 +60,7 @@ struct Population {
   std::vector<PatientFacts> patients;
   std::vector<EpisodeFacts> listings;
   std::vector<EpisodeFacts> residencies;
+  std::vector<EpisodeFacts> home_care;  // hemsjukvard episodes (docs/api.md section 11)
   std::vector<ContactFacts> contacts;
   std::vector<ContractVersion> contracts;  // in writing order per id
 };
@@ -111,6 +112,12 @@ class Builder {
                  std::optional<Date> end = std::nullopt, EpisodeStatus status = EpisodeStatus::active) {
     if (end && status == EpisodeStatus::active) status = EpisodeStatus::finished;
     pop.residencies.push_back(Episode("s-" + std::to_string(++n_), patient, unit, start, end, status));
+  }
+  void HomeCare(const std::string& patient, const std::string& unit, Date start, std::optional<Date> sip,
+                std::optional<Date> end = std::nullopt, EpisodeStatus status = EpisodeStatus::active) {
+    if (end && status == EpisodeStatus::active) status = EpisodeStatus::finished;
+    pop.home_care.push_back(Episode("h-" + std::to_string(++n_), patient, unit, start, end, status));
+    pop.home_care.back().sip = sip;
   }
   void Contact(const std::string& patient, ContactRole role, const std::string& practitioner_role, Date start,
                std::optional<Date> end = std::nullopt, std::optional<ContactStatus> status = std::nullopt) {
@@ -317,6 +324,28 @@ Population BuildPopulation() {
   b.ContractDated("c-08", "2025-02-01T08:00:00Z", "2025-02-01T09:00:00+01:00", "saebo-move", "saebo-1");  // D3
   b.Contract("c-09", "2023-06-01T08:00:00Z", "unlisted", "");                           // no custodian
   b.Contract("c-10", "2024-03-01T10:00:00Z", "turns-18-d2", "vc-orphan");              // D1 (stored that day)
+
+  // Hemsjukvård (docs/api.md section 11) at the two kommuner's units, with their nurses.
+  u.push_back(Unit("hsv-0180", UnitType::hemsjukvard, "kommun-0180", "0180"));
+  u.push_back(Unit("hsv-1480", UnitType::hemsjukvard, "kommun-1480", "1480"));
+  r.push_back(Role("ssk-hsv-0180", "hsv-0180", "sjukskoterska", 1.0, 1100));
+  r.push_back(Role("ssk-hsv-1480", "hsv-1480", "sjukskoterska", 1.0, 1100));
+  // The unit's nurse from the start; the SIP between D1 and D2.
+  b.HomeCare("p06", "hsv-0180", D(2023, 6, 1), D(2024, 5, 1));
+  b.Contact("p06", kVard, "ssk-hsv-0180", D(2023, 6, 1));
+  // Moves to kommun 1480's unit before D3 (no SIP there); the old unit's nurse stays on but is not the new one's.
+  b.HomeCare("p07", "hsv-0180", D(2024, 1, 1), D(2024, 1, 10), D(2025, 2, 1));
+  b.HomeCare("p07", "hsv-1480", D(2025, 2, 1), std::nullopt);
+  b.Contact("p07", kVard, "ssk-hsv-0180", D(2024, 1, 1));
+  // Cancelled: never home care.
+  b.HomeCare("p08", "hsv-1480", D(2024, 2, 1), D(2024, 2, 1), std::nullopt, EpisodeStatus::cancelled);
+  b.Contact("p08", kVard, "ssk-hsv-1480", D(2024, 2, 1));
+  // A coordinating nurse (role 4) from D2; a hemtjänst omsorgskontakt (role 3) from the start never counts.
+  b.HomeCare("p09", "hsv-0180", D(2024, 2, 1), std::nullopt, D(2025, 9, 30));  // ends on D3
+  b.Contact("p09", ContactRole::fast_omsorgskontakt_hemtjanst, "ssk-hsv-0180", D(2024, 2, 1));
+  b.Contact("p09", ContactRole::fast_vardkontakt_samordning, "ssk-hsv-0180", D(2025, 1, 15));
+  // With a SIP, until the death (D3's residents no longer have the person).
+  b.HomeCare("death", "hsv-0180", D(2023, 1, 1), D(2023, 2, 1));
   return b.pop;
 }
 
@@ -360,7 +389,11 @@ std::string ListingUnit(const Population& pop, const std::string& patient, Date 
 struct Resident {
   std::string id, region, kommun, vardcentral, age_band, sex;
   bool saebo = false, lakare = false, vard = false;
+  // Hemsjukvård on D: the unit ("" = none), a SIP dated on or before D, the unit's nurse (role 1 or 4).
+  std::string home_unit;
+  bool home_sip = false, home_nurse = false;
   std::string Stratum(const std::string& stratifier) const {
+    if (stratifier == kStratUnit) return home_unit;
     if (stratifier == kStratRegion) return region;
     if (stratifier == kStratKommun) return kommun;
     if (stratifier == kStratVardcentral) return vardcentral;
@@ -383,6 +416,19 @@ std::vector<Resident> Residents(const Population& pop, Date d, const std::string
     r.age_band = AgeBandOn(p.birth_date, d);
     r.sex = SexStratum(p.gender);
     for (const auto& e : pop.residencies) r.saebo = r.saebo || (e.patient_id == p.id && InForce(e, d));
+    const EpisodeFacts* home = nullptr;  // the latest-starting one in force (the rule allows only one)
+    for (const auto& e : pop.home_care) {
+      if (e.patient_id == p.id && InForce(e, d) && (home == nullptr || home->period.start < e.period.start)) home = &e;
+    }
+    if (home != nullptr) {
+      r.home_unit = home->unit_id;
+      r.home_sip = home->sip && *home->sip <= d;
+      for (const auto& c : pop.contacts) {
+        r.home_nurse = r.home_nurse || (c.patient_id == p.id && InForce(c, d) && c.managing_unit_id == home->unit_id &&
+                                        (c.role == ContactRole::fast_vardkontakt ||
+                                         c.role == ContactRole::fast_vardkontakt_samordning));
+      }
+    }
     for (const auto& c : pop.contacts) {
       if (c.patient_id != p.id || !InForce(c, d)) continue;
       if (c.role == ContactRole::fast_lakarkontakt) r.lakare = true;
@@ -416,6 +462,11 @@ MeasureResult ExpectedProportion(const Population& pop, const std::string& measu
   std::function<bool(const Resident&)> counted = [](const Resident& r) { return r.lakare; };
   if (measure == kMeasureSaeboFastLakarkontakt) in_population = [](const Resident& r) { return r.saebo; };
   if (measure == kMeasureFastVardkontakt) counted = [](const Resident& r) { return r.vard; };
+  if (def.home_care) {
+    in_population = [](const Resident& r) { return !r.home_unit.empty(); };
+    counted = measure == kMeasureHemsjukvardSip ? [](const Resident& r) { return r.home_sip; }
+                                                : [](const Resident& r) { return r.home_nurse; };
+  }
   std::map<std::pair<std::string, std::string>, std::pair<long, long>> strata;
   for (const auto& r : Residents(pop, d, subject)) {
     if (!in_population(r)) continue;
@@ -635,6 +686,7 @@ class MeasuresPg : public ::testing::Test {
       for (const auto& p : pop_->patients) reg.PutPatient(p);
       for (const auto& e : pop_->listings) reg.PutListing(e);
       for (const auto& e : pop_->residencies) reg.PutResidency(e);
+      for (const auto& e : pop_->home_care) reg.PutHomeCare(e);
       for (const auto& c : pop_->contacts) reg.PutContact(c);
       for (const auto& v : pop_->contracts) {
         if (v.deleted) {
@@ -705,6 +757,10 @@ TEST_F(MeasuresPg, SaeboFastLakarkontaktAndelMatchesHandCount) {
 TEST_F(MeasuresPg, FastVardkontaktAndelMatchesHandCount) { CheckMeasure(*pop_, *url_, kMeasureFastVardkontakt); }
 TEST_F(MeasuresPg, ListningPerLakareMatchesHandCount) { CheckMeasure(*pop_, *url_, kMeasureListningPerLakare); }
 TEST_F(MeasuresPg, PatientkontraktAntalMatchesHandCount) { CheckMeasure(*pop_, *url_, kMeasurePatientkontrakt); }
+TEST_F(MeasuresPg, HemsjukvardFastVardkontaktAndelMatchesHandCount) {
+  CheckMeasure(*pop_, *url_, kMeasureHemsjukvardFastVardkontakt);
+}
+TEST_F(MeasuresPg, HemsjukvardSipAndelMatchesHandCount) { CheckMeasure(*pop_, *url_, kMeasureHemsjukvardSip); }
 
 // The reference itself sees the changes the population was built for, so the comparisons above are
 // not all trivially equal: a few national figures pinned down by reading the scenarios.
@@ -720,6 +776,22 @@ TEST_F(MeasuresPg, ScenariosMoveTheNationalFigures) {
   const auto saebo2 = Expected(pop, kMeasureSaeboFastLakarkontakt, kD2, "");
   EXPECT_EQ(std::make_pair(saebo1.numerator, saebo1.denominator), std::make_pair(1L, 2L));
   EXPECT_EQ(std::make_pair(saebo2.numerator, saebo2.denominator), std::make_pair(1L, 2L));
+  // Hemsjukvård: D1 p06 (nurse, SIP later), p07 (its unit's nurse, SIP), p09 (only role 3), death
+  // (SIP, no nurse); D2 the same four, p06's SIP made, p09's coordinating nurse from D2; D3 p06 and
+  // p07 at hsv-1480 (no SIP, the old unit's nurse): p09's ended on D3, death has died; the
+  // cancelled p08 never.
+  const auto fvk1 = Expected(pop, kMeasureHemsjukvardFastVardkontakt, kD1, "");
+  const auto sip1 = Expected(pop, kMeasureHemsjukvardSip, kD1, "");
+  const auto fvk2 = Expected(pop, kMeasureHemsjukvardFastVardkontakt, kD2, "");
+  const auto sip2 = Expected(pop, kMeasureHemsjukvardSip, kD2, "");
+  const auto fvk3 = Expected(pop, kMeasureHemsjukvardFastVardkontakt, kD3, "");
+  const auto sip3 = Expected(pop, kMeasureHemsjukvardSip, kD3, "");
+  EXPECT_EQ(std::make_pair(fvk1.numerator, fvk1.denominator), std::make_pair(2L, 4L));
+  EXPECT_EQ(std::make_pair(sip1.numerator, sip1.denominator), std::make_pair(2L, 4L));
+  EXPECT_EQ(std::make_pair(fvk2.numerator, fvk2.denominator), std::make_pair(3L, 4L));
+  EXPECT_EQ(std::make_pair(sip2.numerator, sip2.denominator), std::make_pair(3L, 4L));
+  EXPECT_EQ(std::make_pair(fvk3.numerator, fvk3.denominator), std::make_pair(1L, 2L));
+  EXPECT_EQ(std::make_pair(sip3.numerator, sip3.denominator), std::make_pair(1L, 2L));
   // Contracts: D1 c-01 c-03 c-09 c-10 c-12 c-13; D2 adds c-02 and c-05 and loses c-13 (replaced by
   // c-05); D3 loses c-02 (replaced by c-11) and c-03 (death), and gains c-07, c-08 and c-11.
   EXPECT_EQ(Expected(pop, kMeasurePatientkontrakt, kD1, "").numerator, 6);

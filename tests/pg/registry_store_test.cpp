@@ -83,6 +83,10 @@ void ExpectSame(const EpisodeFacts& want, const EpisodeFacts& got) {
   EXPECT_EQ(want.status, got.status) << want.id;
   EXPECT_EQ(want.period.start.ToString(), got.period.start.ToString()) << want.id;
   EXPECT_EQ(EndText(want.period), EndText(got.period)) << want.id;
+  EXPECT_EQ(want.sip.has_value(), got.sip.has_value()) << want.id;
+  if (want.sip && got.sip) {
+    EXPECT_EQ(want.sip->ToString(), got.sip->ToString()) << want.id;
+  }
 }
 
 void ExpectSame(const ContactFacts& want, const ContactFacts& got) {
@@ -434,6 +438,43 @@ TEST_F(RegistryStoreTest, RoleRoundTripsThroughLockAndPlainRead) {
     ASSERT_TRUE(read);
     ExpectSame(full, *read);
   });
+}
+
+// Hemsjukvård (docs/api.md section 11): its own kind beside listings and residencies, with the SIP date,
+// read alike with and without the patient's row lock (the lock reads every kind in one query).
+TEST_F(RegistryStoreTest, HomeCareEpisodesKeepTheirKindAndSipDate) {
+  auto with_sip = Episode("ep-hsv", "p1", "hsv-1", D(2024, 2, 1), D(2024, 9, 1), EpisodeStatus::finished);
+  with_sip.sip = D(2024, 2, 20);
+  const auto without = Episode("ep-hsv2", "p1", "hsv-2", D(2024, 9, 1));
+  const auto residency = Episode("ep-saebo", "p1", "saebo-1", D(2024, 1, 15));
+  InTx([&](RegistryTransaction& reg) {
+    PatientFacts patient;
+    patient.id = "p1";
+    reg.PutPatient(patient);
+    reg.PutHomeCare(with_sip);
+    reg.PutHomeCare(without);
+    reg.PutResidency(residency);
+  });
+  for (bool locked : {false, true}) {
+    InTx([&](RegistryTransaction& reg) {
+      if (locked) {
+        ASSERT_TRUE(reg.LockPatient("p1"));
+      }
+      auto home = reg.HomeCare("p1");
+      ASSERT_EQ(home.size(), 2u) << locked;
+      ExpectSame(with_sip, home[0]);
+      ExpectSame(without, home[1]);
+      auto one = reg.HomeCareEpisode("ep-hsv");
+      ASSERT_TRUE(one);
+      ExpectSame(with_sip, *one);
+      auto residencies = reg.Residencies("p1");
+      ASSERT_EQ(residencies.size(), 1u) << "home care is not a residency";
+      ExpectSame(residency, residencies[0]);
+      EXPECT_TRUE(reg.Listings("p1").empty());
+      EXPECT_FALSE(reg.Residency("ep-hsv"));
+      EXPECT_FALSE(reg.HomeCareEpisode("ep-saebo"));
+    });
+  }
 }
 
 TEST_F(RegistryStoreTest, ListingsAndResidenciesPerPatientWithOpenAndClosedPeriods) {

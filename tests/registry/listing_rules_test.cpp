@@ -578,5 +578,42 @@ TEST(PlanResidency, EndingTheRunningResidencyIsAccepted) {
   EXPECT_TRUE(r->finish_listings.empty());
 }
 
+// Hemsjukvård (docs/api.md section 11): one episode at a time at a hemsjukvard unit, like SÄBO.
+
+ResidencyContext HomeCare() {
+  ResidencyContext c;
+  c.patient.id = "pat-1";
+  c.unit = Unit("hsv-new", UnitType::hemsjukvard);
+  return c;
+}
+
+TEST(PlanHomeCare, FirstEpisodeIsAcceptedAndANewUnitFinishesThePrevious) {
+  auto first = PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, HomeCare());
+  ASSERT_TRUE(first.ok()) << first.error().text;
+  EXPECT_FALSE(first->is_change);
+  auto ctx = HomeCare();
+  ctx.residencies = {Episode("old", "hsv-old", D(2022, 1, 1))};
+  auto r = PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, ctx);
+  ASSERT_TRUE(r.ok()) << r.error().text;
+  EXPECT_TRUE(r->is_change);
+  ASSERT_EQ(r->finish_listings.size(), 1u);
+  EXPECT_EQ(r->finish_listings[0], std::make_pair(std::string("old"), D(2024, 3, 1)));
+}
+
+TEST(PlanHomeCare, OnlyAtAHemsjukvardUnitAndNotForTheDeceased) {
+  auto ctx = HomeCare();
+  ctx.unit = Unit("hsv-new", UnitType::saebo);
+  ExpectRule(PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, ctx), rule_codes::kNotAHemsjukvard);
+  ctx = HomeCare();
+  ctx.unit.reset();
+  ExpectRule(PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, ctx), rule_codes::kUnknownReference);
+  ctx = HomeCare();
+  ctx.patient.deceased = D(2024, 3, 1);
+  ExpectRule(PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, ctx), rule_codes::kDeceased);
+  ctx = HomeCare();
+  ctx.residencies = {Episode("later", "hsv-a", D(2024, 6, 1))};
+  ExpectRule(PlanHomeCare(Episode("new", "hsv-new", D(2024, 3, 1)), kNew, ctx), rule_codes::kOverlap);
+}
+
 }  // namespace
 }  // namespace nara

@@ -20,7 +20,22 @@ TEST(MeasureDefinitions, FixedIdsInContractOrder) {
                                            "fast-vardkontakt-andel", "listning-per-lakare",
                                            "patientkontrakt-antal", "kontinuitet-coc-lakare",
                                            "kontinuitet-coc-alla", "kontinuitet-upc",
-                                           "kontinuitet-fast-lakare-andel"}));
+                                           "kontinuitet-fast-lakare-andel", "hemsjukvard-fast-vardkontakt-andel",
+                                           "hemsjukvard-sip-andel"}));
+}
+
+// docs/api.md section 11: the home-care measures are proportions over the residents in home health care
+// on periodEnd, stratified by kommun, the hemsjukvård unit, age band and sex; the seed goal is everyone.
+TEST(MeasureDefinitions, HomeCareMeasures) {
+  for (const char* id : {kMeasureHemsjukvardFastVardkontakt, kMeasureHemsjukvardSip}) {
+    const MeasureDefinition* def = FindMeasure(id);
+    ASSERT_NE(def, nullptr) << id;
+    EXPECT_TRUE(def->home_care);
+    EXPECT_FALSE(def->continuity);
+    EXPECT_EQ(def->kind, MeasureKind::proportion);
+    EXPECT_EQ(def->goal, 1.0);
+    EXPECT_EQ(def->stratifiers, (std::vector<std::string>{kStratKommun, kStratUnit, kStratAgeBand, kStratSex}));
+  }
 }
 
 // docs/api.md section 11: the four continuity measures take the continuity parameters and aim at +20 %.

@@ -29,9 +29,11 @@ class FakeRegistry : public RegistryTransaction {
   // registry rule is under test here).
   std::vector<EpisodeFacts> Listings(const std::string& patient) override { return Of(listings, patient); }
   std::vector<EpisodeFacts> Residencies(const std::string&) override { return {}; }
+  std::vector<EpisodeFacts> HomeCare(const std::string&) override { return {}; }
   std::vector<ContactFacts> Contacts(const std::string& patient) override { return Of(contacts, patient); }
   std::optional<EpisodeFacts> Listing(const std::string&) override { return std::nullopt; }
   std::optional<EpisodeFacts> Residency(const std::string&) override { return std::nullopt; }
+  std::optional<EpisodeFacts> HomeCareEpisode(const std::string&) override { return std::nullopt; }
   std::optional<ContactFacts> Contact(const std::string&) override { return std::nullopt; }
   int CountDoctorContacts(const std::string&, Date) override { return 0; }
   int CountDoctorContactsOn(const std::string&, Date) override { return 0; }
@@ -45,6 +47,7 @@ class FakeRegistry : public RegistryTransaction {
   void PutRole(const RoleFacts& f) override { roles[f.id] = f; }
   void PutListing(const EpisodeFacts&) override {}
   void PutResidency(const EpisodeFacts&) override {}
+  void PutHomeCare(const EpisodeFacts&) override {}
   void PutContact(const ContactFacts&) override {}
   std::vector<QueueEntry> Waiting(const std::string&, int) override { return {}; }
   int CountWaiting(const std::string&) override { return 0; }

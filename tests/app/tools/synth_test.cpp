@@ -13,6 +13,7 @@
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
+#include "registry/measures.h"
 #include "registry/personnummer.h"
 
 namespace nara::app {
@@ -118,7 +119,8 @@ TEST(Synth, EveryLineIsAValidResourceInDependencyOrderWithinTheRules) {
   }
   // The order the importer and a client need: units and staff before residents and their registrations.
   EXPECT_EQ(per_type["Patient"], people);
-  EXPECT_EQ(per_type["Organization"], 21 + 290 + 290 + 290);  // regions, kommuner, ≥1 vårdcentral and SÄBO each
+  // Regions, kommuner, ≥1 vårdcentral and SÄBO each, one hemsjukvård unit each.
+  EXPECT_EQ(per_type["Organization"], 21 + 290 + 290 + 290 + 290);
   EXPECT_GT(samordning, people / 200);  // ~1 %
   EXPECT_LT(samordning, people / 50);
   EXPECT_GT(kommun_codes.size(), 280u);  // nearly every kommun has residents even at 20 000
@@ -208,6 +210,60 @@ TEST(Synth, VisitHistories) {
   // Most doctor visits of those who have a fast läkarkontakt are with it.
   EXPECT_GT(with_fast, doctor_like / 2);
   EXPECT_LT(with_fast, doctor_like * 95 / 100);
+}
+
+// docs/api.md section 11: hemsjukvård for about 2–3 % of the 65+ at home, at the kommun's hemsjukvård
+// unit, most with a SIP on or after the start and the unit's nurse as fast vårdkontakt, some without.
+TEST(Synth, HomeCare) {
+  const auto lines = Lines(Generate(20000, 11));
+  const Date as_of = *Date::FromCivil(2026, 11, 1);
+  std::map<std::string, std::string> unit_type;
+  std::map<std::string, PatientFacts> patients;
+  std::map<std::string, EpisodeFacts> home_care;  // patient → episode in force on as_of
+  std::set<std::string> saebo_residents;
+  std::map<std::string, std::string> nurse_unit;  // patient → managing unit of a role-1 contact in force
+  for (const auto& line : lines) {
+    rapidjson::Document doc;
+    ASSERT_TRUE(fhir::ParseJsonObject(line, doc));
+    const std::string type = doc["resourceType"].GetString();
+    const std::string id = doc["id"].GetString();
+    if (type == "Organization") {
+      unit_type[id] = UnitTypeName(fhir::UnitFromOrganization(doc, id).type);
+    } else if (type == "Patient") {
+      patients[id] = fhir::PatientFactsFromPatient(doc, id);
+    } else if (type == "EpisodeOfCare") {
+      auto e = fhir::EpisodeFromResource(doc, id);
+      ASSERT_TRUE(e);
+      const auto kind = fhir::KindOfEpisode(doc);
+      if (kind == fhir::EpisodeKind::saebo && e->ActiveOn(as_of)) saebo_residents.insert(e->patient_id);
+      if (kind != fhir::EpisodeKind::hemsjukvard) continue;
+      EXPECT_EQ(unit_type[e->unit_id], "hemsjukvard") << id;
+      if (e->sip) {
+        EXPECT_GE(*e->sip, e->period.start) << id;
+      }
+      if (e->ActiveOn(as_of)) home_care[e->patient_id] = *e;
+    } else if (type == "CareTeam") {
+      auto c = fhir::ContactFromResource(doc, id);
+      ASSERT_TRUE(c);
+      if (c->role == ContactRole::fast_vardkontakt && c->ActiveOn(as_of)) nurse_unit[c->patient_id] = c->managing_unit_id;
+    }
+  }
+  long older = 0, with_sip = 0, with_nurse = 0;
+  for (const auto& [id, p] : patients) {
+    if (!p.deceased && p.birth_date && AgeOn(*p.birth_date, as_of) >= 65 && !saebo_residents.count(id)) ++older;
+  }
+  for (const auto& [patient, e] : home_care) {
+    EXPECT_FALSE(saebo_residents.count(patient)) << patient << ": home care is for those living at home";
+    with_sip += e.sip && *e.sip <= as_of;
+    with_nurse += nurse_unit.count(patient) && nurse_unit[patient] == e.unit_id;
+  }
+  const long n = static_cast<long>(home_care.size());
+  EXPECT_GT(n, older * 15 / 1000) << older;
+  EXPECT_LT(n, older * 45 / 1000) << older;
+  EXPECT_GT(with_sip, n * 70 / 100);
+  EXPECT_LT(with_sip, n);
+  EXPECT_GT(with_nurse, n * 70 / 100);
+  EXPECT_LT(with_nurse, n);
 }
 
 TEST(Synth, ArgumentsAreCheckedWithAUsageText) {

@@ -142,7 +142,7 @@ TEST(ConformanceResources, EveryExtensionIsAnExtensionDefinitionWithItsValueType
   const std::map<std::string, std::string> value_types = {
       {nr::kFteExt, "decimal"},           {nr::kListCapacityExt, "integer"}, {nr::kMunicipalityExt, "Coding"},
       {nr::kServesSaeboExt, "Reference"}, {nr::kBeginReasonExt, "Coding"},   {nr::kEndReasonExt, "Coding"},
-      {nr::kAgreedTimeExt, "dateTime"}};
+      {nr::kAgreedTimeExt, "dateTime"},   {nr::kSipExt, "date"}};
   for (const auto& [url, value_type] : value_types) {
     const ConformanceResource* sd = ByUrl("StructureDefinition", url);
     ASSERT_NE(sd, nullptr) << url;

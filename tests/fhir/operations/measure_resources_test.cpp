@@ -38,7 +38,7 @@ double Number(const rapidjson::Document& doc, const char* pointer) {
 }
 
 TEST(MeasureJson, EveryDefinitionIsAnActiveMeasureWithItsCanonicalUrl) {
-  ASSERT_EQ(MeasureDefinitions().size(), 9u);
+  ASSERT_EQ(MeasureDefinitions().size(), 11u);
   for (const auto& def : MeasureDefinitions()) {
     auto doc = ParseOk(MeasureJson(def, kNrBase));
     EXPECT_EQ(Text(doc, "/resourceType"), "Measure");

@@ -41,6 +41,24 @@ TEST(RegistryMappingEpisode, KindOfEpisode) {
   EXPECT_EQ(KindOfEpisode(Json(R"({"type":"listning"})")), EpisodeKind::other);
 }
 
+TEST(RegistryMappingEpisode, HemsjukvardAndItsSipDate) {
+  const std::string home = std::string(R"({"resourceType":"EpisodeOfCare","status":"active",
+    "type":[{"coding":[{"system":"https://fhir.nara-registry.org/CodeSystem/episode-type","code":"hemsjukvard"}]}],
+    "extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/sip","valueDate":"2025-03-04"}],
+    "patient":{"reference":"Patient/p-1"},"managingOrganization":{"reference":"Organization/hsv-1"},
+    "period":{"start":"2025-01-01"}})");
+  EXPECT_EQ(KindOfEpisode(Json(home.c_str())), EpisodeKind::hemsjukvard);
+  EXPECT_STREQ(EpisodeKindName(EpisodeKind::hemsjukvard), "hemsjukvard");
+  EXPECT_STREQ(EpisodeKindName(EpisodeKind::other), "");
+  auto facts = EpisodeFromResource(Json(home.c_str()), "hsv-ep");
+  ASSERT_TRUE(facts.ok());
+  EXPECT_EQ(facts->sip, D("2025-03-04"));
+  EXPECT_EQ(facts->unit_id, "hsv-1");
+  auto without = EpisodeFromResource(Json(kListing), "ep-1");
+  ASSERT_TRUE(without.ok());
+  EXPECT_FALSE(without->sip.has_value());
+}
+
 TEST(RegistryMappingEpisode, FactsFromAnOpenListing) {
   auto facts = EpisodeFromResource(Json(kListing), "ep-1");
   ASSERT_TRUE(facts.ok()) << facts.error().text;

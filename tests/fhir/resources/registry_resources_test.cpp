@@ -127,6 +127,30 @@ TEST(RegistryEpisodeOfCare, SaeboIsAccepted) {
             tokens.end());
 }
 
+// Home health care (docs/api.md section 11): type hemsjukvard, with the SIP date as extension sip.
+TEST(RegistryEpisodeOfCare, HemsjukvardWithASipDateIsAccepted) {
+  const std::string home = With(With(kListing, "\"listning\"", "\"hemsjukvard\""), R"("status":"active",)",
+                                R"("status":"active","extension":[{"url":"https://fhir.nara-registry.org/StructureDefinition/sip","valueDate":"2025-02-01"}],)");
+  PreparedResource p = Prepare("EpisodeOfCare", home);
+  const auto tokens = Tokens(p.index);
+  EXPECT_NE(std::find(tokens.begin(), tokens.end(),
+                      Triple{"type", std::string(kNr) + "/CodeSystem/episode-type", "hemsjukvard"}),
+            tokens.end());
+  const std::string sip = "EpisodeOfCare.extension('https://fhir.nara-registry.org/StructureDefinition/sip')";
+  // Only on hemsjukvard, once, and a full date.
+  Error on_listing = PrepareError("EpisodeOfCare", With(home, "\"hemsjukvard\"", "\"listning\""));
+  EXPECT_EQ(on_listing.location, sip);
+  EXPECT_NE(on_listing.text.find("hemsjukvårdsepisod"), std::string::npos) << on_listing.text;
+  Error twice = PrepareError("EpisodeOfCare", With(home, R"("valueDate":"2025-02-01"}])",
+                                                   R"("valueDate":"2025-02-01"},{"url":"https://fhir.nara-registry.org/StructureDefinition/sip","valueDate":"2025-03-01"}])"));
+  EXPECT_EQ(twice.location, sip);
+  for (const char* bad : {R"("valueDate":"2025-02")", R"("valueDate":"2025-02-30")", R"("valueDate":20250201)",
+                          R"("valueDateTime":"2025-02-01T10:00:00Z")"}) {
+    Error e = PrepareError("EpisodeOfCare", With(home, R"("valueDate":"2025-02-01")", bad));
+    EXPECT_EQ(e.location.rfind(sip, 0), 0u) << bad << " " << e.location;
+  }
+}
+
 TEST(RegistryEpisodeOfCare, Errors) {
   struct Case {
     std::string body;
