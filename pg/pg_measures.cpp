@@ -444,9 +444,14 @@ std::string TrendTables(Scope scope, const Needs& needs) {
     case Scope::kommun: filter = "pt.kommun = $3"; break;
   }
   if (needs.saebo_only) filter += " AND (dt.d, pt.patient_id) IN (SELECT d, patient_id FROM saebo)";
-  std::string counted = "false";
-  if (needs.counted == Counted::lakare) counted = "(dt.d, pt.patient_id) IN (SELECT d, patient_id FROM lakare)";
-  if (needs.counted == Counted::vard) counted = "(dt.d, pt.patient_id) IN (SELECT d, patient_id FROM vard)";
+  // Joined, not asked per row: an IN (subquery) in the select list is a SubPlan the planner may run
+  // once per resident and date.
+  std::string counted = "false", counted_join;
+  if (needs.counted != Counted::nothing) {
+    counted = "(k.patient_id IS NOT NULL)";
+    counted_join = std::string("  LEFT JOIN ") + (needs.counted == Counted::lakare ? "lakare" : "vard") +
+                   " k ON k.d = dt.d AND k.patient_id = pt.patient_id ";
+  }
   return std::string(
              "WITH RECURSIVE params AS (SELECT $1::int[], $2::text, $3::text), "
              "dates AS (SELECT DISTINCT (DATE '1970-01-01' + x)::date AS d FROM unnest($1::int[]) x), ") +
@@ -467,8 +472,8 @@ std::string TrendTables(Scope scope, const Needs& needs) {
          "  SELECT dt.d, pt.patient_id, ls.unit_id AS unit, " + counted + " AS counted "
          "  FROM dates dt JOIN registry_patient pt "
          "    ON (pt.deceased IS NULL OR pt.deceased > dt.d) AND (pt.birth_date IS NULL OR pt.birth_date <= dt.d) "
-         "  LEFT JOIN listed ls ON ls.d = dt.d AND ls.patient_id = pt.patient_id "
-         "  WHERE " + filter + "), " +
+         "  LEFT JOIN listed ls ON ls.d = dt.d AND ls.patient_id = pt.patient_id " +
+         counted_join + "  WHERE " + filter + "), " +
          UnitsInScope(scope);
 }
 
@@ -503,50 +508,51 @@ const char* kTrendDoctors =
 
 // Continuity: kContinuityTables per date, without strata. $4, $5 window months and days; $6 'all' or
 // 'unit'; $7 class; $8 doctors only; $9 minVisits. Returns (d, population, Σ index, flk visits, visits).
-// The fast-läkarkontakt check depends on the visit alone, so it is asked once per distinct visit, not
-// once per date whose window holds it.
+// vis: each finished visit with a named performer in the widest window once, with its provider and,
+// for the share, whether it was with the fast läkarkontakt in force on its date (that depends on the
+// visit alone, so it is asked once per visit, not once per date whose window holds it); cv joins them
+// to the residents per date, and the counts of each date come from one grouping of cv.
 std::string TrendContinuity(const std::string& index) {
   const bool share = index == "share";
-  std::string sql =
-      ", cv AS ("
-      "  SELECT r.d, r.patient_id, vi.visit_date, "
-      "         COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id) AS provider "
-      "  FROM residents r JOIN registry_visit vi ON vi.patient_id = r.patient_id "
-      "  LEFT JOIN registry_role ro ON ro.role_id = vi.practitioner_role_id "
-      "  WHERE r.unit IS NOT NULL AND vi.status = 'finished' AND vi.practitioner_role_id <> '' "
-      "    AND vi.visit_date <= r.d "
-      "    AND vi.visit_date > (r.d - make_interval(months => $4::int, days => $5::int))::date "
-      "    AND ($6::text = 'all' OR vi.unit_id = r.unit) "
+  const std::string flk =
+      share ? "EXISTS ("
+              "    SELECT 1 FROM registry_contact c JOIN registry_role cr ON cr.role_id = c.practitioner_role_id "
+              "    WHERE c.patient_id = vi.patient_id AND c.role_code = 2 "
+              "      AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) "
+              "      AND c.period @> vi.visit_date "
+              "      AND COALESCE(NULLIF(cr.practitioner_id, ''), cr.role_id) = "
+              "          COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id))"
+            : "false";
+  return
+      ", vis AS ("
+      "  SELECT vi.patient_id, vi.visit_date, vi.unit_id, "
+      "         COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id) AS provider, " + flk + " AS flk "
+      "  FROM registry_visit vi LEFT JOIN registry_role ro ON ro.role_id = vi.practitioner_role_id "
+      "  WHERE vi.status = 'finished' AND vi.practitioner_role_id <> '' "
+      "    AND vi.visit_date <= (SELECT max(d) FROM dates) "
+      "    AND vi.visit_date > ((SELECT min(d) FROM dates) - make_interval(months => $4::int, days => $5::int))::date "
       "    AND ($7::text = '' OR vi.class = $7::text) "
       "    AND (NOT $8::bool OR ro.profession = 'lakare')), "
-      "per_provider AS (SELECT d, patient_id, provider, count(*) AS ni FROM cv GROUP BY d, patient_id, provider), "
+      "cv AS ("
+      "  SELECT r.d, r.patient_id, v.provider, v.flk "
+      "  FROM residents r JOIN vis v ON v.patient_id = r.patient_id "
+      "  WHERE r.unit IS NOT NULL AND v.visit_date <= r.d "
+      "    AND v.visit_date > (r.d - make_interval(months => $4::int, days => $5::int))::date "
+      "    AND ($6::text = 'all' OR v.unit_id = r.unit)), "
+      "per_provider AS ("
+      "  SELECT d, patient_id, provider, count(*) AS ni, count(*) FILTER (WHERE flk) AS hits "
+      "  FROM cv GROUP BY d, patient_id, provider), "
       "per_patient AS ("
-      "  SELECT d, patient_id, sum(ni)::bigint AS n, sum(ni * ni)::bigint AS sq, max(ni)::bigint AS mx "
-      "  FROM per_provider GROUP BY d, patient_id HAVING sum(ni) >= $9::int), ";
-  if (share) {
-    sql +=
-        "visits AS (SELECT DISTINCT patient_id, visit_date, provider FROM cv), "
-        "with_flk AS ("
-        "  SELECT v.patient_id, v.visit_date, v.provider FROM visits v WHERE EXISTS ("
-        "    SELECT 1 FROM registry_contact c JOIN registry_role cr ON cr.role_id = c.practitioner_role_id "
-        "    WHERE c.patient_id = v.patient_id AND c.role_code = 2 "
-        "      AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) "
-        "      AND c.period @> v.visit_date AND COALESCE(NULLIF(cr.practitioner_id, ''), cr.role_id) = v.provider)), "
-        "flk AS ("
-        "  SELECT cv.d, cv.patient_id, count(*) AS hits FROM cv JOIN with_flk w "
-        "    ON w.patient_id = cv.patient_id AND w.visit_date = cv.visit_date AND w.provider = cv.provider "
-        "  GROUP BY cv.d, cv.patient_id), ";
-  }
-  sql += std::string("scored AS (SELECT p.d, ") +
-         (index == "coc"   ? "CASE WHEN p.n > 1 THEN (p.sq - p.n)::float8 / (p.n * (p.n - 1)) END"
-          : index == "upc" ? "p.mx::float8 / p.n"
-                           : "0::float8") +
-         " AS value, " + (share ? "COALESCE(f.hits, 0)" : "0") + " AS hits, p.n FROM per_patient p " +
-         (share ? "LEFT JOIN flk f ON f.d = p.d AND f.patient_id = p.patient_id" : "") +
-         ") "
-         "SELECT d - DATE '1970-01-01', count(*), COALESCE(sum(value), 0), sum(hits)::bigint, sum(n)::bigint FROM scored "
-         "WHERE value IS NOT NULL GROUP BY d";
-  return sql;
+      "  SELECT d, patient_id, sum(ni)::bigint AS n, sum(ni * ni)::bigint AS sq, max(ni)::bigint AS mx, "
+      "         sum(hits)::bigint AS hits "
+      "  FROM per_provider GROUP BY d, patient_id HAVING sum(ni) >= $9::int), "
+      "scored AS (SELECT d, " +
+      std::string(index == "coc"   ? "CASE WHEN n > 1 THEN (sq - n)::float8 / (n * (n - 1)) END"
+                  : index == "upc" ? "mx::float8 / n"
+                                   : "0::float8") +
+      " AS value, hits, n FROM per_patient) "
+      "SELECT d - DATE '1970-01-01', count(*), COALESCE(sum(value), 0), sum(hits)::bigint, sum(n)::bigint FROM scored "
+      "WHERE value IS NOT NULL GROUP BY d";
 }
 
 // The ids Trend computes in one pass; any other measure (one added later) is evaluated date by date
