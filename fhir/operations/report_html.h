@@ -1,30 +1,24 @@
-// `nara report --format html`: the five indicators of docs/api.md section 5 as one self-contained HTML5 file.
+// The report people read as one self-contained HTML5 page (docs/api.md sections 7 and 11).
 //
-// Inline CSS and inline <svg> charts only: no scripts, no fonts, images or style sheets from anywhere,
-// no URL at all, so the file opens offline and can be mailed as it is. Swedish headings with English
-// subtitles. Sections:
-//  1. KPI row (svg#chart-kpi): the three proportions as big percentages with their goal, each with a
-//     horizontal bar and a goal marker;
-//  2. fast läkarkontakt per region (svg#chart-region) and per kommun (svg#chart-kommun), horizontal
-//     bars sorted by coverage (descending), with the 55 % goal line;
-//  3. the histogram of doctors' list sizes against capacity (svg#chart-list-size) and listed per doctor
-//     FTE per vårdcentral (svg#chart-per-fte) against the 1100 target line;
-//  4. current patientkontrakt by age band (svg#chart-age-band), a column chart.
-// Every bar is a <rect class="bar">; every chart is followed by a table of its data. All text is
-// escaped (& < > " ').
+// Inline CSS and inline <svg> charts only: no scripts, fonts, images or style sheets from anywhere, no
+// URL at all, so the file opens offline and can be mailed as it is. Swedish labels; every unit, region
+// and kommun by its name. Sections: key figures against the goals (svg#chart-kpi-<measure>) with a table
+// of every measure; the 24-month trend of every measure with its goal line (svg#trend-<measure>, the
+// data in a table below each); coverage per region (svg#chart-region) and kommun (svg#chart-kommun) with
+// continuity beside it in tables (also per vårdcentral); age and sex; list sizes (svg#chart-list-size,
+// svg#chart-per-fte); patient contracts by age band (svg#chart-age-band). Tables have captions and th
+// scope. Small numbers are shown as "<5" with the share hidden (fhir/operations/report.h).
 #pragma once
 
 #include <string>
-#include <vector>
 
-#include "registry/measures.h"
+#include "fhir/operations/report.h"
 
-namespace nara::app {
+namespace nara::fhir {
 
-// `results`: one per measure, in MeasureDefinitions() order (missing measures render as "no data").
-std::string RenderHtmlReport(const std::vector<MeasureResult>& results, Date as_of);
+std::string RenderHtmlReport(const ReportData& data);
 
 // Escapes & < > " ' for HTML text and attribute values.
 std::string HtmlEscape(const std::string& text);
 
-}  // namespace nara::app
+}  // namespace nara::fhir
