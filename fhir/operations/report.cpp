@@ -97,6 +97,46 @@ bool IsSuppressed(const MeasureDefinition& def, long numerator, long denominator
   return true;
 }
 
+namespace {
+
+// The patients behind the visit share: kontinuitet-coc-lakare's result, or nullptr.
+const MeasureResult* PatientsBehindShare(const ReportData& data, size_t* index = nullptr) {
+  for (size_t i = 0; i < data.results.size(); ++i) {
+    if (data.results[i].measure_id == kMeasureCocLakare) {
+      if (index) *index = i;
+      return &data.results[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsHidden(const ReportData& data, const MeasureDefinition& def, const std::string& stratifier,
+              const std::string& value, long numerator, long denominator) {
+  if (IsSuppressed(def, numerator, denominator)) return true;
+  if (def.id != kMeasureFastLakareAndel) return false;
+  const MeasureResult* coc = PatientsBehindShare(data);
+  if (!coc) return false;
+  if (stratifier.empty()) return IsSmall(coc->denominator);
+  for (const auto& s : coc->strata) {
+    if (s.stratifier == stratifier && s.value == value) return IsSmall(s.denominator);
+  }
+  return true;  // no patient in the stratum with a defined index
+}
+
+bool IsTrendPointHidden(const ReportData& data, const MeasureDefinition& def, size_t index) {
+  size_t m = 0;
+  while (m < data.results.size() && data.results[m].measure_id != def.id) ++m;
+  if (m >= data.trends.size() || index >= data.trends[m].size()) return true;
+  const TrendPoint& p = data.trends[m][index];
+  if (IsSuppressed(def, p.numerator, p.denominator)) return true;
+  if (def.id != kMeasureFastLakareAndel) return false;
+  size_t c = 0;
+  if (!PatientsBehindShare(data, &c) || c >= data.trends.size() || index >= data.trends[c].size()) return false;
+  return IsSmall(data.trends[c][index].denominator);
+}
+
 std::string StratifierName(const std::string& stratifier) {
   if (stratifier == kStratRegion) return "Region";
   if (stratifier == kStratKommun) return "Kommun";
@@ -156,20 +196,26 @@ std::string ReportCsv(const ReportData& data) {
     const bool count = def->kind == MeasureKind::count;
     // A line: the counts as published and the value unless suppressed.
     const auto line = [&](const std::string& date, const std::string& stratifier, const std::string& id,
-                          const std::string& name, long numerator, long denominator, std::optional<double> value) {
-      const bool hidden = IsSuppressed(*def, numerator, denominator);
+                          const std::string& name, long numerator, long denominator, std::optional<double> value,
+                          bool hidden) {
       const bool people_denominator = def->kind == MeasureKind::proportion || def->kind == MeasureKind::mean;
+      // Visit counts hidden for fewer than 5 patients would still give the share away: left empty.
+      const bool blank = hidden && !IsSuppressed(*def, numerator, denominator);
       CsvLine(out, {date, def->id, def->title, stratifier.empty() ? "" : StratifierName(stratifier), id, name,
-                    People(numerator), count ? "" : people_denominator ? People(denominator) : std::to_string(denominator),
+                    blank ? "" : People(numerator),
+                    blank || count ? "" : people_denominator ? People(denominator) : std::to_string(denominator),
                     hidden ? "" : OptionalDecimal(value), goal_text});
     };
     if (m < data.trends.size()) {
-      for (const auto& p : data.trends[m]) {
+      for (size_t i = 0; i < data.trends[m].size(); ++i) {
+        const TrendPoint& p = data.trends[m][i];
         if (p.date == data.as_of) continue;  // the report date's total follows
-        line(p.date.ToString(), "", "", SubjectName(data), p.numerator, p.denominator, p.score);
+        line(p.date.ToString(), "", "", SubjectName(data), p.numerator, p.denominator, p.score,
+             IsTrendPointHidden(data, *def, i));
       }
     }
-    line(as_of, "", data.subject, SubjectName(data), result.numerator, result.denominator, result.score);
+    line(as_of, "", data.subject, SubjectName(data), result.numerator, result.denominator, result.score,
+         IsHidden(data, *def, "", "", result.numerator, result.denominator));
     std::map<std::string, std::optional<double>> per_fte;
     if (result.list_sizes) {
       for (const auto& unit : result.list_sizes->units) per_fte[unit.unit_id] = unit.listed_per_fte;
@@ -183,7 +229,8 @@ std::string ReportCsv(const ReportData& data) {
       if (!value && def->kind == MeasureKind::proportion && s.denominator > 0) {
         value = static_cast<double>(s.numerator) / static_cast<double>(s.denominator);
       }
-      line(as_of, s.stratifier, s.value, StratumName(data, s.stratifier, s.value), s.numerator, s.denominator, value);
+      line(as_of, s.stratifier, s.value, StratumName(data, s.stratifier, s.value), s.numerator, s.denominator, value,
+           IsHidden(data, *def, s.stratifier, s.value, s.numerator, s.denominator));
     }
     if (result.list_sizes) {
       // Doctors per bin: counts of doctors, not of patients, so never suppressed.

@@ -44,6 +44,15 @@ inline bool IsSmall(long people) { return people < kSmallNumberLimit; }
 // not patients, so only its numerator (listed patients) decides.
 bool IsSuppressed(const MeasureDefinition& def, long numerator, long denominator);
 
+// Whether a published figure is hidden: IsSuppressed, and for kontinuitet-fast-lakare-andel, whose
+// counts are visits, also when fewer than 5 patients stand behind it (kontinuitet-coc-lakare's population
+// of the same stratum: the same patients under the default parameters the report uses). stratifier ""
+// is the total.
+bool IsHidden(const ReportData& data, const MeasureDefinition& def, const std::string& stratifier,
+              const std::string& value, long numerator, long denominator);
+// The same for point `index` of a measure's trend.
+bool IsTrendPointHidden(const ReportData& data, const MeasureDefinition& def, size_t index);
+
 // The name a stratum value is shown by: a unit's or kommun's name, the Swedish label of an age band,
 // sex or SÄBO value; the value itself when nothing better is known.
 std::string StratumName(const ReportData& data, const std::string& stratifier, const std::string& value);

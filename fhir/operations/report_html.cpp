@@ -173,9 +173,8 @@ std::string ValueText(const MeasureDefinition& def, double value) {
 }
 
 // The shown value of a figure, or "–" when suppressed or undefined.
-std::string ShownValue(const MeasureDefinition& def, long numerator, long denominator,
-                       const std::optional<double>& score) {
-  if (IsSuppressed(def, numerator, denominator) || !score) return "–";
+std::string ShownValue(const MeasureDefinition& def, bool hidden, const std::optional<double>& score) {
+  if (hidden || !score) return "–";
   return ValueText(def, *score);
 }
 
@@ -195,15 +194,17 @@ struct TrendGoal {
   std::string text;
 };
 
-TrendGoal GoalOfTrend(const MeasureDefinition& def, const MeasureResult& result, const std::vector<TrendPoint>& trend) {
+TrendGoal GoalOfTrend(const MeasureDefinition& def, const MeasureResult& result, const std::vector<TrendPoint>& trend,
+                      const std::vector<bool>& hidden) {
   TrendGoal goal;
   const std::optional<double> level = result.goal ? result.goal : def.goal;
   if (level) {
     goal.value = level;
     goal.text = "Mål " + ValueText(def, *level);
   } else if (def.relative_goal) {
-    for (const auto& p : trend) {
-      if (p.score && !IsSuppressed(def, p.numerator, p.denominator)) {
+    for (size_t i = 0; i < trend.size(); ++i) {
+      const TrendPoint& p = trend[i];
+      if (p.score && !hidden[i]) {
         goal.value = *p.score * (1 + *def.relative_goal);
         goal.text = "Mål +" + Decimal(*def.relative_goal * 100, 0) + " % mot " + MonthLabel(p.date);
         break;
@@ -225,7 +226,7 @@ double RoundUp(double value) {
 
 // A line chart of the trend with its goal line; suppressed points leave a gap.
 std::string TrendChart(const std::string& id, const MeasureDefinition& def, const std::vector<TrendPoint>& trend,
-                       const TrendGoal& goal) {
+                       const std::vector<bool>& hidden, const TrendGoal& goal) {
   const std::string label = "Utveckling: " + def.title;
   if (trend.empty()) return NoData(id, label);
   const double width = 760, height = 240, left = 70, right = 730, top = 24, bottom = 190;
@@ -272,7 +273,7 @@ std::string TrendChart(const std::string& id, const MeasureDefinition& def, cons
   bool pen_down = false;
   for (size_t i = 0; i < trend.size(); ++i) {
     const TrendPoint& p = trend[i];
-    if (!p.score || IsSuppressed(def, p.numerator, p.denominator)) {
+    if (!p.score || hidden[i]) {
       pen_down = false;
       continue;
     }
@@ -282,12 +283,12 @@ std::string TrendChart(const std::string& id, const MeasureDefinition& def, cons
   if (!path.empty()) out += "<path class=\"trend\" d=\"" + path.substr(1) + "\"/>";
   for (size_t i = 0; i < trend.size(); ++i) {
     const TrendPoint& p = trend[i];
-    if (!p.score || IsSuppressed(def, p.numerator, p.denominator)) continue;
+    if (!p.score || hidden[i]) continue;
     out += "<circle class=\"point\" cx=\"" + Coord(x_of(i)) + "\" cy=\"" + Coord(y_of(*p.score)) +
            "\" r=\"3\"><title>" + HtmlEscape(p.date.ToString() + ": " + ValueText(def, *p.score)) + "</title></circle>";
   }
   const TrendPoint& last = trend.back();
-  if (last.score && !IsSuppressed(def, last.numerator, last.denominator)) {
+  if (last.score && !hidden.back()) {
     out += "<text class=\"last\" x=\"" + Coord(x_of(trend.size() - 1)) + "\" y=\"" + Coord(y_of(*last.score) - 10) +
            "\" text-anchor=\"end\">" + HtmlEscape(ValueText(def, *last.score)) + "</text>";
   }
@@ -301,15 +302,23 @@ std::string TrendSection(const ReportData& data) {
     const MeasureResult& result = data.results[m];
     const MeasureDefinition& def = Def(result);
     const auto& trend = data.trends[m];
-    const TrendGoal goal = GoalOfTrend(def, result, trend);
+    std::vector<bool> hidden;
+    for (size_t i = 0; i < trend.size(); ++i) hidden.push_back(IsTrendPointHidden(data, def, i));
+    const TrendGoal goal = GoalOfTrend(def, result, trend, hidden);
     out += "<figure class=\"trend-card\"><figcaption><h3>" + HtmlEscape(def.title) + "</h3></figcaption>\n";
-    out += TrendChart("trend-" + def.id, def, trend, goal);
+    out += TrendChart("trend-" + def.id, def, trend, hidden, goal);
     std::vector<std::vector<std::string>> rows;
-    for (const auto& p : trend) {
+    for (size_t i = 0; i < trend.size(); ++i) {
+      const TrendPoint& p = trend[i];
+      const bool blank = hidden[i] && !IsSuppressed(def, p.numerator, p.denominator);  // visits of < 5 patients
+      if (blank) {
+        rows.push_back({p.date.ToString(), "–", "–", "–"});
+        continue;
+      }
       rows.push_back({p.date.ToString(), People(p.numerator),
                       def.kind == MeasureKind::count ? "" :
                       def.kind == MeasureKind::ratio ? std::to_string(p.denominator) : People(p.denominator),
-                      ShownValue(def, p.numerator, p.denominator, p.score)});
+                      ShownValue(def, hidden[i], p.score)});
     }
     out += "<details><summary>Tabell</summary>" +
            Table(def.title + " per månadsslut", {"Datum", "Täljare", "Nämnare", "Värde"}, rows) + "</details>";
@@ -353,8 +362,8 @@ std::string SideBySide(const ReportData& data, const std::string& stratifier, co
         if (s.stratifier != stratifier || s.value != value) continue;
         std::optional<double> score = s.score;
         if (!score && s.denominator > 0) score = static_cast<double>(s.numerator) / static_cast<double>(s.denominator);
-        cell = ShownValue(def, s.numerator, s.denominator, score);
-        if (IsSuppressed(def, s.numerator, s.denominator)) cell = kSmallNumberText;
+        const bool hidden = IsHidden(data, def, s.stratifier, s.value, s.numerator, s.denominator);
+        cell = hidden ? kSmallNumberText : ShownValue(def, false, score);
         if (i == 0) row[1] = People(s.denominator);
       }
       row.push_back(cell);
@@ -374,7 +383,10 @@ std::string CoverageChart(const ReportData& data, const MeasureResult* result, c
     const MeasureDefinition& def = Def(*result);
     goal = GoalOf(*result);
     for (const auto& s : result->strata) {
-      if (s.stratifier != stratifier || s.denominator <= 0 || IsSuppressed(def, s.numerator, s.denominator)) continue;
+      if (s.stratifier != stratifier || s.denominator <= 0 ||
+          IsHidden(data, def, s.stratifier, s.value, s.numerator, s.denominator)) {
+        continue;
+      }
       const double score = static_cast<double>(s.numerator) / static_cast<double>(s.denominator);
       bars.push_back({StratumName(data, stratifier, s.value), score, Percent(score)});
     }
@@ -392,9 +404,9 @@ std::string KpiCard(const ReportData& data, const std::string& measure_id) {
   std::string out = "<div class=\"kpi\"><h3>" + HtmlEscape(TitleOf(measure_id)) + "</h3>";
   if (!result) return out + NoData(id, TitleOf(measure_id)) + "</div>\n";
   const MeasureDefinition& def = Def(*result);
-  const bool hidden = IsSuppressed(def, result->numerator, result->denominator);
+  const bool hidden = IsHidden(data, def, "", "", result->numerator, result->denominator);
   const std::optional<double> goal = GoalOf(*result);
-  out += "<p class=\"big\">" + HtmlEscape(ShownValue(def, result->numerator, result->denominator, result->score)) +
+  out += "<p class=\"big\">" + HtmlEscape(ShownValue(def, hidden, result->score)) +
          "</p>";
   out += "<p class=\"goal-text\">" + (goal ? HtmlEscape("Mål: " + Percent(*goal)) : std::string("Inget nationellt mål")) +
          "</p>";
@@ -552,7 +564,8 @@ std::string RenderHtmlReport(const ReportData& data) {
     rows.push_back({def.title, People(result.numerator),
                     def.kind == MeasureKind::count ? "" :
                     def.kind == MeasureKind::ratio ? std::to_string(result.denominator) : People(result.denominator),
-                    ShownValue(def, result.numerator, result.denominator, result.score), goal_text});
+                    ShownValue(def, IsHidden(data, def, "", "", result.numerator, result.denominator), result.score),
+                    goal_text});
   }
   out += Table("Alla mått per " + date, {"Mått", "Täljare", "Nämnare", "Värde", "Mål"}, rows);
   out += "</section>\n";

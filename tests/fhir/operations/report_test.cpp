@@ -183,3 +183,34 @@ TEST(ReportHtml, NamesTrendsAndSuppression) {
 
 }  // namespace
 }  // namespace nara::fhir
+
+namespace nara::fhir {
+namespace {
+
+// The visit share counts visits: it is hidden when fewer than 5 patients stand behind it (the COC
+// population of the same stratum), and its visit counts with it, though they are 5 or more.
+TEST(ReportCsv, VisitShareOfFewerThanFivePatientsIsHidden) {
+  ReportData data = Sample();
+  for (auto& r : data.results) {
+    if (r.measure_id != kMeasureCocLakare) continue;
+    for (auto& s : r.strata) {
+      if (s.value == "vc1") s.numerator = s.denominator = 3;
+    }
+  }
+  const auto lines = Lines(ReportCsv(data).substr(3));
+  const auto* share = Find(lines, "2026-11-30", kMeasureFastLakareAndel, "vc1");
+  ASSERT_NE(share, nullptr);
+  EXPECT_EQ((*share)[6], "");
+  EXPECT_EQ((*share)[7], "");
+  EXPECT_EQ((*share)[8], "");
+  // The region, with enough patients behind it, is shown.
+  const auto* region = Find(lines, "2026-11-30", kMeasureFastLakareAndel, "r1");
+  ASSERT_NE(region, nullptr);
+  EXPECT_EQ((*region)[6], "40");
+  EXPECT_EQ((*region)[8], Comma(40.0 / 60.0));
+  const std::string html = RenderHtmlReport(data);
+  EXPECT_NE(html.find("Vårdcentralen Björken"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nara::fhir
