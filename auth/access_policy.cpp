@@ -483,6 +483,8 @@ Decision Decide(const Caller& caller, Action action, const Target& target) {
   // and any non-write access to AuditEvent (read, search, history, an export of it) is an audit read.
   if (action == Action::operation && target.operation == "$export") action = Action::export_;
   if (action == Action::operation && target.operation == "$evaluate-measure") action = Action::evaluate_measure;
+  // $report is the measures as a page (docs/api.md section 11): the same aggregates, the same roles.
+  if (action == Action::operation && target.operation == "$report") action = Action::evaluate_measure;
   if (target.resource_type == "AuditEvent" && !IsWrite(action)) action = Action::read_audit;
 
   // The audit trail is append-only (docs/api.md §6, docs/architecture.md: INSERT/SELECT grant only): not even

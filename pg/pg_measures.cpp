@@ -48,6 +48,33 @@ constexpr const char* kD = NARA_DAY(1);
 //    with their strata and the measure's numerator flag. A patient with two listings in force (which
 //    rule 1 prevents) is attributed to the later one. The age band compares the birth date with three
 //    thresholds computed once (no per-resident date arithmetic).
+// Each unit's region (CommonTables and TrendTables), ending in ", ".
+#define NARA_REGION_OF                                                                                      \
+  "chain (start_id, cur_id, depth) AS ("                                                                   \
+  "  SELECT unit_id, unit_id, 0 FROM registry_unit "                                                       \
+  "  UNION ALL "                                                                                            \
+  "  SELECT ch.start_id, u.part_of, ch.depth + 1 FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id " \
+  "  WHERE u.type <> 'region' AND u.part_of <> '' AND ch.depth < 32), "                                     \
+  "region_of AS ("                                                                                          \
+  "  SELECT DISTINCT ON (ch.start_id) ch.start_id AS unit_id, ch.cur_id AS region_id "                      \
+  "  FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id AND u.type = 'region' "                    \
+  "  ORDER BY ch.start_id, ch.depth), "
+constexpr const char* kRegionOf = NARA_REGION_OF;
+#undef NARA_REGION_OF
+
+// The vårdcentraler in scope (listning-per-lakare), as CommonTables and TrendTables name them.
+std::string UnitsInScope(Scope scope) {
+  return "units AS ("
+         "  SELECT u.unit_id FROM registry_unit u "
+         "  LEFT JOIN region_of ro ON ro.unit_id = u.unit_id "
+         "  WHERE u.type = 'vardcentral' AND " +
+         std::string(scope == Scope::vardcentral ? "u.unit_id = $2"
+                     : scope == Scope::region    ? "ro.region_id = $2"
+                     : scope == Scope::kommun    ? "u.kommun = $3"
+                                                 : "TRUE") +
+         ") ";
+}
+
 std::string CommonTables(Scope scope, const Needs& needs) {
   const std::string d = kD;
   const std::string contact_in_force =
@@ -75,16 +102,8 @@ std::string CommonTables(Scope scope, const Needs& needs) {
     counted_join = "  LEFT JOIN vard k ON k.patient_id = pt.patient_id ";
   }
   return
-      "WITH RECURSIVE params AS (SELECT $1::int, $2::text, $3::text, $4::int, $5::int, $6::int), "
-      "chain (start_id, cur_id, depth) AS ("
-      "  SELECT unit_id, unit_id, 0 FROM registry_unit "
-      "  UNION ALL "
-      "  SELECT ch.start_id, u.part_of, ch.depth + 1 FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id "
-      "  WHERE u.type <> 'region' AND u.part_of <> '' AND ch.depth < 32), "
-      "region_of AS ("
-      "  SELECT DISTINCT ON (ch.start_id) ch.start_id AS unit_id, ch.cur_id AS region_id "
-      "  FROM chain ch JOIN registry_unit u ON u.unit_id = ch.cur_id AND u.type = 'region' "
-      "  ORDER BY ch.start_id, ch.depth), "
+      std::string("WITH RECURSIVE params AS (SELECT $1::int, $2::text, $3::text, $4::int, $5::int, $6::int), ") +
+      kRegionOf +
       "listed AS ("
       "  SELECT DISTINCT ON (l.patient_id) l.patient_id, l.unit_id FROM registry_listing l "
       "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') AND l.period @> " + d + only_saebo("l") +
@@ -109,17 +128,8 @@ std::string CommonTables(Scope scope, const Needs& needs) {
       "  LEFT JOIN listed ls ON ls.patient_id = pt.patient_id " +
       counted_join +
       "  WHERE (pt.deceased IS NULL OR pt.deceased > " + d + ") AND (pt.birth_date IS NULL OR pt.birth_date <= " + d +
-      ")    AND " + filter + "), "
-      // The vårdcentraler in scope (listning-per-lakare).
-      "units AS ("
-      "  SELECT u.unit_id FROM registry_unit u "
-      "  LEFT JOIN region_of ro ON ro.unit_id = u.unit_id "
-      "  WHERE u.type = 'vardcentral' AND " +
-      std::string(scope == Scope::vardcentral ? "u.unit_id = $2"
-                  : scope == Scope::region    ? "ro.region_id = $2"
-                  : scope == Scope::kommun    ? "u.kommun = $3"
-                                              : "TRUE") +
-      ") ";
+      ")    AND " + filter + "), " +
+      UnitsInScope(scope);
 }
 
 // One row per stratum: the stratifier ("" for the whole population), its value, the population and
@@ -152,31 +162,34 @@ const char* kResidentCounts =
 // is a resident in scope, if current; if superseded, only until it was replaced: from the date of the
 // contract whose relatesTo says it replaces it, or else of the patient's next later-dated contract
 // (one superseded by nothing the registry knows never counts: when it ended is unknown).
-const char* kContractCounts =
-    ", versions AS ("
-    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body, "
-    "         min(v.last_updated) OVER (PARTITION BY v.res_id) AS first_stored "
-    "  FROM resource_version v WHERE v.res_type = 'DocumentReference' "
-    "  ORDER BY v.res_id, v.version DESC), "
-    "docs AS ("
-    "  SELECT x.res_id AS id, x.j, x.j->>'status' AS status, "
-    "         substring(x.j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "
-    "         COALESCE(substring(x.j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit, "
-    "         CASE WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN left(x.j->>'date', 10)::date "
-    "              WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}$' THEN (x.j->>'date' || '-01')::date "
-    "              WHEN x.j->>'date' ~ '^[0-9]{4}$' THEN (x.j->>'date' || '-01-01')::date "
-    "              ELSE (x.first_stored AT TIME ZONE 'UTC')::date END AS d "
-    "  FROM (SELECT res_id, first_stored, body::jsonb AS j FROM versions WHERE NOT deleted) x "
-    "  WHERE x.j->>'status' IN ('current', 'superseded') AND EXISTS ("
-    "    SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(x.j->'type'->'coding') = 'array' "
-    "                                            THEN x.j->'type'->'coding' ELSE '[]'::jsonb END) cd "
-    "    WHERE cd->>'system' = 'https://fhir.nara-registry.org/CodeSystem/document-type' "
-    "      AND cd->>'code' = 'patientkontrakt')), "
-    "replacing AS ("
-    "  SELECT substring(rt->'target'->>'reference' FROM 'DocumentReference/([^/]+)') AS old_id, y.d "
-    "  FROM docs y CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(y.j->'relatesTo') = 'array' "
-    "                                                          THEN y.j->'relatesTo' ELSE '[]'::jsonb END) rt "
+// versions, docs (each patient contract as it stands now, dated), replacing (kContractCounts, kTrendContracts).
+#define NARA_CONTRACT_DOCS \
+    ", versions AS ("                                                                                             \
+    "  SELECT DISTINCT ON (v.res_id) v.res_id, v.deleted, v.body, "                                               \
+    "         min(v.last_updated) OVER (PARTITION BY v.res_id) AS first_stored "                                  \
+    "  FROM resource_version v WHERE v.res_type = 'DocumentReference' "                                           \
+    "  ORDER BY v.res_id, v.version DESC), "                                                                      \
+    "docs AS ("                                                                                                   \
+    "  SELECT x.res_id AS id, x.j, x.j->>'status' AS status, "                                                    \
+    "         substring(x.j->'subject'->>'reference' FROM 'Patient/([^/]+)') AS patient_id, "                     \
+    "         COALESCE(substring(x.j->'custodian'->>'reference' FROM 'Organization/([^/]+)'), 'none') AS unit, "  \
+    "         CASE WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN left(x.j->>'date', 10)::date "          \
+    "              WHEN x.j->>'date' ~ '^[0-9]{4}-[0-9]{2}$' THEN (x.j->>'date' || '-01')::date "                 \
+    "              WHEN x.j->>'date' ~ '^[0-9]{4}$' THEN (x.j->>'date' || '-01-01')::date "                       \
+    "              ELSE (x.first_stored AT TIME ZONE 'UTC')::date END AS d "                                      \
+    "  FROM (SELECT res_id, first_stored, body::jsonb AS j FROM versions WHERE NOT deleted) x "                   \
+    "  WHERE x.j->>'status' IN ('current', 'superseded') AND EXISTS ("                                            \
+    "    SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(x.j->'type'->'coding') = 'array' "             \
+    "                                            THEN x.j->'type'->'coding' ELSE '[]'::jsonb END) cd "            \
+    "    WHERE cd->>'system' = 'https://fhir.nara-registry.org/CodeSystem/document-type' "                        \
+    "      AND cd->>'code' = 'patientkontrakt')), "                                                               \
+    "replacing AS ("                                                                                              \
+    "  SELECT substring(rt->'target'->>'reference' FROM 'DocumentReference/([^/]+)') AS old_id, y.d "             \
+    "  FROM docs y CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(y.j->'relatesTo') = 'array' "   \
+    "                                                          THEN y.j->'relatesTo' ELSE '[]'::jsonb END) rt "   \
     "  WHERE rt->>'code' = 'replaces'), "
+const char* kContractCounts =
+    NARA_CONTRACT_DOCS
     "contracts AS ("
     "  SELECT x.patient_id, x.unit FROM docs x "
     "  WHERE x.d <= " NARA_DAY(1) " AND (x.status = 'current' OR COALESCE("
@@ -417,6 +430,160 @@ void EvaluateContinuity(pqxx::transaction_base& tx, const std::string& prefix, c
   }
 }
 
+// The trend (MeasureStore::Trend): the headline figure of a measure as of many dates in one statement.
+// dates: the dates as days since 1970-01-01 ($1 int[]); every "in force on D" of CommonTables becomes a
+// join of the dates to the period ranges (each table read once, the dates joined as a 24-row inner
+// side), and each CTE carries its date d. No strata: a trend point is the whole population in scope.
+//  $1 the dates; $2 subject Organization id; $3 the subject kommun's kommunkod.
+std::string TrendTables(Scope scope, const Needs& needs) {
+  const std::string contact_in_force =
+      "(c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) AND c.period @> dt.d";
+  std::string filter = "TRUE";
+  switch (scope) {
+    case Scope::national: break;
+    case Scope::vardcentral: filter = "ls.unit_id = $2"; break;
+    case Scope::region: filter = "ls.unit_id IN (SELECT unit_id FROM region_of WHERE region_id = $2)"; break;
+    case Scope::kommun: filter = "pt.kommun = $3"; break;
+  }
+  if (needs.saebo_only) filter += " AND (dt.d, pt.patient_id) IN (SELECT d, patient_id FROM saebo)";
+  // Joined, not asked per row: an IN (subquery) in the select list is a SubPlan the planner may run
+  // once per resident and date.
+  std::string counted = "false", counted_join;
+  if (needs.counted != Counted::nothing) {
+    counted = "(k.patient_id IS NOT NULL)";
+    counted_join = std::string("  LEFT JOIN ") + (needs.counted == Counted::lakare ? "lakare" : "vard") +
+                   " k ON k.d = dt.d AND k.patient_id = pt.patient_id ";
+  }
+  return std::string(
+             "WITH RECURSIVE params AS (SELECT $1::int[], $2::text, $3::text), "
+             "dates AS (SELECT DISTINCT (DATE '1970-01-01' + x)::date AS d FROM unnest($1::int[]) x), ") +
+         kRegionOf +
+         "listed AS ("
+         "  SELECT DISTINCT ON (dt.d, l.patient_id) dt.d, l.patient_id, l.unit_id "
+         "  FROM dates dt JOIN registry_listing l ON l.period @> dt.d "
+         "  WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') "
+         "  ORDER BY dt.d, l.patient_id, l.valid_from DESC, l.episode_id), "
+         "saebo AS ("
+         "  SELECT DISTINCT dt.d, l.patient_id FROM dates dt JOIN registry_listing l ON l.period @> dt.d "
+         "  WHERE l.kind = 'saebo' AND l.status IN ('active', 'finished')), "
+         "lakare AS (SELECT DISTINCT dt.d, c.patient_id FROM dates dt JOIN registry_contact c ON c.role_code = 2 AND " +
+         contact_in_force + "), "
+         "vard AS (SELECT DISTINCT dt.d, c.patient_id FROM dates dt JOIN registry_contact c ON c.role_code IN (1, 3, 4) AND " +
+         contact_in_force + "), "
+         "residents AS ("
+         "  SELECT dt.d, pt.patient_id, ls.unit_id AS unit, " + counted + " AS counted "
+         "  FROM dates dt JOIN registry_patient pt "
+         "    ON (pt.deceased IS NULL OR pt.deceased > dt.d) AND (pt.birth_date IS NULL OR pt.birth_date <= dt.d) "
+         "  LEFT JOIN listed ls ON ls.d = dt.d AND ls.patient_id = pt.patient_id " +
+         counted_join + "  WHERE " + filter + "), " +
+         UnitsInScope(scope);
+}
+
+// Proportions: (d, residents, counted residents).
+const char* kTrendResidents =
+    "SELECT d - DATE '1970-01-01', count(*), count(*) FILTER (WHERE counted) FROM residents GROUP BY d";
+
+// Patient contracts: (d, contracts of residents in scope). `until`: the date a superseded contract was
+// replaced (kContractCounts' rule, computed once per contract instead of once per date).
+const char* kTrendContracts =
+    NARA_CONTRACT_DOCS
+    "spans AS ("
+    "  SELECT x.patient_id, x.d, x.status, COALESCE("
+    "    (SELECT min(r.d) FROM replacing r WHERE r.old_id = x.id), "
+    "    (SELECT min(y.d) FROM docs y WHERE y.patient_id = x.patient_id AND y.id <> x.id AND y.d > x.d)) AS until "
+    "  FROM docs x), "
+    "contracts AS ("
+    "  SELECT dt.d, k.patient_id FROM dates dt JOIN spans k "
+    "    ON k.d <= dt.d AND (k.status = 'current' OR k.until > dt.d)) "
+    "SELECT k.d - DATE '1970-01-01', count(*) FROM contracts k JOIN residents r ON r.d = k.d AND r.patient_id = k.patient_id GROUP BY k.d";
+
+// listning-per-lakare: (d, listings in force at the vårdcentraler in scope); the doctors are kTrendDoctors.
+const char* kTrendListings =
+    "SELECT dt.d - DATE '1970-01-01', count(*) FROM dates dt JOIN registry_listing l ON l.period @> dt.d "
+    "JOIN units un ON un.unit_id = l.unit_id "
+    "WHERE l.kind = 'listning' AND l.status IN ('active', 'finished') GROUP BY dt.d";
+// The active lakare roles at vårdcentraler in scope, in kDoctorLoads' order (registry_role keeps no
+// history: the same for every date).
+const char* kTrendDoctors =
+    "SELECT r.unit_id, r.fte::float8 FROM registry_role r JOIN units un ON un.unit_id = r.unit_id "
+    "WHERE r.active AND r.profession = 'lakare' ORDER BY r.role_id";
+
+// Continuity: kContinuityTables per date, without strata. $4, $5 window months and days; $6 'all' or
+// 'unit'; $7 class; $8 doctors only; $9 minVisits. Returns (d, population, Σ index, flk visits, visits).
+// vis: each finished visit with a named performer in the widest window once, with its provider and,
+// for the share, whether it was with the fast läkarkontakt in force on its date (that depends on the
+// visit alone, so it is asked once per visit, not once per date whose window holds it); cv joins them
+// to the residents per date, and the counts of each date come from one grouping of cv.
+std::string TrendContinuity(const std::string& index) {
+  const bool share = index == "share";
+  const std::string flk =
+      share ? "EXISTS ("
+              "    SELECT 1 FROM registry_contact c JOIN registry_role cr ON cr.role_id = c.practitioner_role_id "
+              "    WHERE c.patient_id = vi.patient_id AND c.role_code = 2 "
+              "      AND (c.status = 'active' OR (c.status = 'inactive' AND c.valid_to IS NOT NULL)) "
+              "      AND c.period @> vi.visit_date "
+              "      AND COALESCE(NULLIF(cr.practitioner_id, ''), cr.role_id) = "
+              "          COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id))"
+            : "false";
+  return
+      ", vis AS ("
+      "  SELECT vi.patient_id, vi.visit_date, vi.unit_id, "
+      "         COALESCE(NULLIF(ro.practitioner_id, ''), vi.practitioner_role_id) AS provider, " + flk + " AS flk "
+      "  FROM registry_visit vi LEFT JOIN registry_role ro ON ro.role_id = vi.practitioner_role_id "
+      "  WHERE vi.status = 'finished' AND vi.practitioner_role_id <> '' "
+      "    AND vi.visit_date <= (SELECT max(d) FROM dates) "
+      "    AND vi.visit_date > ((SELECT min(d) FROM dates) - make_interval(months => $4::int, days => $5::int))::date "
+      "    AND ($7::text = '' OR vi.class = $7::text) "
+      "    AND (NOT $8::bool OR ro.profession = 'lakare')), "
+      "cv AS ("
+      "  SELECT r.d, r.patient_id, v.provider, v.flk "
+      "  FROM residents r JOIN vis v ON v.patient_id = r.patient_id "
+      "  WHERE r.unit IS NOT NULL AND v.visit_date <= r.d "
+      "    AND v.visit_date > (r.d - make_interval(months => $4::int, days => $5::int))::date "
+      "    AND ($6::text = 'all' OR v.unit_id = r.unit)), "
+      "per_provider AS ("
+      "  SELECT d, patient_id, provider, count(*) AS ni, count(*) FILTER (WHERE flk) AS hits "
+      "  FROM cv GROUP BY d, patient_id, provider), "
+      "per_patient AS ("
+      "  SELECT d, patient_id, sum(ni)::bigint AS n, sum(ni * ni)::bigint AS sq, max(ni)::bigint AS mx, "
+      "         sum(hits)::bigint AS hits "
+      "  FROM per_provider GROUP BY d, patient_id HAVING sum(ni) >= $9::int), "
+      "scored AS (SELECT d, " +
+      std::string(index == "coc"   ? "CASE WHEN n > 1 THEN (sq - n)::float8 / (n * (n - 1)) END"
+                  : index == "upc" ? "mx::float8 / n"
+                                   : "0::float8") +
+      " AS value, hits, n FROM per_patient) "
+      "SELECT d - DATE '1970-01-01', count(*), COALESCE(sum(value), 0), sum(hits)::bigint, sum(n)::bigint FROM scored "
+      "WHERE value IS NOT NULL GROUP BY d";
+}
+
+// The ids Trend computes in one pass; any other measure (one added later) is evaluated date by date
+// by MeasureStore::Trend until it gets its trend statement here.
+bool HasTrendStatement(const std::string& id) {
+  for (const char* known : {kMeasureFastLakarkontakt, kMeasureSaeboFastLakarkontakt, kMeasureFastVardkontakt,
+                            kMeasureListningPerLakare, kMeasurePatientkontrakt, kMeasureCocLakare, kMeasureCocAlla,
+                            kMeasureUpc, kMeasureFastLakareAndel}) {
+    if (id == known) return true;
+  }
+  return false;
+}
+
+// The subject's scope and kommunkod; not_found / invalid as Evaluate answers them.
+Result<std::pair<Scope, std::string>> ResolveSubject(pqxx::transaction_base& tx, const std::string& subject_unit_id) {
+  if (subject_unit_id.empty()) return std::make_pair(Scope::national, std::string());
+  const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
+  if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
+  const std::string type = unit[0][0].as<std::string>();
+  const std::string kommun = unit[0][1].as<std::string>();
+  if (type == "vardcentral") return std::make_pair(Scope::vardcentral, kommun);
+  if (type == "region") return std::make_pair(Scope::region, kommun);
+  if (type == "kommun") return std::make_pair(Scope::kommun, kommun);
+  return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
+                                 "(subject must be a region, kommun or vårdcentral)", "subject");
+}
+
+#undef NARA_CONTRACT_DOCS
+
 #undef NARA_DAY
 
 }  // namespace
@@ -435,24 +602,10 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
   return RoutedRead<MeasureResult>(router_, *pool_, [&](pqxx::connection& conn) -> Result<MeasureResult> {
     // One snapshot for every number of the report; read-only so it can never block a writer's rule.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
-    Scope scope = Scope::national;
-    std::string subject_kommun;
-    if (!subject_unit_id.empty()) {
-      const auto unit = tx.exec_params("SELECT type, kommun FROM registry_unit WHERE unit_id = $1", subject_unit_id);
-      if (unit.empty()) return Error::NotFound("okänd enhet (unknown Organization): " + subject_unit_id);
-      const std::string type = unit[0][0].as<std::string>();
-      subject_kommun = unit[0][1].as<std::string>();
-      if (type == "vardcentral") {
-        scope = Scope::vardcentral;
-      } else if (type == "region") {
-        scope = Scope::region;
-      } else if (type == "kommun") {
-        scope = Scope::kommun;
-      } else {
-        return Error::Invalid("value", "subject måste vara en region, kommun eller vårdcentral "
-                                       "(subject must be a region, kommun or vårdcentral)", "subject");
-      }
-    }
+    auto subject = ResolveSubject(tx, subject_unit_id);
+    if (!subject) return subject.error();
+    const Scope scope = subject->first;
+    const std::string subject_kommun = subject->second;
     const std::string prefix = CommonTables(scope, NeedsOf(*def));
     const auto day = [](Date d) { return std::to_string(d.days()); };
     const auto params_on = [&](Date d) {
@@ -491,6 +644,114 @@ Result<MeasureResult> PgMeasures::Evaluate(const std::string& measure_id, Date p
     tx.commit();
     return out;
   });
+}
+
+Result<std::vector<TrendPoint>> PgMeasures::Trend(const std::string& measure_id, const std::vector<Date>& dates,
+                                                  const std::string& subject_unit_id,
+                                                  const ContinuityOptions& continuity) {
+  const MeasureDefinition* def = FindMeasure(measure_id);
+  if (def == nullptr) return Error::NotFound("okänt mått (unknown measure): " + measure_id);
+  if (!HasTrendStatement(def->id)) return MeasureStore::Trend(measure_id, dates, subject_unit_id, continuity);
+  try {
+    auto lease = pool_->Acquire();
+    try {
+      pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(*lease);
+      auto subject = ResolveSubject(tx, subject_unit_id);
+      if (!subject) return subject.error();
+      std::string days = "{";
+      for (const Date d : dates) days += (days.size() > 1 ? "," : "") + std::to_string(d.days());
+      days += "}";
+      const std::string prefix = TrendTables(subject->first, NeedsOf(*def));
+      const std::string& kommun = subject->second;
+      // Per date (days since 1970-01-01, as every statement's first column gives it).
+      std::map<int, TrendPoint> by_day;
+      const auto day_of = [](const pqxx::field& f) { return f.as<int>(); };
+      if (def->continuity) {
+        const bool share = def->kind == MeasureKind::proportion;
+        const std::string index = def->id == kMeasureUpc ? "upc" : share ? "share" : "coc";
+        const auto rows = tx.exec_params(prefix + TrendContinuity(index), days, subject_unit_id, kommun,
+                                         continuity.window_months, continuity.window_days,
+                                         continuity.scope_all ? "all" : "unit", continuity.visit_class,
+                                         def->id != kMeasureCocAlla, continuity.min_visits);
+        for (const auto& row : rows) {
+          TrendPoint& p = by_day[day_of(row[0])];
+          const long population = row[1].as<long>();
+          const long hits = row[3].is_null() ? 0 : row[3].as<long>();
+          const long visits = row[4].is_null() ? 0 : row[4].as<long>();
+          p.numerator = share ? hits : population;
+          p.denominator = share ? visits : population;
+          p.score = share ? Ratio(static_cast<double>(hits), static_cast<double>(visits))
+                          : Ratio(row[2].as<double>(), static_cast<double>(population));
+        }
+      } else if (def->kind == MeasureKind::proportion) {
+        for (const auto& row : tx.exec_params(prefix + kTrendResidents, days, subject_unit_id, kommun)) {
+          TrendPoint& p = by_day[day_of(row[0])];
+          p.denominator = row[1].as<long>();
+          p.numerator = row[2].as<long>();
+          p.score = Ratio(static_cast<double>(p.numerator), static_cast<double>(p.denominator));
+        }
+      } else if (def->kind == MeasureKind::count) {
+        for (const auto& row : tx.exec_params(prefix + kTrendContracts, days, subject_unit_id, kommun)) {
+          by_day[day_of(row[0])].numerator = row[1].as<long>();
+        }
+      } else if (def->kind == MeasureKind::ratio) {
+        // The FTE summed as EvaluateListSizes sums it (per unit in role order, then over the units in
+        // id order), so the score is the same double.
+        std::map<std::string, double> unit_fte;
+        long doctors = 0;
+        for (const auto& row : tx.exec_params(prefix + kTrendDoctors, days, subject_unit_id, kommun)) {
+          unit_fte[row[0].as<std::string>()] += row[1].as<double>();
+          ++doctors;
+        }
+        double fte = 0;
+        for (const auto& entry : unit_fte) fte += entry.second;
+        for (const auto& row : tx.exec_params(prefix + kTrendListings, days, subject_unit_id, kommun)) {
+          by_day[day_of(row[0])].numerator = row[1].as<long>();
+        }
+        for (const Date d : dates) {
+          TrendPoint& p = by_day[d.days()];
+          p.denominator = doctors;
+          p.score = Ratio(static_cast<double>(p.numerator), fte);
+        }
+      }
+      tx.commit();
+      std::vector<TrendPoint> points;
+      for (const Date d : dates) {
+        TrendPoint p = by_day.count(d.days()) ? by_day[d.days()] : TrendPoint{};
+        p.date = d;
+        if (def->kind == MeasureKind::count) p.score = static_cast<double>(p.numerator);
+        points.push_back(p);
+      }
+      return points;
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (const pqxx::broken_connection&) {
+    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
+  }
+}
+
+Result<std::vector<UnitLabel>> PgMeasures::UnitLabels() {
+  try {
+    auto lease = pool_->Acquire();
+    try {
+      pqxx::read_transaction tx(*lease);
+      std::vector<UnitLabel> labels;
+      for (const auto& row : tx.exec("SELECT unit_id, name, type, kommun FROM registry_unit "
+                                     "WHERE type IN ('region', 'kommun', 'vardcentral') ORDER BY unit_id")) {
+        labels.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                          row[3].as<std::string>()});
+      }
+      tx.commit();
+      return labels;
+    } catch (const pqxx::broken_connection&) {
+      lease.Discard();
+      throw;
+    }
+  } catch (const pqxx::broken_connection&) {
+    return Error::Unavailable("databasen är inte nåbar just nu (database unavailable), försök igen");
+  }
 }
 
 }  // namespace nara::pg

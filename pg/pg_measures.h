@@ -23,6 +23,12 @@ class PgMeasures final : public MeasureStore {
   using MeasureStore::Evaluate;
   Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end, const std::string& subject_unit_id,
                                  const ContinuityOptions& continuity) override;
+  // One statement per measure for all the dates (the nine measures of sections 5 and 11; any other
+  // falls back to MeasureStore::Trend), in one snapshot.
+  Result<std::vector<TrendPoint>> Trend(const std::string& measure_id, const std::vector<Date>& dates,
+                                        const std::string& subject_unit_id,
+                                        const ContinuityOptions& continuity) override;
+  Result<std::vector<UnitLabel>> UnitLabels() override;
 
   // Evaluations go through router (a hot standby, pg/read_routing.h); not owned, nullptr: the primary.
   void RouteReads(ReadRouter* router) { router_ = router; }

@@ -1,5 +1,8 @@
 #include "registry/measures.h"
 
+#include <algorithm>
+#include <string>
+
 namespace nara {
 
 namespace {
@@ -141,6 +144,40 @@ Result<std::pair<int, int>> ParseWindow(std::string_view text) {
   }
   if (number >= 0 || (months == 0 && days == 0) || months > 1200) return bad;
   return std::make_pair(static_cast<int>(months), static_cast<int>(days));
+}
+
+std::vector<Date> TrendDates(Date period_end, int months) {
+  std::vector<Date> dates;
+  if (months <= 0) return dates;
+  const std::string text = period_end.ToString();  // YYYY-MM-DD
+  int year = std::stoi(text.substr(0, 4)), month = std::stoi(text.substr(5, 2));
+  // The first day of period_end's month; each step back gives the previous month's last day.
+  Date first = *Date::FromCivil(year, month, 1);
+  dates.push_back(period_end);
+  for (int i = 1; i < months; ++i) {
+    dates.push_back(first.AddDays(-1));
+    if (--month == 0) {
+      month = 12;
+      --year;
+    }
+    first = *Date::FromCivil(year, month, 1);
+  }
+  std::reverse(dates.begin(), dates.end());
+  return dates;
+}
+
+Result<std::vector<TrendPoint>> MeasureStore::Trend(const std::string& measure_id, const std::vector<Date>& dates,
+                                                    const std::string& subject_unit_id,
+                                                    const ContinuityOptions& continuity) {
+  ContinuityOptions options = continuity;
+  options.baseline.reset();
+  std::vector<TrendPoint> points;
+  for (const Date d : dates) {
+    auto result = Evaluate(measure_id, d, subject_unit_id, options);
+    if (!result) return result.error();
+    points.push_back({d, result->numerator, result->denominator, result->score});
+  }
+  return points;
 }
 
 }  // namespace nara

@@ -167,6 +167,24 @@ struct ContinuityOptions {
 // for anything else (weeks, times, zero).
 Result<std::pair<int, int>> ParseWindow(std::string_view text);
 
+// One point of a trend: the headline figure of a measure as of `date` (no strata).
+struct TrendPoint {
+  Date date;
+  long numerator = 0, denominator = 0;
+  std::optional<double> score;
+};
+
+// The dates of a `months`-month trend up to period_end, oldest first: the last day of each month before
+// period_end's month, then period_end itself (the month in progress ends at the report date, so the
+// trend's last point is the report's own figure). A period_end on a month end gives 24 month ends.
+std::vector<Date> TrendDates(Date period_end, int months = 24);
+
+// What a report shows instead of an id: an Organization's name, type (region | kommun | vardcentral) and
+// kommunkod (a kommun's stratum value is its kommunkod).
+struct UnitLabel {
+  std::string id, name, type, kommun;
+};
+
 // The port: evaluates a measure as of period_end (inclusive) from one consistent snapshot.
 // subject_unit_id "" = the whole country; otherwise the population is restricted to the unit:
 //  - vårdcentral: residents listed there on D (doctors and units: that unit);
@@ -185,6 +203,15 @@ class MeasureStore {
   // `continuity` is used by the continuity measures only.
   virtual Result<MeasureResult> Evaluate(const std::string& measure_id, Date period_end,
                                          const std::string& subject_unit_id, const ContinuityOptions& continuity) = 0;
+  // The headline figure as of each date (TrendDates), the same numbers Evaluate gives date by date;
+  // one point per date, in the order given. This default evaluates date by date; an adapter computes
+  // the measures it knows in one pass (pg/pg_measures.h). `continuity.baseline` is ignored.
+  virtual Result<std::vector<TrendPoint>> Trend(const std::string& measure_id, const std::vector<Date>& dates,
+                                                const std::string& subject_unit_id,
+                                                const ContinuityOptions& continuity);
+  // The regions, kommuner and vårdcentraler with their names (reports name the strata by them); none
+  // by default.
+  virtual Result<std::vector<UnitLabel>> UnitLabels() { return std::vector<UnitLabel>{}; }
 };
 
 }  // namespace nara

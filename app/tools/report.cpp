@@ -2,11 +2,10 @@
 
 #include <cstdio>
 #include <fstream>
-#include <map>
 
 #include "app/log.h"
-#include "app/tools/report_html.h"
-#include "fhir/operations/measure_resources.h"
+#include "fhir/operations/report.h"
+#include "fhir/operations/report_html.h"
 #include "pg/pg_measures.h"
 
 namespace nara::app {
@@ -14,30 +13,6 @@ namespace {
 
 constexpr const char* kReportUsage =
     "usage: nara report --as-of YYYY-MM-DD [--format csv|json|html] [--out FILE] [--subject ORGANIZATION-ID]";
-
-std::string Number(double value) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", value);
-  return buf;
-}
-
-std::string OptionalNumber(const std::optional<double>& value) { return value ? Number(*value) : std::string(); }
-
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-void CsvLine(std::string& out, const std::vector<std::string>& fields) {
-  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + CsvField(fields[i]);
-  out += "\n";
-}
 
 }  // namespace
 
@@ -70,66 +45,11 @@ Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args) {
   return options;
 }
 
-std::string ReportCsv(const std::vector<MeasureResult>& results) {
-  std::string out;
-  CsvLine(out, {"measure", "stratifier", "stratum", "numerator", "denominator", "score", "goal"});
-  for (const auto& result : results) {
-    const MeasureDefinition* def = FindMeasure(result.measure_id);
-    const std::optional<double> goal = result.goal ? result.goal : (def ? def->goal : std::nullopt);
-    const std::string goal_text = OptionalNumber(goal);
-    const bool ratio = def && def->kind == MeasureKind::ratio;
-    const bool count = def && def->kind == MeasureKind::count;
-    CsvLine(out, {result.measure_id, "", "", std::to_string(result.numerator), std::to_string(result.denominator),
-                  OptionalNumber(result.score), goal_text});
-    std::map<std::string, std::optional<double>> per_fte;
-    if (result.list_sizes) {
-      for (const auto& unit : result.list_sizes->units) per_fte[unit.unit_id] = unit.listed_per_fte;
-    }
-    for (const auto& stratum : result.strata) {
-      std::optional<double> score;
-      if (stratum.score) {
-        score = stratum.score;  // a mean (continuity), or a proportion the engine computed
-      } else if (count) {
-        score = static_cast<double>(stratum.numerator);
-      } else if (ratio) {
-        if (auto it = per_fte.find(stratum.value); it != per_fte.end()) score = it->second;
-      } else if (stratum.denominator > 0) {
-        score = static_cast<double>(stratum.numerator) / static_cast<double>(stratum.denominator);
-      }
-      CsvLine(out, {result.measure_id, stratum.stratifier, stratum.value, std::to_string(stratum.numerator),
-                    std::to_string(stratum.denominator), OptionalNumber(score), goal_text});
-    }
-    if (result.list_sizes) {
-      const long doctors = static_cast<long>(result.list_sizes->doctors.size());
-      for (const auto& bin : result.list_sizes->bins) {
-        CsvLine(out, {result.measure_id, fhir::kStratListSize, bin.label, std::to_string(bin.doctors),
-                      std::to_string(doctors), "", ""});
-      }
-    }
-  }
-  return out;
-}
-
-std::string ReportJson(const std::vector<MeasureResult>& results) {
-  std::string out = "[";
-  for (size_t i = 0; i < results.size(); ++i) {
-    const MeasureDefinition* def = FindMeasure(results[i].measure_id);
-    if (!def) continue;
-    if (out.size() > 1) out += ",\n";
-    out += fhir::MeasureReportJson(results[i], *def);
-  }
-  return out + "]\n";
-}
-
 Result<std::string> RenderReport(MeasureStore& store, const ReportOptions& options) {
-  std::vector<MeasureResult> results;
-  for (const auto& def : MeasureDefinitions()) {
-    auto result = store.Evaluate(def.id, options.as_of, options.subject);
-    if (!result) return result.error();
-    results.push_back(std::move(*result));
-  }
-  if (options.format == "html") return RenderHtmlReport(results, options.as_of);
-  return options.format == "json" ? ReportJson(results) : ReportCsv(results);
+  auto data = fhir::CollectReport(store, options.as_of, options.subject, fhir::ReportTimestampNow());
+  if (!data) return data.error();
+  if (options.format == "html") return fhir::RenderHtmlReport(*data);
+  return options.format == "json" ? fhir::ReportJson(*data) : fhir::ReportCsv(*data);
 }
 
 int Report(const Config& config, const std::vector<std::string>& args, std::ostream& out) {

@@ -1,13 +1,9 @@
-// `nara report --as-of DATE [--format csv|json|html] [--out FILE] [--subject ORG-ID]`: the five indicators
-// of docs/api.md section 5 as of a date, the same figures as Measure/{id}/$evaluate-measure (both come from
-// the MeasureStore). National unless --subject names a region, kommun or vårdcentral.
-//
-// csv: a header, then per measure one total line (stratifier and stratum empty) and one line per
-// stratum: measure,stratifier,stratum,numerator,denominator,score,goal. listning-per-lakare adds the
-// list-size histogram (stratifier list-size: numerator = doctors in the bin, denominator = all doctors)
-// and its vårdcentral lines score listed per doctor FTE.
-// json: an array of the five MeasureReport resources.
-// --format html writes one self-contained page with inline SVG charts (app/tools/report_html.h).
+// `nara report --as-of DATE [--format csv|json|html] [--out FILE] [--subject ORG-ID]`: every measure of
+// docs/api.md sections 5 and 11 as of a date with its 24-month trend, the same figures as
+// Measure/{id}/$evaluate-measure (both come from the MeasureStore) and the same page as GET [base]/$report.
+// National unless --subject names a region, kommun or vårdcentral. The formats are
+// fhir/operations/report.h's: csv for Swedish Excel (';', decimal comma, BOM, small numbers as "<5"),
+// json (MeasureReports), html (one self-contained page, fhir/operations/report_html.h).
 #pragma once
 
 #include <ostream>
@@ -21,7 +17,7 @@ namespace nara::app {
 
 struct ReportOptions {
   Date as_of;
-  std::string format = "csv";  // csv | json
+  std::string format = "csv";  // csv | json | html
   std::string out;             // "" = stdout
   std::string subject;         // "" = national; else an Organization id
 };
@@ -29,11 +25,7 @@ struct ReportOptions {
 // Parses the arguments after `report`; an invalid error with a usage text on bad input.
 Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args);
 
-// The report text from evaluated results (one per measure, in MeasureDefinitions() order).
-std::string ReportCsv(const std::vector<MeasureResult>& results);
-std::string ReportJson(const std::vector<MeasureResult>& results);
-
-// Evaluates the five measures and renders them.
+// Evaluates every measure with its trend and renders them in options.format.
 Result<std::string> RenderReport(MeasureStore& store, const ReportOptions& options);
 
 // The command: 0 ok, 64 usage, 1 failure (logged).

@@ -346,6 +346,17 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
                       "GET [base]/$export: every registry resource as NDJSON, one file per type, from one snapshot "
                       "(_type, _since, _outputFormat=application/fhir+ndjson); async: 202 + Content-Location "
                       "[base]/$export-status/[job]; statistics and admin only");
+  if (HasRow(Shape::report)) {
+    const std::string definition = std::string(kNrBase) + "/OperationDefinition/report";
+    w.StartObject();
+    w.Key("name"); w.String("report");
+    w.Key("definition"); w.String(definition.c_str());
+    w.Key("documentation");
+    w.String("GET [base]/$report?periodEnd=YYYY-MM-DD[&subject=Organization/X][&_format=csv]: the report people "
+             "read, every measure with its 24-month trend, as HTML (or CSV for Excel); small numbers shown as <5; "
+             "statistics and admin only");
+    w.EndObject();
+  }
   w.EndArray();
   w.EndObject();
   w.EndArray();

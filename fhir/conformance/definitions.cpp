@@ -124,6 +124,10 @@ const std::map<std::string, std::vector<OpParam>>& OperationParameters() {
         {"baseline", "in", 0, "1", "date", "",
          "Continuity measures: adds the relative change against this date (goal +20 %)"},
         {"return", "out", 1, "1", "MeasureReport", "", "A summary MeasureReport, stratified"}}},
+      {"report",
+       {{"periodEnd", "in", 1, "1", "date", "", "The day the report is as of (YYYY-MM-DD); the trend ends there"},
+        {"subject", "in", 0, "1", "string", "reference", "Organization/[id]: one region, kommun or vårdcentral"},
+        {"_format", "in", 0, "1", "code", "", "html (default) or csv (';', decimal comma, UTF-8 with BOM)"}}},
       {"export", kBulkExportParams},
       {"Patient-export", kBulkExportParams},
       {"Group-export", kBulkExportParams},
@@ -175,6 +179,13 @@ std::vector<OpSpec> ServedOperations() {
              "Measure", false, false, true,
              "GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
              "MeasureReport as of periodEnd; statistics and admin only." + std::string(kCopyNote), {}});
+        break;
+      case Shape::report:
+        add({"report", std::string(kNrBase) + "/OperationDefinition/report", name, "", true, false, false,
+             "GET [base]/$report?periodEnd=YYYY-MM-DD: every measure as of periodEnd with its 24-month trend as one "
+             "self-contained HTML page (text/html) or CSV (_format=csv); small numbers shown as <5; statistics and "
+             "admin only (docs/api.md section 11).",
+             {}});
         break;
       case Shape::export_system:
         add({"export", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", name, "", true, false, false,

@@ -49,8 +49,13 @@ Preferences ParsePrefer(const std::string& header) {
 }
 
 std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
+  // $report is a page for people: HTML, or CSV for Excel (fhir/http/report.h).
+  const bool report = request.path == "/$report";
   for (const auto& [name, value] : request.query) {
     if (name != "_format") continue;
+    if (report && (value == "html" || value == "csv" || value == "text/html" || value == "text/csv")) {
+      return std::nullopt;
+    }
     if (!IsJsonMediaType(value)) {
       return Error{ErrorKind::not_supported, "not-supported",
                    "_format " + SafeExcerpt(value, 40) + " stöds inte: endast JSON (only JSON is supported)", {}};
@@ -71,6 +76,7 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
     item = LowerAscii(Poco::trim(item.substr(0, item.find(';'))));
     if (item == "*/*" || item == "application/*" || IsJsonMediaType(item)) acceptable = true;
     if (ndjson_ok && (item == "application/fhir+ndjson" || item == "application/ndjson")) acceptable = true;
+    if (report && (item == "text/html" || item == "text/csv")) acceptable = true;
     start = end + 1;
   }
   if (acceptable) return std::nullopt;

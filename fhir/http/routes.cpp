@@ -7,6 +7,7 @@
 #include "fhir/http/interactions.h"
 #include "fhir/http/measures.h"
 #include "fhir/http/operations.h"
+#include "fhir/http/report.h"
 #include "fhir/http/subscriptions.h"
 #include "fhir/http/responses.h"
 #include "fhir/operations/bulk_export.h"
@@ -69,6 +70,7 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
   const size_t size = segments.size();
   if (first == "metadata" && size == 1) return matched(Shape::metadata);
   if (first == "_history" && size == 1) return matched(Shape::system_history);
+  if (first == "$report" && size == 1) return matched(Shape::report);
   if (first == "AuditEvent" && size == 1) return matched(Shape::audit_search);
   if (first == "AuditEvent") {
     // The PDL log is searched, not read one event at a time (docs/api.md section 6).
@@ -166,6 +168,10 @@ const std::vector<Route>& Routes() {
       // (fhir/http/operation_parameters.h): fhir-kit-client's operation() posts.
       {Shape::measure_evaluate, "POST", {"operation"}, "evaluate-measure", BodyCheck::parameters, kNoAudit, "",
        Action::operation, "Measure", MeasureEvaluate},
+      // The report people read (docs/api.md sections 7 and 11): aggregates as $evaluate-measure, for the
+      // same roles; logged, as a published page leaves the registry.
+      {Shape::report, "GET", {"operation"}, "report", BodyCheck::none, AuditWhen::always, "operation",
+       Action::operation, "", ReportPage},
       // Bulk export decides and audits itself (fhir/operations/bulk_export.cpp); the methods are the
       // table's, so that 405, OPTIONS and HEAD see them.
       {Shape::export_system, "GET", {"operation"}, "export", BodyCheck::none, kNoAudit, "", kPerResource, "", BulkExport},
@@ -274,6 +280,7 @@ std::string ShapeName(const RouteMatch& match) {
     case Shape::subscription_operation: return "$" + match.operation;
     case Shape::subscription_type: return "Subscription";
     case Shape::subscription_instance: return "Subscription/[id]";
+    case Shape::report: return "$report";
     case Shape::export_system:
     case Shape::export_patient:
     case Shape::export_group: return "$export";

@@ -161,6 +161,9 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
       const std::string name = op["name"].GetString();
       if (name == "export") {
         kick_off("/fhir/$export");
+      } else if (name == "report") {
+        auto page = expect("GET", "/fhir/$report?periodEnd=2025-01-01", 200);
+        EXPECT_EQ(page.headers["content-type"], "text/html; charset=utf-8");
       } else {
         ADD_FAILURE() << "system operation $" << name << " is listed but not walked";
       }

@@ -17,6 +17,7 @@
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/registry_fixture.h"
 #include "tests/e2e/server_fixture.h"
+#include "tests/support/pg_cluster.h"
 
 namespace nara::e2e {
 namespace {
@@ -48,20 +49,31 @@ Figures FiguresOf(const std::string& body) {
 }
 
 // The CSV line of `measure` with the given stratifier/stratum ("" "" = the total line), split.
-std::vector<std::string> CsvRow(const std::string& csv, const std::string& measure, const std::string& stratifier,
-                                const std::string& stratum) {
+// The CSV line of `nara report --format csv` (Swedish Excel: BOM, ';', decimal comma) dated `date` for a
+// measure, Indelning (stratifier name, "" for the total) and Id; {} when there is none. Columns:
+// Datum;Mått-id;Mått;Indelning;Id;Namn;Täljare;Nämnare;Värde;Mål (no field of these tests is quoted).
+std::vector<std::string> CsvRow(const std::string& csv, const std::string& date, const std::string& measure,
+                                const std::string& stratifier, const std::string& id) {
   std::istringstream lines(csv);
   std::string line;
   while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     std::vector<std::string> fields;
-    std::string field;
-    std::istringstream parts(line);
-    while (std::getline(parts, field, ',')) fields.push_back(field);
-    if (!line.empty() && line.back() == ',') fields.push_back("");
-    if (fields.size() == 7 && fields[0] == measure && fields[1] == stratifier && fields[2] == stratum) return fields;
+    size_t start = 0;
+    for (size_t semi; (semi = line.find(';', start)) != std::string::npos; start = semi + 1) {
+      fields.push_back(line.substr(start, semi - start));
+    }
+    fields.push_back(line.substr(start));
+    if (fields.size() == 10 && fields[0] == date && fields[1] == measure && fields[3] == stratifier &&
+        fields[4] == id) {
+      return fields;
+    }
   }
   return {};
 }
+
+// A count as the published report shows it (small numbers suppressed, docs/api.md section 11).
+std::string Published(long n) { return n < 5 ? "<5" : std::to_string(n); }
 
 class MeasureE2e : public ::testing::Test {
  protected:
@@ -211,21 +223,27 @@ TEST_F(MeasureE2e, ReportCommandPrintsTheSameFigures) {
   auto [code, out] = testing::RunNara({"report", "--as-of", "2025-01-01", "--format", "csv", "--subject", vc_},
                                       Server::Shared().Env());
   ASSERT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("measure,stratifier,stratum,numerator,denominator,score,goal"), std::string::npos) << out;
-  auto total = CsvRow(out, "fast-lakarkontakt-andel", "", "");
-  ASSERT_EQ(total.size(), 7u) << out;
-  EXPECT_EQ(total[3], "3");
-  EXPECT_EQ(total[4], "5");
-  EXPECT_EQ(total[5], "0.6");
-  EXPECT_EQ(total[6], "0.55");
-  auto unit = CsvRow(out, "fast-lakarkontakt-andel", "vardcentral", vc_);
-  ASSERT_EQ(unit.size(), 7u) << out;
-  EXPECT_EQ(unit[3], "3");
-  EXPECT_EQ(unit[4], "5");
-  auto listed = CsvRow(out, "listning-per-lakare", "", "");
-  ASSERT_EQ(listed.size(), 7u) << out;
-  EXPECT_EQ(listed[3], "5");
-  EXPECT_EQ(listed[6], "1100");
+  ASSERT_EQ(out.rfind("\xEF\xBB\xBF", 0), 0u) << "no UTF-8 BOM";
+  EXPECT_NE(out.find("Datum;Mått-id;Mått;Indelning;Id;Namn;Täljare;Nämnare;Värde;Mål\r\n"), std::string::npos) << out;
+  // Three of the five residents have a fast läkarkontakt: 3 is under 5, so shown as <5 and the share hidden.
+  auto total = CsvRow(out, "2025-01-01", "fast-lakarkontakt-andel", "", vc_);
+  ASSERT_EQ(total.size(), 10u) << out;
+  EXPECT_EQ(total[6], "<5");
+  EXPECT_EQ(total[7], "5");
+  EXPECT_EQ(total[8], "");
+  EXPECT_EQ(total[9], "0,55");
+  auto unit = CsvRow(out, "2025-01-01", "fast-lakarkontakt-andel", "Vårdcentral", vc_);
+  ASSERT_EQ(unit.size(), 10u) << out;
+  EXPECT_NE(unit[5].find("Test vardcentral"), std::string::npos) << "the unit by its name: " << unit[5];
+  EXPECT_EQ(unit[6], "<5");
+  EXPECT_EQ(unit[7], "5");
+  auto listed = CsvRow(out, "2025-01-01", "listning-per-lakare", "", vc_);
+  ASSERT_EQ(listed.size(), 10u) << out;
+  EXPECT_EQ(listed[6], "5");
+  EXPECT_EQ(listed[8], "5");  // 5 listed per 1.0 doctor FTE
+  EXPECT_EQ(listed[9], "1100");
+  // The trend: one line per earlier month end, the last one 2024-12-31.
+  EXPECT_EQ(CsvRow(out, "2024-12-31", "fast-lakarkontakt-andel", "", "").size(), 10u) << out;
 
   // National: the same figures as $evaluate-measure without a subject (the database is quiet while
   // this test runs: gtest runs the tests of this binary one after the other).
@@ -235,10 +253,10 @@ TEST_F(MeasureE2e, ReportCommandPrintsTheSameFigures) {
   ASSERT_GE(national.denominator, 5);
   auto [ncode, nout] = testing::RunNara({"report", "--as-of", "2025-01-01", "--format", "csv"}, Server::Shared().Env());
   ASSERT_EQ(ncode, 0) << nout;
-  auto row = CsvRow(nout, "fast-lakarkontakt-andel", "", "");
-  ASSERT_EQ(row.size(), 7u) << nout;
-  EXPECT_EQ(row[3], std::to_string(national.numerator));
-  EXPECT_EQ(row[4], std::to_string(national.denominator));
+  auto row = CsvRow(nout, "2025-01-01", "fast-lakarkontakt-andel", "", "");
+  ASSERT_EQ(row.size(), 10u) << nout;
+  EXPECT_EQ(row[6], Published(national.numerator));
+  EXPECT_EQ(row[7], Published(national.denominator));
 
   // JSON (to a file): an array of five MeasureReports.
   const std::string file = ::testing::TempDir() + "/nara-measure-report.json";
@@ -263,6 +281,63 @@ TEST_F(MeasureE2e, ReportCommandPrintsTheSameFigures) {
   EXPECT_NE(hout.find("<svg id=\"chart-region\""), std::string::npos) << hout;
   auto [mcode, mout] = testing::RunNara({"report", "--format", "csv"}, Server::Shared().Env());
   EXPECT_EQ(mcode, 64) << mout;
+}
+
+// Audit rows of $report calls by a role (the audit table, read directly).
+long ReportAuditRows(const std::string& role) {
+  auto [code, out] = testing::Psql(Server::Shared().database_url(),
+                                   "SELECT count(*) FROM audit_event WHERE action = 'operation' AND agent_role = '" +
+                                       role + "'");
+  EXPECT_EQ(code, 0) << out;
+  return std::stol(out);
+}
+
+TEST_F(MeasureE2e, ReportPageForStatisticsAndAdminOnly) {
+  auto stats = Server::Shared().Client("statistics");
+  const long audited_before = ReportAuditRows("statistics");
+  const std::string path = "/fhir/$report?periodEnd=2025-01-01&subject=Organization/" + vc_;
+  auto page = stats->Request("GET", path);
+  ASSERT_EQ(page.status, 200) << page.body.substr(0, 600);
+  EXPECT_EQ(page.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(page.body.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(page.body.find("Test vardcentral " + vc_), std::string::npos) << "the subject by its name";
+  EXPECT_NE(page.body.find("id=\"suppression\""), std::string::npos);
+  EXPECT_NE(page.body.find("&lt;5"), std::string::npos) << "3 of 5 with a fast läkarkontakt is shown as <5";
+  EXPECT_NE(page.body.find("<svg id=\"trend-kontinuitet-coc-lakare\""), std::string::npos);
+  EXPECT_GT(ReportAuditRows("statistics"), audited_before) << "$report is audited";
+
+  // The same page as the command writes (apart from the generation time).
+  auto [code, out] = testing::RunNara({"report", "--as-of", "2025-01-01", "--format", "html", "--subject", vc_},
+                                      Server::Shared().Env());
+  ASSERT_EQ(code, 0) << out;
+  const auto without_time = [](std::string html) {
+    const auto at = html.find("Rapporten skapad:");
+    return at == std::string::npos ? html : html.substr(0, at) + html.substr(html.find("</div>", at));
+  };
+  EXPECT_EQ(without_time(page.body), without_time(out));
+
+  // CSV for Excel.
+  auto csv = stats->Request("GET", path + "&_format=csv");
+  ASSERT_EQ(csv.status, 200) << csv.body.substr(0, 600);
+  EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF" "Datum;", 0), 0u);
+  EXPECT_EQ(CsvRow(csv.body, "2025-01-01", "fast-lakarkontakt-andel", "", vc_).at(7), "5");
+
+  // admin too; the other roles are refused.
+  EXPECT_EQ(Server::Shared().Client("admin")->Request("GET", path).status, 200);
+  for (const char* role : {"ehr", "municipality", "citizen-portal"}) {
+    EXPECT_EQ(Server::Shared().Client(role)->Request("GET", path).status, 403) << role;
+  }
+  // Bad input: an OperationOutcome, Swedish first.
+  auto missing = stats->Request("GET", "/fhir/$report");
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_NE(missing.body.find("periodEnd"), std::string::npos);
+  EXPECT_EQ(stats->Request("GET", "/fhir/$report?periodEnd=2025-13-01").status, 400);
+  EXPECT_EQ(stats->Request("GET", "/fhir/$report?periodEnd=2025-01-01&subject=Organization/nope").status, 404);
+
+  // Advertised.
+  auto metadata = stats->Request("GET", "/fhir/metadata");
+  EXPECT_NE(metadata.body.find("\"name\":\"report\""), std::string::npos);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/measures.h"
 #include "tests/e2e/registry_fixture.h"
 #include "tests/e2e/server_fixture.h"
 
@@ -31,6 +32,13 @@ const std::vector<std::string> kChartIds = {
     "chart-kpi-fast-vardkontakt-andel",  "chart-region",
     "chart-kommun",                      "chart-list-size",
     "chart-per-fte",                     "chart-age-band"};
+
+// The 24-month trend of every measure the registry lists, a line and its points.
+std::vector<std::string> TrendIds() {
+  std::vector<std::string> ids;
+  for (const auto& def : MeasureDefinitions()) ids.push_back("trend-" + def.id);
+  return ids;
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -79,18 +87,18 @@ int RunChromium(const std::string& dir, const std::string& profile, const std::s
 }
 
 TEST(ReportHtml, WritesASelfContainedReportThatChromiumRenders) {
-  // A vårdcentral in the world's region with one doctor (capacity 4, full time) and a nurse; three
-  // residents listed there, two with the doctor as fast läkarkontakt, one also with the nurse as fast
-  // vårdkontakt and a current patientkontrakt. Every chart then has at least one bar; the shared e2e
+  // A vårdcentral in the world's region with one doctor (capacity 8, full time) and a nurse; six
+  // residents listed there (at least 5, so the unit is published, not "<5"), five with the doctor as
+  // fast läkarkontakt, one also with the nurse as fast vårdkontakt and a current patientkontrakt. Every chart then has at least one bar; the shared e2e
   // database holds other tests' data too, so only the structure is asserted.
   World w("rh");
   const std::string vc = w.Vardcentral("vc");
-  const std::string doctor = w.Staff("dr", vc, "lakare", 4, 1.0);
+  const std::string doctor = w.Staff("dr", vc, "lakare", 8, 1.0);
   const std::string nurse = w.Staff("ssk", vc, "sjukskoterska");
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 6; ++i) {
     const std::string patient = w.Patient("p" + std::to_string(i));
     World::Require(w.List(w.Id("l" + std::to_string(i)), patient, vc, "2024-01-01"), "listing");
-    if (i < 2) {
+    if (i < 5) {
       World::Require(w.Contact(w.Id("flk" + std::to_string(i)), patient, doctor, vc, "2024-02-01"), "läkarkontakt");
     }
     if (i == 0) {
@@ -128,16 +136,26 @@ TEST(ReportHtml, WritesASelfContainedReportThatChromiumRenders) {
   // The age-band chart has a column per band, the histogram one per bin.
   EXPECT_GE(Count(SvgById(html, "chart-age-band"), "class=\"bar\""), 4u);
   EXPECT_EQ(Count(SvgById(html, "chart-list-size"), "class=\"bar\""), 5u);
-  // The world's vårdcentral is on the per-FTE chart (1 doctor FTE, 3 listed).
-  EXPECT_NE(SvgById(html, "chart-per-fte").find(vc), std::string::npos);
+  // The world's vårdcentral is on the per-FTE chart by its name (1 doctor FTE, 6 listed).
+  EXPECT_NE(SvgById(html, "chart-per-fte").find("Test vardcentral " + vc), std::string::npos);
+  for (const auto& id : TrendIds()) {
+    const std::string svg = SvgById(html, id);
+    EXPECT_FALSE(svg.empty()) << "no svg#" << id;
+  }
+  // The shared database holds at least this world's six residents: the coverage trend has a line
+  // (the other measures' may be all "<5" there), and its goal line.
+  EXPECT_NE(SvgById(html, "trend-fast-lakarkontakt-andel").find("class=\"trend\""), std::string::npos);
+  EXPECT_NE(SvgById(html, "trend-fast-lakarkontakt-andel").find("class=\"goal\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"suppression\""), std::string::npos);
+  EXPECT_NE(html.find("Rapporten skapad:"), std::string::npos);
+  EXPECT_NE(html.find("Dataunderlag per: <strong>" + std::string(today)), std::string::npos);
   EXPECT_NE(html.find("55 %"), std::string::npos);
   EXPECT_NE(html.find("80 %"), std::string::npos);
   EXPECT_NE(html.find("1100"), std::string::npos);
   EXPECT_NE(html.find("Fast läkarkontakt per region"), std::string::npos);
   EXPECT_NE(html.find(today), std::string::npos);
-  // This world's resident holds a current contract (age band unknown: the Patient has no birthDate).
-  EXPECT_EQ(html.find("Totalt / total: 0<"), std::string::npos);
-  EXPECT_NE(html.find("Totalt / total: "), std::string::npos);
+  // The contracts by age band end with their total (this world's one contract among the others').
+  EXPECT_NE(html.find("<th scope=\"row\">Totalt</th>"), std::string::npos);
   // Self-contained: no URL, no script, no external resource of any kind.
   EXPECT_EQ(html.find("http"), std::string::npos);
   EXPECT_EQ(html.find("//"), std::string::npos);
@@ -171,6 +189,7 @@ TEST(ReportHtml, WritesASelfContainedReportThatChromiumRenders) {
   EXPECT_EQ(RunChromium(dir, "profile-d", "--dump-dom", report, dom_file), 0) << ReadFile(dir + "/chromium.log");
   const std::string dom = ReadFile(dom_file);
   for (const auto& id : kChartIds) EXPECT_NE(dom.find("id=\"" + id + "\""), std::string::npos) << "DOM lacks " << id;
+  for (const auto& id : TrendIds()) EXPECT_NE(dom.find("id=\"" + id + "\""), std::string::npos) << "DOM lacks " << id;
   EXPECT_GE(Count(dom, "class=\"bar\""), kChartIds.size());
 
   // NARA_KEEP_REPORT_HTML=1 keeps the report and screenshots for a look.

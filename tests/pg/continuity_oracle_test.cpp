@@ -204,5 +204,40 @@ TEST_F(ContinuityOracle, ParametersAgree) {
   }
 }
 
+// The 24-month trend of every continuity measure (one statement each) against 24 single-date
+// evaluations, nationally and for a vårdcentral, with the defaults and with parameters.
+TEST_F(ContinuityOracle, TrendMatchesEvaluationDateByDate) {
+  PgMeasures measures(*url_);
+  const std::vector<Date> dates = TrendDates(D(2026, 3, 31));
+  ContinuityOptions amb_all;
+  amb_all.visit_class = "AMB";
+  amb_all.scope_all = true;
+  amb_all.min_visits = 2;
+  amb_all.window_months = 6;
+  for (const auto& o : {ContinuityOptions{}, amb_all}) {
+    for (const char* m : {kMeasureCocLakare, kMeasureCocAlla, kMeasureUpc, kMeasureFastLakareAndel}) {
+      for (const std::string subject : {"", "vc2", "r1"}) {
+        SCOPED_TRACE(std::string(m) + " subject '" + subject + "' class '" + o.visit_class + "'");
+        const auto trend = measures.Trend(m, dates, subject, o);
+        ASSERT_TRUE(trend.ok()) << trend.error().text;
+        ASSERT_EQ(trend->size(), dates.size());
+        long counted = 0;
+        for (size_t i = 0; i < dates.size(); ++i) {
+          SCOPED_TRACE(dates[i].ToString());
+          const auto one = measures.Evaluate(m, dates[i], subject, o);
+          ASSERT_TRUE(one.ok()) << one.error().text;
+          const TrendPoint& p = (*trend)[i];
+          EXPECT_EQ(p.numerator, one->numerator);
+          EXPECT_EQ(p.denominator, one->denominator);
+          ASSERT_EQ(p.score.has_value(), one->score.has_value());
+          if (p.score) EXPECT_NEAR(*p.score, *one->score, 1e-12);
+          counted += p.denominator > 0;
+        }
+        EXPECT_GT(counted, 12) << "the synthetic visits must give most dates a figure";
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nara::pg

@@ -764,6 +764,38 @@ TEST_F(MeasuresPg, HemsjukvardSipAndelMatchesHandCount) { CheckMeasure(*pop_, *u
 
 // The reference itself sees the changes the population was built for, so the comparisons above are
 // not all trivially equal: a few national figures pinned down by reading the scenarios.
+// The 24-month trend (one statement per measure) against 24 single-date evaluations, for every
+// measure of section 5 and every subject: the same numerators and denominators, the same score.
+TEST_F(MeasuresPg, TrendMatchesEvaluationDateByDate) {
+  PgMeasures measures(*url_);
+  const std::vector<Date> dates = TrendDates(kD3);
+  for (const char* measure : {kMeasureFastLakarkontakt, kMeasureSaeboFastLakarkontakt, kMeasureFastVardkontakt,
+                              kMeasureListningPerLakare, kMeasurePatientkontrakt}) {
+    for (const auto& subject : kSubjects) {
+      SCOPED_TRACE(std::string(measure) + " subject '" + subject + "'");
+      const auto trend = measures.Trend(measure, dates, subject, ContinuityOptions{});
+      ASSERT_TRUE(trend.ok()) << trend.error().text;
+      ASSERT_EQ(trend->size(), dates.size());
+      long moved = 0;
+      for (size_t i = 0; i < dates.size(); ++i) {
+        SCOPED_TRACE(dates[i].ToString());
+        const auto one = measures.Evaluate(measure, dates[i], subject);
+        ASSERT_TRUE(one.ok()) << one.error().text;
+        const TrendPoint& p = (*trend)[i];
+        EXPECT_EQ(p.date, dates[i]);
+        EXPECT_EQ(p.numerator, one->numerator);
+        EXPECT_EQ(p.denominator, one->denominator);
+        ASSERT_EQ(p.score.has_value(), one->score.has_value());
+        if (p.score) EXPECT_DOUBLE_EQ(*p.score, *one->score);
+        if (i > 0 && p.numerator != (*trend)[i - 1].numerator) ++moved;
+      }
+      if (subject.empty() && measure == std::string(kMeasureFastLakarkontakt)) {
+        EXPECT_GT(moved, 0) << "the population must change within the 24 months";
+      }
+    }
+  }
+}
+
 TEST_F(MeasuresPg, ScenariosMoveTheNationalFigures) {
   const Population& pop = *pop_;
   // Residents: 34 patients, less the newborn on D1, less death and dies-d3 on D3.

@@ -183,3 +183,29 @@ TEST(MeasureListSize, BinsAgainstCapacity) {
 
 }  // namespace
 }  // namespace nara
+
+namespace nara {
+namespace {
+
+Date Day(int y, int m, int d) { return *Date::FromCivil(y, m, d); }
+
+TEST(TrendDates, MonthEndsBeforeThePeriodEndThenThePeriodEnd) {
+  const auto dates = TrendDates(Day(2026, 12, 5));
+  ASSERT_EQ(dates.size(), 24u);
+  EXPECT_EQ(dates.front(), Day(2025, 1, 31));
+  EXPECT_EQ(dates[1], Day(2025, 2, 28));
+  EXPECT_EQ(dates[22], Day(2026, 11, 30));
+  EXPECT_EQ(dates.back(), Day(2026, 12, 5));
+}
+
+TEST(TrendDates, AMonthEndPeriodEndGivesMonthEndsOnly) {
+  const auto dates = TrendDates(Day(2024, 3, 31), 3);
+  ASSERT_EQ(dates.size(), 3u);
+  EXPECT_EQ(dates[0], Day(2024, 1, 31));
+  EXPECT_EQ(dates[1], Day(2024, 2, 29));  // a leap year
+  EXPECT_EQ(dates[2], Day(2024, 3, 31));
+  EXPECT_TRUE(TrendDates(Day(2024, 3, 31), 0).empty());
+}
+
+}  // namespace
+}  // namespace nara

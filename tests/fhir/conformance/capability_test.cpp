@@ -227,10 +227,12 @@ TEST_F(Capability, BulkExportOperations) {
   ASSERT_TRUE(doc_.HasMember("instantiates"));
   EXPECT_STREQ(doc_["instantiates"][0].GetString(), "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data");
   ASSERT_TRUE(Rest().HasMember("operation"));
-  ASSERT_EQ(Rest()["operation"].Size(), 1u);
+  // $export, then $report (the report people read, docs/api.md section 11).
+  ASSERT_EQ(Rest()["operation"].Size(), 2u);
   EXPECT_STREQ(Rest()["operation"][0]["name"].GetString(), "export");
   EXPECT_STREQ(Rest()["operation"][0]["definition"].GetString(),
                "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export");
+  EXPECT_STREQ(Rest()["operation"][1]["name"].GetString(), "report");
   std::map<std::string, std::string> export_definition;
   std::set<std::string> group_codes;
   for (const auto& resource : Rest()["resource"].GetArray()) {
