@@ -4,7 +4,7 @@
 # listing and writes the new one, so two listing-change events) while one admin subscription to
 # listing-change, payload full-resource, is delivered by rest-hook to a receiver on loopback that
 # checks the server's client certificate (mutual TLS, like any SITHS endpoint).
-#   bench/subscriptions.sh [--people N] [--requests R] [--clients C]   default 5 000 people, 2 000, 16
+#   bench/subscriptions.sh [--people N] [--requests R] [--clients C]   default 20 000 people, 2 000, 16
 #   bench/subscriptions.sh --smoke                                     500 people, 100 requests
 # Prints: changes committed/s (curl --parallel, every request 201), notifications (events) delivered/s
 # from the first request to the last event's arrival, delivery latency p50/p99 per event from its
@@ -13,7 +13,7 @@
 # events 1..N without gap, N = the EpisodeOfCare versions committed.
 source "$(dirname "$0")/common.sh"
 
-people=5000 requests=2000 clients=16
+people=20000 requests=2000 clients=16
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
