@@ -165,7 +165,9 @@ TEST(ReportHtml, NamesTrendsAndSuppression) {
     for (auto p = svg.find("<circle"); p != std::string::npos; p = svg.find("<circle", p + 1)) ++points;
     EXPECT_EQ(points, 23u) << def.id;
     EXPECT_NE(svg.find("<path class=\"trend\" d=\"M"), std::string::npos) << def.id;
-    if (def.goal || def.relative_goal) EXPECT_NE(svg.find("class=\"goal\""), std::string::npos) << def.id;
+    if (def.goal || def.relative_goal) {
+      EXPECT_NE(svg.find("class=\"goal\""), std::string::npos) << def.id;
+    }
   }
   // The suppressed region has no bar in the coverage chart.
   const auto chart = html.find("<svg id=\"chart-region\"");
