@@ -130,3 +130,36 @@ bench_perf_report() {
   perf report -i "$BENCH_WORK/perf.data" --no-children --sort comm,sym --stdio -g none 2>/dev/null |
     grep -E '^ +[0-9]' | head -n 25 | sed 's/^/  /' || true
 }
+
+# bench_listing_moves N: N changes of listing as a `curl --parallel -K` config in $BENCH_WORK/requests.curl
+# (database `registry`, the server of bench_serve, the admin certificate): residents listed today with
+# no change in the last year (so rule 7 allows one more) and not in SÄBO, each to another vårdcentral of
+# the same region, from today (set in $today). $BENCH_WORK/moves.txt keeps the (patient, unit) pairs.
+bench_listing_moves() {
+  local config=$BENCH_WORK/requests.curl first=1 moves patient unit
+  today=$(date -u +%Y-%m-%d)
+  psql -X -At -F ' ' "$(bench_url registry)" -c "
+    SELECT l.patient_id, (SELECT v.unit_id FROM registry_unit v WHERE v.type = 'vardcentral' AND v.part_of = u.part_of
+                          AND v.unit_id <> l.unit_id ORDER BY v.unit_id LIMIT 1)
+    FROM registry_listing l JOIN registry_unit u ON u.unit_id = l.unit_id
+    WHERE l.kind = 'listning' AND l.status = 'active' AND l.valid_to IS NULL AND l.valid_from < DATE '$today' - 400
+      AND NOT EXISTS (SELECT 1 FROM registry_listing s WHERE s.patient_id = l.patient_id AND s.kind = 'saebo')
+    ORDER BY l.patient_id LIMIT $1" >"$BENCH_WORK/moves.txt"
+  moves=$(wc -l <"$BENCH_WORK/moves.txt")
+  ((moves == $1)) || { echo "bench: only $moves residents to move (raise --people)" >&2; exit 1; }
+  while read -r patient unit; do
+    ((first)) || echo next
+    first=0
+    cat <<CURL
+url = "https://localhost:$BENCH_PORT/fhir/EpisodeOfCare"
+cert = "$BENCH_PKI/clients/admin.pem"
+key = "$BENCH_PKI/clients/admin.key"
+cacert = "$BENCH_PKI/ca-bundle.pem"
+header = "Content-Type: application/fhir+json"
+header = "Prefer: return=minimal"
+data = "{\"resourceType\":\"EpisodeOfCare\",\"status\":\"active\",\"type\":[{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/episode-type\",\"code\":\"listning\"}]}],\"patient\":{\"reference\":\"Patient/$patient\"},\"managingOrganization\":{\"reference\":\"Organization/$unit\"},\"period\":{\"start\":\"$today\"}}"
+output = "/dev/null"
+write-out = "%{http_code}\\n"
+CURL
+  done <"$BENCH_WORK/moves.txt" >"$config"
+}

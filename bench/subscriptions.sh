@@ -116,33 +116,8 @@ done
 [[ $status == active ]] || { echo "bench: Subscription/$subscription stayed $status" >&2; tail -n 5 "$BENCH_WORK/serve.log" >&2; exit 1; }
 
 # Residents to move, as bench/change_listing.sh chooses them.
-today=$(date -u +%Y-%m-%d)
-psql -X -At -F ' ' "$(bench_url registry)" -c "
-  SELECT l.patient_id, (SELECT v.unit_id FROM registry_unit v WHERE v.type = 'vardcentral' AND v.part_of = u.part_of
-                        AND v.unit_id <> l.unit_id ORDER BY v.unit_id LIMIT 1)
-  FROM registry_listing l JOIN registry_unit u ON u.unit_id = l.unit_id
-  WHERE l.kind = 'listning' AND l.status = 'active' AND l.valid_to IS NULL AND l.valid_from < DATE '$today' - 400
-    AND NOT EXISTS (SELECT 1 FROM registry_listing s WHERE s.patient_id = l.patient_id AND s.kind = 'saebo')
-  ORDER BY l.patient_id LIMIT $requests" >"$BENCH_WORK/moves.txt"
-moves=$(wc -l <"$BENCH_WORK/moves.txt")
-((moves == requests)) || { echo "bench: only $moves residents to move (raise --people)" >&2; exit 1; }
+bench_listing_moves "$requests"
 config=$BENCH_WORK/requests.curl
-first=1
-while read -r patient unit; do
-  ((first)) || echo next
-  first=0
-  cat <<CURL
-url = "https://localhost:$BENCH_PORT/fhir/EpisodeOfCare"
-cert = "$BENCH_PKI/clients/admin.pem"
-key = "$BENCH_PKI/clients/admin.key"
-cacert = "$BENCH_PKI/ca-bundle.pem"
-header = "Content-Type: application/fhir+json"
-header = "Prefer: return=minimal"
-data = "{\"resourceType\":\"EpisodeOfCare\",\"status\":\"active\",\"type\":[{\"coding\":[{\"system\":\"https://fhir.nara-registry.org/CodeSystem/episode-type\",\"code\":\"listning\"}]}],\"patient\":{\"reference\":\"Patient/$patient\"},\"managingOrganization\":{\"reference\":\"Organization/$unit\"},\"period\":{\"start\":\"$today\"}}"
-output = "/dev/null"
-write-out = "%{http_code}\\n"
-CURL
-done <"$BENCH_WORK/moves.txt" >"$config"
 
 t0=$(bench_now)
 curl -s --show-error --parallel --parallel-max "$clients" -K "$config" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true

@@ -11,6 +11,23 @@
 
 
 namespace nara::fhir {
+
+Result<Date> MeasurePeriodEnd(const std::string& value) {
+  auto parsed = Date::Parse(value);
+  if (!parsed || value.size() != 10) {
+    return Error::Invalid("invalid", "periodEnd måste vara ett datum YYYY-MM-DD (periodEnd must be a date YYYY-MM-DD)");
+  }
+  return *parsed;
+}
+
+Result<std::string> MeasureSubject(const std::string& value) {
+  std::string ref_type, ref_id;
+  if (!ParseReference(value, ref_type, ref_id) || ref_type != "Organization" || !IsValidId(ref_id)) {
+    return Error::Invalid("invalid", "subject måste vara Organization/[id], en region, kommun eller vårdcentral "
+                                     "(subject must be Organization/[id]: a region, kommun or vårdcentral)");
+  }
+  return ref_id;
+}
 namespace {
 
 HttpResponse UnknownMeasure(const std::string& id) {
@@ -96,19 +113,13 @@ HttpResponse MeasureEvaluate(RouteContext& c) {
       }
       continuity.baseline = *parsed;
     } else if (name == "periodEnd") {
-      auto parsed = Date::Parse(value);
-      if (!parsed) {
-        return ErrorResponse(Error::Invalid("invalid", "periodEnd måste vara ett datum YYYY-MM-DD (periodEnd must be "
-                                                       "a date YYYY-MM-DD)"));
-      }
+      auto parsed = MeasurePeriodEnd(value);
+      if (!parsed) return ErrorResponse(parsed.error());
       period_end = *parsed;
     } else if (name == "subject") {
-      std::string ref_type, ref_id;
-      if (!ParseReference(value, ref_type, ref_id) || ref_type != "Organization" || !IsValidId(ref_id)) {
-        return ErrorResponse(Error::Invalid("invalid", "subject must be Organization/[id] (a region, kommun or "
-                                                       "vårdcentral)"));
-      }
-      subject = ref_id;
+      auto parsed = MeasureSubject(value);
+      if (!parsed) return ErrorResponse(parsed.error());
+      subject = *parsed;
     } else if (name == "reportType") {
       if (value != "summary") {
         return ErrorResponse(Error::Invalid("not-supported", "bara reportType=summary stöds (only reportType=summary is supported)"));

@@ -1,5 +1,7 @@
 #include "fhir/http/report.h"
 
+#include "fhir/http/measures.h"
+
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
 #include "fhir/json/json.h"
@@ -23,19 +25,13 @@ HttpResponse ReportPage(RouteContext& c) {
   bool csv = false;
   for (const auto& [name, value] : c.request.query) {
     if (name == "periodEnd") {
-      auto parsed = Date::Parse(value);
-      if (!parsed || value.size() != 10) {
-        return ErrorResponse(Error::Invalid("invalid", "periodEnd måste vara ett datum YYYY-MM-DD (periodEnd must be "
-                                                       "a date YYYY-MM-DD)"));
-      }
+      auto parsed = MeasurePeriodEnd(value);
+      if (!parsed) return ErrorResponse(parsed.error());
       period_end = *parsed;
     } else if (name == "subject") {
-      std::string ref_type, ref_id;
-      if (!ParseReference(value, ref_type, ref_id) || ref_type != "Organization" || !IsValidId(ref_id)) {
-        return ErrorResponse(Error::Invalid("invalid", "subject måste vara Organization/[id], en region, kommun eller "
-                                                       "vårdcentral (subject must be Organization/[id])"));
-      }
-      subject = ref_id;
+      auto parsed = MeasureSubject(value);
+      if (!parsed) return ErrorResponse(parsed.error());
+      subject = *parsed;
     } else if (name == "_format") {
       csv = value == "csv" || value == "text/csv";  // CheckResponseFormat let only html and csv through
     } else {
