@@ -562,7 +562,8 @@ std::string TrendContinuity(const std::string& index) {
 bool HasTrendStatement(const std::string& id) {
   for (const char* known : {kMeasureFastLakarkontakt, kMeasureSaeboFastLakarkontakt, kMeasureFastVardkontakt,
                             kMeasureListningPerLakare, kMeasurePatientkontrakt, kMeasureCocLakare, kMeasureCocAlla,
-                            kMeasureUpc, kMeasureFastLakareAndel}) {
+                            kMeasureUpc, kMeasureFastLakareAndel, kMeasureHemsjukvardFastVardkontakt,
+                            kMeasureHemsjukvardSip}) {
     if (id == known) return true;
   }
   return false;
@@ -682,6 +683,13 @@ Result<std::vector<TrendPoint>> PgMeasures::Trend(const std::string& measure_id,
           p.denominator = share ? visits : population;
           p.score = share ? Ratio(static_cast<double>(hits), static_cast<double>(visits))
                           : Ratio(row[2].as<double>(), static_cast<double>(population));
+        }
+      } else if (def->home_care) {
+        for (const auto& row : HomeCareTrend(tx, prefix, days, subject_unit_id, kommun, *def)) {
+          TrendPoint& p = by_day[day_of(row[0])];
+          p.denominator = row[1].as<long>();
+          p.numerator = row[2].as<long>();
+          p.score = Ratio(static_cast<double>(p.numerator), static_cast<double>(p.denominator));
         }
       } else if (def->kind == MeasureKind::proportion) {
         for (const auto& row : tx.exec_params(prefix + kTrendResidents, days, subject_unit_id, kommun)) {

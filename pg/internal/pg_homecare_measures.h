@@ -16,4 +16,9 @@ namespace nara::pg {
 void EvaluateHomeCare(pqxx::transaction_base& tx, const std::string& prefix, const std::vector<std::string>& params,
                       const MeasureDefinition& def, MeasureResult& out);
 
+// The measure `def` on every date of the trend in one statement, after `prefix` (pg_measures.cpp
+// TrendTables, bound to days, subject and kommun as $1..$3): rows (day, population, hits) per date.
+pqxx::result HomeCareTrend(pqxx::transaction_base& tx, const std::string& prefix, const std::string& days,
+                          const std::string& subject_unit_id, const std::string& kommun, const MeasureDefinition& def);
+
 }  // namespace nara::pg

@@ -765,12 +765,14 @@ TEST_F(MeasuresPg, HemsjukvardSipAndelMatchesHandCount) { CheckMeasure(*pop_, *u
 // The reference itself sees the changes the population was built for, so the comparisons above are
 // not all trivially equal: a few national figures pinned down by reading the scenarios.
 // The 24-month trend (one statement per measure) against 24 single-date evaluations, for every
-// measure of section 5 and every subject: the same numerators and denominators, the same score.
+// measure of section 5, the two home-care measures of section 11 and every subject: the same numerators
+// and denominators, the same score.
 TEST_F(MeasuresPg, TrendMatchesEvaluationDateByDate) {
   PgMeasures measures(*url_);
   const std::vector<Date> dates = TrendDates(kD3);
   for (const char* measure : {kMeasureFastLakarkontakt, kMeasureSaeboFastLakarkontakt, kMeasureFastVardkontakt,
-                              kMeasureListningPerLakare, kMeasurePatientkontrakt}) {
+                              kMeasureListningPerLakare, kMeasurePatientkontrakt, kMeasureHemsjukvardFastVardkontakt,
+                              kMeasureHemsjukvardSip}) {
     for (const auto& subject : kSubjects) {
       SCOPED_TRACE(std::string(measure) + " subject '" + subject + "'");
       const auto trend = measures.Trend(measure, dates, subject, ContinuityOptions{});
