@@ -138,12 +138,11 @@ void SubscriptionWorker::Loop() {
 }
 
 void SubscriptionWorker::DispatchAll() {
-  // An empty outbox (the usual case between writes) is seen with one query on the worker's own pool;
-  // the request pool is leased only when there is something to number. Only numbering is skipped:
-  // handshakes, heartbeats and retries of events already numbered are StartDeliveries' (ClaimDue reads
-  // the subscriptions, not the outbox), which runs on every poll whatever the outbox holds. A failed
-  // count is no reason to skip: numbering goes on as without it.
-  if (auto backlog = subscriptions_.OutboxBacklog(); backlog && *backlog == 0) return;
+  // No early return on an empty outbox (OutboxBacklog() == 0), although by reading the code it would
+  // skip only numbering: with it, SubscriptionTest.AReceiverThatNeverAnswersDoesNotHoldUpAnother
+  // failed every time in one session and once in three full runs in the next (the stuck receiver,
+  // released, never got its events within 40 s), and never without it. Until that is understood,
+  // an idle poll pays the dispatcher's read (docs/subscriptions.md).
   // Nobody subscribes (a registry without subscribers): the changes only need to leave the outbox.
   if (auto listed = subscriptions_.List(""); listed && listed->empty()) {
     const auto none = [](const OutboxChange&, const std::vector<SubscriptionRecord>&) {
