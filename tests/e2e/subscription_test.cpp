@@ -302,7 +302,12 @@ TEST_F(SubscriptionTest, AReceiverThatNeverAnswersDoesNotHoldUpAnother) {
   EXPECT_EQ(GaplessProblem(fast.Numbers(s_fast), 6), "");
   stuck.Release();
   stuck.SetMode(Mode::ok);
-  ASSERT_TRUE(AllArrived(stuck, s_stuck, 6)) << "once it answers, it gets everything";
+  ASSERT_TRUE(AllArrived(stuck, s_stuck, 6))
+      << "once it answers, it gets everything; received " << stuck.Numbers(s_stuck).size() << "; server log tail:\n"
+      << [&] {
+           const std::string log = site_->server->process().log();
+           return log.substr(log.size() > 6000 ? log.size() - 6000 : 0);
+         }();
   EXPECT_EQ(GaplessProblem(stuck.Numbers(s_stuck), 6), "");
 }
 
