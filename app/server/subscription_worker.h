@@ -71,6 +71,8 @@ class SubscriptionWorker {
   void Loop();
   void DispatchAll();
   void StartDeliveries();
+  // Starts a delivery thread for a claimed subscription (under mu_).
+  void Launch(const SubscriptionRecord& record);
   void Deliver(const SubscriptionRecord& record);
   // POSTs body to the endpoint; "" on a 2xx, else what went wrong (for Subscription.error).
   std::string Post(const SubscriptionRecord& record, const std::string& body);
@@ -96,6 +98,9 @@ class SubscriptionWorker {
   // Deliveries in flight: subscription id → its thread, and the ids that have finished.
   std::map<std::string, std::thread> deliveries_;
   std::vector<std::string> finished_;
+  // Claimed again while the last delivery's thread had released its lease but not yet reported back:
+  // delivered by a new thread once that one is reaped (ReapFinished), since the claim holds the lease.
+  std::map<std::string, SubscriptionRecord> claimed_in_flight_;
   // Kept-alive connections by subscription id, with the endpoint they go to (under mu_); a delivery
   // takes its subscription's out while it runs.
   std::map<std::string, std::pair<std::string, std::unique_ptr<Poco::Net::HTTPSClientSession>>> connections_;
