@@ -163,3 +163,16 @@ write-out = "%{http_code}\\n"
 CURL
   done <"$BENCH_WORK/moves.txt" >"$config"
 }
+
+# bench_longest_list: the doctor with the longest list in database `registry`, for the list benchmarks
+# (list_search.sh, two_nodes.sh, doctor_list.sh). Sets role (the PractitionerRole id), listed (its
+# active fast läkarkontakter with no end: what CareTeam?participant=…&status=active finds) and
+# in_force (those in force today: what Patient?general-practitioner finds).
+bench_longest_list() {
+  read -r role listed in_force < <(psql -X -At -F ' ' "$(bench_url registry)" -c "
+    SELECT practitioner_role_id, count(*) FILTER (WHERE valid_to IS NULL),
+           count(*) FILTER (WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to >= current_date))
+    FROM registry_contact WHERE role_code = '2' AND status = 'active'
+    GROUP BY practitioner_role_id ORDER BY 2 DESC, practitioner_role_id LIMIT 1")
+  [[ -n $role ]] || { echo "bench: no doctor with a list" >&2; exit 1; }
+}

@@ -30,12 +30,8 @@ bench_start_cluster
 bench_load_population registry "$people"
 NARA_THREADS=$((3 * connections)) bench_serve registry
 
-read -r role listed < <(psql -X -At -F ' ' "$(bench_url registry)" -c "
-  SELECT practitioner_role_id, count(*) FROM registry_contact
-  WHERE role_code = '2' AND status = 'active' AND valid_from <= current_date
-    AND (valid_to IS NULL OR valid_to >= current_date)
-  GROUP BY practitioner_role_id ORDER BY count(*) DESC, practitioner_role_id LIMIT 1")
-[[ -n $role ]] || { echo "bench: no doctor with a list" >&2; exit 1; }
+bench_longest_list
+listed=$in_force  # what Patient?general-practitioner finds
 bench_header "6, a doctor's list, Patient?general-practitioner (people $people, list of $listed, $connections connections, $seconds s each)"
 
 # Walk the whole list once as a client would, check it is the whole list, keep each page's bytes.

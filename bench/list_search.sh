@@ -35,11 +35,7 @@ bench_load_population registry "$people"
 # is answered 503, which would fail the run.
 NARA_THREADS=$((3 * connections)) bench_serve registry
 
-read -r role listed < <(psql -X -At -F ' ' "$(bench_url registry)" -c "
-  SELECT practitioner_role_id, count(*) FROM registry_contact
-  WHERE role_code = '2' AND status = 'active' AND valid_to IS NULL
-  GROUP BY practitioner_role_id ORDER BY count(*) DESC, practitioner_role_id LIMIT 1")
-[[ -n $role ]] || { echo "bench: no doctor with a list" >&2; exit 1; }
+bench_longest_list
 bench_header "6, a doctor's list search (people $people, list of $listed, $connections connections, $seconds s)"
 
 # Walk the list once as a client would, checking it is the whole list, and keep each page's path.

@@ -61,11 +61,7 @@ done
 ready_b=$(curl -fsS "http://127.0.0.1:$ops_b/readyz")
 [[ $ready_b == *'"read_database":"standby"'* ]] || { echo "bench: node B does not read a standby: $ready_b" >&2; exit 1; }
 
-read -r role listed < <(psql -X -At -F ' ' "$(bench_url registry)" -c "
-  SELECT practitioner_role_id, count(*) FROM registry_contact
-  WHERE role_code = '2' AND status = 'active' AND valid_to IS NULL
-  GROUP BY practitioner_role_id ORDER BY count(*) DESC, practitioner_role_id LIMIT 1")
-[[ -n $role ]] || { echo "bench: no doctor with a list" >&2; exit 1; }
+bench_longest_list
 bench_header "7, a doctor's list search (first page) through two nodes (primary + standby reads) vs one (people $people, list of $listed, $connections connections, $seconds s)"
 search="/fhir/CareTeam?participant=PractitionerRole/$role&status=active"
 # Both nodes give the same answer (the standby has everything).
