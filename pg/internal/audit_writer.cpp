@@ -56,13 +56,21 @@ int AuditWriter::in_flight() const {
 
 Status AuditWriter::Append(const AuditRecord& record) {
   NARA_RETURN_IF_ERROR(ValidateAuditRecord(record));
-  Pending pending{&record};
-  std::unique_lock<std::mutex> lock(mu_);
-  if (stopping_) return NotLogged();
-  queue_.push_back(&pending);
+  thread_local Waiter waiter;
+  {
+    std::lock_guard<std::mutex> mine(waiter.mu);
+    waiter.done = false;
+  }
+  Pending pending{&record, &waiter};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return NotLogged();
+    queue_.push_back(&pending);
+  }
   work_.notify_one();
-  done_.wait(lock, [&] { return pending.done; });
-  return pending.result;
+  std::unique_lock<std::mutex> mine(waiter.mu);
+  waiter.cv.wait(mine, [&] { return waiter.done; });
+  return waiter.result;
 }
 
 void AuditWriter::Run() {
@@ -81,13 +89,17 @@ void AuditWriter::Run() {
     const Status written = WriteBatch(batch);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (Pending* p : batch) {
-        if (!p->decided) p->result = written;  // WriteBatch may have decided some one by one
-        p->done = true;
-      }
       in_flight_ = 0;
     }
-    done_.notify_all();
+    for (Pending* p : batch) {
+      Waiter* waiter = p->waiter;  // p lives on the request thread's stack: not touched once it is done
+      {
+        std::lock_guard<std::mutex> theirs(waiter->mu);
+        waiter->result = p->decided ? p->result : written;  // WriteBatch may have decided some one by one
+        waiter->done = true;
+      }
+      waiter->cv.notify_one();
+    }
     batch.clear();
   }
 }
@@ -106,9 +118,10 @@ Status AuditWriter::WriteBatch(const std::vector<Pending*>& batch) {
     }
     try {
       EnsurePartitions(**lease);
-      pqxx::work tx(**lease);
+      // One statement outside a transaction block is its own transaction: one round trip instead of
+      // BEGIN, INSERT and COMMIT, all rows or none, and committed (flushed) before the result returns.
+      pqxx::nontransaction tx(**lease);
       InsertAuditRows(tx, records);
-      tx.commit();
       rows_written_ += static_cast<long>(records.size());
       ++batches_written_;
       return Ok();

@@ -4,8 +4,8 @@
 // Patientdatalagen: a read is answered only once its audit row is committed. Written one by one,
 // every read paid a round trip and a WAL flush of its own, which on a busy server is most of a read's
 // cost. Here each request thread hands its record over and waits; one writer thread takes every
-// record waiting, inserts them with one statement and one COMMIT (synchronous commit, as any write),
-// and then releases their threads. There is no timer: while one batch commits the next one gathers,
+// record waiting, inserts them with one statement that is its own transaction (one round trip; its
+// implicit COMMIT is synchronous, as any write's), and then wakes each of their threads alone. There is no timer: while one batch commits the next one gathers,
 // so a quiet server writes each row at once and a busy one writes larger batches (group commit).
 //
 // Writes keep their audit row inside their own transaction (ResourceTransaction::AppendAudit): a
@@ -45,9 +45,20 @@ class AuditWriter {
   int in_flight() const;
 
  private:
+  // Where a request thread waits for its batch: one per thread (thread_local), so the writer wakes
+  // exactly the threads of the batch it wrote (a shared condition variable woke every waiting thread
+  // after each batch, and those of the next batch went back to sleep: context switches for nothing,
+  // which on this VM cost more than the insert). Outliving the request, it may safely be notified
+  // after its thread has gone on.
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;  // under mu: the request thread may go
+    Status result = Ok();
+  };
   struct Pending {
     const AuditRecord* record;
-    bool done = false;     // under mu_: the request thread may go
+    Waiter* waiter;
     bool decided = false;  // the writer thread's own: result was set record by record
     Status result = Ok();
   };
@@ -62,7 +73,6 @@ class AuditWriter {
   const int max_batch_;
   mutable std::mutex mu_;
   std::condition_variable work_;  // the writer waits here for records
-  std::condition_variable done_;  // request threads wait here for their batch
   std::deque<Pending*> queue_;
   int in_flight_ = 0;
   bool stopping_ = false;
