@@ -237,6 +237,10 @@ Result<std::map<std::string, long>> PgImport::Commit() {
     // The rule checks join millions of rows: hash joins in memory rather than spilled to disk.
     tx.exec0("SET LOCAL work_mem = '256MB'");
     tx.exec0("SET LOCAL maintenance_work_mem = '512MB'");
+    // One '*' for the servers' Patient answer caches at commit instead of a notification per row
+    // (schema/0014_patient_answer_feed.sql).
+    tx.exec0("SET LOCAL nara.patient_feed = 'off'");
+    tx.exec("SELECT pg_notify('nara_patient_changed', '*')");
     tx.exec0("CREATE TEMP TABLE import_line (res_type text NOT NULL, res_id text NOT NULL, line bigint NOT NULL) "
              "ON COMMIT DROP");
     tx.exec0("CREATE TEMP TABLE import_unique (system text NOT NULL, value text NOT NULL, res_type text NOT NULL, "
