@@ -81,17 +81,49 @@ Status FhirApi::CheckResident(const Caller& caller, const StoredResource& resour
 Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
                                 RequestAudit& audit) {
   if (audit.action.empty() || resource.json.empty()) return Ok();
-  rapidjson::Document doc;
-  if (!ParseJsonObject(resource.json, doc)) return Ok();
-  audit.AddResource(resource.type, resource.id, doc);
+  std::vector<std::string> patients;
+  if (resource.type == "Patient") {
+    // A Patient is its own patient: nothing to parse for.
+    audit.AddResource(resource.type, resource.id, rapidjson::Value());
+    patients = {resource.id};
+  } else {
+    rapidjson::Document doc;
+    if (!ParseJsonObject(resource.json, doc)) return Ok();
+    audit.AddResource(resource.type, resource.id, doc);
+    patients = PatientIdsOf(resource.type, resource.id, doc);
+  }
   if (caller.role != "municipality") return Ok();
-  for (const auto& patient : PatientIdsOf(resource.type, resource.id, doc)) {
+  for (const auto& patient : patients) {
     if (!IsResidentOf(*tx, caller, patient)) {
       return Error{ErrorKind::forbidden, "forbidden",
                    "kommunen får bara läsa sina invånares uppgifter (a municipality reads its own residents only)", {}};
     }
   }
   return Ok();
+}
+
+namespace {
+
+// The kept answer of a Patient read may serve this request: not for a municipality (whose resident
+// check reads the database each time), and not when the client echoes a commit position from another
+// node (X-Nara-Commit-Lsn, docs/api.md section 12): then it reads what that node committed, exactly.
+PatientAnswerCache* AnswerCacheFor(PatientAnswerCache* cache, const HttpRequest& request, const std::string& type) {
+  if (!cache || type != "Patient" || request.caller.role == "municipality") return nullptr;
+  if (!request.Header("x-nara-commit-lsn").empty()) return nullptr;
+  return cache;
+}
+
+HttpResponse AnswerRead(const HttpRequest& request, const StoredResource& resource) {
+  HttpResponse found = JsonResponse(200, resource.json);
+  AddVersionHeaders(found, resource, request.base_url, false);
+  return NotModifiedOr(request, resource.version, std::move(found));
+}
+
+}  // namespace
+
+void FhirApi::ForgetAnswersOf(const RequestAudit& audit) {
+  if (!options_.patient_answers) return;
+  for (const auto& patient : audit.patient_ids) options_.patient_answers->Forget(patient);
 }
 
 // GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
@@ -102,6 +134,15 @@ Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, c
 // answer leaves. A refusal or a missing resource is audited the same way with its status.
 HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                          RequestAudit& audit) {
+  const Date today = Date::Today();
+  PatientAnswerCache* cache = AnswerCacheFor(options_.patient_answers, request, type);
+  if (cache) {
+    if (auto kept = cache->Find(id, today)) {
+      audit.AddResource(type, id, rapidjson::Value());  // as CheckResidentIn names a Patient
+      return AnswerRead(request, *kept);
+    }
+  }
+  const std::uint64_t stamp = cache ? cache->Stamp(id) : 0;  // before the read: see PatientAnswerCache::Fill
   HttpResponse response;
   const Status status = store_.Autocommit([&](ResourceTransaction& tx) -> Status {
     response = [&]() -> HttpResponse {
@@ -110,15 +151,15 @@ HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::
       if (auto visible = CheckResidentIn(&tx, request.caller, *resource, audit); !visible) {
         return ErrorResponse(visible.error());
       }
-      if (type == "Patient") resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, Date::Today());
+      if (type == "Patient") resource->json = PatientWithGeneralPractitioner(tx.Registry(), *resource, today);
       // Protected identity (docs/api.md section 8): redacted, or a 404 like any missing resource.
       ProtectionScreen screen(request.caller);
       const Sight sight = screen.ScreenOne(tx.Registry(), *resource);
       AddProtectionNote(audit.detail, request.method + " " + type, screen);
       if (sight == Sight::withheld) return ErrorResponse(WithheldAsNotFound(type, id));
-      HttpResponse found = JsonResponse(200, resource->json);
-      AddVersionHeaders(found, *resource, request.base_url, false);
-      return NotModifiedOr(request, resource->version, std::move(found));
+      // Only an answer every caller gets alike is kept: no protected identity involved.
+      if (cache && sight == Sight::open) cache->Fill(id, stamp, *resource, today);
+      return AnswerRead(request, *resource);
     }();
     return Ok();
   });
@@ -146,6 +187,8 @@ HttpResponse FhirApi::Handle(const HttpRequest& request) {
   }
   RequestAudit audit;
   HttpResponse response = Route(request, audit);
+  // Whatever else than a read may have changed the patients it names (a write, an operation).
+  if (request.method != "GET") ForgetAnswersOf(audit);
   // Patientdatalagen: no access to patient data leaves without its audit record. Writes recorded it
   // in their own transaction; reads and refusals are recorded here.
   if (!audit.action.empty() && !audit.recorded) {

@@ -9,6 +9,7 @@
 #include "fhir/operations/bulk_export.h"
 #include "fhir/operations/subscriptions.h"
 #include "fhir/http/http.h"
+#include "fhir/http/patient_answer_cache.h"
 #include "fhir/http/request_audit.h"
 #include "fhir/resources/registry_writes.h"
 #include "fhir/resources/write_plan.h"
@@ -28,6 +29,9 @@ struct ApiOptions {
   ExportOptions exports;
   // Change notifications (docs/api.md section 10): Subscription and its operations.
   SubscriptionOptions subscriptions;
+  // Answers to GET Patient/{id} kept between reads (fhir/http/patient_answer_cache.h); nullptr: every
+  // read reads the database. Not owned; must outlive the FhirApi.
+  PatientAnswerCache* patient_answers = nullptr;
 };
 
 // The search criteria of If-None-Exist, of a conditional update/delete, or of a transaction's
@@ -58,6 +62,9 @@ class FhirApi {
                          RequestAudit& audit);
   HttpResponse ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                   RequestAudit& audit);
+  // A write committed on this node: the answers kept for the patients its audit record names are
+  // forgotten before its own answer leaves, so the caller's next read sees it (docs/api.md section 12).
+  void ForgetAnswersOf(const RequestAudit& audit);
 
   // Writes (fhir/http/router_writes.cpp).
   // Parses and validates a create (POST), update (PUT), patch (PATCH) or delete (DELETE) of `type`;

@@ -407,6 +407,7 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
     if (!audit.action.empty()) (void)store_.AppendAudit(AuditRecordFor(entries[failed].request, audit, response.status));
     return response;
   }
+  for (const RequestAudit& audit : audits) ForgetAnswersOf(audit);  // before the reads below
   // 4. Reads, after the commit, then the answer in the Bundle's order.
   std::vector<std::string> answers;
   for (size_t i = 0; i < entries.size(); ++i) {

@@ -19,6 +19,7 @@
 
 #include "fhir/http/http.h"
 #include "fhir/http/http_util.h"
+#include "fhir/http/patient_answer_cache.h"
 #include "fhir/http/router.h"
 #include "pg/migrations.h"
 #include "pg/pg_store.h"
@@ -185,6 +186,46 @@ class FhirApiPgTest : public ::testing::Test {
   std::unique_ptr<pg::PgStore> store_;
   std::unique_ptr<FhirApi> api_;
 };
+
+// The Patient answer cache (fhir/http/patient_answer_cache.h) without a feed: what this node writes,
+// it forgets itself before the write is answered, so its next read is never the old answer.
+TEST_F(FhirApiPgTest, AWriteOnThisNodeIsReadAtOnceWhenTheAnswerWasKept) {
+  PatientAnswerCache cache(100);
+  cache.SetLive(true);  // as if the feed listened; it never hears anything here
+  ApiOptions options;
+  options.patient_answers = &cache;
+  api_ = std::make_unique<FhirApi>(*store_, options);
+  const std::string id = CreatePatient(PatientJson(kPnrSystem, kPnrA, "Före", "Anna"));
+  const std::string path = "/Patient/" + id;
+  ASSERT_EQ(Get(path).status, 200);
+  HttpResponse kept = Get(path);
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(cache.counts().hits, 1);
+  EXPECT_EQ(HeaderOf(kept, "ETag"), "W/\"1\"");
+
+  ASSERT_EQ(Put(path, PatientJson(kPnrSystem, kPnrA, "Efter", "Anna", id)).status, 200);
+  HttpResponse after_put = Get(path);
+  EXPECT_EQ(HeaderOf(after_put, "ETag"), "W/\"2\"");
+  EXPECT_NE(after_put.body.find("Efter"), std::string::npos) << after_put.body;
+
+  // A transaction Bundle forgets the patients of its entries before its own reads and its answer.
+  ASSERT_EQ(Get(path).status, 200);  // kept again
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)" +
+                             PatientJson(kPnrSystem, kPnrA, "Bunten", "Anna", id) +
+                             R"(,"request":{"method":"PUT","url":"Patient/)" + id + R"("}}]})";
+  HttpResponse done = Post("", bundle);
+  ASSERT_EQ(done.status, 200) << done.body;
+  HttpResponse after_bundle = Get(path);
+  EXPECT_EQ(HeaderOf(after_bundle, "ETag"), "W/\"3\"");
+
+  // A municipality's read and a read echoing another node's commit position do not use what is kept.
+  const long hits = cache.counts().hits;
+  HttpRequest echoed = Make("GET", path, {}, {{"x-nara-commit-lsn", "0/1"}});
+  EXPECT_EQ(api_->Handle(echoed).status, 200);
+  EXPECT_EQ(cache.counts().hits, hits);
+  EXPECT_EQ(Get(path).status, 200);
+  EXPECT_EQ(cache.counts().hits, hits + 1);
+}
 
 // create / read
 

@@ -1,0 +1,120 @@
+#include "fhir/http/patient_answer_cache.h"
+
+#include <algorithm>
+#include <functional>
+#include <unordered_set>
+
+namespace nara::fhir {
+
+PatientAnswerCache::PatientAnswerCache(std::size_t capacity, std::chrono::milliseconds deaf_after)
+    : per_stripe_(std::max<std::size_t>(1, (capacity + kStripes - 1) / kStripes)),
+      deaf_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(deaf_after).count()) {}
+
+PatientAnswerCache::Stripe& PatientAnswerCache::StripeOf(const std::string& patient_id) {
+  return stripes_[std::hash<std::string>{}(patient_id) % kStripes];
+}
+const PatientAnswerCache::Stripe& PatientAnswerCache::StripeOf(const std::string& patient_id) const {
+  return stripes_[std::hash<std::string>{}(patient_id) % kStripes];
+}
+
+std::uint64_t PatientAnswerCache::Stamp(const std::string& patient_id) const {
+  const Stripe& stripe = StripeOf(patient_id);
+  std::lock_guard<std::mutex> lock(stripe.mu);
+  return stripe.generation;
+}
+
+namespace {
+std::int64_t Now() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+}  // namespace
+
+void PatientAnswerCache::Heard() {
+  const std::int64_t now = Now();
+  if (now - heard_.load() > deaf_after_) ForgetAll();  // before live() can be true again
+  heard_.store(now);
+}
+
+bool PatientAnswerCache::live() const { return live_.load() && Now() - heard_.load() <= deaf_after_; }
+
+std::optional<StoredResource> PatientAnswerCache::Find(const std::string& patient_id, Date on) {
+  if (!live()) return std::nullopt;
+  Stripe& stripe = StripeOf(patient_id);
+  {
+    std::lock_guard<std::mutex> lock(stripe.mu);
+    if (auto found = stripe.entries.find(patient_id); found != stripe.entries.end() && found->second.on == on) {
+      ++hits_;
+      return found->second.answer;
+    }
+  }
+  ++misses_;
+  return std::nullopt;
+}
+
+void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp, const StoredResource& answer,
+                              Date on) {
+  Stripe& stripe = StripeOf(patient_id);
+  std::lock_guard<std::mutex> lock(stripe.mu);
+  // Checked under the stripe's lock, which Forget and SetLive also take: a Forget after this check
+  // finds the entry and removes it.
+  if (!live() || stripe.generation != stamp) return;
+  auto [at, added] = stripe.entries.insert_or_assign(patient_id, Entry{answer, on});
+  (void)at;
+  ++fills_;
+  if (!added) return;
+  stripe.order.push_back(patient_id);
+  while (stripe.entries.size() > per_stripe_ && !stripe.order.empty()) {
+    stripe.entries.erase(stripe.order.front());  // (an id forgotten since is simply not there)
+    stripe.order.pop_front();
+  }
+  // Ids forgotten and kept again leave old places behind; rebuilt before they outnumber the entries.
+  if (stripe.order.size() > 2 * per_stripe_) {
+    std::deque<std::string> kept;
+    std::unordered_set<std::string> seen;
+    for (const auto& id : stripe.order) {
+      if (stripe.entries.count(id) && seen.insert(id).second) kept.push_back(id);
+    }
+    stripe.order = std::move(kept);
+  }
+}
+
+void PatientAnswerCache::Forget(const std::string& patient_id) {
+  Stripe& stripe = StripeOf(patient_id);
+  std::lock_guard<std::mutex> lock(stripe.mu);
+  ++stripe.generation;
+  if (stripe.entries.erase(patient_id)) ++forgotten_;
+}
+
+void PatientAnswerCache::ForgetAll() {
+  for (Stripe& stripe : stripes_) {
+    std::lock_guard<std::mutex> lock(stripe.mu);
+    ++stripe.generation;
+    forgotten_ += static_cast<long>(stripe.entries.size());
+    stripe.entries.clear();
+    stripe.order.clear();
+  }
+}
+
+void PatientAnswerCache::SetLive(bool live) {
+  // Not live: forgotten first, so nothing kept from before the interruption is served once live
+  // again. Live: forgotten again, so a read that began while not live keeps nothing either.
+  if (!live) live_.store(false);
+  ForgetAll();
+  if (live) {
+    heard_.store(Now());
+    live_.store(true);
+  }
+}
+
+PatientAnswerCache::Counts PatientAnswerCache::counts() const {
+  Counts c;
+  c.hits = hits_.load();
+  c.misses = misses_.load();
+  c.fills = fills_.load();
+  c.forgotten = forgotten_.load();
+  for (const Stripe& stripe : stripes_) {
+    std::lock_guard<std::mutex> lock(stripe.mu);
+    c.entries += static_cast<long>(stripe.entries.size());
+  }
+  return c;
+}
+
+}  // namespace nara::fhir
