@@ -76,6 +76,7 @@ Config LoadConfig(const std::string& file) {
   source.Get("keep-alive.seconds", config.keep_alive_seconds);
   source.Get("request-timeout.seconds", config.request_timeout_seconds);
   source.Get("db.pool-size", config.db_pool_size);
+  source.Get("cache.patient-answers", config.patient_answer_cache);
   source.Get("max-body-bytes", config.max_body_bytes);
   source.Get("public.base-url", config.public_base_url);
   source.Get("listing.max-changes-per-year", config.listing_max_changes_per_year);
@@ -111,6 +112,7 @@ Config LoadConfig(const std::string& file) {
   if (config.database_read_wait_ms < 0 || config.database_read_wait_ms > 10000) {
     throw std::runtime_error("database.read-wait-ms must be 0 to 10000");
   }
+  if (config.patient_answer_cache < 0) throw std::runtime_error("cache.patient-answers must be 0 (none) or more");
   if (config.request_timeout_seconds < 1) throw std::runtime_error("request-timeout.seconds must be 1 or more");
   if (config.listing_max_changes_per_year < 0) {
     throw std::runtime_error("listing.max-changes-per-year must be 0 (no limit) or more");

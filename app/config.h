@@ -29,6 +29,7 @@ struct Config {
   int keep_alive_seconds = 10;                      // keep-alive.seconds
   int request_timeout_seconds = 30;                 // request-timeout.seconds: TLS handshake + whole request
   int db_pool_size = 16;                            // db.pool-size
+  int patient_answer_cache = 50000;                 // cache.patient-answers: GET Patient answers kept (0 = none)
   long max_body_bytes = 1 << 20;                    // max-body-bytes (docs/api.md: 1 MiB → 413)
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)
   int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), docs/api.md §4 rule 7

@@ -99,6 +99,11 @@ void Metrics::SetSubscriptionSource(std::function<bool(SubscriptionGauges&)> sou
   subscription_source_ = std::move(source);
 }
 
+void Metrics::SetPatientCacheSource(std::function<PatientCacheGauges()> source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  patient_cache_source_ = std::move(source);
+}
+
 void Metrics::SetExportJobs(std::string_view state, long jobs) {
   std::lock_guard<std::mutex> lock(mu_);
   export_jobs_[std::string(state)] = jobs;
@@ -185,6 +190,23 @@ std::string Metrics::Render(const Scrape& scrape) const {
              "How far the read database (database.read-url) replays behind the primary.");
       line("nara_db_read_replication_lag_seconds", "", Number(scrape.read_lag_seconds));
     }
+  }
+  if (patient_cache_source_) {
+    const PatientCacheGauges cache = patient_cache_source_();
+    header("nara_patient_cache_lookups_total", "counter",
+           "GET Patient reads that looked for a kept answer (cache.patient-answers), by whether one was found.");
+    line("nara_patient_cache_lookups_total", "result=\"hit\"", std::to_string(cache.hits));
+    line("nara_patient_cache_lookups_total", "result=\"miss\"", std::to_string(cache.misses));
+    header("nara_patient_cache_fills_total", "counter", "Answers kept after a database read.");
+    line("nara_patient_cache_fills_total", "", std::to_string(cache.fills));
+    header("nara_patient_cache_forgotten_total", "counter",
+           "Kept answers forgotten because a committed change named their patient (or everything was forgotten).");
+    line("nara_patient_cache_forgotten_total", "", std::to_string(cache.forgotten));
+    header("nara_patient_cache_entries", "gauge", "Answers kept now.");
+    line("nara_patient_cache_entries", "", std::to_string(cache.entries));
+    header("nara_patient_cache_live", "gauge",
+           "1 while the database's change feed is heard (answers are served and kept), 0 otherwise.");
+    line("nara_patient_cache_live", "", cache.live ? "1" : "0");
   }
   header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
   line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));

@@ -57,6 +57,12 @@ class Metrics {
     std::vector<ByStatus> by_status;
   };
   void SetSubscriptionSource(std::function<bool(SubscriptionGauges&)> source);
+  // The Patient answer cache (cache.patient-answers), read at scrape time; left out when not set.
+  struct PatientCacheGauges {
+    long hits = 0, misses = 0, fills = 0, forgotten = 0, entries = 0;
+    bool live = false;
+  };
+  void SetPatientCacheSource(std::function<PatientCacheGauges()> source);
 
   // Values read from elsewhere at scrape time.
   struct Scrape {
@@ -95,6 +101,7 @@ class Metrics {
   std::map<std::pair<std::string, bool>, long> subscription_calls_;  // (type, ok) → count
   Histogram event_latency_;
   std::function<bool(SubscriptionGauges&)> subscription_source_;
+  std::function<PatientCacheGauges()> patient_cache_source_;
   std::atomic<long> overloaded_{0};
   std::atomic<long> timed_out_{0};
 };

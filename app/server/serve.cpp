@@ -27,6 +27,7 @@
 #include "pg/pg_export.h"
 #include "pg/pg_measures.h"
 #include "pg/pg_replication.h"
+#include "pg/patient_feed.h"
 #include "pg/pg_store.h"
 #include "pg/pg_subscriptions.h"
 #include "pg/read_routing.h"
@@ -146,6 +147,32 @@ int Serve(const Config& config) {
   api_options.subscriptions.allowlist = worker_options.allowlist;
   api_options.subscriptions.on_changed = [&subscription_worker] { subscription_worker->Wake(); };
   subscription_worker->Start();
+  // Answers to GET Patient kept between reads, forgotten on every committed change the database's
+  // feed announces (fhir/http/patient_answer_cache.h, pg/patient_feed.h).
+  std::unique_ptr<fhir::PatientAnswerCache> patient_answers;
+  std::unique_ptr<pg::PatientFeed> patient_feed;
+  if (config.patient_answer_cache > 0) {
+    patient_answers = std::make_unique<fhir::PatientAnswerCache>(static_cast<std::size_t>(config.patient_answer_cache));
+    fhir::PatientAnswerCache* cache = patient_answers.get();
+    pg::PatientFeedHandlers handlers;
+    handlers.changed = [cache](const std::string& patient) { cache->Forget(patient); };
+    handlers.all_changed = [cache] { cache->ForgetAll(); };
+    handlers.heard = [cache] { cache->Heard(); };
+    handlers.live = [cache](bool live, const std::string& why) {
+      cache->SetLive(live);
+      if (live) {
+        Log("info", "patient_feed.listening");
+      } else if (!why.empty()) {
+        Log("warn", "patient_feed.lost", {{"detail", why}});
+      }
+    };
+    patient_feed = std::make_unique<pg::PatientFeed>(config.database_url, handlers);
+    api_options.patient_answers = cache;
+    metrics.SetPatientCacheSource([cache] {
+      const auto c = cache->counts();
+      return Metrics::PatientCacheGauges{c.hits, c.misses, c.fills, c.forgotten, c.entries, cache->live()};
+    });
+  }
   fhir::FhirApi api(store, api_options);
   RateLimiter limiter;
 

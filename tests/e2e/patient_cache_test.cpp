@@ -1,0 +1,158 @@
+// The Patient answer cache (docs/internals.md "The Patient answer cache", docs/api.md section 12) used as
+// clients use it: two `nara serve` nodes on one database, over mutual TLS. A write is seen at once on
+// the node that made it and on the other node as soon as the database's notification arrives; every
+// read answered from the cache still has its audit row.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/json_helpers.h"
+#include "tests/e2e/own_server.h"
+#include "tests/e2e/registry_fixture.h"
+#include "tests/e2e/scrape.h"
+#include "tests/support/pg_cluster.h"
+#include "tests/support/tls_client.h"
+
+namespace nara::e2e {
+namespace {
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string Today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char out[11];
+  std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
+  return out;
+}
+
+int VersionOf(const testing::HttpResult& read) {
+  auto doc = Parse(read.body);
+  return std::stoi(doc["meta"]["versionId"].GetString());
+}
+
+std::string GeneralPractitionerOf(const testing::HttpResult& read) {
+  auto doc = Parse(read.body);
+  std::string refs;
+  if (!doc.HasMember("generalPractitioner")) return refs;
+  for (const auto& ref : doc["generalPractitioner"].GetArray()) refs += std::string(ref["reference"].GetString()) + " ";
+  return refs;
+}
+
+class PatientCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    node_a_ = std::make_unique<OwnServer>("pcache");
+    ASSERT_TRUE(node_a_->Migrate());
+    node_b_ = std::make_unique<OwnServer>("pcache-b",
+                                          std::map<std::string, std::string>{{"NARA_DATABASE_URL", node_a_->database_url()}});
+    ASSERT_TRUE(node_a_->Start());
+    ASSERT_TRUE(node_b_->Start());
+    auto admin = node_a_->Client("admin");
+    ASSERT_EQ(admin->Request("PUT", "/fhir/Organization/pc-region",
+                             reg::OrganizationJson("pc-region", reg::kRegionHsa, "region"), reg::kFhirJson).status, 201);
+    for (const char* unit : {"pc-vc1", "pc-vc2"}) {
+      auto put = admin->Request("PUT", std::string("/fhir/Organization/") + unit,
+                                reg::OrganizationJson(unit, reg::UnitHsa(reg::kRegionHsa), "vardcentral", "pc-region"),
+                                reg::kFhirJson);
+      ASSERT_EQ(put.status, 201) << put.body;
+    }
+    auto patient = admin->Request("PUT", "/fhir/Patient/pc-patient",
+                                  reg::PatientWithPnr("pc-patient", reg::NextPersonnummer(), "Före"), reg::kFhirJson);
+    ASSERT_EQ(patient.status, 201) << patient.body;
+    auto listing = admin->Request("PUT", "/fhir/EpisodeOfCare/pc-listing",
+                                  reg::EpisodeJson("pc-listing", "pc-patient", "pc-vc1", "2025-01-01"), reg::kFhirJson);
+    ASSERT_EQ(listing.status, 201) << listing.body;
+  }
+  // Waits until the node's feed listens (the cache serves nothing before).
+  static bool Live(const OwnServer& node) {
+    for (int i = 0; i < 200; ++i) {
+      if (Sample(Scrape(node.ops_port()), "nara_patient_cache_live") == 1) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  static double Hits(const OwnServer& node) {
+    return Sample(Scrape(node.ops_port()), "nara_patient_cache_lookups_total{result=\"hit\"}");
+  }
+  std::unique_ptr<OwnServer> node_a_, node_b_;
+};
+
+TEST_F(PatientCacheTest, AWriteIsSeenAtOnceOnItsNodeAndOnTheOtherOnceItsNotificationArrives) {
+  ASSERT_TRUE(Live(*node_a_));
+  ASSERT_TRUE(Live(*node_b_));
+  auto ehr_a = node_a_->Client("ehr");
+  auto ehr_b = node_b_->Client("ehr");
+  // Both nodes keep the answer (the second read on each is a hit).
+  for (auto* client : {ehr_a.get(), ehr_b.get()}) {
+    for (int i = 0; i < 2; ++i) {
+      auto read = client->Request("GET", "/fhir/Patient/pc-patient");
+      ASSERT_EQ(read.status, 200) << read.body;
+      EXPECT_EQ(VersionOf(read), 1);
+      EXPECT_EQ(GeneralPractitionerOf(read), "Organization/pc-vc1 ");
+    }
+  }
+  EXPECT_GE(Hits(*node_a_), 1);
+  EXPECT_GE(Hits(*node_b_), 1);
+
+  // A new version through node a: node a answers it at once.
+  auto admin_a = node_a_->Client("admin");
+  auto put = admin_a->Request("PUT", "/fhir/Patient/pc-patient",
+                              reg::PatientWithPnr("pc-patient", reg::NextPersonnummer(), "Efter"), reg::kFhirJson);
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto at_a = ehr_a->Request("GET", "/fhir/Patient/pc-patient");
+  ASSERT_EQ(at_a.status, 200);
+  EXPECT_EQ(VersionOf(at_a), 2);
+
+  // A change of listing (another resource naming the patient) through node a: the derived
+  // generalPractitioner at once on node a.
+  auto moved = admin_a->Request("PUT", "/fhir/EpisodeOfCare/pc-listing-2",
+                                reg::EpisodeJson("pc-listing-2", "pc-patient", "pc-vc2", Today()), reg::kFhirJson);
+  ASSERT_EQ(moved.status, 201) << moved.body;
+  at_a = ehr_a->Request("GET", "/fhir/Patient/pc-patient");
+  EXPECT_EQ(GeneralPractitionerOf(at_a), "Organization/pc-vc2 ");
+
+  // Node b forgets its answer when the notification arrives (docs/api.md section 12: milliseconds
+  // normally; bounded here by 10 s so that a loaded machine does not fail the test).
+  testing::HttpResult at_b;
+  for (int i = 0; i < 200; ++i) {
+    at_b = ehr_b->Request("GET", "/fhir/Patient/pc-patient");
+    ASSERT_EQ(at_b.status, 200);
+    if (GeneralPractitionerOf(at_b) == "Organization/pc-vc2 ") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(VersionOf(at_b), 2);
+  EXPECT_EQ(GeneralPractitionerOf(at_b), "Organization/pc-vc2 ");
+}
+
+TEST_F(PatientCacheTest, EveryReadAnsweredFromTheCacheHasItsAuditRow) {
+  ASSERT_TRUE(Live(*node_b_));
+  auto ehr = node_b_->Client("ehr");
+  std::vector<std::string> request_ids;
+  for (int i = 0; i < 10; ++i) {
+    auto read = ehr->Request("GET", "/fhir/Patient/pc-patient");
+    ASSERT_EQ(read.status, 200) << read.body;
+    ASSERT_FALSE(read.headers["x-request-id"].empty());
+    request_ids.push_back(read.headers["x-request-id"]);
+  }
+  EXPECT_GE(Hits(*node_b_), 9);
+  std::string in;
+  for (const auto& id : request_ids) in += (in.empty() ? "'" : ",'") + id + "'";
+  auto [code, out] = testing::Psql(node_a_->database_url(),
+                                   "SELECT count(DISTINCT request_id) FROM audit_event WHERE action = 'read' AND "
+                                   "outcome = 'success' AND patient_ids @> ARRAY['pc-patient'] AND request_id IN (" +
+                                       in + ")");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(Trimmed(out), "10");
+}
+
+}  // namespace
+}  // namespace nara::e2e
