@@ -57,14 +57,14 @@ bench_header() {
 
 bench_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Starts `nara serve` on database $1 with a fresh dev PKI; sets BENCH_PORT, BENCH_PKI and the curl
+# Starts `nara serve` on database $1 with a fresh dev PKI; sets BENCH_PORT, BENCH_OPS_PORT, BENCH_PKI and the curl
 # arguments for a role's certificate: bench_curl_as ROLE ARGS...
 bench_serve() {
   BENCH_PKI=$BENCH_WORK/pki
   "$NARA" dev-pki "$BENCH_PKI" >/dev/null 2>&1
   BENCH_PORT=$(bench_free_port)
-  local ops
-  ops=$(bench_free_port)
+  BENCH_OPS_PORT=$(bench_free_port)
+  local ops=$BENCH_OPS_PORT
   NARA_DATABASE_URL=$(bench_url "$1") NARA_TLS_CERT=$BENCH_PKI/server.pem NARA_TLS_KEY=$BENCH_PKI/server.key \
     NARA_TLS_CA=$BENCH_PKI/ca-bundle.pem NARA_TLS_CRL=$BENCH_PKI/crl.pem NARA_ACCESS_FILE=$BENCH_PKI/access.json \
     NARA_PORT=$BENCH_PORT NARA_OPS_PORT=$ops "$NARA" serve 2>"$BENCH_WORK/serve.log" &

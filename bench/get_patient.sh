@@ -5,6 +5,8 @@
 #   bench/get_patient.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
 #   --profile   also load pg_stat_statements: statements (round trips) per read, and where time went
 #   --perf      also a machine-wide perf profile of the Nara run (by process, top symbols)
+#   --no-cache  the server keeps no Patient answers (cache.patient-answers = 0): every read reads the
+#               database, as the first read of a patient does
 # Nära: `wrk` (2 threads, C keep-alive connections, EHR certificate) reading one imported Patient:
 # access decision, the audit record, the current version and the derived generalPractitioner each time.
 # Anchor: nginx from Debian on another loopback port with the same server certificate, the same CA and
@@ -16,7 +18,7 @@ source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/wrk.sh"
 source "$(dirname "$0")/nginx.sh"
 
-people=20000 seconds=20 connections=16 warm=1 profile=0 perf=0
+people=20000 seconds=20 connections=16 warm=1 profile=0 perf=0 cache=50000
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
@@ -25,7 +27,8 @@ while (($#)); do
     --smoke) people=1000 seconds=2 warm=0; shift ;;
     --profile) profile=1; shift ;;
     --perf) perf=1; shift ;;
-    *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] [--profile] [--perf] | --smoke" >&2; exit 2 ;;
+    --no-cache) cache=0; shift ;;
+    *) echo "usage: bench/get_patient.sh [--people N] [--seconds S] [--connections C] [--profile] [--perf] [--no-cache] | --smoke" >&2; exit 2 ;;
   esac
 done
 
@@ -34,8 +37,8 @@ bench_start_cluster
 bench_load_population registry "$people"
 # Workers for every connection, also while a previous wrk run's connections are being closed (one
 # beyond the workers is answered 503, which would fail the run).
-NARA_THREADS=$((3 * connections)) bench_serve registry
-bench_header "1, GET Patient/{id} (people $people, $connections connections, $seconds s each)"
+NARA_THREADS=$((3 * connections)) NARA_CACHE_PATIENT_ANSWERS=$cache bench_serve registry
+bench_header "1, GET Patient/{id} (people $people, $connections connections, $seconds s each, cache.patient-answers $cache)"
 
 # A listed patient with a fast läkarkontakt: the read derives generalPractitioner from both.
 patient=$(psql -X -At "$(bench_url registry)" -c "
@@ -66,6 +69,19 @@ ctxt1=$(awk '/^ctxt/ { print $2 }' /proc/stat)
 ((perf)) && bench_perf_report
 sleep 1
 bench_wrk ehr "$BENCH_WORK/nginx.txt" -t 2 -c "$connections" -d "${seconds}s" "$nginx_url"
+
+# For context (not the figure): the same read spread over every patient at random (ids from the
+# database), as an EHR opening many patients does: with the cache, the first pass reads the database
+# and later ones mostly do not (cache.patient-answers holds all of them).
+psql -X -At "$(bench_url registry)" -c "SELECT res_id FROM resource_current WHERE res_type = 'Patient' AND NOT deleted" \
+  >"$BENCH_WORK/patient_ids.txt"
+sleep 1
+PATIENT_IDS=$BENCH_WORK/patient_ids.txt bench_wrk ehr "$BENCH_WORK/spread.txt" -t 2 -c "$connections" \
+  -d "$(((seconds + 1) / 2))s" -s "$BENCH_ROOT/bench/patient_reads.lua" "https://localhost:$BENCH_PORT"
+echo "context, nara GET Patient spread over all $(wc -l <"$BENCH_WORK/patient_ids.txt") patients at random: $(bench_wrk_rps "$BENCH_WORK/spread.txt") requests/s, p50 $(bench_wrk_ms "$BENCH_WORK/spread.txt" 50) ms, p99 $(bench_wrk_ms "$BENCH_WORK/spread.txt" 99) ms"
+if ((cache)); then
+  echo "context, patient cache (/metrics): $(curl -fsS "http://127.0.0.1:$BENCH_OPS_PORT/metrics" | grep -E '^nara_patient_cache_(lookups_total|entries)' | tr '\n' ' ')"
+fi
 
 # For context (not the figure): the same server answering GET metadata, which reads no database and
 # writes no audit record: what Poco, TLS and the request path cost without PostgreSQL.
