@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "registry/date.h"
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/own_server.h"
 #include "tests/e2e/registry_fixture.h"
@@ -23,15 +23,6 @@ namespace {
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-std::string Today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char out[11];
-  std::strftime(out, sizeof out, "%Y-%m-%d", &tm);
-  return out;
 }
 
 int VersionOf(const testing::HttpResult& read) {
@@ -115,7 +106,7 @@ TEST_F(PatientCacheTest, AWriteIsSeenAtOnceOnItsNodeAndOnTheOtherOnceItsNotifica
   // A change of listing (another resource naming the patient) through node a: the derived
   // generalPractitioner at once on node a.
   auto moved = admin_a->Request("PUT", "/fhir/EpisodeOfCare/pc-listing-2",
-                                reg::EpisodeJson("pc-listing-2", "pc-patient", "pc-vc2", Today()), reg::kFhirJson);
+                                reg::EpisodeJson("pc-listing-2", "pc-patient", "pc-vc2", Date::Today().ToString()), reg::kFhirJson);
   ASSERT_EQ(moved.status, 201) << moved.body;
   at_a = ehr_a->Request("GET", "/fhir/Patient/pc-patient");
   EXPECT_EQ(GeneralPractitionerOf(at_a), "Organization/pc-vc2 ");
