@@ -249,14 +249,18 @@ Status CancelPatientEntries(ResourceTransaction& tx, const std::string& patient_
 }
 
 // docs/api.md section 9: while the role has a free place, the oldest requested entry becomes a fast
-// läkarkontakt in this same transaction. The role row is locked first, so two transactions freeing
-// places on one doctor promote one after the other and never the same entry twice; the count is the
-// one rule 3 uses (future-dated contacts included), so a promotion never overruns the list. An entry
-// whose patient no longer qualifies (rules 2 and 6) is cancelled with the rule's text and the next
-// one is tried.
+// läkarkontakt in this same transaction. When nobody waits for the role (most places freed) there is
+// nothing to promote, and LockRoleToFree's weaker lock lets transactions freeing places on one doctor
+// commit side by side instead of one after the other (issue 15), while still keeping anyone who would
+// queue from counting the list before this transaction commits. When somebody waits, the role row is
+// locked FOR UPDATE, so two transactions freeing places on one doctor promote one after the other and
+// never the same entry twice; the count is the one rule 3 uses (future-dated contacts included), so
+// a promotion never overruns the list. An entry whose patient no longer qualifies (rules 2 and 6) is
+// cancelled with the rule's text and the next one is tried.
 Status PromoteWaiting(ResourceTransaction& tx, const RegistryOptions& options, const std::string& role_id) {
   if (role_id.empty()) return Ok();
   auto& reg = tx.Registry();
+  if (!reg.LockRoleToFree(role_id)) return Ok();
   const auto role = reg.LockRole(role_id);
   if (!role) return Ok();
   if (!role->active) {

@@ -180,6 +180,13 @@ std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
   return RoleFrom(rows[0]);
 }
 
+bool PgRegistry::LockRoleToFree(const std::string& role_id) {
+  // One round trip: the FOR SHARE lock, then the look at the queue in a statement of its own (the
+  // function's), and the lock given back when it has to become FOR UPDATE (the why is with the SQL).
+  const auto rows = Prepared(tx_, "nara_reg_lock_role_to_free", "SELECT registry_lock_role_to_free($1)", role_id);
+  return rows[0][0].as<bool>();
+}
+
 std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
   if (auto known = units_.find(unit_id); known != units_.end()) return known->second;
   // The unit and the units above it: an access decision walks partOf up to the region next. Bounded

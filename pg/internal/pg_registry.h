@@ -27,6 +27,7 @@ class PgRegistry final : public RegistryTransaction {
 
   std::optional<PatientFacts> LockPatient(const std::string& patient_id) override;
   std::optional<RoleFacts> LockRole(const std::string& role_id) override;
+  bool LockRoleToFree(const std::string& role_id) override;  // schema/0013_free_place.sql
   std::vector<std::string> ProtectedAmong(const std::vector<std::string>& patient_ids) override;
   std::optional<UnitFacts> Unit(const std::string& unit_id) override;
   std::optional<RoleFacts> Role(const std::string& role_id) override;
