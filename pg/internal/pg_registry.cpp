@@ -272,9 +272,22 @@ void AddPatientRow(const pqxx::row& r, const std::string& kind, PgRegistry::Pati
 const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& patient_id) {
   if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
   if (!locked_patients_.count(patient_id)) return nullptr;
-  const auto rows = Prepared(tx_, "nara_reg_patient_rows", kPatientRowsSql + " ORDER BY 1, 6, 2", patient_id);
+  // With the patient's requested waiting-list entries, which a change of listing looks for (to cancel
+  // a place in line elsewhere): one round trip less than asking WaitingOfPatient apart.
+  static const std::string sql =
+      kPatientRowsSql + " UNION ALL " + PatientWaitingRowsSql("= $1") + " ORDER BY 1, 6, 2";
+  const auto rows = Prepared(tx_, "nara_reg_locked_patient_rows", sql, patient_id);
   PatientRows& out = patient_rows_[patient_id];
-  for (const auto& r : rows) AddPatientRow(r, r[0].as<std::string>(), out);
+  std::vector<QueueEntry>& waiting = locked_waiting_[patient_id];
+  waiting.clear();
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    if (kind == "waiting") {
+      waiting.push_back(WaitingFromPatientRow(r));
+    } else {
+      AddPatientRow(r, kind, out);
+    }
+  }
   return &out;
 }
 
@@ -599,6 +612,7 @@ void PgRegistry::PutVisit(const VisitFacts& v) {
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
   units_.clear();
   ForgetPatientRows();
+  locked_waiting_.clear();
   const char* sql = nullptr;
   if (fhir_type == "Patient") {
     sql = "DELETE FROM registry_patient WHERE patient_id = $1";
