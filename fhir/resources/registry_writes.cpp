@@ -153,9 +153,17 @@ Status CheckContactFacts(ResourceTransaction& tx, const RegistryOptions& options
   ContactContext context;
   context.patient = *patient;
   context.today = Date::Today();
-  // The doctor's role row is locked: concurrent assignments to the last places queue here (rule 3).
-  context.role = facts->role == ContactRole::fast_lakarkontakt ? reg.LockRole(facts->practitioner_role_id)
-                                                               : reg.Role(facts->practitioner_role_id);
+  context.listings = reg.Listings(facts->patient_id);
+  context.residencies = reg.Residencies(facts->patient_id);
+  context.contacts = Without(reg.Contacts(facts->patient_id), id);
+  context.capacity_warn_only = options.capacity_warn_only;
+  const auto previous = reg.Contact(id);  // read with the patient's rows just above
+  // The doctor's role row is locked when the contact takes a place there: concurrent assignments to
+  // the last places queue here (rule 3). An edit of a place already held (its end, say) takes none,
+  // and the place it may free is PromoteWaiting's, under the freers' lighter lock.
+  context.role = facts->role == ContactRole::fast_lakarkontakt && TakesNewPlace(*facts, previous)
+                     ? reg.LockRole(facts->practitioner_role_id)
+                     : reg.Role(facts->practitioner_role_id);
   if (context.role) {
     context.role_unit = reg.Unit(context.role->unit_id);
     context.listed_on_role = reg.CountDoctorContacts(context.role->id, context.today);
@@ -163,11 +171,6 @@ Status CheckContactFacts(ResourceTransaction& tx, const RegistryOptions& options
       if (role.id != context.role->id) context.colleagues.push_back(RoleLoad{role, listed});
     }
   }
-  context.listings = reg.Listings(facts->patient_id);
-  context.residencies = reg.Residencies(facts->patient_id);
-  context.contacts = Without(reg.Contacts(facts->patient_id), id);
-  context.capacity_warn_only = options.capacity_warn_only;
-  const auto previous = reg.Contact(id);
   auto plan = PlanContact(*facts, previous, context);
   if ((!plan && plan.error().kind == ErrorKind::business_rule) || (plan && !plan->warnings.empty())) {
     // Worded again with the doctors' and units' names (the same facts, so the same decision).

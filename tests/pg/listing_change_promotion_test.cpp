@@ -1,14 +1,20 @@
-// A change of listing frees the place at the doctor the patient leaves (docs/api.md section 9), over
-// FhirApi and a real PgStore: with somebody waiting the first in line gets the place in the same
-// transaction; with nobody waiting the change only frees it. This is the write bench/change_listing.sh
-// measures, whose freeing now takes the role's weaker lock (schema/0013_free_place.sql).
+// Freeing a place on a doctor's list over FhirApi and a real PgStore (docs/api.md section 9). A change
+// of listing frees the place at the doctor the patient leaves: with somebody waiting the first in line
+// gets it in the same transaction; with nobody waiting the change only frees it (the write
+// bench/change_listing.sh measures). Ending a fast läkarkontakt takes no place, so it does not wait
+// for another transaction that is freeing a place on the same doctor (schema/0013_free_place.sql).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
+#include <thread>
 
 #include "fhir/http/http.h"
 #include "fhir/http/router.h"
@@ -33,7 +39,8 @@ std::string At(const std::string& body, const char* pointer) {
 class ListingChangePromotionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::make_unique<pg::PgStore>(nara::testing::MigratedDatabase("promote"), 4);
+    url_ = nara::testing::MigratedDatabase("promote");
+    store_ = std::make_unique<pg::PgStore>(url_, 4);
     api_ = std::make_unique<FhirApi>(*store_, ApiOptions{});
   }
 
@@ -57,9 +64,92 @@ class ListingChangePromotionTest : public ::testing::Test {
     ASSERT_TRUE(r.status == 200 || r.status == 201) << type << "/" << id << ": " << r.status << " " << r.body;
   }
 
+  // A vårdcentral with one doctor ("doc", capacity 2) and two listed patients on the doctor's list.
+  void TwoOnTheList() {
+    Put("Organization", "region", reg::OrganizationJson("region", "SE2321000016-0001", "region"));
+    Put("Organization", "vc1", reg::OrganizationJson("vc1", "SE2321000016-V001", "vardcentral", "region"));
+    Put("Practitioner", "pr", reg::PractitionerJson("pr", "Berg"));
+    Put("PractitionerRole", "doc", reg::RoleJson("doc", "pr", "vc1", "lakare", 2));
+    for (const char* p : {"a", "b"}) {
+      Put("Patient", p, reg::PatientWithPnr(p, reg::NextPersonnummer(), p));
+      Put("EpisodeOfCare", std::string("l-") + p, reg::EpisodeJson(std::string("l-") + p, p, "vc1", "2024-01-01"));
+      Put("CareTeam", std::string("ct-") + p, reg::CareTeamJson(std::string("ct-") + p, p, "doc", "vc1", "2024-02-01"));
+    }
+  }
+
+  std::string url_;
   std::unique_ptr<pg::PgStore> store_;
   std::unique_ptr<FhirApi> api_;
 };
+
+TEST_F(ListingChangePromotionTest, EndingAContactDoesNotWaitForAnotherFreerOfTheSameDoctor) {
+  TwoOnTheList();
+  // Another transaction freeing a place on the doctor, as far as its lock goes (nobody waits).
+  pqxx::connection other(url_);
+  pqxx::work freer(other);
+  ASSERT_FALSE(freer.exec1("SELECT registry_lock_role_to_free('doc')")[0].as<bool>());
+
+  std::atomic<bool> done{false};
+  auto ended = std::async(std::launch::async, [&] {
+    HttpResponse r = Send("PUT", "/CareTeam/ct-a",
+                          reg::CareTeamJson("ct-a", "a", "doc", "vc1", "2024-02-01", "2", "inactive", "2024-06-01"));
+    done = true;
+    return r;
+  });
+  // Until the end is written or it waits for a lock: a state, never a time.
+  bool waited = false;
+  pqxx::connection watcher(url_);
+  while (!done) {
+    pqxx::read_transaction tx(watcher);
+    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock'")[0].as<int>() > 0) {
+      waited = true;
+      break;
+    }
+    tx.commit();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  freer.commit();
+  const HttpResponse r = ended.get();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(waited) << "ending a contact waited for another transaction freeing a place on the doctor";
+  EXPECT_EQ(reg::ParamNumber(Send("GET", "/PractitionerRole/doc/$list-status").body, "listed"), 1);
+}
+
+TEST_F(ListingChangePromotionTest, TakingAPlaceStillWaitsForAFreerOfTheSameDoctor) {
+  TwoOnTheList();
+  Put("Patient", "c", reg::PatientWithPnr("c", reg::NextPersonnummer(), "c"));
+  Put("EpisodeOfCare", "l-c", reg::EpisodeJson("l-c", "c", "vc1", "2024-01-01"));
+  Put("CareTeam", "ct-a", reg::CareTeamJson("ct-a", "a", "doc", "vc1", "2024-02-01", "2", "inactive", "2024-06-01"));
+  // A transaction freeing the other place, not yet committed.
+  pqxx::connection other(url_);
+  pqxx::work freer(other);
+  freer.exec0("UPDATE registry_contact SET status = 'inactive', valid_to = DATE '2024-06-01' WHERE careteam_id = 'ct-b'");
+  ASSERT_FALSE(freer.exec1("SELECT registry_lock_role_to_free('doc')")[0].as<bool>());
+
+  std::atomic<bool> done{false};
+  auto taken = std::async(std::launch::async, [&] {
+    HttpResponse r = Send("PUT", "/CareTeam/ct-c", reg::CareTeamJson("ct-c", "c", "doc", "vc1", "2024-07-01"));
+    done = true;
+    return r;
+  });
+  bool waited = false;
+  pqxx::connection watcher(url_);
+  while (!done) {
+    pqxx::read_transaction tx(watcher);
+    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock'")[0].as<int>() > 0) {
+      waited = true;
+      break;
+    }
+    tx.commit();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  freer.commit();
+  const HttpResponse r = taken.get();
+  EXPECT_TRUE(waited) << "a new contact counted the list before the freer committed";
+  ASSERT_EQ(r.status, 201) << r.body;
+}
 
 TEST_F(ListingChangePromotionTest, TheDoctorsPlaceGoesToTheFirstInLineOrStaysFree) {
   Put("Organization", "region", reg::OrganizationJson("region", "SE2321000016-0001", "region"));
