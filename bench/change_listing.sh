@@ -6,7 +6,9 @@
 #   bench/change_listing.sh --smoke                                     1 000 people, 200 requests
 #   --profile   also load pg_stat_statements and print the statements per change and where time went
 #               (every statement the server sent, BEGIN and COMMIT included: 44.9 per change before the
-#               one-statement write path, 14.0 after; docs/internals.md "What a write costs the database")
+#               one-statement write path, 14.0 after; 19.2 with --smoke on 12-05 and 16.6 after issue 15's
+#               freer's lock and the patient's queue entries read with its rows; docs/internals.md "What
+#               a write costs the database")
 # Nära: `curl --parallel` (C transfers at a time over reused keep-alive mutual-TLS connections, admin
 # certificate), each request a different resident, all must answer 201; requests/s over the whole run.
 # Anchor: `pgbench -c C -j 2 -T 20` TPC-B (scale 10) in another database of the same cluster: tps.

@@ -8,6 +8,13 @@
 #include <vector>
 
 namespace nara {
+
+bool TakesNewPlace(const ContactFacts& proposed, const std::optional<ContactFacts>& previous) {
+  return !previous || previous->status != ContactStatus::active ||
+         previous->role != ContactRole::fast_lakarkontakt ||
+         previous->practitioner_role_id != proposed.practitioner_role_id;
+}
+
 namespace {
 
 constexpr size_t kMaxColleaguesNamed = 5;  // docs/api.md §4 rule 3: "names up to five PractitionerRoles"
@@ -52,14 +59,6 @@ std::string FreeColleagues(const ContactContext& context, const std::string& ful
     text += Doctor(context, c->role.id) + ": " + Places(c->free());
   }
   return text;
-}
-
-// Rule 3 applies to a place being taken on the role; an edit of a contact already counted on the same
-// role (e.g. setting its end) takes no new place and is never refused for a full list.
-bool TakesNewPlace(const ContactFacts& proposed, const std::optional<ContactFacts>& previous) {
-  return !previous || previous->status != ContactStatus::active ||
-         previous->role != ContactRole::fast_lakarkontakt ||
-         previous->practitioner_role_id != proposed.practitioner_role_id;
 }
 
 Result<ContactPlan> PlanDoctor(const ContactFacts& proposed, const std::optional<ContactFacts>& previous,

@@ -2,7 +2,9 @@
 // ResourceTransaction. The rules read facts here; writes of the FHIR resources keep them in step.
 // Locks make the rules hold under concurrency by construction (docs/architecture.md "Storage"):
 //  - LockPatient serialises every listing/contact/residency change of one patient;
-//  - LockRole serialises assignments to one PractitionerRole, so capacity is never exceeded.
+//  - LockRole serialises assignments to one PractitionerRole, so capacity is never exceeded;
+//  - LockRoleToFree lets transactions that free places on one role run side by side when nobody
+//    waits for it, yet never misses an entry that joins its waiting list meanwhile.
 #pragma once
 
 #include <optional>
@@ -23,6 +25,16 @@ class RegistryTransaction {
   // Reads with a row lock held until commit. nullopt when there is no such row.
   virtual std::optional<PatientFacts> LockPatient(const std::string& patient_id) = 0;
   virtual std::optional<RoleFacts> LockRole(const std::string& role_id) = 0;
+  // For a transaction that may have freed a place on the role (ended, moved or deleted a fast
+  // läkarkontakt there): true when requested entries wait for the role, and the caller then takes
+  // LockRole to promote. False when nobody waits (or there is no such role), and a lock is held until
+  // commit that keeps anyone who takes LockRole (to take a place, queue or promote) from counting the
+  // list before this transaction commits, while other freers of the role do not wait for it. So a
+  // freed place and an entry that joins the queue at the same time always meet (docs/api.md section 9).
+  // A store without a weaker lock may take LockRole itself, as here.
+  virtual bool LockRoleToFree(const std::string& role_id) {
+    return LockRole(role_id) && CountWaiting(role_id) > 0;
+  }
 
   // The protected ones (PatientFacts::is_protected) among the patients, without row locks: the read
   // paths ask it for every page they release and must not hold up writes.

@@ -106,6 +106,10 @@ struct ContactPlan {
 Result<ContactPlan> PlanContact(const ContactFacts& proposed, const std::optional<ContactFacts>& previous,
                                 const ContactContext& context);
 
+// Rule 3 applies to a place being taken on the role; an edit of a contact already counted on the same
+// role (e.g. setting its end) takes no new place and is never refused for a full list.
+bool TakesNewPlace(const ContactFacts& proposed, const std::optional<ContactFacts>& previous);
+
 // Rule 6: death ends what is running
 
 struct DeathPlan {

@@ -153,9 +153,17 @@ Status CheckContactFacts(ResourceTransaction& tx, const RegistryOptions& options
   ContactContext context;
   context.patient = *patient;
   context.today = Date::Today();
-  // The doctor's role row is locked: concurrent assignments to the last places queue here (rule 3).
-  context.role = facts->role == ContactRole::fast_lakarkontakt ? reg.LockRole(facts->practitioner_role_id)
-                                                               : reg.Role(facts->practitioner_role_id);
+  context.listings = reg.Listings(facts->patient_id);
+  context.residencies = reg.Residencies(facts->patient_id);
+  context.contacts = Without(reg.Contacts(facts->patient_id), id);
+  context.capacity_warn_only = options.capacity_warn_only;
+  const auto previous = reg.Contact(id);  // read with the patient's rows just above
+  // The doctor's role row is locked when the contact takes a place there: concurrent assignments to
+  // the last places queue here (rule 3). An edit of a place already held (its end, say) takes none,
+  // and the place it may free is PromoteWaiting's, under the freers' lighter lock.
+  context.role = facts->role == ContactRole::fast_lakarkontakt && TakesNewPlace(*facts, previous)
+                     ? reg.LockRole(facts->practitioner_role_id)
+                     : reg.Role(facts->practitioner_role_id);
   if (context.role) {
     context.role_unit = reg.Unit(context.role->unit_id);
     context.listed_on_role = reg.CountDoctorContacts(context.role->id, context.today);
@@ -163,11 +171,6 @@ Status CheckContactFacts(ResourceTransaction& tx, const RegistryOptions& options
       if (role.id != context.role->id) context.colleagues.push_back(RoleLoad{role, listed});
     }
   }
-  context.listings = reg.Listings(facts->patient_id);
-  context.residencies = reg.Residencies(facts->patient_id);
-  context.contacts = Without(reg.Contacts(facts->patient_id), id);
-  context.capacity_warn_only = options.capacity_warn_only;
-  const auto previous = reg.Contact(id);
   auto plan = PlanContact(*facts, previous, context);
   if ((!plan && plan.error().kind == ErrorKind::business_rule) || (plan && !plan->warnings.empty())) {
     // Worded again with the doctors' and units' names (the same facts, so the same decision).
@@ -249,14 +252,18 @@ Status CancelPatientEntries(ResourceTransaction& tx, const std::string& patient_
 }
 
 // docs/api.md section 9: while the role has a free place, the oldest requested entry becomes a fast
-// läkarkontakt in this same transaction. The role row is locked first, so two transactions freeing
-// places on one doctor promote one after the other and never the same entry twice; the count is the
-// one rule 3 uses (future-dated contacts included), so a promotion never overruns the list. An entry
-// whose patient no longer qualifies (rules 2 and 6) is cancelled with the rule's text and the next
-// one is tried.
+// läkarkontakt in this same transaction. When nobody waits for the role (most places freed) there is
+// nothing to promote, and LockRoleToFree's weaker lock lets transactions freeing places on one doctor
+// commit side by side instead of one after the other (issue 15), while still keeping anyone who would
+// queue from counting the list before this transaction commits. When somebody waits, the role row is
+// locked FOR UPDATE, so two transactions freeing places on one doctor promote one after the other and
+// never the same entry twice; the count is the one rule 3 uses (future-dated contacts included), so
+// a promotion never overruns the list. An entry whose patient no longer qualifies (rules 2 and 6) is
+// cancelled with the rule's text and the next one is tried.
 Status PromoteWaiting(ResourceTransaction& tx, const RegistryOptions& options, const std::string& role_id) {
   if (role_id.empty()) return Ok();
   auto& reg = tx.Registry();
+  if (!reg.LockRoleToFree(role_id)) return Ok();
   const auto role = reg.LockRole(role_id);
   if (!role) return Ok();
   if (!role->active) {

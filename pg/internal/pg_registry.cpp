@@ -180,6 +180,13 @@ std::optional<RoleFacts> PgRegistry::LockRole(const std::string& role_id) {
   return RoleFrom(rows[0]);
 }
 
+bool PgRegistry::LockRoleToFree(const std::string& role_id) {
+  // One round trip: the FOR SHARE lock, then the look at the queue in a statement of its own (the
+  // function's), and the lock given back when it has to become FOR UPDATE (the why is with the SQL).
+  const auto rows = Prepared(tx_, "nara_reg_lock_role_to_free", "SELECT registry_lock_role_to_free($1)", role_id);
+  return rows[0][0].as<bool>();
+}
+
 std::optional<UnitFacts> PgRegistry::Unit(const std::string& unit_id) {
   if (auto known = units_.find(unit_id); known != units_.end()) return known->second;
   // The unit and the units above it: an access decision walks partOf up to the region next. Bounded
@@ -265,9 +272,22 @@ void AddPatientRow(const pqxx::row& r, const std::string& kind, PgRegistry::Pati
 const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& patient_id) {
   if (auto known = patient_rows_.find(patient_id); known != patient_rows_.end()) return &known->second;
   if (!locked_patients_.count(patient_id)) return nullptr;
-  const auto rows = Prepared(tx_, "nara_reg_patient_rows", kPatientRowsSql + " ORDER BY 1, 6, 2", patient_id);
+  // With the patient's requested waiting-list entries, which a change of listing looks for (to cancel
+  // a place in line elsewhere): one round trip less than asking WaitingOfPatient apart.
+  static const std::string sql =
+      kPatientRowsSql + " UNION ALL " + PatientWaitingRowsSql("= $1") + " ORDER BY 1, 6, 2";
+  const auto rows = Prepared(tx_, "nara_reg_locked_patient_rows", sql, patient_id);
   PatientRows& out = patient_rows_[patient_id];
-  for (const auto& r : rows) AddPatientRow(r, r[0].as<std::string>(), out);
+  std::vector<QueueEntry>& waiting = locked_waiting_[patient_id];
+  waiting.clear();
+  for (const auto& r : rows) {
+    const std::string kind = r[0].as<std::string>();
+    if (kind == "waiting") {
+      waiting.push_back(WaitingFromPatientRow(r));
+    } else {
+      AddPatientRow(r, kind, out);
+    }
+  }
   return &out;
 }
 
@@ -592,6 +612,7 @@ void PgRegistry::PutVisit(const VisitFacts& v) {
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
   units_.clear();
   ForgetPatientRows();
+  locked_waiting_.clear();
   const char* sql = nullptr;
   if (fhir_type == "Patient") {
     sql = "DELETE FROM registry_patient WHERE patient_id = $1";

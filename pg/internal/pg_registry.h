@@ -27,6 +27,7 @@ class PgRegistry final : public RegistryTransaction {
 
   std::optional<PatientFacts> LockPatient(const std::string& patient_id) override;
   std::optional<RoleFacts> LockRole(const std::string& role_id) override;
+  bool LockRoleToFree(const std::string& role_id) override;  // schema/0013_free_place.sql
   std::vector<std::string> ProtectedAmong(const std::vector<std::string>& patient_ids) override;
   std::optional<UnitFacts> Unit(const std::string& unit_id) override;
   std::optional<RoleFacts> Role(const std::string& role_id) override;
@@ -74,7 +75,12 @@ class PgRegistry final : public RegistryTransaction {
     std::vector<ContactFacts> contacts;
   };
 
+
  private:
+  // pg/internal/pg_waitlist.cpp: a branch of the locked patient's rows query with the patient's
+  // requested entries (kind 'waiting'), padded to the rows' shape, and the entry back from such a row.
+  static std::string PatientWaitingRowsSql(const std::string& which);
+  static QueueEntry WaitingFromPatientRow(const pqxx::row& r);
   // What one transaction has already read, so a write's access decision and rules do not ask twice
   // (bench/change_listing.sh). Each is a read taken a little earlier in the same transaction; a row
   // read before the patient's lock is read again once the lock is taken (LockPatient), and a write
@@ -96,6 +102,10 @@ class PgRegistry final : public RegistryTransaction {
   // Rows of locked patients, and of patients read by ReadPatientWithRows or Prefetch while not locked.
   std::map<std::string, PatientRows> patient_rows_;
   std::map<std::string, bool> known_protected_;  // from ReadPatientWithRows and Prefetch
+  // Locked patients' requested waiting-list entries, read with their rows (KnownPatientRows). Kept
+  // apart because only a write of an entry makes them stale, not the episode and contact writes that
+  // drop the rows (a change of listing writes those before it looks for entries to cancel).
+  std::map<std::string, std::vector<QueueEntry>> locked_waiting_;
 };
 
 }  // namespace nara::pg

@@ -50,7 +50,34 @@ int PgRegistry::CountWaiting(const std::string& role_id) {
   return rows[0][0].as<int>();
 }
 
+// kind, task id, patient, role, status, then NULL for the dates and role code, authored_on and the
+// output CareTeam where the contacts' managing unit and begin reason go (pg_registry.cpp's shape).
+std::string PgRegistry::PatientWaitingRowsSql(const std::string& which) {
+  return "SELECT 'waiting', task_id, patient_id, role_id, status, NULL::int, NULL::int, NULL::smallint, "
+         "to_char(authored_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), output_careteam_id, '', "
+         "NULL::int FROM registry_waitlist WHERE status = 'requested' AND patient_id " + which;
+}
+
+QueueEntry PgRegistry::WaitingFromPatientRow(const pqxx::row& r) {
+  QueueEntry e;
+  e.task_id = r[1].as<std::string>();
+  e.patient_id = r[2].as<std::string>();
+  e.role_id = r[3].as<std::string>();
+  e.status = QueueStatus::requested;
+  e.authored_on = r[8].as<std::string>();
+  e.output_careteam_id = r[9].as<std::string>();
+  return e;
+}
+
 std::vector<QueueEntry> PgRegistry::WaitingOfPatient(const std::string& patient_id) {
+  // A locked patient's entries came with its other rows (KnownPatientRows). At most one is requested
+  // (registry_waitlist_one_per_patient), so their order needs no sorting.
+  if (locked_patients_.count(patient_id)) {
+    if (auto known = locked_waiting_.find(patient_id); known != locked_waiting_.end()) return known->second;
+    patient_rows_.erase(patient_id);  // so the read below runs: they come only with a fresh read
+    KnownPatientRows(patient_id);
+    return locked_waiting_[patient_id];
+  }
   return EntriesFrom(ExecPrepared(tx_, "nara_wl_of_patient", kOfPatientSql.c_str(), patient_id));
 }
 
@@ -69,6 +96,8 @@ int PgRegistry::QueuePosition(const QueueEntry& entry) {
 }
 
 void PgRegistry::PutQueueEntry(const QueueEntry& e) {
+  ForgetPatientRows();
+  locked_waiting_.clear();  // the patient's requested entries (and the entry may have moved patient)
   ExecPrepared(tx_, "nara_wl_put",
       "INSERT INTO registry_waitlist (task_id, patient_id, role_id, status, authored_on, output_careteam_id) "
       "VALUES ($1, $2, $3, $4, $5::timestamptz, $6) ON CONFLICT (task_id) DO UPDATE SET "
