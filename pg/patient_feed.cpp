@@ -66,6 +66,15 @@ void PatientFeed::Run() {
 
 void PatientFeed::ListenUntilLost(bool& listened) {
   pqxx::connection conn(url_);
+  // A database whose writers were told not to notify (ALTER DATABASE … SET nara.patient_feed = 'off',
+  // docs/operations.md) would leave kept answers stale: then this node never goes live.
+  {
+    pqxx::nontransaction check(conn);
+    const auto setting = check.exec("SELECT current_setting('nara.patient_feed', true)");
+    if (!setting.empty() && !setting[0][0].is_null() && setting[0][0].as<std::string>() == "off") {
+      throw std::runtime_error("nara.patient_feed is off for this database: changes are not announced");
+    }
+  }
   Receiver receiver(conn, handlers_, notifications_);  // issues LISTEN now
   const int backend = conn.backendpid();
   handlers_.live(true, "");

@@ -24,14 +24,11 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- resource_current holds every type: its triggers test the type in WHEN, so a write of another type
+-- calls no function (INSERT/UPDATE and DELETE apart, as only they can name NEW and OLD).
 CREATE FUNCTION nara_patient_resource_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'INSERT' AND OLD.res_type = 'Patient' THEN
-    PERFORM pg_notify('nara_patient_changed', OLD.res_id);
-  END IF;
-  IF TG_OP <> 'DELETE' AND NEW.res_type = 'Patient' THEN
-    PERFORM pg_notify('nara_patient_changed', NEW.res_id);
-  END IF;
+  PERFORM pg_notify('nara_patient_changed', CASE TG_OP WHEN 'DELETE' THEN OLD.res_id ELSE NEW.res_id END);
   RETURN NULL;
 END $$;
 
@@ -41,6 +38,9 @@ CREATE TRIGGER patient_feed AFTER INSERT OR UPDATE OR DELETE ON registry_contact
   WHEN (current_setting('nara.patient_feed', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION nara_patient_changed();
 CREATE TRIGGER patient_feed AFTER INSERT OR UPDATE OR DELETE ON registry_patient FOR EACH ROW
   WHEN (current_setting('nara.patient_feed', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION nara_patient_changed();
-CREATE TRIGGER patient_feed AFTER INSERT OR UPDATE OR DELETE ON resource_current FOR EACH ROW
-  WHEN (current_setting('nara.patient_feed', true) IS DISTINCT FROM 'off')
+CREATE TRIGGER patient_feed AFTER INSERT OR UPDATE ON resource_current FOR EACH ROW
+  WHEN (NEW.res_type = 'Patient' AND current_setting('nara.patient_feed', true) IS DISTINCT FROM 'off')
+  EXECUTE FUNCTION nara_patient_resource_changed();
+CREATE TRIGGER patient_feed_delete AFTER DELETE ON resource_current FOR EACH ROW
+  WHEN (OLD.res_type = 'Patient' AND current_setting('nara.patient_feed', true) IS DISTINCT FROM 'off')
   EXECUTE FUNCTION nara_patient_resource_changed();

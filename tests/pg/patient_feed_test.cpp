@@ -135,5 +135,13 @@ TEST_F(PatientFeedTest, ALostConnectionIsReportedAndListenedToAgain) {
   EXPECT_TRUE(heard.WaitFor("pf-after-reconnect"));
 }
 
+TEST_F(PatientFeedTest, ADatabaseWhoseWritersDoNotAnnounceChangesIsNeverLive) {
+  Exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET nara.patient_feed = ''off''', current_database()); END $$");
+  Heard heard;
+  PatientFeed feed(url_, heard.Handlers());
+  ASSERT_TRUE(heard.WaitFor("lost"));
+  EXPECT_EQ(heard.Count("live"), 0);
+}
+
 }  // namespace
 }  // namespace nara::pg
