@@ -22,6 +22,7 @@
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
 #include "registry/waitlist.h"
+#include "tests/pg/lock_waits.h"
 #include "tests/pg/migrated_database.h"
 
 namespace nara::pg {
@@ -95,20 +96,8 @@ class FreePlaceTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error().text;
   }
 
-  // Returns once some session of the test database waits for a lock (true), or once done() holds
-  // (false): a state either way, never a time.
   bool SomeoneWaitsForALockBefore(const std::function<bool()>& done) {
-    pqxx::connection watcher(url_);
-    for (;;) {
-      if (done()) return false;
-      pqxx::read_transaction tx(watcher);
-      if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                   "AND wait_event_type = 'Lock'")[0].as<int>() > 0) {
-        return true;
-      }
-      tx.commit();
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    return nara::testing::SomeoneWaitsForALockBefore(url_, done);
   }
 
   std::string url_;

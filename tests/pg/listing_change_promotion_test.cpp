@@ -21,6 +21,7 @@
 #include "pg/pg_store.h"
 #include "registry/date.h"
 #include "tests/e2e/registry_fixture.h"
+#include "tests/pg/lock_waits.h"
 #include "tests/pg/migrated_database.h"
 
 namespace nara::fhir {
@@ -97,18 +98,7 @@ TEST_F(ListingChangePromotionTest, EndingAContactDoesNotWaitForAnotherFreerOfThe
     return r;
   });
   // Until the end is written or it waits for a lock: a state, never a time.
-  bool waited = false;
-  pqxx::connection watcher(url_);
-  while (!done) {
-    pqxx::read_transaction tx(watcher);
-    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                 "AND wait_event_type = 'Lock'")[0].as<int>() > 0) {
-      waited = true;
-      break;
-    }
-    tx.commit();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  const bool waited = nara::testing::SomeoneWaitsForALockBefore(url_, [&] { return done.load(); });
   freer.commit();
   const HttpResponse r = ended.get();
   ASSERT_EQ(r.status, 200) << r.body;
@@ -133,18 +123,7 @@ TEST_F(ListingChangePromotionTest, TakingAPlaceStillWaitsForAFreerOfTheSameDocto
     done = true;
     return r;
   });
-  bool waited = false;
-  pqxx::connection watcher(url_);
-  while (!done) {
-    pqxx::read_transaction tx(watcher);
-    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                 "AND wait_event_type = 'Lock'")[0].as<int>() > 0) {
-      waited = true;
-      break;
-    }
-    tx.commit();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  const bool waited = nara::testing::SomeoneWaitsForALockBefore(url_, [&] { return done.load(); });
   freer.commit();
   const HttpResponse r = taken.get();
   EXPECT_TRUE(waited) << "a new contact counted the list before the freer committed";
