@@ -100,6 +100,36 @@ class FreePlaceTest : public ::testing::Test {
     return nara::testing::SomeoneWaitsForALockBefore(url_, done);
   }
 
+  // Runs `hold` in a transaction that stays open, holding its locks, while `other` runs in a second
+  // one; `waited`: whether some session had to wait for a lock before `other` set its `past` flag
+  // (or finished). Then lets `hold` commit; both must commit.
+  void OtherWhileHeld(const std::function<void(RegistryTransaction&)>& hold,
+                      const std::function<void(RegistryTransaction&, std::atomic<bool>& past)>& other, bool& waited) {
+    Stages stages;
+    auto holder = std::async(std::launch::async, [&] {
+      return store_->Transact([&](ResourceTransaction& tx) -> Status {
+        hold(tx.Registry());
+        stages.Advance(1);
+        stages.Await(2);
+        return Ok();
+      });
+    });
+    stages.Await(1);
+    std::atomic<bool> past{false};
+    auto second = std::async(std::launch::async, [&] {
+      Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
+        other(tx.Registry(), past);
+        return Ok();
+      });
+      past = true;
+      return status;
+    });
+    waited = SomeoneWaitsForALockBefore([&] { return past.load(); });
+    stages.Advance(2);
+    ASSERT_TRUE(holder.get().ok());
+    ASSERT_TRUE(second.get().ok());
+  }
+
   std::string url_;
   std::unique_ptr<PgStore> store_;
 };
@@ -111,34 +141,21 @@ TEST_F(FreePlaceTest, AFreerThatFindsNobodyWaitingHoldsOffAJoinerUntilItCommits)
     reg.PutRole(Doctor(1));
     reg.PutContact(Place("ct-h", "p-h"));
   });
-  Stages stages;
   std::optional<bool> someone_waits;
-  auto freer = std::async(std::launch::async, [&] {
-    return store_->Transact([&](ResourceTransaction& tx) -> Status {
-      tx.Registry().PutContact(Place("ct-h", "p-h", /*ended=*/true));
-      someone_waits = tx.Registry().LockRoleToFree("doc");
-      stages.Advance(1);
-      stages.Await(2);
-      return Ok();
-    });
-  });
-  stages.Await(1);
-  std::atomic<bool> joiner_counted{false};
   int listed = -1;
-  auto joiner = std::async(std::launch::async, [&] {
-    return store_->Transact([&](ResourceTransaction& tx) -> Status {
-      auto& reg = tx.Registry();
-      const auto role = reg.LockRole("doc");
-      listed = reg.CountDoctorContacts("doc", Date::Today());
-      joiner_counted = true;
-      if (listed >= role->capacity) reg.PutQueueEntry(Entry("task-q", "p-q"));
-      return Ok();
-    });
-  });
-  const bool joiner_waited = SomeoneWaitsForALockBefore([&] { return joiner_counted.load(); });
-  stages.Advance(2);
-  ASSERT_TRUE(freer.get().ok());
-  ASSERT_TRUE(joiner.get().ok());
+  bool joiner_waited = false;
+  ASSERT_NO_FATAL_FAILURE(OtherWhileHeld(
+      [&](RegistryTransaction& reg) {
+        reg.PutContact(Place("ct-h", "p-h", /*ended=*/true));
+        someone_waits = reg.LockRoleToFree("doc");
+      },
+      [&](RegistryTransaction& reg, std::atomic<bool>& counted) {
+        const auto role = reg.LockRole("doc");
+        listed = reg.CountDoctorContacts("doc", Date::Today());
+        counted = true;
+        if (listed >= role->capacity) reg.PutQueueEntry(Entry("task-q", "p-q"));
+      },
+      joiner_waited));
   ASSERT_TRUE(someone_waits.has_value());
   EXPECT_FALSE(*someone_waits);
   EXPECT_TRUE(joiner_waited) << "the joiner counted the list before the freer committed";
@@ -200,31 +217,17 @@ TEST_F(FreePlaceTest, FreersOfOneRoleDoNotWaitForEachOtherWhenNobodyWaits) {
     reg.PutContact(Place("ct-1", "p-1"));
     reg.PutContact(Place("ct-2", "p-2"));
   });
-  Stages stages;
-  auto first = std::async(std::launch::async, [&] {
-    return store_->Transact([&](ResourceTransaction& tx) -> Status {
-      tx.Registry().PutContact(Place("ct-1", "p-1", /*ended=*/true));
-      EXPECT_FALSE(tx.Registry().LockRoleToFree("doc"));
-      stages.Advance(1);
-      stages.Await(2);
-      return Ok();
-    });
-  });
-  stages.Await(1);
-  std::atomic<bool> second_done{false};
-  auto second = std::async(std::launch::async, [&] {
-    Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
-      tx.Registry().PutContact(Place("ct-2", "p-2", /*ended=*/true));
-      EXPECT_FALSE(tx.Registry().LockRoleToFree("doc"));
-      return Ok();
-    });
-    second_done = true;
-    return status;
-  });
-  const bool second_waited = SomeoneWaitsForALockBefore([&] { return second_done.load(); });
-  stages.Advance(2);
-  ASSERT_TRUE(first.get().ok());
-  ASSERT_TRUE(second.get().ok());
+  bool second_waited = false;
+  ASSERT_NO_FATAL_FAILURE(OtherWhileHeld(
+      [&](RegistryTransaction& reg) {
+        reg.PutContact(Place("ct-1", "p-1", /*ended=*/true));
+        EXPECT_FALSE(reg.LockRoleToFree("doc"));
+      },
+      [&](RegistryTransaction& reg, std::atomic<bool>&) {
+        reg.PutContact(Place("ct-2", "p-2", /*ended=*/true));
+        EXPECT_FALSE(reg.LockRoleToFree("doc"));
+      },
+      second_waited));
   EXPECT_FALSE(second_waited) << "the second freer waited for the first one's commit";
   InTx([&](RegistryTransaction& reg) { EXPECT_EQ(reg.CountDoctorContacts("doc", Date::Today()), 0); });
 }
@@ -277,30 +280,14 @@ TEST_F(FreePlaceTest, ALockAlreadyHeldStaysWhenTheQueueIsFound) {
     reg.PutContact(Place("ct-h", "p-h"));
     reg.PutQueueEntry(Entry("task-q", "p-q"));
   });
-  Stages stages;
-  auto holder = std::async(std::launch::async, [&] {
-    return store_->Transact([&](ResourceTransaction& tx) -> Status {
-      EXPECT_TRUE(tx.Registry().LockRole("doc"));
-      EXPECT_TRUE(tx.Registry().LockRoleToFree("doc"));
-      stages.Advance(1);
-      stages.Await(2);
-      return Ok();
-    });
-  });
-  stages.Await(1);
-  std::atomic<bool> other_locked{false};
-  auto other = std::async(std::launch::async, [&] {
-    Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
-      EXPECT_TRUE(tx.Registry().LockRole("doc"));
-      return Ok();
-    });
-    other_locked = true;
-    return status;
-  });
-  const bool other_waited = SomeoneWaitsForALockBefore([&] { return other_locked.load(); });
-  stages.Advance(2);
-  ASSERT_TRUE(holder.get().ok());
-  ASSERT_TRUE(other.get().ok());
+  bool other_waited = false;
+  ASSERT_NO_FATAL_FAILURE(OtherWhileHeld(
+      [&](RegistryTransaction& reg) {
+        EXPECT_TRUE(reg.LockRole("doc"));
+        EXPECT_TRUE(reg.LockRoleToFree("doc"));
+      },
+      [&](RegistryTransaction& reg, std::atomic<bool>&) { EXPECT_TRUE(reg.LockRole("doc")); },
+      other_waited));
   EXPECT_TRUE(other_waited) << "the role's FOR UPDATE was lost with the weaker lock";
 }
 
