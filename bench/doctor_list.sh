@@ -3,6 +3,8 @@
 # bytes over the same mutual TLS (goal: ratio >= 0.25 for each of the two reads, pages/s).
 #   bench/doctor_list.sh [--people N] [--seconds S] [--connections C]   default 100 000 people, 20 s, 16
 #   bench/doctor_list.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
+#   --profile   also load pg_stat_statements: statements per page, and where the database's time went
+#   --perf      also a machine-wide perf profile of the Nara runs (by process, top symbols)
 # The read: the standard Patient search parameter, `Patient?general-practitioner=PractitionerRole/X`,
 # for the doctor with the longest list in the imported population (about 1 100 at full scale):
 #   - the whole list in one page: `_count=5000` (a doctor's list may come whole, docs/api.md);
@@ -15,18 +17,21 @@ source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/wrk.sh"
 source "$(dirname "$0")/nginx.sh"
 
-people=100000 seconds=20 connections=16 warm=1
+people=100000 seconds=20 connections=16 warm=1 profile=0 perf=0
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --smoke) people=1000 seconds=2 warm=0; shift ;;
-    *) echo "usage: bench/doctor_list.sh [--people N] [--seconds S] [--connections C] | --smoke" >&2; exit 2 ;;
+    --profile) profile=1; shift ;;
+    --perf) perf=1; shift ;;
+    *) echo "usage: bench/doctor_list.sh [--people N] [--seconds S] [--connections C] [--profile] [--perf] | --smoke" >&2; exit 2 ;;
   esac
 done
 
 bench_start_cluster
+((profile)) && bench_enable_statements
 bench_load_population registry "$people"
 NARA_THREADS=$((3 * connections)) bench_serve registry
 
@@ -72,9 +77,17 @@ if ((warm)); then
   LIST_PAGES="${pages[*]}" bench_wrk ehr "$BENCH_WORK/warm.txt" -t 2 -c "$connections" -d 2s \
     -s "$BENCH_ROOT/bench/list_pages.lua" "$base"
 fi
-run nara_list "$base" "${pages[*]}"
+profiled() {  # profiled NAME URL [list pages]: a Nara run, with the profiles asked for
+  ((profile)) && bench_statements_reset registry
+  ((perf)) && bench_perf_start "$seconds"
+  run "$@"
+  ((profile)) && bench_statements_report registry "$(bench_wrk_requests "$BENCH_WORK/$1.txt")" page
+  ((perf)) && bench_perf_report
+  return 0
+}
+profiled nara_list "$base" "${pages[*]}"
 run nginx_list "$nginx" "$static_list"
-run nara_first "$base$first"
+profiled nara_first "$base$first"
 run nginx_first "$nginx/first.json"
 
 line() {  # line LABEL FILE BYTES
