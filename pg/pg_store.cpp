@@ -586,10 +586,13 @@ Result<ChangePage> PgStore::Changes(const ChangeQuery& query) {
 }
 
 Result<SearchPage> PgStore::Search(const SearchQuery& query) {
-  return RoutedRead<SearchPage>(router_, *pool_, [&](pqxx::connection& conn) {
+  bool on_standby = false;
+  auto page = RoutedRead<SearchPage>(router_, *pool_, [&](pqxx::connection& conn) {
     pqxx::read_transaction tx(conn);
     return RunSearch(tx, query);
-  });
+  }, &on_standby);
+  if (page) page->from_standby = on_standby;
+  return page;
 }
 
 Status PgStore::Ping() {

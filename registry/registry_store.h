@@ -78,7 +78,8 @@ class RegistryTransaction {
   virtual long CountListingsAtUnit(const std::string& unit_id, Date on) = 0;
   // Whose generalPractitioner names the role or the unit on `on` (Patient?general-practitioner): the
   // patients with a fast läkarkontakt at the role, or listed at the unit, in force that day, as a
-  // read derives it. Ordered by patient id.
+  // read derives it. PatientsOfDoctor: only Patients that exist and are not deleted, ordered by id as
+  // the database orders them (the order of the search's pages).
   virtual std::vector<std::string> PatientsOfDoctor(const std::string& role_id, Date on) = 0;
   virtual std::vector<std::string> PatientsListedAt(const std::string& unit_id, Date on) = 0;
 

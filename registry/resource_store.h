@@ -86,6 +86,9 @@ struct SearchPage {
   std::string first_key, last_key;  // sort keys of the first and last row (SearchCursor::key)
   std::vector<StoredResource> included;  // _include/_revinclude, not among the matches, no duplicates
   bool included_truncated = false;       // more than SearchQuery::max_included were found
+  // Read on a hot standby (database.read-url): as of its replay position, which may be behind the
+  // primary's latest commit, so nothing may be kept from it that the primary's changes invalidate.
+  bool from_standby = false;
 };
 
 struct HistoryQuery {

@@ -194,7 +194,8 @@ std::string Metrics::Render(const Scrape& scrape) const {
   if (patient_cache_source_) {
     const PatientCacheGauges cache = patient_cache_source_();
     header("nara_patient_cache_lookups_total", "counter",
-           "GET Patient reads that looked for a kept answer (cache.patient-answers), by whether one was found.");
+           "Looks for a kept answer (cache.patient-answers): GET Patient reads and the patients of doctor's list "
+           "pages, by whether one was found.");
     line("nara_patient_cache_lookups_total", "result=\"hit\"", std::to_string(cache.hits));
     line("nara_patient_cache_lookups_total", "result=\"miss\"", std::to_string(cache.misses));
     header("nara_patient_cache_fills_total", "counter", "Answers kept after a database read.");
@@ -207,6 +208,13 @@ std::string Metrics::Render(const Scrape& scrape) const {
     header("nara_patient_cache_live", "gauge",
            "1 while the database's change feed is heard (answers are served and kept), 0 otherwise.");
     line("nara_patient_cache_live", "", cache.live ? "1" : "0");
+    header("nara_doctor_list_lookups_total", "counter",
+           "Doctor's list pages (Patient?general-practitioner=PractitionerRole/{id}) that looked for the kept list, "
+           "by whether it was kept.");
+    line("nara_doctor_list_lookups_total", "result=\"hit\"", std::to_string(cache.list_hits));
+    line("nara_doctor_list_lookups_total", "result=\"miss\"", std::to_string(cache.list_misses));
+    header("nara_doctor_lists", "gauge", "Doctors' lists kept now.");
+    line("nara_doctor_lists", "", std::to_string(cache.lists));
   }
   header("nara_audit_rows_written_total", "counter", "Audit log rows this process has committed.");
   line("nara_audit_rows_written_total", "", std::to_string(scrape.audit_rows_written));

@@ -61,6 +61,7 @@ class Metrics {
   struct PatientCacheGauges {
     long hits = 0, misses = 0, fills = 0, forgotten = 0, entries = 0;
     bool live = false;
+    long list_hits = 0, list_misses = 0, lists = 0;
   };
   void SetPatientCacheSource(std::function<PatientCacheGauges()> source);
 

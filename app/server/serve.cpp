@@ -170,7 +170,8 @@ int Serve(const Config& config) {
     api_options.patient_answers = cache;
     metrics.SetPatientCacheSource([cache] {
       const auto c = cache->counts();
-      return Metrics::PatientCacheGauges{c.hits, c.misses, c.fills, c.forgotten, c.entries, cache->live()};
+      return Metrics::PatientCacheGauges{c.hits,   c.misses,      c.fills,      c.forgotten, c.entries,
+                                         cache->live(), c.list_hits, c.list_misses, c.lists};
     });
   }
   fhir::FhirApi api(store, api_options);

@@ -48,7 +48,8 @@ HttpResponse Search(RouteContext& c) {
   if (c.match.shape == Shape::type_search) {  // POST _search: the form body adds to the URL's parameters
     for (auto& pair : ParseQueryString(c.request.body)) params.push_back(std::move(pair));
   }
-  return HandleSearch(c.api.store(), *c.match.type, c.request, params, c.prefs.strict, c.audit);
+  return HandleSearch(c.api.store(), *c.match.type, c.request, params, c.prefs.strict, c.audit,
+                      c.api.AnswersFor(c.request, c.match.type->type));
 }
 
 // The writes decide access per resource, on the stored version and the new content

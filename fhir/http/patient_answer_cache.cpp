@@ -8,7 +8,9 @@ namespace nara::fhir {
 
 PatientAnswerCache::PatientAnswerCache(std::size_t capacity, std::chrono::milliseconds deaf_after)
     : per_stripe_(std::max<std::size_t>(1, (capacity + kStripes - 1) / kStripes)),
-      deaf_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(deaf_after).count()) {}
+      deaf_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(deaf_after).count()),
+      // A list of a full-time doctor holds about 1100 ids, the size of 20 to 50 answers in memory.
+      max_lists_(std::max<std::size_t>(16, capacity / 50)) {}
 
 PatientAnswerCache::Stripe& PatientAnswerCache::StripeOf(const std::string& patient_id) {
   return stripes_[std::hash<std::string>{}(patient_id) % kStripes];
@@ -21,6 +23,15 @@ std::uint64_t PatientAnswerCache::Stamp(const std::string& patient_id) const {
   const Stripe& stripe = StripeOf(patient_id);
   std::lock_guard<std::mutex> lock(stripe.mu);
   return stripe.generation;
+}
+
+PatientAnswerCache::Stamps PatientAnswerCache::StampAll() const {
+  Stamps stamps{};
+  for (std::size_t i = 0; i < kStripes; ++i) {
+    std::lock_guard<std::mutex> lock(stripes_[i].mu);
+    stamps[i] = stripes_[i].generation;
+  }
+  return stamps;
 }
 
 namespace {
@@ -76,7 +87,51 @@ void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp
   }
 }
 
+void PatientAnswerCache::Fill(const std::string& patient_id, const Stamps& stamps, const StoredResource& answer,
+                              Date on) {
+  Fill(patient_id, stamps[std::hash<std::string>{}(patient_id) % kStripes], answer, on);
+}
+
+PatientAnswerCache::PatientIds PatientAnswerCache::FindList(const std::string& role_id, Date on) {
+  if (!live()) return nullptr;
+  {
+    std::lock_guard<std::mutex> lock(lists_mu_);
+    if (auto found = lists_.find(role_id); found != lists_.end() && found->second.on == on) {
+      ++list_hits_;
+      return found->second.patient_ids;
+    }
+  }
+  ++list_misses_;
+  return nullptr;
+}
+
+std::uint64_t PatientAnswerCache::StampLists() const {
+  std::lock_guard<std::mutex> lock(lists_mu_);
+  return lists_generation_;
+}
+
+void PatientAnswerCache::FillList(const std::string& role_id, std::uint64_t stamp, std::vector<std::string> patient_ids,
+                                  Date on) {
+  std::lock_guard<std::mutex> lock(lists_mu_);
+  if (!live() || lists_generation_ != stamp) return;  // as Fill: checked under the lock Forget takes
+  // Full: one list goes (any: lists are few and cheap to read again).
+  if (lists_.size() >= max_lists_ && !lists_.count(role_id)) lists_.erase(lists_.begin());
+  lists_.insert_or_assign(role_id, List{std::make_shared<const std::vector<std::string>>(std::move(patient_ids)), on});
+}
+
+void PatientAnswerCache::ForgetLists() {
+  std::lock_guard<std::mutex> lock(lists_mu_);
+  ++lists_generation_;
+  lists_.clear();
+}
+
 void PatientAnswerCache::Forget(const std::string& patient_id) {
+  if (patient_id.compare(0, std::char_traits<char>::length(kListPrefix), kListPrefix) == 0) {
+    std::lock_guard<std::mutex> lock(lists_mu_);
+    ++lists_generation_;
+    lists_.erase(patient_id.substr(std::char_traits<char>::length(kListPrefix)));
+    return;
+  }
   Stripe& stripe = StripeOf(patient_id);
   std::lock_guard<std::mutex> lock(stripe.mu);
   ++stripe.generation;
@@ -91,6 +146,7 @@ void PatientAnswerCache::ForgetAll() {
     stripe.entries.clear();
     stripe.order.clear();
   }
+  ForgetLists();
 }
 
 void PatientAnswerCache::SetLive(bool live) {
@@ -110,6 +166,12 @@ PatientAnswerCache::Counts PatientAnswerCache::counts() const {
   c.misses = misses_.load();
   c.fills = fills_.load();
   c.forgotten = forgotten_.load();
+  c.list_hits = list_hits_.load();
+  c.list_misses = list_misses_.load();
+  {
+    std::lock_guard<std::mutex> lock(lists_mu_);
+    c.lists = static_cast<long>(lists_.size());
+  }
   for (const Stripe& stripe : stripes_) {
     std::lock_guard<std::mutex> lock(stripe.mu);
     c.entries += static_cast<long>(stripe.entries.size());

@@ -15,6 +15,13 @@
 //
 // Only answers every caller gets alike are kept (no protected identity; see FhirApi::ReadCurrentAudited).
 // Thread-safe; stripes keep the request threads off each other's locks.
+//
+// It also keeps doctors' lists: for a PractitionerRole, the ids of the patients Patient?general-
+// practitioner=PractitionerRole/{id} finds on a date, in the database's id order (fhir/search/
+// doctor_list_page.h serves a page of it from the kept answers). A list is forgotten when the feed
+// names "PractitionerRole/{id}" (a fast läkarkontakt of that role changed, or a patient with one was
+// deleted or restored), when this server commits a write naming any patient (ForgetLists: a write
+// here may have moved a patient onto any list), with everything else, and at midnight.
 #pragma once
 
 #include <array>
@@ -25,7 +32,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <memory>
+#include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "registry/date.h"
 #include "registry/resource_store.h"
@@ -40,12 +50,24 @@ class PatientAnswerCache {
 
   // The stamp to take before the database read whose answer may be kept.
   std::uint64_t Stamp(const std::string& patient_id) const;
+  // Stamps for answers not known before the read (a search's matches): one per stripe.
+  using Stamps = std::array<std::uint64_t, 32>;
+  Stamps StampAll() const;
   // The answer for `on` (today), if kept and the feed is live.
   std::optional<StoredResource> Find(const std::string& patient_id, Date on);
   // Keeps the answer unless, since `stamp` was taken, the patient was forgotten or the feed stopped.
   void Fill(const std::string& patient_id, std::uint64_t stamp, const StoredResource& answer, Date on);
+  void Fill(const std::string& patient_id, const Stamps& stamps, const StoredResource& answer, Date on);
 
-  void Forget(const std::string& patient_id);  // a committed change named this patient
+  // A doctor's list: the same protocol (stamp before the read, kept unless forgotten meanwhile).
+  using PatientIds = std::shared_ptr<const std::vector<std::string>>;
+  PatientIds FindList(const std::string& role_id, Date on);
+  std::uint64_t StampLists() const;
+  void FillList(const std::string& role_id, std::uint64_t stamp, std::vector<std::string> patient_ids, Date on);
+  void ForgetLists();
+
+  // A committed change named this patient, or "PractitionerRole/{id}": that doctor's list.
+  void Forget(const std::string& patient_id);
   void ForgetAll();                            // a bulk change, or the feed was interrupted
   // Whether the change feed is listening; false forgets everything and keeps nothing until true.
   void SetLive(bool live);
@@ -58,11 +80,13 @@ class PatientAnswerCache {
 
   struct Counts {
     long hits = 0, misses = 0, fills = 0, forgotten = 0, entries = 0;
+    long list_hits = 0, list_misses = 0, lists = 0;
   };
   Counts counts() const;
 
  private:
-  static constexpr std::size_t kStripes = 32;
+  static constexpr std::size_t kStripes = std::tuple_size<Stamps>::value;
+  static constexpr const char* kListPrefix = "PractitionerRole/";
   struct Entry {
     StoredResource answer;
     Date on;
@@ -79,9 +103,17 @@ class PatientAnswerCache {
   const std::size_t per_stripe_;
   const std::int64_t deaf_after_;  // steady_clock ticks
   std::array<Stripe, kStripes> stripes_;
+  struct List {
+    PatientIds patient_ids;
+    Date on;
+  };
+  mutable std::mutex lists_mu_;
+  std::unordered_map<std::string, List> lists_;  // role id → list
+  std::uint64_t lists_generation_ = 0;          // moves whenever a list is forgotten
+  const std::size_t max_lists_;
   std::atomic<bool> live_{false};
   std::atomic<std::int64_t> heard_{0};  // steady_clock, nanoseconds since its epoch
-  std::atomic<long> hits_{0}, misses_{0}, fills_{0}, forgotten_{0};
+  std::atomic<long> hits_{0}, misses_{0}, fills_{0}, forgotten_{0}, list_hits_{0}, list_misses_{0};
 };
 
 }  // namespace nara::fhir

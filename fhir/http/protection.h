@@ -42,6 +42,10 @@ class ProtectionScreen {
   // One resource (read, vread): its sight; a redacted Patient's json is replaced.
   Sight ScreenOne(RegistryTransaction& reg, StoredResource& resource);
 
+  // Whether this screen looked the patient up and found no protection: the patient's Patient is
+  // seen alike by every caller (Sight::open).
+  bool FoundUnprotected(const std::string& patient_id) const;
+
   // "" when no protected patient's data was met; else what was done, for AuditRecord::detail.
   std::string AuditNote() const;
 

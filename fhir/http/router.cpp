@@ -104,15 +104,6 @@ Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, c
 
 namespace {
 
-// The kept answer of a Patient read may serve this request: not for a municipality (whose resident
-// check reads the database each time), and not when the client echoes a commit position from another
-// node (X-Nara-Commit-Lsn, docs/api.md section 12): then it reads what that node committed, exactly.
-PatientAnswerCache* AnswerCacheFor(PatientAnswerCache* cache, const HttpRequest& request, const std::string& type) {
-  if (!cache || type != "Patient" || request.caller.role == "municipality") return nullptr;
-  if (!request.Header("x-nara-commit-lsn").empty()) return nullptr;
-  return cache;
-}
-
 HttpResponse AnswerRead(const HttpRequest& request, const StoredResource& resource) {
   HttpResponse found = JsonResponse(200, resource.json);
   AddVersionHeaders(found, resource, request.base_url, false);
@@ -122,8 +113,11 @@ HttpResponse AnswerRead(const HttpRequest& request, const StoredResource& resour
 }  // namespace
 
 void FhirApi::ForgetAnswersOf(const RequestAudit& audit) {
-  if (!options_.patient_answers) return;
+  if (!options_.patient_answers || audit.patient_ids.empty()) return;
   for (const auto& patient : audit.patient_ids) options_.patient_answers->Forget(patient);
+  // A write may have put one of its patients on any doctor's list: the caller reads its own write at
+  // once, the lists' own notifications arrive only after the answer.
+  options_.patient_answers->ForgetLists();
 }
 
 // GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
@@ -132,10 +126,20 @@ void FhirApi::ForgetAnswersOf(const RequestAudit& audit) {
 // municipality's resident check. The PDL audit record is not written here but by Handle() once the
 // connection is back in the pool: it joins the audit writer's next batch and is committed before the
 // answer leaves. A refusal or a missing resource is audited the same way with its status.
+// Not for a municipality (whose resident check reads the database each time), and not when the
+// client echoes a commit position from another node (X-Nara-Commit-Lsn, docs/api.md section 12):
+// then it reads what that node committed, exactly.
+PatientAnswerCache* FhirApi::AnswersFor(const HttpRequest& request, const std::string& type) {
+  PatientAnswerCache* cache = options_.patient_answers;
+  if (!cache || type != "Patient" || request.caller.role == "municipality") return nullptr;
+  if (!request.Header("x-nara-commit-lsn").empty()) return nullptr;
+  return cache;
+}
+
 HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                          RequestAudit& audit) {
   const Date today = Date::Today();
-  PatientAnswerCache* cache = AnswerCacheFor(options_.patient_answers, request, type);
+  PatientAnswerCache* cache = AnswersFor(request, type);
   if (cache) {
     if (auto kept = cache->Find(id, today)) {
       audit.AddResource(type, id, rapidjson::Value());  // as CheckResidentIn names a Patient

@@ -60,6 +60,8 @@ class FhirApi {
   Status CheckResident(const Caller& caller, const StoredResource& resource, RequestAudit& audit);
   Status CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
                          RequestAudit& audit);
+  // The kept Patient answers (and doctors' lists) that may serve this request, or nullptr.
+  PatientAnswerCache* AnswersFor(const HttpRequest& request, const std::string& type);
   HttpResponse ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                   RequestAudit& audit);
   // A write committed on this node: the answers kept for the patients its audit record names are

@@ -13,6 +13,7 @@
 #include "fhir/resources/registry_views.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/http/responses.h"
+#include "fhir/search/doctor_list_page.h"
 #include "fhir/search/search_cursor.h"
 #include "fhir/search/search_elements.h"
 #include "fhir/search/search_params.h"
@@ -192,9 +193,9 @@ std::vector<std::string> PatientsToPrefetch(const std::vector<StoredResource>& r
   return ids;
 }
 
-void DecoratePatients(RegistryTransaction& reg, std::vector<StoredResource>& resources) {
+void DecoratePatients(RegistryTransaction& reg, std::vector<StoredResource>& resources, Date today) {
   for (auto& resource : resources) {
-    if (resource.type == "Patient") resource.json = PatientWithGeneralPractitioner(reg, resource, Date::Today());
+    if (resource.type == "Patient") resource.json = PatientWithGeneralPractitioner(reg, resource, today);
   }
 }
 
@@ -244,10 +245,48 @@ bool IsPersonLookup(const SearchQuery& query) {
           *v.system == systems::kReservnummer);
 }
 
+// The page's ends in the query's order, for its next and previous links.
+struct PageEnds {
+  std::optional<SearchCursor> after_last, before_first;
+};
+
+PageEnds PageEndsOf(const SearchPage& page) {
+  PageEnds ends;
+  if (!page.resources.empty()) {
+    ends.after_last = SearchCursor{page.last_key, page.resources.back().id, false};
+    ends.before_first = SearchCursor{page.first_key, page.resources.front().id, true};
+  }
+  return ends;
+}
+
+// The searchset Bundle of a page, with its self, next and previous links.
+HttpResponse PageResponse(const HttpRequest& request, const ResourceTypeDef& type, const ParsedSearch& parsed,
+                          const SearchPage& page, const PageEnds& ends, const std::vector<Issue>& issues) {
+  const SearchQuery& query = parsed.query;
+  const std::string fingerprint = SearchFingerprint(parsed.canonical);
+  const std::string url_base = request.base_url + "/" + type.type;
+  QueryParams self = parsed.canonical;
+  if (query.offset > 0) self.emplace_back("_offset", std::to_string(query.offset));
+  if (!parsed.cursor.empty()) self.emplace_back("_cursor", parsed.cursor);
+  std::vector<BundleLink> links{{"self", LinkUrl(url_base, self)}};
+  if (query.count > 0 && page.has_more && ends.after_last) {
+    QueryParams next = parsed.canonical;
+    next.emplace_back("_cursor", EncodeCursor(*ends.after_last, fingerprint));
+    links.push_back({"next", LinkUrl(url_base, next)});
+  }
+  if (query.count > 0 && page.has_previous && ends.before_first) {
+    QueryParams previous = parsed.canonical;
+    previous.emplace_back("_cursor", EncodeCursor(*ends.before_first, fingerprint));
+    links.push_back({"previous", LinkUrl(url_base, previous)});
+  }
+  return JsonResponse(200, SearchsetJson(request.base_url, page.resources, page.total, links, issues,
+                                         page.included));
+}
+
 }  // namespace
 
 HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, const HttpRequest& request,
-                          const QueryParams& params, bool strict, RequestAudit& audit) {
+                          const QueryParams& params, bool strict, RequestAudit& audit, PatientAnswerCache* answers) {
   const Caller& caller = request.caller;
   QueryParams filtered;
   for (const auto& pair : params) {
@@ -294,14 +333,26 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   const bool residents_only = caller.role == "municipality" && !IsPersonLookup(query);
   if (residents_only && IsPatientData(type.type)) query.want_total = false;
 
+  // A doctor's list page, from the kept answers when they hold all of it.
+  if (answers && parsed->elements.empty() && !parsed->summary_count && parsed->ignored.empty()) {
+    auto kept = DoctorsListPage(store, *answers, query);
+    if (!kept) return ErrorResponse(kept.error());
+    if (*kept) {
+      if (!audit.action.empty()) audit.AddAll((*kept)->resources);
+      const PageEnds ends = PageEndsOf(**kept);
+      return PageResponse(request, type, *parsed, **kept, ends, {});
+    }
+  }
+
+  // The Patients this search reads may be kept as answers (fhir/http/patient_answer_cache.h), by the
+  // stamps taken before the read, and for the date their generalPractitioner is derived for.
+  const bool keep_answers = answers != nullptr && type.type == "Patient";
+  const PatientAnswerCache::Stamps stamps = keep_answers ? answers->StampAll() : PatientAnswerCache::Stamps{};
+  const Date today = Date::Today();
   auto page = store.Search(query);
   if (!page) return ErrorResponse(page.error());
   // The page's ends in the query's order, for the links: taken before any filtering.
-  std::optional<SearchCursor> after_last, before_first;
-  if (!page->resources.empty()) {
-    after_last = SearchCursor{page->last_key, page->resources.back().id, false};
-    before_first = SearchCursor{page->first_key, page->resources.front().id, true};
-  }
+  const PageEnds ends = PageEndsOf(*page);
   std::set<std::string> found_types;
   for (const auto& resource : page->included) found_types.insert(resource.type);
   if (auto allowed = CheckIncludedTypes(caller, found_types); !allowed) {
@@ -348,10 +399,16 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   // the whole page (a 1100-patient list was two round trips per patient).
   if (auto screened = !any_patient_data ? Status(Ok()) : store.Autocommit([&](ResourceTransaction& tx) -> Status {
         tx.Registry().Prefetch(PatientsToPrefetch(page->resources, page->included));
-        DecoratePatients(tx.Registry(), page->resources);
-        DecoratePatients(tx.Registry(), page->included);
+        DecoratePatients(tx.Registry(), page->resources, today);
+        DecoratePatients(tx.Registry(), page->included, today);
         withheld = screen.Screen(tx.Registry(), page->resources, by_where) +
                    screen.Screen(tx.Registry(), page->included, /*drop_redacted=*/true);
+        // Only answers every caller gets alike, and not as of a standby's replay position.
+        if (keep_answers && !page->from_standby) {
+          for (const auto& match : page->resources) {
+            if (screen.FoundUnprotected(match.id)) answers->Fill(match.id, stamps, match, today);
+          }
+        }
         return Ok();
       });
       !screened) {
@@ -395,23 +452,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     }
   }
 
-  const std::string url_base = request.base_url + "/" + type.type;
-  QueryParams self = parsed->canonical;
-  if (query.offset > 0) self.emplace_back("_offset", std::to_string(query.offset));
-  if (!parsed->cursor.empty()) self.emplace_back("_cursor", parsed->cursor);
-  std::vector<BundleLink> links{{"self", LinkUrl(url_base, self)}};
-  if (query.count > 0 && page->has_more && after_last) {
-    QueryParams next = parsed->canonical;
-    next.emplace_back("_cursor", EncodeCursor(*after_last, fingerprint));
-    links.push_back({"next", LinkUrl(url_base, next)});
-  }
-  if (query.count > 0 && page->has_previous && before_first) {
-    QueryParams previous = parsed->canonical;
-    previous.emplace_back("_cursor", EncodeCursor(*before_first, fingerprint));
-    links.push_back({"previous", LinkUrl(url_base, previous)});
-  }
-  return JsonResponse(200, SearchsetJson(request.base_url, page->resources, page->total, links, issues,
-                                         page->included));
+  return PageResponse(request, type, *parsed, *page, ends, issues);
 }
 
 }  // namespace nara::fhir

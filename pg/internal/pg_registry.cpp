@@ -498,8 +498,9 @@ std::string PatientsListedAtSql(const std::string& unit_param, const std::string
 }
 
 std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id, Date on) {
-  static const std::string sql = "SELECT DISTINCT patient_id FROM (" + PatientsOfDoctorSql("$1", "$2") +
-                                 ") p ORDER BY patient_id";
+  // Exactly what the search finds (pg/internal/search_sql.cpp): live Patients, in their id order.
+  static const std::string sql = "SELECT c.res_id FROM resource_current c WHERE c.res_type = 'Patient' AND NOT "
+                                 "c.deleted AND c.res_id IN (" + PatientsOfDoctorSql("$1", "$2") + ") ORDER BY c.res_id";
   const auto rows = Prepared(tx_, "nara_reg_patients_of_doctor", sql, role_id, DaysParam(on));
   std::vector<std::string> out;
   out.reserve(rows.size());

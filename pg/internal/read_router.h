@@ -62,15 +62,17 @@ struct ReadRouter::Impl {
 // Runs a read-only fn(pqxx::connection&) on the standby when router is set and the caller's own
 // writes are replayed there, else on primary (as WithConnection). A standby that fails during the read
 // (gone, or a query cancelled by a recovery conflict) is not the caller's problem: the read runs again
-// on the primary, which is safe because fn only reads.
+// on the primary, which is safe because fn only reads. `on_standby`, if given, is set when the
+// answer came from the standby.
 template <typename T, typename Fn>
-Result<T> RoutedRead(ReadRouter* router, ConnectionPool& primary, Fn fn) {
+Result<T> RoutedRead(ReadRouter* router, ConnectionPool& primary, Fn fn, bool* on_standby = nullptr) {
   if (router == nullptr) return WithConnection<T>(primary, fn);
   ReadRouter::Impl& impl = router->impl();
   if (auto lease = impl.StandbyAt(impl.Needed())) {
     try {
       Result<T> result = fn(**lease);
       ++impl.standby_reads;
+      if (on_standby != nullptr) *on_standby = true;
       return result;
     } catch (const pqxx::broken_connection&) {
       lease->Discard();

@@ -74,8 +74,124 @@ class PatientCacheTest : public ::testing::Test {
   static double Hits(const OwnServer& node) {
     return Sample(Scrape(node.ops_port()), "nara_patient_cache_lookups_total{result=\"hit\"}");
   }
+  static double ListHits(const OwnServer& node) {
+    return Sample(Scrape(node.ops_port()), "nara_doctor_list_lookups_total{result=\"hit\"}");
+  }
+  // Dr pc-doc's role at pc-vc1 with the fast läkarkontakt of `patients` (created, listed at pc-vc1).
+  void DoctorWithList(const std::vector<std::string>& patients) {
+    auto admin = node_a_->Client("admin");
+    ASSERT_EQ(admin->Request("PUT", "/fhir/Practitioner/pc-doc", reg::PractitionerJson("pc-doc", "Berg"),
+                             reg::kFhirJson).status, 201);
+    ASSERT_EQ(admin->Request("PUT", "/fhir/PractitionerRole/pc-doc-role",
+                             reg::RoleJson("pc-doc-role", "pc-doc", "pc-vc1", "lakare", 1100, 1.0), reg::kFhirJson).status,
+              201);
+    for (const auto& patient : patients) {
+      auto put = admin->Request("PUT", "/fhir/Patient/" + patient,
+                                reg::PatientWithPnr(patient, reg::NextPersonnummer(), "Listad"), reg::kFhirJson);
+      ASSERT_EQ(put.status, 201) << put.body;
+      put = admin->Request("PUT", "/fhir/EpisodeOfCare/" + patient + "-listing",
+                           reg::EpisodeJson(patient + "-listing", patient, "pc-vc1", "2025-01-01"), reg::kFhirJson);
+      ASSERT_EQ(put.status, 201) << put.body;
+      put = admin->Request("PUT", "/fhir/CareTeam/" + patient + "-doctor",
+                           reg::CareTeamJson(patient + "-doctor", patient, "pc-doc-role", "pc-vc1", "2025-01-01"),
+                           reg::kFhirJson);
+      ASSERT_EQ(put.status, 201) << put.body;
+    }
+  }
+  // The pages of the doctor's list, `count` a page, walked by their next links: each page's body.
+  static std::vector<std::string> ListPages(testing::TlsClient& client, int count) {
+    std::vector<std::string> pages;
+    std::string url = "/fhir/Patient?general-practitioner=PractitionerRole/pc-doc-role&_count=" + std::to_string(count);
+    while (!url.empty() && pages.size() < 10) {
+      auto page = client.Request("GET", url);
+      EXPECT_EQ(page.status, 200) << page.body;
+      pages.push_back(page.body);
+      url.clear();
+      auto doc = Parse(page.body);
+      if (!doc.HasMember("link")) break;
+      for (const auto& link : doc["link"].GetArray()) {
+        if (std::string(link["relation"].GetString()) != "next") continue;
+        url = link["url"].GetString();
+        url = url.substr(url.find("/fhir/"));
+      }
+    }
+    return pages;
+  }
+  static std::vector<std::string> Listed(const std::vector<std::string>& pages) {
+    std::vector<std::string> refs;
+    for (const auto& page : pages) {
+      for (const auto& ref : reg::EntryRefs(page)) refs.push_back(ref);
+    }
+    return refs;
+  }
   std::unique_ptr<OwnServer> node_a_, node_b_;
 };
+
+// A doctor's list (fhir/search/doctor_list_page.h): the pages answered from kept answers are the very
+// bytes the general search gave, every patient on them audited; a change of the list through this
+// node is seen at once, through the other node once its notification arrives.
+TEST_F(PatientCacheTest, ADoctorsListFromKeptAnswersIsTheSearchsAnswerAndMovesWithItsContacts) {
+  ASSERT_NO_FATAL_FAILURE(DoctorWithList({"pc-p1", "pc-p2", "pc-p3"}));
+  ASSERT_TRUE(Live(*node_a_));
+  ASSERT_TRUE(Live(*node_b_));
+  auto ehr_a = node_a_->Client("ehr");
+  const std::vector<std::string> first = ListPages(*ehr_a, 2);  // read the general way, and kept
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(Listed(first), (std::vector<std::string>{"Patient/pc-p1", "Patient/pc-p2", "Patient/pc-p3"}));
+  EXPECT_NE(first[0].find("\"total\":3"), std::string::npos) << first[0];
+  // Read again until a whole walk came from what is kept (the setup's own notifications may still
+  // arrive and forget some of it): the same bytes.
+  std::vector<std::string> again;
+  bool from_kept = false;
+  for (int i = 0; i < 100 && !from_kept; ++i) {
+    const double list_hits = ListHits(*node_a_), hits = Hits(*node_a_);
+    again = ListPages(*ehr_a, 2);
+    from_kept = ListHits(*node_a_) == list_hits + 2 && Hits(*node_a_) == hits + 3;
+    if (!from_kept) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(from_kept) << "both pages from the kept list, every patient from a kept answer";
+  EXPECT_EQ(again, first);
+
+  // A page answered from what is kept has its audit row naming each patient on it.
+  const double hits = Hits(*node_a_);
+  auto page = ehr_a->Request("GET", "/fhir/Patient?general-practitioner=PractitionerRole/pc-doc-role&_count=2");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(Hits(*node_a_), hits + 2);
+  auto [code, out] = testing::Psql(node_a_->database_url(),
+                                   "SELECT array_to_string(ARRAY(SELECT unnest(patient_ids) ORDER BY 1), ',') FROM "
+                                   "audit_event WHERE action = 'search' AND outcome = 'success' AND request_id = '" +
+                                       page.headers["x-request-id"] + "'");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(Trimmed(out), "pc-p1,pc-p2");
+
+  // Node b keeps the list too.
+  auto ehr_b = node_b_->Client("ehr");
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Listed(ListPages(*ehr_b, 2)), Listed(first));
+
+  // Through node a: pc-p2's contact ends and pc-patient gets one; node a's list shows it at once.
+  auto admin_a = node_a_->Client("admin");
+  const std::string today = Date::Today().ToString();
+  auto ended = admin_a->Request("PUT", "/fhir/CareTeam/pc-p2-doctor",
+                                reg::CareTeamJson("pc-p2-doctor", "pc-p2", "pc-doc-role", "pc-vc1", "2025-01-01", "2",
+                                                  "inactive", today),
+                                reg::kFhirJson);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  auto added = admin_a->Request("PUT", "/fhir/CareTeam/pc-patient-doctor",
+                                reg::CareTeamJson("pc-patient-doctor", "pc-patient", "pc-doc-role", "pc-vc1", today),
+                                reg::kFhirJson);
+  ASSERT_EQ(added.status, 201) << added.body;
+  const std::vector<std::string> want{"Patient/pc-p1", "Patient/pc-p3", "Patient/pc-patient"};
+  EXPECT_EQ(Listed(ListPages(*ehr_a, 2)), want);
+
+  // Node b kept the old list; it follows once the notification arrives (bounded here by 10 s).
+  std::vector<std::string> at_b;
+  for (int i = 0; i < 200; ++i) {
+    at_b = Listed(ListPages(*ehr_b, 2));
+    if (at_b == want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(at_b, want);
+}
 
 TEST_F(PatientCacheTest, AWriteIsSeenAtOnceOnItsNodeAndOnTheOtherOnceItsNotificationArrives) {
   ASSERT_TRUE(Live(*node_a_));

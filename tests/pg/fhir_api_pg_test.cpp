@@ -227,6 +227,60 @@ TEST_F(FhirApiPgTest, AWriteOnThisNodeIsReadAtOnceWhenTheAnswerWasKept) {
   EXPECT_EQ(cache.counts().hits, hits + 1);
 }
 
+// A doctor's list (fhir/search/doctor_list_page.h) without a feed: a page answered from what is kept
+// is the general search's page, and a contact this node writes is on the list at its next read.
+TEST_F(FhirApiPgTest, ADoctorsListFromKeptAnswersFollowsThisNodesWrites) {
+  PatientAnswerCache cache(100);
+  cache.SetLive(true);  // as if the feed listened; it never hears anything here
+  ApiOptions options;
+  options.patient_answers = &cache;
+  api_ = std::make_unique<FhirApi>(*store_, options);
+  const std::string nr = "https://fhir.nara-registry.org";
+  ASSERT_EQ(Put("/Organization/dl-vc", R"({"resourceType":"Organization","id":"dl-vc","identifier":[{"system":)"
+                                       R"("urn:oid:1.2.752.29.4.19","value":"SE2321000016-DL01"}],"active":true,)"
+                                       R"("type":[{"coding":[{"system":")" + nr + R"(/CodeSystem/organization-type",)"
+                                       R"("code":"vardcentral"}]}],"name":"VC"})").status, 201);
+  ASSERT_EQ(Put("/Practitioner/dl-doc", R"({"resourceType":"Practitioner","id":"dl-doc","name":[{"family":"Berg"}]})")
+                .status, 201);
+  ASSERT_EQ(Put("/PractitionerRole/dl-role", R"({"resourceType":"PractitionerRole","id":"dl-role","active":true,)"
+                                             R"("practitioner":{"reference":"Practitioner/dl-doc"},)"
+                                             R"("organization":{"reference":"Organization/dl-vc"},"code":[{"coding":)"
+                                             R"([{"system":")" + nr + R"(/CodeSystem/profession","code":"lakare"}]}]})")
+                .status, 201);
+  auto contact = [&](const std::string& patient) {  // listed at dl-vc, with a fast läkarkontakt at dl-role
+    HttpResponse listed = Put("/EpisodeOfCare/" + patient + "-l",
+                              R"({"resourceType":"EpisodeOfCare","id":")" + patient + R"(-l","status":"active",)"
+                              R"("type":[{"coding":[{"system":")" + nr + R"(/CodeSystem/episode-type","code":"listning"}]}],)"
+                              R"("patient":{"reference":"Patient/)" + patient + R"("},)"
+                              R"("managingOrganization":{"reference":"Organization/dl-vc"},"period":{"start":"2025-01-01"}})");
+    if (listed.status != 201) return listed;
+    return Put("/CareTeam/" + patient + "-c",
+               R"({"resourceType":"CareTeam","id":")" + patient + R"(-c","status":"active","category":[{"coding":)"
+               R"([{"system":"https://fhir.inera.se/ig/careteam/CodeSystem/typ-av-careteam-cs","code":"fast-kontakt"}]}],)"
+               R"("subject":{"reference":"Patient/)" + patient + R"("},"participant":[{"role":[{"coding":[{"system":)"
+               R"("urn:oid:1.2.752.129.5.1.69","code":"2"}]}],"member":{"reference":"PractitionerRole/dl-role"}}],)"
+               R"("managingOrganization":[{"reference":"Organization/dl-vc"}],"period":{"start":"2025-01-01"}})");
+  };
+  const std::string a = CreatePatient(PatientJson(kPnrSystem, kPnrA, "Först", "Anna"));
+  const std::string b = CreatePatient(PatientJson(kPnrSystem, kPnrB, "Sedan", "Bo"));
+  HttpResponse first_contact = contact(a);
+  ASSERT_EQ(first_contact.status, 201) << first_contact.body;
+  const QueryParams list{{"general-practitioner", "PractitionerRole/dl-role"}};
+  HttpResponse general = Get("/Patient", list);  // the general way; the list and the answer are kept
+  ASSERT_EQ(general.status, 200) << general.body;
+  EXPECT_EQ(MatchIds(Parse(general.body)), std::set<std::string>{a});
+  const long hits = cache.counts().hits;
+  HttpResponse kept = Get("/Patient", list);
+  EXPECT_EQ(cache.counts().list_hits, 1);
+  EXPECT_EQ(cache.counts().hits, hits + 1);
+  EXPECT_EQ(kept.body, general.body);
+
+  ASSERT_EQ(contact(b).status, 201);  // only this node's own forgetting can show it
+  HttpResponse after = Get("/Patient", list);
+  EXPECT_EQ(MatchIds(Parse(after.body)), (std::set<std::string>{a, b}));
+  EXPECT_EQ(Total(Parse(after.body)), 2);
+}
+
 // create / read
 
 TEST_F(FhirApiPgTest, CreatePatientStoresCanonicalSystemAndReturnsVersionHeaders) {

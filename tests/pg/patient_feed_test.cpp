@@ -1,4 +1,5 @@
-// The feed behind the Patient answer cache (schema/0014_patient_answer_feed.sql, pg/patient_feed.h),
+// The feed behind the Patient answer cache (schema/0014_patient_answer_feed.sql, 0015_doctor_list_feed.sql,
+// pg/patient_feed.h),
 // against a real PostgreSQL: a committed change to anything an answer is made of names its patient,
 // a rolled-back one names nobody, a bulk load sends one '*', and a lost connection is reported and
 // listened to again.
@@ -97,6 +98,37 @@ TEST_F(PatientFeedTest, ACommittedChangeToWhatAnAnswerIsMadeOfNamesItsPatient) {
   Exec("DELETE FROM registry_contact WHERE careteam_id = 'pf-ct'");
   ASSERT_TRUE(heard.WaitFor("pf-contact", 2));
   EXPECT_EQ(heard.Count("pf-org"), 0);
+}
+
+// schema/0015_doctor_list_feed.sql: a change of who is on a doctor's list names the list.
+TEST_F(PatientFeedTest, AChangeOfWhoIsOnADoctorsListNamesTheList) {
+  Heard heard;
+  PatientFeed feed(url_, heard.Handlers());
+  ASSERT_TRUE(heard.WaitFor("live"));
+  // A fast läkarkontakt names its role's list as well as its patient; another kind of contact does not.
+  Exec("INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, status, valid_from) "
+       "VALUES ('pf-dl', 'pf-listed', 2, 'pf-role-a', 'active', DATE '2026-01-01'), "
+       "('pf-nurse', 'pf-listed', 1, 'pf-role-n', 'active', DATE '2026-01-01')");
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-a", 1));
+  // Moved to another doctor: both lists.
+  Exec("UPDATE registry_contact SET practitioner_role_id = 'pf-role-b' WHERE careteam_id = 'pf-dl'");
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-b", 1));
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-a", 2));
+  // The Patient deleted (the list holds live Patients): its doctor's list; a new version that stays
+  // live names the patient only.
+  Exec("INSERT INTO resource_version (res_type, res_id, version, last_updated, body) VALUES "
+       "('Patient', 'pf-listed', 1, now(), '{}'), ('Patient', 'pf-listed', 2, now(), '{}'), "
+       "('Patient', 'pf-listed', 3, now(), '{}')");
+  Exec("INSERT INTO resource_current (res_type, res_id, version, last_updated) VALUES ('Patient', 'pf-listed', 1, now())");
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-b", 2));  // a Patient that comes into being
+  Exec("UPDATE resource_current SET version = 2 WHERE res_type = 'Patient' AND res_id = 'pf-listed'");
+  ASSERT_TRUE(heard.WaitFor("pf-listed", 4));  // (one per transaction: PostgreSQL folds the same payload)
+  Exec("UPDATE resource_current SET version = 3, deleted = true WHERE res_type = 'Patient' AND res_id = 'pf-listed'");
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-b", 3));
+  Exec("DELETE FROM registry_contact WHERE careteam_id = 'pf-dl'");
+  ASSERT_TRUE(heard.WaitFor("PractitionerRole/pf-role-b", 4));
+  EXPECT_EQ(heard.Count("PractitionerRole/pf-role-b"), 4);  // (the version that stayed live named none)
+  EXPECT_EQ(heard.Count("PractitionerRole/pf-role-n"), 0);
 }
 
 TEST_F(PatientFeedTest, ARolledBackChangeNamesNobodyAndABulkLoadSendsOneForgetEverything) {

@@ -136,5 +136,56 @@ TEST(PatientAnswerCache, CountsHitsAndMisses) {
   EXPECT_EQ(counts.entries, 1);
 }
 
+// Doctors' lists: the same protocol as answers, forgotten by their own name, by ForgetLists (this
+// node wrote), with everything, and at midnight.
+TEST(PatientAnswerCache, ADoctorsListIsKeptUntilItsRoleOrEverythingIsForgotten) {
+  PatientAnswerCache cache(100);
+  cache.FillList("r1", cache.StampLists(), {"p1", "p2"}, kToday);
+  cache.SetLive(true);
+  EXPECT_FALSE(cache.FindList("r1", kToday)) << "nothing kept before the feed listens";
+  cache.FillList("r1", cache.StampLists(), {"p1", "p2"}, kToday);
+  cache.FillList("r2", cache.StampLists(), {"p3"}, kToday);
+  ASSERT_TRUE(cache.FindList("r1", kToday));
+  EXPECT_EQ(*cache.FindList("r1", kToday), (std::vector<std::string>{"p1", "p2"}));
+  EXPECT_FALSE(cache.FindList("r1", Date::FromDays(kToday.days() + 1))) << "a list holds for its date";
+
+  cache.Forget("PractitionerRole/r1");  // the feed names the list
+  EXPECT_FALSE(cache.FindList("r1", kToday));
+  EXPECT_TRUE(cache.FindList("r2", kToday));
+  cache.Forget("r2");  // a patient's id is not a list's name
+  EXPECT_TRUE(cache.FindList("r2", kToday));
+
+  // A list read that raced any list's change keeps nothing.
+  const auto stamp = cache.StampLists();
+  cache.Forget("PractitionerRole/r9");
+  cache.FillList("r1", stamp, {"p1"}, kToday);
+  EXPECT_FALSE(cache.FindList("r1", kToday));
+
+  cache.FillList("r1", cache.StampLists(), {"p1"}, kToday);
+  cache.ForgetLists();
+  EXPECT_FALSE(cache.FindList("r1", kToday));
+  EXPECT_FALSE(cache.FindList("r2", kToday));
+  cache.FillList("r1", cache.StampLists(), {"p1"}, kToday);
+  cache.SetLive(false);
+  cache.SetLive(true);
+  EXPECT_FALSE(cache.FindList("r1", kToday)) << "an interrupted feed forgets the lists too";
+  EXPECT_EQ(cache.counts().lists, 0);
+}
+
+// A search's answers are kept by stamps taken for every stripe before its read.
+TEST(PatientAnswerCache, AnswersFoundBySearchAreKeptUnlessTheirPatientWasForgottenMeanwhile) {
+  PatientAnswerCache cache(100);
+  cache.SetLive(true);
+  const PatientAnswerCache::Stamps stamps = cache.StampAll();  // before the search
+  cache.Forget("p2");                                          // a change commits meanwhile
+  // A patient whose stripe the change did not touch (every stripe's stamp is equal after SetLive,
+  // p2's has moved on since).
+  std::string other = "p1";
+  for (int i = 0; cache.Stamp(other) == cache.Stamp("p2"); ++i) other = "q" + std::to_string(i);
+  for (const std::string& id : {std::string("p2"), other}) cache.Fill(id, stamps, Answer(id, 1), kToday);
+  EXPECT_FALSE(cache.Find("p2", kToday));
+  EXPECT_TRUE(cache.Find(other, kToday));
+}
+
 }  // namespace
 }  // namespace nara::fhir
