@@ -46,8 +46,8 @@ void PatientAnswerCache::Heard() {
 
 bool PatientAnswerCache::live() const { return live_.load() && Now() - heard_.load() <= deaf_after_; }
 
-std::optional<StoredResource> PatientAnswerCache::Find(const std::string& patient_id, Date on) {
-  if (!live()) return std::nullopt;
+PatientAnswerCache::Answer PatientAnswerCache::Find(const std::string& patient_id, Date on) {
+  if (!live()) return nullptr;
   Stripe& stripe = StripeOf(patient_id);
   {
     std::lock_guard<std::mutex> lock(stripe.mu);
@@ -57,7 +57,7 @@ std::optional<StoredResource> PatientAnswerCache::Find(const std::string& patien
     }
   }
   ++misses_;
-  return std::nullopt;
+  return nullptr;
 }
 
 void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp, const StoredResource& answer,
@@ -67,7 +67,7 @@ void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp
   // Checked under the stripe's lock, which Forget and SetLive also take: a Forget after this check
   // finds the entry and removes it.
   if (!live() || stripe.generation != stamp) return;
-  auto [at, added] = stripe.entries.insert_or_assign(patient_id, Entry{answer, on});
+  auto [at, added] = stripe.entries.insert_or_assign(patient_id, Entry{std::make_shared<const StoredResource>(answer), on});
   (void)at;
   ++fills_;
   if (!added) return;

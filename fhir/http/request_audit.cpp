@@ -27,6 +27,13 @@ void RequestAudit::AddResource(const std::string& type, const std::string& id, c
 }
 
 void RequestAudit::AddAll(const std::vector<StoredResource>& resources) {
+  std::vector<const StoredResource*> views;
+  views.reserve(resources.size());
+  for (const auto& resource : resources) views.push_back(&resource);
+  AddAll(views);
+}
+
+void RequestAudit::AddAll(const std::vector<const StoredResource*>& resources) {
   // A search page names up to a thousand resources: AddUnique's linear look-up made that ~n²/2 id
   // comparisons (a third of the server's CPU for a 1000-entry page). Same order, same lists.
   std::unordered_set<std::string> seen_resources(resource_ids.begin(), resource_ids.end());
@@ -34,7 +41,8 @@ void RequestAudit::AddAll(const std::vector<StoredResource>& resources) {
   auto add = [](std::vector<std::string>& list, std::unordered_set<std::string>& seen, const std::string& value) {
     if (!value.empty() && seen.insert(value).second) list.push_back(value);
   };
-  for (const auto& resource : resources) {
+  for (const auto* view : resources) {
+    const StoredResource& resource = *view;
     add(resource_ids, seen_resources, resource.id);
     if (resource.type == "Patient") {
       add(patient_ids, seen_patients, resource.id);

@@ -25,6 +25,7 @@ struct RequestAudit {
   void Begin(std::string act, std::string type, const std::string& id);
   void AddResource(const std::string& type, const std::string& id, const rapidjson::Value& resource);
   void AddAll(const std::vector<StoredResource>& resources);  // parses each to find its patient
+  void AddAll(const std::vector<const StoredResource*>& resources);
 };
 
 AuditRecord AuditRecordFor(const HttpRequest& request, const RequestAudit& audit, int http_status);

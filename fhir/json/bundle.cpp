@@ -38,14 +38,24 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
                           std::optional<long> total, const std::vector<BundleLink>& links,
                           const std::vector<Issue>& outcome_issues,
                           const std::vector<StoredResource>& included) {
+  std::vector<const StoredResource*> views;
+  views.reserve(matches.size());
+  for (const auto& match : matches) views.push_back(&match);
+  return SearchsetJsonOfViews(base_url, views, total, links, outcome_issues, included);
+}
+
+std::string SearchsetJsonOfViews(const std::string& base_url, const std::vector<const StoredResource*>& matches,
+                                 std::optional<long> total, const std::vector<BundleLink>& links,
+                                 const std::vector<Issue>& outcome_issues,
+                                 const std::vector<StoredResource>& included) {
   // A page of a thousand resources is ~0.6 MB: the text is sized once and each stored body copied
   // into it once (chained `+` copied every body into a temporary first, and regrew the buffer).
   size_t size = 256 + links.size() * 256;
-  for (const auto* list : {&matches, &included}) {
-    for (const auto& resource : *list) {
-      size += 64 + base_url.size() + resource.type.size() + resource.id.size() + resource.json.size();
-    }
-  }
+  auto room = [&](const StoredResource& resource) {
+    size += 64 + base_url.size() + resource.type.size() + resource.id.size() + resource.json.size();
+  };
+  for (const auto* match : matches) room(*match);
+  for (const auto& include : included) room(include);
   std::string out;
   out.reserve(size);
   out += Head("searchset", total);
@@ -68,7 +78,7 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
     out += mode;
     out += "\"}}";
   };
-  for (const auto& match : matches) add(match, "match");
+  for (const auto* match : matches) add(*match, "match");
   for (const auto& include : included) add(include, "include");
   if (!outcome_issues.empty()) {
     open_entry();

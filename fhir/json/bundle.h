@@ -21,6 +21,11 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
                           std::optional<long> total, const std::vector<BundleLink>& links,
                           const std::vector<Issue>& outcome_issues,
                           const std::vector<StoredResource>& included = {});
+// The same from matches held elsewhere (kept answers, fhir/search/doctor_list_page.h), not copied.
+std::string SearchsetJsonOfViews(const std::string& base_url, const std::vector<const StoredResource*>& matches,
+                                 std::optional<long> total, const std::vector<BundleLink>& links,
+                                 const std::vector<Issue>& outcome_issues,
+                                 const std::vector<StoredResource>& included = {});
 
 // `outcome_issues`: a note about the page (e.g. protected entries left out), as a last entry whose
 // resource is an OperationOutcome, with request GET `history_url` and response 200 — a history Bundle's

@@ -22,12 +22,19 @@ const SearchValue* OneRolesList(const SearchQuery& query) {
 
 }  // namespace
 
-Result<std::optional<SearchPage>> DoctorsListPage(ResourceStore& store, PatientAnswerCache& answers,
-                                                  const SearchQuery& query) {
+std::vector<const StoredResource*> KeptPage::Matches() const {
+  std::vector<const StoredResource*> matches;
+  matches.reserve(answers.size());
+  for (const auto& answer : answers) matches.push_back(answer.get());
+  return matches;
+}
+
+Result<std::optional<KeptPage>> DoctorsListPage(ResourceStore& store, PatientAnswerCache& answers,
+                                                const SearchQuery& query) {
   const SearchValue* role = OneRolesList(query);
-  if (role == nullptr || !answers.live()) return std::optional<SearchPage>();
+  if (role == nullptr || !answers.live()) return std::optional<KeptPage>();
   const auto on = Date::Parse(role->range_start);  // the list's date (the search handler's today)
-  if (!on) return std::optional<SearchPage>();
+  if (!on) return std::optional<KeptPage>();
 
   PatientAnswerCache::PatientIds list = answers.FindList(role->value, *on);
   if (!list) {
@@ -47,23 +54,23 @@ Result<std::optional<SearchPage>> DoctorsListPage(ResourceStore& store, PatientA
   auto from = list->begin();
   if (query.cursor) {
     from = std::find(list->begin(), list->end(), query.cursor->id);
-    if (from == list->end()) return std::optional<SearchPage>();
+    if (from == list->end()) return std::optional<KeptPage>();
     ++from;
   }
   const auto left = static_cast<std::size_t>(list->end() - from);
   const std::size_t take = std::min(left, static_cast<std::size_t>(query.count));
 
-  SearchPage page;
-  page.resources.reserve(take);
+  KeptPage page;
+  page.answers.reserve(take);
   for (auto it = from; it != from + static_cast<std::ptrdiff_t>(take); ++it) {
     auto kept = answers.Find(*it, *on);
-    if (!kept) return std::optional<SearchPage>();
-    page.resources.push_back(std::move(*kept));
+    if (!kept) return std::optional<KeptPage>();
+    page.answers.push_back(std::move(kept));
   }
   page.has_more = left > take;
   page.has_previous = query.cursor.has_value();  // as the store reports a cursor page
   if (query.want_total) page.total = static_cast<long>(list->size());
-  return std::optional<SearchPage>(std::move(page));
+  return std::optional<KeptPage>(std::move(page));
 }
 
 }  // namespace nara::fhir

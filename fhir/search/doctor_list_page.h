@@ -14,6 +14,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "fhir/http/patient_answer_cache.h"
 #include "registry/resource_store.h"
@@ -22,7 +23,17 @@
 
 namespace nara::fhir {
 
-Result<std::optional<SearchPage>> DoctorsListPage(ResourceStore& store, PatientAnswerCache& answers,
-                                                  const SearchQuery& query);
+// A page of kept answers: what SearchPage says of a page, with the matches shared, not copied.
+struct KeptPage {
+  std::vector<PatientAnswerCache::Answer> answers;
+  std::optional<long> total;
+  bool has_more = false;
+  bool has_previous = false;
+
+  std::vector<const StoredResource*> Matches() const;
+};
+
+Result<std::optional<KeptPage>> DoctorsListPage(ResourceStore& store, PatientAnswerCache& answers,
+                                                const SearchQuery& query);
 
 }  // namespace nara::fhir

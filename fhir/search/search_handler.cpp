@@ -259,9 +259,18 @@ PageEnds PageEndsOf(const SearchPage& page) {
   return ends;
 }
 
+// What the links and the total of a page depend on (SearchPage's, or a KeptPage's).
+struct PageShape {
+  std::optional<long> total;
+  bool has_more = false;
+  bool has_previous = false;
+};
+
 // The searchset Bundle of a page, with its self, next and previous links.
 HttpResponse PageResponse(const HttpRequest& request, const ResourceTypeDef& type, const ParsedSearch& parsed,
-                          const SearchPage& page, const PageEnds& ends, const std::vector<Issue>& issues) {
+                          const PageShape& page, const std::vector<const StoredResource*>& matches,
+                          const std::vector<StoredResource>& included, const PageEnds& ends,
+                          const std::vector<Issue>& issues) {
   const SearchQuery& query = parsed.query;
   const std::string fingerprint = SearchFingerprint(parsed.canonical);
   const std::string url_base = request.base_url + "/" + type.type;
@@ -279,8 +288,7 @@ HttpResponse PageResponse(const HttpRequest& request, const ResourceTypeDef& typ
     previous.emplace_back("_cursor", EncodeCursor(*ends.before_first, fingerprint));
     links.push_back({"previous", LinkUrl(url_base, previous)});
   }
-  return JsonResponse(200, SearchsetJson(request.base_url, page.resources, page.total, links, issues,
-                                         page.included));
+  return JsonResponse(200, SearchsetJsonOfViews(request.base_url, matches, page.total, links, issues, included));
 }
 
 }  // namespace
@@ -338,9 +346,15 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     auto kept = DoctorsListPage(store, *answers, query);
     if (!kept) return ErrorResponse(kept.error());
     if (*kept) {
-      if (!audit.action.empty()) audit.AddAll((*kept)->resources);
-      const PageEnds ends = PageEndsOf(**kept);
-      return PageResponse(request, type, *parsed, **kept, ends, {});
+      const std::vector<const StoredResource*> matches = (*kept)->Matches();
+      if (!audit.action.empty()) audit.AddAll(matches);
+      PageEnds ends;
+      if (!matches.empty()) {
+        ends.after_last = SearchCursor{"", matches.back()->id, false};  // id order: no key
+        ends.before_first = SearchCursor{"", matches.front()->id, true};
+      }
+      const PageShape shape{(*kept)->total, (*kept)->has_more, (*kept)->has_previous};
+      return PageResponse(request, type, *parsed, shape, matches, {}, ends, {});
     }
   }
 
@@ -452,7 +466,11 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     }
   }
 
-  return PageResponse(request, type, *parsed, *page, ends, issues);
+  std::vector<const StoredResource*> matches;
+  matches.reserve(page->resources.size());
+  for (const auto& match : page->resources) matches.push_back(&match);
+  const PageShape shape{page->total, page->has_more, page->has_previous};
+  return PageResponse(request, type, *parsed, shape, matches, page->included, ends, issues);
 }
 
 }  // namespace nara::fhir
