@@ -238,6 +238,22 @@ TEST_F(AuditStoreTest, ManyIdsStillFitOneRecord) {
   EXPECT_EQ(found[0].record.resource_ids, r.resource_ids);
 }
 
+// schema/0016_audit_arrays_lz4.sql: every month's partition, those there at the migration and those
+// made later, compresses the id arrays with lz4 (a whole doctor's list names 1100 of each).
+TEST_F(AuditStoreTest, EveryMonthCompressesItsIdArraysWithLz4) {
+  auto conn = Connect(false);
+  pqxx::work tx(*conn);
+  tx.exec("SELECT audit_event_ensure_partitions(14, now())");  // months beyond those the migration made
+  const auto rows = tx.exec(
+      "SELECT c.relname, a.attname, a.attcompression::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+      "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('resource_ids', 'patient_ids') "
+      "WHERE i.inhparent = 'audit_event'::regclass ORDER BY 1, 2");
+  ASSERT_GE(rows.size(), 2u * 15);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row[2].as<std::string>(), "l") << row[0].as<std::string>() << "." << row[1].as<std::string>();
+  }
+}
+
 // Search
 
 TEST_F(AuditStoreTest, SearchByPatientAgentDateWithPaging) {
