@@ -61,7 +61,10 @@ std::string SearchsetJsonOfViews(const std::string& base_url, const std::vector<
   out += Head("searchset", total);
   AppendLinks(out, links);
   bool first = true;
-  std::string url;
+  // fullUrl is the base, escaped once, then the type and the id as they are: a stored resource's id
+  // is [A-Za-z0-9.-] (checked when written) and its type a name of ours, so neither needs escaping.
+  std::string base_literal = JsonString(base_url);
+  base_literal.pop_back();  // the closing quote
   // The entry array is opened by its first entry: a page without any has no `entry`.
   const auto open_entry = [&] {
     out += first ? ",\"entry\":[" : ",";
@@ -69,9 +72,9 @@ std::string SearchsetJsonOfViews(const std::string& base_url, const std::vector<
   };
   auto add = [&](const StoredResource& resource, const char* mode) {
     open_entry();
-    url.assign(base_url).append("/").append(resource.type).append("/").append(resource.id);
     out += "{\"fullUrl\":";
-    out += JsonString(url);
+    out += base_literal;
+    out.append("/").append(resource.type).append("/").append(resource.id).append("\"");
     out += ",\"resource\":";
     out += resource.json;
     out += ",\"search\":{\"mode\":\"";
