@@ -183,18 +183,26 @@ class FhirApiPgTest : public ::testing::Test {
     return Get(path, q == std::string::npos ? QueryParams{} : ParseQueryString(url.substr(q + 1)));
   }
 
+  // The API from now on keeps Patient answers in a cache that is live but never hears the feed:
+  // only what this node forgets itself is forgotten.
+  PatientAnswerCache& KeepAnswersWithoutFeed() {
+    answers_ = std::make_unique<PatientAnswerCache>(100);
+    answers_->SetLive(true);
+    ApiOptions options;
+    options.patient_answers = answers_.get();
+    api_ = std::make_unique<FhirApi>(*store_, options);
+    return *answers_;
+  }
+
   std::unique_ptr<pg::PgStore> store_;
+  std::unique_ptr<PatientAnswerCache> answers_;  // (declared before api_: outlives it)
   std::unique_ptr<FhirApi> api_;
 };
 
 // The Patient answer cache (fhir/http/patient_answer_cache.h) without a feed: what this node writes,
 // it forgets itself before the write is answered, so its next read is never the old answer.
 TEST_F(FhirApiPgTest, AWriteOnThisNodeIsReadAtOnceWhenTheAnswerWasKept) {
-  PatientAnswerCache cache(100);
-  cache.SetLive(true);  // as if the feed listened; it never hears anything here
-  ApiOptions options;
-  options.patient_answers = &cache;
-  api_ = std::make_unique<FhirApi>(*store_, options);
+  PatientAnswerCache& cache = KeepAnswersWithoutFeed();
   const std::string id = CreatePatient(PatientJson(kPnrSystem, kPnrA, "Före", "Anna"));
   const std::string path = "/Patient/" + id;
   ASSERT_EQ(Get(path).status, 200);
@@ -230,11 +238,7 @@ TEST_F(FhirApiPgTest, AWriteOnThisNodeIsReadAtOnceWhenTheAnswerWasKept) {
 // A doctor's list (fhir/search/doctor_list_page.h) without a feed: a page answered from what is kept
 // is the general search's page, and a contact this node writes is on the list at its next read.
 TEST_F(FhirApiPgTest, ADoctorsListFromKeptAnswersFollowsThisNodesWrites) {
-  PatientAnswerCache cache(100);
-  cache.SetLive(true);  // as if the feed listened; it never hears anything here
-  ApiOptions options;
-  options.patient_answers = &cache;
-  api_ = std::make_unique<FhirApi>(*store_, options);
+  PatientAnswerCache& cache = KeepAnswersWithoutFeed();
   const std::string nr = "https://fhir.nara-registry.org";
   ASSERT_EQ(Put("/Organization/dl-vc", R"({"resourceType":"Organization","id":"dl-vc","identifier":[{"system":)"
                                        R"("urn:oid:1.2.752.29.4.19","value":"SE2321000016-DL01"}],"active":true,)"
