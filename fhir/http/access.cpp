@@ -94,6 +94,16 @@ std::vector<std::string> PatientIdsOf(const std::string& type, const std::string
   return {patient};
 }
 
+std::vector<std::string> PatientIdsOfStored(const StoredResource& resource) {
+  if (resource.type == "Patient") return {resource.id};
+  if (resource.json.empty()) return {};
+  rapidjson::Document doc;
+  // Stored text was validated when written: parsed without ParseJsonObject's checks for hostile input.
+  doc.Parse<rapidjson::kParseIterativeFlag>(resource.json.data(), resource.json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  return PatientIdsOf(resource.type, resource.id, doc);
+}
+
 bool CoversUnit(RegistryTransaction& reg, const Caller& caller, const std::string& unit_id) {
   for (const auto& hsa : ChainOf(reg, unit_id, nullptr)) {
     if (std::find(caller.organizations.begin(), caller.organizations.end(), hsa) != caller.organizations.end()) {

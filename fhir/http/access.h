@@ -20,6 +20,9 @@ auth::Target TargetOf(RegistryTransaction& reg, const std::string& type, const r
 
 // Patient ids a resource concerns: its own id for a Patient, else patient/subject.
 std::vector<std::string> PatientIdsOf(const std::string& type, const std::string& id, const rapidjson::Value& resource);
+// The same for stored text (written, and so validated, by the server): a Patient's own id without
+// reading its text; none for a tombstone or text that does not parse.
+std::vector<std::string> PatientIdsOfStored(const StoredResource& resource);
 
 // One of the caller's organizations is the unit (an Organization id) or above it in its partOf chain.
 bool CoversUnit(RegistryTransaction& reg, const Caller& caller, const std::string& unit_id);

@@ -15,17 +15,6 @@ namespace {
 // reaches patient data only through the citizen's own $fixed-contacts.
 bool SeesEveryone(const Caller& caller) { return caller.role == "admin" || caller.role == "citizen-portal"; }
 
-// Patient ids of a stored resource; none for a tombstone or text that does not parse.
-std::vector<std::string> PatientsOf(const StoredResource& resource) {
-  if (resource.type == "Patient") return {resource.id};
-  if (resource.json.empty()) return {};
-  rapidjson::Document doc;
-  // Stored text was validated when written (as RequestAudit::AddAll reads it).
-  doc.Parse<rapidjson::kParseIterativeFlag>(resource.json.data(), resource.json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return {};
-  return PatientIdsOf(resource.type, resource.id, doc);
-}
-
 }  // namespace
 
 void ProtectionScreen::LookUp(RegistryTransaction& reg, const std::vector<std::string>& patient_ids) {
@@ -85,7 +74,7 @@ int ProtectionScreen::Screen(RegistryTransaction& reg, std::vector<StoredResourc
   std::vector<std::string> all;
   for (size_t i = 0; i < resources.size(); ++i) {
     if (!IsPatientData(resources[i].type)) continue;
-    patients_of[i] = PatientsOf(resources[i]);
+    patients_of[i] = PatientIdsOfStored(resources[i]);
     all.insert(all.end(), patients_of[i].begin(), patients_of[i].end());
   }
   if (all.empty()) return 0;
@@ -119,7 +108,7 @@ int ProtectionScreen::Screen(RegistryTransaction& reg, std::vector<StoredResourc
 
 Sight ProtectionScreen::ScreenOne(RegistryTransaction& reg, StoredResource& resource) {
   if (!IsPatientData(resource.type)) return Sight::open;
-  const auto patients = PatientsOf(resource);
+  const auto patients = PatientIdsOfStored(resource);
   if (patients.empty()) return Sight::open;
   LookUp(reg, patients);
   const Sight sight = SightOf(reg, resource.type, patients);

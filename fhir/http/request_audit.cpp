@@ -22,8 +22,12 @@ void RequestAudit::Begin(std::string act, std::string type, const std::string& i
 }
 
 void RequestAudit::AddResource(const std::string& type, const std::string& id, const rapidjson::Value& resource) {
+  AddNamed(id, PatientIdsOf(type, id, resource));
+}
+
+void RequestAudit::AddNamed(const std::string& id, const std::vector<std::string>& patients) {
   AddUnique(resource_ids, id);
-  for (const auto& patient : PatientIdsOf(type, id, resource)) AddUnique(patient_ids, patient);
+  for (const auto& patient : patients) AddUnique(patient_ids, patient);
 }
 
 void RequestAudit::AddAll(const std::vector<StoredResource>& resources) {
@@ -44,16 +48,7 @@ void RequestAudit::AddAll(const std::vector<const StoredResource*>& resources) {
   for (const auto* view : resources) {
     const StoredResource& resource = *view;
     add(resource_ids, seen_resources, resource.id);
-    if (resource.type == "Patient") {
-      add(patient_ids, seen_patients, resource.id);
-      continue;
-    }
-    if (resource.json.empty()) continue;  // a tombstone in a history
-    // Stored text was validated when written: parsed without ParseJsonObject's checks for hostile input.
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(resource.json.data(), resource.json.size());
-    if (doc.HasParseError() || !doc.IsObject()) continue;
-    for (const auto& patient : PatientIdsOf(resource.type, resource.id, doc)) add(patient_ids, seen_patients, patient);
+    for (const auto& patient : PatientIdsOfStored(resource)) add(patient_ids, seen_patients, patient);
   }
 }
 

@@ -24,6 +24,7 @@ struct RequestAudit {
 
   void Begin(std::string act, std::string type, const std::string& id);
   void AddResource(const std::string& type, const std::string& id, const rapidjson::Value& resource);
+  void AddNamed(const std::string& id, const std::vector<std::string>& patients);  // a resource and its patients
   void AddAll(const std::vector<StoredResource>& resources);  // parses each to find its patient
   void AddAll(const std::vector<const StoredResource*>& resources);
 };

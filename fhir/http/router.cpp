@@ -81,17 +81,8 @@ Status FhirApi::CheckResident(const Caller& caller, const StoredResource& resour
 Status FhirApi::CheckResidentIn(ResourceTransaction* tx, const Caller& caller, const StoredResource& resource,
                                 RequestAudit& audit) {
   if (audit.action.empty() || resource.json.empty()) return Ok();
-  std::vector<std::string> patients;
-  if (resource.type == "Patient") {
-    // A Patient is its own patient: nothing to parse for.
-    audit.AddResource(resource.type, resource.id, rapidjson::Value());
-    patients = {resource.id};
-  } else {
-    rapidjson::Document doc;
-    if (!ParseJsonObject(resource.json, doc)) return Ok();
-    audit.AddResource(resource.type, resource.id, doc);
-    patients = PatientIdsOf(resource.type, resource.id, doc);
-  }
+  const std::vector<std::string> patients = PatientIdsOfStored(resource);
+  audit.AddNamed(resource.id, patients);
   if (caller.role != "municipality") return Ok();
   for (const auto& patient : patients) {
     if (!IsResidentOf(*tx, caller, patient)) {

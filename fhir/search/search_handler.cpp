@@ -153,9 +153,7 @@ Result<bool> KeepResidents(ResourceStore& store, const Caller& caller, std::vect
         kept.push_back(std::move(resource));
         continue;
       }
-      rapidjson::Document doc;
-      if (!ParseJsonObject(resource.json, doc)) continue;
-      const auto patients = PatientIdsOf(resource.type, resource.id, doc);
+      const auto patients = PatientIdsOfStored(resource);
       if (!patients.empty() && IsResidentOf(tx, caller, patients.front())) kept.push_back(std::move(resource));
     }
     dropped = kept.size() != resources.size();
