@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <unordered_set>
 
 namespace nara::fhir {
 
@@ -53,6 +52,7 @@ PatientAnswerCache::Answer PatientAnswerCache::Find(const std::string& patient_i
     std::lock_guard<std::mutex> lock(stripe.mu);
     if (auto found = stripe.entries.find(patient_id); found != stripe.entries.end() && found->second.on == on) {
       ++hits_;
+      stripe.recent.splice(stripe.recent.begin(), stripe.recent, found->second.place);
       return found->second.answer;
     }
   }
@@ -67,23 +67,19 @@ void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp
   // Checked under the stripe's lock, which Forget and SetLive also take: a Forget after this check
   // finds the entry and removes it.
   if (!live() || stripe.generation != stamp) return;
-  auto [at, added] = stripe.entries.insert_or_assign(patient_id, Entry{std::make_shared<const StoredResource>(answer), on});
-  (void)at;
   ++fills_;
-  if (!added) return;
-  stripe.order.push_back(patient_id);
-  while (stripe.entries.size() > per_stripe_ && !stripe.order.empty()) {
-    stripe.entries.erase(stripe.order.front());  // (an id forgotten since is simply not there)
-    stripe.order.pop_front();
+  auto shared = std::make_shared<const StoredResource>(answer);
+  if (auto found = stripe.entries.find(patient_id); found != stripe.entries.end()) {
+    found->second.answer = std::move(shared);
+    found->second.on = on;
+    stripe.recent.splice(stripe.recent.begin(), stripe.recent, found->second.place);
+    return;
   }
-  // Ids forgotten and kept again leave old places behind; rebuilt before they outnumber the entries.
-  if (stripe.order.size() > 2 * per_stripe_) {
-    std::deque<std::string> kept;
-    std::unordered_set<std::string> seen;
-    for (const auto& id : stripe.order) {
-      if (stripe.entries.count(id) && seen.insert(id).second) kept.push_back(id);
-    }
-    stripe.order = std::move(kept);
+  stripe.recent.push_front(patient_id);
+  stripe.entries.emplace(patient_id, Entry{std::move(shared), on, stripe.recent.begin()});
+  if (stripe.entries.size() > per_stripe_) {
+    stripe.entries.erase(stripe.recent.back());
+    stripe.recent.pop_back();
   }
 }
 
@@ -135,7 +131,11 @@ void PatientAnswerCache::Forget(const std::string& patient_id) {
   Stripe& stripe = StripeOf(patient_id);
   std::lock_guard<std::mutex> lock(stripe.mu);
   ++stripe.generation;
-  if (stripe.entries.erase(patient_id)) ++forgotten_;
+  if (auto found = stripe.entries.find(patient_id); found != stripe.entries.end()) {
+    stripe.recent.erase(found->second.place);
+    stripe.entries.erase(found);
+    ++forgotten_;
+  }
 }
 
 void PatientAnswerCache::ForgetAll() {
@@ -144,7 +144,7 @@ void PatientAnswerCache::ForgetAll() {
     ++stripe.generation;
     forgotten_ += static_cast<long>(stripe.entries.size());
     stripe.entries.clear();
-    stripe.order.clear();
+    stripe.recent.clear();
   }
   ForgetLists();
 }

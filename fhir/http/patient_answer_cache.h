@@ -28,7 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,7 +45,7 @@ namespace nara::fhir {
 class PatientAnswerCache {
  public:
   static constexpr std::chrono::milliseconds kDeafAfter{3000};
-  // At most `capacity` answers (the oldest kept goes first). The cache starts not live.
+  // At most `capacity` answers (the one used least recently goes first). The cache starts not live.
   explicit PatientAnswerCache(std::size_t capacity, std::chrono::milliseconds deaf_after = kDeafAfter);
 
   // The stamp to take before the database read whose answer may be kept.
@@ -92,11 +92,12 @@ class PatientAnswerCache {
   struct Entry {
     Answer answer;
     Date on;
+    std::list<std::string>::iterator place;  // in Stripe::recent
   };
   struct Stripe {
     mutable std::mutex mu;
     std::unordered_map<std::string, Entry> entries;
-    std::deque<std::string> order;  // ids in the order kept: the oldest is dropped when full
+    std::list<std::string> recent;  // the ids kept, the most recently used first: the last goes when full
     std::uint64_t generation = 0;   // moves on every Forget in this stripe
   };
   Stripe& StripeOf(const std::string& patient_id);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace nara::fhir {
 namespace {
@@ -101,25 +102,30 @@ TEST(PatientAnswerCache, AFeedThatFallsSilentServesNothingAndForgetsEverythingWh
   EXPECT_FALSE(cache.Find("p2", kToday));
 }
 
-TEST(PatientAnswerCache, WhenFullTheOldestAnswerGoesFirst) {
-  // One answer per stripe at most: of two patients in one stripe only the later is kept.
-  PatientAnswerCache cache(1);
-  cache.SetLive(true);
-  std::string first = "p0", second;
-  for (int i = 1; i < 1000 && second.empty(); ++i) {
+TEST(PatientAnswerCache, WhenFullTheAnswerUsedLeastRecentlyGoesFirst) {
+  // Two answers per stripe at most (64 over 32 stripes): three patients of one stripe.
+  PatientAnswerCache cache(64);
+  cache.SetLive(true);  // every stripe's stamp is now the same
+  cache.Forget("a");    // a's stripe's stamp moves on: the ids with the same stamp share its stripe
+  std::vector<std::string> ids{"a"};
+  for (int i = 0; i < 10000 && ids.size() < 3; ++i) {
     const std::string id = "p" + std::to_string(i);
-    PatientAnswerCache probe(1);
-    probe.SetLive(true);
-    probe.Fill(first, probe.Stamp(first), Answer(first, 1), kToday);
-    probe.Fill(id, probe.Stamp(id), Answer(id, 1), kToday);
-    if (!probe.Find(first, kToday)) second = id;  // same stripe: the first was pushed out
+    if (cache.Stamp(id) == cache.Stamp("a")) ids.push_back(id);
   }
-  ASSERT_FALSE(second.empty());
-  cache.Fill(first, cache.Stamp(first), Answer(first, 1), kToday);
-  cache.Fill(second, cache.Stamp(second), Answer(second, 1), kToday);
-  EXPECT_FALSE(cache.Find(first, kToday));
-  EXPECT_TRUE(cache.Find(second, kToday));
-  EXPECT_LE(cache.counts().entries, 32);
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string &a = ids[0], &b = ids[1], &c = ids[2];
+  cache.Fill(a, cache.Stamp(a), Answer(a, 1), kToday);
+  cache.Fill(b, cache.Stamp(b), Answer(b, 1), kToday);
+  ASSERT_TRUE(cache.Find(a, kToday));  // a used after b
+  cache.Fill(c, cache.Stamp(c), Answer(c, 1), kToday);
+  EXPECT_TRUE(cache.Find(a, kToday));
+  EXPECT_FALSE(cache.Find(b, kToday)) << "the least recently used goes";
+  EXPECT_TRUE(cache.Find(c, kToday));
+  // Kept again after being forgotten, an answer takes one place, not two.
+  cache.Forget(a);
+  cache.Fill(a, cache.Stamp(a), Answer(a, 2), kToday);
+  EXPECT_EQ(cache.counts().entries, 2);
+  EXPECT_EQ(cache.Find(a, kToday)->version, 2);
 }
 
 TEST(PatientAnswerCache, CountsHitsAndMisses) {
