@@ -9,12 +9,13 @@
 #               one-statement write path, 14.0 after; 19.2 with --smoke on 12-05 and 16.6 after issue 15's
 #               freer's lock and the patient's queue entries read with its rows; docs/internals.md "What
 #               a write costs the database")
+#   --perf      also a machine-wide perf profile of the changes (by process, top symbols)
 # Nära: `curl --parallel` (C transfers at a time over reused keep-alive mutual-TLS connections, admin
 # certificate), each request a different resident, all must answer 201; requests/s over the whole run.
 # Anchor: `pgbench -c C -j 2 -T 20` TPC-B (scale 10) in another database of the same cluster: tps.
 source "$(dirname "$0")/common.sh"
 
-people=20000 requests=4000 clients=16 seconds=20 profile=0
+people=20000 requests=4000 clients=16 seconds=20 profile=0 perf=0
 while (($#)); do
   case $1 in
     --people) people=$2; shift 2 ;;
@@ -22,7 +23,8 @@ while (($#)); do
     --clients) clients=$2; shift 2 ;;
     --smoke) people=1000 requests=200 seconds=3; shift ;;
     --profile) profile=1; shift ;;
-    *) echo "usage: bench/change_listing.sh [--people N] [--requests R] [--clients C] | --smoke" >&2; exit 2 ;;
+    --perf) perf=1; shift ;;
+    *) echo "usage: bench/change_listing.sh [--people N] [--requests R] [--clients C] [--profile] [--perf] | --smoke" >&2; exit 2 ;;
   esac
 done
 
@@ -36,6 +38,7 @@ bench_listing_moves "$requests"
 config=$BENCH_WORK/requests.curl
 
 ((profile)) && bench_statements_reset registry
+((perf)) && bench_perf_start 5  # (the first seconds of a run of about 7)
 t0=$(bench_now)
 curl -s --show-error --parallel --parallel-max "$clients" -K "$config" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
 t1=$(bench_now)
@@ -49,6 +52,7 @@ finished=$(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM registry
 nara_rate=$(bench_div "$requests" "$nara_s")
 
 ((profile)) && bench_statements_report registry "$requests" change
+((perf)) && bench_perf_report
 bench_createdb tpcb
 pgbench -q -i -s 10 "$(bench_url tpcb)" >/dev/null 2>&1
 tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" "$(bench_url tpcb)" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
