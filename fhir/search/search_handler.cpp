@@ -248,11 +248,13 @@ struct PageEnds {
   std::optional<SearchCursor> after_last, before_first;
 };
 
-PageEnds PageEndsOf(const SearchPage& page) {
+// `first_key`, `last_key`: the sort keys of the first and last match (empty in id order).
+PageEnds PageEndsOf(const std::vector<const StoredResource*>& matches, const std::string& first_key,
+                    const std::string& last_key) {
   PageEnds ends;
-  if (!page.resources.empty()) {
-    ends.after_last = SearchCursor{page.last_key, page.resources.back().id, false};
-    ends.before_first = SearchCursor{page.first_key, page.resources.front().id, true};
+  if (!matches.empty()) {
+    ends.after_last = SearchCursor{last_key, matches.back()->id, false};
+    ends.before_first = SearchCursor{first_key, matches.front()->id, true};
   }
   return ends;
 }
@@ -346,11 +348,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     if (*kept) {
       const std::vector<const StoredResource*> matches = (*kept)->Matches();
       if (!audit.action.empty()) audit.AddAll(matches);
-      PageEnds ends;
-      if (!matches.empty()) {
-        ends.after_last = SearchCursor{"", matches.back()->id, false};  // id order: no key
-        ends.before_first = SearchCursor{"", matches.front()->id, true};
-      }
+      const PageEnds ends = PageEndsOf(matches, "", "");  // id order: no sort key
       const PageShape shape{(*kept)->total, (*kept)->has_more, (*kept)->has_previous};
       return PageResponse(request, type, *parsed, shape, matches, {}, ends, {});
     }
@@ -364,7 +362,10 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   auto page = store.Search(query);
   if (!page) return ErrorResponse(page.error());
   // The page's ends in the query's order, for the links: taken before any filtering.
-  const PageEnds ends = PageEndsOf(*page);
+  std::vector<const StoredResource*> matches;
+  matches.reserve(page->resources.size());
+  for (const auto& match : page->resources) matches.push_back(&match);
+  const PageEnds ends = PageEndsOf(matches, page->first_key, page->last_key);
   std::set<std::string> found_types;
   for (const auto& resource : page->included) found_types.insert(resource.type);
   if (auto allowed = CheckIncludedTypes(caller, found_types); !allowed) {
@@ -464,8 +465,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     }
   }
 
-  std::vector<const StoredResource*> matches;
-  matches.reserve(page->resources.size());
+  matches.clear();  // (the screen and _summary=count may have changed the page since)
   for (const auto& match : page->resources) matches.push_back(&match);
   const PageShape shape{page->total, page->has_more, page->has_previous};
   return PageResponse(request, type, *parsed, shape, matches, page->included, ends, issues);
