@@ -6,7 +6,8 @@
 //   database.read-wait-ms, then reads the primary), while a caller who wrote nothing gets the standby's
 //   older state (so searches do go to the standby), unless it echoes the writer's X-Nara-Commit-Lsn;
 // - /metrics counts the routed reads by database (nara_db_reads_total{pool=...}); measures are routed too;
-// - a node whose read URL leads nowhere still answers from the primary; /readyz says `degraded`.
+// - a node whose read URL leads nowhere still answers from the primary; /readyz says `degraded`;
+// - a Patient a search found on a lagging standby is never kept as the answer to its read by id.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -150,6 +151,58 @@ TEST(ReadReplica, CallerReadsItsOwnWritesThroughAStandbyAndOthersReadTheStandby)
   EXPECT_EQ(report.status, 200) << report.body;
   EXPECT_EQ(At(Parse(report.body), "/resourceType"), "MeasureReport");
   EXPECT_EQ(Reads(node.ops_port(), "standby"), standby_measure + 1);
+}
+
+// The Patient answer cache (fhir/http/patient_answer_cache.h) keeps the Patients a search computed,
+// but never from the standby: its state may be older than the notifications the node has heard, and a
+// read by id must answer the current version (docs/api.md section 12).
+TEST(ReadReplica, APatientFoundOnALaggingStandbyIsNeverKeptAsTheReadsAnswer) {
+  if (testing::PgCluster::Shared().external())
+    GTEST_SKIP() << "starts clusters of its own; not with NARA_TEST_DATABASE_URL";
+  testing::PgReplicatedCluster pg;
+  const std::string db = pg.CreateDatabase("readkeep");
+  OwnServer node("readkeep", {{"NARA_DATABASE_URL", pg.primary_url(db)},
+                              {"NARA_DATABASE_READ_URL", pg.standby_url(db)}});
+  ASSERT_TRUE(node.Migrate());
+  ASSERT_TRUE(node.Start());
+  bool live = false;
+  for (int i = 0; i < 200 && !live; ++i) {
+    live = Sample(Scrape(node.ops_port()), "nara_patient_cache_live") == 1;
+    if (!live) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(live);
+  auto admin = node.Client("admin");
+  auto ehr = node.Client("ehr");
+  const std::string pnr = reg::NextPersonnummer();
+  auto put = admin->Request("PUT", "/fhir/Patient/rk-patient", reg::PatientWithPnr("rk-patient", pnr, "Först"),
+                            reg::kFhirJson);
+  ASSERT_EQ(put.status, 201) << put.body;
+  // Version 2 is committed on the primary while the standby, paused, still has version 1.
+  std::string on_standby;
+  for (int i = 0; i < 200 && on_standby != "1"; ++i) {
+    on_standby = Trim(testing::Psql(pg.standby_url(db), "SELECT count(*) FROM resource_current WHERE "
+                                                        "res_type = 'Patient' AND res_id = 'rk-patient'").second);
+    if (on_standby != "1") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(on_standby, "1");
+  ASSERT_EQ(testing::Psql(pg.standby_url(db), "SELECT pg_wal_replay_pause()").first, 0);
+  put = admin->Request("PUT", "/fhir/Patient/rk-patient", reg::PatientWithPnr("rk-patient", pnr, "Sedan"),
+                       reg::kFhirJson);
+  ASSERT_EQ(put.status, 200) << put.body;
+
+  // A caller who wrote nothing searches the standby and finds version 1, as searches may.
+  const double standby_reads = Reads(node.ops_port(), "standby");
+  auto found = ehr->Request("GET", "/fhir/Patient?_id=rk-patient");
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(At(Parse(found.body), "/entry/0/resource/meta/versionId"), "1");
+  EXPECT_EQ(Reads(node.ops_port(), "standby"), standby_reads + 1);
+  // Its read by id is the current version: what the search found on the standby was not kept.
+  for (int i = 0; i < 2; ++i) {
+    auto read = ehr->Request("GET", "/fhir/Patient/rk-patient");
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(At(Parse(read.body), "/meta/versionId"), "2") << "read " << i;
+  }
+  ASSERT_EQ(testing::Psql(pg.standby_url(db), "SELECT pg_wal_replay_resume()").first, 0);
 }
 
 TEST(ReadReplica, NodeWhoseReadDatabaseIsUnreachableAnswersFromThePrimary) {
