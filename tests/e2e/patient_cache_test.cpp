@@ -152,11 +152,17 @@ TEST_F(PatientCacheTest, ADoctorsListFromKeptAnswersIsTheSearchsAnswerAndMovesWi
   ASSERT_TRUE(from_kept) << "both pages from the kept list, every patient from a kept answer";
   EXPECT_EQ(again, first);
 
-  // A page answered from what is kept has its audit row naming each patient on it.
-  const double hits = Hits(*node_a_);
-  auto page = ehr_a->Request("GET", "/fhir/Patient?general-practitioner=PractitionerRole/pc-doc-role&_count=2");
-  ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(Hits(*node_a_), hits + 2);
+  // A page answered from what is kept has its audit row naming each patient on it (asked again
+  // until one is: a loaded machine may leave the feed silent long enough to stop serving a moment).
+  testing::HttpResult page;
+  bool page_from_kept = false;
+  for (int i = 0; i < 100 && !page_from_kept; ++i) {
+    const double hits = Hits(*node_a_);
+    page = ehr_a->Request("GET", "/fhir/Patient?general-practitioner=PractitionerRole/pc-doc-role&_count=2");
+    ASSERT_EQ(page.status, 200);
+    page_from_kept = Hits(*node_a_) == hits + 2;
+  }
+  ASSERT_TRUE(page_from_kept);
   auto [code, out] = testing::Psql(node_a_->database_url(),
                                    "SELECT array_to_string(ARRAY(SELECT unnest(patient_ids) ORDER BY 1), ',') FROM "
                                    "audit_event WHERE action = 'search' AND outcome = 'success' AND request_id = '" +

@@ -184,9 +184,10 @@ class FhirApiPgTest : public ::testing::Test {
   }
 
   // The API from now on keeps Patient answers in a cache that is live but never hears the feed:
-  // only what this node forgets itself is forgotten.
+  // only what this node forgets itself is forgotten. (Silence counts as deaf only after an hour, so
+  // a slow machine cannot turn it off halfway through a test.)
   PatientAnswerCache& KeepAnswersWithoutFeed() {
-    answers_ = std::make_unique<PatientAnswerCache>(100);
+    answers_ = std::make_unique<PatientAnswerCache>(100, std::chrono::hours(1));
     answers_->SetLive(true);
     ApiOptions options;
     options.patient_answers = answers_.get();
