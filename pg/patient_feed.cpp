@@ -6,6 +6,7 @@ namespace nara::pg {
 namespace {
 
 constexpr const char* kChannel = "nara_patient_changed";
+constexpr const char* kListPrefix = "PractitionerRole/";  // schema/0015_doctor_list_feed.sql
 
 class Receiver final : public pqxx::notification_receiver {
  public:
@@ -17,6 +18,8 @@ class Receiver final : public pqxx::notification_receiver {
     if (payload.empty()) return;  // a heartbeat
     if (payload == "*") {
       handlers_.all_changed();
+    } else if (payload.compare(0, std::char_traits<char>::length(kListPrefix), kListPrefix) == 0) {
+      handlers_.list_changed(payload.substr(std::char_traits<char>::length(kListPrefix)));
     } else {
       handlers_.changed(payload);
     }

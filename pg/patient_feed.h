@@ -5,7 +5,7 @@
 // answer on any node arrives as that patient's id ('*': forget everything, after a bulk import).
 // Whenever the connection is lost (or libpqxx silently reconnected it: a new backend pid) changes may
 // have gone unheard, so it reports not live (the cache forgets everything and keeps nothing) until
-// it listens again. It also sends itself an empty notification every second: `heard` is called for
+// it listens again. A doctor's list arrives as "PractitionerRole/{id}" (list_changed). It also sends itself an empty notification every second: `heard` is called for
 // every notification, so a connection that hangs without failing shows as silence (the cache then
 // stops serving, PatientAnswerCache::Heard).
 #pragma once
@@ -22,6 +22,8 @@ namespace nara::pg {
 
 struct PatientFeedHandlers {
   std::function<void(const std::string& patient_id)> changed;  // one patient's answer is stale
+  // Who is on this PractitionerRole's list may have changed (schema/0015_doctor_list_feed.sql).
+  std::function<void(const std::string& role_id)> list_changed;
   std::function<void()> all_changed;                           // every answer is stale
   // Listening (true) or not (false); `why` says what interrupted it ("" when stopping or live).
   std::function<void(bool live, const std::string& why)> live;

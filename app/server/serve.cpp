@@ -156,6 +156,7 @@ int Serve(const Config& config) {
     fhir::PatientAnswerCache* cache = patient_answers.get();
     pg::PatientFeedHandlers handlers;
     handlers.changed = [cache](const std::string& patient) { cache->Forget(patient); };
+    handlers.list_changed = [cache](const std::string& role) { cache->ForgetList(role); };
     handlers.all_changed = [cache] { cache->ForgetAll(); };
     handlers.heard = [cache] { cache->Heard(); };
     handlers.live = [cache](bool live, const std::string& why) {

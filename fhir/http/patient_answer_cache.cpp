@@ -115,6 +115,12 @@ void PatientAnswerCache::FillList(const std::string& role_id, std::uint64_t stam
   lists_.insert_or_assign(role_id, List{std::make_shared<const std::vector<std::string>>(std::move(patient_ids)), on});
 }
 
+void PatientAnswerCache::ForgetList(const std::string& role_id) {
+  std::lock_guard<std::mutex> lock(lists_mu_);
+  ++lists_generation_;
+  lists_.erase(role_id);
+}
+
 void PatientAnswerCache::ForgetLists() {
   std::lock_guard<std::mutex> lock(lists_mu_);
   ++lists_generation_;
@@ -122,12 +128,6 @@ void PatientAnswerCache::ForgetLists() {
 }
 
 void PatientAnswerCache::Forget(const std::string& patient_id) {
-  if (patient_id.compare(0, std::char_traits<char>::length(kListPrefix), kListPrefix) == 0) {
-    std::lock_guard<std::mutex> lock(lists_mu_);
-    ++lists_generation_;
-    lists_.erase(patient_id.substr(std::char_traits<char>::length(kListPrefix)));
-    return;
-  }
   Stripe& stripe = StripeOf(patient_id);
   std::lock_guard<std::mutex> lock(stripe.mu);
   ++stripe.generation;

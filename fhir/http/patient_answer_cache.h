@@ -19,7 +19,7 @@
 // It also keeps doctors' lists: for a PractitionerRole, the ids of the patients Patient?general-
 // practitioner=PractitionerRole/{id} finds on a date, in the database's id order (fhir/search/
 // doctor_list_page.h serves a page of it from the kept answers). A list is forgotten when the feed
-// names "PractitionerRole/{id}" (a fast läkarkontakt of that role changed, or a patient with one was
+// names it (ForgetList: a fast läkarkontakt of that role changed, or a patient with one was
 // deleted or restored), when this server commits a write naming any patient (ForgetLists: a write
 // here may have moved a patient onto any list), with everything else, and at midnight.
 #pragma once
@@ -66,10 +66,10 @@ class PatientAnswerCache {
   PatientIds FindList(const std::string& role_id, Date on);
   std::uint64_t StampLists() const;
   void FillList(const std::string& role_id, std::uint64_t stamp, std::vector<std::string> patient_ids, Date on);
+  void ForgetList(const std::string& role_id);  // the feed named this doctor's list
   void ForgetLists();
 
-  // A committed change named this patient, or "PractitionerRole/{id}": that doctor's list.
-  void Forget(const std::string& patient_id);
+  void Forget(const std::string& patient_id);  // a committed change named this patient
   void ForgetAll();                            // a bulk change, or the feed was interrupted
   // Whether the change feed is listening; false forgets everything and keeps nothing until true.
   void SetLive(bool live);
@@ -88,7 +88,6 @@ class PatientAnswerCache {
 
  private:
   static constexpr std::size_t kStripes = std::tuple_size<Stamps>::value;
-  static constexpr const char* kListPrefix = "PractitionerRole/";
   struct Entry {
     Answer answer;
     Date on;

@@ -27,6 +27,7 @@ class Heard {
   PatientFeedHandlers Handlers() {
     PatientFeedHandlers h;
     h.changed = [this](const std::string& id) { Add(id); };
+    h.list_changed = [this](const std::string& role) { Add("PractitionerRole/" + role); };
     h.all_changed = [this] { Add("*"); };
     h.live = [this](bool live, const std::string&) { Add(live ? "live" : "lost"); };
     h.heard = [] {};

@@ -155,7 +155,7 @@ TEST(PatientAnswerCache, ADoctorsListIsKeptUntilItsRoleOrEverythingIsForgotten) 
   EXPECT_EQ(*cache.FindList("r1", kToday), (std::vector<std::string>{"p1", "p2"}));
   EXPECT_FALSE(cache.FindList("r1", Date::FromDays(kToday.days() + 1))) << "a list holds for its date";
 
-  cache.Forget("PractitionerRole/r1");  // the feed names the list
+  cache.ForgetList("r1");  // the feed names the list
   EXPECT_FALSE(cache.FindList("r1", kToday));
   EXPECT_TRUE(cache.FindList("r2", kToday));
   cache.Forget("r2");  // a patient's id is not a list's name
@@ -163,7 +163,7 @@ TEST(PatientAnswerCache, ADoctorsListIsKeptUntilItsRoleOrEverythingIsForgotten) 
 
   // A list read that raced any list's change keeps nothing.
   const auto stamp = cache.StampLists();
-  cache.Forget("PractitionerRole/r9");
+  cache.ForgetList("r9");
   cache.FillList("r1", stamp, {"p1"}, kToday);
   EXPECT_FALSE(cache.FindList("r1", kToday));
 
