@@ -11,11 +11,14 @@ PatientAnswerCache::PatientAnswerCache(std::size_t capacity, std::chrono::millis
       // A list of a full-time doctor holds about 1100 ids, the size of 20 to 50 answers in memory.
       max_lists_(std::max<std::size_t>(16, capacity / 50)) {}
 
+std::size_t PatientAnswerCache::StripeIndex(const std::string& patient_id) {
+  return std::hash<std::string>{}(patient_id) % kStripes;
+}
 PatientAnswerCache::Stripe& PatientAnswerCache::StripeOf(const std::string& patient_id) {
-  return stripes_[std::hash<std::string>{}(patient_id) % kStripes];
+  return stripes_[StripeIndex(patient_id)];
 }
 const PatientAnswerCache::Stripe& PatientAnswerCache::StripeOf(const std::string& patient_id) const {
-  return stripes_[std::hash<std::string>{}(patient_id) % kStripes];
+  return stripes_[StripeIndex(patient_id)];
 }
 
 std::uint64_t PatientAnswerCache::Stamp(const std::string& patient_id) const {
@@ -85,7 +88,7 @@ void PatientAnswerCache::Fill(const std::string& patient_id, std::uint64_t stamp
 
 void PatientAnswerCache::Fill(const std::string& patient_id, const Stamps& stamps, const StoredResource& answer,
                               Date on) {
-  Fill(patient_id, stamps[std::hash<std::string>{}(patient_id) % kStripes], answer, on);
+  Fill(patient_id, stamps[StripeIndex(patient_id)], answer, on);
 }
 
 PatientAnswerCache::PatientIds PatientAnswerCache::FindList(const std::string& role_id, Date on) {
@@ -106,13 +109,12 @@ std::uint64_t PatientAnswerCache::StampLists() const {
   return lists_generation_;
 }
 
-void PatientAnswerCache::FillList(const std::string& role_id, std::uint64_t stamp, std::vector<std::string> patient_ids,
-                                  Date on) {
+void PatientAnswerCache::FillList(const std::string& role_id, std::uint64_t stamp, PatientIds patient_ids, Date on) {
   std::lock_guard<std::mutex> lock(lists_mu_);
   if (!live() || lists_generation_ != stamp) return;  // as Fill: checked under the lock Forget takes
   // Full: one list goes (any: lists are few and cheap to read again).
   if (lists_.size() >= max_lists_ && !lists_.count(role_id)) lists_.erase(lists_.begin());
-  lists_.insert_or_assign(role_id, List{std::make_shared<const std::vector<std::string>>(std::move(patient_ids)), on});
+  lists_.insert_or_assign(role_id, List{std::move(patient_ids), on});
 }
 
 void PatientAnswerCache::ForgetList(const std::string& role_id) {

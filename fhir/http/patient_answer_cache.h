@@ -65,7 +65,7 @@ class PatientAnswerCache {
   using PatientIds = std::shared_ptr<const std::vector<std::string>>;
   PatientIds FindList(const std::string& role_id, Date on);
   std::uint64_t StampLists() const;
-  void FillList(const std::string& role_id, std::uint64_t stamp, std::vector<std::string> patient_ids, Date on);
+  void FillList(const std::string& role_id, std::uint64_t stamp, PatientIds patient_ids, Date on);
   void ForgetList(const std::string& role_id);  // the feed named this doctor's list
   void ForgetLists();
 
@@ -99,6 +99,7 @@ class PatientAnswerCache {
     std::list<std::string> recent;  // the ids kept, the most recently used first: the last goes when full
     std::uint64_t generation = 0;   // moves on every Forget in this stripe
   };
+  static std::size_t StripeIndex(const std::string& patient_id);
   Stripe& StripeOf(const std::string& patient_id);
   const Stripe& StripeOf(const std::string& patient_id) const;
 

@@ -111,12 +111,6 @@ void FhirApi::ForgetAnswersOf(const RequestAudit& audit) {
   options_.patient_answers->ForgetLists();
 }
 
-// GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
-// current version and, for a Patient, in the same round trip the facts behind the derived
-// generalPractitioner and the protection screen (ResourceTransaction::ReadToAnswer); then the
-// municipality's resident check. The PDL audit record is not written here but by Handle() once the
-// connection is back in the pool: it joins the audit writer's next batch and is committed before the
-// answer leaves. A refusal or a missing resource is audited the same way with its status.
 // Not for a municipality (whose resident check reads the database each time), and not when the
 // client echoes a commit position from another node (X-Nara-Commit-Lsn, docs/api.md section 12):
 // then it reads what that node committed, exactly.
@@ -127,6 +121,12 @@ PatientAnswerCache* FhirApi::AnswersFor(const HttpRequest& request, const std::s
   return cache;
 }
 
+// GET [type]/[id] on one connection without a transaction block (ResourceStore::Autocommit): the
+// current version and, for a Patient, in the same round trip the facts behind the derived
+// generalPractitioner and the protection screen (ResourceTransaction::ReadToAnswer); then the
+// municipality's resident check. The PDL audit record is not written here but by Handle() once the
+// connection is back in the pool: it joins the audit writer's next batch and is committed before the
+// answer leaves. A refusal or a missing resource is audited the same way with its status.
 HttpResponse FhirApi::ReadCurrentAudited(const HttpRequest& request, const std::string& type, const std::string& id,
                                          RequestAudit& audit) {
   const Date today = Date::Today();

@@ -39,14 +39,12 @@ Result<std::optional<KeptPage>> DoctorsListPage(ResourceStore& store, PatientAns
   PatientAnswerCache::PatientIds list = answers.FindList(role->value, *on);
   if (!list) {
     const std::uint64_t stamp = answers.StampLists();  // before the read: see PatientAnswerCache::Fill
-    std::vector<std::string> ids;
     auto read = store.Autocommit([&](ResourceTransaction& tx) -> Status {
-      ids = tx.Registry().PatientsOfDoctor(role->value, *on);
+      list = std::make_shared<const std::vector<std::string>>(tx.Registry().PatientsOfDoctor(role->value, *on));
       return Ok();
     });
     if (!read) return read.error();
-    list = std::make_shared<const std::vector<std::string>>(ids);
-    answers.FillList(role->value, stamp, std::move(ids), *on);
+    answers.FillList(role->value, stamp, list, *on);
   }
 
   // After the cursor's patient. The list is in the database's order, which this server cannot

@@ -6,7 +6,7 @@
 // the general search gives (same entries, total, links).
 //
 // Only a page every caller gets alike is answered so: a caller the answers may serve
-// (FhirApi::AnswerCacheFor), a plain page of one role's list (no other criterion, _include,
+// (FhirApi::AnswersFor), a plain page of one role's list (no other criterion, _include,
 // _elements or _summary; id order; `next` cursors), and every patient on the page with a kept
 // answer. A protected patient never has one, so a page with one goes the general way, which leaves
 // them out for those who may not see them. Otherwise nullopt, and the general search answers (and

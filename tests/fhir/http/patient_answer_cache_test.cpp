@@ -14,6 +14,10 @@ namespace {
 
 const Date kToday = Date::FromDays(20000);
 
+PatientAnswerCache::PatientIds Ids(std::vector<std::string> ids) {
+  return std::make_shared<const std::vector<std::string>>(std::move(ids));
+}
+
 StoredResource Answer(const std::string& id, int version) {
   StoredResource r;
   r.type = "Patient";
@@ -146,11 +150,11 @@ TEST(PatientAnswerCache, CountsHitsAndMisses) {
 // node wrote), with everything, and at midnight.
 TEST(PatientAnswerCache, ADoctorsListIsKeptUntilItsRoleOrEverythingIsForgotten) {
   PatientAnswerCache cache(100);
-  cache.FillList("r1", cache.StampLists(), {"p1", "p2"}, kToday);
+  cache.FillList("r1", cache.StampLists(), Ids({"p1", "p2"}), kToday);
   cache.SetLive(true);
   EXPECT_FALSE(cache.FindList("r1", kToday)) << "nothing kept before the feed listens";
-  cache.FillList("r1", cache.StampLists(), {"p1", "p2"}, kToday);
-  cache.FillList("r2", cache.StampLists(), {"p3"}, kToday);
+  cache.FillList("r1", cache.StampLists(), Ids({"p1", "p2"}), kToday);
+  cache.FillList("r2", cache.StampLists(), Ids({"p3"}), kToday);
   ASSERT_TRUE(cache.FindList("r1", kToday));
   EXPECT_EQ(*cache.FindList("r1", kToday), (std::vector<std::string>{"p1", "p2"}));
   EXPECT_FALSE(cache.FindList("r1", Date::FromDays(kToday.days() + 1))) << "a list holds for its date";
@@ -164,14 +168,14 @@ TEST(PatientAnswerCache, ADoctorsListIsKeptUntilItsRoleOrEverythingIsForgotten) 
   // A list read that raced any list's change keeps nothing.
   const auto stamp = cache.StampLists();
   cache.ForgetList("r9");
-  cache.FillList("r1", stamp, {"p1"}, kToday);
+  cache.FillList("r1", stamp, Ids({"p1"}), kToday);
   EXPECT_FALSE(cache.FindList("r1", kToday));
 
-  cache.FillList("r1", cache.StampLists(), {"p1"}, kToday);
+  cache.FillList("r1", cache.StampLists(), Ids({"p1"}), kToday);
   cache.ForgetLists();
   EXPECT_FALSE(cache.FindList("r1", kToday));
   EXPECT_FALSE(cache.FindList("r2", kToday));
-  cache.FillList("r1", cache.StampLists(), {"p1"}, kToday);
+  cache.FillList("r1", cache.StampLists(), Ids({"p1"}), kToday);
   cache.SetLive(false);
   cache.SetLive(true);
   EXPECT_FALSE(cache.FindList("r1", kToday)) << "an interrupted feed forgets the lists too";
