@@ -36,6 +36,14 @@ struct StoredResource {
   std::string json;  // the exact text written by the server; empty for a tombstone
 };
 
+// Resources held elsewhere, viewed without copying (a page of kept answers, or a search's page).
+inline std::vector<const StoredResource*> ViewsOf(const std::vector<StoredResource>& resources) {
+  std::vector<const StoredResource*> views;
+  views.reserve(resources.size());
+  for (const auto& resource : resources) views.push_back(&resource);
+  return views;
+}
+
 // Search index rows for a resource's current version, extracted by fhir/ from its JSON.
 struct IndexEntries {
   struct Token {

@@ -31,10 +31,7 @@ void RequestAudit::AddNamed(const std::string& id, const std::vector<std::string
 }
 
 void RequestAudit::AddAll(const std::vector<StoredResource>& resources) {
-  std::vector<const StoredResource*> views;
-  views.reserve(resources.size());
-  for (const auto& resource : resources) views.push_back(&resource);
-  AddAll(views);
+  AddAll(ViewsOf(resources));
 }
 
 void RequestAudit::AddAll(const std::vector<const StoredResource*>& resources) {

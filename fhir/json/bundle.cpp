@@ -38,10 +38,7 @@ std::string SearchsetJson(const std::string& base_url, const std::vector<StoredR
                           std::optional<long> total, const std::vector<BundleLink>& links,
                           const std::vector<Issue>& outcome_issues,
                           const std::vector<StoredResource>& included) {
-  std::vector<const StoredResource*> views;
-  views.reserve(matches.size());
-  for (const auto& match : matches) views.push_back(&match);
-  return SearchsetJsonOfViews(base_url, views, total, links, outcome_issues, included);
+  return SearchsetJsonOfViews(base_url, ViewsOf(matches), total, links, outcome_issues, included);
 }
 
 std::string SearchsetJsonOfViews(const std::string& base_url, const std::vector<const StoredResource*>& matches,

@@ -362,10 +362,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   auto page = store.Search(query);
   if (!page) return ErrorResponse(page.error());
   // The page's ends in the query's order, for the links: taken before any filtering.
-  std::vector<const StoredResource*> matches;
-  matches.reserve(page->resources.size());
-  for (const auto& match : page->resources) matches.push_back(&match);
-  const PageEnds ends = PageEndsOf(matches, page->first_key, page->last_key);
+  const PageEnds ends = PageEndsOf(ViewsOf(page->resources), page->first_key, page->last_key);
   std::set<std::string> found_types;
   for (const auto& resource : page->included) found_types.insert(resource.type);
   if (auto allowed = CheckIncludedTypes(caller, found_types); !allowed) {
@@ -465,10 +462,8 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
     }
   }
 
-  matches.clear();  // (the screen and _summary=count may have changed the page since)
-  for (const auto& match : page->resources) matches.push_back(&match);
   const PageShape shape{page->total, page->has_more, page->has_previous};
-  return PageResponse(request, type, *parsed, shape, matches, page->included, ends, issues);
+  return PageResponse(request, type, *parsed, shape, ViewsOf(page->resources), page->included, ends, issues);
 }
 
 }  // namespace nara::fhir
