@@ -45,11 +45,7 @@ std::string PathOf(const std::string& url) {
   return at == std::string::npos ? url : url.substr(at);
 }
 
-std::string PsqlValue(const std::string& url, const std::string& sql) {
-  auto [code, out] = testing::Psql(url, sql);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return code == 0 ? out : "psql failed: " + out;
-}
+using testing::PsqlValue;
 
 // Kick-off: 202 with a Content-Location; returns the status path ("" after a failed expectation).
 std::string KickOff(testing::TlsClient& client, const std::string& path) {

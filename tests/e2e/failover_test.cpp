@@ -48,16 +48,7 @@ struct Answer {
   std::string error;
 };
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
-std::string PsqlValue(const std::string& url, const std::string& sql) {
-  auto [code, out] = testing::Psql(url, sql);
-  if (code != 0) return "psql failed: " + out;
-  return Trim(out);
-}
+using testing::PsqlValue;
 
 // GET of the operations port: {status, body}.
 std::pair<int, std::string> OpsGet(int ops_port, const std::string& path) {

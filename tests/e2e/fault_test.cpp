@@ -66,17 +66,7 @@ std::string PersonnummerFor(int n) {
   return eleven + static_cast<char>('0' + (10 - sum % 10) % 10);
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
-// The single value printed by a psql query, or "psql failed: …".
-std::string PsqlValue(const std::string& url, const std::string& sql) {
-  auto [code, out] = testing::Psql(url, sql);
-  if (code != 0) return "psql failed: " + out;
-  return Trim(out);
-}
+using testing::PsqlValue;
 
 // The ids of the resources in a searchset Bundle.
 std::vector<std::string> EntryIds(const std::string& body) {

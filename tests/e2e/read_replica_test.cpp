@@ -45,10 +45,7 @@ std::pair<int, std::string> OpsGet(int ops_port, const std::string& path) {
 // PostgreSQL's text form of a WAL position, e.g. 16/B374D848.
 bool IsLsn(const std::string& text) { return std::regex_match(text, std::regex("[0-9A-F]{1,8}/[0-9A-F]{1,8}")); }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
+using testing::PsqlValue;
 
 // How many Organizations with this id a search through `client` finds ("" when the search failed).
 std::string Found(testing::TlsClient& client, const std::string& id,
@@ -110,10 +107,8 @@ TEST(ReadReplica, CallerReadsItsOwnWritesThroughAStandbyAndOthersReadTheStandby)
   const std::string lsn = put.headers["x-nara-commit-lsn"];
   ASSERT_TRUE(IsLsn(lsn)) << lsn;
   // Not on the standby.
-  EXPECT_EQ(Trim(testing::Psql(pg.standby_url(db),
-                               "SELECT count(*) FROM resource_current WHERE res_type = 'Organization' AND res_id = '" +
-                                   late + "'")
-                     .second),
+  EXPECT_EQ(PsqlValue(pg.standby_url(db),
+                      "SELECT count(*) FROM resource_current WHERE res_type = 'Organization' AND res_id = '" + late + "'"),
             "0");
 
   // The writer still sees it: after the wait, from the primary.
@@ -180,8 +175,8 @@ TEST(ReadReplica, APatientFoundOnALaggingStandbyIsNeverKeptAsTheReadsAnswer) {
   // Version 2 is committed on the primary while the standby, paused, still has version 1.
   std::string on_standby;
   for (int i = 0; i < 200 && on_standby != "1"; ++i) {
-    on_standby = Trim(testing::Psql(pg.standby_url(db), "SELECT count(*) FROM resource_current WHERE "
-                                                        "res_type = 'Patient' AND res_id = 'rk-patient'").second);
+    on_standby = PsqlValue(pg.standby_url(db), "SELECT count(*) FROM resource_current WHERE "
+                                               "res_type = 'Patient' AND res_id = 'rk-patient'");
     if (on_standby != "1") std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(on_standby, "1");

@@ -100,6 +100,11 @@ std::pair<int, std::string> Psql(const std::string& url, const std::string& sql)
                   ShellQuote(sql) + " </dev/null");
 }
 
+std::string PsqlValue(const std::string& url, const std::string& sql) {
+  auto [code, out] = Psql(url, sql);
+  return code == 0 ? Trim(out) : "psql failed: " + out;
+}
+
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {

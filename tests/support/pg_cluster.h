@@ -83,6 +83,8 @@ std::pair<int, std::string> RunShell(const std::string& command);
 
 // Runs `psql -X -v ON_ERROR_STOP=1 -At URL -c SQL`; returns {exit status, combined output}.
 std::pair<int, std::string> Psql(const std::string& url, const std::string& sql);
+// The single value a psql query prints (trailing white space removed), or "psql failed: …".
+std::string PsqlValue(const std::string& url, const std::string& sql);
 
 // Quotes a string for /bin/sh as a single word.
 std::string ShellQuote(const std::string& s);
