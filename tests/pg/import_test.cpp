@@ -315,6 +315,24 @@ TEST_F(ImportTest, AnIdTwiceOrAlreadyStoredImportsNothing) {
   EXPECT_EQ(stored.error().detail_code, "already-exists");
   EXPECT_TRUE(std::regex_search(stored.error().text, std::regex("^rad 2 \\(Organization/"))) << stored.error().text;
   EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), 1);
+
+  // A personnummer the registry holds, on a patient with a new id.
+  const std::string patient_line = lines[patient];
+  ASSERT_TRUE(Import(patient_line + "\n"));
+  auto in_use = Import(std::regex_replace(patient_line, std::regex("\"id\":\"p-1\""), "\"id\":\"p-new\"") + "\n");
+  ASSERT_FALSE(in_use);
+  EXPECT_EQ(in_use.error().detail_code, "identifier-in-use");
+  EXPECT_TRUE(std::regex_search(in_use.error().text, std::regex("^rad 1 \\(Patient/p-new\\)"))) << in_use.error().text;
+  EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), 2);
+}
+
+// Rows go to the database a batch at a time while later lines are validated: an id repeated early in a
+// file of two batches is still named by its line, and nothing of either batch stays.
+TEST_F(ImportTest, AnIdRepeatedInTheFirstOfTwoBatchesImportsNothing) {
+  auto lines = Lines(Synth(2000));
+  ASSERT_GT(lines.size(), 8192u);  // more than one batch of app/tools/import.cpp
+  lines.insert(lines.begin() + 1, lines[0]);
+  ExpectRefused(Join(lines), "duplicate-id", 2);
 }
 
 // Every line is validated before any registry rule is checked: a bad line late in the file is named
