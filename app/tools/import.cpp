@@ -80,8 +80,9 @@ Result<pg::ImportRow> PrepareImportLine(std::string_view text, long line, const 
                                                         "' kan inte importeras (cannot be imported)"));
   }
   if (id.empty()) return AtLine(line, Error::Invalid("required", "id saknas; import kräver klientens id (id is required)"));
-  // The same checks and index extraction as a PUT of this resource with its id.
-  auto prepared = fhir::PrepareResource(text, *def, id);
+  // The same checks and index extraction as a PUT of this resource with its id, on the document parsed
+  // above (parsing is the larger part of validating a line).
+  auto prepared = fhir::PrepareParsedResource(head, *def, id);
   if (!prepared) return AtLine(line, prepared.error());
   pg::ImportRow row;
   row.line = line;
