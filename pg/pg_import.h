@@ -4,10 +4,13 @@
 // schema/0003_registry.sql). All or nothing: any violation rolls the whole import back.
 //
 // Rows are prepared (validated, rendered, indexed, facts extracted) by the caller, one per line of
-// the file, and spooled to files in a folder of the caller's choice (one COPY stream per table, as a
-// connection carries one COPY at a time), so memory does not grow with the file. Commit() then
-// streams the spools into the tables and checks every registry rule set-based in SQL over the whole
-// registry (existing rows included), naming the first offending line and rule:
+// the file, and added in file order, a batch at a time. Each Send() loads a sealed batch into the
+// tables with a COPY per table (the first opens the transaction), so PostgreSQL stores one batch while
+// the caller validates and formats the next, and memory holds two batches, not the file. Every line's type, id and
+// unique identifiers are also spooled to files in a folder of the caller's choice: Commit() loads
+// them into temporary tables that the messages name lines from, then checks every registry rule
+// set-based in SQL over the whole registry (existing rows included), naming the first offending line
+// and rule:
 //   ids new and unique, personnummer/samordningsnummer unique, every reference resolves, listings at
 //   a vårdcentral, residencies in a SÄBO and hemsjukvård at a hemsjukvard unit, one listing / residency /
 //   hemsjukvård episode at a time, one active fast
@@ -64,17 +67,35 @@ class PgImport {
   PgImport(const PgImport&) = delete;
   PgImport& operator=(const PgImport&) = delete;
 
-  // Spools one row (no database work yet). Fails only when the spool cannot be written.
+  // Formats one row into the batch being built (no database work).
   Status Add(const ImportRow& row);
-  // Loads the spools and checks the rules in one transaction; commits only when all hold.
+  // How many lines the whole file is expected to have (0 = unknown), before the first Send(): a
+  // table's secondary indexes are dropped and rebuilt once when the import brings it at least as many
+  // rows as it holds.
+  void ExpectLines(long lines);
+  // Ends the batch being built (it goes to the next Send(); new rows start another) and spools its
+  // lines and identifiers. Not while a Send() runs.
+  Status Seal();
+  // Loads the sealed batch into the tables (the first call connects). It may run on another thread
+  // while Add() builds the next batch. Fails when the database cannot be reached; a row the database
+  // refuses (an id or identifier given twice or already stored) is reported by Commit(), after every
+  // line was validated, as the rule it breaks.
+  Status Send();
+  // Sends the last rows, loads the spools and checks the rules in the same transaction; commits only
+  // when all hold.
   // Error::BusinessRule (rule code, "line N (Type/id): ...") for a violated rule, Error::Conflict for a
   // duplicate id or identifier, Error::Unavailable when the database fails.
   Result<std::map<std::string, long>> Commit();
 
  private:
   struct Spools;
+  struct Stream;
+  Status Start();
+  Result<std::map<std::string, long>> LoadAndCheck();
   ImportOptions options_;
   std::unique_ptr<Spools> spools_;
+  std::unique_ptr<Stream> stream_;  // the transaction, from the first Send()
+  long expected_lines_ = 0;
   std::map<std::string, long> counts_;
 };
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -79,8 +80,9 @@ Result<pg::ImportRow> PrepareImportLine(std::string_view text, long line, const 
                                                         "' kan inte importeras (cannot be imported)"));
   }
   if (id.empty()) return AtLine(line, Error::Invalid("required", "id saknas; import kräver klientens id (id is required)"));
-  // The same checks and index extraction as a PUT of this resource with its id.
-  auto prepared = fhir::PrepareResource(text, *def, id);
+  // The same checks and index extraction as a PUT of this resource with its id, on the document parsed
+  // above (parsing is the larger part of validating a line).
+  auto prepared = fhir::PrepareParsedResource(head, *def, id);
   if (!prepared) return AtLine(line, prepared.error());
   pg::ImportRow row;
   row.line = line;
@@ -142,11 +144,19 @@ Result<ImportSummary> ImportStream(std::istream& in, uint64_t total_bytes, const
     auto last_report = Clock::now();
     long line = 0;
     // Lines are validated in batches by a few threads (JSON parsing, validation and rendering are the
-    // CPU-heavy part of an import; PostgreSQL is idle meanwhile) and spooled in file order.
+    // CPU-heavy part of Nära's share) and formatted as COPY rows in file order. A task of its own then
+    // loads the batch into the tables (pg/pg_import.h) while the next batch is read, validated and
+    // formatted: PostgreSQL works during validation instead of after it, and both cores stay busy.
     const int threads = std::max(1, std::min(8, static_cast<int>(std::thread::hardware_concurrency())));
     constexpr size_t kBatch = 8192;
     std::vector<std::pair<long, std::string>> batch;
     std::vector<std::optional<Result<pg::ImportRow>>> prepared;
+    // At most one batch is being loaded while the next is prepared: memory stays at two batches.
+    std::future<Status> loading;
+    auto loaded = [&]() -> Status {
+      if (!loading.valid()) return Ok();
+      return loading.get();
+    };
     bool more = true;
     while (more) {
       batch.clear();
@@ -168,23 +178,35 @@ Result<ImportSummary> ImportStream(std::istream& in, uint64_t total_bytes, const
       work(0);
       for (auto& worker : workers) worker.join();
       for (auto& row : prepared) {
-        if (!*row) return row->error();
-        if (auto added = import.Add(**row); !added) return added.error();
+        if (!*row) {
+          if (loading.valid()) loading.wait();  // the task uses `import`, which the return ends
+          return row->error();
+        }
       }
+      for (const auto& row : prepared) {
+        if (auto formatted = import.Add(**row); !formatted) return formatted.error();
+      }
+      if (!loading.valid() && total_bytes > 0 && bytes > 0) {  // the first batch tells the file's lines
+        import.ExpectLines(static_cast<long>(static_cast<double>(line) * static_cast<double>(total_bytes) / bytes));
+      }
+      if (auto previous = loaded(); !previous) return previous.error();
+      if (auto sealed = import.Seal(); !sealed) return sealed.error();
+      loading = std::async(std::launch::async, [&import] { return import.Send(); });
       if (options.log_progress && Clock::now() - last_report > std::chrono::seconds(2)) {
         last_report = Clock::now();
         const double elapsed = std::chrono::duration<double>(last_report - started).count();
         const double rate = line / elapsed;
         std::string eta;
         if (total_bytes > 0 && bytes > 0) eta = Fixed(elapsed * (static_cast<double>(total_bytes) / bytes - 1));
-        Log("info", "import.progress", {{"phase", "validate"}, {"lines", std::to_string(line)},
+        Log("info", "import.progress", {{"phase", "validate and load"}, {"lines", std::to_string(line)},
                                         {"rows_per_s", std::to_string(static_cast<long>(rate))},
                                         {"eta_s", eta}});
       }
     }
+    if (auto last = loaded(); !last) return last.error();
     summary.lines = line;
     if (import_options.progress) {
-      import_options.progress("validate", line, std::chrono::duration<double>(Clock::now() - started).count());
+      import_options.progress("validate and load", line, std::chrono::duration<double>(Clock::now() - started).count());
     }
     auto committed = import.Commit();
     if (!committed) return committed.error();

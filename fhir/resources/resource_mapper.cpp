@@ -319,9 +319,16 @@ bool ParseReference(std::string_view reference, std::string& type, std::string& 
 
 Result<PreparedResource> PrepareResource(std::string_view body, const ResourceTypeDef& type,
                                          const std::optional<std::string>& url_id) {
+  rapidjson::Document parsed;
+  NARA_RETURN_IF_ERROR(ParseJsonObject(body, parsed));
+  return PrepareParsedResource(parsed, type, url_id);
+}
+
+Result<PreparedResource> PrepareParsedResource(rapidjson::Document& parsed, const ResourceTypeDef& type,
+                                               const std::optional<std::string>& url_id) {
   PreparedResource prepared;
   auto& doc = prepared.doc;
-  NARA_RETURN_IF_ERROR(ParseJsonObject(body, doc));
+  doc.Swap(parsed);
   const std::string resource_type = StringMember(doc, "resourceType");
   if (resource_type.empty()) return Error::Invalid("structure", "resourceType saknas (resourceType is missing)");
   if (resource_type != type.type) {

@@ -26,6 +26,10 @@ struct PreparedResource {
 // body's id must equal it; for create (url_id nullopt) a body id is ignored as FHIR requires.
 Result<PreparedResource> PrepareResource(std::string_view body, const ResourceTypeDef& type,
                                          const std::optional<std::string>& url_id);
+// The same for a body already parsed by ParseJsonObject (fhir/json/json.h), which it takes over: a
+// caller that had to look inside first (nara import reads resourceType and id) parses once.
+Result<PreparedResource> PrepareParsedResource(rapidjson::Document& parsed, const ResourceTypeDef& type,
+                                               const std::optional<std::string>& url_id);
 
 // The JSON stored for a version: resourceType, id, meta (versionId, lastUpdated) first, then the rest.
 std::string RenderVersion(const rapidjson::Document& doc, const std::string& type, const VersionInfo& info);

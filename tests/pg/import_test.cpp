@@ -297,6 +297,63 @@ TEST_F(ImportTest, ADuplicatePersonnummerAndAnUnknownReferenceImportNothing) {
   ExpectRefused(Join(dangling), "unknown-reference", contact + 1);
 }
 
+// The same id twice names the second line; an id the registry already holds names its line. Rows are
+// streamed into the database while later lines are still being validated, so these also pin that a
+// refused file leaves nothing behind.
+TEST_F(ImportTest, AnIdTwiceOrAlreadyStoredImportsNothing) {
+  const auto lines = Lines(Synth(400));
+  const int patient = Find(lines, "\"resourceType\":\"Patient\",\"id\":\"p-1\"");
+  ASSERT_GE(patient, 0);
+  auto twice = lines;
+  twice.push_back(lines[patient]);
+  ExpectRefused(Join(twice), "duplicate-id", static_cast<int>(twice.size()));
+
+  const std::string organization = lines[0];
+  ASSERT_TRUE(Import(organization + "\n"));
+  auto stored = Import("\n" + organization + "\n");
+  ASSERT_FALSE(stored);
+  EXPECT_EQ(stored.error().detail_code, "already-exists");
+  EXPECT_TRUE(std::regex_search(stored.error().text, std::regex("^rad 2 \\(Organization/"))) << stored.error().text;
+  EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), 1);
+
+  // A personnummer the registry holds, on a patient with a new id.
+  const std::string patient_line = lines[patient];
+  ASSERT_TRUE(Import(patient_line + "\n"));
+  auto in_use = Import(std::regex_replace(patient_line, std::regex("\"id\":\"p-1\""), "\"id\":\"p-new\"") + "\n");
+  ASSERT_FALSE(in_use);
+  EXPECT_EQ(in_use.error().detail_code, "identifier-in-use");
+  EXPECT_TRUE(std::regex_search(in_use.error().text, std::regex("^rad 1 \\(Patient/p-new\\)"))) << in_use.error().text;
+  EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), 2);
+}
+
+// Rows go to the database a batch at a time while later lines are validated: an id repeated early in a
+// file of two batches is still named by its line, and nothing of either batch stays.
+TEST_F(ImportTest, AnIdRepeatedInTheFirstOfTwoBatchesImportsNothing) {
+  auto lines = Lines(Synth(2000));
+  ASSERT_GT(lines.size(), 8192u);  // more than one batch of app/tools/import.cpp
+  lines.insert(lines.begin() + 1, lines[0]);
+  ExpectRefused(Join(lines), "duplicate-id", 2);
+}
+
+// Every line is validated before any registry rule is checked: a bad line late in the file is named
+// even when an earlier line repeats an id (more lines than one batch of validation, too).
+TEST_F(ImportTest, AnInvalidLineIsNamedBeforeARepeatedId) {
+  auto lines = Lines(Synth(3000));
+  ASSERT_GT(lines.size(), 10000u);
+  lines.insert(lines.begin() + 1, lines[0]);
+  lines.push_back(R"({"resourceType":"Patient","id":"p-late","birthDate":"not a date"})");
+  auto result = Import(Join(lines));
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(std::regex_search(result.error().text, std::regex("^rad " + std::to_string(lines.size()) + ": ")))
+      << result.error().text;
+  EXPECT_NE(result.error().text.find("inget importerades (line " + std::to_string(lines.size()) +
+                                     ": nothing was imported)"),
+            std::string::npos)
+      << result.error().text;
+  EXPECT_EQ(Count("SELECT count(*) FROM resource_version"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM search_token"), 0);
+}
+
 TEST_F(ImportTest, SynthPipedIntoImportOnTheCommandLine) {
   const std::string env = "NARA_DATABASE_URL=" + ShellQuote(url_) + " ";
   const std::string nara = ShellQuote(NARA_BINARY);
