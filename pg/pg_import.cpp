@@ -143,6 +143,13 @@ std::vector<std::string> DropSecondaryIndexes(pqxx::transaction_base& tx, const 
   return definitions;
 }
 
+// The rule checks join millions of rows: hash joins in memory rather than spilled to disk; the index
+// rebuilds sort in memory too.
+void UseImportMemory(pqxx::transaction_base& tx) {
+  tx.exec0("SET LOCAL work_mem = '256MB'");
+  tx.exec0("SET LOCAL maintenance_work_mem = '512MB'");
+}
+
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -269,9 +276,7 @@ Status PgImport::Start() {
   try {
     stream_ = std::make_unique<Stream>(options_.database_url);
     pqxx::work& tx = *stream_->tx;
-    // The rule checks join millions of rows: hash joins in memory rather than spilled to disk.
-    tx.exec0("SET LOCAL work_mem = '256MB'");
-    tx.exec0("SET LOCAL maintenance_work_mem = '512MB'");
+    UseImportMemory(tx);
     // One '*' for the servers' Patient answer caches at commit instead of a notification per row
     // (schema/0014_patient_answer_feed.sql).
     tx.exec0("SET LOCAL nara.patient_feed = 'off'");
@@ -335,9 +340,7 @@ Result<std::map<std::string, long>> PgImport::Commit() {
     return LoadAndCheck();
   } catch (const pqxx::broken_connection& e) {
     return Error::Unavailable(std::string("database unavailable: ") + e.what());
-  } catch (const pqxx::sql_error& e) {
-    return Error::Unavailable(std::string("import failed in the database: ") + e.what());
-  } catch (const pqxx::failure& e) {
+  } catch (const pqxx::failure& e) {  // an SQL error, or a COPY the database broke off
     return Error::Unavailable(std::string("import failed in the database: ") + e.what());
   }
 }
@@ -371,7 +374,7 @@ Result<std::map<std::string, long>> PgImport::LoadAndCheck() {
       stream.tx.reset();
       stream.tx.emplace(stream.conn);
       pqxx::work& tx = *stream.tx;
-      tx.exec0("SET LOCAL work_mem = '256MB'");
+      UseImportMemory(tx);
       lines(tx);
       tx.exec0("CREATE TEMP TABLE import_unique (system text NOT NULL, value text NOT NULL, res_type text NOT NULL, "
                "res_id text NOT NULL, line bigint NOT NULL) ON COMMIT DROP");

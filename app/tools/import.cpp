@@ -151,12 +151,15 @@ Result<ImportSummary> ImportStream(std::istream& in, uint64_t total_bytes, const
     constexpr size_t kBatch = 8192;
     std::vector<std::pair<long, std::string>> batch;
     std::vector<std::optional<Result<pg::ImportRow>>> prepared;
-    // At most one batch is being loaded while the next is prepared: memory stays at two batches.
+    // At most one batch is being loaded while the next is prepared: memory stays at two batches. A
+    // future of std::async waits for its task when destroyed, before `import` (declared earlier) is:
+    // every return below leaves the loading task finished.
     std::future<Status> loading;
     auto loaded = [&]() -> Status {
       if (!loading.valid()) return Ok();
       return loading.get();
     };
+    bool first_batch = true;
     bool more = true;
     while (more) {
       batch.clear();
@@ -177,18 +180,14 @@ Result<ImportSummary> ImportStream(std::istream& in, uint64_t total_bytes, const
       for (int t = 1; t < threads && batch.size() > 1; ++t) workers.emplace_back(work, static_cast<size_t>(t));
       work(0);
       for (auto& worker : workers) worker.join();
-      for (auto& row : prepared) {
-        if (!*row) {
-          if (loading.valid()) loading.wait();  // the task uses `import`, which the return ends
-          return row->error();
-        }
-      }
       for (const auto& row : prepared) {
+        if (!*row) return row->error();
         if (auto formatted = import.Add(**row); !formatted) return formatted.error();
       }
-      if (!loading.valid() && total_bytes > 0 && bytes > 0) {  // the first batch tells the file's lines
+      if (first_batch && total_bytes > 0 && bytes > 0) {  // the first batch tells the file's lines
         import.ExpectLines(static_cast<long>(static_cast<double>(line) * static_cast<double>(total_bytes) / bytes));
       }
+      first_batch = false;
       if (auto previous = loaded(); !previous) return previous.error();
       if (auto sealed = import.Seal(); !sealed) return sealed.error();
       loading = std::async(std::launch::async, [&import] { return import.Send(); });
