@@ -84,6 +84,37 @@ std::string Gzip(const std::string& body) {
   return compressed.str();
 }
 
+void SendAll(Poco::Net::StreamSocket& socket, const char* data, size_t size) {
+  for (size_t sent = 0; sent < size;) {
+    const int n = socket.sendBytes(data + sent, static_cast<int>(std::min<size_t>(size - sent, kFileChunk)));
+    if (n <= 0) throw std::runtime_error("response send failed");
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// The status line, the headers and the body, written to the TLS socket by us rather than through
+// Poco's sendBuffer, whose 4 KiB stream buffer makes every 4 KiB of a body a TLS record and a write(2)
+// of its own (a doctor's whole list: 204 of each, each waking the client; here 52 records of 16 KiB).
+// A body up to kOneWriteBelow goes out with the headers in one SSL_write; a larger one after them, so
+// it is not copied. HEAD: the GET's headers, no body (RFC 9110 9.3.2). Poco's response object never
+// counts itself sent; its connection loop only looks at that when the handler throws a Poco exception,
+// and Send is the handler's last step.
+constexpr size_t kOneWriteBelow = size_t{64} << 10;
+
+void SendWhole(Poco::Net::HTTPServerResponse& out, Poco::Net::StreamSocket& socket, const std::string& body, bool head) {
+  out.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostringstream header;
+  out.write(header);
+  std::string wire = header.str();
+  if (head) return SendAll(socket, wire.data(), wire.size());
+  if (body.size() < kOneWriteBelow) {
+    wire += body;
+    return SendAll(socket, wire.data(), wire.size());
+  }
+  SendAll(socket, wire.data(), wire.size());
+  SendAll(socket, body.data(), body.size());
+}
+
 void Send(Poco::Net::HTTPServerResponse& out, Poco::Net::StreamSocket& socket, const fhir::HttpResponse& response,
           const std::string& request_id, bool head, bool gzip) {
   FileDescriptor file;
@@ -119,11 +150,7 @@ void Send(Poco::Net::HTTPServerResponse& out, Poco::Net::StreamSocket& socket, c
     for (off_t left = info.st_size; left > 0;) {
       const ssize_t got = ::read(file.fd, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (got <= 0) throw std::runtime_error("export file read failed");  // the client sees a short body
-      for (ssize_t sent = 0; sent < got;) {
-        const int n = socket.sendBytes(buffer.data() + sent, static_cast<int>(got - sent));
-        if (n <= 0) throw std::runtime_error("export file send failed");
-        sent += n;
-      }
+      SendAll(socket, buffer.data(), static_cast<size_t>(got));
       left -= got;
     }
     return;
@@ -134,13 +161,11 @@ void Send(Poco::Net::HTTPServerResponse& out, Poco::Net::StreamSocket& socket, c
     if (gzip) {
       const std::string compressed = Gzip(response.body);
       out.set("Content-Encoding", "gzip");
-      out.setContentLength(static_cast<std::streamsize>(compressed.size()));
-      out.sendBuffer(compressed.data(), compressed.size());  // Poco leaves the body out for HEAD
+      SendWhole(out, socket, compressed, head);
       return;
     }
   }
-  out.setContentLength(static_cast<std::streamsize>(response.body.size()));
-  out.sendBuffer(response.body.data(), response.body.size());
+  SendWhole(out, socket, response.body, head);
 }
 
 class FhirHandler final : public Poco::Net::HTTPRequestHandler {

@@ -10,6 +10,7 @@
 
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/json_helpers.h"
 #include "tests/e2e/registry_fixture.h"
@@ -135,6 +136,52 @@ TEST(HttpBasics, GzipForAClientThatAsks) {
   auto small = client->Request("GET", "/fhir/Patient/does-not-exist", "", {{"Accept-Encoding", "gzip"}});
   EXPECT_EQ(small.status, 404);
   EXPECT_EQ(small.headers.count("content-encoding"), 0u);
+}
+
+// An answer larger than a TLS record (a search page of 170 Patients, about 75 kB, and the 15 kB
+// CapabilityStatement) arrives whole on a kept-alive connection, with the request after it answered
+// on the same connection: the server writes the headers and the body to the socket itself.
+TEST(HttpBasics, LargeAnswersArriveWholeOnAKeptAliveConnection) {
+  auto client = Server::Shared().Client("ehr");
+  const std::string family = "Storsvarsson" + reg::NextPersonnummer().substr(8);
+  for (int i = 0; i < 170; ++i) {
+    auto created = client->Request("POST", "/fhir/Patient", PatientJson(reg::NextPersonnummer(), family), reg::kFhirJson);
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  const std::string page = "/fhir/Patient?family=" + family + "&_count=200";
+  auto get = client->Request("GET", page);
+  ASSERT_EQ(get.status, 200) << get.body;
+  ASSERT_GT(get.body.size(), 65536u);
+  EXPECT_EQ(At(Parse(get.body), "/total"), "170");
+  auto head = client->Request("HEAD", page);
+  EXPECT_EQ(head.status, 200) << head.error;
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.headers["content-length"], std::to_string(get.body.size()));
+
+  // The same three answers on the wire, back to back on one connection.
+  // (The Host the client library sends, so the links match.)
+  const std::string host = "Host: localhost:" + std::to_string(Server::Shared().port()) + "\r\n";
+  const std::string wire = RawExchange("GET " + page + " HTTP/1.1\r\n" + host + "\r\n" +
+                                       "GET /fhir/metadata HTTP/1.1\r\n" + host + "\r\n" +
+                                       "GET " + page + " HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
+  size_t at = 0;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(wire.compare(at, 15, "HTTP/1.1 200 OK"), 0) << "answer " << i << " at byte " << at;
+    const size_t end = wire.find("\r\n\r\n", at);
+    ASSERT_NE(end, std::string::npos);
+    const std::string headers = wire.substr(at, end - at);
+    const size_t length_at = headers.find("Content-Length: ");
+    ASSERT_NE(length_at, std::string::npos) << headers;
+    const size_t length = std::stoul(headers.substr(length_at + 16));
+    ASSERT_LE(end + 4 + length, wire.size()) << "answer " << i << " cut short";
+    bodies.push_back(wire.substr(end + 4, length));
+    at = end + 4 + length;
+  }
+  EXPECT_EQ(at, wire.size());
+  EXPECT_EQ(bodies[0], get.body);
+  EXPECT_EQ(bodies[1], client->Request("GET", "/fhir/metadata").body);
+  EXPECT_EQ(bodies[2], get.body);
 }
 
 // What PUT and PATCH answer (Prefer return=representation, the default) is what a read right after
