@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libpoco-dev libpqxx-dev rapidjson-dev libssl-dev
+  libjemalloc-dev  # the server's allocator (app/CMakeLists.txt)
   postgresql postgresql-contrib
   libgtest-dev googletest
   curl openssl
