@@ -33,71 +33,73 @@ std::string OwnedBy(const char* alias, const std::string& owner) {
   return std::string(alias) + ".res_type = " + owner + ".res_type AND " + alias + ".res_id = " + owner + ".res_id";
 }
 
-std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_token t WHERE " + OwnedBy("t", owner) +
-                           " AND t.param = " + params.Add(criterion.param);
-  if (criterion.modifier == "missing") {
-    return std::string(criterion.missing ? "NOT " : "") + head + ")";
-  }
+// A criterion over one of the index tables: EXISTS over the owner's rows of its parameter, left
+// open for the rows' test (`rows + " AND (" + test + "))"`).
+std::string IndexRows(const char* table, const char* alias, const SearchCriterion& criterion, const std::string& owner,
+                      SqlParams& params) {
+  return std::string("EXISTS (SELECT 1 FROM ") + table + " " + alias + " WHERE " + OwnedBy(alias, owner) + " AND " +
+         alias + ".param = " + params.Add(criterion.param);
+}
+
+// `:missing`: only whether the owner has rows of the parameter at all.
+std::string MissingCondition(const SearchCriterion& criterion, const std::string& rows) {
+  return std::string(criterion.missing ? "NOT " : "") + rows + ")";
+}
+
+// The rows' test of each searched value, ORed (a comma in FHIR).
+template <typename Test>
+std::string AnyOf(const SearchCriterion& criterion, Test test) {
   std::string ors;
   for (const auto& value : criterion.any_of) {
     if (!ors.empty()) ors += " OR ";
+    ors += test(value);
+  }
+  return ors;
+}
+
+std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+  const std::string rows = IndexRows("search_token", "t", criterion, owner, params);
+  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
+  const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
     // An empty code with a system is `system|`: any code in that system (fhir/search/search_params.h).
-    if (value.value.empty() && value.system) {
-      ors += "(t.system = " + params.Add(*value.system) + ")";
-      continue;
-    }
+    if (value.value.empty() && value.system) return "(t.system = " + params.Add(*value.system) + ")";
     std::string one = "(t.code = " + params.Add(value.value);
     if (value.system) one += " AND t.system = " + params.Add(*value.system);
-    ors += one + ")";
-  }
+    return one + ")";
+  });
   // :not (FHIR R4 3.1.1.5.5): the resources without a matching token, including those with none.
-  return std::string(criterion.modifier == "not" ? "NOT " : "") + head + " AND (" + ors + "))";
+  return std::string(criterion.modifier == "not" ? "NOT " : "") + rows + " AND (" + ors + "))";
 }
 
 std::string TextCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_text t WHERE " + OwnedBy("t", owner) +
-                           " AND t.param = " + params.Add(criterion.param);
-  if (criterion.modifier == "missing") {
-    return std::string(criterion.missing ? "NOT " : "") + head + ")";
-  }
-  std::string ors;
-  for (const auto& value : criterion.any_of) {
-    if (!ors.empty()) ors += " OR ";
-    if (criterion.modifier == "exact") {
-      ors += "t.value = " + params.Add(value.value);
-    } else if (criterion.modifier == "contains") {
-      ors += "t.normalized LIKE " + params.Add("%" + EscapeLike(value.value) + "%");
-    } else {
-      ors += "t.normalized LIKE " + params.Add(EscapeLike(value.value) + "%");
-    }
-  }
-  return head + " AND (" + ors + "))";
+  const std::string rows = IndexRows("search_text", "t", criterion, owner, params);
+  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
+  const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
+    if (criterion.modifier == "exact") return "t.value = " + params.Add(value.value);
+    if (criterion.modifier == "contains") return "t.normalized LIKE " + params.Add("%" + EscapeLike(value.value) + "%");
+    return "t.normalized LIKE " + params.Add(EscapeLike(value.value) + "%");
+  });
+  return rows + " AND (" + ors + "))";
 }
 
 std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params);
 
 std::string ReferenceCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", owner) +
-                           " AND r.param = " + params.Add(criterion.param);
-  if (criterion.modifier == "missing") {
-    return std::string(criterion.missing ? "NOT " : "") + head + ")";
-  }
+  const std::string rows = IndexRows("search_reference", "r", criterion, owner, params);
+  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
   if (!criterion.chain.empty()) {
     // One level of chaining, as a subquery: a live target of the chained type matches the inner test.
     const std::string target = params.Add(criterion.chain_type);
-    return head + " AND r.target_type = " + target +
+    return rows + " AND r.target_type = " + target +
            " AND r.target_id IN (SELECT c2.res_id FROM resource_current c2 WHERE c2.res_type = " + target +
            " AND NOT c2.deleted AND " + Condition(criterion.chain.front(), "c2", params) + "))";
   }
-  std::string ors;
-  for (const auto& value : criterion.any_of) {
-    if (!ors.empty()) ors += " OR ";
+  const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
     std::string one = "(r.target_id = " + params.Add(value.value);
     if (!value.target_type.empty()) one += " AND r.target_type = " + params.Add(value.target_type);
-    ors += one + ")";
-  }
-  return head + " AND (" + ors + "))";
+    return one + ")";
+  });
+  return rows + " AND (" + ors + "))";
 }
 
 // Only the bounds a prefix uses are bound: an unused bind parameter has no type PostgreSQL can infer.
@@ -128,14 +130,9 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
 // searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
 // running after its start, ne = does not overlap, sa = starts after it, eb = ended before it.
 std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string head = "EXISTS (SELECT 1 FROM search_period p WHERE " + OwnedBy("p", owner) +
-                           " AND p.param = " + params.Add(criterion.param);
-  if (criterion.modifier == "missing") {
-    return std::string(criterion.missing ? "NOT " : "") + head + ")";
-  }
-  std::string ors;
-  for (const auto& value : criterion.any_of) {
-    if (!ors.empty()) ors += " OR ";
+  const std::string rows = IndexRows("search_period", "p", criterion, owner, params);
+  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
+  const std::string ors = AnyOf(criterion, [&](const SearchValue& value) -> std::string {
     auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
     auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
     auto overlaps = [&] {
@@ -143,18 +140,19 @@ std::string PeriodCondition(const SearchCriterion& criterion, const std::string&
       return "(p.period && tstzrange(" + s + ", " + end() + ", '[)'))";
     };
     switch (value.prefix) {
-      case DatePrefix::eq: ors += overlaps(); break;
-      case DatePrefix::ne: ors += "NOT " + overlaps(); break;
-      case DatePrefix::lt: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + start() + ")"; break;
-      case DatePrefix::le: ors += "(lower(p.period) IS NULL OR lower(p.period) < " + end() + ")"; break;
-      case DatePrefix::gt: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + end() + ")"; break;
-      case DatePrefix::ge: ors += "(upper(p.period) IS NULL OR upper(p.period) > " + start() + ")"; break;
+      case DatePrefix::eq: return overlaps();
+      case DatePrefix::ne: return "NOT " + overlaps();
+      case DatePrefix::lt: return "(lower(p.period) IS NULL OR lower(p.period) < " + start() + ")";
+      case DatePrefix::le: return "(lower(p.period) IS NULL OR lower(p.period) < " + end() + ")";
+      case DatePrefix::gt: return "(upper(p.period) IS NULL OR upper(p.period) > " + end() + ")";
+      case DatePrefix::ge: return "(upper(p.period) IS NULL OR upper(p.period) > " + start() + ")";
       // sa: the whole period after the searched range; eb: the whole period before it.
-      case DatePrefix::sa: ors += "(lower(p.period) IS NOT NULL AND lower(p.period) >= " + end() + ")"; break;
-      case DatePrefix::eb: ors += "(upper(p.period) IS NOT NULL AND upper(p.period) <= " + start() + ")"; break;
+      case DatePrefix::sa: return "(lower(p.period) IS NOT NULL AND lower(p.period) >= " + end() + ")";
+      case DatePrefix::eb: return "(upper(p.period) IS NOT NULL AND upper(p.period) <= " + start() + ")";
     }
-  }
-  return head + " AND (" + ors + "))";
+    return "false";
+  });
+  return rows + " AND (" + ors + "))";
 }
 
 // One array parameter however many ids (a doctor's list of 1 100 was 1 100 parameters to parse).
