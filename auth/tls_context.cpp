@@ -1,4 +1,5 @@
 #include "auth/tls_context.h"
+#include "auth/openssl_ptr.h"
 
 #include <Poco/Exception.h>
 #include <openssl/err.h>
@@ -19,10 +20,6 @@
 namespace nara::auth {
 namespace {
 
-struct CrlFree {
-  void operator()(X509_CRL* crl) const { X509_CRL_free(crl); }
-};
-using CrlPtr = std::unique_ptr<X509_CRL, CrlFree>;
 
 std::string OpenSslErrors() {
   std::string text;
@@ -51,7 +48,7 @@ void RequireReadable(const std::string& path, const char* what) {
 std::vector<CrlPtr> LoadCrls(const std::string& path) {
   RequireReadable(path, "CRL");
   ERR_clear_error();
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  BioPtr bio(BIO_new_file(path.c_str(), "r"));
   if (!bio) Fail("cannot open CRL file '" + path + "'");
   std::vector<CrlPtr> crls;
   while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) crls.emplace_back(crl);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/openssl_ptr.h"
 #include "auth/peer_identity.h"
 
 namespace nara::auth {
@@ -26,17 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
-using CertPtr = std::unique_ptr<X509, X509Free>;
-using StorePtr = std::unique_ptr<X509_STORE, StoreFree>;
 
 const std::vector<std::string> kRoleClients = {"ehr", "municipality", "statistics", "citizen-portal", "admin"};
 const std::vector<std::string> kAllClients = {"ehr",     "municipality", "statistics", "citizen-portal",
@@ -89,7 +79,7 @@ class DevPkiTest : public ::testing::Test {
     CertPtr cert = ReadCert(cert_file);
     EXPECT_NE(cert, nullptr) << cert_file;
     if (!cert) return -1;
-    std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+    StoreCtxPtr ctx(X509_STORE_CTX_new());
     X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
     int ok = X509_verify_cert(ctx.get());
     int error = X509_STORE_CTX_get_error(ctx.get());

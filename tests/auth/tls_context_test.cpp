@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "auth/dev_pki.h"
+#include "auth/openssl_ptr.h"
 #include "auth/peer_identity.h"
 
 namespace nara::auth {
@@ -48,16 +49,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const { Free(p); }
-};
-using CertPtr = std::unique_ptr<X509, Deleter<X509_free>>;
-using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -86,7 +77,7 @@ CertPtr ReadCert(const fs::path& path) {
 }
 
 std::string CrlPem(X509_CRL* crl) {
-  std::unique_ptr<BIO, Deleter<BIO_free_all>> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_CRL(bio.get(), crl);
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
