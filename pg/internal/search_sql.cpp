@@ -189,23 +189,12 @@ std::string Condition(const SearchCriterion& criterion, const std::string& owner
     case SearchKind::reference: return ReferenceCondition(criterion, owner, params);
     case SearchKind::period: return PeriodCondition(criterion, owner, params);
     case SearchKind::general_practitioner: return GeneralPractitionerCondition(criterion, owner, params);
-    case SearchKind::last_updated: {
-      std::string ors;
-      for (const auto& value : criterion.any_of) {
-        if (!ors.empty()) ors += " OR ";
-        ors += DateCondition(owner + ".last_updated", value, params);
-      }
-      return "(" + ors + ")";
-    }
+    case SearchKind::last_updated:
+      return "(" + AnyOf(criterion, [&](const SearchValue& value) {
+               return DateCondition(owner + ".last_updated", value, params);
+             }) + ")";
   }
   return "false";
-}
-
-// A text[] literal of ids. FHIR ids ([A-Za-z0-9.-]) need no escaping; quoted all the same.
-std::string IdArray(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ",\"" : "\"") + ids[i] + "\"";
-  return out + "}";
 }
 
 }  // namespace
@@ -279,12 +268,12 @@ std::string IncludeSql(const IncludeSpec& spec, bool reverse, const std::string&
     where = "c.res_type = " + params.Add(spec.source_type) +
             " AND EXISTS (SELECT 1 FROM search_reference r WHERE " + OwnedBy("r", "c") +
             " AND r.param = " + params.Add(spec.param) + " AND r.target_type = " + params.Add(match_type) +
-            " AND r.target_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+            " AND r.target_id = ANY(" + params.Add(TextArrayLiteral(ids)) + "::text[]))";
   } else {
     where = "(c.res_type, c.res_id) IN (SELECT r.target_type, r.target_id FROM search_reference r WHERE "
             "r.res_type = " + params.Add(spec.source_type) + " AND r.param = " + params.Add(spec.param) +
             (spec.target_type.empty() ? "" : " AND r.target_type = " + params.Add(spec.target_type)) +
-            " AND r.res_id = ANY(" + params.Add(IdArray(ids)) + "::text[]))";
+            " AND r.res_id = ANY(" + params.Add(TextArrayLiteral(ids)) + "::text[]))";
   }
   return std::string("SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
          " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) WHERE "
