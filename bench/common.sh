@@ -40,6 +40,21 @@ bench_load_population() {
   psql -X -q "$(bench_url "$db")" -c "VACUUM ANALYZE" >/dev/null
 }
 
+# bench_people_args DEFAULT SMOKE "$@": the options of the scripts that take only a population size,
+# `[--people N | --smoke]`; sets people (DEFAULT, N, or SMOKE for --smoke).
+bench_people_args() {
+  people=$1
+  local smoke=$2
+  shift 2
+  while (($#)); do
+    case $1 in
+      --people) people=$2; shift 2 ;;
+      --smoke) people=$smoke; shift ;;
+      *) echo "usage: bench/$(basename "$0") [--people N | --smoke]" >&2; exit 2 ;;
+    esac
+  done
+}
+
 bench_now() { date +%s.%N; }
 bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 bench_div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

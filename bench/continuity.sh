@@ -11,14 +11,7 @@
 # one warm-up. Both must give the same national population and mean.
 source "$(dirname "$0")/common.sh"
 
-people=20000
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --smoke) people=2000; shift ;;
-    *) echo "usage: bench/continuity.sh [--people N | --smoke]" >&2; exit 2 ;;
-  esac
-done
+bench_people_args 20000 2000 "$@"
 as_of=2026-11-01
 
 bench_start_cluster

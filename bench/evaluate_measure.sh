@@ -9,14 +9,7 @@
 # three for each, after one warm-up. Both must give the same national numerator and denominator.
 source "$(dirname "$0")/common.sh"
 
-people=200000
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --smoke) people=2000; shift ;;
-    *) echo "usage: bench/evaluate_measure.sh [--people N | --smoke]" >&2; exit 2 ;;
-  esac
-done
+bench_people_args 200000 2000 "$@"
 as_of=2026-11-01
 
 bench_start_cluster

@@ -13,14 +13,7 @@
 # the whole export.
 source "$(dirname "$0")/common.sh"
 
-people=200000
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --smoke) people=2000; shift ;;
-    *) echo "usage: bench/export.sh [--people N | --smoke]" >&2; exit 2 ;;
-  esac
-done
+bench_people_args 200000 2000 "$@"
 
 bench_start_cluster
 bench_load_population registry "$people"

@@ -11,14 +11,7 @@
 # the same data, with no validation and no rule checks. The ratio, printed last, is anchor time / Nära time.
 source "$(dirname "$0")/common.sh"
 
-people=100000
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --smoke) people=2000; shift ;;
-    *) echo "usage: bench/import.sh [--people N | --smoke]" >&2; exit 2 ;;
-  esac
-done
+bench_people_args 100000 2000 "$@"
 
 bench_start_cluster
 bench_createdb nara_import
