@@ -208,6 +208,8 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
       Send(out, dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(in).socket(), response, request.request_id,
            in.getMethod() == Poco::Net::HTTPRequest::HTTP_HEAD, AcceptsGzip(in.get("Accept-Encoding", "")));
     } catch (const std::exception& e) {
+      // Part of the answer may be on the wire: nothing more can follow it on this connection.
+      out.setKeepAlive(false);
       Log("warn", "response.failed", {{"request_id", request.request_id}, {"what", e.what()}});
     }
     guard_.Reading();  // the next request on this connection has request-timeout.seconds to arrive
