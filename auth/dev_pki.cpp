@@ -28,7 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 constexpr long kDay = 24 * 60 * 60;
 // Certificates start an hour back so a client whose clock is a little behind still accepts them.
 constexpr long kSkew = 60 * 60;

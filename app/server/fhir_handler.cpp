@@ -84,6 +84,7 @@ std::string Gzip(const std::string& body) {
   return compressed.str();
 }
 
+// Every byte, in calls of at most kFileChunk (sendBytes takes an int; SSL_write cuts 16 KiB records).
 void SendAll(Poco::Net::StreamSocket& socket, const char* data, size_t size) {
   for (size_t sent = 0; sent < size;) {
     const int n = socket.sendBytes(data + sent, static_cast<int>(std::min<size_t>(size - sent, kFileChunk)));
