@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Figure 1: GET Patient/{id} over mutual TLS keep-alive against nginx serving a static file of the same
-# size over the same mutual TLS (goal: ratio >= 0.25 now, 0.5 the design target: docs/internals.md "What would take the hot paths further").
+# size over the same mutual TLS (goal: ratio >= 0.25 now; 0.5 is the design target, docs/internals.md
+# "What would take the hot paths further").
 #   bench/get_patient.sh [--people N] [--seconds S] [--connections C]   default 20 000 people, 20 s, 16
 #   bench/get_patient.sh --smoke                                        1 000 people, 2 s, no warm-up: checks the script works
 #   --profile   also load pg_stat_statements: statements (round trips) per read, and where time went
