@@ -101,6 +101,15 @@ class AuditStoreTest : public ::testing::Test {
     return conn;
   }
 
+  // The rows of a catalog query about the audit log's month partitions, once fourteen months beyond
+  // those the migration made exist too (as the server makes them when the months come).
+  pqxx::result OfEveryMonth(const std::string& query) {
+    auto conn = Connect(false);
+    pqxx::work tx(*conn);
+    tx.exec("SELECT audit_event_ensure_partitions(14, now())");
+    return tx.exec(query);
+  }
+
   std::string url_;
   std::unique_ptr<PgStore> store_;
 };
@@ -241,16 +250,28 @@ TEST_F(AuditStoreTest, ManyIdsStillFitOneRecord) {
 // schema/0016_audit_arrays_lz4.sql: every month's partition, those there at the migration and those
 // made later, compresses the id arrays with lz4 (a whole doctor's list names 1100 of each).
 TEST_F(AuditStoreTest, EveryMonthCompressesItsIdArraysWithLz4) {
-  auto conn = Connect(false);
-  pqxx::work tx(*conn);
-  tx.exec("SELECT audit_event_ensure_partitions(14, now())");  // months beyond those the migration made
-  const auto rows = tx.exec(
+  const auto rows = OfEveryMonth(
       "SELECT c.relname, a.attname, a.attcompression::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
       "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('resource_ids', 'patient_ids') "
       "WHERE i.inhparent = 'audit_event'::regclass ORDER BY 1, 2");
   ASSERT_GE(rows.size(), 2u * 15);
   for (const auto& row : rows) {
     EXPECT_EQ(row[2].as<std::string>(), "l") << row[0].as<std::string>() << "." << row[1].as<std::string>();
+  }
+}
+
+// schema/0017_audit_gin_pending_list.sql: every month's index for "who read this patient", those
+// there at the migration and those made later, keeps a pending list of 1 MB, not the 4 MB default
+// (the insert that fills the list merges it, and every read in that batch waits).
+TEST_F(AuditStoreTest, EveryMonthKeepsASmallGinPendingList) {
+  const auto rows = OfEveryMonth(
+      "SELECT x.relname, coalesce(array_to_string(x.reloptions, ','), '') FROM pg_inherits i "
+      "JOIN pg_index ix ON ix.indrelid = i.inhrelid JOIN pg_class x ON x.oid = ix.indexrelid "
+      "JOIN pg_am am ON am.oid = x.relam AND am.amname = 'gin' "
+      "WHERE i.inhparent = 'audit_event'::regclass ORDER BY 1");
+  ASSERT_GE(rows.size(), 15u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row[1].as<std::string>(), "gin_pending_list_limit=1024") << row[0].as<std::string>();
   }
 }
 
