@@ -388,14 +388,12 @@ Result<std::map<std::string, long>> PgImport::LoadAndCheck() {
   // identifier given twice or already stored (above), so the identity checks have nothing left to find.
   pqxx::work& tx = *stream.tx;
   for (Rows* table : s.Tables()) {
-    double seconds = table->seconds;
-    for (const auto& [name, definitions] : stream.rebuild) {
-      if (name != table->table) continue;
-      const auto start = std::chrono::steady_clock::now();
-      for (const auto& definition : definitions) tx.exec0(definition);
-      phase("indexes of " + name + " rebuilt", 0, Since(start));
-    }
-    if (table->rows > 0) phase("copy " + table->table + " (while validating)", table->rows, seconds);
+    if (table->rows > 0) phase("copy " + table->table + " (while validating)", table->rows, table->seconds);
+  }
+  for (const auto& [name, definitions] : stream.rebuild) {
+    const auto start = std::chrono::steady_clock::now();
+    for (const auto& definition : definitions) tx.exec0(definition);
+    phase("indexes of " + name + " rebuilt", 0, Since(start));
   }
   lines(tx);
   {
