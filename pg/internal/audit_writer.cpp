@@ -1,5 +1,7 @@
 #include "pg/internal/audit_writer.h"
 
+#include <pthread.h>
+
 #include <ctime>
 #include <optional>
 #include <vector>
@@ -74,6 +76,7 @@ Status AuditWriter::Append(const AuditRecord& record) {
 }
 
 void AuditWriter::Run() {
+  pthread_setname_np(pthread_self(), "nara-audit");  // so top, perf and ps -L can tell it apart
   std::vector<Pending*> batch;
   for (;;) {
     {

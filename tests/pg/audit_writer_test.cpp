@@ -97,6 +97,53 @@ TEST_F(AuditWriterTest, RecordsArrivingWhileABatchCommitsGoTogetherInTheNextAndW
   EXPECT_EQ(Count("SELECT count(DISTINCT request_id) FROM audit_event"), 21);
 }
 
+// A batch sends each column as one array parameter (pg_audit.cpp InsertAuditRows): rows of one batch
+// with lists of different lengths, empty ones included, each get back their own.
+TEST_F(AuditWriterTest, InOneBatchEachRowKeepsItsOwnLists) {
+  AuditWriter writer(url_, kRole);
+  pqxx::connection blocker(url_);
+  pqxx::work lock(blocker);
+  lock.exec0("LOCK TABLE audit_event IN SHARE MODE");
+  std::vector<AuditRecord> records;
+  for (int n = 0; n < 6; ++n) {
+    AuditRecord r = ReadRecord(n);
+    r.resource_ids.clear();
+    for (int i = 0; i < (n * 7) % 5; ++i) r.resource_ids.push_back("r" + std::to_string(n) + "-" + std::to_string(i));
+    if (n == 3) r.patient_ids.clear();
+    if (n == 4) r.agent_organizations.clear();
+    if (n == 5) r.patient_ids.push_back("with \"quote\", {brace}");
+    records.push_back(std::move(r));
+  }
+  std::vector<std::thread> threads;
+  std::vector<Status> results(records.size(), Ok());
+  threads.emplace_back([&] { results[0] = writer.Append(records[0]); });
+  ASSERT_TRUE(WaitFor([&] { return writer.in_flight() == 1; }));
+  for (size_t n = 1; n < records.size(); ++n) threads.emplace_back([&, n] { results[n] = writer.Append(records[n]); });
+  ASSERT_TRUE(WaitFor([&] { return writer.queued() == static_cast<int>(records.size()) - 1; }));
+  lock.commit();
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) ASSERT_TRUE(r.ok()) << r.error().text;
+  ASSERT_EQ(writer.batches_written(), 2) << "the five that waited went in one batch";
+
+  PgStore store(url_, 1, kRole);
+  for (const AuditRecord& record : records) {
+    AuditQuery query;
+    query.agent_hsa_id = record.agent_hsa_id;
+    query.count = 100;
+    auto found = store.SearchAudit(query);
+    ASSERT_TRUE(found.ok());
+    bool seen = false;
+    for (const auto& stored : *found) {
+      if (stored.record.request_id != record.request_id) continue;
+      seen = true;
+      EXPECT_EQ(stored.record.resource_ids, record.resource_ids) << record.request_id;
+      EXPECT_EQ(stored.record.patient_ids, record.patient_ids) << record.request_id;
+      EXPECT_EQ(stored.record.agent_organizations, record.agent_organizations) << record.request_id;
+    }
+    EXPECT_TRUE(seen) << record.request_id;
+  }
+}
+
 TEST_F(AuditWriterTest, EachRowComesBackAsHandedOver) {
   PgStore store(url_, 2, kRole);
   const AuditRecord record = ReadRecord(7);
