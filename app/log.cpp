@@ -3,12 +3,86 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <mutex>
+#include <thread>
 
 namespace nara::app {
+namespace {
+
+constexpr auto kLogDelay = std::chrono::milliseconds(50);
+constexpr size_t kWriteAbove = size_t{64} << 10;
+
+// Where lines go. Never destroyed: a line logged while the process exits still has a home.
+struct LogSink {
+  std::mutex mu;  // also orders the writes: lines reach stderr in the order they were logged
+  std::condition_variable waiting;
+  std::string pending;
+  int buffering = 0;  // LogBuffering objects alive
+  bool writer_started = false;
+
+  void WriteLocked() {
+    size_t done = 0;
+    while (done < pending.size()) {
+      const ssize_t n = ::write(STDERR_FILENO, pending.data() + done, pending.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // stderr gone: nothing better to do with a log line
+      done += static_cast<size_t>(n);
+    }
+    pending.clear();
+  }
+
+  // Sleeps until a line waits, gives the lines after it kLogDelay to join, writes them all.
+  [[noreturn]] void WriteWhatWaits() {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      waiting.wait(lock, [&] { return !pending.empty(); });
+      waiting.wait_for(lock, kLogDelay);
+      WriteLocked();
+    }
+  }
+};
+
+LogSink& Sink() {
+  static LogSink* sink = new LogSink;
+  return *sink;
+}
+
+}  // namespace
+
+LogBuffering::LogBuffering() {
+  LogSink& sink = Sink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  ++sink.buffering;
+  if (!sink.writer_started) {
+    sink.writer_started = true;
+    std::thread([&sink] {
+      pthread_setname_np(pthread_self(), "nara-log");
+      sink.WriteWhatWaits();
+    }).detach();
+    std::atexit([] {  // an exit() that skips the destructor still writes what waits
+      std::lock_guard<std::mutex> lock(Sink().mu);
+      Sink().buffering = 0;
+      Sink().WriteLocked();
+    });
+  }
+}
+
+LogBuffering::~LogBuffering() {
+  LogSink& sink = Sink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  if (sink.buffering > 0) --sink.buffering;
+  sink.WriteLocked();
+}
 
 std::string MaskPersonIds(const std::string& text) {
   auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
@@ -61,10 +135,16 @@ void Log(const char* level, const char* event, std::initializer_list<LogField> f
     w.String(safe.c_str(), static_cast<rapidjson::SizeType>(safe.size()));
   }
   w.EndObject();
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  std::fprintf(stderr, "%s\n", buffer.GetString());
-  std::fflush(stderr);
+  LogSink& sink = Sink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  const bool was_empty = sink.pending.empty();
+  sink.pending.append(buffer.GetString(), buffer.GetSize());
+  sink.pending += '\n';
+  if (sink.buffering == 0 || std::strcmp(level, "info") != 0 || sink.pending.size() >= kWriteAbove) {
+    sink.WriteLocked();
+  } else if (was_empty) {
+    sink.waiting.notify_one();
+  }
 }
 
 }  // namespace nara::app

@@ -225,6 +225,7 @@ int Serve(const Config& config) {
   pg::PgReplication replication(config.database_url);
   Poco::Net::HTTPServer ops_server(new OpsHandlerFactory(store, replication, metrics, reads.get(), read_replication.get()), ops_pool, ops_socket,
                                    ServerParams(2, 16, 2, 10));
+  LogBuffering log_buffering;  // request lines gather; written at the latest 50 ms later (app/log.h)
   fhir_server.start();
   ops_server.start();
   Log("info", "serve.started", {{"port", std::to_string(config.port)}, {"ops_port", std::to_string(config.ops_port)},
