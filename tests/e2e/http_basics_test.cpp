@@ -184,6 +184,42 @@ TEST(HttpBasics, LargeAnswersArriveWholeOnAKeptAliveConnection) {
   EXPECT_EQ(bodies[2], get.body);
 }
 
+// The connection's request loop (app/server/http_connection_loop.cpp), as a client sees it: a kept-alive
+// connection takes 1 000 requests and its 1 000th answer says "Connection: Close" before it closes
+// (without it a client that sent more sees a reset instead of an answer); Expect: 100-continue gets
+// its interim answer first; what is no HTTP request gets a 400, not silence.
+TEST(HttpBasics, AConnectionTakesAThousandRequestsAndItsLastAnswerSaysSo) {
+  std::string wire;
+  for (int i = 0; i < 1001; ++i) wire += "GET /nothing HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const std::string answers = RawExchange(wire);
+  std::vector<size_t> starts;
+  for (size_t at = answers.find("HTTP/1.1 "); at != std::string::npos; at = answers.find("HTTP/1.1 ", at + 1)) {
+    starts.push_back(at);
+  }
+  ASSERT_EQ(starts.size(), 1000u);
+  for (const size_t at : starts) ASSERT_EQ(answers.compare(at, 22, "HTTP/1.1 404 Not Found"), 0);
+  const std::string last = answers.substr(starts.back());
+  EXPECT_NE(last.find("Connection: Close\r\n"), std::string::npos) << last;
+  const std::string before_last = answers.substr(starts[998], starts[999] - starts[998]);
+  EXPECT_NE(before_last.find("Connection: Keep-Alive\r\n"), std::string::npos) << before_last;
+}
+
+TEST(HttpBasics, ExpectContinueIsAnsweredFirstWithAHundred) {
+  const std::string body = R"({"resourceType":"Patient","identifier":[{"system":"http://electronichealth.se/identifier/personnummer","value":"197106254788"}]})";
+  const std::string answer =
+      RawExchange(Request("POST", "/fhir/Patient",
+                          "Content-Type: application/fhir+json\r\nExpect: 100-continue\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n") +
+                  body);
+  ASSERT_EQ(StatusLine(answer), "HTTP/1.1 100 Continue") << answer;
+  const size_t final_answer = answer.find("\r\n\r\n") + 4;
+  EXPECT_EQ(StatusLine(answer.substr(final_answer)), "HTTP/1.1 422 Unprocessable Entity") << answer;
+}
+
+TEST(HttpBasics, WhatIsNoHttpRequestGetsA400) {
+  EXPECT_EQ(StatusLine(RawExchange("NONSENSE\r\n\r\n")), "HTTP/1.1 400 Bad Request");
+}
+
 // What PUT and PATCH answer (Prefer return=representation, the default) is what a read right after
 // shows, the derived generalPractitioner included; a PUT that changes nothing makes no new version.
 TEST(HttpBasics, WritesAnswerWhatAReadShows) {
