@@ -1,11 +1,11 @@
 #include "app/server/guarded_http_server.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/TCPServerConnection.h>
 
+#include "app/server/http_connection_loop.h"
 #include "fhir/json/operation_outcome.h"
 
 namespace nara::app {
@@ -68,8 +68,7 @@ class GuardedConnection final : public Poco::Net::TCPServerConnection {
     const Poco::Timespan per_io(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count());
     socket().setReceiveTimeout(per_io);
     socket().setSendTimeout(per_io);
-    Poco::Net::HTTPServerConnection http(socket(), params_, overloaded ? overloaded_ : handlers_);
-    http.run();
+    ServeHttpConnection(socket(), params_, overloaded ? overloaded_ : handlers_);
   }
 
  private:
