@@ -14,9 +14,9 @@ void Log(const char* level, const char* event, std::initializer_list<LogField> f
 
 // While one of these lives (`nara serve` holds one while it serves), "info" lines wait in memory and
 // reach stderr together, at most 50 ms after they were logged or once 64 kB have gathered; a line
-// of any other level goes out at once, after everything logged before it. A request line written on
-// its own cost a write(2) per request, about a tenth of the server's CPU on a GET Patient (and under
-// systemd a wake-up of journald each). What a kill -9 takes is the last 50 ms of info lines; the
+// of any other level goes out at once, after everything logged before it. The request line was about
+// a tenth of the server's CPU on a GET Patient, half of it the write(2) each line had to itself (and
+// under systemd, a wake-up of journald each). What a kill -9 takes is the last 50 ms of info lines; the
 // audit log, which is PostgreSQL's, loses nothing. The destructor writes what waits.
 class LogBuffering {
  public:
