@@ -32,6 +32,8 @@ enum class Sight {
 class ProtectionScreen {
  public:
   explicit ProtectionScreen(const Caller& caller) : caller_(caller) {}
+  // It keeps a reference to the caller, which must outlive it: never a temporary.
+  explicit ProtectionScreen(Caller&&) = delete;
 
   // Screens in place: withheld resources are removed, Patients the caller may not see in full are
   // redacted. `drop_redacted`: a Patient here is here because of where the person is cared for or

@@ -68,7 +68,8 @@ const StoredResource& Shown(const OutboxChange& change) {
 bool IsProtectedData(ResourceTransaction& tx, const OutboxChange& change) {
   StoredResource shown = Shown(change);
   if (shown.json.empty()) return false;  // nothing to show: no patient data in the event
-  ProtectionScreen screen(Caller{"", "", "admin", "", {}});
+  static const Caller kAdmin{"", "", "admin", "", {}};
+  ProtectionScreen screen(kAdmin);
   return screen.ScreenOne(tx.Registry(), shown) != Sight::open;
 }
 

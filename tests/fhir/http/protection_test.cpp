@@ -4,6 +4,8 @@
 // tests/e2e/protected_identity_test.cpp.
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "fhir/http/protection.h"
 #include "tests/fhir/http/router_fixture.h"
 
@@ -203,6 +205,12 @@ TEST_F(Protection, AConditionalCreateThatFindsThePersonAnswersWithTheRedactedPat
   EXPECT_EQ(found.body.find("Hemliga"), std::string::npos) << found.body;
   EXPECT_NE(found.body.find("REDACTED"), std::string::npos) << found.body;
 }
+
+// A screen keeps a reference to its caller: one made for a temporary Caller read a dead object
+// (ASan: stack-use-after-scope in subscription matching). Such a screen must not compile.
+static_assert(std::is_constructible_v<ProtectionScreen, const Caller&>);
+static_assert(!std::is_constructible_v<ProtectionScreen, Caller&&>,
+              "a ProtectionScreen must not be made for a temporary Caller: it keeps a reference to it");
 
 TEST(RedactedPatientJson, KeepsWhoNotWhere) {
   const std::string redacted = RedactedPatientJson(R"({"resourceType":"Patient","id":"p","meta":{"versionId":"2"},
