@@ -353,7 +353,8 @@ TEST(Waitlist, NoDoublePromotionOrOverrunUnder64ConcurrentReleasesAndRequests) {
   // The queue search lists what is left oldest first.
   auto left = w.Get("Task?focus=PractitionerRole/" + doctor + "&status=requested&_count=200");
   std::vector<std::string> order;
-  for (const auto& entry : Parse(left.body)["entry"].GetArray()) order.push_back(entry["resource"]["authoredOn"].GetString());
+  const auto page = Parse(left.body);  // kept: the loop below walks inside it
+  for (const auto& entry : page["entry"].GetArray()) order.push_back(entry["resource"]["authoredOn"].GetString());
   EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
 }
 
