@@ -1,7 +1,9 @@
 #include "auth/peer_identity.h"
 
-#include <Poco/Net/X509Certificate.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/Session.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <optional>
@@ -43,8 +45,12 @@ Result<Caller> CallerFromCertificate(const X509* cert) {
   return caller;
 }
 
-Result<Caller> CallerFromCertificate(const Poco::Net::X509Certificate& cert) {
-  return CallerFromCertificate(cert.certificate());
+Result<Caller> CallerOfConnection(Poco::Net::SecureStreamSocket& socket) {
+  // The session reference keeps the certificate alive while it is read.
+  const Poco::Net::Session::Ptr session = socket.currentSession();
+  const X509* certificate = session ? SSL_SESSION_get0_peer(session->sslSession()) : nullptr;
+  if (certificate == nullptr) return Unauthenticated("klientcertifikat saknas (client certificate required)");
+  return CallerFromCertificate(certificate);
 }
 
 }  // namespace nara::auth

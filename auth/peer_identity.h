@@ -13,12 +13,15 @@
 #include "registry/result.h"
 
 namespace Poco::Net {
-class X509Certificate;
+class SecureStreamSocket;
 }
 
 namespace nara::auth {
 
-Result<Caller> CallerFromCertificate(const Poco::Net::X509Certificate& cert);
 Result<Caller> CallerFromCertificate(const X509* cert);  // nullptr: no client certificate
+// The caller of a TLS connection, from the certificate its session holds. Poco's peerCertificate()
+// would build an X509Certificate, whose constructor prints the issuer's and subject's names through a
+// memory BIO: 9 % of the server's CPU on a GET Patient (bench/RESULTS.md, sixth round).
+Result<Caller> CallerOfConnection(Poco::Net::SecureStreamSocket& socket);
 
 }  // namespace nara::auth

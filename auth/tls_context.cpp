@@ -20,7 +20,6 @@
 namespace nara::auth {
 namespace {
 
-
 std::string OpenSslErrors() {
   std::string text;
   char buf[256];

@@ -5,14 +5,12 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/Session.h>
 #include <Poco/DeflatingStream.h>
 #include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 
 #include <fcntl.h>
-#include <openssl/ssl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,17 +242,7 @@ class FhirHandler final : public Poco::Net::HTTPRequestHandler {
     // that is in the access policy (docs/api.md section 6). Refusals are audited.
     auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(in);
     Poco::Net::SecureStreamSocket socket(impl.socket());
-    // The certificate as the TLS session holds it. Poco's peerCertificate() would build an
-    // X509Certificate, whose constructor prints the issuer's and subject's names through a memory
-    // BIO: 9 % of the server's CPU on a GET Patient (bench/RESULTS.md, sixth round), for two
-    // attributes of the subject. The session reference keeps the certificate alive while it is read.
-    const Poco::Net::Session::Ptr tls_session = socket.currentSession();
-    const X509* certificate = tls_session ? SSL_SESSION_get0_peer(tls_session->sslSession()) : nullptr;
-    if (certificate == nullptr) {
-      return api_.Refuse(request, Error{ErrorKind::unauthenticated, "login",
-                                        "klientcertifikat saknas (client certificate required)", {}});
-    }
-    auto caller = auth::CallerFromCertificate(certificate);
+    auto caller = auth::CallerOfConnection(socket);
     if (!caller) return api_.Refuse(request, caller.error());
     request.caller = *caller;
     const auto policy = policy_.Current();

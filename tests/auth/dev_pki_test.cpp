@@ -195,7 +195,7 @@ TEST_F(DevPkiTest, CallerFromEhrCertificate) {
 
 TEST_F(DevPkiTest, CallerFromPocoCertificateDecodesUtf8) {
   Poco::Net::X509Certificate cert((dir_ / "clients/citizen-portal.pem").string());
-  Result<Caller> caller = CallerFromCertificate(cert);
+  Result<Caller> caller = CallerFromCertificate(cert.certificate());
   ASSERT_TRUE(caller.ok()) << caller.error().text;
   EXPECT_EQ(caller->hsa_id, "SE5565594230-P001");
   EXPECT_EQ(caller->common_name, "1177 Vårdguiden (TEST)");

@@ -310,7 +310,7 @@ class WhoAmIHandler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
     auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request);
     Poco::Net::SecureStreamSocket socket(impl.socket());
-    Result<Caller> caller = CallerFromCertificate(socket.peerCertificate());
+    Result<Caller> caller = CallerOfConnection(socket);
     response.setStatus(caller.ok() ? Poco::Net::HTTPResponse::HTTP_OK : Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED);
     response.setContentType("text/plain");
     response.send() << (caller.ok() ? caller->hsa_id : caller.error().text);
