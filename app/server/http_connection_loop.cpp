@@ -15,7 +15,7 @@ namespace nara::app {
 namespace {
 
 // Poco's session, with what it has read ahead of the current request (a pipelined request) in view.
-class Session final : public Poco::Net::HTTPServerSession {
+class KeptAliveSession final : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::HTTPServerSession;
   bool ReadAhead() const { return buffered() > 0; }
@@ -23,7 +23,7 @@ class Session final : public Poco::Net::HTTPServerSession {
 
 // Whether a request (or a close, or an error, which the read then reports) arrives within `timeout`.
 // Bytes already read, by the session or by TLS (decrypted and not yet taken), need no wait.
-bool RequestArrives(Session& session, Poco::Net::StreamSocket& socket, const Poco::Timespan& timeout) {
+bool RequestArrives(KeptAliveSession& session, Poco::Net::StreamSocket& socket, const Poco::Timespan& timeout) {
   if (session.ReadAhead() || socket.available() > 0) return true;
   pollfd readable{socket.impl()->sockfd(), POLLIN, 0};
   const int ms = static_cast<int>(timeout.totalMilliseconds());
@@ -47,7 +47,7 @@ void SendError(Poco::Net::HTTPServerSession& session, Poco::Net::HTTPResponse::H
 
 void ServeHttpConnection(Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
                          Poco::Net::HTTPRequestHandlerFactory::Ptr handlers) {
-  Session session(socket, params);
+  KeptAliveSession session(socket, params);
   const std::string server = params->getSoftwareVersion();
   // As HTTPServerSession: the first request within the session timeout, the next ones within the
   // keep-alive timeout while the connection is kept alive, at most this many (0: no limit).
