@@ -33,11 +33,12 @@ std::optional<std::string> SingleEntry(const X509_NAME* name, int nid) {
 }  // namespace
 
 Result<Caller> CallerFromCertificate(const X509* cert) {
-  if (cert == nullptr) return Unauthenticated("no client certificate");
+  if (cert == nullptr) return Unauthenticated("klientcertifikat saknas (client certificate required)");
   const X509_NAME* subject = X509_get_subject_name(cert);
   std::optional<std::string> serial = SingleEntry(subject, NID_serialNumber);
   if (!serial || !HsaId::Parse(*serial).ok()) {
-    return Unauthenticated("certificate has no HSA-id in subject serialNumber");
+    return Unauthenticated(
+        "certifikatet saknar HSA-id i subject serialNumber (certificate has no HSA-id in subject serialNumber)");
   }
   Caller caller;
   caller.hsa_id = std::move(*serial);
@@ -49,8 +50,7 @@ Result<Caller> CallerOfConnection(Poco::Net::SecureStreamSocket& socket) {
   // The session reference keeps the certificate alive while it is read.
   const Poco::Net::Session::Ptr session = socket.currentSession();
   const X509* certificate = session ? SSL_SESSION_get0_peer(session->sslSession()) : nullptr;
-  if (certificate == nullptr) return Unauthenticated("klientcertifikat saknas (client certificate required)");
-  return CallerFromCertificate(certificate);
+  return CallerFromCertificate(certificate);  // an absent certificate is refused there
 }
 
 }  // namespace nara::auth

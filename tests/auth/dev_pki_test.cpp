@@ -206,8 +206,12 @@ TEST_F(DevPkiTest, CertificateWithoutHsaIdIsUnauthenticated) {
   Result<Caller> caller = CallerFromCertificate(cert.get());
   ASSERT_FALSE(caller.ok());
   EXPECT_EQ(caller.error().kind, ErrorKind::unauthenticated);
-  EXPECT_EQ(caller.error().text, "certificate has no HSA-id in subject serialNumber");
-  EXPECT_EQ(CallerFromCertificate(static_cast<const X509*>(nullptr)).error().kind, ErrorKind::unauthenticated);
+  // Swedish first, English after, as every refusal.
+  EXPECT_EQ(caller.error().text,
+            "certifikatet saknar HSA-id i subject serialNumber (certificate has no HSA-id in subject serialNumber)");
+  Result<Caller> none = CallerFromCertificate(static_cast<const X509*>(nullptr));
+  EXPECT_EQ(none.error().kind, ErrorKind::unauthenticated);
+  EXPECT_EQ(none.error().text, "klientcertifikat saknas (client certificate required)");
 }
 
 TEST_F(DevPkiTest, CertificateWithMalformedSerialNumberIsUnauthenticated) {

@@ -42,6 +42,9 @@ TEST(TlsHandshake, CertificateWithoutHsaIdIsUnauthenticated) {
   auto result = client->Request("GET", "/fhir/metadata");
   ASSERT_EQ(result.status, 401) << result.error;
   EXPECT_EQ(IssueCode(result.body), "login");
+  // The caller's integrator reads why, Swedish first and English after.
+  EXPECT_EQ(At(Parse(result.body), "/issue/0/diagnostics"),
+            "certifikatet saknar HSA-id i subject serialNumber (certificate has no HSA-id in subject serialNumber)");
 }
 
 TEST(TlsHandshake, OperationsEndpointsAnswerOnLoopback) {
