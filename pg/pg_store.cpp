@@ -209,7 +209,8 @@ class PgTransaction final : public ResourceTransaction {
       if (request.if_match && *request.if_match != 0) {
         // Decided before anything is written, so the refusal leaves no claimed row behind.
         return Error::PreconditionFailed(request.type + "/" + id + " finns inte i version " +
-                                         std::to_string(*request.if_match));
+                                         std::to_string(*request.if_match) + " (" + request.type + "/" + id +
+                                         " does not exist in version " + std::to_string(*request.if_match) + ")");
       }
       if (auto written = TryWrite(request, id, std::nullopt, NowRfc3339(), "")) return Finish(request, *written);
       // A concurrent writer claimed the id first: wait for its row and continue as an update.
@@ -241,7 +242,8 @@ class PgTransaction final : public ResourceTransaction {
     if (!current) return Error::NotFound(NotFoundText(type, id));
     if (if_match && *if_match != current->version) {
       return Error::PreconditionFailed("If-Match anger version " + std::to_string(*if_match) +
-                                       " men aktuell version är " + std::to_string(current->version));
+                                       " men aktuell version är " + std::to_string(current->version) +
+                                       " (version conflict: reload and try again)");
     }
     if (current->deleted) {
       // Deleting a deleted resource changes nothing (FHIR R4 3.1.0.7.1): no new tombstone.

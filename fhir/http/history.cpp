@@ -122,7 +122,8 @@ HttpResponse History(RouteContext& c) {
       query.since = range->start;
       canonical.emplace_back(name, value);
     } else if (name != "_format" && name != "_pretty" && c.prefs.strict) {
-      return ErrorResponse(Error::Invalid("not-supported", "unknown _history parameter " + SafeExcerpt(name, 40)));
+      return ErrorResponse(Error::Invalid("not-supported", "okänd _history-parameter " + SafeExcerpt(name, 40) +
+                                                                " (unknown _history parameter " + SafeExcerpt(name, 40) + ")"));
     }
   }
   query.count = std::min(query.count, kMaxHistoryCount);

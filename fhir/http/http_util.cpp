@@ -90,8 +90,11 @@ std::optional<Error> CheckRequestContentType(const HttpRequest& request) {
   const std::string type = request.Header("content-type");
   if (IsJsonMediaType(type)) return std::nullopt;
   return Error{ErrorKind::not_supported, "not-supported",
-               "Content-Type must be application/fhir+json" +
-                   std::string(type.empty() ? " (none was given)" : (MentionsXml(type) ? " (XML is not supported)" : "")),
+               "Content-Type måste vara application/fhir+json" +
+                   std::string(type.empty() ? ", ingen angavs" : (MentionsXml(type) ? ", XML stöds inte" : "")) +
+                   " (Content-Type must be application/fhir+json" +
+                   std::string(type.empty() ? " (none was given)" : (MentionsXml(type) ? " (XML is not supported)" : "")) +
+                   ")",
                {}};
 }
 
@@ -101,7 +104,7 @@ Result<std::optional<int>> ParseIfMatch(const std::string& header) {
   if (text.rfind("W/", 0) == 0) text = text.substr(2);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
   if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return Error::Invalid("invalid", "If-Match must be an ETag like W/\"3\"");
+    return Error::Invalid("invalid", "If-Match måste vara en ETag som W/\"3\" (If-Match must be an ETag like W/\"3\")");
   }
   return std::optional<int>(std::stoi(text));
 }

@@ -258,13 +258,16 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
       return EntryError(i, Error::Invalid("invalid", "ogiltigt id i request.url (invalid id in request.url)", "request.url"));
     }
     if ((entry.method == "POST" && !id.empty()) || (entry.method == "PATCH" && id.empty())) {
-      return EntryError(i, Error::Invalid("value", entry.method + " needs request.url " +
-                                                       (entry.method == "POST" ? "[type]" : "[type]/[id]"),
+      const std::string form = entry.method == "POST" ? "[type]" : "[type]/[id]";
+      return EntryError(i, Error::Invalid("value", entry.method + " behöver request.url " + form + " (" + entry.method +
+                                                       " needs request.url " + form + ")",
                                           "request.url"));
     }
     // FHIR R4 3.1.0.11.2: a resource is the target of at most one write in a transaction.
     if (!id.empty() && !targets.insert(type->type + "/" + id).second) {
-      return EntryError(i, Error::Invalid("value", "the transaction writes " + type->type + "/" + id + " twice",
+      const std::string target = type->type + "/" + id;
+      return EntryError(i, Error::Invalid("value", "transaktionen skriver " + target + " två gånger (the transaction writes " +
+                                                       target + " twice)",
                                           "request.url"));
     }
     if (entry.method == "PATCH") {

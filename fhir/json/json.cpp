@@ -36,14 +36,18 @@ Status CheckShape(const rapidjson::Value& root) {
     auto [value, depth] = stack.back();
     stack.pop_back();
     if (depth > kMaxJsonDepth) {
-      return Error::Invalid("structure", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      const std::string most = std::to_string(kMaxJsonDepth);
+      return Error::Invalid("structure", "JSON nästlad djupare än " + most + " nivåer (JSON nested deeper than " + most +
+                                             " levels)");
     }
     if (value->IsObject()) {
       names.clear();
       for (const auto& member : value->GetObject()) {
         std::string_view name(member.name.GetString(), member.name.GetStringLength());
         if (!names.insert(name).second) {
-          return Error::Invalid("structure", "JSON object repeats the property '" + SafeExcerpt(name) + "'");
+          const std::string shown = "'" + SafeExcerpt(name) + "'";
+          return Error::Invalid("structure", "JSON-objektet upprepar egenskapen " + shown +
+                                                 " (JSON object repeats the property " + shown + ")");
         }
         if (HasControlCharacter(name)) return ControlCharacterError(name);
         if (member.value.IsString() &&
@@ -73,7 +77,10 @@ Status ParseJsonObject(std::string_view text, rapidjson::Document& doc) {
                                            std::to_string(doc.GetErrorOffset()) + ": " +
                                            rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (!doc.IsObject()) return Error::Invalid("structure", "the body must be a JSON object (a FHIR resource)");
+  if (!doc.IsObject()) {
+    return Error::Invalid("structure", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) "
+                                       "(the body must be a JSON object (a FHIR resource))");
+  }
   return CheckShape(doc);
 }
 

@@ -12,13 +12,14 @@ namespace {
 using Token = rapidjson::Pointer::Token;
 
 // A patch that is well formed but does not fit the resource: 422 (FHIR R4 3.1.0.7.3).
-Error CannotApply(const std::string& text, size_t op_index) {
-  return Error::Invalid("processing", "patchen kan inte tillämpas (the patch cannot be applied): " + text,
+// `sv` and `en` say the same: Swedish first, English after in parentheses (docs/api.md).
+Error CannotApply(const std::string& sv, const std::string& en, size_t op_index) {
+  return Error::Invalid("processing", "patchen kan inte tillämpas: " + sv + " (the patch cannot be applied: " + en + ")",
                         "operation[" + std::to_string(op_index) + "]");
 }
 
-Error Malformed(const std::string& text, size_t op_index) {
-  return Error::Invalid("invalid", "ogiltig JSON Patch (malformed JSON Patch): " + text,
+Error Malformed(const std::string& sv, const std::string& en, size_t op_index) {
+  return Error::Invalid("invalid", "ogiltig JSON Patch: " + sv + " (malformed JSON Patch: " + en + ")",
                         "operation[" + std::to_string(op_index) + "]");
 }
 
@@ -45,20 +46,21 @@ rapidjson::Value* Parent(rapidjson::Document& doc, const rapidjson::Pointer& poi
 const Token& Last(const rapidjson::Pointer& pointer) { return pointer.GetTokens()[pointer.GetTokenCount() - 1]; }
 
 Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::Value value, size_t i) {
-  if (path.GetTokenCount() == 0) return CannotApply("the whole resource cannot be replaced by add", i);
+  if (path.GetTokenCount() == 0) return CannotApply("hela resursen kan inte ersättas med add", "the whole resource cannot be replaced by add", i);
   rapidjson::Value* parent = Parent(doc, path);
-  if (!parent) return CannotApply("the parent of the path does not exist", i);
+  if (!parent) return CannotApply("sökvägens förälder finns inte", "the parent of the path does not exist", i);
   auto& alloc = doc.GetAllocator();
   const Token& last = Last(path);
   if (parent->IsArray()) {
     rapidjson::SizeType index = 0;
-    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/true, index)) return CannotApply("array index out of range", i);
+    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/true, index)) return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
     parent->PushBack(rapidjson::Value(), alloc);
     for (rapidjson::SizeType k = parent->Size() - 1; k > index; --k) (*parent)[k] = (*parent)[k - 1];
     (*parent)[index] = value;
     return Ok();
   }
-  if (!parent->IsObject()) return CannotApply("the parent of the path is not an object or array", i);
+  if (!parent->IsObject()) return CannotApply("sökvägens förälder är varken objekt eller array",
+                                                "the parent of the path is not an object or array", i);
   rapidjson::Value name(last.name, last.length, alloc);
   auto member = parent->FindMember(name);
   if (member != parent->MemberEnd()) {
@@ -70,18 +72,18 @@ Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::
 }
 
 Status Remove(rapidjson::Document& doc, const rapidjson::Pointer& path, size_t i) {
-  if (path.GetTokenCount() == 0) return CannotApply("the whole resource cannot be removed", i);
+  if (path.GetTokenCount() == 0) return CannotApply("hela resursen kan inte tas bort", "the whole resource cannot be removed", i);
   rapidjson::Value* parent = Parent(doc, path);
-  if (!parent) return CannotApply("the path does not exist", i);
+  if (!parent) return CannotApply("sökvägen finns inte", "the path does not exist", i);
   const Token& last = Last(path);
   if (parent->IsArray()) {
     rapidjson::SizeType index = 0;
-    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/false, index)) return CannotApply("array index out of range", i);
+    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/false, index)) return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
     parent->Erase(parent->Begin() + index);
     return Ok();
   }
   if (!parent->IsObject() || !parent->EraseMember(rapidjson::StringRef(last.name, last.length))) {
-    return CannotApply("the path does not exist", i);
+    return CannotApply("sökvägen finns inte", "the path does not exist", i);
   }
   return Ok();
 }
@@ -97,29 +99,31 @@ bool IsPrefix(const rapidjson::Pointer& prefix, const rapidjson::Pointer& path) 
 }
 
 Result<rapidjson::Pointer> PointerMember(const rapidjson::Value& op, const char* name, size_t i) {
-  if (!op.HasMember(name) || !op[name].IsString()) return Malformed(std::string("\"") + name + "\" is required", i);
+  if (!op.HasMember(name) || !op[name].IsString()) return Malformed(std::string("\"") + name + "\" saknas", std::string("\"") + name + "\" is required", i);
   const auto& text = op[name];
   if (text.GetStringLength() > 0 && text.GetString()[0] != '/') {
-    return Malformed(std::string("\"") + name + "\" must be a JSON Pointer starting with /", i);
+    return Malformed(std::string("\"") + name + "\" måste vara en JSON Pointer som börjar med /",
+                     std::string("\"") + name + "\" must be a JSON Pointer starting with /", i);
   }
   rapidjson::Pointer pointer(text.GetString(), text.GetStringLength());
-  if (!pointer.IsValid()) return Malformed(std::string("\"") + name + "\" is not a valid JSON Pointer", i);
+  if (!pointer.IsValid()) return Malformed(std::string("\"") + name + "\" är ingen giltig JSON Pointer",
+                                           std::string("\"") + name + "\" is not a valid JSON Pointer", i);
   return pointer;
 }
 
 Status ApplyOne(rapidjson::Document& doc, const rapidjson::Value& op, size_t i) {
-  if (!op.IsObject()) return Malformed("an operation must be an object", i);
+  if (!op.IsObject()) return Malformed("en operation måste vara ett objekt", "an operation must be an object", i);
   const std::string name = StringMember(op, "op");
   auto path = PointerMember(op, "path", i);
   if (!path) return path.error();
   auto& alloc = doc.GetAllocator();
   if (name == "add" || name == "replace" || name == "test") {
-    if (!op.HasMember("value")) return Malformed("\"value\" is required for " + name, i);
+    if (!op.HasMember("value")) return Malformed("\"value\" krävs för " + name, "\"value\" is required for " + name, i);
     rapidjson::Value value(op["value"], alloc);
     if (name == "add") return Add(doc, *path, std::move(value), i);
     rapidjson::Value* target = path->Get(doc);
-    if (!target) return CannotApply("the path does not exist", i);
-    if (name == "test") return *target == value ? Ok() : Status(CannotApply("test failed", i));
+    if (!target) return CannotApply("sökvägen finns inte", "the path does not exist", i);
+    if (name == "test") return *target == value ? Ok() : Status(CannotApply("test misslyckades", "test failed", i));
     *target = value;
     return Ok();
   }
@@ -128,17 +132,17 @@ Status ApplyOne(rapidjson::Document& doc, const rapidjson::Value& op, size_t i) 
     auto from = PointerMember(op, "from", i);
     if (!from) return from.error();
     const rapidjson::Value* source = from->Get(doc);
-    if (!source) return CannotApply("\"from\" does not exist", i);
+    if (!source) return CannotApply("\"from\" finns inte", "\"from\" does not exist", i);
     rapidjson::Value value(*source, alloc);
     if (name == "move") {
       if (IsPrefix(*from, *path) && from->GetTokenCount() < path->GetTokenCount()) {
-        return CannotApply("a value cannot be moved into itself", i);
+        return CannotApply("ett värde kan inte flyttas in i sig självt", "a value cannot be moved into itself", i);
       }
       if (auto removed = Remove(doc, *from, i); !removed) return removed;
     }
     return Add(doc, *path, std::move(value), i);
   }
-  return Malformed("unknown op \"" + SafeExcerpt(name, 20) + "\"", i);
+  return Malformed("okänd op \"" + SafeExcerpt(name, 20) + "\"", "unknown op \"" + SafeExcerpt(name, 20) + "\"", i);
 }
 
 }  // namespace

@@ -126,12 +126,18 @@ class AuditSearchParser {
     if (name == "date") return AddDate(value);
     if (name == "_count" || name == "_offset") return AddPaging(name, value);
     if (name == "_summary") {
-      if (value != "count") return Unknown(full_name + "=" + value, "Only _summary=count is supported for AuditEvent");
+      if (value != "count") {
+        return Unknown(full_name + "=" + value, "bara _summary=count stöds för AuditEvent "
+                                                "(Only _summary=count is supported for AuditEvent)");
+      }
       summary_count_ = true;
       return Ok();
     }
-    return Unknown(full_name, (name.empty() || name[0] != '_' ? "Unknown search parameter " : "The search parameter ") +
-                                  Quoted(full_name) + " is not supported for AuditEvent");
+    const bool unknown = name.empty() || name[0] != '_';
+    return Unknown(full_name, (unknown ? "okänd sökparameter " : "sökparametern ") + Quoted(full_name) +
+                                  " stöds inte för AuditEvent (" +
+                                  (unknown ? "Unknown search parameter " : "The search parameter ") + Quoted(full_name) +
+                                  " is not supported for AuditEvent)");
   }
 
   AuditQuery Finish() {
@@ -142,7 +148,7 @@ class AuditSearchParser {
  private:
   static Status NoModifier(const std::string& full_name, bool modified) {
     if (!modified) return Ok();
-    return Error::Invalid("invalid", "The parameter " + Quoted(full_name) + " takes no modifier");
+    return ParamTakesNoModifier(Quoted(full_name));
   }
 
   Status Unknown(const std::string& full_name, const std::string& text) {
@@ -153,7 +159,7 @@ class AuditSearchParser {
   }
 
   Status AddPatient(const std::string& value) {
-    if (value.find(',') != std::string::npos) return Unsupported("patient: one patient per AuditEvent search");
+    if (value.find(',') != std::string::npos) return Unsupported("patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)");
     std::string id = value;
     if (value.find('/') != std::string::npos) {
       std::string type;
@@ -161,20 +167,21 @@ class AuditSearchParser {
         return Error::Invalid("invalid", "patient måste vara Patient/[id] eller [id] (patient must be Patient/[id] or [id])");
       }
     }
-    if (!IsValidId(id)) return Error::Invalid("invalid", "patient: not a valid resource id");
+    if (!IsValidId(id)) return Error::Invalid("invalid", "patient: inget giltigt resurs-id (patient: not a valid resource id)");
     if (!query_.patient_id.empty() && query_.patient_id != id) {
-      return Unsupported("patient: one patient per AuditEvent search");
+      return Unsupported("patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)");
     }
     query_.patient_id = id;
     return Ok();
   }
 
   Status AddAgent(const std::string& value) {
-    if (value.find(',') != std::string::npos) return Unsupported("agent: one HSA-id per AuditEvent search");
+    if (value.find(',') != std::string::npos) return Unsupported("agent: ett HSA-id per AuditEvent-sökning (agent: one HSA-id per AuditEvent search)");
     std::string hsa = value;
     if (const size_t bar = value.find('|'); bar != std::string::npos) {
       if (CanonicalSystem(value.substr(0, bar)) != systems::kHsaId) {
-        return Error::Invalid("invalid", std::string("agent: the system must be ") + systems::kHsaId);
+        return Error::Invalid("invalid", std::string("agent: systemet måste vara ") + systems::kHsaId +
+                                             " (agent: the system must be " + systems::kHsaId + ")");
       }
       hsa = value.substr(bar + 1);
     }
@@ -184,7 +191,7 @@ class AuditSearchParser {
       return Error::Invalid("invalid", "agent måste vara ett HSA-id, t.ex. SE2321000016-1234 (agent must be an HSA-id)");
     }
     if (!query_.agent_hsa_id.empty() && query_.agent_hsa_id != hsa) {
-      return Unsupported("agent: one HSA-id per AuditEvent search");
+      return Unsupported("agent: ett HSA-id per AuditEvent-sökning (agent: one HSA-id per AuditEvent search)");
     }
     query_.agent_hsa_id = hsa;
     return Ok();
@@ -201,8 +208,10 @@ class AuditSearchParser {
       case DatePrefix::lt: NarrowTo(range.start); break;
       case DatePrefix::le: NarrowTo(range.end); break;
       case DatePrefix::sa:
-      case DatePrefix::eb: return Unsupported("date: the prefixes sa and eb are not supported for AuditEvent");
-      case DatePrefix::ne: return Unsupported("date: the prefix ne is not supported for AuditEvent");
+      case DatePrefix::eb: return Unsupported("date: prefixen sa och eb stöds inte för AuditEvent "
+                                                  "(date: the prefixes sa and eb are not supported for AuditEvent)");
+      case DatePrefix::ne: return Unsupported("date: prefixet ne stöds inte för AuditEvent "
+                                              "(date: the prefix ne is not supported for AuditEvent)");
     }
     return Ok();
   }
@@ -216,11 +225,11 @@ class AuditSearchParser {
 
   Status AddPaging(const std::string& name, const std::string& value) {
     if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) {
-      return Error::Invalid("invalid", "The parameter " + name + " may be given only once");
+      return ParamGivenTwice(name);
     }
     seen_.push_back(name);
     const std::optional<int> number = NonNegative(value);
-    if (!number) return Error::Invalid("invalid", "The parameter " + name + " must be a whole number, 0 or more");
+    if (!number) return ParamNotWholeNumber(name);
     if (name == "_count") {
       query_.count = std::min(*number, kMaxCount);
     } else {

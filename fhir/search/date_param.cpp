@@ -20,10 +20,13 @@ std::string Echo(std::string_view text) {
   return " '" + std::string(text) + "'";
 }
 
-Error InvalidDate(std::string_view text, const std::string& why) {
-  return Error::Invalid("invalid", "Invalid date" + Echo(text) + ": " + why);
+// Swedish first, English after in parentheses (docs/api.md): `sv` and `en` say the same.
+Error InvalidDate(std::string_view text, const std::string& sv, const std::string& en) {
+  return Error::Invalid("invalid", "ogiltigt datum" + Echo(text) + ": " + sv + " (Invalid date" + Echo(text) + ": " + en + ")");
 }
 
+const char* const kFormSv =
+    "väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller ±hh:mm";
 const char* const kForm =
     "expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]] with Z or ±hh:mm";
 
@@ -83,8 +86,8 @@ std::string FormatMillis(int64_t millis) {
 }  // namespace
 
 Result<DateRange> ParseDateRange(std::string_view text) {
-  if (text.empty()) return InvalidDate(text, "empty value");
-  if (text.size() > kMaxDateLength) return InvalidDate(text, "too long");
+  if (text.empty()) return InvalidDate(text, "tomt värde", "empty value");
+  if (text.size() > kMaxDateLength) return InvalidDate(text, "för långt", "too long");
 
   size_t pos = 0;
   int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
@@ -93,23 +96,23 @@ Result<DateRange> ParseDateRange(std::string_view text) {
   int offset_minutes = 0;
   Precision precision = Precision::year;
 
-  if (!ReadDigits(text, pos, 4, year)) return InvalidDate(text, kForm);
+  if (!ReadDigits(text, pos, 4, year)) return InvalidDate(text, kFormSv, kForm);
   if (pos < text.size()) {
-    if (!ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, month)) return InvalidDate(text, kForm);
+    if (!ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, month)) return InvalidDate(text, kFormSv, kForm);
     precision = Precision::month;
   }
   if (pos < text.size()) {
-    if (!ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, day)) return InvalidDate(text, kForm);
+    if (!ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, day)) return InvalidDate(text, kFormSv, kForm);
     precision = Precision::day;
   }
   if (pos < text.size()) {
     if (!ReadChar(text, pos, 'T') || !ReadDigits(text, pos, 2, hour) || !ReadChar(text, pos, ':') ||
         !ReadDigits(text, pos, 2, minute)) {
-      return InvalidDate(text, kForm);
+      return InvalidDate(text, kFormSv, kForm);
     }
     precision = Precision::minute;
     if (ReadChar(text, pos, ':')) {
-      if (!ReadDigits(text, pos, 2, second)) return InvalidDate(text, kForm);
+      if (!ReadDigits(text, pos, 2, second)) return InvalidDate(text, kFormSv, kForm);
       precision = Precision::second;
       if (ReadChar(text, pos, '.')) {
         while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
@@ -118,7 +121,7 @@ Result<DateRange> ParseDateRange(std::string_view text) {
           ++pos;
         }
         if (fraction_digits == 0 || fraction_digits > 9) {
-          return InvalidDate(text, "the fraction of a second takes 1 to 9 digits");
+          return InvalidDate(text, "sekunddelen ska ha 1 till 9 siffror", "the fraction of a second takes 1 to 9 digits");
         }
         for (int i = fraction_digits; i < 3; ++i) fraction_ms *= 10;
         precision = Precision::fraction;
@@ -131,23 +134,23 @@ Result<DateRange> ParseDateRange(std::string_view text) {
       ++pos;
       int tz_hour = 0, tz_minute = 0;
       if (!ReadDigits(text, pos, 2, tz_hour) || !ReadChar(text, pos, ':') || !ReadDigits(text, pos, 2, tz_minute)) {
-        return InvalidDate(text, "timezone must be Z or ±hh:mm");
+        return InvalidDate(text, "tidszonen måste vara Z eller ±hh:mm", "timezone must be Z or ±hh:mm");
       }
       // FHIR's dateTime regex: offsets from -14:00 to +14:00.
       if (tz_minute > 59 || tz_hour > 14 || (tz_hour == 14 && tz_minute != 0)) {
-        return InvalidDate(text, "timezone offset out of range");
+        return InvalidDate(text, "tidszonens förskjutning är utanför tillåtet intervall", "timezone offset out of range");
       }
       offset_minutes = sign * (tz_hour * 60 + tz_minute);
     }
-    if (pos != text.size()) return InvalidDate(text, kForm);
+    if (pos != text.size()) return InvalidDate(text, kFormSv, kForm);
   }
 
   // FHIR's regex has no year 0000 (and neither has PostgreSQL).
-  if (year < 1) return InvalidDate(text, "year must be 0001 or later");
-  if (month < 1 || month > 12) return InvalidDate(text, "month must be 01 to 12");
-  if (hour > 23 || minute > 59 || second > 60) return InvalidDate(text, "time out of range");
+  if (year < 1) return InvalidDate(text, "året måste vara 0001 eller senare", "year must be 0001 or later");
+  if (month < 1 || month > 12) return InvalidDate(text, "månaden måste vara 01 till 12", "month must be 01 to 12");
+  if (hour > 23 || minute > 59 || second > 60) return InvalidDate(text, "klockslaget är utanför tillåtet intervall", "time out of range");
   int64_t day_start = 0;
-  if (!DayStart(year, month, day, day_start)) return InvalidDate(text, "no such day in the calendar");
+  if (!DayStart(year, month, day, day_start)) return InvalidDate(text, "dagen finns inte i kalendern", "no such day in the calendar");
 
   const int64_t start_seconds = day_start + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   const int64_t start = start_seconds * 1000 + fraction_ms;
@@ -155,14 +158,14 @@ Result<DateRange> ParseDateRange(std::string_view text) {
   switch (precision) {
     case Precision::year: {
       int64_t next = 0;
-      if (!DayStart(year + 1, 1, 1, next)) return InvalidDate(text, kForm);
+      if (!DayStart(year + 1, 1, 1, next)) return InvalidDate(text, kFormSv, kForm);
       end = next * 1000;
       break;
     }
     case Precision::month: {
       int64_t next = 0;
       const bool december = month == 12;
-      if (!DayStart(december ? year + 1 : year, december ? 1 : month + 1, 1, next)) return InvalidDate(text, kForm);
+      if (!DayStart(december ? year + 1 : year, december ? 1 : month + 1, 1, next)) return InvalidDate(text, kFormSv, kForm);
       end = next * 1000;
       break;
     }
@@ -178,9 +181,9 @@ Result<DateRange> ParseDateRange(std::string_view text) {
   }
 
   int64_t first = 0, last = 0;
-  if (!DayStart(1, 1, 1, first) || !DayStart(10000, 1, 1, last)) return InvalidDate(text, kForm);
-  if (start < first * 1000) return InvalidDate(text, "before 0001-01-01T00:00:00Z");
-  if (end > last * 1000) return InvalidDate(text, "after 9999-12-31T23:59:59Z");
+  if (!DayStart(1, 1, 1, first) || !DayStart(10000, 1, 1, last)) return InvalidDate(text, kFormSv, kForm);
+  if (start < first * 1000) return InvalidDate(text, "före 0001-01-01T00:00:00Z", "before 0001-01-01T00:00:00Z");
+  if (end > last * 1000) return InvalidDate(text, "efter 9999-12-31T23:59:59Z", "after 9999-12-31T23:59:59Z");
   return DateRange{FormatMillis(start), FormatMillis(end)};
 }
 
@@ -205,10 +208,10 @@ Result<std::pair<DatePrefix, DateRange>> ParseDateSearchValue(std::string_view t
     } else if (p == "eb") {
       prefix = DatePrefix::eb;
     } else if (p == "ap") {
-      return Error::Invalid("not-supported", "The date prefix 'ap' is not supported; use eq, ne, lt, gt, le, ge, "
-                                             "sa or eb");
+      return Error::Invalid("not-supported", "datumprefixet 'ap' stöds inte; använd eq, ne, lt, gt, le, ge, sa eller eb "
+                                             "(The date prefix 'ap' is not supported; use eq, ne, lt, gt, le, ge, sa or eb)");
     } else {
-      return InvalidDate(text, "unknown prefix; expected eq, ne, lt, gt, le, ge, sa or eb");
+      return InvalidDate(text, "okänt prefix; väntade eq, ne, lt, gt, le, ge, sa eller eb", "unknown prefix; expected eq, ne, lt, gt, le, ge, sa or eb");
     }
     text.remove_prefix(2);
   }

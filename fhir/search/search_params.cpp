@@ -197,7 +197,8 @@ class SearchParser {
     if (full_name.empty() && value.empty()) return Ok();  // "a=1&&b=2"
     if (full_name.rfind("_include:", 0) == 0 || full_name.rfind("_revinclude:", 0) == 0) {
       // :iterate (and anything else) would need a second round of includes.
-      return Unsupported(full_name, "Only _include and _revinclude without a modifier are supported");
+      return Unsupported(full_name, "_include och _revinclude stöds bara utan modifierare "
+                                     "(Only _include and _revinclude without a modifier are supported)");
     }
     if (const size_t dot = full_name.find('.'); dot != std::string::npos) {
       return AddChain(full_name, full_name.substr(0, dot), full_name.substr(dot + 1), value);
@@ -208,19 +209,20 @@ class SearchParser {
         colon == std::string::npos ? std::nullopt : std::optional<std::string>(full_name.substr(colon + 1));
 
     if (IsResultParam(name)) {
-      if (modifier) return Error::Invalid("invalid", "The parameter " + Quoted(name) + " takes no modifier");
+      if (modifier) return ParamTakesNoModifier(Quoted(name));
       if (value.empty()) return Ok();
       return AddResultParam(name, value);
     }
     const SearchParamDef* def = type_.FindParam(name);
     if (def == nullptr) {
       const std::string text = name.size() > 0 && name[0] == '_'
-                                   ? "The search parameter " + Quoted(full_name) + " is not supported"
-                                   : "Unknown search parameter " + Quoted(full_name) + " for " + type_.type;
+                                   ? "sökparametern " + Quoted(full_name) + " stöds inte (The search parameter " +
+                                         Quoted(full_name) + " is not supported)"
+                                   : UnknownParam(Quoted(full_name), type_.type);
       return UnsupportedFilter(full_name, text);
     }
     if (modifier && modifier->empty()) {
-      return Error::Invalid("invalid", "Empty modifier after " + Quoted(name));
+      return EmptyModifier(name);
     }
     auto criterion = BuildCriterion(*def, full_name, modifier.value_or(""), value);
     if (!criterion) return criterion.error();
@@ -272,16 +274,31 @@ class SearchParser {
     return Ok();
   }
 
+  static std::string UnknownParam(const std::string& quoted, const std::string& type) {
+    return "okänd sökparameter " + quoted + " för " + type + " (Unknown search parameter " + quoted + " for " + type + ")";
+  }
+
+  static Error EmptyModifier(const std::string& name) {
+    return Error::Invalid("invalid", "tom modifierare efter " + Quoted(name) + " (Empty modifier after " + Quoted(name) + ")");
+  }
+
+  // A reference parameter with one target type, given another as its :Type modifier.
+  static Error WrongTargetType(const SearchParamDef& def, const std::string& type) {
+    return Error::Invalid("invalid", "sökparametern " + def.name + " refererar till " + def.target_type + ", inte " + type +
+                                         " (The search parameter " + def.name + " refers to " + def.target_type +
+                                         ", not " + type + ")");
+  }
+
   Status AddResultParam(const std::string& name, const std::string& value) {
     if (name == "_format" || name == "_pretty") return Ok();  // the router renders
     if (name == "_include" || name == "_revinclude") return AddInclude(name, value);
     if (std::find(seen_.begin(), seen_.end(), name) != seen_.end()) {
-      return Error::Invalid("invalid", "The parameter " + name + " may be given only once");
+      return ParamGivenTwice(name);
     }
     seen_.push_back(name);
     if (name == "_count" || name == "_offset") {
       const std::optional<int> number = ParseNonNegative(value);
-      if (!number) return Error::Invalid("invalid", "The parameter " + name + " must be a whole number, 0 or more");
+      if (!number) return ParamNotWholeNumber(name);
       if (name == "_offset") {
         if (*number == INT_MAX) return Error::Invalid("invalid", "_offset är för stort (the parameter _offset is too large)");
         out_.query.offset = *number;
@@ -310,7 +327,8 @@ class SearchParser {
         return Ok();
       }
       if (value == "false") return Ok();
-      return Unsupported(name, "Only _summary=count and _summary=false are supported");
+      return Unsupported(name, "bara _summary=count och _summary=false stöds "
+                              "(Only _summary=count and _summary=false are supported)");
     }
     if (name == "_cursor") {
       out_.cursor = value;  // checked against the search by the handler (fhir/search/search_cursor.h)
@@ -345,8 +363,9 @@ class SearchParser {
       sort.key = SortKey::period_start;
       sort.param = date->name;
     } else {
-      return Unsupported(name, std::string("_sort takes one of _id, _lastUpdated") +
-                                   (date ? ", " + date->name : std::string()) + " (with - for descending)");
+      const std::string keys = "_id, _lastUpdated" + (date ? ", " + date->name : std::string());
+      return Unsupported(name, "_sort tar en av " + keys + " (med - för fallande ordning) (_sort takes one of " + keys +
+                                   " (with - for descending))");
     }
     out_.query.sort = sort;
     out_.canonical.emplace_back(name, value);
@@ -363,28 +382,35 @@ class SearchParser {
     const SearchParamDef* def = source ? source->FindParam(parts[1]) : nullptr;
     if (parts.size() < 2 || parts.size() > 3 || !source || !def || def->kind != SearchKind::reference ||
         (!reverse && source->type != type_.type)) {
-      return Unsupported(shown, name + " takes " + (reverse ? "Type:param" : type_.type + ":param") +
-                                    "[:Target] with a reference parameter of that type (see the CapabilityStatement)");
+      const std::string form = (reverse ? "Type:param" : type_.type + ":param") + "[:Target]";
+      return Unsupported(shown, name + " tar " + form + " med en referensparameter av den typen (se CapabilityStatement) (" +
+                                    name + " takes " + form +
+                                    " with a reference parameter of that type (see the CapabilityStatement))");
     }
     IncludeSpec spec{source->type, def->name, parts.size() == 3 ? std::string(parts[2]) : std::string()};
     if (!spec.target_type.empty() && !FindType(spec.target_type)) {
-      return Unsupported(shown, name + ": unknown target type " + Quoted(spec.target_type));
+      return Unsupported(shown, name + ": okänd måltyp " + Quoted(spec.target_type) + " (" + name + ": unknown target type " +
+                                    Quoted(spec.target_type) + ")");
     }
     if (!spec.target_type.empty() && !def->target_type.empty() && spec.target_type != def->target_type) {
-      return Unsupported(shown, name + ": " + def->name + " refers to " + def->target_type);
+      return Unsupported(shown, name + ": " + def->name + " refererar till " + def->target_type + " (" + name + ": " +
+                                    def->name + " refers to " + def->target_type + ")");
     }
     if (reverse) {
       if ((!def->target_type.empty() && def->target_type != type_.type) ||
           (!spec.target_type.empty() && spec.target_type != type_.type)) {
-        return Unsupported(shown, name + ": " + source->type + ":" + def->name + " does not refer to " + type_.type);
+        const std::string param = source->type + ":" + def->name;
+        return Unsupported(shown, name + ": " + param + " refererar inte till " + type_.type + " (" + name + ": " + param +
+                                      " does not refer to " + type_.type + ")");
       }
       spec.target_type = type_.type;
     } else if (spec.target_type.empty()) {
       spec.target_type = def->target_type;
     }
     if (out_.query.includes.size() + out_.query.revincludes.size() >= kMaxIncludeSpecs) {
-      return Error::Invalid("too-costly", "A search may carry at most " + std::to_string(kMaxIncludeSpecs) +
-                                              " _include and _revinclude parameters");
+      const std::string most = std::to_string(kMaxIncludeSpecs);
+      return Error::Invalid("too-costly", "en sökning får ha högst " + most + " _include- och _revinclude-parametrar "
+                                          "(A search may carry at most " + most + " _include and _revinclude parameters)");
     }
     auto& list = reverse ? out_.query.revincludes : out_.query.includes;
     for (const auto& existing : list) {
@@ -408,31 +434,35 @@ class SearchParser {
     const std::string type_modifier = colon == std::string::npos ? "" : left.substr(colon + 1);
     const SearchParamDef* def = type_.FindParam(name);
     if (def == nullptr) {
-      return UnsupportedFilter(full_name, "Unknown search parameter " + Quoted(full_name) + " for " + type_.type);
+      return UnsupportedFilter(full_name, UnknownParam(Quoted(full_name), type_.type));
     }
     if (def->kind != SearchKind::reference) {
-      return Error::Invalid("invalid", "Only reference parameters can be chained; " + def->name + " is " +
-                                           TypeName(def->type));
+      return Error::Invalid("invalid", "bara referensparametrar kan kedjas; " + def->name + " är " + TypeName(def->type) +
+                                           " (Only reference parameters can be chained; " + def->name + " is " +
+                                           TypeName(def->type) + ")");
     }
     if (!type_modifier.empty() && !IsResourceTypeName(type_modifier)) {
-      return Error::Invalid("invalid", "The modifier before the chain in " + Quoted(full_name) +
-                                           " must be a resource type");
+      return Error::Invalid("invalid", "modifieraren före kedjan i " + Quoted(full_name) +
+                                           " måste vara en resurstyp (The modifier before the chain in " +
+                                           Quoted(full_name) + " must be a resource type)");
     }
     if (!type_modifier.empty() && !def->target_type.empty() && type_modifier != def->target_type) {
-      return Error::Invalid("invalid", "The search parameter " + def->name + " refers to " + def->target_type +
-                                           ", not " + type_modifier);
+      return WrongTargetType(*def, type_modifier);
     }
     const std::string target_name = type_modifier.empty() ? def->target_type : type_modifier;
     if (target_name.empty()) {
-      return Error::Invalid("invalid", def->name + " may refer to several types: name one, e.g. " + def->name +
-                                           ":PractitionerRole.identifier");
+      const std::string example = def->name + ":PractitionerRole.identifier";
+      return Error::Invalid("invalid", def->name + " kan referera till flera typer: ange en, t.ex. " + example + " (" +
+                                           def->name + " may refer to several types: name one, e.g. " + example + ")");
     }
     const ResourceTypeDef* target = FindType(target_name);
     if (target == nullptr) {
-      return Error::Invalid("invalid", "Unknown resource type " + Quoted(target_name) + " in " + Quoted(full_name));
+      return Error::Invalid("invalid", "okänd resurstyp " + Quoted(target_name) + " i " + Quoted(full_name) +
+                                           " (Unknown resource type " + Quoted(target_name) + " in " + Quoted(full_name) +
+                                           ")");
     }
     if (right.find('.') != std::string::npos) {
-      return UnsupportedFilter(full_name, "Chaining is supported one level deep only");
+      return UnsupportedFilter(full_name, "kedjor stöds bara i en nivå (Chaining is supported one level deep only)");
     }
     const size_t right_colon = right.find(':');
     const std::string inner_name = right.substr(0, right_colon);
@@ -441,11 +471,13 @@ class SearchParser {
     // has-free-capacity and general-practitioner are answered by the registry, not the search index:
     // they cannot be chained.
     if (inner_def == nullptr || inner_def->name == "has-free-capacity" || inner_def->name == "general-practitioner") {
-      return UnsupportedFilter(full_name, "Unknown search parameter " + Quoted(inner_name) + " for " + target->type +
-                                        " in the chain " + Quoted(full_name));
+      return UnsupportedFilter(full_name, "okänd sökparameter " + Quoted(inner_name) + " för " + target->type +
+                                              " i kedjan " + Quoted(full_name) + " (Unknown search parameter " +
+                                              Quoted(inner_name) + " for " + target->type + " in the chain " +
+                                              Quoted(full_name) + ")");
     }
     if (right_colon != std::string::npos && inner_modifier.empty()) {
-      return Error::Invalid("invalid", "Empty modifier after " + Quoted(inner_name));
+      return EmptyModifier(inner_name);
     }
     auto inner = BuildCriterion(*inner_def, right, inner_modifier, value);
     if (!inner) return inner.error();
@@ -472,7 +504,8 @@ class SearchParser {
       if (def.kind == SearchKind::id || def.kind == SearchKind::last_updated) return BadModifier(def, modifier);
       if (value.empty()) return std::optional<SearchCriterion>();
       if (value != "true" && value != "false") {
-        return Error::Invalid("invalid", "The value of " + Quoted(full_name) + " must be true or false");
+        return Error::Invalid("invalid", "värdet av " + Quoted(full_name) + " måste vara true eller false (The value of " +
+                                             Quoted(full_name) + " must be true or false)");
       }
       criterion.modifier = modifier;
       criterion.missing = value == "true";
@@ -486,8 +519,7 @@ class SearchParser {
       criterion.modifier = modifier;
     } else if (def.kind == SearchKind::reference && IsResourceTypeName(modifier)) {
       if (!def.target_type.empty() && modifier != def.target_type) {
-        return Error::Invalid("invalid", "The search parameter " + def.name + " refers to " + def.target_type +
-                                             ", not " + modifier);
+        return WrongTargetType(def, modifier);
       }
       target_type = modifier;
     } else if (!modifier.empty()) {
@@ -495,7 +527,8 @@ class SearchParser {
     }
     if (value.empty()) return std::optional<SearchCriterion>();  // FHIR: a parameter without a value is no criterion
     if (!IsStorableText(value)) {
-      return Error::Invalid("invalid", "The value of " + Quoted(full_name) + " is not valid UTF-8 text");
+      return Error::Invalid("invalid", "värdet av " + Quoted(full_name) + " är inte giltig UTF-8-text (The value of " +
+                                           Quoted(full_name) + " is not valid UTF-8 text)");
     }
 
     for (std::string_view raw : SplitUnescaped(value, ',')) {
@@ -511,8 +544,10 @@ class SearchParser {
   Status Apply(SearchCriterion criterion, const std::string& full_name, const std::string& value, size_t values) {
     total_values_ += values;
     if (total_values_ > kMaxSearchValues) {
-      return Error::Invalid("too-costly", "A search may test at most " + std::to_string(kMaxSearchValues) +
-                                              " values; split it into several searches");
+      const std::string most = std::to_string(kMaxSearchValues);
+      return Error::Invalid("too-costly", "en sökning får pröva högst " + most +
+                                              " värden; dela upp den i flera sökningar (A search may test at most " + most +
+                                              " values; split it into several searches)");
     }
     out_.query.criteria.push_back(std::move(criterion));
     out_.canonical.emplace_back(full_name, value);
@@ -520,17 +555,20 @@ class SearchParser {
   }
 
   Error BadModifier(const SearchParamDef& def, const std::string& modifier) const {
-    std::string supported;
+    std::string supported, supported_sv;
     switch (def.kind) {
-      case SearchKind::text: supported = ":exact, :contains and :missing"; break;
-      case SearchKind::token: supported = ":missing and :not"; break;
-      case SearchKind::reference: supported = ":missing and a target type"; break;
-      case SearchKind::period: supported = ":missing"; break;
+      case SearchKind::text: supported = ":exact, :contains and :missing", supported_sv = ":exact, :contains och :missing"; break;
+      case SearchKind::token: supported = ":missing and :not", supported_sv = ":missing och :not"; break;
+      case SearchKind::reference: supported = ":missing and a target type", supported_sv = ":missing och en måltyp"; break;
+      case SearchKind::period: supported = supported_sv = ":missing"; break;
       case SearchKind::id:
-      case SearchKind::last_updated: supported = "none"; break;
+      case SearchKind::last_updated: supported = "none", supported_sv = "inga"; break;
     }
-    return Error::Invalid("invalid", "The modifier " + Quoted(":" + modifier) + " is not supported on " +
-                                         def.name + " (" + TypeName(def.type) + "); supported: " + supported);
+    const std::string shown = Quoted(":" + modifier);
+    const std::string param = def.name + " (" + TypeName(def.type) + ")";
+    return Error::Invalid("invalid", "modifieraren " + shown + " stöds inte för " + param + "; de som stöds: " +
+                                         supported_sv + " (The modifier " + shown + " is not supported on " + param +
+                                         "; supported: " + supported + ")");
   }
 
   Result<SearchValue> ParseValue(const SearchParamDef& def, const std::string& modifier,
@@ -561,12 +599,13 @@ class SearchParser {
         return v;
       }
     }
-    return Error::Invalid("invalid", "Unsupported search parameter kind");
+    return Error::Invalid("invalid", "sökparametertypen stöds inte (Unsupported search parameter kind)");
   }
 
   static Result<SearchValue> ParseId(const SearchParamDef& def, const std::string& id) {
     if (!IsValidId(id)) {
-      return Error::Invalid("invalid", "A value of " + def.name + " is not a valid id (1-64 of A-Z a-z 0-9 - .)");
+      return Error::Invalid("invalid", "ett värde av " + def.name + " är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .) "
+                                           "(A value of " + def.name + " is not a valid id (1-64 of A-Z a-z 0-9 - .))");
     }
     SearchValue v;
     v.value = id;
@@ -577,7 +616,8 @@ class SearchParser {
     SearchValue v;
     const std::vector<std::string_view> parts = SplitUnescaped(raw, '|');
     if (parts.size() > 2) {
-      return Error::Invalid("invalid", "A value of " + def.name + " has more than one '|' (escape it as \\|)");
+      return Error::Invalid("invalid", "ett värde av " + def.name + " har mer än ett '|' (skriv det som \\|) (A value of " +
+                                           def.name + " has more than one '|' (escape it as \\|))");
     }
     if (parts.size() == 2) {
       std::string system = Unescape(parts[0]);
@@ -602,8 +642,8 @@ class SearchParser {
   // Type/id, id, or an absolute URL ending in Type/id (a server's base is not ours to check).
   static Result<SearchValue> ParseReference(const SearchParamDef& def, const std::string& target_type,
                                             const std::string& text) {
-    const auto bad = [&](const std::string& why) {
-      return Error::Invalid("invalid", "A value of " + def.name + " " + why);
+    const auto bad = [&](const std::string& why_sv, const std::string& why) {
+      return Error::Invalid("invalid", "ett värde av " + def.name + " " + why_sv + " (A value of " + def.name + " " + why + ")");
     };
     SearchValue v;
     v.target_type = target_type;
@@ -613,22 +653,23 @@ class SearchParser {
       const size_t last = ref.rfind('/');
       const size_t before = last == 0 || last == std::string_view::npos ? std::string_view::npos
                                                                            : ref.rfind('/', last - 1);
-      if (before == std::string_view::npos) return bad("is not a reference of the form [base/]Type/id");
+      if (before == std::string_view::npos) return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
       ref = ref.substr(before + 1);
     }
     const size_t slash = ref.find('/');
     if (slash == std::string_view::npos) {
-      if (!IsValidId(ref)) return bad("is not a valid id (1-64 of A-Z a-z 0-9 - .)");
+      if (!IsValidId(ref)) return bad("är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .)", "is not a valid id (1-64 of A-Z a-z 0-9 - .)");
       v.value = std::string(ref);
       return v;
     }
     const std::string_view type = ref.substr(0, slash);
     const std::string_view id = ref.substr(slash + 1);
-    if (!IsResourceTypeName(type) || !IsValidId(id)) return bad("is not a reference of the form [base/]Type/id");
+    if (!IsResourceTypeName(type) || !IsValidId(id)) return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
     if (!target_type.empty() && type != target_type) {
-      return bad("names another type than the :" + target_type + " modifier");
+      return bad("anger en annan typ än modifieraren :" + target_type,
+                 "names another type than the :" + target_type + " modifier");
     }
-    if (!def.target_type.empty() && type != def.target_type) return bad("must refer to " + def.target_type);
+    if (!def.target_type.empty() && type != def.target_type) return bad("måste referera till " + def.target_type, "must refer to " + def.target_type);
     v.target_type = std::string(type);
     v.value = std::string(id);
     return v;
@@ -645,6 +686,21 @@ class SearchParser {
 };
 
 }  // namespace
+
+Error ParamTakesNoModifier(const std::string& name) {
+  return Error::Invalid("invalid", "parametern " + name + " tar ingen modifierare (The parameter " + name +
+                                       " takes no modifier)");
+}
+
+Error ParamGivenTwice(const std::string& name) {
+  return Error::Invalid("invalid", "parametern " + name + " får anges högst en gång (The parameter " + name +
+                                       " may be given only once)");
+}
+
+Error ParamNotWholeNumber(const std::string& name) {
+  return Error::Invalid("invalid", "parametern " + name + " måste vara ett heltal, 0 eller större (The parameter " +
+                                       name + " must be a whole number, 0 or more)");
+}
 
 Result<ParsedSearch> ParseSearch(const ResourceTypeDef& type,
                                  const std::vector<std::pair<std::string, std::string>>& params, bool strict,

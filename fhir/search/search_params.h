@@ -63,4 +63,10 @@ Result<ParsedSearch> ParseSearch(const ResourceTypeDef& type,
                                  const std::vector<std::pair<std::string, std::string>>& params, bool strict,
                                  int max_count = kMaxCount);
 
+// Errors about a result or paging parameter, shared with the AuditEvent search; `name` as it is to be
+// shown (quoted or not).
+Error ParamTakesNoModifier(const std::string& name);
+Error ParamGivenTwice(const std::string& name);
+Error ParamNotWholeNumber(const std::string& name);
+
 }  // namespace nara::fhir

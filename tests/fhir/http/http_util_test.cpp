@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fhir/json/operation_outcome.h"
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -146,6 +149,26 @@ TEST(HttpUtilFormat, RequestContentType) {
     ExpectNotSupported(CheckRequestContentType(WithContentType(bad)), bad);
   }
   ExpectNotSupported(CheckRequestContentType(WithContentType("")), "missing");
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors").
+TEST(HttpUtilFormat, RequestContentTypeTextsAreSwedishFirst) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "Content-Type måste vara application/fhir+json, ingen angavs (Content-Type must be application/fhir+json "
+           "(none was given))"},
+      {"application/fhir+xml", "Content-Type måste vara application/fhir+json, XML stöds inte (Content-Type must be "
+                               "application/fhir+json (XML is not supported))"},
+      {"text/plain", "Content-Type måste vara application/fhir+json (Content-Type must be application/fhir+json)"},
+  };
+  for (const auto& [type, text] : cases) {
+    const auto error = CheckRequestContentType(WithContentType(type));
+    ASSERT_TRUE(error.has_value()) << type;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error->text));
+    EXPECT_EQ(error->text, text);
+  }
+  auto bad = ParseIfMatch("W/\"x\"");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().text, "If-Match måste vara en ETag som W/\"3\" (If-Match must be an ETag like W/\"3\")");
 }
 
 // ETag / If-Match

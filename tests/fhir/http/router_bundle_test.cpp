@@ -2,6 +2,9 @@
 #include "tests/fhir/http/router_fixture.h"
 
 #include <string>
+#include <utility>
+#include <vector>
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -74,6 +77,26 @@ TEST_F(Router, TransactionRefusesTwoWritesOfOneResourceAndOversizedBundles) {
   std::string big = R"({"resourceType":"Bundle","type":"batch","entry":[)";
   for (int i = 0; i < 1001; ++i) big += std::string(i ? "," : "") + R"({"request":{"method":"GET","url":"Patient/x"}})";
   EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/", big + "]}")), 413), "too-costly");
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors"), behind the entry's position.
+TEST_F(Router, TransactionEntryErrorTextsAreSwedishFirst) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"request":{"method":"DELETE","url":"Patient/a"}},{"request":{"method":"DELETE","url":"Patient/a"}})",
+       "Bundle.entry[1]: transaktionen skriver Patient/a två gånger (the transaction writes Patient/a twice)"},
+      {R"({"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient/a"}})",
+       "Bundle.entry[0]: POST behöver request.url [type] (POST needs request.url [type])"},
+  };
+  for (const auto& [entries, text] : cases) {
+    HttpResponse response =
+        Do(Req("POST", "/", R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}"));
+    rapidjson::Document doc;
+    doc.Parse(response.body.c_str());
+    ASSERT_TRUE(doc.IsObject()) << response.body;
+    const std::string got = doc["issue"][0]["diagnostics"].GetString();
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(got));
+    EXPECT_EQ(got, text);
+  }
 }
 
 TEST_F(Router, BatchEntriesSucceedOrFailAlone) {

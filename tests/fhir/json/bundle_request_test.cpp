@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/swedish_first.h"
+
 namespace nara::fhir {
 namespace {
 
@@ -71,6 +77,59 @@ TEST(BundleRequest, PatchEntriesCarryABase64JsonPatch) {
   rapidjson::Document not_binary;
   not_binary.Parse(R"({"resourceType":"Patient"})");
   EXPECT_FALSE(PatchFromBinary(not_binary).ok());
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors"): one bad Bundle per error site.
+TEST(BundleRequest, EveryErrorTextIsSwedishThenEnglishInParentheses) {
+  const std::string head = R"({"resourceType":"Bundle","type":"batch","entry":[)";
+  const std::vector<std::pair<std::string, std::string>> entries = {
+      {"1", "en post måste vara ett objekt (an entry must be an object)"},
+      {"{}", "entry.request (method och url) saknas (entry.request (method and url) is required)"},
+      {R"({"request":{"method":"HEAD","url":"Patient"}})",
+       "request.method måste vara GET, POST, PUT, PATCH eller DELETE (request.method must be GET, POST, PUT, PATCH or "
+       "DELETE)"},
+      {R"({"request":{"method":"GET","url":"/Patient"}})",
+       "request.url måste vara relativ till basen, t.ex. Patient eller Patient/123 (request.url must be relative to "
+       "the base, e.g. Patient or Patient/123)"},
+      {R"({"request":{"method":"GET","url":"?x=1"}})",
+       "request.url måste ange en resurstyp (request.url must name a resource type)"},
+      {R"({"resource":1,"request":{"method":"POST","url":"Patient"}})",
+       "entry.resource måste vara ett objekt (entry.resource must be an object)"},
+      {R"({"request":{"method":"PUT","url":"Patient/1"}})",
+       "entry.resource saknas, det krävs för PUT (entry.resource is required for PUT)"},
+  };
+  for (const auto& [entry, text] : entries) {
+    auto parsed = ParseBundleRequest(head + entry + "]}", Outer());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().text;
+    ASSERT_EQ(parsed->entries.size(), 1u);
+    ASSERT_FALSE(parsed->entries[0].ok()) << entry;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(parsed->entries[0].error().text));
+    EXPECT_EQ(parsed->entries[0].error().text, text);
+  }
+  const std::vector<std::pair<std::string, std::string>> bundles = {
+      {R"({"resourceType":"Bundle","type":"collection"})",
+       "Bundle.type måste vara transaction eller batch (Bundle.type must be transaction or batch)"},
+      {R"({"resourceType":"Bundle","type":"batch","entry":{}})",
+       "Bundle.entry måste vara en array (Bundle.entry must be an array)"},
+      {"[]", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
+  };
+  for (const auto& [body, text] : bundles) {
+    auto parsed = ParseBundleRequest(body, Outer());
+    ASSERT_FALSE(parsed.ok()) << body;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(parsed.error().text));
+    EXPECT_EQ(parsed.error().text, text);
+  }
+  rapidjson::Document binary;
+  binary.Parse(R"({"resourceType":"Patient"})");
+  auto not_binary = PatchFromBinary(binary);
+  ASSERT_FALSE(not_binary.ok());
+  EXPECT_EQ(not_binary.error().text,
+            "en PATCH-post ska innehålla en Binary med contentType application/json-patch+json (a PATCH entry carries "
+            "a Binary with contentType application/json-patch+json)");
+  binary.Parse(R"({"resourceType":"Binary","contentType":"application/json-patch+json","data":"!!"})");
+  auto not_base64 = PatchFromBinary(binary);
+  ASSERT_FALSE(not_base64.ok());
+  EXPECT_EQ(not_base64.error().text, "Binary.data är inte base64 (Binary.data is not base64)");
 }
 
 }  // namespace

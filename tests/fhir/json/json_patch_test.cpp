@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
+#include "tests/support/swedish_first.h"
+
 namespace nara::fhir {
 namespace {
 
@@ -67,6 +72,43 @@ TEST(JsonPatch, MalformedPatchesAreInvalid) {
   EXPECT_EQ(ErrorCode(R"({"a":1})", R"([{"op":"move","path":"/b"}])"), "invalid");
   EXPECT_EQ(ErrorCode(R"({"a":1})", R"([1])"), "invalid");
   EXPECT_EQ(ErrorCode(R"({"a":1})", R"(not json)"), "invalid");
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors"): one bad patch per error site.
+TEST(JsonPatch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
+  const std::string doc = R"({"resourceType":"Patient","a":{"b":[1]}})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"([{"op":"add","path":"","value":1}])", "patchen kan inte tillämpas: hela resursen kan inte ersättas med add "
+                                                "(the patch cannot be applied: the whole resource cannot be replaced by add)"},
+      {R"([{"op":"add","path":"/x/y","value":1}])", ""},
+      {R"([{"op":"add","path":"/a/b/5","value":1}])", ""},
+      {R"([{"op":"add","path":"/resourceType/x","value":1}])", ""},
+      {R"([{"op":"remove","path":""}])", ""},
+      {R"([{"op":"remove","path":"/x/y"}])", ""},
+      {R"([{"op":"remove","path":"/a/b/3"}])", ""},
+      {R"([{"op":"remove","path":"/x"}])",
+       "patchen kan inte tillämpas: sökvägen finns inte (the patch cannot be applied: the path does not exist)"},
+      {R"([{"op":"remove"}])", "ogiltig JSON Patch: \"path\" saknas (malformed JSON Patch: \"path\" is required)"},
+      {R"([{"op":"remove","path":"x"}])", ""},
+      {R"([1])", "ogiltig JSON Patch: en operation måste vara ett objekt (malformed JSON Patch: an operation must be "
+                 "an object)"},
+      {R"([{"op":"add","path":"/x"}])", ""},
+      {R"([{"op":"test","path":"/a","value":2}])",
+       "patchen kan inte tillämpas: test misslyckades (the patch cannot be applied: test failed)"},
+      {R"([{"op":"replace","path":"/x","value":2}])", ""},
+      {R"([{"op":"copy","from":"/x","path":"/y"}])", ""},
+      {R"([{"op":"move","from":"/a","path":"/a/b"}])", ""},
+      {R"([{"op":"jump","path":"/a"}])",
+       "ogiltig JSON Patch: okänd op \"jump\" (malformed JSON Patch: unknown op \"jump\")"},
+  };
+  for (const auto& [patch, expected] : cases) {
+    auto result = ApplyJsonPatch(doc, patch);
+    ASSERT_FALSE(result.ok()) << patch;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(result.error().text)) << patch;
+    if (!expected.empty()) {
+      EXPECT_EQ(result.error().text, expected);
+    }
+  }
 }
 
 }  // namespace

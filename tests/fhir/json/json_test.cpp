@@ -6,6 +6,11 @@
 
 #include <string>
 
+#include <utility>
+#include <vector>
+
+#include "tests/support/swedish_first.h"
+
 namespace nara::fhir {
 namespace {
 
@@ -29,6 +34,27 @@ TEST(Json, ControlCharactersInStringsAreRefused) {
 
 TEST(Json, TabCarriageReturnAndLineFeedAreAllowed) {
   EXPECT_TRUE(Parse(R"({"family":"a\tb\r\nc","note":["x\ny"],"deleted":"\u007f é"})").ok());
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors").
+TEST(Json, ErrorTextsAreSwedishThenEnglishInParentheses) {
+  const std::string deep = std::string(kMaxJsonDepth, '[');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"a":)" + deep + std::string(kMaxJsonDepth, ']') + "}",
+       "JSON nästlad djupare än 64 nivåer (JSON nested deeper than 64 levels)"},
+      {R"({"a":1,"a":2})", "JSON-objektet upprepar egenskapen 'a' (JSON object repeats the property 'a')"},
+      {"[1]", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
+      {R"({"a":"\u0001"})", ""},
+  };
+  for (const auto& [text, expected] : cases) {
+    rapidjson::Document doc;
+    Status parsed = ParseJsonObject(text, doc);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(parsed.error().text));
+    if (!expected.empty()) {
+      EXPECT_EQ(parsed.error().text, expected);
+    }
+  }
 }
 
 }  // namespace

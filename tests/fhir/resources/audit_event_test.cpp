@@ -3,11 +3,14 @@
 #include "fhir/resources/audit_event.h"
 
 #include <gtest/gtest.h>
+
 #include <rapidjson/document.h>
 
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -271,6 +274,38 @@ TEST(AuditSearch, LinkParamsReproduceTheQuery) {
   EXPECT_EQ(again.to, q.to);
   EXPECT_EQ(again.count, 7);
   EXPECT_EQ(again.offset, 0);  // the link adds its own _offset
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors"): one bad search per error site.
+TEST(AuditEventSearch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  const std::vector<std::pair<Params, std::string>> cases = {
+      {{{"_summary", "true"}}, "bara _summary=count stöds för AuditEvent (Only _summary=count is supported for AuditEvent)"},
+      {{{"shoesize", "1"}}, "okänd sökparameter 'shoesize' stöds inte för AuditEvent (Unknown search parameter "
+                            "'shoesize' is not supported for AuditEvent)"},
+      {{{"_sort", "date"}}, ""},
+      {{{"agent:x", "1"}}, "parametern 'agent:x' tar ingen modifierare (The parameter 'agent:x' takes no modifier)"},
+      {{{"patient", "a,b"}}, "patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)"},
+      {{{"patient", "a b"}}, "patient: inget giltigt resurs-id (patient: not a valid resource id)"},
+      {{{"patient", "a"}, {"patient", "b"}}, ""},
+      {{{"agent", "a,b"}}, ""},
+      {{{"agent", "a"}, {"agent", "b"}}, ""},
+      {{{"agent", "urn:x|a"}}, ""},
+      {{{"date", "sa2026"}}, ""},
+      {{{"date", "ne2026"}}, ""},
+      {{{"_count", "1"}, {"_count", "1"}}, "parametern _count får anges högst en gång (The parameter _count may be "
+                                           "given only once)"},
+      {{{"_offset", "x"}}, "parametern _offset måste vara ett heltal, 0 eller större (The parameter _offset must be "
+                           "a whole number, 0 or more)"},
+  };
+  for (const auto& [params, expected] : cases) {
+    auto parsed = ParseAuditSearch(params);
+    ASSERT_FALSE(parsed.ok()) << params[0].first;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(parsed.error().text)) << parsed.error().text;
+    if (!expected.empty()) {
+      EXPECT_EQ(parsed.error().text, expected);
+    }
+  }
 }
 
 }  // namespace

@@ -4,6 +4,11 @@
 
 #include <string>
 
+#include <utility>
+#include <vector>
+
+#include "tests/support/swedish_first.h"
+
 namespace nara::fhir {
 namespace {
 
@@ -172,6 +177,41 @@ TEST(DateSearchValue, UnknownOrMalformedPrefixIsInvalid) {
     auto v = ParseDateSearchValue(text);
     ASSERT_FALSE(v.ok()) << text;
     EXPECT_EQ(v.error().detail_code, "invalid") << text;
+  }
+}
+
+// Swedish first, English after in parentheses (docs/api.md, "Errors"): one bad value per error site.
+TEST(DateParam, EveryErrorTextIsSwedishThenEnglishInParentheses) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "ogiltigt datum '': tomt värde (Invalid date '': empty value)"},
+      {std::string(70, '1'), "ogiltigt datum: för långt (Invalid date: too long)"},
+      {"20x6", "ogiltigt datum '20x6': väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller "
+               "±hh:mm (Invalid date '20x6': expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]] with Z "
+               "or ±hh:mm)"},
+      {"2026-01-01T10:00:00.Z", ""},
+      {"2026-01-01T10:00:00X", ""},
+      {"2026-01-01T10:00:00+25:00", ""},
+      {"0000", "ogiltigt datum '0000': året måste vara 0001 eller senare (Invalid date '0000': year must be 0001 or "
+               "later)"},
+      {"2026-13", ""},
+      {"2026-01-01T24:00:00Z", ""},
+      {"2026-02-30", "ogiltigt datum '2026-02-30': dagen finns inte i kalendern (Invalid date '2026-02-30': no such "
+                     "day in the calendar)"},
+      {"0001-01-01T00:00:00+01:00", ""},
+      {"9999-12-31T23:59:59-01:00", ""},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto range = ParseDateRange(text);
+    ASSERT_FALSE(range.ok()) << text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(range.error().text)) << text;
+    if (!expected.empty()) {
+      EXPECT_EQ(range.error().text, expected);
+    }
+  }
+  for (const char* text : {"ap2026", "xx2026"}) {
+    auto value = ParseDateSearchValue(text);
+    ASSERT_FALSE(value.ok()) << text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(value.error().text)) << text;
   }
 }
 
