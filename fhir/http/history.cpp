@@ -123,7 +123,8 @@ HttpResponse History(RouteContext& c) {
       canonical.emplace_back(name, value);
     } else if (name != "_format" && name != "_pretty" && c.prefs.strict) {
       return ErrorResponse(Error::Invalid("not-supported", "okänd _history-parameter " + SafeExcerpt(name, 40) +
-                                                                " (unknown _history parameter " + SafeExcerpt(name, 40) + ")"));
+                                                               " (unknown _history parameter " + SafeExcerpt(name, 40) +
+                                                               ")"));
     }
   }
   query.count = std::min(query.count, kMaxHistoryCount);

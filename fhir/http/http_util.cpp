@@ -89,13 +89,14 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
 std::optional<Error> CheckRequestContentType(const HttpRequest& request) {
   const std::string type = request.Header("content-type");
   if (IsJsonMediaType(type)) return std::nullopt;
-  return Error{ErrorKind::not_supported, "not-supported",
-               "Content-Type måste vara application/fhir+json" +
-                   std::string(type.empty() ? ", ingen angavs" : (MentionsXml(type) ? ", XML stöds inte" : "")) +
-                   " (Content-Type must be application/fhir+json" +
-                   std::string(type.empty() ? " (none was given)" : (MentionsXml(type) ? " (XML is not supported)" : "")) +
-                   ")",
-               {}};
+  return Error{
+      ErrorKind::not_supported,
+      "not-supported",
+      "Content-Type måste vara application/fhir+json" +
+          std::string(type.empty() ? ", ingen angavs" : (MentionsXml(type) ? ", XML stöds inte" : "")) +
+          " (Content-Type must be application/fhir+json" +
+          std::string(type.empty() ? " (none was given)" : (MentionsXml(type) ? " (XML is not supported)" : "")) + ")",
+      {}};
 }
 
 Result<std::optional<int>> ParseIfMatch(const std::string& header) {

@@ -37,8 +37,10 @@ HttpResponse FixedContacts(RouteContext& c) {
     auto found = tx.Search(by_identifier);
     if (!found) return found.error();
     if (found->resources.empty()) return Error::NotFound("ingen patient med den identifieraren (no such patient)");
-    if (found->resources.size() > 1) return Error::Conflict("identifieraren matchar flera patienter "
-                                                                    "(the identifier matches more than one patient)");
+    if (found->resources.size() > 1)
+      return Error::Conflict(
+          "identifieraren matchar flera patienter "
+          "(the identifier matches more than one patient)");
     c.audit.AddAll({found->resources.front()});
     // Protected identity (docs/api.md section 8): a caller who may not see where the person is cared
     // for gets the redacted Patient alone, and a note that the rest was left out.
@@ -66,7 +68,8 @@ HttpResponse ListStatus(RouteContext& c) {
   for (const auto& [name, value] : c.request.query) {
     if (name != "date") continue;
     auto parsed = Date::Parse(value);
-    if (!parsed) return ErrorResponse(Error::Invalid("invalid", "date måste vara ett datum YYYY-MM-DD (date must be YYYY-MM-DD)"));
+    if (!parsed)
+      return ErrorResponse(Error::Invalid("invalid", "date måste vara ett datum YYYY-MM-DD (date must be YYYY-MM-DD)"));
     on = *parsed;
   }
   const bool role = c.match.type->type == "PractitionerRole";

@@ -45,9 +45,11 @@ std::optional<HttpResponse> CheckBody(const HttpRequest& request, BodyCheck chec
     case BodyCheck::form:
       if (!request.body.empty() &&
           request.Header("content-type").find("application/x-www-form-urlencoded") == std::string::npos) {
-        return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported, "not-supported",
+        return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported,
+                                                 "not-supported",
                                                  "POST _search tar application/x-www-form-urlencoded "
-                                                 "(POST _search takes application/x-www-form-urlencoded)", {}}));
+                                                 "(POST _search takes application/x-www-form-urlencoded)",
+                                                 {}}));
       }
       return std::nullopt;
   }

@@ -259,15 +259,17 @@ HttpResponse FhirApi::HandleBundle(const HttpRequest& request) {
     }
     if ((entry.method == "POST" && !id.empty()) || (entry.method == "PATCH" && id.empty())) {
       const std::string form = entry.method == "POST" ? "[type]" : "[type]/[id]";
-      return EntryError(i, Error::Invalid("value", entry.method + " behöver request.url " + form + " (" + entry.method +
-                                                       " needs request.url " + form + ")",
+      return EntryError(i, Error::Invalid("value",
+                                          entry.method + " behöver request.url " + form + " (" + entry.method +
+                                              " needs request.url " + form + ")",
                                           "request.url"));
     }
     // FHIR R4 3.1.0.11.2: a resource is the target of at most one write in a transaction.
     if (!id.empty() && !targets.insert(type->type + "/" + id).second) {
       const std::string target = type->type + "/" + id;
-      return EntryError(i, Error::Invalid("value", "transaktionen skriver " + target + " två gånger (the transaction writes " +
-                                                       target + " twice)",
+      return EntryError(i, Error::Invalid("value",
+                                          "transaktionen skriver " + target + " två gånger (the transaction writes " +
+                                              target + " twice)",
                                           "request.url"));
     }
     if (entry.method == "PATCH") {

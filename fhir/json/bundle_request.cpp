@@ -12,26 +12,32 @@ namespace nara::fhir {
 namespace {
 
 Result<BundleEntryRequest> ReadEntry(const rapidjson::Value& value, const HttpRequest& outer) {
-  if (!value.IsObject()) return Error::Invalid("structure", "en post måste vara ett objekt (an entry must be an object)");
+  if (!value.IsObject())
+    return Error::Invalid("structure", "en post måste vara ett objekt (an entry must be an object)");
   BundleEntryRequest entry;
   entry.full_url = StringMember(value, "fullUrl");
   if (!value.HasMember("request") || !value["request"].IsObject()) {
-    return Error::Invalid("required", "entry.request (method och url) saknas "
-                                      "(entry.request (method and url) is required)", "request");
+    return Error::Invalid("required",
+                          "entry.request (method och url) saknas "
+                          "(entry.request (method and url) is required)",
+                          "request");
   }
   const auto& req = value["request"];
   entry.method = StringMember(req, "method");
   if (entry.method != "GET" && entry.method != "POST" && entry.method != "PUT" && entry.method != "PATCH" &&
       entry.method != "DELETE") {
-    return Error::Invalid("value", "request.method måste vara GET, POST, PUT, PATCH eller DELETE "
-                                   "(request.method must be GET, POST, PUT, PATCH or DELETE)", "request.method");
+    return Error::Invalid("value",
+                          "request.method måste vara GET, POST, PUT, PATCH eller DELETE "
+                          "(request.method must be GET, POST, PUT, PATCH or DELETE)",
+                          "request.method");
   }
   std::string url = StringMember(req, "url");
   if (!outer.base_url.empty() && url.rfind(outer.base_url + "/", 0) == 0) url = url.substr(outer.base_url.size() + 1);
   // Only the path decides: a search url carries absolute system URIs unencoded in its query
   // (Patient?identifier=http://electronichealth.se/identifier/personnummer|…), as FHIR's examples write it.
   if (url.empty() || url[0] == '/' || url.substr(0, url.find('?')).find("://") != std::string::npos) {
-    return Error::Invalid("value", "request.url måste vara relativ till basen, t.ex. Patient eller Patient/123 "
+    return Error::Invalid("value",
+                          "request.url måste vara relativ till basen, t.ex. Patient eller Patient/123 "
                           "(request.url must be relative to the base, e.g. Patient or Patient/123)",
                           "request.url");
   }
@@ -47,8 +53,9 @@ Result<BundleEntryRequest> ReadEntry(const rapidjson::Value& value, const HttpRe
   for (std::string segment; std::getline(path, segment, '/');) {
     if (!segment.empty()) entry.segments.push_back(segment);
   }
-  if (entry.segments.empty()) return Error::Invalid("value", "request.url måste ange en resurstyp (request.url must name a resource type)",
-                                                       "request.url");
+  if (entry.segments.empty())
+    return Error::Invalid("value", "request.url måste ange en resurstyp (request.url must name a resource type)",
+                          "request.url");
   sub.headers["content-type"] = "application/fhir+json";
   if (const auto prefer = outer.Header("prefer"); !prefer.empty()) sub.headers["prefer"] = prefer;
   for (const auto& [field, header] : {std::pair<const char*, const char*>{"ifMatch", "if-match"},
@@ -57,13 +64,16 @@ Result<BundleEntryRequest> ReadEntry(const rapidjson::Value& value, const HttpRe
     if (!text.empty()) sub.headers[header] = text;
   }
   if (value.HasMember("resource")) {
-    if (!value["resource"].IsObject()) return Error::Invalid("structure", "entry.resource måste vara ett objekt (entry.resource must be an object)",
-                                                                     "resource");
+    if (!value["resource"].IsObject())
+      return Error::Invalid("structure", "entry.resource måste vara ett objekt (entry.resource must be an object)",
+                            "resource");
     entry.resource = &value["resource"];
   }
   if ((entry.method == "POST" || entry.method == "PUT" || entry.method == "PATCH") && !entry.resource) {
-    return Error::Invalid("required", "entry.resource saknas, det krävs för " + entry.method +
-                                         " (entry.resource is required for " + entry.method + ")", "resource");
+    return Error::Invalid("required",
+                          "entry.resource saknas, det krävs för " + entry.method + " (entry.resource is required for " +
+                              entry.method + ")",
+                          "resource");
   }
   return entry;
 }
@@ -80,12 +90,15 @@ Result<BundleRequest> ParseBundleRequest(std::string_view body, const HttpReques
   }
   bundle.type = StringMember(doc, "type");
   if (bundle.type != "transaction" && bundle.type != "batch") {
-    return Error::Invalid("value", "Bundle.type måste vara transaction eller batch (Bundle.type must be transaction or batch)", "Bundle.type");
+    return Error::Invalid("value",
+                          "Bundle.type måste vara transaction eller batch (Bundle.type must be transaction or batch)",
+                          "Bundle.type");
   }
   if (!doc.HasMember("entry")) return bundle;
   const rapidjson::Value& entries = doc["entry"];
-  if (!entries.IsArray()) return Error::Invalid("structure", "Bundle.entry måste vara en array (Bundle.entry must be an array)",
-                                                        "Bundle.entry");
+  if (!entries.IsArray())
+    return Error::Invalid("structure", "Bundle.entry måste vara en array (Bundle.entry must be an array)",
+                          "Bundle.entry");
   if (entries.Size() > kMaxBundleEntries) {
     return Error{ErrorKind::too_large, "too-costly",
                  "högst " + std::to_string(kMaxBundleEntries) + " poster per Bundle (at most " +
@@ -99,7 +112,8 @@ Result<BundleRequest> ParseBundleRequest(std::string_view body, const HttpReques
 Result<std::string> PatchFromBinary(const rapidjson::Value& resource) {
   if (StringMember(resource, "resourceType") != "Binary" ||
       StringMember(resource, "contentType").find("application/json-patch+json") == std::string::npos) {
-    return Error::Invalid("value", "en PATCH-post ska innehålla en Binary med contentType application/json-patch+json "
+    return Error::Invalid("value",
+                          "en PATCH-post ska innehålla en Binary med contentType application/json-patch+json "
                           "(a PATCH entry carries a Binary with contentType application/json-patch+json)",
                           "resource");
   }

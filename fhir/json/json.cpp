@@ -37,8 +37,8 @@ Status CheckShape(const rapidjson::Value& root) {
     stack.pop_back();
     if (depth > kMaxJsonDepth) {
       const std::string most = std::to_string(kMaxJsonDepth);
-      return Error::Invalid("structure", "JSON nästlad djupare än " + most + " nivåer (JSON nested deeper than " + most +
-                                             " levels)");
+      return Error::Invalid(
+          "structure", "JSON nästlad djupare än " + most + " nivåer (JSON nested deeper than " + most + " levels)");
     }
     if (value->IsObject()) {
       names.clear();
@@ -78,8 +78,9 @@ Status ParseJsonObject(std::string_view text, rapidjson::Document& doc) {
                                            rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) {
-    return Error::Invalid("structure", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) "
-                                       "(the body must be a JSON object (a FHIR resource))");
+    return Error::Invalid("structure",
+                          "innehållet måste vara ett JSON-objekt (en FHIR-resurs) "
+                          "(the body must be a JSON object (a FHIR resource))");
   }
   return CheckShape(doc);
 }

@@ -14,7 +14,8 @@ using Token = rapidjson::Pointer::Token;
 // A patch that is well formed but does not fit the resource: 422 (FHIR R4 3.1.0.7.3).
 // `sv` and `en` say the same: Swedish first, English after in parentheses (docs/api.md).
 Error CannotApply(const std::string& sv, const std::string& en, size_t op_index) {
-  return Error::Invalid("processing", "patchen kan inte tillämpas: " + sv + " (the patch cannot be applied: " + en + ")",
+  return Error::Invalid("processing",
+                        "patchen kan inte tillämpas: " + sv + " (the patch cannot be applied: " + en + ")",
                         "operation[" + std::to_string(op_index) + "]");
 }
 
@@ -46,21 +47,24 @@ rapidjson::Value* Parent(rapidjson::Document& doc, const rapidjson::Pointer& poi
 const Token& Last(const rapidjson::Pointer& pointer) { return pointer.GetTokens()[pointer.GetTokenCount() - 1]; }
 
 Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::Value value, size_t i) {
-  if (path.GetTokenCount() == 0) return CannotApply("hela resursen kan inte ersättas med add", "the whole resource cannot be replaced by add", i);
+  if (path.GetTokenCount() == 0)
+    return CannotApply("hela resursen kan inte ersättas med add", "the whole resource cannot be replaced by add", i);
   rapidjson::Value* parent = Parent(doc, path);
   if (!parent) return CannotApply("sökvägens förälder finns inte", "the parent of the path does not exist", i);
   auto& alloc = doc.GetAllocator();
   const Token& last = Last(path);
   if (parent->IsArray()) {
     rapidjson::SizeType index = 0;
-    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/true, index)) return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
+    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/true, index))
+      return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
     parent->PushBack(rapidjson::Value(), alloc);
     for (rapidjson::SizeType k = parent->Size() - 1; k > index; --k) (*parent)[k] = (*parent)[k - 1];
     (*parent)[index] = value;
     return Ok();
   }
-  if (!parent->IsObject()) return CannotApply("sökvägens förälder är varken objekt eller array",
-                                                "the parent of the path is not an object or array", i);
+  if (!parent->IsObject())
+    return CannotApply("sökvägens förälder är varken objekt eller array",
+                       "the parent of the path is not an object or array", i);
   rapidjson::Value name(last.name, last.length, alloc);
   auto member = parent->FindMember(name);
   if (member != parent->MemberEnd()) {
@@ -72,13 +76,15 @@ Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::
 }
 
 Status Remove(rapidjson::Document& doc, const rapidjson::Pointer& path, size_t i) {
-  if (path.GetTokenCount() == 0) return CannotApply("hela resursen kan inte tas bort", "the whole resource cannot be removed", i);
+  if (path.GetTokenCount() == 0)
+    return CannotApply("hela resursen kan inte tas bort", "the whole resource cannot be removed", i);
   rapidjson::Value* parent = Parent(doc, path);
   if (!parent) return CannotApply("sökvägen finns inte", "the path does not exist", i);
   const Token& last = Last(path);
   if (parent->IsArray()) {
     rapidjson::SizeType index = 0;
-    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/false, index)) return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
+    if (!ArrayIndex(last, parent->Size(), /*allow_end=*/false, index))
+      return CannotApply("arrayindex utanför intervallet", "array index out of range", i);
     parent->Erase(parent->Begin() + index);
     return Ok();
   }
@@ -99,15 +105,17 @@ bool IsPrefix(const rapidjson::Pointer& prefix, const rapidjson::Pointer& path) 
 }
 
 Result<rapidjson::Pointer> PointerMember(const rapidjson::Value& op, const char* name, size_t i) {
-  if (!op.HasMember(name) || !op[name].IsString()) return Malformed(std::string("\"") + name + "\" saknas", std::string("\"") + name + "\" is required", i);
+  if (!op.HasMember(name) || !op[name].IsString())
+    return Malformed(std::string("\"") + name + "\" saknas", std::string("\"") + name + "\" is required", i);
   const auto& text = op[name];
   if (text.GetStringLength() > 0 && text.GetString()[0] != '/') {
     return Malformed(std::string("\"") + name + "\" måste vara en JSON Pointer som börjar med /",
                      std::string("\"") + name + "\" must be a JSON Pointer starting with /", i);
   }
   rapidjson::Pointer pointer(text.GetString(), text.GetStringLength());
-  if (!pointer.IsValid()) return Malformed(std::string("\"") + name + "\" är ingen giltig JSON Pointer",
-                                           std::string("\"") + name + "\" is not a valid JSON Pointer", i);
+  if (!pointer.IsValid())
+    return Malformed(std::string("\"") + name + "\" är ingen giltig JSON Pointer",
+                     std::string("\"") + name + "\" is not a valid JSON Pointer", i);
   return pointer;
 }
 

@@ -127,8 +127,9 @@ class AuditSearchParser {
     if (name == "_count" || name == "_offset") return AddPaging(name, value);
     if (name == "_summary") {
       if (value != "count") {
-        return Unknown(full_name + "=" + value, "bara _summary=count stöds för AuditEvent "
-                                                "(Only _summary=count is supported for AuditEvent)");
+        return Unknown(full_name + "=" + value,
+                       "bara _summary=count stöds för AuditEvent "
+                       "(Only _summary=count is supported for AuditEvent)");
       }
       summary_count_ = true;
       return Ok();
@@ -136,8 +137,8 @@ class AuditSearchParser {
     const bool unknown = name.empty() || name[0] != '_';
     return Unknown(full_name, (unknown ? "okänd sökparameter " : "sökparametern ") + Quoted(full_name) +
                                   " stöds inte för AuditEvent (" +
-                                  (unknown ? "Unknown search parameter " : "The search parameter ") + Quoted(full_name) +
-                                  " is not supported for AuditEvent)");
+                                  (unknown ? "Unknown search parameter " : "The search parameter ") +
+                                  Quoted(full_name) + " is not supported for AuditEvent)");
   }
 
   AuditQuery Finish() {
@@ -159,7 +160,8 @@ class AuditSearchParser {
   }
 
   Status AddPatient(const std::string& value) {
-    if (value.find(',') != std::string::npos) return Unsupported("patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)");
+    if (value.find(',') != std::string::npos)
+      return Unsupported("patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)");
     std::string id = value;
     if (value.find('/') != std::string::npos) {
       std::string type;
@@ -167,7 +169,8 @@ class AuditSearchParser {
         return Error::Invalid("invalid", "patient måste vara Patient/[id] eller [id] (patient must be Patient/[id] or [id])");
       }
     }
-    if (!IsValidId(id)) return Error::Invalid("invalid", "patient: inget giltigt resurs-id (patient: not a valid resource id)");
+    if (!IsValidId(id))
+      return Error::Invalid("invalid", "patient: inget giltigt resurs-id (patient: not a valid resource id)");
     if (!query_.patient_id.empty() && query_.patient_id != id) {
       return Unsupported("patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)");
     }
@@ -176,7 +179,8 @@ class AuditSearchParser {
   }
 
   Status AddAgent(const std::string& value) {
-    if (value.find(',') != std::string::npos) return Unsupported("agent: ett HSA-id per AuditEvent-sökning (agent: one HSA-id per AuditEvent search)");
+    if (value.find(',') != std::string::npos)
+      return Unsupported("agent: ett HSA-id per AuditEvent-sökning (agent: one HSA-id per AuditEvent search)");
     std::string hsa = value;
     if (const size_t bar = value.find('|'); bar != std::string::npos) {
       if (CanonicalSystem(value.substr(0, bar)) != systems::kHsaId) {
@@ -208,10 +212,14 @@ class AuditSearchParser {
       case DatePrefix::lt: NarrowTo(range.start); break;
       case DatePrefix::le: NarrowTo(range.end); break;
       case DatePrefix::sa:
-      case DatePrefix::eb: return Unsupported("date: prefixen sa och eb stöds inte för AuditEvent "
-                                                  "(date: the prefixes sa and eb are not supported for AuditEvent)");
-      case DatePrefix::ne: return Unsupported("date: prefixet ne stöds inte för AuditEvent "
-                                              "(date: the prefix ne is not supported for AuditEvent)");
+      case DatePrefix::eb:
+        return Unsupported(
+            "date: prefixen sa och eb stöds inte för AuditEvent "
+            "(date: the prefixes sa and eb are not supported for AuditEvent)");
+      case DatePrefix::ne:
+        return Unsupported(
+            "date: prefixet ne stöds inte för AuditEvent "
+            "(date: the prefix ne is not supported for AuditEvent)");
     }
     return Ok();
   }

@@ -25,7 +25,8 @@ Result<std::optional<Date>> PeriodDate(const Value& resource, const char* which,
   const Value* value = period == nullptr ? nullptr : Member(*period, which);
   if (value == nullptr) return std::optional<Date>();
   const std::string where = type + ".period." + which;
-  if (!value->IsString()) return Error::Invalid("structure", where + " måste vara ett datum (" + where + " must be a date string)", where);
+  if (!value->IsString())
+    return Error::Invalid("structure", where + " måste vara ett datum (" + where + " must be a date string)", where);
   auto date = Date::Parse(std::string_view(value->GetString(), value->GetStringLength()));
   if (!date) return Error::Invalid("value", date.error().text, where);
   return std::optional<Date>(*date);

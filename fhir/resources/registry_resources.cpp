@@ -36,14 +36,16 @@ Status CheckCode(const Value& r, const char* name, const std::string& where, con
                  std::string& out) {
   const Value* v = Member(r, name);
   if (v == nullptr) return Required(name, where);
-  if (!v->IsString()) return Structure(std::string(name) + " måste vara en sträng (" + name + " must be a string)", where);
+  if (!v->IsString())
+    return Structure(std::string(name) + " måste vara en sträng (" + name + " must be a string)", where);
   out.assign(v->GetString(), v->GetStringLength());
   for (const auto& code : allowed) {
     if (out == code) return Ok();
   }
   std::string list;
   for (const auto& code : allowed) list += (list.empty() ? "" : ", ") + code;
-  return BadValue(std::string(name) + " måste vara en av: " + list + " (" + name + " must be one of: " + list + ")", where);
+  return BadValue(std::string(name) + " måste vara en av: " + list + " (" + name + " must be one of: " + list + ")",
+                  where);
 }
 
 // A Reference object. Sets type/id when it has a reference Type/id; `target` (if not empty) is the
@@ -63,7 +65,8 @@ Status CheckReference(const Value& ref, const std::string& where, const char* ta
     if (required) return Required("reference", where + ".reference");
     return Ok();
   }
-  if (!ParseReference(text, type, id)) return BadValue("reference måste vara Typ/id (reference must be Type/id)", where + ".reference");
+  if (!ParseReference(text, type, id))
+    return BadValue("reference måste vara Typ/id (reference must be Type/id)", where + ".reference");
   if (target != nullptr && *target != '\0' && type != target) {
     return BadValue("reference måste peka på " + std::string(target) + " (reference must point at " + target + ")",
                     where + ".reference");
@@ -89,16 +92,19 @@ Status IndexReferenceMember(const Value& r, const char* name, const std::string&
 
 // A CodeableConcept object: coding[] of objects with string system/code; each coding indexed as a token.
 Status IndexConcept(const Value& concept_value, const std::string& where, const char* param, IndexEntries& index) {
-  if (!concept_value.IsObject()) return Structure("ett CodeableConcept måste vara ett objekt (a CodeableConcept must be an object)", where);
+  if (!concept_value.IsObject())
+    return Structure("ett CodeableConcept måste vara ett objekt (a CodeableConcept must be an object)", where);
   const Value* codings = Member(concept_value, "coding");
   if (codings == nullptr) return Ok();
   if (!codings->IsArray()) return Structure("coding måste vara en lista (coding must be an array)", where + ".coding");
   for (const auto& coding : codings->GetArray()) {
-    if (!coding.IsObject()) return Structure("coding får bara innehålla objekt (coding must hold objects)", where + ".coding");
+    if (!coding.IsObject())
+      return Structure("coding får bara innehålla objekt (coding must hold objects)", where + ".coding");
     for (const char* field : {"system", "code"}) {
       const Value* v = Member(coding, field);
-      if (v != nullptr && !v->IsString()) return Structure(std::string(field) + " måste vara en sträng (" + field + " must be a string)",
-                                                         where + ".coding");
+      if (v != nullptr && !v->IsString())
+        return Structure(std::string(field) + " måste vara en sträng (" + field + " must be a string)",
+                         where + ".coding");
     }
     const std::string code = StringMember(coding, "code");
     if (param != nullptr && !code.empty()) index.tokens.push_back({param, StringMember(coding, "system"), code});
@@ -108,7 +114,8 @@ Status IndexConcept(const Value& concept_value, const std::string& where, const 
 
 // An array of CodeableConcepts, each indexed.
 Status IndexConceptArray(const Value& concepts, const std::string& where, const char* param, IndexEntries& index) {
-  if (!concepts.IsArray()) return Structure("måste vara en lista av CodeableConcept (must be an array of CodeableConcepts)", where);
+  if (!concepts.IsArray())
+    return Structure("måste vara en lista av CodeableConcept (must be an array of CodeableConcepts)", where);
   for (rapidjson::SizeType i = 0; i < concepts.Size(); ++i) {
     if (auto s = IndexConcept(concepts[i], where + "[" + std::to_string(i) + "]", param, index); !s) return s;
   }
@@ -117,7 +124,8 @@ Status IndexConceptArray(const Value& concepts, const std::string& where, const 
 
 // A FHIR date (YYYY-MM-DD) or dateTime with time and zone, as the instant it begins (RFC 3339 UTC).
 Result<std::string> InstantOf(const Value& v, const std::string& where) {
-  if (!v.IsString()) return Structure("måste vara en sträng med date eller dateTime (must be a date or dateTime string)", where);
+  if (!v.IsString())
+    return Structure("måste vara en sträng med date eller dateTime (must be a date or dateTime string)", where);
   const std::string text(v.GetString(), v.GetStringLength());
   auto day = Date::Parse(text);
   if (!day) return BadValue(day.error().text, where);
@@ -212,13 +220,14 @@ Status CheckReasonExtensions(const Value& r, const std::string& t) {
   for (const char* url : {nr::kBeginReasonExt, nr::kEndReasonExt}) {
     const auto found = FindExtensions(r, url);
     const std::string where = t + ".extension('" + url + "')";
-    if (found.size() > 1) return BadValue("tillägget får anges högst en gång (the extension may be given only once)", where);
+    if (found.size() > 1)
+      return BadValue("tillägget får anges högst en gång (the extension may be given only once)", where);
     for (const Value* ext : found) {
       const Value* coding = Member(*ext, "valueCoding");
       const Value* text = Member(*ext, "valueString");
       if ((coding == nullptr) == (text == nullptr)) {
-        return BadValue("orsaken anges som valueCoding eller valueString (the reason is a valueCoding or a valueString)",
-                        where);
+        return BadValue(
+            "orsaken anges som valueCoding eller valueString (the reason is a valueCoding or a valueString)", where);
       }
       if (text != nullptr && (!text->IsString() || text->GetStringLength() == 0)) {
         return BadValue("valueString måste vara en icke-tom sträng (valueString must be a non-empty string)",
@@ -257,12 +266,14 @@ Status CheckCareTeam(const Value& r, IndexEntries& index) {
 
   const Value* participants = Member(r, "participant");
   if (participants == nullptr) return Required("participant", t + ".participant");
-  if (!participants->IsArray()) return Structure("participant måste vara en lista (participant must be an array)", t + ".participant");
+  if (!participants->IsArray())
+    return Structure("participant måste vara en lista (participant must be an array)", t + ".participant");
   if (participants->Empty()) return Required("participant[0]", t + ".participant");
   for (rapidjson::SizeType i = 0; i < participants->Size(); ++i) {
     const Value& participant = (*participants)[i];
     const std::string where = t + ".participant[" + std::to_string(i) + "]";
-    if (!participant.IsObject()) return Structure("participant får bara innehålla objekt (participant must hold objects)", where);
+    if (!participant.IsObject())
+      return Structure("participant får bara innehålla objekt (participant must hold objects)", where);
     // participant[0] is the fixed contact itself (Inera's CareTeam guide); others are kept as sent.
     const bool first = i == 0;
     if (auto s = IndexReferenceMember(participant, "member", where + ".member", first ? "PractitionerRole" : nullptr,
@@ -288,9 +299,10 @@ Status CheckCareTeam(const Value& r, IndexEntries& index) {
 
   if (const Value* orgs = Member(r, "managingOrganization")) {
     if (!orgs->IsArray())
-      return Structure("managingOrganization måste vara en lista av Reference "
-                       "(managingOrganization must be an array of References)",
-                       t + ".managingOrganization");
+      return Structure(
+          "managingOrganization måste vara en lista av Reference "
+          "(managingOrganization must be an array of References)",
+          t + ".managingOrganization");
     for (rapidjson::SizeType i = 0; i < orgs->Size(); ++i) {
       std::string type, id;
       const std::string where = t + ".managingOrganization[" + std::to_string(i) + "]";
@@ -328,11 +340,13 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
   // masterIdentifier: the journal's document id; a patient contract is found by it.
   if (const Value* master = Member(r, "masterIdentifier")) {
     const std::string where = t + ".masterIdentifier";
-    if (!master->IsObject()) return Structure("masterIdentifier måste vara ett Identifier-objekt (masterIdentifier must be an Identifier object)",
-                                              where);
+    if (!master->IsObject())
+      return Structure(
+          "masterIdentifier måste vara ett Identifier-objekt (masterIdentifier must be an Identifier object)", where);
     for (const char* field : {"system", "value"}) {
       const Value* v = Member(*master, field);
-      if (v != nullptr && !v->IsString()) return Structure(std::string(field) + " måste vara en sträng (" + field + " must be a string)", where);
+      if (v != nullptr && !v->IsString())
+        return Structure(std::string(field) + " måste vara en sträng (" + field + " must be a string)", where);
     }
     const std::string value = StringMember(*master, "value");
     if (value.empty()) return Required("masterIdentifier.value", where + ".value");
@@ -349,7 +363,9 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
     return s;
   }
   if (const Value* authors = Member(r, "author")) {
-    if (!authors->IsArray()) return Structure("author måste vara en lista av Reference (author must be an array of References)", t + ".author");
+    if (!authors->IsArray())
+      return Structure("author måste vara en lista av Reference (author must be an array of References)",
+                       t + ".author");
     for (rapidjson::SizeType i = 0; i < authors->Size(); ++i) {
       std::string type_name, id;
       if (auto s =
@@ -377,24 +393,29 @@ Status CheckDocumentReference(const Value& r, IndexEntries& index) {
   for (rapidjson::SizeType i = 0; i < content->Size(); ++i) {
     const std::string where = t + ".content[" + std::to_string(i) + "].attachment";
     const Value& item = (*content)[i];
-    if (!item.IsObject()) return Structure("content får bara innehålla objekt (content must hold objects)", t + ".content");
+    if (!item.IsObject())
+      return Structure("content får bara innehålla objekt (content must hold objects)", t + ".content");
     const Value* attachment = Member(item, "attachment");
     if (attachment == nullptr) return Required("content.attachment", where);
-    if (!attachment->IsObject()) return Structure("attachment måste vara ett objekt (attachment must be an object)", where);
+    if (!attachment->IsObject())
+      return Structure("attachment måste vara ett objekt (attachment must be an object)", where);
     const Value* url = Member(*attachment, "url");
-    if (url != nullptr && !url->IsString()) return Structure("url måste vara en sträng (url must be a string)", where + ".url");
+    if (url != nullptr && !url->IsString())
+      return Structure("url måste vara en sträng (url must be a string)", where + ".url");
     // The registry keeps a link to the document in the journal (or NPÖ), never the document.
     if (i == 0 && (url == nullptr || url->GetStringLength() == 0))
       return Required("content[0].attachment.url", where + ".url");
   }
 
   if (const Value* context = Member(r, "context")) {
-    if (!context->IsObject()) return Structure("context måste vara ett objekt (context must be an object)", t + ".context");
+    if (!context->IsObject())
+      return Structure("context måste vara ett objekt (context must be an object)", t + ".context");
     if (const Value* related = Member(*context, "related")) {
       if (!related->IsArray())
-        return Structure("context.related måste vara en lista av Reference "
-                         "(context.related must be an array of References)",
-                         t + ".context.related");
+        return Structure(
+            "context.related måste vara en lista av Reference "
+            "(context.related must be an array of References)",
+            t + ".context.related");
       for (rapidjson::SizeType i = 0; i < related->Size(); ++i) {
         std::string type_name, id;
         if (auto s = CheckReference((*related)[i], t + ".context.related[" + std::to_string(i) + "]", nullptr, false,
@@ -481,7 +502,8 @@ Status CheckEncounter(const Value& r, IndexEntries& index) {
 
   const Value* visit_class = Member(r, "class");
   if (visit_class == nullptr) return Required("class", t + ".class");
-  if (!visit_class->IsObject()) return Structure("class måste vara ett Coding-objekt (class must be a Coding object)", t + ".class");
+  if (!visit_class->IsObject())
+    return Structure("class måste vara ett Coding-objekt (class must be a Coding object)", t + ".class");
   const std::string class_system = StringMember(*visit_class, "system");
   const std::string class_code = StringMember(*visit_class, "code");
   if ((!class_system.empty() && class_system != nr::kActCodeSystem) || !VisitClassFromName(class_code)) {
@@ -500,12 +522,14 @@ Status CheckEncounter(const Value& r, IndexEntries& index) {
     return s;
   }
   if (const Value* participants = Member(r, "participant")) {
-    if (!participants->IsArray()) return Structure("participant måste vara en lista (participant must be an array)", t + ".participant");
+    if (!participants->IsArray())
+      return Structure("participant måste vara en lista (participant must be an array)", t + ".participant");
     int primary = 0;
     for (rapidjson::SizeType i = 0; i < participants->Size(); ++i) {
       const std::string where = t + ".participant[" + std::to_string(i) + "]";
       const Value& p = (*participants)[i];
-      if (!p.IsObject()) return Structure("participant får bara innehålla objekt (participant must hold objects)", where);
+      if (!p.IsObject())
+        return Structure("participant får bara innehålla objekt (participant must hold objects)", where);
       if (const Value* type = Member(p, "type")) {
         if (auto s = IndexConceptArray(*type, where + ".type", nullptr, index); !s) return s;
         if (HasCoding(*type, nr::kParticipationTypeSystem, "PPRF")) ++primary;
@@ -543,7 +567,8 @@ Status CheckRoleExtensions(const Value& r) {
   }
   const auto capacity = FindExtensions(r, nr::kListCapacityExt);
   const std::string capacity_where = t + ".extension('" + std::string(nr::kListCapacityExt) + "')";
-  if (capacity.size() > 1) return BadValue("list-capacity får anges högst en gång (list-capacity may be given only once)", capacity_where);
+  if (capacity.size() > 1)
+    return BadValue("list-capacity får anges högst en gång (list-capacity may be given only once)", capacity_where);
   for (const Value* ext : capacity) {
     const Value* v = Member(*ext, "valueInteger");
     if (v == nullptr) return Required("valueInteger", capacity_where + ".valueInteger");
@@ -569,15 +594,18 @@ Status CheckOrganizationExtensions(const Value& r, IndexEntries& index) {
   const std::string t = "Organization";
   const auto municipality = FindExtensions(r, nr::kMunicipalityExt);
   const std::string m_where = t + ".extension('" + std::string(nr::kMunicipalityExt) + "').valueCoding";
-  if (municipality.size() > 1) return BadValue("municipality får anges högst en gång (municipality may be given only once)", m_where);
+  if (municipality.size() > 1)
+    return BadValue("municipality får anges högst en gång (municipality may be given only once)", m_where);
   for (const Value* ext : municipality) {
     const Value* coding = Member(*ext, "valueCoding");
     if (coding == nullptr) return Required("valueCoding", m_where);
-    if (!coding->IsObject()) return Structure("valueCoding måste vara ett Coding-objekt (valueCoding must be a Coding object)", m_where);
+    if (!coding->IsObject())
+      return Structure("valueCoding måste vara ett Coding-objekt (valueCoding must be a Coding object)", m_where);
     const std::string system = StringMember(*coding, "system");
     if (!system.empty() && system != nr::kKommun) {
-      return BadValue("municipality måste använda " + std::string(nr::kKommun) + " (municipality must use " + nr::kKommun + ")",
-                      m_where + ".system");
+      return BadValue(
+          "municipality måste använda " + std::string(nr::kKommun) + " (municipality must use " + nr::kKommun + ")",
+          m_where + ".system");
     }
     if (!IsKommunCode(StringMember(*coding, "code"))) {
       return BadValue("kommunkod måste vara fyra siffror (a kommun code is 4 digits, e.g. 0180)", m_where + ".code");

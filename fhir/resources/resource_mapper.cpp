@@ -336,14 +336,18 @@ Result<PreparedResource> PrepareParsedResource(rapidjson::Document& parsed, cons
     return Error::Invalid("invalid", "resourceType " + shown + " stämmer inte med adressen " + type.type +
                                          " (resourceType " + shown + " does not match the endpoint " + type.type + ")");
   }
-  if (doc.HasMember("id") && !doc["id"].IsString()) return Error::Invalid("structure", "id måste vara en sträng (id must be a string)", "id");
+  if (doc.HasMember("id") && !doc["id"].IsString())
+    return Error::Invalid("structure", "id måste vara en sträng (id must be a string)", "id");
   const std::string body_id = StringMember(doc, "id");
   if (url_id) {
-    if (body_id.empty()) return Error::Invalid("invalid", "uppdateringen behöver resursens id i kroppen (update needs the "
-                                                               "resource id in the body (FHIR R4 3.1.0.4))");
+    if (body_id.empty())
+      return Error::Invalid("invalid",
+                            "uppdateringen behöver resursens id i kroppen (update needs the "
+                            "resource id in the body (FHIR R4 3.1.0.4))");
     if (body_id != *url_id) {
-      return Error::Invalid("invalid", "id i kroppen stämmer inte med id i adressen (id in the body does not match "
-                                       "the id in the URL)",
+      return Error::Invalid("invalid",
+                            "id i kroppen stämmer inte med id i adressen (id in the body does not match "
+                            "the id in the URL)",
                             type.type + ".id");
     }
   }

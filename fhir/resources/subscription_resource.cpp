@@ -72,9 +72,11 @@ Result<SubscriptionRecord> SubscriptionFromJson(const std::string& body, const s
   if (const Value* criteria_ext = Member(doc, "_criteria")) {
     for (const Value* ext : FindExtensions(*criteria_ext, backport::kFilterCriteria)) {
       const std::string text = StringMember(*ext, "valueString");
-      if (text.empty()) return Unprocessable("backport-filter-criteria saknar valueString "
-                                             "(backport-filter-criteria has no valueString)",
-                                             "Subscription._criteria");
+      if (text.empty())
+        return Unprocessable(
+            "backport-filter-criteria saknar valueString "
+            "(backport-filter-criteria has no valueString)",
+            "Subscription._criteria");
       if (const auto question = text.find('?'); question != std::string::npos &&
                                                 text.substr(0, question) != TopicResourceType(*topic)) {
         return Unprocessable("filtret gäller " + SafeExcerpt(text.substr(0, question), 40) + " men ämnet gäller " +
@@ -101,8 +103,9 @@ Result<SubscriptionRecord> SubscriptionFromJson(const std::string& body, const s
   if (record.endpoint.empty()) {
     return Error::Invalid("required", "channel.endpoint saknas (endpoint is required)", "Subscription.channel.endpoint");
   }
-  if (record.endpoint.size() > 2000) return Unprocessable("channel.endpoint är för lång (channel.endpoint is too long)",
-                                                         "Subscription.channel.endpoint");
+  if (record.endpoint.size() > 2000)
+    return Unprocessable("channel.endpoint är för lång (channel.endpoint is too long)",
+                         "Subscription.channel.endpoint");
   NARA_RETURN_IF_ERROR(CheckEndpoint(record.endpoint, allowlist));
 
   const std::string mime = StringMember(*channel, "payload");
@@ -115,12 +118,14 @@ Result<SubscriptionRecord> SubscriptionFromJson(const std::string& body, const s
     if (!found.empty()) {
       record.payload = StringMember(*found[0], "valueCode");
       if (record.payload != "empty" && record.payload != "id-only" && record.payload != "full-resource") {
-        return Unprocessable("backport-payload-content ska vara empty, id-only eller full-resource "
-                             "(backport-payload-content must be empty, id-only or full-resource)",
-                             "Subscription.channel._payload");
+        return Unprocessable(
+            "backport-payload-content ska vara empty, id-only eller full-resource "
+            "(backport-payload-content must be empty, id-only or full-resource)",
+            "Subscription.channel._payload");
       }
       if (mime.empty() && record.payload != "empty") {
-        return Error::Invalid("required", "channel.payload (application/fhir+json) krävs för " + record.payload +
+        return Error::Invalid("required",
+                              "channel.payload (application/fhir+json) krävs för " + record.payload +
                                   " (channel.payload is required for " + record.payload + ")",
                               "Subscription.channel.payload");
       }

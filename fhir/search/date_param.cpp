@@ -22,11 +22,11 @@ std::string Echo(std::string_view text) {
 
 // Swedish first, English after in parentheses (docs/api.md): `sv` and `en` say the same.
 Error InvalidDate(std::string_view text, const std::string& sv, const std::string& en) {
-  return Error::Invalid("invalid", "ogiltigt datum" + Echo(text) + ": " + sv + " (Invalid date" + Echo(text) + ": " + en + ")");
+  return Error::Invalid("invalid",
+                        "ogiltigt datum" + Echo(text) + ": " + sv + " (Invalid date" + Echo(text) + ": " + en + ")");
 }
 
-const char* const kFormSv =
-    "väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller ±hh:mm";
+const char* const kFormSv = "väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller ±hh:mm";
 const char* const kForm =
     "expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]] with Z or ±hh:mm";
 
@@ -121,7 +121,8 @@ Result<DateRange> ParseDateRange(std::string_view text) {
           ++pos;
         }
         if (fraction_digits == 0 || fraction_digits > 9) {
-          return InvalidDate(text, "sekunddelen ska ha 1 till 9 siffror", "the fraction of a second takes 1 to 9 digits");
+          return InvalidDate(text, "sekunddelen ska ha 1 till 9 siffror",
+                             "the fraction of a second takes 1 to 9 digits");
         }
         for (int i = fraction_digits; i < 3; ++i) fraction_ms *= 10;
         precision = Precision::fraction;
@@ -138,7 +139,8 @@ Result<DateRange> ParseDateRange(std::string_view text) {
       }
       // FHIR's dateTime regex: offsets from -14:00 to +14:00.
       if (tz_minute > 59 || tz_hour > 14 || (tz_hour == 14 && tz_minute != 0)) {
-        return InvalidDate(text, "tidszonens förskjutning är utanför tillåtet intervall", "timezone offset out of range");
+        return InvalidDate(text, "tidszonens förskjutning är utanför tillåtet intervall",
+                           "timezone offset out of range");
       }
       offset_minutes = sign * (tz_hour * 60 + tz_minute);
     }
@@ -148,9 +150,11 @@ Result<DateRange> ParseDateRange(std::string_view text) {
   // FHIR's regex has no year 0000 (and neither has PostgreSQL).
   if (year < 1) return InvalidDate(text, "året måste vara 0001 eller senare", "year must be 0001 or later");
   if (month < 1 || month > 12) return InvalidDate(text, "månaden måste vara 01 till 12", "month must be 01 to 12");
-  if (hour > 23 || minute > 59 || second > 60) return InvalidDate(text, "klockslaget är utanför tillåtet intervall", "time out of range");
+  if (hour > 23 || minute > 59 || second > 60)
+    return InvalidDate(text, "klockslaget är utanför tillåtet intervall", "time out of range");
   int64_t day_start = 0;
-  if (!DayStart(year, month, day, day_start)) return InvalidDate(text, "dagen finns inte i kalendern", "no such day in the calendar");
+  if (!DayStart(year, month, day, day_start))
+    return InvalidDate(text, "dagen finns inte i kalendern", "no such day in the calendar");
 
   const int64_t start_seconds = day_start + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   const int64_t start = start_seconds * 1000 + fraction_ms;
@@ -165,7 +169,8 @@ Result<DateRange> ParseDateRange(std::string_view text) {
     case Precision::month: {
       int64_t next = 0;
       const bool december = month == 12;
-      if (!DayStart(december ? year + 1 : year, december ? 1 : month + 1, 1, next)) return InvalidDate(text, kFormSv, kForm);
+      if (!DayStart(december ? year + 1 : year, december ? 1 : month + 1, 1, next))
+        return InvalidDate(text, kFormSv, kForm);
       end = next * 1000;
       break;
     }
@@ -208,10 +213,12 @@ Result<std::pair<DatePrefix, DateRange>> ParseDateSearchValue(std::string_view t
     } else if (p == "eb") {
       prefix = DatePrefix::eb;
     } else if (p == "ap") {
-      return Error::Invalid("not-supported", "datumprefixet 'ap' stöds inte; använd eq, ne, lt, gt, le, ge, sa eller eb "
-                                             "(The date prefix 'ap' is not supported; use eq, ne, lt, gt, le, ge, sa or eb)");
+      return Error::Invalid("not-supported",
+                            "datumprefixet 'ap' stöds inte; använd eq, ne, lt, gt, le, ge, sa eller eb "
+                            "(The date prefix 'ap' is not supported; use eq, ne, lt, gt, le, ge, sa or eb)");
     } else {
-      return InvalidDate(text, "okänt prefix; väntade eq, ne, lt, gt, le, ge, sa eller eb", "unknown prefix; expected eq, ne, lt, gt, le, ge, sa or eb");
+      return InvalidDate(text, "okänt prefix; väntade eq, ne, lt, gt, le, ge, sa eller eb",
+                         "unknown prefix; expected eq, ne, lt, gt, le, ge, sa or eb");
     }
     text.remove_prefix(2);
   }

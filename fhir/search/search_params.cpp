@@ -197,8 +197,9 @@ class SearchParser {
     if (full_name.empty() && value.empty()) return Ok();  // "a=1&&b=2"
     if (full_name.rfind("_include:", 0) == 0 || full_name.rfind("_revinclude:", 0) == 0) {
       // :iterate (and anything else) would need a second round of includes.
-      return Unsupported(full_name, "_include och _revinclude stöds bara utan modifierare "
-                                     "(Only _include and _revinclude without a modifier are supported)");
+      return Unsupported(full_name,
+                         "_include och _revinclude stöds bara utan modifierare "
+                         "(Only _include and _revinclude without a modifier are supported)");
     }
     if (const size_t dot = full_name.find('.'); dot != std::string::npos) {
       return AddChain(full_name, full_name.substr(0, dot), full_name.substr(dot + 1), value);
@@ -275,17 +276,19 @@ class SearchParser {
   }
 
   static std::string UnknownParam(const std::string& quoted, const std::string& type) {
-    return "okänd sökparameter " + quoted + " för " + type + " (Unknown search parameter " + quoted + " for " + type + ")";
+    return "okänd sökparameter " + quoted + " för " + type + " (Unknown search parameter " + quoted + " for " + type +
+           ")";
   }
 
   static Error EmptyModifier(const std::string& name) {
-    return Error::Invalid("invalid", "tom modifierare efter " + Quoted(name) + " (Empty modifier after " + Quoted(name) + ")");
+    return Error::Invalid("invalid",
+                          "tom modifierare efter " + Quoted(name) + " (Empty modifier after " + Quoted(name) + ")");
   }
 
   // A reference parameter with one target type, given another as its :Type modifier.
   static Error WrongTargetType(const SearchParamDef& def, const std::string& type) {
-    return Error::Invalid("invalid", "sökparametern " + def.name + " refererar till " + def.target_type + ", inte " + type +
-                                         " (The search parameter " + def.name + " refers to " + def.target_type +
+    return Error::Invalid("invalid", "sökparametern " + def.name + " refererar till " + def.target_type + ", inte " +
+                                         type + " (The search parameter " + def.name + " refers to " + def.target_type +
                                          ", not " + type + ")");
   }
 
@@ -327,8 +330,9 @@ class SearchParser {
         return Ok();
       }
       if (value == "false") return Ok();
-      return Unsupported(name, "bara _summary=count och _summary=false stöds "
-                              "(Only _summary=count and _summary=false are supported)");
+      return Unsupported(name,
+                         "bara _summary=count och _summary=false stöds "
+                         "(Only _summary=count and _summary=false are supported)");
     }
     if (name == "_cursor") {
       out_.cursor = value;  // checked against the search by the handler (fhir/search/search_cursor.h)
@@ -383,14 +387,14 @@ class SearchParser {
     if (parts.size() < 2 || parts.size() > 3 || !source || !def || def->kind != SearchKind::reference ||
         (!reverse && source->type != type_.type)) {
       const std::string form = (reverse ? "Type:param" : type_.type + ":param") + "[:Target]";
-      return Unsupported(shown, name + " tar " + form + " med en referensparameter av den typen (se CapabilityStatement) (" +
-                                    name + " takes " + form +
-                                    " with a reference parameter of that type (see the CapabilityStatement))");
+      return Unsupported(
+          shown, name + " tar " + form + " med en referensparameter av den typen (se CapabilityStatement) (" + name +
+                     " takes " + form + " with a reference parameter of that type (see the CapabilityStatement))");
     }
     IncludeSpec spec{source->type, def->name, parts.size() == 3 ? std::string(parts[2]) : std::string()};
     if (!spec.target_type.empty() && !FindType(spec.target_type)) {
-      return Unsupported(shown, name + ": okänd måltyp " + Quoted(spec.target_type) + " (" + name + ": unknown target type " +
-                                    Quoted(spec.target_type) + ")");
+      return Unsupported(shown, name + ": okänd måltyp " + Quoted(spec.target_type) + " (" + name +
+                                    ": unknown target type " + Quoted(spec.target_type) + ")");
     }
     if (!spec.target_type.empty() && !def->target_type.empty() && spec.target_type != def->target_type) {
       return Unsupported(shown, name + ": " + def->name + " refererar till " + def->target_type + " (" + name + ": " +
@@ -400,8 +404,8 @@ class SearchParser {
       if ((!def->target_type.empty() && def->target_type != type_.type) ||
           (!spec.target_type.empty() && spec.target_type != type_.type)) {
         const std::string param = source->type + ":" + def->name;
-        return Unsupported(shown, name + ": " + param + " refererar inte till " + type_.type + " (" + name + ": " + param +
-                                      " does not refer to " + type_.type + ")");
+        return Unsupported(shown, name + ": " + param + " refererar inte till " + type_.type + " (" + name + ": " +
+                                      param + " does not refer to " + type_.type + ")");
       }
       spec.target_type = type_.type;
     } else if (spec.target_type.empty()) {
@@ -409,8 +413,10 @@ class SearchParser {
     }
     if (out_.query.includes.size() + out_.query.revincludes.size() >= kMaxIncludeSpecs) {
       const std::string most = std::to_string(kMaxIncludeSpecs);
-      return Error::Invalid("too-costly", "en sökning får ha högst " + most + " _include- och _revinclude-parametrar "
-                                          "(A search may carry at most " + most + " _include and _revinclude parameters)");
+      return Error::Invalid("too-costly", "en sökning får ha högst " + most +
+                                              " _include- och _revinclude-parametrar "
+                                              "(A search may carry at most " +
+                                              most + " _include and _revinclude parameters)");
     }
     auto& list = reverse ? out_.query.revincludes : out_.query.includes;
     for (const auto& existing : list) {
@@ -437,9 +443,9 @@ class SearchParser {
       return UnsupportedFilter(full_name, UnknownParam(Quoted(full_name), type_.type));
     }
     if (def->kind != SearchKind::reference) {
-      return Error::Invalid("invalid", "bara referensparametrar kan kedjas; " + def->name + " är " + TypeName(def->type) +
-                                           " (Only reference parameters can be chained; " + def->name + " is " +
-                                           TypeName(def->type) + ")");
+      return Error::Invalid("invalid", "bara referensparametrar kan kedjas; " + def->name + " är " +
+                                           TypeName(def->type) + " (Only reference parameters can be chained; " +
+                                           def->name + " is " + TypeName(def->type) + ")");
     }
     if (!type_modifier.empty() && !IsResourceTypeName(type_modifier)) {
       return Error::Invalid("invalid", "modifieraren före kedjan i " + Quoted(full_name) +
@@ -458,8 +464,8 @@ class SearchParser {
     const ResourceTypeDef* target = FindType(target_name);
     if (target == nullptr) {
       return Error::Invalid("invalid", "okänd resurstyp " + Quoted(target_name) + " i " + Quoted(full_name) +
-                                           " (Unknown resource type " + Quoted(target_name) + " in " + Quoted(full_name) +
-                                           ")");
+                                           " (Unknown resource type " + Quoted(target_name) + " in " +
+                                           Quoted(full_name) + ")");
     }
     if (right.find('.') != std::string::npos) {
       return UnsupportedFilter(full_name, "kedjor stöds bara i en nivå (Chaining is supported one level deep only)");
@@ -504,8 +510,9 @@ class SearchParser {
       if (def.kind == SearchKind::id || def.kind == SearchKind::last_updated) return BadModifier(def, modifier);
       if (value.empty()) return std::optional<SearchCriterion>();
       if (value != "true" && value != "false") {
-        return Error::Invalid("invalid", "värdet av " + Quoted(full_name) + " måste vara true eller false (The value of " +
-                                             Quoted(full_name) + " must be true or false)");
+        return Error::Invalid("invalid", "värdet av " + Quoted(full_name) +
+                                             " måste vara true eller false (The value of " + Quoted(full_name) +
+                                             " must be true or false)");
       }
       criterion.modifier = modifier;
       criterion.missing = value == "true";
@@ -546,8 +553,8 @@ class SearchParser {
     if (total_values_ > kMaxSearchValues) {
       const std::string most = std::to_string(kMaxSearchValues);
       return Error::Invalid("too-costly", "en sökning får pröva högst " + most +
-                                              " värden; dela upp den i flera sökningar (A search may test at most " + most +
-                                              " values; split it into several searches)");
+                                              " värden; dela upp den i flera sökningar (A search may test at most " +
+                                              most + " values; split it into several searches)");
     }
     out_.query.criteria.push_back(std::move(criterion));
     out_.canonical.emplace_back(full_name, value);
@@ -557,18 +564,22 @@ class SearchParser {
   Error BadModifier(const SearchParamDef& def, const std::string& modifier) const {
     std::string supported, supported_sv;
     switch (def.kind) {
-      case SearchKind::text: supported = ":exact, :contains and :missing", supported_sv = ":exact, :contains och :missing"; break;
+      case SearchKind::text:
+        supported = ":exact, :contains and :missing", supported_sv = ":exact, :contains och :missing";
+        break;
       case SearchKind::token: supported = ":missing and :not", supported_sv = ":missing och :not"; break;
-      case SearchKind::reference: supported = ":missing and a target type", supported_sv = ":missing och en måltyp"; break;
+      case SearchKind::reference:
+        supported = ":missing and a target type", supported_sv = ":missing och en måltyp";
+        break;
       case SearchKind::period: supported = supported_sv = ":missing"; break;
       case SearchKind::id:
       case SearchKind::last_updated: supported = "none", supported_sv = "inga"; break;
     }
     const std::string shown = Quoted(":" + modifier);
     const std::string param = def.name + " (" + TypeName(def.type) + ")";
-    return Error::Invalid("invalid", "modifieraren " + shown + " stöds inte för " + param + "; de som stöds: " +
-                                         supported_sv + " (The modifier " + shown + " is not supported on " + param +
-                                         "; supported: " + supported + ")");
+    return Error::Invalid("invalid", "modifieraren " + shown + " stöds inte för " + param +
+                                         "; de som stöds: " + supported_sv + " (The modifier " + shown +
+                                         " is not supported on " + param + "; supported: " + supported + ")");
   }
 
   Result<SearchValue> ParseValue(const SearchParamDef& def, const std::string& modifier,
@@ -604,8 +615,10 @@ class SearchParser {
 
   static Result<SearchValue> ParseId(const SearchParamDef& def, const std::string& id) {
     if (!IsValidId(id)) {
-      return Error::Invalid("invalid", "ett värde av " + def.name + " är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .) "
-                                           "(A value of " + def.name + " is not a valid id (1-64 of A-Z a-z 0-9 - .))");
+      return Error::Invalid("invalid", "ett värde av " + def.name +
+                                           " är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .) "
+                                           "(A value of " +
+                                           def.name + " is not a valid id (1-64 of A-Z a-z 0-9 - .))");
     }
     SearchValue v;
     v.value = id;
@@ -616,8 +629,9 @@ class SearchParser {
     SearchValue v;
     const std::vector<std::string_view> parts = SplitUnescaped(raw, '|');
     if (parts.size() > 2) {
-      return Error::Invalid("invalid", "ett värde av " + def.name + " har mer än ett '|' (skriv det som \\|) (A value of " +
-                                           def.name + " has more than one '|' (escape it as \\|))");
+      return Error::Invalid("invalid", "ett värde av " + def.name +
+                                           " har mer än ett '|' (skriv det som \\|) (A value of " + def.name +
+                                           " has more than one '|' (escape it as \\|))");
     }
     if (parts.size() == 2) {
       std::string system = Unescape(parts[0]);
@@ -643,7 +657,8 @@ class SearchParser {
   static Result<SearchValue> ParseReference(const SearchParamDef& def, const std::string& target_type,
                                             const std::string& text) {
     const auto bad = [&](const std::string& why_sv, const std::string& why) {
-      return Error::Invalid("invalid", "ett värde av " + def.name + " " + why_sv + " (A value of " + def.name + " " + why + ")");
+      return Error::Invalid("invalid",
+                            "ett värde av " + def.name + " " + why_sv + " (A value of " + def.name + " " + why + ")");
     };
     SearchValue v;
     v.target_type = target_type;
@@ -653,23 +668,27 @@ class SearchParser {
       const size_t last = ref.rfind('/');
       const size_t before = last == 0 || last == std::string_view::npos ? std::string_view::npos
                                                                            : ref.rfind('/', last - 1);
-      if (before == std::string_view::npos) return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
+      if (before == std::string_view::npos)
+        return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
       ref = ref.substr(before + 1);
     }
     const size_t slash = ref.find('/');
     if (slash == std::string_view::npos) {
-      if (!IsValidId(ref)) return bad("är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .)", "is not a valid id (1-64 of A-Z a-z 0-9 - .)");
+      if (!IsValidId(ref))
+        return bad("är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .)", "is not a valid id (1-64 of A-Z a-z 0-9 - .)");
       v.value = std::string(ref);
       return v;
     }
     const std::string_view type = ref.substr(0, slash);
     const std::string_view id = ref.substr(slash + 1);
-    if (!IsResourceTypeName(type) || !IsValidId(id)) return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
+    if (!IsResourceTypeName(type) || !IsValidId(id))
+      return bad("är inte en referens av formen [base/]Type/id", "is not a reference of the form [base/]Type/id");
     if (!target_type.empty() && type != target_type) {
       return bad("anger en annan typ än modifieraren :" + target_type,
                  "names another type than the :" + target_type + " modifier");
     }
-    if (!def.target_type.empty() && type != def.target_type) return bad("måste referera till " + def.target_type, "must refer to " + def.target_type);
+    if (!def.target_type.empty() && type != def.target_type)
+      return bad("måste referera till " + def.target_type, "must refer to " + def.target_type);
     v.target_type = std::string(type);
     v.value = std::string(id);
     return v;
@@ -688,13 +707,13 @@ class SearchParser {
 }  // namespace
 
 Error ParamTakesNoModifier(const std::string& name) {
-  return Error::Invalid("invalid", "parametern " + name + " tar ingen modifierare (The parameter " + name +
-                                       " takes no modifier)");
+  return Error::Invalid("invalid",
+                        "parametern " + name + " tar ingen modifierare (The parameter " + name + " takes no modifier)");
 }
 
 Error ParamGivenTwice(const std::string& name) {
-  return Error::Invalid("invalid", "parametern " + name + " får anges högst en gång (The parameter " + name +
-                                       " may be given only once)");
+  return Error::Invalid(
+      "invalid", "parametern " + name + " får anges högst en gång (The parameter " + name + " may be given only once)");
 }
 
 Error ParamNotWholeNumber(const std::string& name) {

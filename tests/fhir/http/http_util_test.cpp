@@ -154,10 +154,12 @@ TEST(HttpUtilFormat, RequestContentType) {
 // Swedish first, English after in parentheses (docs/api.md, "Errors").
 TEST(HttpUtilFormat, RequestContentTypeTextsAreSwedishFirst) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", "Content-Type måste vara application/fhir+json, ingen angavs (Content-Type must be application/fhir+json "
-           "(none was given))"},
-      {"application/fhir+xml", "Content-Type måste vara application/fhir+json, XML stöds inte (Content-Type must be "
-                               "application/fhir+json (XML is not supported))"},
+      {"",
+       "Content-Type måste vara application/fhir+json, ingen angavs (Content-Type must be application/fhir+json "
+       "(none was given))"},
+      {"application/fhir+xml",
+       "Content-Type måste vara application/fhir+json, XML stöds inte (Content-Type must be "
+       "application/fhir+json (XML is not supported))"},
       {"text/plain", "Content-Type måste vara application/fhir+json (Content-Type must be application/fhir+json)"},
   };
   for (const auto& [type, text] : cases) {

@@ -1,9 +1,9 @@
 // Transaction and batch Bundles at the base (fhir/http/router_bundle.cpp).
-#include "tests/fhir/http/router_fixture.h"
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tests/fhir/http/router_fixture.h"
 #include "tests/support/swedish_first.h"
 
 namespace nara::fhir {

@@ -111,7 +111,8 @@ TEST(BundleRequest, EveryErrorTextIsSwedishThenEnglishInParentheses) {
        "Bundle.type måste vara transaction eller batch (Bundle.type must be transaction or batch)"},
       {R"({"resourceType":"Bundle","type":"batch","entry":{}})",
        "Bundle.entry måste vara en array (Bundle.entry must be an array)"},
-      {"[]", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
+      {"[]",
+       "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
   };
   for (const auto& [body, text] : bundles) {
     auto parsed = ParseBundleRequest(body, Outer());

@@ -78,8 +78,9 @@ TEST(JsonPatch, MalformedPatchesAreInvalid) {
 TEST(JsonPatch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
   const std::string doc = R"({"resourceType":"Patient","a":{"b":[1]}})";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {R"([{"op":"add","path":"","value":1}])", "patchen kan inte tillämpas: hela resursen kan inte ersättas med add "
-                                                "(the patch cannot be applied: the whole resource cannot be replaced by add)"},
+      {R"([{"op":"add","path":"","value":1}])",
+       "patchen kan inte tillämpas: hela resursen kan inte ersättas med add "
+       "(the patch cannot be applied: the whole resource cannot be replaced by add)"},
       {R"([{"op":"add","path":"/x/y","value":1}])", ""},
       {R"([{"op":"add","path":"/a/b/5","value":1}])", ""},
       {R"([{"op":"add","path":"/resourceType/x","value":1}])", ""},
@@ -90,8 +91,9 @@ TEST(JsonPatch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
        "patchen kan inte tillämpas: sökvägen finns inte (the patch cannot be applied: the path does not exist)"},
       {R"([{"op":"remove"}])", "ogiltig JSON Patch: \"path\" saknas (malformed JSON Patch: \"path\" is required)"},
       {R"([{"op":"remove","path":"x"}])", ""},
-      {R"([1])", "ogiltig JSON Patch: en operation måste vara ett objekt (malformed JSON Patch: an operation must be "
-                 "an object)"},
+      {R"([1])",
+       "ogiltig JSON Patch: en operation måste vara ett objekt (malformed JSON Patch: an operation must be "
+       "an object)"},
       {R"([{"op":"add","path":"/x"}])", ""},
       {R"([{"op":"test","path":"/a","value":2}])",
        "patchen kan inte tillämpas: test misslyckades (the patch cannot be applied: test failed)"},

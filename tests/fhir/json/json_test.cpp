@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-
 #include <utility>
 #include <vector>
 
@@ -43,7 +42,8 @@ TEST(Json, ErrorTextsAreSwedishThenEnglishInParentheses) {
       {R"({"a":)" + deep + std::string(kMaxJsonDepth, ']') + "}",
        "JSON nästlad djupare än 64 nivåer (JSON nested deeper than 64 levels)"},
       {R"({"a":1,"a":2})", "JSON-objektet upprepar egenskapen 'a' (JSON object repeats the property 'a')"},
-      {"[1]", "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
+      {"[1]",
+       "innehållet måste vara ett JSON-objekt (en FHIR-resurs) (the body must be a JSON object (a FHIR resource))"},
       {R"({"a":"\u0001"})", ""},
   };
   for (const auto& [text, expected] : cases) {

@@ -3,7 +3,6 @@
 #include "fhir/resources/audit_event.h"
 
 #include <gtest/gtest.h>
-
 #include <rapidjson/document.h>
 
 #include <string>
@@ -280,9 +279,11 @@ TEST(AuditSearch, LinkParamsReproduceTheQuery) {
 TEST(AuditEventSearch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
   using Params = std::vector<std::pair<std::string, std::string>>;
   const std::vector<std::pair<Params, std::string>> cases = {
-      {{{"_summary", "true"}}, "bara _summary=count stöds för AuditEvent (Only _summary=count is supported for AuditEvent)"},
-      {{{"shoesize", "1"}}, "okänd sökparameter 'shoesize' stöds inte för AuditEvent (Unknown search parameter "
-                            "'shoesize' is not supported for AuditEvent)"},
+      {{{"_summary", "true"}},
+       "bara _summary=count stöds för AuditEvent (Only _summary=count is supported for AuditEvent)"},
+      {{{"shoesize", "1"}},
+       "okänd sökparameter 'shoesize' stöds inte för AuditEvent (Unknown search parameter "
+       "'shoesize' is not supported for AuditEvent)"},
       {{{"_sort", "date"}}, ""},
       {{{"agent:x", "1"}}, "parametern 'agent:x' tar ingen modifierare (The parameter 'agent:x' takes no modifier)"},
       {{{"patient", "a,b"}}, "patient: en patient per AuditEvent-sökning (patient: one patient per AuditEvent search)"},
@@ -293,10 +294,12 @@ TEST(AuditEventSearch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
       {{{"agent", "urn:x|a"}}, ""},
       {{{"date", "sa2026"}}, ""},
       {{{"date", "ne2026"}}, ""},
-      {{{"_count", "1"}, {"_count", "1"}}, "parametern _count får anges högst en gång (The parameter _count may be "
-                                           "given only once)"},
-      {{{"_offset", "x"}}, "parametern _offset måste vara ett heltal, 0 eller större (The parameter _offset must be "
-                           "a whole number, 0 or more)"},
+      {{{"_count", "1"}, {"_count", "1"}},
+       "parametern _count får anges högst en gång (The parameter _count may be "
+       "given only once)"},
+      {{{"_offset", "x"}},
+       "parametern _offset måste vara ett heltal, 0 eller större (The parameter _offset must be "
+       "a whole number, 0 or more)"},
   };
   for (const auto& [params, expected] : cases) {
     auto parsed = ParseAuditSearch(params);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-
 #include <utility>
 #include <vector>
 
@@ -185,18 +184,21 @@ TEST(DateParam, EveryErrorTextIsSwedishThenEnglishInParentheses) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "ogiltigt datum '': tomt värde (Invalid date '': empty value)"},
       {std::string(70, '1'), "ogiltigt datum: för långt (Invalid date: too long)"},
-      {"20x6", "ogiltigt datum '20x6': väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller "
-               "±hh:mm (Invalid date '20x6': expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]] with Z "
-               "or ±hh:mm)"},
+      {"20x6",
+       "ogiltigt datum '20x6': väntade YYYY, YYYY-MM, YYYY-MM-DD eller YYYY-MM-DDThh:mm[:ss[.fff]] med Z eller "
+       "±hh:mm (Invalid date '20x6': expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm[:ss[.fff]] with Z "
+       "or ±hh:mm)"},
       {"2026-01-01T10:00:00.Z", ""},
       {"2026-01-01T10:00:00X", ""},
       {"2026-01-01T10:00:00+25:00", ""},
-      {"0000", "ogiltigt datum '0000': året måste vara 0001 eller senare (Invalid date '0000': year must be 0001 or "
-               "later)"},
+      {"0000",
+       "ogiltigt datum '0000': året måste vara 0001 eller senare (Invalid date '0000': year must be 0001 or "
+       "later)"},
       {"2026-13", ""},
       {"2026-01-01T24:00:00Z", ""},
-      {"2026-02-30", "ogiltigt datum '2026-02-30': dagen finns inte i kalendern (Invalid date '2026-02-30': no such "
-                     "day in the calendar)"},
+      {"2026-02-30",
+       "ogiltigt datum '2026-02-30': dagen finns inte i kalendern (Invalid date '2026-02-30': no such "
+       "day in the calendar)"},
       {"0001-01-01T00:00:00+01:00", ""},
       {"9999-12-31T23:59:59-01:00", ""},
   };

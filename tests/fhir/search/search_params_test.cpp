@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "registry/identifier_system.h"
-
 #include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
@@ -718,98 +717,163 @@ std::vector<BadSearch> Table() {
   std::string many;
   for (size_t i = 0; i <= kMaxSearchValues; ++i) many += (i ? "," : "") + std::string("x");
   return {
-      {"Patient", {{"_include:iterate", "Patient:general-practitioner"}}, true,
+      {"Patient",
+       {{"_include:iterate", "Patient:general-practitioner"}},
+       true,
        "_include och _revinclude stöds bara utan modifierare "
        "(Only _include and _revinclude without a modifier are supported)"},
-      {"Patient", {{"_count:x", "1"}}, false,
+      {"Patient",
+       {{"_count:x", "1"}},
+       false,
        "parametern '_count' tar ingen modifierare (The parameter '_count' takes no modifier)"},
-      {"Patient", {{"_foo", "1"}}, true, "sökparametern '_foo' stöds inte (The search parameter '_foo' is not supported)"},
-      {"Patient", {{"shoesize", "42"}}, true,
+      {"Patient",
+       {{"_foo", "1"}},
+       true,
+       "sökparametern '_foo' stöds inte (The search parameter '_foo' is not supported)"},
+      {"Patient",
+       {{"shoesize", "42"}},
+       true,
        "okänd sökparameter 'shoesize' för Patient (Unknown search parameter 'shoesize' for Patient)"},
       {"Patient", {{"family:", "x"}}, false, "tom modifierare efter 'family' (Empty modifier after 'family')"},
-      {"Patient", {{"_count", "1"}, {"_count", "2"}}, false,
+      {"Patient",
+       {{"_count", "1"}, {"_count", "2"}},
+       false,
        "parametern _count får anges högst en gång (The parameter _count may be given only once)"},
-      {"Patient", {{"_offset", "-1"}}, false,
+      {"Patient",
+       {{"_offset", "-1"}},
+       false,
        "parametern _offset måste vara ett heltal, 0 eller större (The parameter _offset must be a whole number, 0 or "
        "more)"},
-      {"Patient", {{"_summary", "true"}}, true,
+      {"Patient",
+       {{"_summary", "true"}},
+       true,
        "bara _summary=count och _summary=false stöds (Only _summary=count and _summary=false are supported)"},
-      {"Patient", {{"_sort", "family"}}, true,
+      {"Patient",
+       {{"_sort", "family"}},
+       true,
        "_sort tar en av _id, _lastUpdated (med - för fallande ordning) (_sort takes one of _id, _lastUpdated (with - "
        "for descending))"},
       {"CareTeam", {{"_sort", "family"}}, true, ""},
-      {"Patient", {{"_include", "bogus"}}, true,
+      {"Patient",
+       {{"_include", "bogus"}},
+       true,
        "_include tar Patient:param[:Target] med en referensparameter av den typen (se CapabilityStatement) "
        "(_include takes Patient:param[:Target] with a reference parameter of that type (see the "
        "CapabilityStatement))"},
-      {"CareTeam", {{"_include", "CareTeam:participant:Nothing"}}, true,
+      {"CareTeam",
+       {{"_include", "CareTeam:participant:Nothing"}},
+       true,
        "_include: okänd måltyp 'Nothing' (_include: unknown target type 'Nothing')"},
-      {"CareTeam", {{"_include", "CareTeam:subject:Organization"}}, true,
+      {"CareTeam",
+       {{"_include", "CareTeam:subject:Organization"}},
+       true,
        "_include: subject refererar till Patient (_include: subject refers to Patient)"},
-      {"Organization", {{"_revinclude", "CareTeam:subject"}}, true,
+      {"Organization",
+       {{"_revinclude", "CareTeam:subject"}},
+       true,
        "_revinclude: CareTeam:subject refererar inte till Organization (_revinclude: CareTeam:subject does not refer "
        "to Organization)"},
-      {"Patient", {{"gender.name", "x"}}, false,
+      {"Patient",
+       {{"gender.name", "x"}},
+       false,
        "bara referensparametrar kan kedjas; gender är token (Only reference parameters can be chained; gender is "
        "token)"},
-      {"CareTeam", {{"subject:bad-type.name", "x"}}, false,
+      {"CareTeam",
+       {{"subject:bad-type.name", "x"}},
+       false,
        "modifieraren före kedjan i 'subject:bad-type.name' måste vara en resurstyp (The modifier before the chain in "
        "'subject:bad-type.name' must be a resource type)"},
-      {"CareTeam", {{"subject:Organization.name", "x"}}, false,
+      {"CareTeam",
+       {{"subject:Organization.name", "x"}},
+       false,
        "sökparametern subject refererar till Patient, inte Organization (The search parameter subject refers to "
        "Patient, not Organization)"},
-      {"CareTeam", {{"participant.name", "x"}}, false,
+      {"CareTeam",
+       {{"participant.name", "x"}},
+       false,
        "participant kan referera till flera typer: ange en, t.ex. participant:PractitionerRole.identifier "
        "(participant may refer to several types: name one, e.g. participant:PractitionerRole.identifier)"},
-      {"CareTeam", {{"participant:Nothing.name", "x"}}, false,
+      {"CareTeam",
+       {{"participant:Nothing.name", "x"}},
+       false,
        "okänd resurstyp 'Nothing' i 'participant:Nothing.name' (Unknown resource type 'Nothing' in "
        "'participant:Nothing.name')"},
-      {"CareTeam", {{"subject.organization.name", "x"}}, true,
+      {"CareTeam",
+       {{"subject.organization.name", "x"}},
+       true,
        "kedjor stöds bara i en nivå (Chaining is supported one level deep only)"},
-      {"CareTeam", {{"subject.shoesize", "x"}}, true,
+      {"CareTeam",
+       {{"subject.shoesize", "x"}},
+       true,
        "okänd sökparameter 'shoesize' för Patient i kedjan 'subject.shoesize' (Unknown search parameter 'shoesize' "
        "for Patient in the chain 'subject.shoesize')"},
       {"CareTeam", {{"shoesize.name", "x"}}, true, ""},
       {"CareTeam", {{"subject.family:", "x"}}, false, "tom modifierare efter 'family' (Empty modifier after 'family')"},
-      {"Patient", {{"family:missing", "maybe"}}, false,
+      {"Patient",
+       {{"family:missing", "maybe"}},
+       false,
        "värdet av 'family:missing' måste vara true eller false (The value of 'family:missing' must be true or false)"},
-      {"CareTeam", {{"subject:Organization", "x"}}, false,
+      {"CareTeam",
+       {{"subject:Organization", "x"}},
+       false,
        "sökparametern subject refererar till Patient, inte Organization (The search parameter subject refers to "
        "Patient, not Organization)"},
-      {"Patient", {{"family", "\xff"}}, false,
+      {"Patient",
+       {{"family", "\xff"}},
+       false,
        "värdet av 'family' är inte giltig UTF-8-text (The value of 'family' is not valid UTF-8 text)"},
-      {"Patient", {{"family", many}}, false,
+      {"Patient",
+       {{"family", many}},
+       false,
        "en sökning får pröva högst 1000 värden; dela upp den i flera sökningar (A search may test at most 1000 "
        "values; split it into several searches)"},
-      {"Patient", {{"gender:exact", "x"}}, false,
+      {"Patient",
+       {{"gender:exact", "x"}},
+       false,
        "modifieraren ':exact' stöds inte för gender (token); de som stöds: :missing och :not (The modifier ':exact' "
        "is not supported on gender (token); supported: :missing and :not)"},
       {"Patient", {{"family:not", "x"}}, false, ""},
       {"CareTeam", {{"subject:exact", "x"}}, false, ""},
       {"Patient", {{"_id:missing", "true"}}, false, ""},
-      {"Patient", {{"_id", "a b"}}, false,
+      {"Patient",
+       {{"_id", "a b"}},
+       false,
        "ett värde av _id är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .) (A value of _id is not a valid id (1-64 of "
        "A-Z a-z 0-9 - .))"},
-      {"Patient", {{"gender", "a|b|c"}}, false,
+      {"Patient",
+       {{"gender", "a|b|c"}},
+       false,
        "ett värde av gender har mer än ett '|' (skriv det som \\|) (A value of gender has more than one '|' (escape "
        "it as \\|))"},
       {"Patient", {{"gender", "|"}}, false, ""},
-      {"CareTeam", {{"subject", "a b"}}, false,
+      {"CareTeam",
+       {{"subject", "a b"}},
+       false,
        "ett värde av subject är inte ett giltigt id (1-64 av A-Z a-z 0-9 - .) (A value of subject is not a valid id "
        "(1-64 of A-Z a-z 0-9 - .))"},
-      {"CareTeam", {{"subject", "Patient/a b"}}, false,
+      {"CareTeam",
+       {{"subject", "Patient/a b"}},
+       false,
        "ett värde av subject är inte en referens av formen [base/]Type/id (A value of subject is not a reference of "
        "the form [base/]Type/id)"},
       {"CareTeam", {{"subject", "https://x"}}, false, ""},
-      {"CareTeam", {{"participant:Patient", "Organization/1"}}, false,
+      {"CareTeam",
+       {{"participant:Patient", "Organization/1"}},
+       false,
        "ett värde av participant anger en annan typ än modifieraren :Patient (A value of participant names another "
        "type than the :Patient modifier)"},
-      {"CareTeam", {{"subject", "Organization/1"}}, false,
+      {"CareTeam",
+       {{"subject", "Organization/1"}},
+       false,
        "ett värde av subject måste referera till Patient (A value of subject must refer to Patient)"},
-      {"Patient", {{"birthdate", "2026-13-01"}}, false,
+      {"Patient",
+       {{"birthdate", "2026-13-01"}},
+       false,
        "birthdate: ogiltigt datum '2026-13-01': månaden måste vara 01 till 12 (Invalid date '2026-13-01': month must "
        "be 01 to 12)"},
-      {"Patient", {{"birthdate", "ap2026"}}, false,
+      {"Patient",
+       {{"birthdate", "ap2026"}},
+       false,
        "birthdate: datumprefixet 'ap' stöds inte; använd eq, ne, lt, gt, le, ge, sa eller eb (The date prefix 'ap' "
        "is not supported; use eq, ne, lt, gt, le, ge, sa or eb)"},
       {"Patient", {{"_total", "some"}}, false, ""},
@@ -821,7 +885,8 @@ std::vector<BadSearch> Table() {
 
 TEST(SearchParamsSwedishFirst, EveryErrorTextIsSwedishThenEnglishInParentheses) {
   for (const auto& bad : Table()) {
-    const std::string shown = std::string(bad.type) + "?" + bad.params[0].first + "=" + bad.params[0].second.substr(0, 40);
+    const std::string shown =
+        std::string(bad.type) + "?" + bad.params[0].first + "=" + bad.params[0].second.substr(0, 40);
     SCOPED_TRACE(shown);
     auto parsed = ParseSearch(Type(bad.type), bad.params, bad.strict);
     ASSERT_FALSE(parsed.ok()) << shown;
