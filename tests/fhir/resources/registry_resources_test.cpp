@@ -13,6 +13,7 @@
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
 #include "fhir/search/search_params.h"
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -194,6 +195,7 @@ TEST(RegistryEpisodeOfCare, Errors) {
     Error error = PrepareError("EpisodeOfCare", c.body);
     EXPECT_EQ(error.detail_code, c.code) << error.text;
     EXPECT_EQ(error.location, c.location) << error.text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error.text));  // docs/api.md, "Errors"
   }
 }
 
@@ -291,6 +293,7 @@ TEST(RegistryCareTeam, Errors) {
     Error error = PrepareError("CareTeam", c.body);
     EXPECT_EQ(error.detail_code, c.code) << error.text;
     EXPECT_EQ(error.location, c.location) << error.text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error.text));  // docs/api.md, "Errors"
   }
 }
 
@@ -395,6 +398,7 @@ TEST(RegistryDocumentReference, Errors) {
     ASSERT_FALSE(prepared.ok());
     EXPECT_EQ(prepared.error().detail_code, c.code) << prepared.error().text;
     EXPECT_EQ(prepared.error().location, c.location) << prepared.error().text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(prepared.error().text));  // docs/api.md, "Errors"
   }
 }
 
@@ -440,6 +444,7 @@ TEST(RegistryPractitionerRole, ExtensionErrors) {
     Error error = PrepareError("PractitionerRole", body);
     EXPECT_TRUE(error.detail_code == "value" || error.detail_code == "required") << error.detail_code;
     EXPECT_EQ(error.location, location);
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error.text));  // docs/api.md, "Errors"
   }
 }
 
@@ -473,6 +478,7 @@ TEST(RegistryOrganization, ExtensionErrors) {
     EXPECT_EQ(error.location.rfind("Organization.extension('https://fhir.nara-registry.org/StructureDefinition/", 0),
               0u)
         << error.location;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error.text));  // docs/api.md, "Errors"
   }
 }
 

@@ -12,6 +12,7 @@
 #include "fhir/json/operation_outcome.h"
 #include "fhir/resources/resource_types.h"
 #include "registry/identifier_system.h"
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -152,6 +153,7 @@ TEST(ResourceMapperPatient, ErrorsAreSwedishFirstEnglishAfter) {
   for (const auto& [body, words] : cases) {
     const Error error = PrepareError("Patient", body);
     EXPECT_EQ(error.text.rfind(words, 0), 0u) << error.text;
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(error.text));
   }
 }
 

@@ -1,6 +1,7 @@
 // Subscription JSON (fhir/resources/subscription_resource.*): what a posted Subscription must be, how it
 // reads back, the notification Bundle of the Backport IG, and the facts a stored version gives topics.
 #include "fhir/resources/subscription_resource.h"
+#include "tests/support/swedish_first.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -53,7 +54,9 @@ TEST(SubscriptionResource, AValidSubscriptionBecomesARecordInStatusRequested) {
 TEST(SubscriptionResource, WhatIsRefusedAndWithWhichCode) {
   auto code = [](const std::string& body) {
     auto record = SubscriptionFromJson(body, kAllow);
-    return record.ok() ? std::string("ok") : record.error().detail_code;
+    if (record.ok()) return std::string("ok");
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(record.error().text));  // docs/api.md, "Errors"
+    return record.error().detail_code;
   };
   EXPECT_EQ(code(Posted("https://example.org/SubscriptionTopic/admission")), "value");
   EXPECT_EQ(code(Posted("https://fhir.nara-registry.org/SubscriptionTopic/listing-change", "https://evil.example/")),
