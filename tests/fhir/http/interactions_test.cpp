@@ -4,6 +4,7 @@
 #include <string>
 
 #include "registry/identifier_system.h"
+#include "tests/support/swedish_first.h"
 
 namespace nara::fhir {
 namespace {
@@ -184,6 +185,39 @@ TEST_F(Router, PostSearch) {
   EXPECT_EQ(ParseJson(r.body)["total"].GetInt64(), 1);
   HttpRequest json = Req("POST", "/Patient/_search", "{}");
   EXPECT_EQ(ExpectOutcome(Do(json), 415), "not-supported");
+}
+
+// The refusals the router itself writes read Swedish first, English after (docs/api.md, "Errors").
+TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
+  const std::string id = CreatePatient();
+  HttpRequest history = Req("GET", "/Patient/" + id + "/_history");
+  history.query = {{"_foo", "1"}};
+  history.headers["prefer"] = "handling=strict";
+  HttpRequest json_search = Req("POST", "/Patient/_search", "{}");
+  HttpRequest list_status = Req("GET", "/PractitionerRole/r-1/$list-status");
+  list_status.query = {{"date", "igår"}};
+  HttpRequest other_type = Req("PUT", "/Patient/" + id, R"({"resourceType":"Practitioner","id":")" + id + "\"}");
+  HttpRequest other_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient","id":"another"})");
+  HttpRequest no_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient"})");
+  const std::vector<std::pair<HttpRequest, std::string>> cases = {
+      {history, "okänd _history-parameter _foo (unknown _history parameter _foo)"},
+      {json_search,
+       "POST _search tar application/x-www-form-urlencoded (POST _search takes application/x-www-form-urlencoded)"},
+      {list_status, "date måste vara ett datum YYYY-MM-DD (date must be YYYY-MM-DD)"},
+      {other_type, ""},
+      {other_id, "id i kroppen stämmer inte med id i adressen (id in the body does not match the id in the URL)"},
+      {no_id, ""},
+  };
+  for (const auto& [request, text] : cases) {
+    SCOPED_TRACE(request.method + " " + request.path);
+    HttpResponse r = Do(request);
+    EXPECT_GE(r.status, 400) << r.body;
+    rapidjson::Document doc = ParseJson(r.body);
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("issue")) << r.body;
+    const std::string diagnostics = doc["issue"][0]["diagnostics"].GetString();
+    EXPECT_TRUE(nara::testing::IsSwedishFirst(diagnostics));
+    if (!text.empty()) EXPECT_EQ(diagnostics, text);
+  }
 }
 
 }  // namespace
