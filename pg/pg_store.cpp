@@ -51,6 +51,13 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
 }
 
+// A write or delete whose If-Match names another version than the current one (412).
+Error VersionConflict(int named, int current) {
+  const std::string n = std::to_string(named), c = std::to_string(current);
+  return Error::PreconditionFailed("If-Match anger version " + n + " men aktuell version är " + c +
+                                   " (If-Match names version " + n + " but the current version is " + c + ")");
+}
+
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
   static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
                                  " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
@@ -222,9 +229,7 @@ class PgTransaction final : public ResourceTransaction {
       return Error::Conflict(request.type + "/" + id + " finns redan (already exists)");
     }
     if (request.if_match && *request.if_match != current->version) {
-      return Error::PreconditionFailed("If-Match anger version " + std::to_string(*request.if_match) +
-                                       " men aktuell version är " + std::to_string(current->version) +
-                                       " (version conflict: reload and try again)");
+      return VersionConflict(*request.if_match, current->version);
     }
     // Stamped after the row lock is held: a writer that waited never dates its version before the
     // version it waited for (history `_since` and `_lastUpdated` stay truthful).
@@ -241,9 +246,7 @@ class PgTransaction final : public ResourceTransaction {
     auto current = LockCurrent(t, i);
     if (!current) return Error::NotFound(NotFoundText(type, id));
     if (if_match && *if_match != current->version) {
-      return Error::PreconditionFailed("If-Match anger version " + std::to_string(*if_match) +
-                                       " men aktuell version är " + std::to_string(current->version) +
-                                       " (version conflict: reload and try again)");
+      return VersionConflict(*if_match, current->version);
     }
     if (current->deleted) {
       // Deleting a deleted resource changes nothing (FHIR R4 3.1.0.7.1): no new tombstone.

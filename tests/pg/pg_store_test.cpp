@@ -154,6 +154,9 @@ TEST_F(PgStoreTest, IfMatchWrongVersionFailsWithoutNewVersion) {
   auto refused = WriteOne(*store_, stale);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::precondition_failed);
+  // Swedish first, English after, saying the same (docs/api.md, "Errors").
+  EXPECT_EQ(refused.error().text,
+            "If-Match anger version 2 men aktuell version är 1 (If-Match names version 2 but the current version is 1)");
   EXPECT_EQ(store_->Read("Patient", id)->version, 1);
   EXPECT_EQ(StoredVersions("Patient", id), std::vector<int>{1});
 
@@ -171,6 +174,7 @@ TEST_F(PgStoreTest, IfMatchOnMissingIdFailsAndCreatesNothing) {
   auto refused = WriteOne(*store_, request);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::precondition_failed);
+  EXPECT_EQ(refused.error().text, "Patient/ghost finns inte i version 1 (Patient/ghost does not exist in version 1)");
   auto read = store_->Read("Patient", "ghost");
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().kind, ErrorKind::not_found);
