@@ -83,7 +83,10 @@ bool IsFhirTime(std::string_view t) {
 }
 
 // The input is not echoed: a mistyped field could hold a personnummer, which no error text may carry.
-Error InvalidDate(const char* problem) { return Error::Invalid("value", std::string("Ogiltigt datum: ") + problem); }
+// `sv` and `en` say the same: Swedish first, English after in parentheses.
+Error InvalidDate(const char* sv, const char* en) {
+  return Error::Invalid("value", std::string("ogiltigt datum: ") + sv + " (invalid date: " + en + ")");
+}
 
 }  // namespace
 
@@ -99,15 +102,15 @@ Result<Date> Date::Parse(std::string_view text) {
   int year = 0, month = 0, day = 0;
   if (!ReadNumber(text, 0, 4, &year) || text.size() < 10 || text[4] != '-' ||
       !ReadNumber(text, 5, 2, &month) || text[7] != '-' || !ReadNumber(text, 8, 2, &day)) {
-    return InvalidDate("väntade YYYY-MM-DD (expected YYYY-MM-DD)");
+    return InvalidDate("väntade YYYY-MM-DD", "expected YYYY-MM-DD");
   }
   if (text.size() > 10 && (text[10] != 'T' || !IsFhirTime(text.substr(11)))) {
-    return InvalidDate("väntade YYYY-MM-DD eller YYYY-MM-DDThh:mm:ss+hh:mm "
-                             "(expected a date or a dateTime with zone)");
+    return InvalidDate("väntade YYYY-MM-DD eller YYYY-MM-DDThh:mm:ss+hh:mm",
+                       "expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+hh:mm");
   }
-  if (year == 0) return InvalidDate("år 0000 finns inte (there is no year 0000)");
+  if (year == 0) return InvalidDate("år 0000 finns inte", "there is no year 0000");
   auto date = FromCivil(year, month, day);
-  if (!date) return InvalidDate("dagen finns inte i kalendern (not a calendar date)");
+  if (!date) return InvalidDate("dagen finns inte i kalendern", "not a calendar day");
   return *date;
 }
 

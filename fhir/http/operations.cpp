@@ -27,8 +27,9 @@ HttpResponse FixedContacts(RouteContext& c) {
   // A personnummer with a wrong check digit names nobody: a bad request, not a missing patient.
   if (auto valid = ValidateIdentifier(system, value); !valid) {
     // 400, not the 422 a stored resource's invalid value gets: the request itself is malformed.
-    Issue issue = IssueFor(Error::Invalid("value", "identifieraren är inget giltigt " + SystemLabel(system) + " (" +
-                                                       valid.error().text + ")"));
+    // The validator's text is already Swedish first, English after: it follows whole.
+    Issue issue = IssueFor(
+        Error::Invalid("value", "identifieraren är inget giltigt " + SystemLabel(system) + ": " + valid.error().text));
     return ErrorResponse(400, issue);
   }
   const SearchQuery by_identifier = IdentifierSearch("Patient", system, value, 2);

@@ -35,7 +35,7 @@ std::optional<HttpResponse> CheckBody(const HttpRequest& request, BodyCheck chec
     case BodyCheck::json_patch:
       if (request.Header("content-type").find("application/json-patch+json") == std::string::npos) {
         return ErrorResponse(415, IssueFor(Error{ErrorKind::not_supported, "not-supported",
-                                                 "PATCH tar application/json-patch+json (JSON Patch)", {}}));
+                                                 "PATCH tar application/json-patch+json (PATCH takes application/json-patch+json)", {}}));
       }
       return std::nullopt;
     case BodyCheck::parameters:

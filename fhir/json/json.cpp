@@ -73,9 +73,10 @@ Status CheckShape(const rapidjson::Value& root) {
 Status ParseJsonObject(std::string_view text, rapidjson::Document& doc) {
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
-    return Error::Invalid("structure", std::string("ogiltig JSON (malformed JSON) at offset ") +
-                                           std::to_string(doc.GetErrorOffset()) + ": " +
-                                           rapidjson::GetParseError_En(doc.GetParseError()));
+    // RapidJSON words its finding in English only: it stands in the English part.
+    const std::string offset = std::to_string(doc.GetErrorOffset());
+    return Error::Invalid("structure", "ogiltig JSON vid byte " + offset + " (malformed JSON at byte offset " + offset +
+                                           ": " + rapidjson::GetParseError_En(doc.GetParseError()) + ")");
   }
   if (!doc.IsObject()) {
     return Error::Invalid("structure",

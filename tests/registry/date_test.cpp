@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <string>
+#include <utility>
 
 #include "registry/facts.h"
 
@@ -118,6 +119,22 @@ TEST(Date, ErrorTextDoesNotEchoTheInput) {
   auto r = Date::Parse("197106254787");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().text.find("197106254787"), std::string::npos) << r.error().text;
+}
+
+// Swedish first, English after, each part a whole sentence (docs/api.md, "Errors").
+TEST(Date, ErrorTextsAreSwedishThenEnglish) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"2023-2-01", "ogiltigt datum: väntade YYYY-MM-DD (invalid date: expected YYYY-MM-DD)"},
+      {"2023-02-01T12", "ogiltigt datum: väntade YYYY-MM-DD eller YYYY-MM-DDThh:mm:ss+hh:mm (invalid date: expected "
+                        "YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+hh:mm)"},
+      {"0000-01-01", "ogiltigt datum: år 0000 finns inte (invalid date: there is no year 0000)"},
+      {"2023-02-29", "ogiltigt datum: dagen finns inte i kalendern (invalid date: not a calendar day)"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto r = Date::Parse(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().text, expected);
+  }
 }
 
 TEST(Date, TodayIsTheUtcDayOfTheSystemClock) {

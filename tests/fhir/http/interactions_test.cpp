@@ -199,6 +199,7 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
   HttpRequest other_type = Req("PUT", "/Patient/" + id, R"({"resourceType":"Practitioner","id":")" + id + "\"}");
   HttpRequest other_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient","id":"another"})");
   HttpRequest no_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient"})");
+  HttpRequest fhir_patch = Req("PATCH", "/Patient/" + id, R"([{"op":"remove","path":"/gender"}])");
   const std::vector<std::pair<HttpRequest, std::string>> cases = {
       {history, "okänd _history-parameter _foo (unknown _history parameter _foo)"},
       {json_search,
@@ -207,6 +208,7 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
       {other_type, ""},
       {other_id, "id i kroppen stämmer inte med id i adressen (id in the body does not match the id in the URL)"},
       {no_id, ""},
+      {fhir_patch, "PATCH tar application/json-patch+json (PATCH takes application/json-patch+json)"},
   };
   for (const auto& [request, text] : cases) {
     SCOPED_TRACE(request.method + " " + request.path);
