@@ -74,8 +74,10 @@ HttpResponse CreateSubscription(const HttpRequest& request, const SubscriptionOp
   record->id = NewResourceId();
   record->owner_hsa_id = request.caller.hsa_id;
   if (auto created = options.store->Create(*record); !created) return ErrorResponse(created.error());
-  if (options.on_changed) options.on_changed();
+  // Read back before the dispatcher is woken: the 201 shows the Subscription as created ("requested"),
+  // not whatever a quick handshake has already made of it.
   auto stored = options.store->Get(record->id);
+  if (options.on_changed) options.on_changed();
   if (!stored) return ErrorResponse(stored.error());
   return SubscriptionResponse(201, request, *stored);
 }
@@ -102,8 +104,8 @@ HttpResponse UpdateSubscription(const HttpRequest& request, const SubscriptionOp
   record->id = id;
   record->owner_hsa_id = existing->owner_hsa_id;
   if (auto replaced = options.store->Replace(*record); !replaced) return ErrorResponse(replaced.error());
+  auto stored = options.store->Get(id);  // read before the wake-up, as in CreateSubscription
   if (options.on_changed) options.on_changed();
-  auto stored = options.store->Get(id);
   if (!stored) return ErrorResponse(stored.error());
   return SubscriptionResponse(200, request, *stored);
 }
