@@ -50,7 +50,7 @@ Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::
   if (path.GetTokenCount() == 0)
     return CannotApply("hela resursen kan inte ersättas med add", "the whole resource cannot be replaced by add", i);
   rapidjson::Value* parent = Parent(doc, path);
-  if (!parent) return CannotApply("sökvägens förälder finns inte", "the parent of the path does not exist", i);
+  if (!parent) return CannotApply("sökvägens överordnade nod finns inte", "the parent of the path does not exist", i);
   auto& alloc = doc.GetAllocator();
   const Token& last = Last(path);
   if (parent->IsArray()) {
@@ -63,7 +63,7 @@ Status Add(rapidjson::Document& doc, const rapidjson::Pointer& path, rapidjson::
     return Ok();
   }
   if (!parent->IsObject())
-    return CannotApply("sökvägens förälder är varken objekt eller array",
+    return CannotApply("sökvägens överordnade nod är varken objekt eller array",
                        "the parent of the path is not an object or array", i);
   rapidjson::Value name(last.name, last.length, alloc);
   auto member = parent->FindMember(name);

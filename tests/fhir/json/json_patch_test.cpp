@@ -81,9 +81,13 @@ TEST(JsonPatch, EveryErrorTextIsSwedishThenEnglishInParentheses) {
       {R"([{"op":"add","path":"","value":1}])",
        "patchen kan inte tillämpas: hela resursen kan inte ersättas med add "
        "(the patch cannot be applied: the whole resource cannot be replaced by add)"},
-      {R"([{"op":"add","path":"/x/y","value":1}])", ""},
+      {R"([{"op":"add","path":"/x/y","value":1}])",
+       "patchen kan inte tillämpas: sökvägens överordnade nod finns inte (the patch cannot be applied: the parent of "
+       "the path does not exist)"},
       {R"([{"op":"add","path":"/a/b/5","value":1}])", ""},
-      {R"([{"op":"add","path":"/resourceType/x","value":1}])", ""},
+      {R"([{"op":"add","path":"/resourceType/x","value":1}])",
+       "patchen kan inte tillämpas: sökvägens överordnade nod är varken objekt eller array (the patch cannot be "
+       "applied: the parent of the path is not an object or array)"},
       {R"([{"op":"remove","path":""}])", ""},
       {R"([{"op":"remove","path":"/x/y"}])", ""},
       {R"([{"op":"remove","path":"/a/b/3"}])", ""},
