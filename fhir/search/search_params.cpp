@@ -239,8 +239,9 @@ class SearchParser {
       std::string names;
       for (const auto& name : ignored_filters_) names += " " + name;
       return Error::Invalid("not-supported",
-                            "sökningen av Patient stöder inte:" + names +
-                                " (unsupported criteria only: the search would return every patient)");
+                            "sökningen av Patient har bara kriterier som inte stöds och skulle ge alla patienter "
+                            "(the Patient search has only unsupported criteria and would return every patient):" +
+                                names);
     }
     if (out_.summary_count) {
       out_.query.want_total = true;

@@ -1,7 +1,9 @@
 // The form every OperationOutcome text a client receives has (docs/api.md, "Errors"): Swedish first,
-// English after in parentheses, "<svensk text> (<English text>)". Used by the tables of error texts
-// in the unit tests: each text must end in a parenthesis that closes the English part, and the two
-// parts must differ (a text written twice in English, or only in Swedish, fails).
+// English after in parentheses, "<svensk text> (<English text>)", optionally followed by a list of
+// names after a colon that both parts refer to ("…(…): shoesize x:y"). Used by the tables of error
+// texts in the unit tests: the text (before such a list) must end in a parenthesis that closes the
+// English part, and the two parts must differ (a text written twice in English, or only in Swedish,
+// fails).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,7 +12,13 @@
 
 namespace nara::testing {
 
-inline ::testing::AssertionResult IsSwedishFirst(const std::string& text) {
+inline ::testing::AssertionResult IsSwedishFirst(const std::string& whole) {
+  std::string text = whole;
+  // A trailing list of names, "): a b", holds no parenthesis of its own.
+  if (const size_t list = whole.rfind("): "); list != std::string::npos &&
+                                               whole.find_first_of("()", list + 1) == std::string::npos) {
+    text = whole.substr(0, list + 1);
+  }
   if (text.empty() || text.back() != ')') {
     return ::testing::AssertionFailure() << "does not end with the English part in parentheses: " << text;
   }

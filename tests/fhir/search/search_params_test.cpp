@@ -217,6 +217,10 @@ TEST(SearchParams, IgnoredCriterionThatWouldWidenAPatientSearchIsRefused) {
     EXPECT_NE(e.text.find(params[0].first), std::string::npos) << e.text;
     EXPECT_EQ(e.text.rfind("sökningen av Patient", 0), 0u) << e.text;  // Swedish first
   }
+  // Both parts say the same; the ignored names follow both, after a colon (docs/api.md, "Errors").
+  EXPECT_EQ(ParseError("Patient", {{"shoesize", "42"}, {"x:y", "1"}}).text,
+            "sökningen av Patient har bara kriterier som inte stöds och skulle ge alla patienter (the Patient search "
+            "has only unsupported criteria and would return every patient): shoesize x:y");
   // With a criterion that applies the search is restricted: the unknown one is ignored as before.
   ParsedSearch restricted = Parse("Patient", {{"shoesize", "42"}, {"_id", "p1"}});
   EXPECT_EQ(restricted.ignored, (std::vector<std::string>{"shoesize"}));
