@@ -15,8 +15,8 @@ namespace nara::testing {
 inline ::testing::AssertionResult IsSwedishFirst(const std::string& whole) {
   std::string text = whole;
   // A trailing list of names, "): a b", holds no parenthesis of its own.
-  if (const size_t list = whole.rfind("): "); list != std::string::npos &&
-                                               whole.find_first_of("()", list + 1) == std::string::npos) {
+  if (const size_t list = whole.rfind("): ");
+      list != std::string::npos && whole.find_first_of("()", list + 1) == std::string::npos) {
     text = whole.substr(0, list + 1);
   }
   if (text.empty() || text.back() != ')') {
