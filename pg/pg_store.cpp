@@ -51,13 +51,6 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
 }
 
-// A write or delete whose If-Match names another version than the current one (412).
-Error VersionConflict(int named, int current) {
-  const std::string n = std::to_string(named), c = std::to_string(current);
-  return Error::PreconditionFailed("If-Match anger version " + n + " men aktuell version är " + c +
-                                   " (If-Match names version " + n + " but the current version is " + c + ")");
-}
-
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
   static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
                                  " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"

@@ -70,6 +70,14 @@ struct IndexEntries {
   std::vector<Token> unique;
 };
 
+// A write or delete whose If-Match names another version than the current one (412): one text for
+// every store and for a PATCH, which compares before it reaches the store.
+inline Error VersionConflict(int if_match, int current) {
+  const std::string named = std::to_string(if_match), now = std::to_string(current);
+  return Error::PreconditionFailed("If-Match anger version " + named + " men aktuell version är " + now +
+                                   " (If-Match names version " + named + " but the current version is " + now + ")");
+}
+
 struct WriteRequest {
   std::string type;
   std::string id;                // empty: the store assigns one (create)

@@ -261,8 +261,7 @@ Result<WriteDone> FhirApi::ExecuteWrite(ResourceTransaction& tx, const HttpReque
         auto stored = tx.Read(type, id);
         if (!stored) return stored.error();
         if (plan.if_match && *plan.if_match != stored->version) {
-          return Error::PreconditionFailed("versionen är " + std::to_string(stored->version) + ", inte " +
-                                           std::to_string(*plan.if_match) + " (If-Match does not match)");
+          return VersionConflict(*plan.if_match, stored->version);
         }
         auto patched = ApplyJsonPatch(stored->json, plan.patch);
         if (!patched) return patched.error();

@@ -200,6 +200,9 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
   HttpRequest other_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient","id":"another"})");
   HttpRequest no_id = Req("PUT", "/Patient/" + id, R"({"resourceType":"Patient"})");
   HttpRequest fhir_patch = Req("PATCH", "/Patient/" + id, R"([{"op":"remove","path":"/gender"}])");
+  HttpRequest stale_patch = Req("PATCH", "/Patient/" + id, R"([{"op":"remove","path":"/gender"}])");
+  stale_patch.headers["content-type"] = "application/json-patch+json";
+  stale_patch.headers["if-match"] = "W/\"99\"";
   const std::vector<std::pair<HttpRequest, std::string>> cases = {
       {history, "okänd _history-parameter _foo (unknown _history parameter _foo)"},
       {json_search,
@@ -209,6 +212,9 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
       {other_id, "id i kroppen stämmer inte med id i adressen (id in the body does not match the id in the URL)"},
       {no_id, ""},
       {fhir_patch, "PATCH tar application/json-patch+json (PATCH takes application/json-patch+json)"},
+      // The same words as the store's own 412 (registry/resource_store.h).
+      {stale_patch, "If-Match anger version 99 men aktuell version är 1 (If-Match names version 99 but the current "
+                    "version is 1)"},
   };
   for (const auto& [request, text] : cases) {
     SCOPED_TRACE(request.method + " " + request.path);
