@@ -213,8 +213,9 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
       {no_id, ""},
       {fhir_patch, "PATCH tar application/json-patch+json (PATCH takes application/json-patch+json)"},
       // The same words as the store's own 412 (registry/resource_store.h).
-      {stale_patch, "If-Match anger version 99 men aktuell version är 1 (If-Match names version 99 but the current "
-                    "version is 1)"},
+      {stale_patch,
+       "If-Match anger version 99 men aktuell version är 1 (If-Match names version 99 but the current "
+       "version is 1)"},
   };
   for (const auto& [request, text] : cases) {
     SCOPED_TRACE(request.method + " " + request.path);
