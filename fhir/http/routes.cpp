@@ -29,8 +29,22 @@ HttpResponse InvalidId() {
 
 HttpResponse UnknownPath() { return NotFoundPath("okänd sökväg (unknown path)"); }
 
-HttpResponse UnknownOperation(const ResourceTypeDef& type, const std::string& segment) {
-  return NotFoundPath("operationen " + SafeExcerpt(segment) + " finns inte för " + type.type + " (unknown operation)");
+// "$name" asked of `type` at a level where it does not run. When the operation runs at the other
+// level, the text says where, so the integrator's next request is the right one.
+HttpResponse UnknownOperation(const std::string& type, const std::string& segment, bool exists_on_instance,
+                              bool exists_on_type) {
+  const std::string op = SafeExcerpt(segment);
+  if (exists_on_instance) {
+    const std::string path = type + "/[id]/" + op;
+    return NotFoundPath("operationen " + op + " körs på en enskild resurs: " + path +
+                        " (the operation runs on one resource: " + path + ")");
+  }
+  if (exists_on_type) {
+    const std::string path = type + "/" + op;
+    return NotFoundPath("operationen " + op + " körs på typen: " + path + " (the operation runs on the type: " + path +
+                        ")");
+  }
+  return NotFoundPath("operationen " + op + " finns inte för " + type + " (" + type + " has no operation " + op + ")");
 }
 
 // The operation of `type` that `segment` ("$name") invokes, at type or instance level.
@@ -84,9 +98,11 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
   if (first == "Measure") {
     if (size == 1) return matched(Shape::measure_type);
     match.id = segments[1];
+    constexpr const char* kEvaluate = "$evaluate-measure";  // the Measures' one operation, on an instance
+    if (match.id[0] == '$') return UnknownOperation(first, match.id, match.id == kEvaluate, false);
     if (!IsValidId(match.id)) return InvalidId();
     if (size == 2) return matched(Shape::measure_instance);
-    if (size == 3 && segments[2] == "$evaluate-measure") return matched(Shape::measure_evaluate);
+    if (size == 3 && segments[2] == kEvaluate) return matched(Shape::measure_evaluate);
     return UnknownPath();
   }
   // Subscriptions live beside the resource store, not in it (docs/api.md section 10).
@@ -126,7 +142,9 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
     if (segments[1] == "_search") return matched(Shape::type_search);
     if (segments[1] == "_history") return matched(Shape::type_history);
     // "$" cannot begin an id: this names an operation the type does not have.
-    if (segments[1][0] == '$') return UnknownOperation(*match.type, segments[1]);
+    if (segments[1][0] == '$') {
+      return UnknownOperation(first, segments[1], FindOperation(*match.type, segments[1], true) != nullptr, false);
+    }
   }
   match.id = segments[1];
   if (!IsValidId(match.id)) return InvalidId();
@@ -136,7 +154,9 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
       match.operation = op->name;
       return matched(Shape::instance_operation);
     }
-    if (segments[2][0] == '$') return UnknownOperation(*match.type, segments[2]);
+    if (segments[2][0] == '$') {
+      return UnknownOperation(first, segments[2], false, FindOperation(*match.type, segments[2], false) != nullptr);
+    }
   }
   if (segments[2] == "_history" && size == 3) return matched(Shape::instance_history);
   if (segments[2] == "_history" && size == 4) {

@@ -87,6 +87,29 @@ TEST_F(Router, IfNoneMatchOfTheCurrentVersionIs304) {
 TEST_F(Router, AnOperationTheTypeLacksIs404NotABadId) {
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Organization/$fixed-contacts")), 404), "not-found");
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Patient/p1/$list-status")), 404), "not-found");
+  EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Measure/$foo")), 404), "not-found");
+}
+
+// An operation asked for at the wrong level says where it runs: the integrator's next request is right.
+TEST_F(Router, AnOperationAtTheWrongLevelSaysWhereItRuns) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"/Organization/$fixed-contacts",
+       "operationen $fixed-contacts finns inte för Organization (Organization has no operation $fixed-contacts)"},
+      {"/PractitionerRole/$list-status",
+       "operationen $list-status körs på en enskild resurs: PractitionerRole/[id]/$list-status (the operation runs "
+       "on one resource: PractitionerRole/[id]/$list-status)"},
+      {"/Patient/p1/$fixed-contacts",
+       "operationen $fixed-contacts körs på typen: Patient/$fixed-contacts (the operation runs on the type: "
+       "Patient/$fixed-contacts)"},
+      {"/Measure/$evaluate-measure",
+       "operationen $evaluate-measure körs på en enskild resurs: Measure/[id]/$evaluate-measure (the operation runs "
+       "on one resource: Measure/[id]/$evaluate-measure)"},
+  };
+  for (const auto& [path, text] : cases) {
+    HttpResponse r = Do(Req("GET", path));
+    EXPECT_EQ(ExpectOutcome(r, 404), "not-found") << path;
+    EXPECT_EQ(std::string(ParseJson(r.body)["issue"][0]["diagnostics"].GetString()), text);
+  }
 }
 
 TEST_F(Router, ASingleAuditEventIsNotReadable) {
