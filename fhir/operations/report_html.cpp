@@ -264,9 +264,16 @@ std::string TrendChart(const std::string& id, const MeasureDefinition& def, cons
     const double y = y_of(*goal.value);
     out += "<line class=\"goal\" x1=\"" + Coord(left) + "\" y1=\"" + Coord(y) + "\" x2=\"" + Coord(right) +
            "\" y2=\"" + Coord(y) + "\"/>";
-    // At the left, where the line starts: the last point's value is written at the right.
-    out += "<text class=\"goal-label\" x=\"" + Coord(left + 6) + "\" y=\"" + Coord(y - 6) + "\">" +
-           HtmlEscape(goal.text) + "</text>";
+    // At the left, where the line starts (the last point's value is written at the right), on the
+    // side away from the trend there: below the goal line when the first drawn point lies above it.
+    bool trend_above = false;
+    for (size_t i = 0; i < trend.size(); ++i) {
+      if (!trend[i].score || hidden[i]) continue;
+      trend_above = *trend[i].score > *goal.value;
+      break;
+    }
+    out += "<text class=\"goal-label\" x=\"" + Coord(left + 6) + "\" y=\"" + Coord(trend_above ? y + 14 : y - 6) +
+           "\">" + HtmlEscape(goal.text) + "</text>";
   }
   // The line, broken where a point is suppressed or undefined.
   std::string path;

@@ -183,6 +183,37 @@ TEST(ReportHtml, NamesTrendsAndSuppression) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
+// The number after `attribute="` in the first element of `svg` whose text starts with `element`.
+double AttributeOf(const std::string& svg, const std::string& element, const std::string& attribute) {
+  const auto at = svg.find(element);
+  EXPECT_NE(at, std::string::npos) << element;
+  if (at == std::string::npos) return 0;
+  const auto value = svg.find(attribute + "=\"", at);
+  return std::stod(svg.substr(value + attribute.size() + 2));
+}
+
+// The goal's label is written where the line starts, on the side away from the data there: above the
+// line when the trend runs below the goal, below it when the trend runs above, never on the trend.
+TEST(ReportHtml, TheGoalLabelStaysOffTheTrendLine) {
+  for (const double level : {0.40, 0.62}) {  // the goal of this measure is 55 %
+    ReportData data = Sample();
+    for (size_t m = 0; m < MeasureDefinitions().size(); ++m) {
+      for (auto& point : data.trends[m]) point.score = level;
+    }
+    const std::string html = RenderHtmlReport(data);
+    const auto at = html.find(std::string("<svg id=\"trend-") + kMeasureFastLakarkontakt + "\"");
+    ASSERT_NE(at, std::string::npos);
+    const std::string svg = html.substr(at, html.find("</svg>", at) - at);
+    const double line = AttributeOf(svg, "<line class=\"goal\"", "y1");
+    const double label = AttributeOf(svg, "<text class=\"goal-label\"", "y");
+    if (level < 0.55) {
+      EXPECT_LT(label, line) << "the trend runs below the goal: the label above the line";
+    } else {
+      EXPECT_GT(label, line) << "the trend runs above the goal: the label below the line";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nara::fhir
 
