@@ -29,17 +29,19 @@ HttpResponse InvalidId() {
 
 HttpResponse UnknownPath() { return NotFoundPath("okänd sökväg (unknown path)"); }
 
-// "$name" asked of `type` at a level where it does not run. When the operation runs at the other
-// level, the text says where, so the integrator's next request is the right one.
-HttpResponse UnknownOperation(const std::string& type, const std::string& segment, bool exists_on_instance,
-                              bool exists_on_type) {
+// Where an operation asked for at the wrong level does run, if anywhere.
+enum class RunsOn { nowhere, instance, type };
+
+// "$name" asked of `type` at a level where it does not run. When it runs at the other level, the text
+// says where, so the integrator's next request is the right one.
+HttpResponse UnknownOperation(const std::string& type, const std::string& segment, RunsOn runs_on) {
   const std::string op = SafeExcerpt(segment);
-  if (exists_on_instance) {
+  if (runs_on == RunsOn::instance) {
     const std::string path = type + "/[id]/" + op;
     return NotFoundPath("operationen " + op + " körs på en enskild resurs: " + path +
                         " (the operation runs on one resource: " + path + ")");
   }
-  if (exists_on_type) {
+  if (runs_on == RunsOn::type) {
     const std::string path = type + "/" + op;
     return NotFoundPath("operationen " + op + " körs på typen: " + path + " (the operation runs on the type: " + path +
                         ")");
@@ -99,7 +101,8 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
     if (size == 1) return matched(Shape::measure_type);
     match.id = segments[1];
     constexpr const char* kEvaluate = "$evaluate-measure";  // the Measures' one operation, on an instance
-    if (match.id[0] == '$') return UnknownOperation(first, match.id, match.id == kEvaluate, false);
+    if (match.id[0] == '$')
+      return UnknownOperation(first, match.id, match.id == kEvaluate ? RunsOn::instance : RunsOn::nowhere);
     if (!IsValidId(match.id)) return InvalidId();
     if (size == 2) return matched(Shape::measure_instance);
     if (size == 3 && segments[2] == kEvaluate) return matched(Shape::measure_evaluate);
@@ -143,7 +146,8 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
     if (segments[1] == "_history") return matched(Shape::type_history);
     // "$" cannot begin an id: this names an operation the type does not have.
     if (segments[1][0] == '$') {
-      return UnknownOperation(first, segments[1], FindOperation(*match.type, segments[1], true) != nullptr, false);
+      const bool on_instance = FindOperation(*match.type, segments[1], true) != nullptr;
+      return UnknownOperation(first, segments[1], on_instance ? RunsOn::instance : RunsOn::nowhere);
     }
   }
   match.id = segments[1];
@@ -155,7 +159,8 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
       return matched(Shape::instance_operation);
     }
     if (segments[2][0] == '$') {
-      return UnknownOperation(first, segments[2], false, FindOperation(*match.type, segments[2], false) != nullptr);
+      const bool on_type = FindOperation(*match.type, segments[2], false) != nullptr;
+      return UnknownOperation(first, segments[2], on_type ? RunsOn::type : RunsOn::nowhere);
     }
   }
   if (segments[2] == "_history" && size == 3) return matched(Shape::instance_history);
