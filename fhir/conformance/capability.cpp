@@ -262,8 +262,9 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("name"); w.String("evaluate-measure");
     w.Key("definition"); w.String("http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure");
     w.Key("documentation");
-    w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
-             "MeasureReport as of periodEnd, stratified; statistics and admin only");
+    w.String("GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X], or "
+             "Measure/$evaluate-measure with measure=[id or url]: a summary MeasureReport as of periodEnd, "
+             "stratified; statistics and admin only");
     w.EndObject();
     w.EndArray();
   }

@@ -113,7 +113,9 @@ const std::map<std::string, std::vector<OpParam>>& OperationParameters() {
         {"waiting", "out", 1, "1", "integer", "", "People in the waiting lists of the unit's doctors"},
         {"waiting-median-days", "out", 0, "1", "decimal", "", "Median days they have waited"}}},
       {"Measure-evaluate-measure",
-       {{"periodStart", "in", 0, "1", "date", "", "Measures are as of one day: when given it must equal periodEnd"},
+       {{"measure", "in", 0, "1", "string", "",
+         "On the type (Measure/$evaluate-measure): the Measure's id, Measure/[id] or canonical url"},
+        {"periodStart", "in", 0, "1", "date", "", "Measures are as of one day: when given it must equal periodEnd"},
         {"periodEnd", "in", 1, "1", "date", "", "The day the report is as of (YYYY-MM-DD)"},
         {"subject", "in", 0, "1", "string", "reference", "Organization/[id]: one region, kommun or vårdcentral"},
         {"reportType", "in", 0, "1", "code", "", "summary (the only one supported)"},
@@ -175,10 +177,13 @@ std::vector<OpSpec> ServedOperations() {
         }
         break;
       case Shape::measure_evaluate:
+      case Shape::measure_evaluate_type:
         add({"Measure-evaluate-measure", "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure", name,
-             "Measure", false, false, true,
-             "GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X]: a summary "
-             "MeasureReport as of periodEnd; statistics and admin only." + std::string(kCopyNote), {}});
+             "Measure", false, true, true,
+             "GET Measure/[id]/$evaluate-measure?periodEnd=YYYY-MM-DD[&subject=Organization/X], or on the type with "
+             "measure=[id or url]: a summary MeasureReport as of periodEnd; statistics and admin only." +
+                 std::string(kCopyNote),
+             {}});
         break;
       case Shape::report:
         add({"report", std::string(kNrBase) + "/OperationDefinition/report", name, "", true, false, false,

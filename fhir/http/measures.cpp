@@ -30,8 +30,46 @@ Result<std::string> MeasureSubject(const std::string& value) {
 }
 namespace {
 
-HttpResponse UnknownMeasure(const std::string& id) {
-  return NotFoundPath("indikatorn " + SafeExcerpt(id) + " finns inte (unknown Measure)");
+Error NoSuchMeasure(const std::string& name) {
+  return Error::NotFound("indikatorn " + SafeExcerpt(name) + " finns inte (unknown Measure)");
+}
+
+HttpResponse UnknownMeasure(const std::string& id) { return ErrorResponse(NoSuchMeasure(id)); }
+
+// The Measure a `measure` parameter names: its id, Measure/[id] or its canonical url (FHIR R4 gives the
+// parameter as a string; later versions as a canonical, which may carry |version: the Measures have none).
+std::string MeasureIdOf(const std::string& name) {
+  const std::string canonical_prefix = MeasureCanonical("");
+  std::string id = name.substr(0, name.find('|'));
+  if (id.rfind(canonical_prefix, 0) == 0) return id.substr(canonical_prefix.size());
+  if (id.rfind("Measure/", 0) == 0) return id.substr(8);
+  return id;
+}
+
+// Which Measure a request evaluates: the instance's, or on the type the one `measure` names. On an
+// instance `measure` is not needed, and one naming another Measure is refused, not silently ignored.
+Result<const MeasureDefinition*> MeasureToEvaluate(const RouteContext& c) {
+  std::optional<std::string> named;
+  for (const auto& [name, value] : c.request.query) {
+    if (name == "measure") named = value;
+  }
+  if (c.match.id.empty()) {
+    if (!named || named->empty()) {
+      return Error::Invalid("invalid",
+                            "Measure/$evaluate-measure behöver measure: indikatorns id eller url "
+                            "(Measure/$evaluate-measure needs measure: the Measure's id or url)");
+    }
+    const MeasureDefinition* def = FindMeasure(MeasureIdOf(*named));
+    if (!def) return NoSuchMeasure(*named);
+    return def;
+  }
+  const MeasureDefinition* def = FindMeasure(c.match.id);
+  if (!def) return NoSuchMeasure(c.match.id);
+  if (named && MeasureIdOf(*named) != def->id) {
+    return Error::Invalid("invalid", "measure namnger en annan indikator än Measure/" + def->id +
+                                         " (measure names another Measure than Measure/" + def->id + ")");
+  }
+  return def;
 }
 
 }  // namespace
@@ -64,8 +102,9 @@ HttpResponse MeasureRead(RouteContext& c) {
 }
 
 HttpResponse MeasureEvaluate(RouteContext& c) {
-  const MeasureDefinition* def = FindMeasure(c.match.id);
-  if (!def) return UnknownMeasure(c.match.id);
+  auto which = MeasureToEvaluate(c);
+  if (!which) return ErrorResponse(which.error());
+  const MeasureDefinition* def = *which;
   MeasureStore* measures = c.api.options().measures;
   if (!measures) {
     Issue issue;

@@ -100,9 +100,12 @@ std::variant<RouteMatch, HttpResponse> MatchPath(const std::vector<std::string>&
   if (first == "Measure") {
     if (size == 1) return matched(Shape::measure_type);
     match.id = segments[1];
-    constexpr const char* kEvaluate = "$evaluate-measure";  // the Measures' one operation, on an instance
-    if (match.id[0] == '$')
-      return UnknownOperation(first, match.id, match.id == kEvaluate ? RunsOn::instance : RunsOn::nowhere);
+    constexpr const char* kEvaluate = "$evaluate-measure";  // the Measures' one operation
+    if (size == 2 && match.id == kEvaluate) {
+      match.id.clear();  // the Measure is named by the `measure` parameter
+      return matched(Shape::measure_evaluate_type);
+    }
+    if (match.id[0] == '$') return UnknownOperation(first, match.id, RunsOn::nowhere);
     if (!IsValidId(match.id)) return InvalidId();
     if (size == 2) return matched(Shape::measure_instance);
     if (size == 3 && segments[2] == kEvaluate) return matched(Shape::measure_evaluate);
@@ -192,6 +195,11 @@ const std::vector<Route>& Routes() {
       // Every operation also takes POST with a Parameters body, meaning the same as the GET's query
       // (fhir/http/operation_parameters.h): fhir-kit-client's operation() posts.
       {Shape::measure_evaluate, "POST", {"operation"}, "evaluate-measure", BodyCheck::parameters, kNoAudit, "",
+       Action::operation, "Measure", MeasureEvaluate},
+      // FHIR R4 also defines it on the type, the Measure named by the `measure` parameter.
+      {Shape::measure_evaluate_type, "GET", {"operation"}, "evaluate-measure", BodyCheck::none, kNoAudit, "",
+       Action::operation, "Measure", MeasureEvaluate},
+      {Shape::measure_evaluate_type, "POST", {"operation"}, "evaluate-measure", BodyCheck::parameters, kNoAudit, "",
        Action::operation, "Measure", MeasureEvaluate},
       // The report people read (docs/api.md sections 7 and 11): aggregates as $evaluate-measure, for the
       // same roles; logged, as a published page leaves the registry.
@@ -295,7 +303,8 @@ std::string ShapeName(const RouteMatch& match) {
     case Shape::audit_search: return "AuditEvent";
     case Shape::measure_type: return "Measure";
     case Shape::measure_instance: return "Measure/[id]";
-    case Shape::measure_evaluate: return "$evaluate-measure";
+    case Shape::measure_evaluate:
+    case Shape::measure_evaluate_type: return "$evaluate-measure";
     case Shape::type: return match.type->type;
     case Shape::type_search: return "_search";
     case Shape::instance: return match.type->type + "/[id]";

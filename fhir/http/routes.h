@@ -27,6 +27,7 @@ enum class Shape {
   measure_type,        // Measure
   measure_instance,    // Measure/[id]
   measure_evaluate,    // Measure/[id]/$evaluate-measure
+  measure_evaluate_type,  // Measure/$evaluate-measure?measure=[id or url]
   report,              // $report: the report people read (fhir/http/report.h)
   export_system,       // $export
   export_patient,      // Patient/$export

@@ -138,6 +138,7 @@ TEST(CapabilityWalk, EverythingListedAnswersAsListed) {
           expect("GET", "/fhir/Subscription/" + subscription + "/$" + op["name"].GetString(), 200);
         } else if (name == "Measure/$evaluate-measure") {
           expect("GET", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure?periodEnd=2026-06-30", 200);
+          expect("GET", "/fhir/Measure/$evaluate-measure?measure=fast-lakarkontakt-andel&periodEnd=2026-06-30", 200);
         } else {
           ADD_FAILURE() << "the CapabilityStatement lists " << name
                         << ", which this walk cannot call yet: add a sample call in tests/e2e/capability_walk_test.cpp";

@@ -184,6 +184,42 @@ TEST_F(MeasureE2e, RefusalsAndBadInput) {
   EXPECT_EQ(stats->Request("POST", "/fhir/Measure/fast-lakarkontakt-andel/$evaluate-measure", "{}").status, 400);
 }
 
+// The type-level form of FHIR R4 (Measure/$evaluate-measure?measure=…), as generic statistics tools call
+// it: the same report as the instance form, whichever of its names the parameter gives, by GET and POST.
+TEST_F(MeasureE2e, TheTypeLevelFormGivesTheSameReport) {
+  auto stats = Server::Shared().Client("statistics");
+  const std::string query = "periodEnd=2025-01-01&subject=Organization/" + vc_;
+  const Figures instance = FiguresOf(Evaluate(*stats, "fast-lakarkontakt-andel", "?" + query).body);
+  ASSERT_EQ(instance.denominator, 5);
+  std::string canonical;  // the url, percent-encoded as a query value
+  for (const char ch : reg::kNr + "/Measure/fast-lakarkontakt-andel") {
+    canonical += ch == ':' ? std::string("%3A") : ch == '/' ? std::string("%2F") : std::string(1, ch);
+  }
+  for (const std::string& name :
+       {std::string("fast-lakarkontakt-andel"), std::string("Measure/fast-lakarkontakt-andel"), canonical}) {
+    auto report = stats->Request("GET", "/fhir/Measure/$evaluate-measure?measure=" + name + "&" + query);
+    ASSERT_EQ(report.status, 200) << name << ": " << report.body.substr(0, 600);
+    EXPECT_EQ(At(Parse(report.body), "/measure"), reg::kNr + "/Measure/fast-lakarkontakt-andel");
+    const Figures f = FiguresOf(report.body);
+    EXPECT_EQ(f.numerator, instance.numerator) << name;
+    EXPECT_EQ(f.denominator, instance.denominator) << name;
+  }
+  auto posted = stats->Request("POST", "/fhir/Measure/$evaluate-measure",
+                               R"({"resourceType":"Parameters","parameter":[)"
+                               R"({"name":"measure","valueString":"fast-lakarkontakt-andel"},)"
+                               R"({"name":"periodEnd","valueDate":"2025-01-01"},)"
+                               R"({"name":"subject","valueString":"Organization/)" +
+                                   vc_ + R"("}]})");
+  ASSERT_EQ(posted.status, 200) << posted.body.substr(0, 600);
+  EXPECT_EQ(FiguresOf(posted.body).numerator, instance.numerator);
+
+  EXPECT_EQ(stats->Request("GET", "/fhir/Measure/$evaluate-measure?" + query).status, 400);
+  EXPECT_EQ(stats->Request("GET", "/fhir/Measure/$evaluate-measure?measure=no-such-measure&" + query).status, 404);
+  auto ehr = Server::Shared().Client("ehr");
+  EXPECT_EQ(ehr->Request("GET", "/fhir/Measure/$evaluate-measure?measure=fast-lakarkontakt-andel&" + query).status,
+            403);
+}
+
 TEST_F(MeasureE2e, MeasuresAreReadableByEveryRole) {
   auto ehr = Server::Shared().Client("ehr");
   auto list = ehr->Request("GET", "/fhir/Measure");
