@@ -20,7 +20,8 @@ HttpResponse FixedContacts(RouteContext& c) {
   }
   const auto bar = identifier.find('|');
   if (bar == std::string::npos || bar == 0 || bar + 1 == identifier.size()) {
-    return ErrorResponse(Error::Invalid("required", "$fixed-contacts behöver identifier=SYSTEM|VALUE ($fixed-contacts needs identifier=SYSTEM|VALUE)"));
+    return RequestErrorResponse(Error::Invalid(
+        "required", "$fixed-contacts behöver identifier=SYSTEM|VALUE ($fixed-contacts needs identifier=SYSTEM|VALUE)"));
   }
   const std::string system = CanonicalSystem(identifier.substr(0, bar));
   const std::string value = identifier.substr(bar + 1);
@@ -28,9 +29,8 @@ HttpResponse FixedContacts(RouteContext& c) {
   if (auto valid = ValidateIdentifier(system, value); !valid) {
     // 400, not the 422 a stored resource's invalid value gets: the request itself is malformed.
     // The validator's text is already Swedish first, English after: it follows whole.
-    Issue issue = IssueFor(
+    return RequestErrorResponse(
         Error::Invalid("value", "identifieraren är inget giltigt " + SystemLabel(system) + ": " + valid.error().text));
-    return ErrorResponse(400, issue);
   }
   const SearchQuery by_identifier = IdentifierSearch("Patient", system, value, 2);
   std::string body;

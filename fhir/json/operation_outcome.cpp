@@ -113,4 +113,8 @@ HttpResponse ErrorResponse(int status, const Issue& issue) {
 
 HttpResponse ErrorResponse(const Error& error) { return ErrorResponse(HttpStatusFor(error), IssueFor(error)); }
 
+HttpResponse RequestErrorResponse(const Error& error) {
+  return ErrorResponse(error.kind == ErrorKind::invalid ? 400 : HttpStatusFor(error), IssueFor(error));
+}
+
 }  // namespace nara::fhir

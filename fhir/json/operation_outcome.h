@@ -25,6 +25,10 @@ int HttpStatusFor(const Error& error);
 Issue IssueFor(const Error& error);
 std::string OperationOutcomeJson(const std::vector<Issue>& issues);
 HttpResponse ErrorResponse(const Error& error);
+// An error in the request itself (a query value, an operation's parameter), not in a resource it
+// carries: an invalid kind is 400 whatever its issue code, where HttpStatusFor gives content that
+// breaks a profile rule ("value", "required") 422. Other kinds as ErrorResponse.
+HttpResponse RequestErrorResponse(const Error& error);
 HttpResponse ErrorResponse(int status, const Issue& issue);
 
 }  // namespace nara::fhir

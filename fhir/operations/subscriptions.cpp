@@ -185,9 +185,9 @@ HttpResponse SubscriptionEvents(const HttpRequest& request, const SubscriptionOp
   if (!until) return ErrorResponse(until.error());
   const std::string content = QueryValue(request, "content");
   if (!content.empty() && content != "empty" && content != "id-only" && content != "full-resource") {
-    return ErrorResponse(Error::Invalid("value",
-                                        "content ska vara empty, id-only eller full-resource "
-                                        "(content must be empty, id-only or full-resource)"));
+    return RequestErrorResponse(Error::Invalid("value",
+                                               "content ska vara empty, id-only eller full-resource "
+                                               "(content must be empty, id-only or full-resource)"));
   }
   // Without a lower bound: what the endpoint has not acknowledged yet (the catch-up a client wants).
   const long long first = since->value_or(record->delivered_through + 1);

@@ -340,6 +340,12 @@ TEST_F(SubscriptionTest, AReceiverDownForAWhileCatchesUpAndAfterTheRetriesEvents
   auto ranged = site_->ehr->Request("GET", "/fhir/Subscription/" + id + "/$events?eventsSinceNumber=2&eventsUntilNumber=3&content=full-resource");
   EXPECT_EQ(ranged.status, 200) << ranged.body;
   EXPECT_NE(ranged.body.find("\"resourceType\":\"EpisodeOfCare\""), std::string::npos);
+  // A query value that is not one of the operation's is a malformed request, 400 like a bad number.
+  auto bad_number = site_->ehr->Request("GET", "/fhir/Subscription/" + id + "/$events?eventsSinceNumber=two");
+  EXPECT_EQ(bad_number.status, 400) << bad_number.body;
+  auto bad_content = site_->ehr->Request("GET", "/fhir/Subscription/" + id + "/$events?content=everything");
+  EXPECT_EQ(bad_content.status, 400) << bad_content.body;
+  EXPECT_EQ(IssueCode(bad_content.body), "value");
   // The endpoint is fixed; a PUT asks for a new handshake and delivery goes on from event 5.
   receiver.SetMode(Mode::ok);
   auto put = site_->ehr->Request("PUT", "/fhir/Subscription/" + id,

@@ -148,6 +148,20 @@ TEST_F(Router, ASingleAuditEventIsNotReadable) {
   EXPECT_EQ(r.body.find("unknown resource type"), std::string::npos) << r.body;
 }
 
+// A missing or unreadable identifier is a malformed request, 400 as a wrong check digit is; not the 422
+// a stored resource's missing element gets.
+TEST_F(Router, FixedContactsWithoutAnIdentifierIs400) {
+  for (const char* identifier :
+       {"", "197106254787", "|197106254787", "http://electronichealth.se/identifier/personnummer|"}) {
+    HttpRequest r = Req("GET", "/Patient/$fixed-contacts");
+    if (*identifier) r.query.emplace_back("identifier", identifier);
+    HttpResponse response = Do(r);
+    EXPECT_EQ(ExpectOutcome(response, 400), "required") << identifier;
+    EXPECT_EQ(std::string(ParseJson(response.body)["issue"][0]["diagnostics"].GetString()),
+              "$fixed-contacts behöver identifier=SYSTEM|VALUE ($fixed-contacts needs identifier=SYSTEM|VALUE)");
+  }
+}
+
 TEST_F(Router, FixedContactsWithAWrongCheckDigitIs400) {
   HttpRequest r = Req("GET", "/Patient/$fixed-contacts");
   r.query.emplace_back("identifier", "http://electronichealth.se/identifier/personnummer|197106254788");
