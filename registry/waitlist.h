@@ -48,6 +48,7 @@ inline constexpr const char* kListedElsewhere = "listad-annan-enhet";
 inline constexpr const char* kMoved = "flyttat";
 inline constexpr const char* kRoleInactive = "lakare-inaktiv";
 inline constexpr const char* kNoLongerEligible = "uppfyller-inte-villkor";
+inline constexpr const char* kWithdrawn = "aterkallad";  // by the doctor's unit (PUT status cancelled)
 }  // namespace queue_reasons
 
 // One entry per patient at a time: refused with queue-limit while `existing` (the patient's requested

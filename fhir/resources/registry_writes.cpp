@@ -364,8 +364,9 @@ Result<WriteOutcome> CreateProposedNow(ResourceTransaction& tx, const WriteReque
 }
 
 // A client's write of a queue Task: the only change a client makes is a withdrawal (requested →
-// cancelled) of an entry the registry wrote; places in line are taken through CareTeam.
-Status CheckTask(ResourceTransaction& tx, const std::string& id, const rapidjson::Document& doc) {
+// cancelled) of an entry the registry wrote; places in line are taken through CareTeam. True when the
+// entry is cancelled already and the write asks for nothing else: a retry, answered with what is stored.
+Result<bool> CheckTask(ResourceTransaction& tx, const std::string& id, const rapidjson::Document& doc) {
   auto proposed = QueueEntryFromTask(doc, id);
   if (!proposed) return proposed.error();
   auto& reg = tx.Registry();
@@ -384,12 +385,13 @@ Status CheckTask(ResourceTransaction& tx, const std::string& id, const rapidjson
                                "for, focus och authoredOn för en köplats kan inte ändras. (The patient, doctor and "
                                "place in line of a waiting-list entry cannot be changed.)");
   }
+  if (stored->status == QueueStatus::cancelled && proposed->status == QueueStatus::cancelled) return true;
   if (stored->status != QueueStatus::requested || proposed->status != QueueStatus::cancelled) {
     return Error::BusinessRule("queue-change",
                                "En köplats kan bara återkallas: status requested → cancelled. (A waiting-list entry "
                                "can only be withdrawn, from requested to cancelled.)");
   }
-  return Ok();
+  return false;
 }
 
 Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id,
@@ -531,6 +533,31 @@ Status Record(ResourceTransaction& tx, const std::string& type, const std::strin
   return Ok();
 }
 
+// A withdrawal is stored as the registry's own cancellations are (docs/api.md section 9): statusReason
+// aterkallad and lastModified now, whatever the client sent in them, so every cancelled place in line
+// says why and when.
+Result<WriteOutcome> WithdrawQueueEntry(ResourceTransaction& tx, const WriteRequest& request,
+                                        const rapidjson::Document& doc) {
+  auto already = CheckTask(tx, request.id, doc);
+  if (!already) return already.error();
+  if (*already) {
+    auto current = tx.Read("Task", request.id);
+    if (!current) return current.error();
+    return WriteOutcome{std::move(*current), false};
+  }
+  rapidjson::Document withdrawn;
+  withdrawn.CopyFrom(doc, withdrawn.GetAllocator());
+  CancelQueueTask(withdrawn, queue_reasons::kWithdrawn,
+                  "Köplatsen återkallades av enheten. (The place in line was withdrawn by the unit.)", NowRfc3339());
+  WriteRequest write = request;  // statusReason and lastModified are not searched: the index stands
+  const std::string& type = request.type;
+  write.render = [&withdrawn, &type](const VersionInfo& info) { return RenderVersion(withdrawn, type, info); };
+  auto written = tx.Write(write);
+  if (!written) return written.error();
+  if (auto recorded = Record(tx, "Task", written->resource.id, withdrawn); !recorded) return recorded.error();
+  return written;
+}
+
 }  // namespace
 
 Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteRequest& request,
@@ -566,7 +593,7 @@ Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteR
   } else if (type == "DocumentReference" || type == "Encounter") {
     checked = CheckDocument(tx, doc);
   } else if (type == "Task") {
-    checked = CheckTask(tx, request.id, doc);
+    return WithdrawQueueEntry(tx, request, doc);
   }
   if (!checked) return checked.error();
   auto written = tx.Write(request);

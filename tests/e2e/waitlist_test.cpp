@@ -204,6 +204,21 @@ TEST(Waitlist, DeathListingElsewhereAndWithdrawalCancelTheEntryWithAReason) {
   auto withdrawn = w.ehr().Request("PUT", "/fhir/Task/" + tasks[2], body, reg::kFhirJson);
   EXPECT_EQ(withdrawn.status, 200) << withdrawn.body;
   EXPECT_TRUE(Queue(w, doctor).empty());
+  // Stored as the registry's own cancellations are: why (aterkallad) and when (lastModified now, not the
+  // time the client sent back), in the answer and in the Task read afterwards.
+  for (const auto& task : {Parse(withdrawn.body), Parse(w.Get("Task/" + tasks[2]).body)}) {
+    EXPECT_EQ(At(task, "/status"), "cancelled");
+    EXPECT_EQ(At(task, "/statusReason/coding/0/system"), reg::kNr + "/CodeSystem/end-reason");
+    EXPECT_EQ(At(task, "/statusReason/coding/0/code"), "aterkallad");
+    EXPECT_FALSE(At(task, "/statusReason/text").empty());
+    EXPECT_GT(At(task, "/lastModified"), At(Parse(stored.body), "/lastModified"));
+    EXPECT_EQ(At(task, "/meta/versionId"), "2");
+  }
+  // Sent again (a retry after a lost answer): the same version, not a refusal and not a second change.
+  auto again = w.ehr().Request("PUT", "/fhir/Task/" + tasks[2], body, reg::kFhirJson);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(At(Parse(again.body), "/meta/versionId"), "2");
+  EXPECT_EQ(At(Parse(again.body), "/statusReason/coding/0/code"), "aterkallad");
 
   // With nobody in line, a freed place stays free.
   ASSERT_EQ(EndContact(w, w.ehr(), w.Id("ct0"), p[0], doctor, vc).status, 200);
