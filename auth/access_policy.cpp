@@ -510,4 +510,21 @@ Decision Decide(const Caller& caller, Action action, const Target& target) {
   return DenyRole(caller.role, action, target);
 }
 
+Decision DecideBeforeContent(const Caller& caller, Action action, const std::string& type) {
+  Target alone;
+  alone.resource_type = type;
+  std::vector<std::vector<std::string>> own;
+  for (const auto& organization : caller.organizations) own.push_back({organization});
+  for (const char* kind : {"", "listning", "saebo", "hemsjukvard"}) {
+    for (const char* unit_type : {"", "vardcentral", "saebo", "hemsjukvard"}) {
+      Target some = alone;
+      some.episode_kind = kind;
+      some.managing_unit_type = unit_type;
+      some.organization_chains = own;
+      if (Decision d = Decide(caller, action, some); d.allowed) return d;
+    }
+  }
+  return Decide(caller, action, alone);
+}
+
 }  // namespace nara::auth

@@ -144,6 +144,13 @@ struct Decision {
 
 Decision Decide(const Caller& caller, Action action, const Target& target);
 
+// A write decided before its body is read: allowed when some content could be allowed (Decide over
+// the contents that change the answer: each episode kind, each kind of managing unit, the caller's
+// own organizations as the target's); otherwise the refusal for the type alone. So a role that may
+// never write a type hears 403 before anything about the body, and the PDL log says "refused".
+// The write is decided again on its content once that is read.
+Decision DecideBeforeContent(const Caller& caller, Action action, const std::string& type);
+
 std::string_view ActionName(Action action);  // "read", "delete", "export", … (for logs and reasons)
 
 }  // namespace nara::auth

@@ -1,6 +1,8 @@
 #include "fhir/http/interactions.h"
 
+#include "auth/access_policy.h"
 #include "fhir/conformance/capability.h"
+#include "fhir/http/access.h"
 #include "fhir/http/protection.h"
 #include "fhir/http/responses.h"
 #include "fhir/http/router.h"
@@ -56,6 +58,21 @@ HttpResponse Search(RouteContext& c) {
 // (FhirApi::ExecuteWrite). [type] without an id: a create, or a conditional update/delete on
 // [type]?criteria.
 HttpResponse Write(RouteContext& c) {
+  // A role that may not write this type at all is told so before anything about the body.
+  const std::string& type = c.match.type->type;
+  const Caller& caller = c.request.caller;
+  const std::string& method = c.request.method;
+  const auth::Action action = method == "POST"     ? auth::Action::create
+                              : method == "DELETE" ? auth::Action::delete_
+                                                   : auth::Action::update;
+  auth::Decision may = auth::DecideBeforeContent(caller, action, type);
+  if (!may.allowed && method == "PUT") may = auth::DecideBeforeContent(caller, auth::Action::create, type);
+  if (!may.allowed) {
+    // Logged like any refused write (FhirApi::RunWrite names the same), before the body is read.
+    const std::string id = c.match.shape == Shape::instance ? c.match.id : "";
+    if (IsPatientData(type)) c.audit.Begin(std::string(auth::ActionName(action)), type, id);
+    return ErrorResponse(Forbidden(may));
+  }
   auto plan = c.api.PlanWrite(c.request, *c.match.type, c.match.shape == Shape::instance ? c.match.id : "");
   if (!plan) return ErrorResponse(plan.error());
   return c.api.RunWrite(c.request, *plan, c.audit);

@@ -312,6 +312,43 @@ TEST(DecideTest, ReasonsSaySpecificallyWhy) {
             std::string::npos);
 }
 
+// A write decided before its body is read: allowed when some content could be allowed, so the body's
+// own faults are reported to those who may write; a role that never may is refused at once.
+TEST(DecideTest, BeforeContentRefusesOnlyWhatNoContentCouldAllow) {
+  struct Case {
+    const char* name;
+    Caller caller;
+    Action action;
+    const char* type;
+    bool allowed;
+  };
+  const Case cases[] = {
+      {"ehr creates a listing or a contact for its units", kEhrVc, Action::create, "EpisodeOfCare", kAllow},
+      {"ehr creates a CareTeam", kEhrVc, Action::create, "CareTeam", kAllow},
+      {"ehr updates a Task (a withdrawal)", kEhrVc, Action::update, "Task", kAllow},
+      {"ehr registers a Patient", kEhrVc, Action::create, "Patient", kAllow},
+      {"ehr never deletes a Patient", kEhrVc, Action::delete_, "Patient", kDeny},
+      {"ehr never writes an Organization", kEhrVc, Action::create, "Organization", kDeny},
+      {"a municipality writes SÄBO episodes", kSolnaKommun, Action::create, "EpisodeOfCare", kAllow},
+      {"a municipality writes SÄBO contacts", kSolnaKommun, Action::update, "CareTeam", kAllow},
+      {"a municipality never writes a Patient", kSolnaKommun, Action::create, "Patient", kDeny},
+      {"statistics never writes", kStatistics, Action::create, "EpisodeOfCare", kDeny},
+      {"the portal creates a listing", kPortal, Action::create, "EpisodeOfCare", kAllow},
+      {"the portal never updates one", kPortal, Action::update, "EpisodeOfCare", kDeny},
+      {"the portal never creates a CareTeam", kPortal, Action::create, "CareTeam", kDeny},
+      {"admin writes anything", kAdmin, Action::create, "Organization", kAllow},
+      {"nobody writes AuditEvent", kAdmin, Action::create, "AuditEvent", kDeny},
+  };
+  for (const Case& c : cases) {
+    const Decision d = DecideBeforeContent(c.caller, c.action, c.type);
+    EXPECT_EQ(d.allowed, c.allowed) << c.name << ": " << d.reason;
+  }
+  // The refusal is the one for the type alone.
+  EXPECT_EQ(DecideBeforeContent(kPortal, Action::create, "CareTeam").reason,
+            Decide(kPortal, Action::create, T("CareTeam")).reason);
+  EXPECT_NE(DecideBeforeContent(kEhrVc, Action::delete_, "Patient").reason.find("only admin"), std::string::npos);
+}
+
 TEST(RoleTest, NamesRoundTrip) {
   for (Role r : {Role::ehr, Role::municipality, Role::statistics, Role::citizen_portal, Role::admin}) {
     ASSERT_TRUE(ParseRole(RoleName(r)).has_value());

@@ -17,6 +17,7 @@ struct Case {
   std::map<std::string, std::string> headers;
   int status;
   const char* issue_code;
+  const char* role = "ehr";  // who sends it: one who may write the type, so the content is what is judged
 };
 
 TEST(BadInput, EachGetsItsStatusAndAnOperationOutcome) {
@@ -35,7 +36,7 @@ TEST(BadInput, EachGetsItsStatusAndAnOperationOutcome) {
        kJson, 422, "value"},
       {"bad HSA-id", "POST", "/fhir/Organization",
        R"({"resourceType":"Organization","identifier":[{"system":"urn:oid:1.2.752.29.4.19","value":"se123"}]})", kJson,
-       422, "value"},
+       422, "value", "admin"},
       {"XML body", "POST", "/fhir/Patient", "<Patient xmlns=\"http://hl7.org/fhir\"/>",
        {{"Content-Type", "application/fhir+xml"}}, 415, "not-supported"},
       {"XML wanted", "GET", "/fhir/metadata", "", {{"Accept", "application/fhir+xml"}}, 406, "not-supported"},
@@ -47,10 +48,13 @@ TEST(BadInput, EachGetsItsStatusAndAnOperationOutcome) {
        "not-supported"},
       {"bad date", "GET", "/fhir/Patient?_lastUpdated=2023-02-30", "", {}, 400, "invalid"},
       {"outside the FHIR base", "GET", "/admin", "", {}, 404, "not-found"},
+      // A role that may not write the type at all is refused before its body is judged.
+      {"ehr writing a unit", "POST", "/fhir/Organization",
+       R"({"resourceType":"Organization","identifier":[{"system":"urn:oid:1.2.752.29.4.19","value":"se123"}]})", kJson,
+       403, "forbidden"},
   };
-  auto client = Server::Shared().Client("ehr");
   for (const auto& c : cases) {
-    auto result = client->Request(c.method, c.path, c.body, c.headers);
+    auto result = Server::Shared().Client(c.role)->Request(c.method, c.path, c.body, c.headers);
     EXPECT_EQ(result.status, c.status) << c.name << ": " << result.body.substr(0, 300);
     EXPECT_EQ(IssueCode(result.body), c.issue_code) << c.name;
   }

@@ -172,6 +172,35 @@ TEST_F(Router, ARoleThatMayNotReadPatientsIsRefusedAndTheRefusalAudited) {
   EXPECT_EQ(store_.audit[1].agent_hsa_id, "SE2021005521-S001");
 }
 
+// A role that may not write a type at all is refused before its body is read: 403, logged as refused,
+// not a 422 about the body. A role that may write the type still hears about the body's faults.
+TEST_F(Router, AWriteNoContentCouldAllowIsRefusedBeforeTheBody) {
+  const std::string invalid_team = R"({"resourceType":"CareTeam"})";
+  HttpRequest portal = Req("POST", "/CareTeam", invalid_team);
+  portal.caller.role = "citizen-portal";
+  portal.caller.hsa_id = "SE5565594230-P001";
+  EXPECT_EQ(ExpectOutcome(Do(portal), 403), "forbidden");
+  ASSERT_FALSE(store_.audit.empty());
+  EXPECT_EQ(store_.audit.back().outcome, "refused");
+  EXPECT_EQ(store_.audit.back().http_status, 403);
+
+  HttpRequest statistics = Req("PUT", "/EpisodeOfCare/e1", R"({"resourceType":"EpisodeOfCare"})");
+  statistics.caller.role = "statistics";
+  statistics.caller.hsa_id = "SE2021005521-S001";
+  EXPECT_EQ(ExpectOutcome(Do(statistics), 403), "forbidden");
+  HttpRequest erase = Req("DELETE", "/Patient");
+  erase.query = {{"identifier", "x"}};
+  erase.caller.role = "statistics";
+  erase.caller.hsa_id = "SE2021005521-S001";
+  EXPECT_EQ(ExpectOutcome(Do(erase), 403), "forbidden");
+
+  HttpRequest ehr = Req("POST", "/CareTeam", invalid_team);
+  ehr.caller.role = "ehr";
+  ehr.caller.hsa_id = "SE2321000016-E001";
+  ehr.caller.organizations = {"SE2321000016-0001"};
+  EXPECT_EQ(ExpectOutcome(Do(ehr), 422), "required");
+}
+
 TEST_F(Router, AnUnknownCallerIsRefusedBeforeRouting) {
   HttpRequest read = Req("GET", "/Patient/abc");
   read.caller.role.clear();
