@@ -66,7 +66,12 @@ HttpResponse Write(RouteContext& c) {
                               : method == "DELETE" ? auth::Action::delete_
                                                    : auth::Action::update;
   auth::Decision may = auth::DecideBeforeContent(caller, action, type);
-  if (!may.allowed && method == "PUT") may = auth::DecideBeforeContent(caller, auth::Action::create, type);
+  // A PUT may create: it goes on if it may update or create, and is refused in the words of an update.
+  if (!may.allowed && method == "PUT") {
+    if (auth::Decision create = auth::DecideBeforeContent(caller, auth::Action::create, type); create.allowed) {
+      may = std::move(create);
+    }
+  }
   if (!may.allowed) {
     // Logged like any refused write (FhirApi::RunWrite names the same), before the body is read.
     const std::string id = c.match.shape == Shape::instance ? c.match.id : "";

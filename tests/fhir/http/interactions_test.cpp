@@ -225,7 +225,9 @@ TEST_F(Router, ItsOwnRefusalsAreSwedishFirst) {
     ASSERT_TRUE(doc.IsObject() && doc.HasMember("issue")) << r.body;
     const std::string diagnostics = doc["issue"][0]["diagnostics"].GetString();
     EXPECT_TRUE(nara::testing::IsSwedishFirst(diagnostics));
-    if (!text.empty()) EXPECT_EQ(diagnostics, text);
+    if (!text.empty()) {
+      EXPECT_EQ(diagnostics, text);
+    }
   }
 }
 

@@ -187,7 +187,11 @@ TEST_F(Router, AWriteNoContentCouldAllowIsRefusedBeforeTheBody) {
   HttpRequest statistics = Req("PUT", "/EpisodeOfCare/e1", R"({"resourceType":"EpisodeOfCare"})");
   statistics.caller.role = "statistics";
   statistics.caller.hsa_id = "SE2021005521-S001";
-  EXPECT_EQ(ExpectOutcome(Do(statistics), 403), "forbidden");
+  HttpResponse put = Do(statistics);
+  EXPECT_EQ(ExpectOutcome(put, 403), "forbidden");
+  // A PUT goes on if it may update or create; refused, it is refused in the words of an update.
+  EXPECT_EQ(std::string(ParseJson(put.body)["issue"][0]["diagnostics"].GetString()),
+            "Rollen statistics får inte ändra EpisodeOfCare (role statistics may not update EpisodeOfCare)");
   HttpRequest erase = Req("DELETE", "/Patient");
   erase.query = {{"identifier", "x"}};
   erase.caller.role = "statistics";
