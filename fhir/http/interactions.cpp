@@ -72,13 +72,13 @@ HttpResponse Write(RouteContext& c) {
       may = std::move(create);
     }
   }
+  const std::string id = c.match.shape == Shape::instance ? c.match.id : "";
   if (!may.allowed) {
     // Logged like any refused write (FhirApi::RunWrite names the same), before the body is read.
-    const std::string id = c.match.shape == Shape::instance ? c.match.id : "";
     if (IsPatientData(type)) c.audit.Begin(std::string(auth::ActionName(action)), type, id);
     return ErrorResponse(Forbidden(may));
   }
-  auto plan = c.api.PlanWrite(c.request, *c.match.type, c.match.shape == Shape::instance ? c.match.id : "");
+  auto plan = c.api.PlanWrite(c.request, *c.match.type, id);
   if (!plan) return ErrorResponse(plan.error());
   return c.api.RunWrite(c.request, *plan, c.audit);
 }
