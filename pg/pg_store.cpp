@@ -77,32 +77,81 @@ std::string Column(const std::vector<Entry>& entries, std::string Entry::*field)
   return TextArrayLiteral(values);
 }
 
-// The index tables' rows of the row(s) in `cur` go away. Sub-statements of one statement share its
+// The four index tables as the write statements see them: the value columns after (res_type, res_id),
+// the $n of the first of the three parallel text[] parameters that carry a version's values, and
+// those values (unnested as n(a, b, c)) in the form the columns hold them. Parameters, in order:
+// $3 version, $4 lastUpdated, $5 body, then tokens $6-$8, texts $9-$11, references $12-$14,
+// periods $15-$17 (an empty bound is an open side).
+struct IndexTable {
+  const char* name;
+  const char* columns;
+  const char* x_columns;  // the same, of a row x
+  int first_param;
+  const char* values;
+};
+constexpr IndexTable kIndexTables[] = {
+    {"search_token", "param, system, code", "x.param, x.system, x.code", 6, "n.a, n.b, n.c"},
+    {"search_text", "param, value, normalized", "x.param, x.value, x.normalized", 9, "n.a, n.b, n.c"},
+    {"search_reference", "param, target_type, target_id", "x.param, x.target_type, x.target_id", 12, "n.a, n.b, n.c"},
+    {"search_period", "param, period", "x.param, x.period", 15,
+     "n.a, tstzrange(NULLIF(n.b, '')::timestamptz, NULLIF(n.c, '')::timestamptz, '[)')"},
+};
+
+std::string NewValues(const IndexTable& table) {
+  const auto p = [&](int i) { return "$" + std::to_string(table.first_param + i) + "::text[]"; };
+  return "unnest(" + p(0) + ", " + p(1) + ", " + p(2) + ") AS n(a, b, c)";
+}
+
+// Whether row x of the table holds the values of n.
+std::string Same(const IndexTable& table) { return std::string("(") + table.x_columns + ") = (" + table.values + ")"; }
+
+// The index rows of the row in `cur` go away: all of them (a tombstone), or only those whose values
+// the new version no longer has (a next version). Sub-statements of one statement share its
 // snapshot, so these deletes never see the rows the same statement inserts.
-const std::string kDeleteIndexesOfCur =
-    ", d_token AS (DELETE FROM search_token x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
-    ", d_text AS (DELETE FROM search_text x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
-    ", d_ref AS (DELETE FROM search_reference x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
-    ", d_period AS (DELETE FROM search_period x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)"
-    ", d_unique AS (DELETE FROM unique_identifier x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)";
+enum class Rows { all, changed };
+
+std::string DeleteIndexRows(Rows which) {
+  std::string sql;
+  for (const auto& table : kIndexTables) {
+    sql += std::string(", d_") + table.name + " AS (DELETE FROM " + table.name +
+           " x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id";
+    if (which == Rows::changed)
+      sql += " AND NOT EXISTS (SELECT 1 FROM " + NewValues(table) + " WHERE " + Same(table) + ")";
+    sql += ")";
+  }
+  // Unique identifiers are claimed again by a statement of their own (Finish), which sees this delete.
+  return sql +
+         ", d_unique AS (DELETE FROM unique_identifier x USING cur WHERE x.res_type = cur.res_type AND x.res_id = "
+         "cur.res_id)";
+}
 
 // The version row and the index rows, written only when `cur` (the current-row claim or update) did
-// write: $3 version, $4 lastUpdated, $5 body, then (param, system, code) tokens $6-$8, (param, value,
-// normalized) texts $9-$11, (param, target_type, target_id) references $12-$14, (param, start, end)
-// periods $15-$17 (an empty bound is an open side).
-const std::string kInsertVersionOfCur =
-    ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
-    "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)"
-    ", i_token AS (INSERT INTO search_token (res_type, res_id, param, system, code) "
-    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($6::text[], $7::text[], $8::text[]) AS x(a, b, c))"
-    ", i_text AS (INSERT INTO search_text (res_type, res_id, param, value, normalized) "
-    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($9::text[], $10::text[], $11::text[]) AS x(a, b, c))"
-    ", i_ref AS (INSERT INTO search_reference (res_type, res_id, param, target_type, target_id) "
-    "SELECT cur.res_type, cur.res_id, x.a, x.b, x.c FROM cur, unnest($12::text[], $13::text[], $14::text[]) AS x(a, b, c))"
-    ", i_period AS (INSERT INTO search_period (res_type, res_id, param, period) "
-    "SELECT cur.res_type, cur.res_id, x.a, tstzrange(NULLIF(x.b, '')::timestamptz, NULLIF(x.c, '')::timestamptz, '[)') "
-    "FROM cur, unnest($15::text[], $16::text[], $17::text[]) AS x(a, b, c)) "
-    "SELECT count(*) FROM cur";
+// write: every value (a first version) or only the values the current rows lack (a next version,
+// whose unchanged rows stay as they are: a finished episode rewrites its status and period, not its
+// patient, unit and identifiers). Then the statement's answer: whether it wrote.
+std::string InsertVersionAndIndexRows(Rows which) {
+  std::string sql;
+  // The current rows, found by their owner: asked per value instead, the planner may take the lookup
+  // index (res_type, param, code, system) and walk every active episode for the status token.
+  if (which == Rows::changed) {
+    for (const auto& table : kIndexTables) {
+      sql += std::string(", o_") + table.name + " AS MATERIALIZED (SELECT " + table.x_columns + " FROM " + table.name +
+             " x, cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)";
+    }
+  }
+  sql +=
+      ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+      "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)";
+  for (const auto& table : kIndexTables) {
+    sql += std::string(", i_") + table.name + " AS (INSERT INTO " + table.name + " (res_type, res_id, " +
+           table.columns + ") SELECT " + (which == Rows::changed ? "DISTINCT " : "") + "cur.res_type, cur.res_id, " +
+           table.values + " FROM cur, " + NewValues(table);
+    if (which == Rows::changed)
+      sql += std::string(" WHERE NOT EXISTS (SELECT 1 FROM o_") + table.name + " x WHERE " + Same(table) + ")";
+    sql += ")";
+  }
+  return sql + " SELECT count(*) FROM cur";
+}
 
 // Version 1 of an id nobody holds: claims the current row; a concurrent claimant of the same id makes
 // it write nothing (ON CONFLICT waits for that claimant's outcome first).
@@ -110,24 +159,26 @@ constexpr const char* kWriteNewName = "nara_write_new";
 const std::string kWriteNewSql =
     "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated) "
     "VALUES ($1::text, $2::text, $3::int, $4::timestamptz) ON CONFLICT DO NOTHING RETURNING res_type, res_id)" +
-    kInsertVersionOfCur;
+    InsertVersionAndIndexRows(Rows::all);
 
 // The next version of an existing id: writes only while the current row is still the expected one
 // ($18 version, $19 deleted) and not dated after $20, so a guess that has gone stale writes nothing.
-// The UPDATE takes the row lock; a writer that waited for it re-checks the guard on the new row.
+// The UPDATE takes the row lock; a writer that waited for it re-checks the guard on the new row, and
+// then no other write has come between the statement's snapshot and its own, so the index rows it
+// compares against are the current version's.
 constexpr const char* kWriteNextName = "nara_write_next";
 const std::string kWriteNextSql =
     "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = false "
     "WHERE res_type = $1::text AND res_id = $2::text AND version = $18::int AND deleted = $19::boolean "
     "AND last_updated <= $20::timestamptz RETURNING res_type, res_id)" +
-    kDeleteIndexesOfCur + kInsertVersionOfCur;
+    DeleteIndexRows(Rows::changed) + InsertVersionAndIndexRows(Rows::changed);
 
 // A tombstone version of a locked live row: $3 version, $4 lastUpdated.
 constexpr const char* kTombstoneName = "nara_write_tombstone";
 const std::string kTombstoneSql =
     "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true "
     "WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, res_id)" +
-    kDeleteIndexesOfCur +
+    DeleteIndexRows(Rows::all) +
     ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
     "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
     "SELECT count(*) FROM cur";
