@@ -21,6 +21,34 @@ bool IsJsonMediaType(const std::string& value) {
   return type == "application/fhir+json" || type == "application/json" || type == "json" || type == "text/json";
 }
 
+// The fhirVersion parameter of one media range (FHIR R4 3.1.0.1.8), quotes removed; nullopt when absent.
+std::optional<std::string> FhirVersionParameter(const std::string& range) {
+  for (size_t at = range.find(';'); at != std::string::npos;) {
+    const size_t next = range.find(';', at + 1);
+    const std::string param = range.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+    const size_t eq = param.find('=');
+    if (eq != std::string::npos && LowerAscii(Poco::trim(param.substr(0, eq))) == "fhirversion") {
+      std::string value = Poco::trim(param.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+    at = next;
+  }
+  return std::nullopt;
+}
+
+// A media range that names a FHIR version other than R4 (4.0, or its patch 4.0.1): this server has
+// one version, so such a range is one it cannot serve or read.
+std::optional<Error> OtherFhirVersion(const std::string& range) {
+  const auto version = FhirVersionParameter(range);
+  if (!version || *version == "4.0" || *version == "4.0.1") return std::nullopt;
+  const std::string named = SafeExcerpt(*version, 20);
+  return Error{ErrorKind::not_supported, "not-supported",
+               "FHIR-version " + named + " stöds inte: endast 4.0 (R4) (FHIR version " + named +
+                   " is not supported: only 4.0, R4)",
+               {}};
+}
+
 }  // namespace
 
 Preferences ParsePrefer(const std::string& header) {
@@ -60,7 +88,7 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
       return Error{ErrorKind::not_supported, "not-supported",
                    "_format " + SafeExcerpt(value, 40) + " stöds inte: endast JSON (only JSON is supported)", {}};
     }
-    return std::nullopt;  // _format overrides Accept (FHIR R4 3.1.0.1.9)
+    return OtherFhirVersion(value);  // _format overrides Accept (FHIR R4 3.1.0.1.9)
   }
   const std::string accept = request.Header("accept");
   if (accept.empty()) return std::nullopt;
@@ -68,18 +96,22 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
   const bool ndjson_ok = request.path.rfind("/$export-file/", 0) == 0;
   // Acceptable when any listed media range is JSON or a wildcard.
   bool acceptable = false;
+  std::optional<Error> other_version;  // the answer when the only JSON asked for is another FHIR version
   size_t start = 0;
   while (start <= accept.size()) {
     size_t end = accept.find(',', start);
     if (end == std::string::npos) end = accept.size();
-    std::string item = accept.substr(start, end - start);
-    item = LowerAscii(Poco::trim(item.substr(0, item.find(';'))));
-    if (item == "*/*" || item == "application/*" || IsJsonMediaType(item)) acceptable = true;
+    const std::string range = accept.substr(start, end - start);
+    const std::string item = LowerAscii(Poco::trim(range.substr(0, range.find(';'))));
+    auto version_error = OtherFhirVersion(range);
+    if (version_error && !other_version) other_version = std::move(version_error);
+    if (item == "*/*" || item == "application/*" || (IsJsonMediaType(item) && !version_error)) acceptable = true;
     if (ndjson_ok && (item == "application/fhir+ndjson" || item == "application/ndjson")) acceptable = true;
     if (report && (item == "text/html" || item == "text/csv")) acceptable = true;
     start = end + 1;
   }
   if (acceptable) return std::nullopt;
+  if (other_version) return other_version;
   return Error{ErrorKind::not_supported, "not-supported",
                std::string("Accept ") + (MentionsXml(accept) ? "XML" : "type") +
                    " stöds inte: endast application/fhir+json (only JSON is supported)",
@@ -88,7 +120,7 @@ std::optional<Error> CheckResponseFormat(const HttpRequest& request) {
 
 std::optional<Error> CheckRequestContentType(const HttpRequest& request) {
   const std::string type = request.Header("content-type");
-  if (IsJsonMediaType(type)) return std::nullopt;
+  if (IsJsonMediaType(type)) return OtherFhirVersion(type);
   return Error{
       ErrorKind::not_supported,
       "not-supported",

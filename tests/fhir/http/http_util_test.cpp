@@ -116,6 +116,37 @@ TEST(HttpUtilFormat, AcceptHeader) {
   EXPECT_NE(error->text.find("XML"), std::string::npos) << error->text;
 }
 
+// The FHIR version media-type parameter (FHIR R4 3.1.0.1.8): this server speaks R4 only, so a range
+// that asks for another version is not acceptable (406 when nothing else in Accept is), a body that
+// says it is another version is refused (415), and 4.0 or 4.0.1 is the same as no parameter.
+TEST(HttpUtilFormat, AnotherFhirVersionIsNotAcceptableNorAccepted) {
+  for (const char* ok :
+       {"application/fhir+json; fhirVersion=4.0", "application/fhir+json;fhirVersion=4.0.1",
+        "application/fhir+json; FHIRVERSION=\"4.0\"", "application/fhir+json; fhirVersion=5.0, */*;q=0.1",
+        "application/fhir+json; fhirVersion=3.0, application/fhir+json; fhirVersion=4.0"}) {
+    EXPECT_FALSE(CheckResponseFormat(WithAccept(ok)).has_value()) << ok;
+  }
+  for (const char* bad : {"application/fhir+json; fhirVersion=5.0", "application/json;fhirVersion=3.0",
+                          "application/fhir+json; fhirVersion=4.3; q=1", "application/fhir+json; fhirVersion="}) {
+    ExpectNotSupported(CheckResponseFormat(WithAccept(bad)), bad);
+  }
+  auto error = CheckResponseFormat(WithAccept("application/fhir+json; fhirVersion=5.0"));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->text,
+            "FHIR-version 5.0 stöds inte: endast 4.0 (R4) (FHIR version 5.0 is not supported: only 4.0, R4)");
+  ExpectNotSupported(CheckResponseFormat(WithFormat("application/fhir+json; fhirVersion=5.0")), "_format R5");
+  EXPECT_FALSE(CheckResponseFormat(WithFormat("application/fhir+json; fhirVersion=4.0")).has_value());
+
+  HttpRequest r5_body;
+  r5_body.method = "POST";
+  r5_body.headers["content-type"] = "application/fhir+json; fhirVersion=5.0";
+  auto refused = CheckRequestContentType(r5_body);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->kind, ErrorKind::not_supported);
+  EXPECT_EQ(refused->text,
+            "FHIR-version 5.0 stöds inte: endast 4.0 (R4) (FHIR version 5.0 is not supported: only 4.0, R4)");
+}
+
 // Bulk export files are NDJSON (fhir/operations/bulk_export.h): a client may ask for exactly that there, and
 // only there.
 TEST(HttpUtilFormat, NdjsonIsAcceptableForExportFilesOnly) {
