@@ -182,7 +182,7 @@ std::string CapabilityStatementJson(const std::string& base_url, const std::stri
     w.Key("readHistory"); w.Bool(true);
     w.Key("updateCreate"); w.Bool(true);
     w.Key("conditionalCreate"); w.Bool(true);
-    w.Key("conditionalRead"); w.String("not-supported");
+    w.Key("conditionalRead"); w.String("full-support");  // If-None-Match and If-Modified-Since
     w.Key("conditionalUpdate"); w.Bool(true);
     w.Key("conditionalDelete"); w.String("single");
     w.Key("searchParam");

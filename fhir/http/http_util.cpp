@@ -1,12 +1,16 @@
 #include "fhir/http/http_util.h"
 
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/String.h>
+#include <Poco/Timestamp.h>
 #include <Poco/URI.h>
-
-#include "fhir/json/json.h"
 
 #include <cstdio>
 #include <ctime>
+
+#include "fhir/json/json.h"
 
 namespace nara::fhir {
 namespace {
@@ -173,6 +177,35 @@ std::string HttpDate(const std::string& rfc3339) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
   return buf;
+}
+
+namespace {
+
+// An HTTP-date in any of the three forms a recipient must read (RFC 9110 5.6.7), as seconds. The form
+// is told by its shape (Poco's parser is lenient and reads one form as another, wrongly): IMF-fixdate
+// "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT", asctime
+// "Sun Nov  6 08:49:37 1994".
+std::optional<Poco::Timestamp> ParseHttpDate(const std::string& text) {
+  const std::string trimmed = Poco::trim(text);
+  const size_t comma = trimmed.find(',');
+  const std::string& format = comma == std::string::npos                      ? Poco::DateTimeFormat::ASCTIME_FORMAT
+                              : trimmed.find('-', comma) != std::string::npos ? Poco::DateTimeFormat::RFC850_FORMAT
+                                                                              : Poco::DateTimeFormat::HTTP_FORMAT;
+  Poco::DateTime parsed;
+  int zone = 0;
+  if (!Poco::DateTimeParser::tryParse(format, trimmed, parsed, zone)) return std::nullopt;
+  parsed.makeUTC(zone);
+  return parsed.timestamp();
+}
+
+}  // namespace
+
+bool NotModifiedSince(const std::string& if_modified_since, const std::string& last_modified) {
+  if (if_modified_since.empty()) return false;
+  const auto since = ParseHttpDate(if_modified_since);
+  const auto modified = ParseHttpDate(last_modified);
+  if (!since || !modified || *since > Poco::Timestamp()) return false;
+  return *modified <= *since;
 }
 
 QueryParams ParseQueryString(const std::string& text) {

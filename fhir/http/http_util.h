@@ -28,6 +28,9 @@ bool IfNoneMatchHits(const std::string& header, int version);
 
 // RFC 3339 (2026-11-23T10:00:00.123Z) → RFC 7231 HTTP-date (Mon, 23 Nov 2026 10:00:00 GMT).
 std::string HttpDate(const std::string& rfc3339);
+// If-Modified-Since (RFC 9110 13.1.3): `last_modified` (an HTTP-date) is not later than the date the
+// header gives. False when the header is absent, not an HTTP-date, or later than the server's clock.
+bool NotModifiedSince(const std::string& if_modified_since, const std::string& last_modified);
 
 // a=b&c=d (x-www-form-urlencoded or a query string) → decoded pairs.
 QueryParams ParseQueryString(const std::string& text);

@@ -57,8 +57,16 @@ void AddVersionHeaders(HttpResponse& response, const StoredResource& resource, c
 }
 
 HttpResponse NotModifiedOr(const HttpRequest& request, int version, HttpResponse read) {
-  const std::string condition = request.Header("if-none-match");
-  if (read.status != 200 || condition.empty() || !IfNoneMatchHits(condition, version)) return read;
+  if (read.status != 200) return read;
+  // If-None-Match decides when sent; If-Modified-Since only without it (RFC 9110 13.2.2).
+  const std::string etags = request.Header("if-none-match");
+  std::string last_modified;
+  for (const auto& [name, value] : read.headers) {
+    if (name == "Last-Modified") last_modified = value;
+  }
+  const bool unchanged = etags.empty() ? NotModifiedSince(request.Header("if-modified-since"), last_modified)
+                                       : IfNoneMatchHits(etags, version);
+  if (!unchanged) return read;
   HttpResponse not_modified;
   not_modified.status = 304;
   for (const auto& [name, value] : read.headers) {

@@ -1,6 +1,6 @@
 // HTTP basics as an EHR integrator's client sees them on the wire (issue 14): the standard reason
 // phrase in every status line, OPTIONS/TRACE and body-less POSTs answered at once instead of after the
-// read timeout, HEAD, If-None-Match, and gzip for a client that asks for it.
+// read timeout, HEAD, If-None-Match and If-Modified-Since, and gzip for a client that asks for it.
 #include <Poco/InflatingStream.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/NetException.h>
@@ -108,6 +108,27 @@ TEST(HttpBasics, IfNoneMatchOfTheCurrentVersionIs304) {
   EXPECT_EQ(other.status, 200);
   auto vread = client->Request("GET", "/fhir/Patient/" + id + "/_history/1", "", {{"If-None-Match", "W/\"1\""}});
   EXPECT_EQ(vread.status, 304);
+}
+
+// A client polling with the Last-Modified it was given (FHIR R4 allows If-Modified-Since on a read).
+TEST(HttpBasics, IfModifiedSinceTheLastModifiedIs304) {
+  auto client = Server::Shared().Client("ehr");
+  auto created =
+      client->Request("POST", "/fhir/Patient", PatientJson(reg::NextPersonnummer(), "Pollsson"), reg::kFhirJson);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = At(Parse(created.body), "/id");
+  auto first = client->Request("GET", "/fhir/Patient/" + id);
+  ASSERT_EQ(first.status, 200);
+  const std::string last_modified = first.headers["last-modified"];
+  ASSERT_FALSE(last_modified.empty());
+  auto same = client->Request("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", last_modified}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_EQ(same.headers["last-modified"], last_modified);
+  auto older =
+      client->Request("GET", "/fhir/Patient/" + id, "", {{"If-Modified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}});
+  EXPECT_EQ(older.status, 200);
+  EXPECT_EQ(older.body, first.body);
 }
 
 std::string Gunzip(const std::string& compressed) {

@@ -106,6 +106,8 @@ TEST_F(Capability, InteractionsMatchWhatTheRouterServes) {
     EXPECT_TRUE(resource["conditionalCreate"].GetBool());
     EXPECT_TRUE(resource["conditionalUpdate"].GetBool());
     EXPECT_STREQ(resource["conditionalDelete"].GetString(), "single");
+    // If-None-Match and If-Modified-Since on read and vread (docs/api.md "Conditional read").
+    EXPECT_STREQ(resource["conditionalRead"].GetString(), "full-support");
     EXPECT_STREQ(resource["versioning"].GetString(), "versioned-update");
   }
   std::set<std::string> system;

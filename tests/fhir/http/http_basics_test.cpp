@@ -84,6 +84,42 @@ TEST_F(Router, IfNoneMatchOfTheCurrentVersionIs304) {
   EXPECT_EQ(Do(vread).status, 304);
 }
 
+// If-Modified-Since (RFC 9110 13.1.3), which FHIR R4 allows on a read (3.1.0.1.6 "conditional read"):
+// an HTTP-date in any of its three forms; a date that cannot be read, or lies ahead of the server's
+// clock, is ignored (the full answer), never an error.
+TEST(IfModifiedSince, ComparesWholeSecondsAndIgnoresWhatItCannotUse) {
+  const std::string modified = "Sun, 06 Nov 1994 08:49:37 GMT";
+  EXPECT_TRUE(NotModifiedSince("Sun, 06 Nov 1994 08:49:37 GMT", modified));
+  EXPECT_TRUE(NotModifiedSince("Mon, 07 Nov 1994 00:00:00 GMT", modified));
+  EXPECT_TRUE(NotModifiedSince("Sunday, 06-Nov-94 08:49:37 GMT", modified));
+  EXPECT_TRUE(NotModifiedSince("Sun Nov  6 08:49:37 1994", modified));
+  EXPECT_FALSE(NotModifiedSince("Sun, 06 Nov 1994 08:49:36 GMT", modified));
+  EXPECT_FALSE(NotModifiedSince("", modified));
+  EXPECT_FALSE(NotModifiedSince("1994-11-07T00:00:00Z", modified));  // not an HTTP-date
+  EXPECT_FALSE(NotModifiedSince("yesterday", modified));
+  EXPECT_FALSE(NotModifiedSince("Fri, 01 Jan 2100 00:00:00 GMT", modified));  // ahead of the clock
+}
+
+TEST_F(Router, IfModifiedSinceTheLastModifiedIs304UnlessIfNoneMatchSaysOtherwise) {
+  const std::string id = CreatePatient();
+  HttpRequest read = Req("GET", "/Patient/" + id);
+  const std::string last_modified = HeaderValue(Do(read), "Last-Modified");
+  ASSERT_FALSE(last_modified.empty());
+  read.headers["if-modified-since"] = last_modified;
+  HttpResponse r = Do(read);
+  EXPECT_EQ(r.status, 304);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(HeaderValue(r, "ETag"), "W/\"1\"");
+  EXPECT_EQ(HeaderValue(r, "Last-Modified"), last_modified);
+  EXPECT_EQ(store_.audit.back().http_status, 304);
+  read.headers["if-modified-since"] = "Sat, 01 Jan 2000 00:00:00 GMT";
+  EXPECT_EQ(Do(read).status, 200);
+  // If-None-Match decides when both are sent (RFC 9110 13.2.2).
+  read.headers["if-modified-since"] = last_modified;
+  read.headers["if-none-match"] = "W/\"7\"";
+  EXPECT_EQ(Do(read).status, 200);
+}
+
 TEST_F(Router, AnOperationTheTypeLacksIs404NotABadId) {
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Organization/$fixed-contacts")), 404), "not-found");
   EXPECT_EQ(ExpectOutcome(Do(Req("GET", "/Patient/p1/$list-status")), 404), "not-found");
