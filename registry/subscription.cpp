@@ -29,6 +29,8 @@ constexpr TopicRow kTopics[] = {
      "Patientkontrakt skapat eller ändrat (Patientkontrakt created or changed)"},
     {Topic::residence_change, "residence-change", "Patient",
      "invånaren har flyttat till en annan kommun (the resident moved to another kommun)"},
+    {Topic::hemsjukvard_change, "hemsjukvard-change", "EpisodeOfCare",
+     "hemsjukvård skapad, ändrad eller avslutad (home health care created, changed or ended)"},
 };
 
 const TopicRow& RowOf(Topic topic) {
@@ -103,6 +105,7 @@ std::vector<Topic> TopicsOf(const ResourceChange& change) {
   if (change.type == "EpisodeOfCare") {
     if (now.kind == "listning") topics.push_back(Topic::listing_change);
     if (now.kind == "saebo") topics.push_back(Topic::saebo_change);
+    if (now.kind == "hemsjukvard") topics.push_back(Topic::hemsjukvard_change);
   } else if (change.type == "CareTeam") {
     if (now.kind == "fast-kontakt") topics.push_back(Topic::fixed_contact_change);
   } else if (change.type == "DocumentReference") {

@@ -13,8 +13,10 @@
 
 namespace nara {
 
-// NR/SubscriptionTopic/… The six of the contract, and residence-change: a resident's kommun changed
-// (the kommun a resident moves out of, and the one moved into, must hear of it).
+// NR/SubscriptionTopic/… The six of the contract, and two more: residence-change, a resident's kommun
+// changed (the kommun a resident moves out of, and the one moved into, must hear of it), and
+// hemsjukvard-change, home health care registered, changed or ended by the kommun (the vårdcentral
+// that lists the person must hear of it, as of a move into a SÄBO).
 enum class Topic {
   listing_change,
   fixed_contact_change,
@@ -23,6 +25,7 @@ enum class Topic {
   waitlist_change,
   patientkontrakt_change,
   residence_change,
+  hemsjukvard_change,
 };
 
 const std::vector<Topic>& AllTopics();
@@ -37,7 +40,7 @@ std::optional<Topic> ParseTopicUrl(std::string_view url);  // also accepts the b
 // (before a create) and for a tombstone.
 struct VersionFacts {
   bool exists = false;
-  std::string kind;        // EpisodeOfCare "listning"/"saebo"; CareTeam "fast-kontakt";
+  std::string kind;        // EpisodeOfCare "listning"/"saebo"/"hemsjukvard"; CareTeam "fast-kontakt";
                            // DocumentReference "patientkontrakt"; Task "fast-lakarkontakt-ko"
   std::string patient_id;  // Patient: its own id
   std::string unit_id;     // managing organization (EpisodeOfCare, CareTeam), custodian (DocumentReference)
@@ -52,7 +55,7 @@ struct ResourceChange {
   VersionFacts before, after;  // the previous version and this one
 };
 
-// Topics the change hits: a listing, SÄBO episode, fixed contact, Patientkontrakt or queue entry that
+// Topics the change hits: a listing, SÄBO or home-care episode, fixed contact, Patientkontrakt or queue entry that
 // was created, changed or deleted; a patient that became deceased; a patient whose kommun changed.
 std::vector<Topic> TopicsOf(const ResourceChange& change);
 

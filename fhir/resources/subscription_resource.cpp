@@ -240,8 +240,7 @@ VersionFacts FactsOfVersion(const StoredResource& version) {
   facts.exists = true;
   const std::string& type = version.type;
   if (type == "EpisodeOfCare") {
-    const EpisodeKind kind = KindOfEpisode(doc);
-    facts.kind = kind == EpisodeKind::listning ? "listning" : kind == EpisodeKind::saebo ? "saebo" : "";
+    facts.kind = EpisodeKindName(KindOfEpisode(doc));
     facts.patient_id = FirstReferenceId(doc, "patient", "Patient");
     facts.unit_id = FirstReferenceId(doc, "managingOrganization", "Organization");
   } else if (type == "CareTeam") {

@@ -92,7 +92,7 @@ std::string KommunJson(const std::string& id, const std::string& hsa, const std:
 }
 
 // A server of the suite's own with the directory written: region, vårdcentraler A and B below it, the
-// municipality client's kommun (0180) with a SÄBO.
+// municipality client's kommun (0180) with a hemsjukvård unit.
 struct Site {
   std::unique_ptr<OwnServer> server;
   std::unique_ptr<testing::TlsClient> admin, ehr, municipality;
@@ -107,6 +107,8 @@ struct Site {
     reg::World::Put(*admin, "Organization", "vc-a", reg::OrganizationJson("vc-a", reg::UnitHsa(reg::kRegionHsa), "vardcentral", "region"));
     reg::World::Put(*admin, "Organization", "vc-b", reg::OrganizationJson("vc-b", reg::UnitHsa(reg::kRegionHsa), "vardcentral", "region"));
     reg::World::Put(*admin, "Organization", "kommun", KommunJson("kommun", reg::kKommunHsa, "0180"));
+    reg::World::Put(*admin, "Organization", "hsv",
+                    reg::OrganizationJson("hsv", reg::UnitHsa(reg::kKommunHsa), "hemsjukvard", "kommun"));
   }
   // A patient in kommun 0180 listed at `unit` (episode id "ep-<patient>-<unit>").
   void Listed(const std::string& patient, const std::string& unit, const std::string& start = "2025-01-01") {
@@ -393,6 +395,31 @@ TEST_F(SubscriptionTest, AMunicipalityHearsOnlyOfItsResidentsTheirDeathAndAMoveO
                             "subscription-" + s_death)[0]
                 .as<int>(),
             1);
+}
+
+// Home health care has a topic of its own beside saebo-change: the region whose vårdcentral lists the
+// person hears when the kommun registers it (filtered on the kommun), and a SÄBO subscriber does not.
+TEST_F(SubscriptionTest, HomeCareRegisteredByTheKommunReachesTheRegionOnItsOwnTopic) {
+  SubscriptionReceiver home, saebo;
+  const std::string s_home =
+      site_->Subscribe(*site_->ehr, SubscriptionJson("hemsjukvard-change", home.Endpoint(),
+                                                     "EpisodeOfCare?managing-organization=Organization/kommun"));
+  const std::string s_saebo =
+      site_->Subscribe(*site_->municipality, SubscriptionJson("saebo-change", saebo.Endpoint()));
+  ASSERT_TRUE(home.WaitFor(Handshaken));
+  ASSERT_TRUE(saebo.WaitFor(Handshaken));
+  site_->Listed("home-1", "vc-a");
+  auto registered = site_->municipality->Request(
+      "PUT", "/fhir/EpisodeOfCare/hsv-home-1",
+      reg::EpisodeJson("hsv-home-1", "home-1", "hsv", "2025-03-01", "hemsjukvard"), kFhirJson);
+  ASSERT_EQ(registered.status, 201) << registered.body;
+
+  ASSERT_TRUE(AllArrived(home, s_home, 1));
+  std::vector<std::string> focus;
+  for (const auto& n : home.Received()) focus.insert(focus.end(), n.focus.begin(), n.focus.end());
+  EXPECT_EQ(focus, std::vector<std::string>{"EpisodeOfCare/hsv-home-1/_history/1"});
+  EXPECT_EQ(site_->EventsSinceStart(s_home), 1) << "the listing at vc-a is no home-care event";
+  EXPECT_EQ(site_->EventsSinceStart(s_saebo), 0);
 }
 
 // Protected identity (docs/api.md section 8): the kommun is shown a protected resident redacted, so it

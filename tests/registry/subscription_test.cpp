@@ -37,6 +37,9 @@ TEST(SubscriptionTopicsTest, EachKindOfChangeHitsItsTopic) {
             std::vector<Topic>{Topic::listing_change});
   EXPECT_EQ(TopicsOf(Change("EpisodeOfCare", Episode("saebo", "s"), {})), std::vector<Topic>{Topic::saebo_change})
       << "a deleted SÄBO episode is a change too";
+  EXPECT_EQ(TopicsOf(Change("EpisodeOfCare", Episode("hemsjukvard", "h"), Episode("hemsjukvard", "h"))),
+            std::vector<Topic>{Topic::hemsjukvard_change});
+  EXPECT_EQ(TopicUrl(Topic::hemsjukvard_change), "https://fhir.nara-registry.org/SubscriptionTopic/hemsjukvard-change");
   EXPECT_EQ(TopicsOf(Change("CareTeam", {}, Episode("fast-kontakt", "vc-a"))),
             std::vector<Topic>{Topic::fixed_contact_change});
   EXPECT_EQ(TopicsOf(Change("DocumentReference", {}, Episode("patientkontrakt", "vc-a"))),

@@ -125,6 +125,11 @@ TEST(SubscriptionResource, FactsOfAVersionForTheTopics) {
   EXPECT_EQ(facts.patient_id, "p1");
   EXPECT_EQ(facts.unit_id, "vc-1");
   EXPECT_FALSE(FactsOfVersion(StoredResource{"EpisodeOfCare", "e1", 2, "", true, ""}).exists) << "a tombstone";
+  for (const std::string kind : {"saebo", "hemsjukvard"}) {
+    std::string other = episode;
+    other.replace(other.find("listning"), 8, kind);
+    EXPECT_EQ(FactsOfVersion(StoredResource{"EpisodeOfCare", "e2", 1, "", false, other}).kind, kind);
+  }
   const std::string patient =
       R"({"resourceType":"Patient","deceasedDateTime":"2025-01-02","address":[{"use":"home","extension":[{"url":)"
       R"("https://fhir.nara-registry.org/StructureDefinition/municipality","valueCoding":{"code":"0180"}}]}]})";
