@@ -63,9 +63,11 @@ Status ValidateIdentifier(std::string_view canonical_system, std::string_view va
   return Ok();
 }
 
-bool IsUniquePersonIdentifier(std::string_view canonical_system) {
+bool IsUniqueIdentifierOf(std::string_view resource_type, std::string_view canonical_system) {
   const std::string system = CanonicalSystem(canonical_system);
-  return system == systems::kPersonnummer || system == systems::kSamordningsnummer;
+  if (resource_type == "Patient") return system == systems::kPersonnummer || system == systems::kSamordningsnummer;
+  if (resource_type == "Organization" || resource_type == "Practitioner") return system == systems::kHsaId;
+  return false;
 }
 
 std::string SystemLabel(std::string_view canonical_system) {

@@ -30,8 +30,11 @@ std::string CanonicalSystem(std::string_view system);
 // Other systems are not ours to judge: Ok. Errors are Error::Invalid("value", ...) without the value.
 Status ValidateIdentifier(std::string_view canonical_system, std::string_view value);
 
-// Personnummer and samordningsnummer are unique among patients (docs/api.md section 2).
-bool IsUniquePersonIdentifier(std::string_view canonical_system);
+// Whether an identifier of this system belongs to at most one live resource of the type (docs/api.md
+// section 2): a Patient's personnummer or samordningsnummer, an Organization's or a Practitioner's
+// HSA-id (one object of the directory). Claimed across types, so only where no other type may
+// legitimately hold the same value: a doctor who is also a patient has one personnummer on both.
+bool IsUniqueIdentifierOf(std::string_view resource_type, std::string_view canonical_system);
 
 // A short label for messages: "personnummer", "samordningsnummer", "nationellt reservnummer",
 // "HSA-id"; "identifier" for any other system.

@@ -102,10 +102,11 @@ bool NormaliseIdentifiers(Value& resource, rapidjson::Document::AllocatorType& a
       return c.Fail("value", status.error().text, where + ".value");
     }
     index.tokens.push_back({"identifier", system, value});
-    // A replaced samordningsnummer keeps its row with period.end; only live identifiers are unique.
+    // A replaced samordningsnummer (or a unit's former HSA-id) keeps its row with period.end; only live
+    // identifiers are unique.
     const bool ended = identifier.HasMember("period") && identifier["period"].IsObject() &&
                        identifier["period"].HasMember("end");
-    if (type == "Patient" && IsUniquePersonIdentifier(system) && !ended) index.unique.push_back({"", system, value});
+    if (IsUniqueIdentifierOf(type, system) && !ended) index.unique.push_back({"", system, value});
   }
   return true;
 }

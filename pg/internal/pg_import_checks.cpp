@@ -67,12 +67,17 @@ std::optional<Error> CheckImportIdentities(pqxx::transaction_base& tx, const Imp
        "ORDER BY 1 LIMIT 1"},
       // The personnummer itself never goes into the message (docs/api.md section 7): the lines do.
       {"duplicate-identifier", ErrorKind::conflict,
-       "SELECT max(line), CASE WHEN min(res_type) = 'Encounter' THEN 'samma kontakt-id som rad ' || min(line) || ' (the same "
-       "Encounter identifier as an earlier line)' ELSE 'samma personnummer/samordningsnummer som rad ' || min(line) || "
-       "' (the same person identifier as an earlier line)' END FROM import_unique GROUP BY system, value HAVING count(*) > 1 "
-       "ORDER BY 1 LIMIT 1"},
+       "SELECT max(line), CASE "
+       "WHEN min(res_type) = 'Encounter' THEN "
+       "'samma kontakt-id som rad ' || min(line) || ' (the same Encounter identifier as an earlier line)' "
+       "WHEN system = 'urn:oid:1.2.752.29.4.19' THEN "
+       "'samma HSA-id som rad ' || min(line) || ' (the same HSA-id as an earlier line)' "
+       "ELSE 'samma personnummer/samordningsnummer som rad ' || min(line) || "
+       "' (the same person identifier as an earlier line)' END "
+       "FROM import_unique GROUP BY system, value HAVING count(*) > 1 ORDER BY 1 LIMIT 1"},
       {"identifier-in-use", ErrorKind::conflict,
-       "SELECT i.line, CASE WHEN i.res_type = 'Encounter' THEN 'kontakt-id:t finns redan i ' ELSE "
+       "SELECT i.line, CASE WHEN i.res_type = 'Encounter' THEN 'kontakt-id:t finns redan i ' WHEN i.system = "
+       "'urn:oid:1.2.752.29.4.19' THEN 'HSA-id:t tillhör redan ' ELSE "
        "'personnumret/samordningsnumret tillhör redan ' END || u.res_type || '/' || u.res_id || "
        "' (the identifier already belongs to a resource)' FROM import_unique i JOIN unique_identifier u "
        "USING (system, value) ORDER BY 1 LIMIT 1"},

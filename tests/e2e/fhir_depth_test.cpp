@@ -163,6 +163,41 @@ TEST(FhirDepth, ConditionalUpdateAndDeleteByPersonnummer) {
 
 // Issue 7: 64 concurrent updates with the same If-Match: exactly one succeeds, the rest get 412,
 // and the versions stay 1, 2 with no duplicate.
+// An HSA-id names one unit or person of the directory (docs/api.md section 2): a second Organization
+// or Practitioner with one is a 409 naming the holder, and a conditional create by the HSA-id then
+// finds the one there is (it was a 412 for ever once two held it).
+TEST(FhirDepth, AnHsaIdBelongsToOneLiveUnitOrPerson) {
+  reg::World w("hsa-one");
+  auto admin = Server::Shared().Client("admin");
+  const std::string holder = reg::SharedRegion();
+  const std::string duplicate = w.Id("dup");
+  auto refused = admin->Request("PUT", "/fhir/Organization/" + duplicate,
+                                reg::OrganizationJson(duplicate, reg::kRegionHsa, "region"), kFhirJson);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("Organization/" + holder), std::string::npos) << refused.body;
+  EXPECT_EQ(admin->Request("GET", "/fhir/Organization/" + duplicate).status, 404) << "nothing written";
+
+  auto found =
+      admin->Request("POST", "/fhir/Organization", WithoutId(reg::OrganizationJson("x", reg::kRegionHsa, "region")),
+                     {{"Content-Type", "application/fhir+json"},
+                      {"If-None-Exist", "identifier=" + reg::kHsaSystem + "|" + reg::kRegionHsa}});
+  EXPECT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(At(Parse(found.body), "/id"), holder);
+
+  const std::string doctor_hsa = reg::UnitHsa(reg::kRegionHsa);
+  const auto practitioner = [&](const std::string& id) {
+    return R"({"resourceType":"Practitioner","id":")" + id + R"(","identifier":[{"system":")" + reg::kHsaSystem +
+           R"(","value":")" + doctor_hsa + R"("}],"name":[{"family":"Dubbelsson"}]})";
+  };
+  EXPECT_EQ(admin->Request("PUT", "/fhir/Practitioner/" + w.Id("pr-1"), practitioner(w.Id("pr-1")), kFhirJson).status,
+            201);
+  auto twice = admin->Request("PUT", "/fhir/Practitioner/" + w.Id("pr-2"), practitioner(w.Id("pr-2")), kFhirJson);
+  EXPECT_EQ(twice.status, 409) << twice.body;
+  // The holder keeps it through its own updates.
+  EXPECT_EQ(admin->Request("PUT", "/fhir/Practitioner/" + w.Id("pr-1"), practitioner(w.Id("pr-1")), kFhirJson).status,
+            200);
+}
+
 TEST(FhirDepth, SixtyFourConcurrentIfMatchWritesMakeExactlyOneVersion) {
   constexpr int kClients = 64;
   auto admin = Server::Shared().Client("admin");

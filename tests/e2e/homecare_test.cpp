@@ -86,7 +86,7 @@ TEST(HomeCare, TheKommunRegistersHomeCareAtItsOwnUnitsOnly) {
   // Another kommun's hemsjukvård unit: refused by name, nothing written.
   const std::string other_hsa = "SE2120000183-0001";
   const std::string kommun_b = w.Id("kommun-b"), hsv_b = w.Id("hsv-b");
-  World::Put(w.admin(), "Organization", kommun_b, reg::OrganizationJson(kommun_b, other_hsa, "kommun"));
+  World::Put(w.admin(), "Organization", kommun_b, reg::OrganizationJson(kommun_b, reg::UnitHsa(other_hsa), "kommun"));
   World::Put(w.admin(), "Organization", hsv_b,
              reg::OrganizationJson(hsv_b, reg::UnitHsa(other_hsa), "hemsjukvard", kommun_b));
   auto foreign = Register(w, w.Id("e-b"), HomeCareJson(w.Id("e-b"), patient, hsv_b, "2024-03-01"));

@@ -69,11 +69,7 @@ class ProtectedIdentity : public ::testing::Test {
     World::Put(*admin, "Organization", "pi-region", reg::OrganizationJson("pi-region", reg::kRegionHsa, "region"));
     World::Put(*admin, "Organization", "pi-vc",
                reg::OrganizationJson("pi-vc", kVcHsa, "vardcentral", "pi-region"));
-    std::string kommun = reg::OrganizationJson("pi-solna", reg::kKommunHsa, "kommun");
-    kommun.insert(kommun.find('{') + 1, R"("extension":[{"url":")" + kMunicipalityExt +
-                                            R"(","valueCoding":{"system":")" + kKommunSystem +
-                                            R"(","code":"0184"}}],)");
-    World::Put(*admin, "Organization", "pi-solna", kommun);
+    World::Put(*admin, "Organization", "pi-solna", reg::KommunJson("pi-solna", reg::kKommunHsa, "0184"));
     World::Put(*admin, "Practitioner", "pi-doc-pr", reg::PractitionerJson("pi-doc-pr", "Läkarsson"));
     World::Put(*admin, "PractitionerRole", "pi-doc", reg::RoleJson("pi-doc", "pi-doc-pr", "pi-vc", "lakare"));
     pnr_ = reg::NextPersonnummer();

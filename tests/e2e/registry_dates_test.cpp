@@ -214,7 +214,7 @@ TEST(RegistryDates, AnotherKommunsSaeboIsRefusedByNameWithADetailCode) {
   World w("rd-other");
   const std::string other_hsa = "SE2120000183-0001";  // not the municipality client's organization
   const std::string kommun_b = w.Id("kommun-b"), saebo_b = w.Id("saebo-b");
-  World::Put(w.admin(), "Organization", kommun_b, reg::OrganizationJson(kommun_b, other_hsa, "kommun"));
+  World::Put(w.admin(), "Organization", kommun_b, reg::OrganizationJson(kommun_b, reg::UnitHsa(other_hsa), "kommun"));
   World::Put(w.admin(), "Organization", saebo_b,
              reg::OrganizationJson(saebo_b, reg::UnitHsa(other_hsa), "saebo", kommun_b));
   const std::string patient = w.Patient("p");

@@ -215,6 +215,37 @@ inline std::string UnitHsa(const std::string& org_hsa) {
   return org_hsa.substr(0, org_hsa.find('-')) + "-RT" + std::to_string(++counter);
 }
 
+inline const std::string kMunicipalityExt = kNr + "/StructureDefinition/municipality";
+inline const std::string kKommunSystem = kNr + "/CodeSystem/kommun";
+
+// A kommun Organization with its kommunkod, through which the server finds a municipality caller's kommun.
+inline std::string KommunJson(const std::string& id, const std::string& hsa, const std::string& kommun,
+                              const std::string& part_of = "") {
+  std::string json = OrganizationJson(id, hsa, "kommun", part_of);
+  const std::string ext = R"("extension":[{"url":")" + kMunicipalityExt + R"(","valueCoding":{"system":")" +
+                          kKommunSystem + R"(","code":")" + kommun + R"("}}],)";
+  return json.insert(json.find('{') + 1, ext);
+}
+
+// The units the shared server's ehr and municipality clients act for, written once per process (an
+// HSA-id names one unit): Region Stockholm (SE2321000016-0001) and Solna kommun (SE2120000184-0001,
+// kommunkod 0184).
+inline void PutOnce(const std::string& type, const std::string& id, const std::string& json);
+inline const std::string& SharedRegion() {
+  static const std::string id = [] {
+    PutOnce("Organization", "e2e-region-stockholm", OrganizationJson("e2e-region-stockholm", kRegionHsa, "region"));
+    return std::string("e2e-region-stockholm");
+  }();
+  return id;
+}
+inline const std::string& SharedKommun() {
+  static const std::string id = [] {
+    PutOnce("Organization", "e2e-solna", KommunJson("e2e-solna", kKommunHsa, "0184"));
+    return std::string("e2e-solna");
+  }();
+  return id;
+}
+
 class World {
  public:
   explicit World(std::string prefix)
@@ -228,19 +259,24 @@ class World {
   testing::TlsClient& municipality() { return *municipality_; }
   std::string Id(const std::string& name) const { return prefix_ + "-" + name; }
 
-  // The region (type region, HSA-id SE2321000016-0001) every vårdcentral of this world is part of.
+  // This world's region (type region) every vårdcentral of the world is part of. It has an HSA-id of
+  // its own and lies below the one region the ehr client acts for (SharedRegion(), HSA-id
+  // SE2321000016-0001), as a sjukvårdsområde does: an HSA-id names one unit, so the worlds cannot
+  // each hold the client's.
   std::string Region() {
     if (region_.empty()) {
       region_ = Id("region");
-      Put(*admin_, "Organization", region_, OrganizationJson(region_, kRegionHsa, "region"));
+      Put(*admin_, "Organization", region_, OrganizationJson(region_, UnitHsa(kRegionHsa), "region", SharedRegion()));
     }
     return region_;
   }
-  // The kommun (type kommun, HSA-id SE2120000184-0001) every SÄBO of this world is part of.
+  // This world's kommun (type kommun) every SÄBO of the world is part of, below the Solna kommun the
+  // municipality client acts for (SharedKommun(), HSA-id SE2120000184-0001), as a stadsdelsförvaltning
+  // is: the world's groups (Group/saebo-{kommun}) stay its own.
   std::string Kommun() {
     if (kommun_.empty()) {
       kommun_ = Id("kommun");
-      Put(*admin_, "Organization", kommun_, OrganizationJson(kommun_, kKommunHsa, "kommun"));
+      Put(*admin_, "Organization", kommun_, OrganizationJson(kommun_, UnitHsa(kKommunHsa), "kommun", SharedKommun()));
     }
     return kommun_;
   }
@@ -334,6 +370,10 @@ void RunTogether(int n, const std::string& client_name, Work work) {
   while (ready.load() < n) std::this_thread::yield();
   go = true;
   for (auto& thread : threads) thread.join();
+}
+
+inline void PutOnce(const std::string& type, const std::string& id, const std::string& json) {
+  World::Put(*Server::Shared().Client("admin"), type, id, json);
 }
 
 }  // namespace nara::e2e::reg

@@ -101,25 +101,9 @@ std::string PatientInKommun(const std::string& id, const std::string& pnr, const
          R"("}}],"line":["Testgatan 1"],"city":"Testby"}]})";
 }
 
-// An Organization (OrganizationJson) with the municipality extension naming its kommunkod.
-std::string KommunOrganizationJson(const std::string& id, const std::string& hsa, const std::string& kommun) {
-  std::string json = reg::OrganizationJson(id, hsa, "kommun");
-  const std::string ext = R"("extension":[{"url":")" + kMunicipalityExt + R"(","valueCoding":{"system":")" +
-                          kKommunSystem + R"(","code":")" + kommun + R"("}}],)";
-  return json.insert(json.find('{') + 1, ext);
-}
-
 // The Solna kommun (HSA-id SE2120000184-0001, kommunkod 0184) the municipality client acts for,
-// with its kommunkod: the server finds the caller's kommun through it. Written once per process.
-const std::string& SolnaKommun() {
-  static const std::string id = [] {
-    const std::string kommun = "sec-solna";
-    auto admin = Server::Shared().Client("admin");
-    World::Put(*admin, "Organization", kommun, KommunOrganizationJson(kommun, reg::kKommunHsa, "0184"));
-    return kommun;
-  }();
-  return id;
-}
+// with its kommunkod: the server finds the caller's kommun through it. One per server.
+const std::string& SolnaKommun() { return reg::SharedKommun(); }
 
 std::string IdFromLocation(const testing::HttpResult& result) {
   // .../fhir/TYPE/ID/_history/N
@@ -179,7 +163,7 @@ TEST(Security, MunicipalityWritesOnlyAtItsOwnSaebo) {
   const std::string solna = SolnaKommun();
   // Kommun B (Sundbyberg) with a SÄBO of its own.
   const std::string kommun_b = w.Id("kommun-b"), saebo_b = w.Id("saebo-b"), own_saebo = w.Id("saebo-own");
-  World::Put(w.admin(), "Organization", kommun_b, KommunOrganizationJson(kommun_b, kOtherKommunHsa, "0183"));
+  World::Put(w.admin(), "Organization", kommun_b, reg::KommunJson(kommun_b, reg::UnitHsa(kOtherKommunHsa), "0183"));
   World::Put(w.admin(), "Organization", saebo_b,
              reg::OrganizationJson(saebo_b, reg::UnitHsa(kOtherKommunHsa), "saebo", kommun_b));
   World::Put(w.admin(), "Organization", own_saebo,
@@ -241,7 +225,8 @@ TEST(Security, MunicipalityReadsTheResidentsOfItsSaebo) {
 TEST(Security, EhrWritesOnlyBelowItsOrganizationAndNeverDeletesPatients) {
   World w("sec-ehr");
   const std::string region_b = w.Id("region-b"), vc_b = w.Id("vc-b");
-  World::Put(w.admin(), "Organization", region_b, reg::OrganizationJson(region_b, kOtherRegionHsa, "region"));
+  World::Put(w.admin(), "Organization", region_b,
+             reg::OrganizationJson(region_b, reg::UnitHsa(kOtherRegionHsa), "region"));
   World::Put(w.admin(), "Organization", vc_b,
              reg::OrganizationJson(vc_b, reg::UnitHsa(kOtherRegionHsa), "vardcentral", region_b));
   const std::string vc = w.Vardcentral("vc");
@@ -280,7 +265,8 @@ TEST(Security, EhrWritesOnlyBelowItsOrganizationAndNeverDeletesPatients) {
 TEST(Security, RefusedWritesAreLoggedForThePatient) {
   World w("sec-rfw");
   const std::string region_b = w.Id("region-b"), vc_b = w.Id("vc-b");
-  World::Put(w.admin(), "Organization", region_b, reg::OrganizationJson(region_b, kOtherRegionHsa, "region"));
+  World::Put(w.admin(), "Organization", region_b,
+             reg::OrganizationJson(region_b, reg::UnitHsa(kOtherRegionHsa), "region"));
   World::Put(w.admin(), "Organization", vc_b,
              reg::OrganizationJson(vc_b, reg::UnitHsa(kOtherRegionHsa), "vardcentral", region_b));
   const std::string patient = w.Patient("p");

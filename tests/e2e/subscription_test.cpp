@@ -84,13 +84,6 @@ std::string Protected(std::string json) {
                      R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)");
 }
 
-std::string KommunJson(const std::string& id, const std::string& hsa, const std::string& kommun) {
-  std::string json = reg::OrganizationJson(id, hsa, "kommun");
-  const std::string ext = R"("extension":[{"url":")" + kMunicipalityExt + R"(","valueCoding":{"system":")" +
-                          kKommunSystem + R"(","code":")" + kommun + R"("}}],)";
-  return json.insert(json.find('{') + 1, ext);
-}
-
 // A server of the suite's own with the directory written: region, vårdcentraler A and B below it, the
 // municipality client's kommun (0180) with a hemsjukvård unit.
 struct Site {
@@ -106,7 +99,7 @@ struct Site {
     reg::World::Put(*admin, "Organization", "region", reg::OrganizationJson("region", reg::kRegionHsa, "region"));
     reg::World::Put(*admin, "Organization", "vc-a", reg::OrganizationJson("vc-a", reg::UnitHsa(reg::kRegionHsa), "vardcentral", "region"));
     reg::World::Put(*admin, "Organization", "vc-b", reg::OrganizationJson("vc-b", reg::UnitHsa(reg::kRegionHsa), "vardcentral", "region"));
-    reg::World::Put(*admin, "Organization", "kommun", KommunJson("kommun", reg::kKommunHsa, "0180"));
+    reg::World::Put(*admin, "Organization", "kommun", reg::KommunJson("kommun", reg::kKommunHsa, "0180"));
     reg::World::Put(*admin, "Organization", "hsv",
                     reg::OrganizationJson("hsv", reg::UnitHsa(reg::kKommunHsa), "hemsjukvard", "kommun"));
   }

@@ -147,8 +147,10 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
     EXPECT_EQ(Count("SELECT count(*) FROM resource_version WHERE res_type = '" + type + "'"), count) << type;
   }
   EXPECT_EQ(Count("SELECT count(*) FROM registry_patient"), per_type["Patient"]);
-  // Person identifiers and the Encounters' contact ids (docs/api.md section 11).
-  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"), per_type["Patient"] + per_type["Encounter"]);
+  // Person identifiers, the Encounters' contact ids (docs/api.md section 11) and the units' and
+  // practitioners' HSA-ids (section 2; every synthetic one has one).
+  EXPECT_EQ(Count("SELECT count(*) FROM unique_identifier"),
+            per_type["Patient"] + per_type["Encounter"] + per_type["Organization"] + per_type["Practitioner"]);
   EXPECT_GT(per_type["Encounter"], 0);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_visit"), per_type["Encounter"]);
   EXPECT_EQ(Count("SELECT count(*) FROM registry_unit"), per_type["Organization"]);
@@ -295,6 +297,22 @@ TEST_F(ImportTest, ADuplicatePersonnummerAndAnUnknownReferenceImportNothing) {
   dangling[contact] = std::regex_replace(lines[contact], std::regex("PractitionerRole/[^\"]+\""),
                                          "PractitionerRole/no-such-role\"");
   ExpectRefused(Join(dangling), "unknown-reference", contact + 1);
+}
+
+// An HSA-id names one unit (docs/api.md section 2): a second Organization with one imports nothing,
+// and the message says which identifier it is.
+TEST_F(ImportTest, AnHsaIdTwiceImportsNothing) {
+  const auto lines = Lines(Synth(400));
+  ASSERT_NE(lines[0].find("\"resourceType\":\"Organization\""), std::string::npos) << lines[0];
+  ASSERT_NE(lines[0].find("urn:oid:1.2.752.29.4.19"), std::string::npos) << lines[0];
+  auto twice = lines;
+  twice.push_back(std::regex_replace(lines[0], std::regex("\"id\":\"([^\"]+)\""), "\"id\":\"$1-copy\"",
+                                     std::regex_constants::format_first_only));
+  ExpectRefused(Join(twice), "duplicate-identifier", static_cast<int>(twice.size()));
+  auto refused = Import(Join(twice));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().text.find("samma HSA-id som rad 1 (the same HSA-id as an earlier line)"), std::string::npos)
+      << refused.error().text;
 }
 
 // The same id twice names the second line; an id the registry already holds names its line. Rows are

@@ -92,13 +92,22 @@ TEST(IdentifierSystem, OtherSystemsAreNotJudged) {
   EXPECT_TRUE(ValidateIdentifier("", "").ok());
 }
 
-TEST(IdentifierSystem, OnlyPersonnummerAndSamordningsnummerAreUnique) {
-  EXPECT_TRUE(IsUniquePersonIdentifier(systems::kPersonnummer));
-  EXPECT_TRUE(IsUniquePersonIdentifier(systems::kSamordningsnummer));
-  EXPECT_TRUE(IsUniquePersonIdentifier("urn:oid:1.2.752.129.2.1.3.1"));
-  EXPECT_FALSE(IsUniquePersonIdentifier(systems::kReservnummer));
-  EXPECT_FALSE(IsUniquePersonIdentifier(systems::kHsaId));
-  EXPECT_FALSE(IsUniquePersonIdentifier("http://example.org/mrn"));
+// Which identifiers belong to at most one live resource: a patient's personnummer or samordningsnummer,
+// and the HSA-id of an Organization or a Practitioner (one object of the directory). A doctor who is
+// also a patient keeps the personnummer on the Patient: a Practitioner's is not claimed.
+TEST(IdentifierSystem, UniqueIdentifiersDependOnTheType) {
+  EXPECT_TRUE(IsUniqueIdentifierOf("Patient", systems::kPersonnummer));
+  EXPECT_TRUE(IsUniqueIdentifierOf("Patient", systems::kSamordningsnummer));
+  EXPECT_TRUE(IsUniqueIdentifierOf("Patient", "urn:oid:1.2.752.129.2.1.3.1"));
+  EXPECT_FALSE(IsUniqueIdentifierOf("Patient", systems::kReservnummer));
+  EXPECT_FALSE(IsUniqueIdentifierOf("Patient", systems::kHsaId));
+  EXPECT_FALSE(IsUniqueIdentifierOf("Patient", "http://example.org/mrn"));
+  EXPECT_TRUE(IsUniqueIdentifierOf("Organization", systems::kHsaId));
+  EXPECT_TRUE(IsUniqueIdentifierOf("Organization", "urn:oid:1.2.752.129.2.1.4.1"));  // an alias of it
+  EXPECT_TRUE(IsUniqueIdentifierOf("Practitioner", systems::kHsaId));
+  EXPECT_FALSE(IsUniqueIdentifierOf("Practitioner", systems::kPersonnummer));
+  EXPECT_FALSE(IsUniqueIdentifierOf("PractitionerRole", systems::kHsaId));
+  EXPECT_FALSE(IsUniqueIdentifierOf("Organization", "http://example.org/unit"));
 }
 
 TEST(IdentifierSystem, SystemLabels) {

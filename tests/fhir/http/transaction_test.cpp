@@ -14,7 +14,7 @@ const std::string kUnitEntry = R"({"fullUrl":"urn:uuid:0a000000-0000-4000-8000-0
    "resource":{"resourceType":"Organization","name":"VC Test","active":true,
      "identifier":[{"system":"urn:oid:1.2.752.29.4.19","value":"SE2321000016-7001"}],
      "type":[{"coding":[{"system":"https://fhir.nara-registry.org/CodeSystem/organization-type","code":"vardcentral"}]}]},
-   "request":{"method":"POST","url":"Organization"}})";
+   "request":{"method":"POST","url":"Organization","ifNoneExist":"identifier=urn:oid:1.2.752.29.4.19|SE2321000016-7001"}})";
 
 std::string Listing(const std::string& patient_reference) {
   return R"({"resource":{"resourceType":"EpisodeOfCare","status":"active",

@@ -443,7 +443,10 @@ TEST(ResourceMapperOrganization, ValidOrganizationIsIndexed) {
                                 {"name", "Källan", "källan"},
                             }));
   EXPECT_EQ(Refs(p.index), (std::vector<RefTuple>{{"partof", "Organization", "region-1"}}));
-  EXPECT_TRUE(p.index.unique.empty());  // HSA-ids are not in the person-unique set
+  // An HSA-id names one object of the directory: one live Organization (docs/api.md section 2).
+  ASSERT_EQ(p.index.unique.size(), 1u);
+  EXPECT_EQ(p.index.unique[0].system, "urn:oid:1.2.752.29.4.19");
+  EXPECT_EQ(p.index.unique[0].code, kHsa);
 }
 
 TEST(ResourceMapperOrganization, SecondHsaAliasIsNormalised) {
@@ -542,8 +545,10 @@ TEST(ResourceMapperPractitioner, ValidPractitionerIsIndexed) {
                                 {"given", "Erik", "erik"},
                                 {"name", "Erik", "erik"},
                             }));
-  // person uniqueness applies among patients only
-  EXPECT_TRUE(p.index.unique.empty());
+  // The HSA-id is the Practitioner's own; the personnummer is claimed by the Patient it may also be.
+  ASSERT_EQ(p.index.unique.size(), 1u);
+  EXPECT_EQ(p.index.unique[0].system, systems::kHsaId);
+  EXPECT_EQ(p.index.unique[0].code, kHsa);
 }
 
 TEST(ResourceMapperPractitioner, Errors) {
