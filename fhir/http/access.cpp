@@ -125,19 +125,27 @@ bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::stri
   for (const auto& home_care : reg.HomeCare(patient_id)) {
     if (home_care.ActiveOnOrAfter(today) && CoversUnit(reg, caller, home_care.unit_id)) return true;
   }
-  // The caller's kommuner: the kommun codes of the units it acts for, found by HSA-id.
-  std::set<std::string> kommuner;
+  const auto kommuner = CallerKommuner(tx, caller);
+  if (kommuner.empty()) return false;
+  auto patient = reg.LockPatient(patient_id);
+  return patient && std::find(kommuner.begin(), kommuner.end(), patient->kommun) != kommuner.end();
+}
+
+std::vector<std::string> CallerKommuner(ResourceTransaction& tx, const Caller& caller) {
+  std::vector<std::string> kommuner;
   for (const auto& hsa : caller.organizations) {
-    // HSA-ids are not unique among Organizations: look at all of them.
+    // A live HSA-id names one Organization (schema/0018), but one stored before may still be shared and
+    // an ended one still matches: look at all of them.
     auto found = tx.Search(IdentifierSearch("Organization", systems::kHsaId, hsa, 1000));
     if (!found) continue;
     for (const auto& org : found->resources) {
-      if (auto unit = reg.Unit(org.id); unit && !unit->kommun.empty()) kommuner.insert(unit->kommun);
+      auto unit = tx.Registry().Unit(org.id);
+      if (unit && !unit->kommun.empty() && std::find(kommuner.begin(), kommuner.end(), unit->kommun) == kommuner.end()) {
+        kommuner.push_back(unit->kommun);
+      }
     }
   }
-  if (kommuner.empty()) return false;
-  auto patient = reg.LockPatient(patient_id);
-  return patient && kommuner.count(patient->kommun);
+  return kommuner;
 }
 
 Error Forbidden(const auth::Decision& decision) {

@@ -31,6 +31,9 @@ bool CoversUnit(RegistryTransaction& reg, const Caller& caller, const std::strin
 // kommuner, or who live in a SÄBO of one of them.
 bool IsResidentOf(ResourceTransaction& tx, const Caller& caller, const std::string& patient_id);
 
+// The kommunkoder of the units a caller acts for (its organizations, found by HSA-id), each once.
+std::vector<std::string> CallerKommuner(ResourceTransaction& tx, const Caller& caller);
+
 // An Error of kind forbidden with the policy's reason, for a 403 OperationOutcome.
 Error Forbidden(const auth::Decision& decision);
 

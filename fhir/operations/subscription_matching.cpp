@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "fhir/http/access.h"
 #include "fhir/http/protection.h"
 #include "fhir/resources/subscription_resource.h"
 #include "registry/date.h"
@@ -40,19 +41,6 @@ const EpisodeFacts* CurrentOrLast(const std::vector<EpisodeFacts>& episodes) {
     if (!last || last->period.start < episode.period.start) last = &episode;
   }
   return last;
-}
-
-// The kommuner of the units a caller acts for, found by HSA-id (not unique among Organizations).
-std::vector<std::string> CallerKommuner(ResourceTransaction& tx, const Caller& caller) {
-  std::vector<std::string> kommuner;
-  for (const auto& hsa : caller.organizations) {
-    auto found = tx.Search(IdentifierSearch("Organization", systems::kHsaId, hsa, 1000));
-    if (!found) continue;
-    for (const auto& org : found->resources) {
-      if (auto unit = tx.Registry().Unit(org.id); unit) AddUnique(kommuner, unit->kommun);
-    }
-  }
-  return kommuner;
 }
 
 // docs/api.md sections 8 and 10: of a protected person's data a subscriber hears only when it would be
