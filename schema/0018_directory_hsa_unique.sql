@@ -8,22 +8,23 @@
 -- one, the one created first keeps it (then the lower id). The other keeps its stored version; its next
 -- write that names the HSA-id is refused until one of them gives it up or ends it (period.end), and
 -- the NOTICE below names how many such HSA-ids there are.
+CREATE TEMP TABLE held_hsa ON COMMIT DROP AS
+SELECT i ->> 'value' AS value, c.res_type, c.res_id,
+       (SELECT f.last_updated FROM resource_version f
+        WHERE f.res_type = c.res_type AND f.res_id = c.res_id AND f.version = 1) AS created
+FROM resource_current c
+JOIN resource_version v USING (res_type, res_id, version)
+CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(v.body::jsonb -> 'identifier') = 'array' THEN v.body::jsonb -> 'identifier'
+         ELSE '[]'::jsonb END) AS i
+WHERE c.res_type IN ('Organization', 'Practitioner') AND NOT c.deleted
+  AND i ->> 'system' = 'urn:oid:1.2.752.29.4.19' AND coalesce(i ->> 'value', '') <> ''
+  AND NOT coalesce(jsonb_typeof(i -> 'period') = 'object' AND (i -> 'period') ? 'end', false);
+
 INSERT INTO unique_identifier (system, value, res_type, res_id)
-SELECT DISTINCT ON (held.value) 'urn:oid:1.2.752.29.4.19', held.value, held.res_type, held.res_id
-FROM (
-  SELECT i->>'value' AS value, c.res_type, c.res_id,
-         (SELECT f.last_updated FROM resource_version f
-          WHERE f.res_type = c.res_type AND f.res_id = c.res_id AND f.version = 1) AS created
-  FROM resource_current c
-  JOIN resource_version v USING (res_type, res_id, version)
-  CROSS JOIN LATERAL jsonb_array_elements(
-      CASE WHEN jsonb_typeof(v.body::jsonb -> 'identifier') = 'array' THEN v.body::jsonb -> 'identifier'
-           ELSE '[]'::jsonb END) AS i
-  WHERE c.res_type IN ('Organization', 'Practitioner') AND NOT c.deleted
-    AND i ->> 'system' = 'urn:oid:1.2.752.29.4.19' AND coalesce(i ->> 'value', '') <> ''
-    AND NOT coalesce(jsonb_typeof(i -> 'period') = 'object' AND (i -> 'period') ? 'end', false)
-) held
-ORDER BY held.value, held.created, held.res_id
+SELECT DISTINCT ON (value) 'urn:oid:1.2.752.29.4.19', value, res_type, res_id
+FROM held_hsa
+ORDER BY value, created, res_id
 ON CONFLICT DO NOTHING;
 
 DO $$
@@ -31,16 +32,7 @@ DECLARE
   shared bigint;
 BEGIN
   SELECT count(*) INTO shared FROM (
-    SELECT i->>'value'
-    FROM resource_current c
-    JOIN resource_version v USING (res_type, res_id, version)
-    CROSS JOIN LATERAL jsonb_array_elements(
-        CASE WHEN jsonb_typeof(v.body::jsonb -> 'identifier') = 'array' THEN v.body::jsonb -> 'identifier'
-             ELSE '[]'::jsonb END) AS i
-    WHERE c.res_type IN ('Organization', 'Practitioner') AND NOT c.deleted
-      AND i ->> 'system' = 'urn:oid:1.2.752.29.4.19' AND coalesce(i ->> 'value', '') <> ''
-      AND NOT coalesce(jsonb_typeof(i -> 'period') = 'object' AND (i -> 'period') ? 'end', false)
-    GROUP BY 1 HAVING count(DISTINCT (c.res_type, c.res_id)) > 1) s;
+    SELECT value FROM held_hsa GROUP BY value HAVING count(DISTINCT (res_type, res_id)) > 1) s;
   IF shared > 0 THEN
     RAISE NOTICE '% HSA-id(s) held by more than one Organization or Practitioner: the first created keeps each; '
                  'the others must give it up before their next write (SELECT value, res_type, res_id FROM '
