@@ -386,9 +386,9 @@ class PgTransaction final : public ResourceTransaction {
             unique.code);
         if (!owner.empty() &&
             (owner[0][0].as<std::string>() != request.type || owner[0][1].as<std::string>() != id)) {
-          return Error::Conflict("identifieraren (" + unique.system + ") tillhör redan " +
-                                 owner[0][0].as<std::string>() + "/" + owner[0][1].as<std::string>() +
-                                 " (identifier already in use)");
+          const std::string holder = owner[0][0].as<std::string>() + "/" + owner[0][1].as<std::string>();
+          return Error::Conflict("identifieraren (" + unique.system + ") tillhör redan " + holder +
+                                 " (the identifier already belongs to " + holder + ")");
         }
       }
     }

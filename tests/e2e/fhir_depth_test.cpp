@@ -174,7 +174,10 @@ TEST(FhirDepth, AnHsaIdBelongsToOneLiveUnitOrPerson) {
   auto refused = admin->Request("PUT", "/fhir/Organization/" + duplicate,
                                 reg::OrganizationJson(duplicate, reg::kRegionHsa, "region"), kFhirJson);
   EXPECT_EQ(refused.status, 409) << refused.body;
-  EXPECT_NE(refused.body.find("Organization/" + holder), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("identifieraren (urn:oid:1.2.752.29.4.19) tillhör redan Organization/" + holder +
+                              " (the identifier already belongs to Organization/" + holder + ")"),
+            std::string::npos)
+      << refused.body;
   EXPECT_EQ(admin->Request("GET", "/fhir/Organization/" + duplicate).status, 404) << "nothing written";
 
   auto found =
