@@ -53,6 +53,23 @@ std::optional<Error> OtherFhirVersion(const std::string& range) {
                {}};
 }
 
+// An HTTP-date in any of the three forms a recipient must read (RFC 9110 5.6.7), as seconds. The form
+// is told by its shape (Poco's parser is lenient and reads one form as another, wrongly): IMF-fixdate
+// "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT", asctime
+// "Sun Nov  6 08:49:37 1994".
+std::optional<Poco::Timestamp> ParseHttpDate(const std::string& text) {
+  const std::string trimmed = Poco::trim(text);
+  const size_t comma = trimmed.find(',');
+  const std::string& format = comma == std::string::npos                      ? Poco::DateTimeFormat::ASCTIME_FORMAT
+                              : trimmed.find('-', comma) != std::string::npos ? Poco::DateTimeFormat::RFC850_FORMAT
+                                                                              : Poco::DateTimeFormat::HTTP_FORMAT;
+  Poco::DateTime parsed;
+  int zone = 0;
+  if (!Poco::DateTimeParser::tryParse(format, trimmed, parsed, zone)) return std::nullopt;
+  parsed.makeUTC(zone);
+  return parsed.timestamp();
+}
+
 }  // namespace
 
 Preferences ParsePrefer(const std::string& header) {
@@ -178,27 +195,6 @@ std::string HttpDate(const std::string& rfc3339) {
   std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
   return buf;
 }
-
-namespace {
-
-// An HTTP-date in any of the three forms a recipient must read (RFC 9110 5.6.7), as seconds. The form
-// is told by its shape (Poco's parser is lenient and reads one form as another, wrongly): IMF-fixdate
-// "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT", asctime
-// "Sun Nov  6 08:49:37 1994".
-std::optional<Poco::Timestamp> ParseHttpDate(const std::string& text) {
-  const std::string trimmed = Poco::trim(text);
-  const size_t comma = trimmed.find(',');
-  const std::string& format = comma == std::string::npos                      ? Poco::DateTimeFormat::ASCTIME_FORMAT
-                              : trimmed.find('-', comma) != std::string::npos ? Poco::DateTimeFormat::RFC850_FORMAT
-                                                                              : Poco::DateTimeFormat::HTTP_FORMAT;
-  Poco::DateTime parsed;
-  int zone = 0;
-  if (!Poco::DateTimeParser::tryParse(format, trimmed, parsed, zone)) return std::nullopt;
-  parsed.makeUTC(zone);
-  return parsed.timestamp();
-}
-
-}  // namespace
 
 bool NotModifiedSince(const std::string& if_modified_since, const std::string& last_modified) {
   if (if_modified_since.empty()) return false;
