@@ -230,17 +230,18 @@ inline std::string KommunJson(const std::string& id, const std::string& hsa, con
 // The units the shared server's ehr and municipality clients act for, written once per process (an
 // HSA-id names one unit): Region Stockholm (SE2321000016-0001) and Solna kommun (SE2120000184-0001,
 // kommunkod 0184).
-inline void PutOnce(const std::string& type, const std::string& id, const std::string& json);
+inline void PutAsSharedAdmin(const std::string& type, const std::string& id, const std::string& json);  // below World
 inline const std::string& SharedRegion() {
   static const std::string id = [] {
-    PutOnce("Organization", "e2e-region-stockholm", OrganizationJson("e2e-region-stockholm", kRegionHsa, "region"));
+    PutAsSharedAdmin("Organization", "e2e-region-stockholm",
+                     OrganizationJson("e2e-region-stockholm", kRegionHsa, "region"));
     return std::string("e2e-region-stockholm");
   }();
   return id;
 }
 inline const std::string& SharedKommun() {
   static const std::string id = [] {
-    PutOnce("Organization", "e2e-solna", KommunJson("e2e-solna", kKommunHsa, "0184"));
+    PutAsSharedAdmin("Organization", "e2e-solna", KommunJson("e2e-solna", kKommunHsa, "0184"));
     return std::string("e2e-solna");
   }();
   return id;
@@ -372,7 +373,7 @@ void RunTogether(int n, const std::string& client_name, Work work) {
   for (auto& thread : threads) thread.join();
 }
 
-inline void PutOnce(const std::string& type, const std::string& id, const std::string& json) {
+inline void PutAsSharedAdmin(const std::string& type, const std::string& id, const std::string& json) {
   World::Put(*Server::Shared().Client("admin"), type, id, json);
 }
 
