@@ -357,18 +357,21 @@ class SearchParser {
     const std::string key = descending ? value.substr(1) : value;
     SearchSort sort;
     sort.descending = descending;
-    // The type's period parameter: `date`, or Task's `authored-on` (the place in line).
-    const SearchParamDef* date = type_.FindParam("date");
-    if (date == nullptr) date = type_.FindParam("authored-on");
+    // A date parameter of the type sorts by the start of its period: `date` (episodes, contacts,
+    // documents), Task's `authored-on` (the place in line), Patient's `birthdate` (a list by age).
+    const SearchParamDef* by = type_.FindParam(key);
     if (key == "_id") {
       sort.key = SortKey::id;
     } else if (key == "_lastUpdated") {
       sort.key = SortKey::last_updated;
-    } else if (date != nullptr && key == date->name && date->kind == SearchKind::period) {
+    } else if (by != nullptr && by->kind == SearchKind::period) {
       sort.key = SortKey::period_start;
-      sort.param = date->name;
+      sort.param = by->name;
     } else {
-      const std::string keys = "_id, _lastUpdated" + (date ? ", " + date->name : std::string());
+      std::string keys = "_id, _lastUpdated";
+      for (const auto& param : type_.search_params) {
+        if (param.kind == SearchKind::period) keys += ", " + param.name;
+      }
       return Unsupported(name, "_sort tar en av " + keys + " (med - för fallande ordning) (_sort takes one of " + keys +
                                    " (with - for descending))");
     }

@@ -522,6 +522,40 @@ TEST(Search, SortByDateAndLastUpdatedAcrossPages) {
   EXPECT_EQ(w.ehr().Request("GET", "/fhir/Patient?_sort=date", "", kStrict).status, 400) << "Patient has no date";
 }
 
+// A doctor's list by age (`_sort=birthdate`, the oldest first; `-birthdate` the youngest): the date is
+// the personnummer's when the Patient has no birthDate, as for a birthdate search.
+TEST(Search, ADoctorsListSortsByBirthdate) {
+  World w("st-age");
+  const std::string vc = w.Vardcentral("vc");
+  const std::string role = w.Staff("dr", vc);
+  std::vector<std::pair<std::string, std::string>> born;  // (YYYYMMDD of the personnummer, Patient/id)
+  for (int i = 0; i < 4; ++i) {
+    // Created oldest first (the personnummer dates count up) with ids counting down, so the order by id
+    // is the youngest first.
+    const std::string p = w.Patient("p" + std::to_string(3 - i));
+    w.List(w.Id("l" + std::to_string(i)), p, vc, "2025-01-01");
+    w.Contact(w.Id("c" + std::to_string(i)), p, role, vc, "2025-01-01");
+    born.emplace_back(w.Pnr(p).substr(0, 8), "Patient/" + p);
+  }
+  std::sort(born.begin(), born.end());
+  std::vector<std::string> oldest_first;
+  for (const auto& b : born) oldest_first.push_back(b.second);
+  const std::string list = "/fhir/Patient?general-practitioner=PractitionerRole/" + role;
+  for (const bool descending : {false, true}) {
+    std::vector<std::string> got;
+    std::string path = list + "&_sort=" + (descending ? "-birthdate" : "birthdate") + "&_count=3";
+    while (!path.empty()) {
+      Page page = Get(w.ehr(), path, kStrict);
+      ASSERT_EQ(page.status, 200) << page.body;
+      got.insert(got.end(), page.matches.begin(), page.matches.end());
+      path = page.next;
+    }
+    std::vector<std::string> want = oldest_first;
+    if (descending) std::reverse(want.begin(), want.end());
+    EXPECT_EQ(got, want) << (descending ? "-birthdate" : "birthdate");
+  }
+}
+
 TEST(Search, TotalSummaryAndElements) {
   World w("st-total");
   const std::string family = "Summasson";

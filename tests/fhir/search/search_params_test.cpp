@@ -146,16 +146,31 @@ TEST(SearchParams, Sort) {
     EXPECT_EQ(by_date.query.sort.param, "date");
     EXPECT_TRUE(by_date.query.sort.descending);
   }
+  // Any date parameter of the type sorts by its start: a list by age (birthdate, from birthDate or the
+  // personnummer's date), a queue by authored-on.
+  ParsedSearch by_age = Parse("Patient", {{"_sort", "-birthdate"}}, true);
+  EXPECT_EQ(by_age.query.sort.key, SortKey::period_start);
+  EXPECT_EQ(by_age.query.sort.param, "birthdate");
+  EXPECT_TRUE(by_age.query.sort.descending);
+  EXPECT_EQ(by_age.canonical, (Params{{"_sort", "-birthdate"}, {"_count", "50"}}));
 }
 
 TEST(SearchParams, OtherSortsAreUnsupported) {
-  for (const char* value : {"name", "_lastUpdated,name", "birthdate", "date", "-date", "-"}) {
+  for (const char* value : {"name", "_lastUpdated,name", "gender", "date", "-date", "-"}) {
     EXPECT_EQ(ParseError("Patient", {{"_sort", value}}, true).detail_code, "not-supported") << value;
     ParsedSearch s = Parse("Patient", {{"_sort", value}});
     EXPECT_EQ(s.query.sort.key, SortKey::id);
     EXPECT_EQ(s.ignored, (std::vector<std::string>{"_sort"}));
     EXPECT_EQ(s.canonical, (Params{{"_count", "50"}}));
   }
+}
+
+TEST(SearchParams, AnUnsupportedSortNamesTheKeysTheTypeHas) {
+  EXPECT_EQ(ParseError("Patient", {{"_sort", "family"}}, true).text,
+            "_sort tar en av _id, _lastUpdated, birthdate (med - för fallande ordning) (_sort takes one of _id, "
+            "_lastUpdated, birthdate (with - for descending))");
+  EXPECT_NE(ParseError("Organization", {{"_sort", "name"}}, true).text.find("one of _id, _lastUpdated (with"),
+            std::string::npos);
 }
 
 TEST(SearchParams, FormatAndPrettyAreSkipped) {
@@ -755,8 +770,8 @@ std::vector<BadSearch> Table() {
       {"Patient",
        {{"_sort", "family"}},
        true,
-       "_sort tar en av _id, _lastUpdated (med - för fallande ordning) (_sort takes one of _id, _lastUpdated (with - "
-       "for descending))"},
+       "_sort tar en av _id, _lastUpdated, birthdate (med - för fallande ordning) (_sort takes one of _id, "
+       "_lastUpdated, birthdate (with - for descending))"},
       {"CareTeam", {{"_sort", "family"}}, true, ""},
       {"Patient",
        {{"_include", "bogus"}},
