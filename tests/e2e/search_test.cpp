@@ -102,6 +102,29 @@ Page Get(testing::TlsClient& client, const std::string& path, const std::map<std
 
 std::set<std::string> AsSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
+// Every match of a search (strict handling), page after page along the `next` links, in the order the
+// pages give them. A page that is not 200 fails the calling test and ends the walk.
+std::vector<std::string> AllMatches(testing::TlsClient& client, std::string path) {
+  std::vector<std::string> all;
+  while (!path.empty()) {
+    Page page = Get(client, path, kStrict);
+    EXPECT_EQ(page.status, 200) << page.body;
+    if (page.status != 200) break;
+    all.insert(all.end(), page.matches.begin(), page.matches.end());
+    path = page.next;
+  }
+  return all;
+}
+
+// `search` with `_sort=key` gives `ascending` across pages of `count`, and with `_sort=-key` its reverse.
+void ExpectSortedBothWays(testing::TlsClient& client, const std::string& search, const std::string& key, int count,
+                          std::vector<std::string> ascending) {
+  const std::string pages = "&_count=" + std::to_string(count);
+  EXPECT_EQ(AllMatches(client, search + "&_sort=" + key + pages), ascending) << key;
+  std::reverse(ascending.begin(), ascending.end());
+  EXPECT_EQ(AllMatches(client, search + "&_sort=-" + key + pages), ascending) << "-" << key;
+}
+
 // A Patient with a family name of the test's own, so a name search finds this test's patients only.
 std::string PatientNamed(World& w, const std::string& name, const std::string& family) {
   const std::string id = w.Id(name);
@@ -495,19 +518,7 @@ TEST(Search, SortByDateAndLastUpdatedAcrossPages) {
   }
   for (int i : {1, 3, 2, 0, 4}) by_start.push_back("EpisodeOfCare/" + w.Id("ep" + std::to_string(i)));
   const std::string at = "/fhir/EpisodeOfCare?organization=Organization/" + vc;
-  for (const bool descending : {false, true}) {
-    std::vector<std::string> got;
-    std::string path = at + "&_sort=" + (descending ? "-date" : "date") + "&_count=2";
-    while (!path.empty()) {
-      Page page = Get(w.ehr(), path, kStrict);
-      ASSERT_EQ(page.status, 200) << page.body;
-      got.insert(got.end(), page.matches.begin(), page.matches.end());
-      path = page.next;
-    }
-    std::vector<std::string> want = by_start;
-    if (descending) std::reverse(want.begin(), want.end());
-    EXPECT_EQ(got, want) << (descending ? "-date" : "date");
-  }
+  ExpectSortedBothWays(w.ehr(), at, "date", 2, by_start);
   Page newest = Get(w.ehr(), at + "&_sort=-_lastUpdated");
   EXPECT_TRUE(std::is_sorted(newest.match_updated.rbegin(), newest.match_updated.rend()));
   Page oldest = Get(w.ehr(), at + "&_sort=_lastUpdated");
@@ -533,27 +544,15 @@ TEST(Search, ADoctorsListSortsByBirthdate) {
     // Created oldest first (the personnummer dates count up) with ids counting down, so the order by id
     // is the youngest first.
     const std::string p = w.Patient("p" + std::to_string(3 - i));
-    w.List(w.Id("l" + std::to_string(i)), p, vc, "2025-01-01");
-    w.Contact(w.Id("c" + std::to_string(i)), p, role, vc, "2025-01-01");
+    World::Require(w.List(w.Id("l" + std::to_string(i)), p, vc, "2025-01-01"), "listing");
+    World::Require(w.Contact(w.Id("c" + std::to_string(i)), p, role, vc, "2025-01-01"), "fast läkarkontakt");
     born.emplace_back(w.Pnr(p).substr(0, 8), "Patient/" + p);
   }
   std::sort(born.begin(), born.end());
   std::vector<std::string> oldest_first;
   for (const auto& b : born) oldest_first.push_back(b.second);
-  const std::string list = "/fhir/Patient?general-practitioner=PractitionerRole/" + role;
-  for (const bool descending : {false, true}) {
-    std::vector<std::string> got;
-    std::string path = list + "&_sort=" + (descending ? "-birthdate" : "birthdate") + "&_count=3";
-    while (!path.empty()) {
-      Page page = Get(w.ehr(), path, kStrict);
-      ASSERT_EQ(page.status, 200) << page.body;
-      got.insert(got.end(), page.matches.begin(), page.matches.end());
-      path = page.next;
-    }
-    std::vector<std::string> want = oldest_first;
-    if (descending) std::reverse(want.begin(), want.end());
-    EXPECT_EQ(got, want) << (descending ? "-birthdate" : "birthdate");
-  }
+  ExpectSortedBothWays(w.ehr(), "/fhir/Patient?general-practitioner=PractitionerRole/" + role, "birthdate", 3,
+                       oldest_first);
 }
 
 TEST(Search, TotalSummaryAndElements) {
