@@ -51,18 +51,21 @@ struct SearchCriterion {
 enum class SortKey {
   id,            // the default: ids never change, so paging by id is stable under concurrent writes
   last_updated,  // meta.lastUpdated (changes on every write)
-  period_start,  // the start of the `date` period (a missing period sorts last in either direction)
+  period_start,  // the start of a date parameter's period (a missing period sorts last in either direction)
+  text,          // a string parameter: the first of its values in Swedish alphabetical order (a resource
+                 // without one sorts last in either direction)
 };
 
 struct SearchSort {
   SortKey key = SortKey::id;
   bool descending = false;
-  std::string param;  // period_start: the date parameter whose period start is the key
+  std::string param;  // period_start, text: the parameter whose values are the key
 };
 
 // Keyset paging: the page holds the rows strictly after (or, `before`, strictly before) this
 // position in the query's order. `key` is the sort key as the store reported it (SearchPage::
-// first_key/last_key; empty for id order), `id` the row's id.
+// first_key/last_key): empty for id order; an RFC 3339 instant or ±infinity for last_updated and
+// period_start; for text "=" and the value, or empty for a resource without one. `id` the row's id.
 struct SearchCursor {
   std::string key;
   std::string id;

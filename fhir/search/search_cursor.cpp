@@ -5,17 +5,20 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <vector>
 
-#include "fhir/search/date_param.h"
 #include "fhir/resources/resource_mapper.h"
+#include "fhir/search/date_param.h"
 
 namespace nara::fhir {
 namespace {
 
 constexpr char kVersion[] = "c1";
-constexpr size_t kMaxCursorLength = 512;
+// A text key is a value as long as a client wrote it (a family name, a unit's name): room for a few
+// hundred characters of it, base64url-encoded.
+constexpr size_t kMaxCursorLength = 4096;
 
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> out;
@@ -32,12 +35,38 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return out;
 }
 
-// The sort keys the store reports: none (id order), or an infinite bound or an RFC 3339 UTC instant
-// (what PostgreSQL will take as a timestamptz: a forged key must be a 400, not a database error).
-bool IsSortKey(const std::string& key, bool keyed) {
-  if (!keyed) return key.empty();
+// The sort keys the store reports: none (id order), "=" and any text or none (a string parameter), or
+// an infinite bound or an RFC 3339 UTC instant (what PostgreSQL will take as a timestamptz: a forged
+// key must be a 400, not a database error).
+bool IsSortKey(const std::string& key, SortKey order) {
+  if (order == SortKey::id) return key.empty();
+  if (order == SortKey::text) return key.empty() || key[0] == '=';
   if (key == "infinity" || key == "-infinity") return true;
   return key.size() >= 20 && key.size() <= 40 && key[10] == 'T' && key.back() == 'Z' && ParseDateRange(key).ok();
+}
+
+// The parts of a cursor are lines, and a text key may hold a line break: escaped as \n, and the
+// backslash as \\.
+std::string EscapeKey(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '\\' || c == '\n') out += '\\';
+    out += c == '\n' ? 'n' : c;
+  }
+  return out;
+}
+
+std::optional<std::string> UnescapeKey(const std::string& escaped) {
+  std::string out;
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] != '\\') {
+      out += escaped[i];
+      continue;
+    }
+    if (++i == escaped.size() || (escaped[i] != 'n' && escaped[i] != '\\')) return std::nullopt;
+    out += escaped[i] == 'n' ? '\n' : '\\';
+  }
+  return out;
 }
 
 Error BadCursor() {
@@ -70,7 +99,7 @@ std::string SearchFingerprint(const QueryParams& canonical) {
 
 std::string EncodeCursor(const SearchCursor& cursor, const std::string& fingerprint) {
   const std::string plain = std::string(kVersion) + "\n" + fingerprint + "\n" + (cursor.before ? "b" : "a") + "\n" +
-                            cursor.key + "\n" + cursor.id;
+                            EscapeKey(cursor.key) + "\n" + cursor.id;
   std::ostringstream out;
   Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
   encoder << plain;
@@ -78,7 +107,7 @@ std::string EncodeCursor(const SearchCursor& cursor, const std::string& fingerpr
   return out.str();
 }
 
-Result<SearchCursor> DecodeCursor(const std::string& token, const std::string& fingerprint, bool keyed) {
+Result<SearchCursor> DecodeCursor(const std::string& token, const std::string& fingerprint, SortKey order) {
   if (token.empty() || token.size() > kMaxCursorLength) return BadCursor();
   std::string plain;
   try {
@@ -94,10 +123,11 @@ Result<SearchCursor> DecodeCursor(const std::string& token, const std::string& f
   if (parts.size() != 5 || parts[0] != kVersion || parts[1] != fingerprint || (parts[2] != "a" && parts[2] != "b")) {
     return BadCursor();
   }
-  if (!IsSortKey(parts[3], keyed) || !IsValidId(parts[4])) return BadCursor();
+  const std::optional<std::string> key = UnescapeKey(parts[3]);
+  if (!key || !IsSortKey(*key, order) || !IsValidId(parts[4])) return BadCursor();
   SearchCursor cursor;
   cursor.before = parts[2] == "b";
-  cursor.key = parts[3];
+  cursor.key = *key;
   cursor.id = parts[4];
   return cursor;
 }

@@ -20,8 +20,8 @@ std::string SearchFingerprint(const QueryParams& canonical);
 
 std::string EncodeCursor(const SearchCursor& cursor, const std::string& fingerprint);
 
-// Errors (invalid, 400): not a cursor of this server, or one of another search. `keyed`: the
-// search's order has a sort key besides the id (any order but _id), so the cursor must carry one.
-Result<SearchCursor> DecodeCursor(const std::string& token, const std::string& fingerprint, bool keyed);
+// Errors (invalid, 400): not a cursor of this server, or one of another search, or a key that is
+// not of the search's order (`order`: SearchCursor says which keys each order has).
+Result<SearchCursor> DecodeCursor(const std::string& token, const std::string& fingerprint, SortKey order);
 
 }  // namespace nara::fhir

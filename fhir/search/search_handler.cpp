@@ -323,7 +323,7 @@ HttpResponse HandleSearch(ResourceStore& store, const ResourceTypeDef& type, con
   SearchQuery& query = parsed->query;
   const std::string fingerprint = SearchFingerprint(parsed->canonical);
   if (!parsed->cursor.empty()) {
-    auto cursor = DecodeCursor(parsed->cursor, fingerprint, query.sort.key != SortKey::id);
+    auto cursor = DecodeCursor(parsed->cursor, fingerprint, query.sort.key);
     if (!cursor) return ErrorResponse(cursor.error());
     query.cursor = *cursor;
   }

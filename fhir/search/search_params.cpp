@@ -359,18 +359,19 @@ class SearchParser {
     sort.descending = descending;
     // A date parameter of the type sorts by the start of its period: `date` (episodes, contacts,
     // documents), Task's `authored-on` (the place in line), Patient's `birthdate` (a list by age).
+    // A string parameter sorts by its first value in Swedish order: a list by `family`, units by `name`.
     const SearchParamDef* by = type_.FindParam(key);
     if (key == "_id") {
       sort.key = SortKey::id;
     } else if (key == "_lastUpdated") {
       sort.key = SortKey::last_updated;
-    } else if (by != nullptr && by->kind == SearchKind::period) {
-      sort.key = SortKey::period_start;
+    } else if (by != nullptr && (by->kind == SearchKind::period || by->kind == SearchKind::text)) {
+      sort.key = by->kind == SearchKind::period ? SortKey::period_start : SortKey::text;
       sort.param = by->name;
     } else {
       std::string keys = "_id, _lastUpdated";
       for (const auto& param : type_.search_params) {
-        if (param.kind == SearchKind::period) keys += ", " + param.name;
+        if (param.kind == SearchKind::period || param.kind == SearchKind::text) keys += ", " + param.name;
       }
       return Unsupported(name, "_sort tar en av " + keys + " (med - för fallande ordning) (_sort takes one of " + keys +
                                    " (with - for descending))");

@@ -221,9 +221,29 @@ bool TotalInPage(const SearchQuery& query) {
   return false;
 }
 
+// Text keys compare in Swedish alphabetical order (å, ä, ö after z; case and accents second), by ICU
+// as PostgreSQL ships it, whatever the database's own collation.
+constexpr const char* kSwedish = " COLLATE \"sv-SE-x-icu\"";
+
+// The keyset condition of a text order, whose missing keys (NULL) come last in the result's order
+// whichever its direction: last in the direction of travel for a page after the cursor, first for a
+// page before it (fetched backwards). `op` is the comparison in the direction of travel.
+std::string AfterTextKey(const SearchCursor& cursor, const std::string& op, SqlParams& params) {
+  const bool nulls_ahead = !cursor.before;
+  const std::string id = params.Add(cursor.id);
+  if (cursor.key.empty()) {  // the cursor's row has no key: it is among the missing ones
+    return nulls_ahead ? " WHERE (m.k IS NULL AND m.res_id" + op + id + ")"
+                       : " WHERE (m.k IS NOT NULL OR m.res_id" + op + id + ")";
+  }
+  const std::string key = params.Add(cursor.key.substr(1)) + "::text" + kSwedish;
+  return " WHERE (m.k" + op + key + " OR (m.k = " + key + " AND m.res_id" + op + id + ")" +
+         (nulls_ahead ? " OR m.k IS NULL" : "") + ")";
+}
+
 std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
   const SearchSort& sort = query.sort;
   const bool by_id = sort.key == SortKey::id;
+  const bool by_text = sort.key == SortKey::text;
   std::string key = "NULL::timestamptz";
   if (sort.key == SortKey::last_updated) key = "c.last_updated";
   if (sort.key == SortKey::period_start) {
@@ -232,18 +252,33 @@ std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
           OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
           (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
   }
+  if (by_text) {
+    key = std::string("(SELECT min(t.value") + kSwedish + ") FROM search_text t WHERE " + OwnedBy("t", "c") +
+          " AND t.param = " + params.Add(sort.param) + ")";
+  }
   const std::string where = SearchWhereClause(query, params);
   // Rows come in the direction of travel: backwards (reversed) for a page before the cursor.
   const bool fetch_descending = sort.descending != (query.cursor && query.cursor->before);
   std::string after;
   if (query.cursor) {
     const char* op = fetch_descending ? " < " : " > ";
-    after = by_id ? " WHERE m.res_id" + std::string(op) + params.Add(query.cursor->id)
-                  : " WHERE (m.k, m.res_id)" + std::string(op) + "(" + params.Add(query.cursor->key) +
-                        "::timestamptz, " + params.Add(query.cursor->id) + ")";
+    if (by_id) {
+      after = " WHERE m.res_id" + std::string(op) + params.Add(query.cursor->id);
+    } else if (by_text) {
+      after = AfterTextKey(*query.cursor, op, params);
+    } else {
+      after = " WHERE (m.k, m.res_id)" + std::string(op) + "(" + params.Add(query.cursor->key) + "::timestamptz, " +
+              params.Add(query.cursor->id) + ")";
+    }
   }
   const std::string dir = fetch_descending ? " DESC" : "";
-  const std::string order = (by_id ? "" : "k" + dir + ", ") + "res_id" + dir;
+  // The key in the direction of travel; a text order's missing keys last in the result's order.
+  std::string key_order = by_id ? "" : dir + ", ";
+  if (by_text) {
+    const bool before = query.cursor && query.cursor->before;
+    key_order = std::string(kSwedish) + dir + (before ? " NULLS FIRST" : " NULLS LAST") + ", ";
+  }
+  const std::string order = (by_id ? "" : "k" + key_order) + "res_id" + dir;
   // The matches are ordered and cut to the page by their keys alone, and only the page's rows are
   // joined to their version bodies: sorting a thousand bodies (~0.6 MB) cost more than the join.
   // The total, where TotalInPage, is a window count over every match (before the cursor and the
@@ -251,14 +286,17 @@ std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
   const bool with_total = TotalInPage(query);
   const std::string total = with_total ? ", count(*) OVER () AS total" : "";
   return std::string("SELECT m.res_id, m.version, m.deleted, v.body, ") + kIsoUpdated + " AS updated, " +
-         (by_id ? std::string("''") :
-                  "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', "
-                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE m.k::text END") +
-         " AS sort_key" + (with_total ? ", m.total" : "") + " FROM (SELECT * FROM (SELECT c.res_type, c.res_id, c.version, c.deleted, " +
-         key + " AS k" + total + " FROM resource_current c WHERE " + where + ") m" + after + " ORDER BY " +
-         order + " LIMIT " + std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset) +
+         (by_id     ? std::string("''")
+          : by_text ? std::string("COALESCE('=' || m.k, '')")
+                    : "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', "
+                      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE m.k::text END") +
+         " AS sort_key" + (with_total ? ", m.total" : "") +
+         " FROM (SELECT * FROM (SELECT c.res_type, c.res_id, c.version, c.deleted, " + key + " AS k" + total +
+         " FROM resource_current c WHERE " + where + ") m" + after + " ORDER BY " + order + " LIMIT " +
+         std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset) +
          ") m JOIN resource_version v ON v.res_type = m.res_type AND v.res_id = m.res_id AND v.version = m.version"
-         " ORDER BY " + (by_id ? "" : "m.k" + dir + ", ") + "m.res_id" + dir;
+         " ORDER BY " +
+         (by_id ? "" : "m.k" + key_order) + "m.res_id" + dir;
 }
 
 std::string IncludeSql(const IncludeSpec& spec, bool reverse, const std::string& match_type,

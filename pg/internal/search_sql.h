@@ -23,9 +23,9 @@ class SqlParams {
 std::string SearchWhereClause(const SearchQuery& query, SqlParams& params);
 
 // One page of matches in the query's order: columns res_id, version, deleted, body, updated (RFC
-// 3339) and sort_key (text: "" for id order, else the key as RFC 3339 with microseconds or
-// "infinity"/"-infinity"), at most query.count + 1 rows after query.offset, after (or before) the
-// query's cursor. A `before` page comes in reverse order: the caller turns it round. When
+// 3339) and sort_key (text: "" for id order; "=" and the value, or "" for none, for a text order; else
+// the key as RFC 3339 with microseconds or "infinity"/"-infinity"), at most query.count + 1 rows after query.offset,
+// after (or before) the query's cursor. A `before` page comes in reverse order: the caller turns it round. When
 // TotalInPage(query), every row also carries `total`, the number of all matches (no row: no total).
 std::string SearchPageSql(const SearchQuery& query, SqlParams& params);
 

@@ -555,6 +555,59 @@ TEST(Search, ADoctorsListSortsByBirthdate) {
                        oldest_first);
 }
 
+// A doctor's list by family name (`_sort=family`): Swedish alphabetical order (Å and Ö after Z, case
+// second), paged both ways; patients without a family name come last whichever the direction.
+TEST(Search, ADoctorsListSortsByFamilyNameInSwedishOrder) {
+  World w("st-family");
+  const std::string vc = w.Vardcentral("vc");
+  const std::string role = w.Staff("dr", vc);
+  // Ids count against the names' order, so an order by id would be the reverse.
+  const std::vector<std::string> families = {"Öberg", "Åberg", "Zetterberg", "ekström", "Andersson"};
+  std::map<std::string, std::string> by_family;
+  auto list = [&](const std::string& p, int i) {
+    World::Require(w.List(w.Id("l" + std::to_string(i)), p, vc, "2025-01-01"), "listing");
+    World::Require(w.Contact(w.Id("c" + std::to_string(i)), p, role, vc, "2025-01-01"), "fast läkarkontakt");
+  };
+  for (size_t i = 0; i < families.size(); ++i) {
+    const std::string p = w.Id("p" + std::to_string(i));
+    World::Put(w.admin(), "Patient", p, reg::PatientWithPnr(p, reg::NextPersonnummer(), families[i]));
+    list(p, static_cast<int>(i));
+    by_family[families[i]] = "Patient/" + p;
+  }
+  // Two without one, so that a page also begins among them (its `previous` cursor has no key).
+  std::vector<std::string> nameless;
+  for (int i : {8, 9}) {
+    const std::string p = w.Id("p" + std::to_string(i));
+    World::Put(w.admin(), "Patient", p,
+               R"({"resourceType":"Patient","id":")" + p + R"(","identifier":[{"system":")" + reg::kPersonnummerSystem +
+                   R"(","value":")" + reg::NextPersonnummer() + R"("}],"name":[{"given":["Namnlös"]}]})");
+    list(p, i);
+    nameless.push_back("Patient/" + p);
+  }
+  const std::string search = "/fhir/Patient?general-practitioner=PractitionerRole/" + role + "&_count=2&_sort=";
+  // Those without a family name last, in the order of their ids in the sort's direction.
+  std::vector<std::string> ascending, descending;
+  for (const char* family : {"Andersson", "ekström", "Zetterberg", "Åberg", "Öberg"}) {
+    ascending.push_back(by_family[family]);
+  }
+  descending.assign(ascending.rbegin(), ascending.rend());
+  ascending.insert(ascending.end(), nameless.begin(), nameless.end());
+  descending.insert(descending.end(), nameless.rbegin(), nameless.rend());
+  EXPECT_EQ(AllMatches(w.ehr(), search + "family"), ascending);
+  EXPECT_EQ(AllMatches(w.ehr(), search + "-family"), descending);
+  // Backwards from the last page along the `previous` links: the same order.
+  std::string path = search + "family";
+  Page page = Get(w.ehr(), path, kStrict);
+  while (!page.next.empty()) page = Get(w.ehr(), page.next, kStrict);
+  std::vector<std::string> backwards = page.matches;
+  while (!page.previous.empty()) {
+    page = Get(w.ehr(), page.previous, kStrict);
+    ASSERT_EQ(page.status, 200) << page.body;
+    backwards.insert(backwards.begin(), page.matches.begin(), page.matches.end());
+  }
+  EXPECT_EQ(backwards, ascending);
+}
+
 TEST(Search, TotalSummaryAndElements) {
   World w("st-total");
   const std::string family = "Summasson";

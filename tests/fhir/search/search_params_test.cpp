@@ -153,10 +153,20 @@ TEST(SearchParams, Sort) {
   EXPECT_EQ(by_age.query.sort.param, "birthdate");
   EXPECT_TRUE(by_age.query.sort.descending);
   EXPECT_EQ(by_age.canonical, (Params{{"_sort", "-birthdate"}, {"_count", "50"}}));
+  // A string parameter sorts by the first of its values in Swedish alphabetical order: a list by
+  // family name, units by name.
+  ParsedSearch by_family = Parse("Patient", {{"_sort", "family"}}, true);
+  EXPECT_EQ(by_family.query.sort.key, SortKey::text);
+  EXPECT_EQ(by_family.query.sort.param, "family");
+  EXPECT_FALSE(by_family.query.sort.descending);
+  ParsedSearch units = Parse("Organization", {{"_sort", "-name"}}, true);
+  EXPECT_EQ(units.query.sort.key, SortKey::text);
+  EXPECT_EQ(units.query.sort.param, "name");
+  EXPECT_TRUE(units.query.sort.descending);
 }
 
 TEST(SearchParams, OtherSortsAreUnsupported) {
-  for (const char* value : {"name", "_lastUpdated,name", "gender", "date", "-date", "-"}) {
+  for (const char* value : {"identifier", "_lastUpdated,family", "gender", "date", "-date", "-"}) {
     EXPECT_EQ(ParseError("Patient", {{"_sort", value}}, true).detail_code, "not-supported") << value;
     ParsedSearch s = Parse("Patient", {{"_sort", value}});
     EXPECT_EQ(s.query.sort.key, SortKey::id);
@@ -166,10 +176,11 @@ TEST(SearchParams, OtherSortsAreUnsupported) {
 }
 
 TEST(SearchParams, AnUnsupportedSortNamesTheKeysTheTypeHas) {
-  EXPECT_EQ(ParseError("Patient", {{"_sort", "family"}}, true).text,
-            "_sort tar en av _id, _lastUpdated, birthdate (med - för fallande ordning) (_sort takes one of _id, "
-            "_lastUpdated, birthdate (with - for descending))");
-  EXPECT_NE(ParseError("Organization", {{"_sort", "name"}}, true).text.find("one of _id, _lastUpdated (with"),
+  EXPECT_EQ(ParseError("Patient", {{"_sort", "gender"}}, true).text,
+            "_sort tar en av _id, _lastUpdated, name, family, given, birthdate, address, address-city, "
+            "address-postalcode (med - för fallande ordning) (_sort takes one of _id, _lastUpdated, name, family, "
+            "given, birthdate, address, address-city, address-postalcode (with - for descending))");
+  EXPECT_NE(ParseError("Organization", {{"_sort", "type"}}, true).text.find("one of _id, _lastUpdated, name (with"),
             std::string::npos);
 }
 
@@ -240,7 +251,7 @@ TEST(SearchParams, IgnoredCriterionThatWouldWidenAPatientSearchIsRefused) {
   ParsedSearch restricted = Parse("Patient", {{"shoesize", "42"}, {"_id", "p1"}});
   EXPECT_EQ(restricted.ignored, (std::vector<std::string>{"shoesize"}));
   // An unsupported result parameter restricts nothing either way: a plain listing stays allowed.
-  EXPECT_EQ(Parse("Patient", {{"_sort", "name"}}).ignored, (std::vector<std::string>{"_sort"}));
+  EXPECT_EQ(Parse("Patient", {{"_sort", "gender"}}).ignored, (std::vector<std::string>{"_sort"}));
   // Other types keep lenient handling.
   EXPECT_EQ(Parse("CareTeam", {{"shoesize", "42"}}).ignored, (std::vector<std::string>{"shoesize"}));
 }
@@ -768,10 +779,11 @@ std::vector<BadSearch> Table() {
        true,
        "bara _summary=count och _summary=false stöds (Only _summary=count and _summary=false are supported)"},
       {"Patient",
-       {{"_sort", "family"}},
+       {{"_sort", "gender"}},
        true,
-       "_sort tar en av _id, _lastUpdated, birthdate (med - för fallande ordning) (_sort takes one of _id, "
-       "_lastUpdated, birthdate (with - for descending))"},
+       "_sort tar en av _id, _lastUpdated, name, family, given, birthdate, address, address-city, address-postalcode "
+       "(med - för fallande ordning) (_sort takes one of _id, _lastUpdated, name, family, given, birthdate, address, "
+       "address-city, address-postalcode (with - for descending))"},
       {"CareTeam", {{"_sort", "family"}}, true, ""},
       {"Patient",
        {{"_include", "bogus"}},
