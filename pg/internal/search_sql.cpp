@@ -240,22 +240,39 @@ std::string AfterTextKey(const SearchCursor& cursor, const std::string& op, SqlP
          (nulls_ahead ? " OR m.k IS NULL" : "") + ")";
 }
 
+// The sort key of resource c.
+std::string SortKeySql(const SearchSort& sort, SqlParams& params) {
+  switch (sort.key) {
+    case SortKey::id: return "NULL::timestamptz";
+    case SortKey::last_updated: return "c.last_updated";
+    case SortKey::period_start:
+      // A resource without the period sorts last whichever the direction.
+      return "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM search_period p WHERE " +
+             OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
+             (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
+    case SortKey::text:
+      return std::string("(SELECT min(t.value") + kSwedish + ") FROM search_text t WHERE " + OwnedBy("t", "c") +
+             " AND t.param = " + params.Add(sort.param) + ")";
+  }
+  return "";
+}
+
+// The sort key m.k as the store reports it (SearchPage::first_key/last_key, SearchCursor::key).
+const char* ReportedSortKey(SortKey key) {
+  switch (key) {
+    case SortKey::id: return "''";
+    case SortKey::text: return "COALESCE('=' || m.k, '')";
+    default:
+      return "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+             "ELSE m.k::text END";
+  }
+}
+
 std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
   const SearchSort& sort = query.sort;
   const bool by_id = sort.key == SortKey::id;
   const bool by_text = sort.key == SortKey::text;
-  std::string key = "NULL::timestamptz";
-  if (sort.key == SortKey::last_updated) key = "c.last_updated";
-  if (sort.key == SortKey::period_start) {
-    // A resource without the period sorts last whichever the direction.
-    key = "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM search_period p WHERE " +
-          OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
-          (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
-  }
-  if (by_text) {
-    key = std::string("(SELECT min(t.value") + kSwedish + ") FROM search_text t WHERE " + OwnedBy("t", "c") +
-          " AND t.param = " + params.Add(sort.param) + ")";
-  }
+  const std::string key = SortKeySql(sort, params);
   const std::string where = SearchWhereClause(query, params);
   // Rows come in the direction of travel: backwards (reversed) for a page before the cursor.
   const bool fetch_descending = sort.descending != (query.cursor && query.cursor->before);
@@ -286,11 +303,7 @@ std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
   const bool with_total = TotalInPage(query);
   const std::string total = with_total ? ", count(*) OVER () AS total" : "";
   return std::string("SELECT m.res_id, m.version, m.deleted, v.body, ") + kIsoUpdated + " AS updated, " +
-         (by_id     ? std::string("''")
-          : by_text ? std::string("COALESCE('=' || m.k, '')")
-                    : "CASE WHEN isfinite(m.k) THEN to_char(m.k AT TIME ZONE 'UTC', "
-                      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE m.k::text END") +
-         " AS sort_key" + (with_total ? ", m.total" : "") +
+         ReportedSortKey(sort.key) + " AS sort_key" + (with_total ? ", m.total" : "") +
          " FROM (SELECT * FROM (SELECT c.res_type, c.res_id, c.version, c.deleted, " + key + " AS k" + total +
          " FROM resource_current c WHERE " + where + ") m" + after + " ORDER BY " + order + " LIMIT " +
          std::to_string(query.count + 1) + " OFFSET " + std::to_string(query.offset) +
