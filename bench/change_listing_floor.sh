@@ -32,6 +32,25 @@ done
 ticks_us() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f", $1 * 1000000 / t }'; }
 process_cpu_us() { awk '{ print $14 + $15 }' "/proc/$1/stat" | ticks_us; }
 machine_busy_us() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat | ticks_us; }
+# PostgreSQL's own CPU while a part runs: every process of the cluster (the postmaster and its
+# children) sampled every 0.2 s, so backends that come and go with pgbench count too, each from its
+# first sample to its last (what a backend spends in its first and last 0.2 s is not seen: under 2 %
+# of a 20 s run). postgres_cpu_stop prints the µs.
+postgres_cpu_start() {
+  local postmaster
+  postmaster=$(head -n 1 "$BENCH_WORK/pg/data/postmaster.pid")
+  (while :; do
+    awk -v pm="$postmaster" '$1 == pm || $4 == pm { print $1, $14 + $15 }' /proc/[0-9]*/stat 2>/dev/null || true
+    sleep 0.2
+  done) >"$BENCH_WORK/postgres_cpu.txt" &
+  POSTGRES_SAMPLER=$!
+}
+postgres_cpu_stop() {
+  kill "$POSTGRES_SAMPLER"
+  wait "$POSTGRES_SAMPLER" 2>/dev/null || true
+  awk '{ if (!($1 in first)) first[$1] = $2; last[$1] = $2 } END { for (p in last) t += last[p] - first[p]; print t + 0 }' \
+    "$BENCH_WORK/postgres_cpu.txt" | ticks_us
+}
 # The CPU of this shell's finished children (curl, pgbench): the `times` builtin's second line, which
 # must run in this shell, not in a $(...) subshell (whose children are none of them).
 children_cpu_us() {
@@ -50,10 +69,12 @@ bench_header "2 sized, change of listing on the facts-first floor (people $peopl
 bench_listing_moves "$requests"
 children_cpu_us; children0=$(<"$BENCH_WORK/children_us.txt")
 server0=$(process_cpu_us "$BENCH_SERVER_PID") machine0=$(machine_busy_us)
+postgres_cpu_start
 t0=$(bench_now)
 curl -s --show-error --parallel --parallel-max "$clients" -K "$BENCH_WORK/requests.curl" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
 t1=$(bench_now)
 server1=$(process_cpu_us "$BENCH_SERVER_PID") machine1=$(machine_busy_us)
+nara_postgres_us=$(per "$(postgres_cpu_stop)" "$requests")
 children_cpu_us; children1=$(<"$BENCH_WORK/children_us.txt")
 created=$(grep -c '^201$' "$BENCH_WORK/codes.txt" || true)
 ((created == requests)) || { echo "bench: $created of $requests changes answered 201" >&2; exit 1; }
@@ -132,16 +153,19 @@ SQL
   echo '\endpipeline'
 } >"$BENCH_WORK/today_pipeline.sql"
 
-# pgbench_run SCRIPT_ARGS...: runs pgbench for $seconds on database registry; sets tps and db_us (the
-# machine's busy CPU per transaction without pgbench's own).
+# pgbench_run DB SCRIPT_ARGS...: runs pgbench for $seconds on database DB; sets tps, db_us (the machine's
+# busy CPU per transaction without pgbench's own) and pg_us (PostgreSQL's processes' CPU per transaction).
 pgbench_run() {
   local db=$1 m0 m1 c0 c1 out
   shift
   children_cpu_us; c0=$(<"$BENCH_WORK/children_us.txt")
   m0=$(machine_busy_us)
+  postgres_cpu_start
   out=$(pgbench -n -c "$clients" -j 2 -T "$seconds" "$@" "$(bench_url "$db")" 2>"$BENCH_WORK/pgbench.err") ||
     { tail -n 5 "$BENCH_WORK/pgbench.err" >&2; exit 1; }
   m1=$(machine_busy_us)
+  local postgres_us
+  postgres_us=$(postgres_cpu_stop)
   children_cpu_us; c1=$(<"$BENCH_WORK/children_us.txt")
   tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -n 1)
   local n
@@ -150,29 +174,30 @@ pgbench_run() {
   txns=$n
   db_us=$(per $(((m1 - m0) - (c1 - c0))) "$n")
   pgbench_us=$(per $((c1 - c0)) "$n")
+  pg_us=$(per "$postgres_us" "$n")
 }
 
 pgbench_run registry -M prepared -f "$BENCH_WORK/floor_round_trips.sql"
-floor_rt_tps=$tps floor_rt_db_us=$db_us floor_txns=$txns
+floor_rt_tps=$tps floor_rt_db_us=$db_us floor_rt_pg_us=$pg_us floor_txns=$txns
 pgbench_run registry -M prepared -f "$BENCH_WORK/floor_pipeline.sql"
-floor_pl_tps=$tps floor_pl_db_us=$db_us floor_txns=$((floor_txns + txns))
+floor_pl_tps=$tps floor_pl_db_us=$db_us floor_pl_pg_us=$pg_us floor_txns=$((floor_txns + txns))
 pgbench_run registry -M prepared -f "$BENCH_WORK/today_pipeline.sql"
-today_pl_tps=$tps today_pl_db_us=$db_us floor_txns=$((floor_txns + txns))
+today_pl_tps=$tps today_pl_db_us=$db_us today_pl_pg_us=$pg_us floor_txns=$((floor_txns + txns))
 # Every floor transaction wrote its new listing, or the runs measured less than they claim.
 written=$(psql -X -At "$(bench_url registry)" -c "SELECT count(*) FROM registry_listing WHERE episode_id LIKE 'floor-%'")
 ((written == floor_txns)) || { echo "bench: $written new listings from $floor_txns floor transactions" >&2; exit 1; }
 bench_createdb tpcb
 pgbench -q -i -s 10 "$(bench_url tpcb)" >/dev/null 2>&1
 pgbench_run tpcb
-tpcb_tps=$tps tpcb_db_us=$db_us tpcb_client_us=$pgbench_us
+tpcb_tps=$tps tpcb_db_us=$db_us tpcb_pg_us=$pg_us tpcb_client_us=$pgbench_us
 
 own_us=$((nara_server_us + nara_client_us))
 projected=$(awk -v cores="$(nproc)" -v db="$floor_pl_db_us" -v own="$own_us" 'BEGIN { printf "%.1f", cores * 1000000 / (db + own) }')
-echo "nara change of listing today: $nara_rate changes/s; CPU per change: server $nara_server_us µs, curl $nara_client_us µs, whole machine $nara_machine_us µs (so the database about $((nara_machine_us - nara_server_us - nara_client_us)) µs)"
-echo "floor, a round trip per statement (13): $floor_rt_tps tps; database CPU per change $floor_rt_db_us µs"
-echo "floor, one round trip (pipeline): $floor_pl_tps tps; database CPU per change $floor_pl_db_us µs"
-echo "floor + the three versions stored as today's model stores them, one round trip: $today_pl_tps tps; database CPU per change $today_pl_db_us µs"
-echo "pgbench TPC-B, scale 10, $clients clients: $tpcb_tps tps; database CPU per transaction $tpcb_db_us µs, pgbench's own $tpcb_client_us µs"
+echo "nara change of listing today: $nara_rate changes/s; CPU per change: server $nara_server_us µs, curl $nara_client_us µs, whole machine $nara_machine_us µs (so the database about $((nara_machine_us - nara_server_us - nara_client_us)) µs; PostgreSQL's processes $nara_postgres_us µs)"
+echo "floor, a round trip per statement (13): $floor_rt_tps tps; database CPU per change $floor_rt_db_us µs (PostgreSQL's processes $floor_rt_pg_us µs)"
+echo "floor, one round trip (pipeline): $floor_pl_tps tps; database CPU per change $floor_pl_db_us µs (PostgreSQL's processes $floor_pl_pg_us µs)"
+echo "floor + the three versions stored as today's model stores them, one round trip: $today_pl_tps tps; database CPU per change $today_pl_db_us µs (PostgreSQL's processes $today_pl_pg_us µs)"
+echo "pgbench TPC-B, scale 10, $clients clients: $tpcb_tps tps; database CPU per transaction $tpcb_db_us µs (PostgreSQL's processes $tpcb_pg_us µs), pgbench's own $tpcb_client_us µs"
 echo "a server on the floor with today's own CPU per change ($own_us µs): at most $projected changes/s"
 echo "ratio floor with one round trip / TPC-B: $(bench_div "$floor_pl_tps" "$tpcb_tps")"
 echo "ratio today (nara / TPC-B, goal >= 0.5): $(bench_div "$nara_rate" "$tpcb_tps")"
