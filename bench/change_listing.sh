@@ -15,16 +15,14 @@
 # Anchor: `pgbench -c C -j 2 -T 20` TPC-B (scale 10) in another database of the same cluster: tps.
 source "$(dirname "$0")/common.sh"
 
-people=20000 requests=4000 clients=16 seconds=20 profile=0 perf=0
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --requests) requests=$2; shift 2 ;;
-    --clients) clients=$2; shift 2 ;;
-    --smoke) people=1000 requests=200 seconds=3; shift ;;
-    --profile) profile=1; shift ;;
-    --perf) perf=1; shift ;;
-    *) echo "usage: bench/change_listing.sh [--people N] [--requests R] [--clients C] [--profile] [--perf] | --smoke" >&2; exit 2 ;;
+usage="bench/change_listing.sh [--people N] [--requests R] [--clients C] [--profile] [--perf] | --smoke"
+bench_change_args "$usage" "$@"
+profile=0 perf=0
+for flag in "${flags[@]}"; do
+  case $flag in
+    --profile) profile=1 ;;
+    --perf) perf=1 ;;
+    *) echo "usage: $usage" >&2; exit 2 ;;
   esac
 done
 

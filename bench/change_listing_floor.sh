@@ -17,16 +17,9 @@
 # own CPU per change (server and client): two cores over (the floor's database CPU + that), per TPC-B.
 source "$(dirname "$0")/common.sh"
 
-people=20000 requests=4000 clients=16 seconds=20
-while (($#)); do
-  case $1 in
-    --people) people=$2; shift 2 ;;
-    --requests) requests=$2; shift 2 ;;
-    --clients) clients=$2; shift 2 ;;
-    --smoke) people=1000 requests=200 seconds=3; shift ;;
-    *) echo "usage: bench/change_listing_floor.sh [--people N] [--requests R] [--clients C] | --smoke" >&2; exit 2 ;;
-  esac
-done
+usage="bench/change_listing_floor.sh [--people N] [--requests R] [--clients C] | --smoke"
+bench_change_args "$usage" "$@"
+((${#flags[@]} == 0)) || { echo "usage: $usage" >&2; exit 2; }
 
 # CPU time in µs: of one process (utime + stime), and of the whole machine busy (all but idle and iowait).
 ticks_us() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f", $1 * 1000000 / t }'; }

@@ -55,6 +55,25 @@ bench_people_args() {
   done
 }
 
+# bench_change_args USAGE "$@": the options of the change-of-listing scripts (change_listing.sh,
+# change_listing_floor.sh): [--people N] [--requests R] [--clients C] | --smoke; sets people, requests,
+# clients and seconds (pgbench's run), and `flags` (the script's own options, as given).
+bench_change_args() {
+  local usage=$1
+  shift
+  people=20000 requests=4000 clients=16 seconds=20 flags=()
+  while (($#)); do
+    case $1 in
+      --people) people=$2; shift 2 ;;
+      --requests) requests=$2; shift 2 ;;
+      --clients) clients=$2; shift 2 ;;
+      --smoke) people=1000 requests=200 seconds=3; shift ;;
+      --*) flags+=("$1"); shift ;;
+      *) echo "usage: $usage" >&2; exit 2 ;;
+    esac
+  done
+}
+
 bench_now() { date +%s.%N; }
 bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 bench_div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
