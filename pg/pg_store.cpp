@@ -1,5 +1,4 @@
 #include "pg/pg_store.h"
-#include "pg/internal/pq_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -14,14 +13,16 @@
 
 #include "pg/internal/audit_writer.h"
 #include "pg/internal/connection_pool.h"
-#include "pg/migrations.h"
-#include "pg/pg_audit.h"
 #include "pg/internal/pg_registry.h"
+#include "pg/internal/pq_util.h"
 #include "pg/internal/read_router.h"
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
+#include "pg/migrations.h"
+#include "pg/pg_audit.h"
 #include "registry/date.h"
+#include "registry/identifier_system.h"
 #include "registry/ids.h"
 
 namespace nara::pg {
@@ -387,8 +388,7 @@ class PgTransaction final : public ResourceTransaction {
         if (!owner.empty() &&
             (owner[0][0].as<std::string>() != request.type || owner[0][1].as<std::string>() != id)) {
           const std::string holder = owner[0][0].as<std::string>() + "/" + owner[0][1].as<std::string>();
-          return Error::Conflict("identifieraren (" + unique.system + ") tillhör redan " + holder +
-                                 " (the identifier already belongs to " + holder + ")");
+          return Error::Conflict(IdentifierTakenText(unique.system, holder));
         }
       }
     }

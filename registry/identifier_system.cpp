@@ -70,6 +70,11 @@ bool IsUniqueIdentifierOf(std::string_view resource_type, std::string_view canon
   return false;
 }
 
+std::string IdentifierTakenText(std::string_view canonical_system, std::string_view holder) {
+  const std::string system(canonical_system), who(holder);
+  return "identifieraren (" + system + ") tillhör redan " + who + " (the identifier already belongs to " + who + ")";
+}
+
 std::string SystemLabel(std::string_view canonical_system) {
   const std::string system = CanonicalSystem(canonical_system);
   if (system == systems::kPersonnummer) return "personnummer";

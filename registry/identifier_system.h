@@ -36,6 +36,10 @@ Status ValidateIdentifier(std::string_view canonical_system, std::string_view va
 // legitimately hold the same value: a doctor who is also a patient has one personnummer on both.
 bool IsUniqueIdentifierOf(std::string_view resource_type, std::string_view canonical_system);
 
+// The text of the 409 for an identifier another live resource holds (`holder`: "Type/id"), Swedish
+// first: what every store answers when a claim finds the identifier taken.
+std::string IdentifierTakenText(std::string_view canonical_system, std::string_view holder);
+
 // A short label for messages: "personnummer", "samordningsnummer", "nationellt reservnummer",
 // "HSA-id"; "identifier" for any other system.
 std::string SystemLabel(std::string_view canonical_system);

@@ -110,6 +110,13 @@ TEST(IdentifierSystem, UniqueIdentifiersDependOnTheType) {
   EXPECT_FALSE(IsUniqueIdentifierOf("Organization", "http://example.org/unit"));
 }
 
+// The one wording of a 409 for a claimed identifier, whichever store refuses it.
+TEST(IdentifierSystem, ATakenIdentifierNamesItsHolderInSwedishThenEnglish) {
+  EXPECT_EQ(IdentifierTakenText(systems::kHsaId, "Organization/vc-1"),
+            "identifieraren (urn:oid:1.2.752.29.4.19) tillhör redan Organization/vc-1 (the identifier already "
+            "belongs to Organization/vc-1)");
+}
+
 TEST(IdentifierSystem, SystemLabels) {
   EXPECT_EQ(SystemLabel(systems::kPersonnummer), "personnummer");
   EXPECT_EQ(SystemLabel(systems::kSamordningsnummer), "samordningsnummer");

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "registry/identifier_system.h"
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
 
@@ -249,7 +250,7 @@ class FakeStore : public ResourceStore {
         for (const auto& ou : other.back().index.unique) {
           if (ou.system == u.system && ou.code == u.code) {
             if (!exists) data_.erase(Key(request.type, id));
-            return Error::Conflict("identifier already in use");
+            return Error::Conflict(IdentifierTakenText(u.system, key));
           }
         }
       }

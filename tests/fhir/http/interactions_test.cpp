@@ -117,8 +117,11 @@ TEST_F(Router, DeleteThenReadIsGone) {
 }
 
 TEST_F(Router, DuplicatePersonnummerIs409) {
-  CreatePatient();
-  EXPECT_EQ(ExpectOutcome(Do(Req("POST", "/Patient", kPatient)), 409), "conflict");
+  const std::string holder = CreatePatient();
+  HttpResponse again = Do(Req("POST", "/Patient", kPatient));
+  EXPECT_EQ(ExpectOutcome(again, 409), "conflict");
+  EXPECT_STREQ(ParseJson(again.body)["issue"][0]["diagnostics"].GetString(),
+               IdentifierTakenText(systems::kPersonnummer, "Patient/" + holder).c_str());
   EXPECT_EQ(store_.Count("Patient"), 1u);
 }
 
