@@ -126,11 +126,20 @@ Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record) {
   return Ok();
 }
 
-// One fixed statement (prepared once per connection) whatever the number of rows: each column
-// travels as one array parameter, and the array columns as arrays of text[] literals that the
-// SELECT casts back, so a batch of 1 and of 500 rows share one plan. unnest keeps the order, so ids
-// (the bigserial) increase in the order of `records`.
-void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records) {
+// One fixed text whatever the number of rows: each column travels as one array parameter, and the
+// array columns as arrays of text[] literals that the SELECT casts back, so a batch of 1 and of 500
+// rows share one plan. unnest keeps the order, so ids (the bigserial) increase in the order of the
+// records.
+std::string AuditRowsInsertSql(int first) {
+  std::string arrays;
+  for (int i = 0; i < 13; ++i) arrays += (i ? ", $" : "$") + std::to_string(first + i) + "::text[]";
+  return "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
+         "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) "
+         "SELECT r, h, ro, n, o::text[], a, t, ri::text[], pi::text[], u, oc, s::integer, d FROM unnest(" +
+         arrays + ") AS x(r, h, ro, n, o, a, t, ri, pi, u, oc, s, d)";
+}
+
+std::vector<std::string> AuditRowsParams(const std::vector<const AuditRecord*>& records) {
   std::vector<std::string> columns[13];
   for (auto& column : columns) column.reserve(records.size());
   for (const AuditRecord* r : records) {
@@ -148,18 +157,14 @@ void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRe
     columns[11].push_back(std::to_string(r->http_status));
     columns[12].push_back(MaskPersonIds(r->detail));
   }
-  ExecPrepared(tx, "nara_insert_audit_rows",
-               "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
-               "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) "
-               "SELECT r, h, ro, n, o::text[], a, t, ri::text[], pi::text[], u, oc, s::integer, d FROM "
-               "unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-               "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) "
-               "AS x(r, h, ro, n, o, a, t, ri, pi, u, oc, s, d)",
-               TextArrayLiteral(columns[0]), TextArrayLiteral(columns[1]), TextArrayLiteral(columns[2]),
-               TextArrayLiteral(columns[3]), TextArrayLiteral(columns[4]), TextArrayLiteral(columns[5]),
-               TextArrayLiteral(columns[6]), TextArrayLiteral(columns[7]), TextArrayLiteral(columns[8]),
-               TextArrayLiteral(columns[9]), TextArrayLiteral(columns[10]), TextArrayLiteral(columns[11]),
-               TextArrayLiteral(columns[12]));
+  std::vector<std::string> params;
+  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
+  return params;
+}
+
+void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records) {
+  static const std::string sql = AuditRowsInsertSql(1);
+  ExecPrepared(tx, "nara_insert_audit_rows", sql.c_str(), make_dynamic_params(AuditRowsParams(records)));
 }
 
 Result<std::vector<StoredAudit>> SelectAudit(pqxx::transaction_base& tx, const AuditQuery& query) {

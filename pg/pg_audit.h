@@ -34,6 +34,11 @@ Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record);
 // order. Throws what pqxx throws.
 void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records);
 
+// InsertAuditRows' statement as one that can share a round trip (pg/internal/write_together.h): its
+// 13 parameters numbered from first, and their values for records (details masked).
+std::string AuditRowsInsertSql(int first);
+std::vector<std::string> AuditRowsParams(const std::vector<const AuditRecord*>& records);
+
 // Records matching query, newest first (recorded, then id), query.count from query.offset.
 // Error::Invalid for a negative count or offset or a from/to PostgreSQL cannot read as an instant.
 Result<std::vector<StoredAudit>> SelectAudit(pqxx::transaction_base& tx, const AuditQuery& query);

@@ -19,6 +19,7 @@
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
+#include "pg/internal/write_together.h"
 #include "pg/migrations.h"
 #include "pg/pg_audit.h"
 #include "registry/date.h"
@@ -204,15 +205,29 @@ struct CurrentRow {
 
 class PgTransaction final : public ResourceTransaction {
  public:
-  explicit PgTransaction(pqxx::transaction_base& tx) : tx_(tx), registry_(tx) {}
+  // end_together: a transaction that ends with EndTogether, which sends its registry rows, audit
+  // rows and outbox rows in one statement (pg/internal/write_together.h); otherwise each is sent
+  // when it is made (a connection whose statements commit one by one).
+  PgTransaction(pqxx::transaction_base& tx, bool end_together)
+      : tx_(tx), end_together_(end_together), registry_(tx, end_together) {}
 
   RegistryTransaction& Registry() override { return registry_; }
 
-  // audit: no savepoint, an audit row that cannot be written aborts the whole write
+  // audit: no savepoint, an audit row that cannot be written aborts the whole write (refused here,
+  // or failing with the statement that ends the transaction)
   Status AppendAudit(const AuditRecord& record) override {
-    Status inserted = InsertAudit(tx_, record);
-    if (inserted) ++audit_rows_;
-    return inserted;
+    Status appended = end_together_ ? ValidateAuditRecord(record) : InsertAudit(tx_, record);
+    if (!appended) return appended;
+    if (end_together_) audit_.push_back(record);
+    ++audit_rows_;
+    return appended;
+  }
+
+  // The writes left to the transaction's end, in one statement, just before COMMIT.
+  void EndTogether() {
+    std::vector<const AuditRecord*> audit;
+    for (const auto& record : audit_) audit.push_back(&record);
+    WriteTogether(tx_, registry_.TakePending(), audit, written_);
   }
   long audit_rows() const { return audit_rows_; }
   // Versions this transaction wrote, for the subscription outbox (pg/internal/subscription_outbox.h).
@@ -240,6 +255,9 @@ class PgTransaction final : public ResourceTransaction {
   // known after the claim; writes with unique identifiers therefore run under a savepoint.
   Result<WriteOutcome> Write(const WriteRequest& request) override {
     if (request.index.unique.empty()) return WriteVersion(request);
+    // Rows still pending stay pending through a rollback to the savepoint (they are in memory), but
+    // any sent after it would be rolled back: none are left to send.
+    registry_.FlushPending();
     tx_.exec0("SAVEPOINT nara_write");
     auto result = WriteVersion(request);
     tx_.exec0(result ? "RELEASE SAVEPOINT nara_write" : "ROLLBACK TO SAVEPOINT nara_write");
@@ -411,6 +429,8 @@ class PgTransaction final : public ResourceTransaction {
   }
 
   pqxx::transaction_base& tx_;
+  const bool end_together_;
+  std::vector<AuditRecord> audit_;  // appended, left to EndTogether
   long audit_rows_ = 0;
   std::vector<OutboxEntry> written_;
   // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
@@ -502,7 +522,10 @@ Result<SearchPage> RunSearch(pqxx::transaction_base& tx, const SearchQuery& quer
   return page;
 }
 
-Result<SearchPage> PgTransaction::Search(const SearchQuery& query) { return RunSearch(tx_, query); }
+Result<SearchPage> PgTransaction::Search(const SearchQuery& query) {
+  registry_.FlushPending();  // a search may read the registry's rows (general-practitioner)
+  return RunSearch(tx_, query);
+}
 
 }  // namespace
 
@@ -521,10 +544,11 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
     for (int attempt = 0;; ++attempt) {
       try {
         pqxx::work tx(conn);
-        PgTransaction unit(tx);
+        PgTransaction unit(tx, true);
         Status status = work(unit);
         if (!status) return status;  // pqxx::work rolls back on destruction
-        AppendOutbox(tx, unit.written());  // the change's events commit with it (docs/api.md section 10)
+        // With the outbox rows: the change's events commit with it (docs/api.md section 10).
+        unit.EndTogether();
         tx.commit();
         audit_rows_written_ += unit.audit_rows();
         // A write request's transaction: it wrote versions, or its audit row (reads audit apart from
@@ -544,7 +568,7 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
 Status PgStore::Autocommit(const std::function<Status(ResourceTransaction&)>& work) {
   return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
     pqxx::nontransaction tx(conn);
-    PgTransaction unit(tx);
+    PgTransaction unit(tx, false);
     Status status = work(unit);
     audit_rows_written_ += unit.audit_rows();
     return status;

@@ -1,10 +1,12 @@
 #include "pg/internal/pg_registry.h"
-#include "pg/internal/pq_util.h"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "pg/internal/pq_util.h"
+#include "pg/internal/write_together.h"
 
 namespace nara::pg {
 namespace {
@@ -127,18 +129,100 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
   return EpisodeFrom(rows[0]);
 }
 
-void PutEpisode(pqxx::transaction_base& tx, const char* kind, const EpisodeFacts& e) {
-  Prepared(tx, "nara_reg_put_episode",
-      "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to, sip_date) "
-      "VALUES ($1, $2, $3, $4, $5, " + DateIn("$6") + ", " + DateIn("$7") + ", " + DateIn("$8") + ") "
-      "ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, patient_id = EXCLUDED.patient_id, "
-      "unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
-      "valid_to = EXCLUDED.valid_to, sip_date = EXCLUDED.sip_date",
-      e.id, std::string(kind), e.patient_id, e.unit_id, std::string(EpisodeStatusName(e.status)),
-      DaysParam(e.period.start), DaysParam(e.period.end), DaysParam(e.sip));
+// "$first::text[], ..., $(first+n-1)::text[]": the columns of rows sent as one array each.
+std::string TextArrayParams(int first, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + i) + "::text[]";
+  return out;
 }
 
 }  // namespace
+
+std::string EpisodeRowsUpsertSql(int first) {
+  const std::string rows = "SELECT i, k, p, u, s, " + DateIn("f") + ", " + DateIn("t") + ", " + DateIn("d") +
+                           " FROM unnest(" + TextArrayParams(first, 8) + ") AS x(i, k, p, u, s, f, t, d)";
+  return "INSERT INTO registry_listing (episode_id, kind, patient_id, unit_id, status, valid_from, valid_to, "
+         "sip_date) " +
+         rows +
+         " ON CONFLICT (episode_id) DO UPDATE SET kind = EXCLUDED.kind, "
+         "patient_id = EXCLUDED.patient_id, unit_id = EXCLUDED.unit_id, status = EXCLUDED.status, "
+         "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, sip_date = EXCLUDED.sip_date";
+}
+
+std::vector<std::string> EpisodeRowsParams(const PendingRegistryRows& rows) {
+  std::vector<std::string> columns[8];
+  for (const auto& [id, row] : rows.episodes) {
+    const auto& [kind, e] = row;
+    columns[0].push_back(e.id);
+    columns[1].push_back(kind);
+    columns[2].push_back(e.patient_id);
+    columns[3].push_back(e.unit_id);
+    columns[4].push_back(std::string(EpisodeStatusName(e.status)));
+    columns[5].push_back(DaysParam(e.period.start));
+    columns[6].push_back(DaysParam(e.period.end));
+    columns[7].push_back(DaysParam(e.sip));
+  }
+  std::vector<std::string> params;
+  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
+  return params;
+}
+
+std::string ContactRowsUpsertSql(int first) {
+  const std::string rows = "SELECT i, p, r::smallint, pr, mu, s, " + DateIn("f") + ", " + DateIn("t") +
+                           ", br, er FROM unnest(" + TextArrayParams(first, 10) +
+                           ") AS x(i, p, r, pr, mu, s, f, t, br, er)";
+  return "INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
+         "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) " +
+         rows +
+         " ON CONFLICT (careteam_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, "
+         "role_code = EXCLUDED.role_code, practitioner_role_id = EXCLUDED.practitioner_role_id, "
+         "managing_unit_id = EXCLUDED.managing_unit_id, status = EXCLUDED.status, "
+         "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
+         "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason";
+}
+
+std::vector<std::string> ContactRowsParams(const PendingRegistryRows& rows) {
+  std::vector<std::string> columns[10];
+  for (const auto& [id, c] : rows.contacts) {
+    columns[0].push_back(c.id);
+    columns[1].push_back(c.patient_id);
+    columns[2].push_back(std::to_string(static_cast<int>(c.role)));
+    columns[3].push_back(c.practitioner_role_id);
+    columns[4].push_back(c.managing_unit_id);
+    columns[5].push_back(std::string(ContactStatusName(c.status)));
+    columns[6].push_back(DaysParam(c.period.start));
+    columns[7].push_back(DaysParam(c.period.end));
+    columns[8].push_back(c.begin_reason);
+    columns[9].push_back(c.end_reason);
+  }
+  std::vector<std::string> params;
+  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
+  return params;
+}
+
+void PgRegistry::FlushPending() {
+  if (pending_.empty()) return;
+  WriteTogether(tx_, TakePending(), {}, {});
+}
+
+PendingRegistryRows PgRegistry::TakePending() {
+  PendingRegistryRows taken = std::move(pending_);
+  pending_ = PendingRegistryRows();
+  return taken;
+}
+
+void PgRegistry::PutEpisodeRow(const char* kind, const EpisodeFacts& facts) {
+  ForgetPatientRows();  // the episode may also have moved from another patient, or changed kind
+  pending_.episodes[facts.id] = {kind, facts};
+  if (!defer_row_writes_) FlushPending();
+}
+
+std::optional<std::optional<EpisodeFacts>> PgRegistry::PendingEpisode(const char* kind, const std::string& id) const {
+  const auto found = pending_.episodes.find(id);
+  if (found == pending_.episodes.end()) return std::nullopt;
+  if (found->second.first != kind) return std::optional<EpisodeFacts>();
+  return std::optional<EpisodeFacts>(found->second.second);
+}
 
 std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_id) {
   const auto rows = Prepared(tx_, "nara_reg_lock_patient",
@@ -276,6 +360,7 @@ const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& p
   // a place in line elsewhere): one round trip less than asking WaitingOfPatient apart.
   static const std::string sql =
       kPatientRowsSql + " UNION ALL " + PatientWaitingRowsSql("= $1") + " ORDER BY 1, 6, 2";
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_locked_patient_rows", sql, patient_id);
   PatientRows& out = patient_rows_[patient_id];
   std::vector<QueueEntry>& waiting = locked_waiting_[patient_id];
@@ -303,6 +388,7 @@ std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string&
       "v.body, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), NULL "
       "FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) "
       "WHERE c.res_type = 'Patient' AND c.res_id = $1 ORDER BY 1, 6, 2";
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_patient_with_rows", sql, patient_id);
   std::optional<StoredResource> resource;
   PatientRows facts;
@@ -347,6 +433,7 @@ void PgRegistry::Prefetch(const std::vector<std::string>& patient_ids) {
       " UNION ALL SELECT 'patient', patient_id, patient_id, '', '', NULL, NULL, protected::int::smallint, '', '', '', "
       "NULL "
       "FROM registry_patient WHERE patient_id = ANY(string_to_array($1, ',')) ORDER BY 1, 6, 2";
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_prefetch_patients", sql, joined);
   std::map<std::string, PatientRows> facts;
   std::map<std::string, bool> is_protected;
@@ -366,21 +453,25 @@ void PgRegistry::Prefetch(const std::vector<std::string>& patient_ids) {
 
 std::vector<EpisodeFacts> PgRegistry::Listings(const std::string& patient_id) {
   if (const auto* known = KnownPatientRows(patient_id)) return known->listings;
+  FlushPending();
   return EpisodesOf(tx_, kListing, patient_id);
 }
 
 std::vector<EpisodeFacts> PgRegistry::Residencies(const std::string& patient_id) {
   if (const auto* known = KnownPatientRows(patient_id)) return known->residencies;
+  FlushPending();
   return EpisodesOf(tx_, kResidency, patient_id);
 }
 
 std::vector<EpisodeFacts> PgRegistry::HomeCare(const std::string& patient_id) {
   if (const auto* known = KnownPatientRows(patient_id)) return known->home_care;
+  FlushPending();
   return EpisodesOf(tx_, kHomeCare, patient_id);
 }
 
 std::vector<ContactFacts> PgRegistry::Contacts(const std::string& patient_id) {
   if (const auto* known = KnownPatientRows(patient_id)) return known->contacts;
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_contacts_of",
       "SELECT " + kContactColumns + " FROM registry_contact WHERE patient_id = $1 ORDER BY valid_from, careteam_id",
       patient_id);
@@ -403,9 +494,11 @@ const Facts* FindById(const std::vector<Facts>& rows, const std::string& id) {
 
 }  // namespace
 
-// By id: a row of a locked patient already read answers without a query (an update of the patient's
-// own episode or contact); any other id is looked up.
+// By id: a row put in this transaction and not yet sent, or a row of a locked patient already read,
+// answers without a query (an update of the patient's own episode or contact); any other id is looked
+// up, which pending rows cannot change (they hold other ids).
 std::optional<EpisodeFacts> PgRegistry::Listing(const std::string& episode_id) {
+  if (auto pending = PendingEpisode(kListing, episode_id)) return *pending;
   for (const auto& [patient, rows] : patient_rows_) {
     if (const auto* found = FindById(rows.listings, episode_id)) return *found;
   }
@@ -413,6 +506,7 @@ std::optional<EpisodeFacts> PgRegistry::Listing(const std::string& episode_id) {
 }
 
 std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id) {
+  if (auto pending = PendingEpisode(kResidency, episode_id)) return *pending;
   for (const auto& [patient, rows] : patient_rows_) {
     if (const auto* found = FindById(rows.residencies, episode_id)) return *found;
   }
@@ -420,6 +514,7 @@ std::optional<EpisodeFacts> PgRegistry::Residency(const std::string& episode_id)
 }
 
 std::optional<EpisodeFacts> PgRegistry::HomeCareEpisode(const std::string& episode_id) {
+  if (auto pending = PendingEpisode(kHomeCare, episode_id)) return *pending;
   for (const auto& [patient, rows] : patient_rows_) {
     if (const auto* found = FindById(rows.home_care, episode_id)) return *found;
   }
@@ -427,6 +522,7 @@ std::optional<EpisodeFacts> PgRegistry::HomeCareEpisode(const std::string& episo
 }
 
 std::optional<ContactFacts> PgRegistry::Contact(const std::string& careteam_id) {
+  if (auto pending = pending_.contacts.find(careteam_id); pending != pending_.contacts.end()) return pending->second;
   for (const auto& [patient, rows] : patient_rows_) {
     if (const auto* found = FindById(rows.contacts, careteam_id)) return *found;
   }
@@ -446,6 +542,7 @@ std::string TakenPlace(const char* alias, const std::string& date) {
 }
 
 int PgRegistry::CountDoctorContacts(const std::string& role_id, Date on) {
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts",
       "SELECT count(*) FROM registry_contact c WHERE c.practitioner_role_id = $1 AND " + TakenPlace("c", DateIn("$2")),
       role_id, DaysParam(on));
@@ -453,6 +550,7 @@ int PgRegistry::CountDoctorContacts(const std::string& role_id, Date on) {
 }
 
 std::vector<std::pair<RoleFacts, int>> PgRegistry::DoctorLoadsAtUnit(const std::string& unit_id, Date on) {
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_doctor_loads_at_unit",
       std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
       "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$2")) + " "
@@ -466,6 +564,7 @@ std::vector<std::pair<RoleFacts, int>> PgRegistry::DoctorLoadsAtUnit(const std::
 }
 
 std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_all_doctor_loads",
       std::string("SELECT ") + kRoleColumns + ", count(c.careteam_id) FROM registry_role r "
       "LEFT JOIN registry_contact c ON c.practitioner_role_id = r.role_id AND " + TakenPlace("c", DateIn("$1")) + " "
@@ -480,6 +579,7 @@ std::vector<std::pair<RoleFacts, int>> PgRegistry::AllDoctorLoads(Date on) {
 // As of a date, the period decides: a listing finished since then was in force on it. Only what
 // never happened (cancelled, entered in error) is left out.
 long PgRegistry::CountListingsAtUnit(const std::string& unit_id, Date on) {
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_count_listings_at_unit",
       "SELECT count(*) FROM registry_listing WHERE unit_id = $1 AND kind = 'listning' "
       "AND status IN ('active', 'finished') AND period @> " + DateIn("$2"),
@@ -501,6 +601,7 @@ std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id
   // Exactly what the search finds (pg/internal/search_sql.cpp): live Patients, in their id order.
   static const std::string sql = "SELECT c.res_id FROM resource_current c WHERE c.res_type = 'Patient' AND NOT "
                                  "c.deleted AND c.res_id IN (" + PatientsOfDoctorSql("$1", "$2") + ") ORDER BY c.res_id";
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_patients_of_doctor", sql, role_id, DaysParam(on));
   std::vector<std::string> out;
   out.reserve(rows.size());
@@ -511,6 +612,7 @@ std::vector<std::string> PgRegistry::PatientsOfDoctor(const std::string& role_id
 std::vector<std::string> PgRegistry::PatientsListedAt(const std::string& unit_id, Date on) {
   static const std::string sql = "SELECT DISTINCT patient_id FROM (" + PatientsListedAtSql("$1", "$2") +
                                  ") p ORDER BY patient_id";
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_patients_listed_at", sql, unit_id, DaysParam(on));
   std::vector<std::string> out;
   out.reserve(rows.size());
@@ -521,6 +623,7 @@ std::vector<std::string> PgRegistry::PatientsListedAt(const std::string& unit_id
 int PgRegistry::CountDoctorContactsOn(const std::string& role_id, Date on) {
   // An inactive contact counts for the dates its period covers; one made inactive without an end
   // date never ran as far as the registry can tell.
+  FlushPending();
   const auto rows = Prepared(tx_, "nara_reg_count_doctor_contacts_on",
       "SELECT count(*) FROM registry_contact WHERE practitioner_role_id = $1 AND role_code = 2 "
       "AND (status = 'active' OR (status = 'inactive' AND valid_to IS NOT NULL)) AND period @> " + DateIn("$2"),
@@ -568,35 +671,14 @@ void PgRegistry::PutRole(const RoleFacts& r) {
       r.id, r.practitioner_id, r.unit_id, r.profession, r.active, r.fte, r.capacity);
 }
 
-void PgRegistry::PutListing(const EpisodeFacts& facts) {
-  ForgetPatientRows();  // the episode may also have moved from another patient, or changed kind
-  PutEpisode(tx_, kListing, facts);
-}
-
-void PgRegistry::PutResidency(const EpisodeFacts& facts) {
-  ForgetPatientRows();
-  PutEpisode(tx_, kResidency, facts);
-}
-
-void PgRegistry::PutHomeCare(const EpisodeFacts& facts) {
-  ForgetPatientRows();
-  PutEpisode(tx_, kHomeCare, facts);
-}
+void PgRegistry::PutListing(const EpisodeFacts& facts) { PutEpisodeRow(kListing, facts); }
+void PgRegistry::PutResidency(const EpisodeFacts& facts) { PutEpisodeRow(kResidency, facts); }
+void PgRegistry::PutHomeCare(const EpisodeFacts& facts) { PutEpisodeRow(kHomeCare, facts); }
 
 void PgRegistry::PutContact(const ContactFacts& c) {
   ForgetPatientRows();
-  Prepared(tx_, "nara_reg_put_contact",
-      "INSERT INTO registry_contact (careteam_id, patient_id, role_code, practitioner_role_id, "
-      "managing_unit_id, status, valid_from, valid_to, begin_reason, end_reason) "
-      "VALUES ($1, $2, $3, $4, $5, $6, " + DateIn("$7") + ", " + DateIn("$8") + ", $9, $10) "
-      "ON CONFLICT (careteam_id) DO UPDATE SET patient_id = EXCLUDED.patient_id, "
-      "role_code = EXCLUDED.role_code, practitioner_role_id = EXCLUDED.practitioner_role_id, "
-      "managing_unit_id = EXCLUDED.managing_unit_id, status = EXCLUDED.status, "
-      "valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to, "
-      "begin_reason = EXCLUDED.begin_reason, end_reason = EXCLUDED.end_reason",
-      c.id, c.patient_id, static_cast<int>(c.role), c.practitioner_role_id, c.managing_unit_id,
-      std::string(ContactStatusName(c.status)), DaysParam(c.period.start), DaysParam(c.period.end), c.begin_reason,
-      c.end_reason);
+  pending_.contacts[c.id] = c;
+  if (!defer_row_writes_) FlushPending();
 }
 
 void PgRegistry::PutVisit(const VisitFacts& v) {
@@ -611,6 +693,7 @@ void PgRegistry::PutVisit(const VisitFacts& v) {
 }
 
 void PgRegistry::Remove(const std::string& fhir_type, const std::string& id) {
+  FlushPending();  // a row put before its removal must not come back with the transaction's end
   units_.clear();
   ForgetPatientRows();
   locked_waiting_.clear();

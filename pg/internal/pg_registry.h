@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "registry/registry_store.h"
@@ -21,9 +22,29 @@ namespace nara::pg {
 std::string PatientsOfDoctorSql(const std::string& role_param, const std::string& days_param);
 std::string PatientsListedAtSql(const std::string& unit_param, const std::string& days_param);
 
+// Rows of registry_listing (every kind) and registry_contact that a write transaction has put but not
+// yet sent: they go to the database with the statement that ends the transaction
+// (pg/internal/transaction_end.h), or earlier, just before a statement that could read them. Keyed
+// by id, so a row put twice is sent once, as last put (what two upserts in a row would leave).
+struct PendingRegistryRows {
+  std::map<std::string, std::pair<std::string, EpisodeFacts>> episodes;  // episode id -> (kind, facts)
+  std::map<std::string, ContactFacts> contacts;                          // CareTeam id -> facts
+  bool empty() const { return episodes.empty() && contacts.empty(); }
+};
+
+// The upserts of pending rows as statements that can share a round trip (transaction_end.cpp): each
+// column travels as one text[] parameter, numbered from `first`, so the text depends on `first` only.
+std::string EpisodeRowsUpsertSql(int first);  // 8 parameters
+std::vector<std::string> EpisodeRowsParams(const PendingRegistryRows& rows);
+std::string ContactRowsUpsertSql(int first);  // 10 parameters
+std::vector<std::string> ContactRowsParams(const PendingRegistryRows& rows);
+
 class PgRegistry final : public RegistryTransaction {
  public:
-  explicit PgRegistry(pqxx::transaction_base& tx) : tx_(tx) {}
+  // defer_row_writes: episode and contact rows wait in PendingRegistryRows for the transaction's
+  // last statement (a transaction that ends with transaction_end.h's statement); false: each put is
+  // sent at once (a connection without a transaction to end, whose statements commit one by one).
+  PgRegistry(pqxx::transaction_base& tx, bool defer_row_writes) : tx_(tx), defer_row_writes_(defer_row_writes) {}
 
   std::optional<PatientFacts> LockPatient(const std::string& patient_id) override;
   std::optional<RoleFacts> LockRole(const std::string& role_id) override;
@@ -68,6 +89,16 @@ class PgRegistry final : public RegistryTransaction {
   // later Listings/Residencies/Contacts/ProtectedAmong for the patient answer from memory. For
   // answers that only read (GET Patient/{id}): the facts are the statement's snapshot, not locked.
   std::optional<StoredResource> ReadPatientWithRows(const std::string& patient_id);
+
+  // Sends the pending rows now, in one statement. Called before every statement that reads
+  // registry_listing or registry_contact (this class's reads and counts, a search's
+  // general-practitioner) and before a savepoint, which could otherwise roll back rows put before it.
+  // A Patient's write reads registry_contact in its trigger (schema/0015_doctor_list_feed.sql) to
+  // name the patient's doctors' lists, but needs no flush: a pending contact names its own lists, old
+  // and new, when it is sent, in the same transaction.
+  void FlushPending();
+  // The pending rows, for the statement that ends the transaction; none are left pending.
+  PendingRegistryRows TakePending();
   void Prefetch(const std::vector<std::string>& patient_ids) override;
 
   struct PatientRows {
@@ -95,7 +126,15 @@ class PgRegistry final : public RegistryTransaction {
     known_protected_.clear();
   }
 
+  // A put of an episode or contact row: pending, or sent at once without defer_row_writes_.
+  void PutEpisodeRow(const char* kind, const EpisodeFacts& facts);
+  // The pending episode with this id if it is of this kind: nullopt = not pending; a nullopt inside =
+  // pending as another kind (so no episode of this kind has the id).
+  std::optional<std::optional<EpisodeFacts>> PendingEpisode(const char* kind, const std::string& id) const;
+
   pqxx::transaction_base& tx_;
+  const bool defer_row_writes_;
+  PendingRegistryRows pending_;
   // Units read, with the partOf chain above each (access decisions walk it); nullopt = no such unit.
   std::map<std::string, std::optional<UnitFacts>> units_;
   std::set<std::string> locked_patients_;

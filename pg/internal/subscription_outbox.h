@@ -1,8 +1,8 @@
 // The write side of the subscription outbox (schema/0007_subscriptions.sql): what a write
-// transaction appends, as its last statement, for the versions it wrote. Internal to pg.
+// transaction appends, with its last statement (pg/internal/write_together.h), for the versions it
+// wrote. Internal to pg.
 #pragma once
 
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -15,21 +15,24 @@ struct OutboxEntry {
   int version;
 };
 
-// Drawn after every row lock of the write is held (just before COMMIT), so a write that waited for
-// another's lock gets later positions than all of the other's: see the migration's comment.
-inline void AppendOutbox(pqxx::transaction_base& tx, const std::vector<OutboxEntry>& entries) {
-  if (entries.empty()) return;
+// The append, its three parameters numbered from first. Drawn after every row lock of the write is
+// held (in the statement that ends the transaction), so a write that waited for another's lock gets
+// later positions than all of the other's: see the migration's comment.
+inline std::string OutboxAppendSql(int first) {
+  const std::string t = "$" + std::to_string(first), i = "$" + std::to_string(first + 1),
+                    v = "$" + std::to_string(first + 2);
+  return "INSERT INTO subscription_outbox (res_type, res_id, version) SELECT x.t, x.i, x.v FROM unnest(" + t +
+         "::text[], " + i + "::text[], " + v + "::int[]) WITH ORDINALITY AS x(t, i, v, n) ORDER BY x.n";
+}
+
+inline std::vector<std::string> OutboxAppendParams(const std::vector<OutboxEntry>& entries) {
   std::vector<std::string> types, ids, versions;
   for (const auto& entry : entries) {
     types.push_back(entry.type);
     ids.push_back(entry.id);
     versions.push_back(std::to_string(entry.version));
   }
-  ExecPrepared(tx, "nara_outbox_append",
-               "INSERT INTO subscription_outbox (res_type, res_id, version) "
-               "SELECT x.t, x.i, x.v FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS x(t, i, v, n) "
-               "ORDER BY x.n",
-               TextArrayLiteral(types), TextArrayLiteral(ids), TextArrayLiteral(versions));
+  return {TextArrayLiteral(types), TextArrayLiteral(ids), TextArrayLiteral(versions)};
 }
 
 }  // namespace nara::pg
