@@ -82,7 +82,10 @@ struct WriteRequest {
   std::string type;
   std::string id;                // empty: the store assigns one (create)
   std::optional<int> if_match;   // expected current version, for optimistic locking
-  bool must_not_exist = false;   // plain create with a given id
+  // A create (POST, or a resource the registry composes): the id is one the server has just chosen,
+  // so the registry's rules look up no stored row under it. Were one there, the write is refused
+  // (409) and, as after any refused write of a request, the request's transaction is rolled back.
+  bool must_not_exist = false;
   IndexEntries index;
   // Produces the JSON to store for the version being written (the renderer sets id and meta).
   std::function<std::string(const VersionInfo&)> render;

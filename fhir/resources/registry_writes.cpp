@@ -394,24 +394,27 @@ Result<bool> CheckTask(ResourceTransaction& tx, const std::string& id, const rap
   return false;
 }
 
-Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id,
+// new_id: the id was chosen by the server for this create (WriteRequest::must_not_exist), so no
+// episode is stored under it and none is looked up (a round trip per create).
+Status CheckEpisode(ResourceTransaction& tx, const RegistryOptions& options, const std::string& id, bool new_id,
                     const rapidjson::Document& doc) {
   auto facts = EpisodeFromResource(doc, id);
   if (!facts) return facts.error();
   auto& reg = tx.Registry();
+  const auto stored = [&](auto lookup) { return new_id ? std::nullopt : (reg.*lookup)(id); };
   auto patient = reg.LockPatient(facts->patient_id);
   if (!patient) return UnknownPatient(facts->patient_id);
   Result<ListingPlan> plan = ListingPlan{};
   if (KindOfEpisode(doc) == EpisodeKind::saebo) {
     ResidencyContext context{*patient, reg.Unit(facts->unit_id), Without(reg.Residencies(facts->patient_id), id)};
-    plan = PlanResidency(*facts, reg.Residency(id), context);
+    plan = PlanResidency(*facts, stored(&RegistryTransaction::Residency), context);
   } else if (KindOfEpisode(doc) == EpisodeKind::hemsjukvard) {
     ResidencyContext context{*patient, reg.Unit(facts->unit_id), Without(reg.HomeCare(facts->patient_id), id)};
-    plan = PlanHomeCare(*facts, reg.HomeCareEpisode(id), context);
+    plan = PlanHomeCare(*facts, stored(&RegistryTransaction::HomeCareEpisode), context);
   } else {
     ListingContext context{*patient, reg.Unit(facts->unit_id), Without(reg.Listings(facts->patient_id), id),
                            reg.Contacts(facts->patient_id), options.max_changes_per_year};
-    plan = PlanListing(*facts, reg.Listing(id), context);
+    plan = PlanListing(*facts, stored(&RegistryTransaction::Listing), context);
   }
   if (!plan) return plan.error();
   std::vector<std::string> ended;
@@ -567,11 +570,12 @@ Result<WriteOutcome> RegistryWrites::Write(ResourceTransaction& tx, const WriteR
   Status checked = Ok();
   std::optional<ContactFacts> previous_contact;
   if (type == "EpisodeOfCare") {
-    checked = CheckEpisode(tx, options_, request.id, doc);
+    checked = CheckEpisode(tx, options_, request.id, request.must_not_exist, doc);
   } else if (type == "CareTeam") {
     auto facts = ContactFromResource(doc, request.id);
     if (!facts) return facts.error();
-    previous_contact = tx.Registry().Contact(request.id);
+    // A create's id is new (CheckEpisode): no stored contact to look up.
+    if (!request.must_not_exist) previous_contact = tx.Registry().Contact(request.id);
     // docs/api.md section 9: a new fast läkarkontakt that asks to queue (Prefer: waitlist=true, or
     // status proposed) is checked as an active one; a full list then queues instead of refusing.
     const bool proposed = StringMember(doc, "status") == "proposed";
