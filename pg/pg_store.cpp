@@ -234,11 +234,38 @@ class PgTransaction final : public ResourceTransaction {
   const std::vector<OutboxEntry>& written() const { return written_; }
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
-    auto read = ReadCurrent(tx_, type, id);
+    Result<StoredResource> read = Error::NotFound("");
+    if (auto ahead = read_ahead_.find(Key(type, id)); ahead != read_ahead_.end()) {
+      read = std::move(ahead->second);
+      read_ahead_.erase(ahead);
+    } else {
+      read = ReadCurrent(tx_, type, id);
+    }
     // The version read is the likely base of a write of the same resource in this transaction
     // (rules rewriting an episode, an update deciding on the stored version): see Write.
     if (read) seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
     return read;
+  }
+
+  void ReadAhead(const std::vector<std::pair<std::string, std::string>>& type_and_id) override {
+    if (type_and_id.size() < 2) return;  // one Read is one round trip either way
+    std::vector<std::string> types, ids;
+    for (const auto& [type, id] : type_and_id) {
+      types.push_back(type);
+      ids.push_back(id);
+    }
+    // Live versions only: a Read of anything else asks, and answers not found or gone as it would.
+    static const std::string sql =
+        std::string("SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+        " AS updated FROM unnest($1::text[], $2::text[]) AS k(t, i) JOIN resource_current c"
+        " ON c.res_type = k.t AND c.res_id = k.i JOIN resource_version v USING (res_type, res_id, version)"
+        " WHERE NOT c.deleted";
+    const auto rows = ExecPrepared(tx_, "nara_read_ahead", sql.c_str(), TextArrayLiteral(types), TextArrayLiteral(ids));
+    for (const auto& row : rows) {
+      StoredResource resource = RowToResource(row, "");
+      const std::string key = Key(resource.type, resource.id);
+      read_ahead_[key] = std::move(resource);
+    }
   }
 
   Result<StoredResource> ReadToAnswer(std::string_view type, std::string_view id) override {
@@ -254,6 +281,7 @@ class PgTransaction final : public ResourceTransaction {
   // refusal is decided before anything is written, except a taken unique identifier, which is only
   // known after the claim; writes with unique identifiers therefore run under a savepoint.
   Result<WriteOutcome> Write(const WriteRequest& request) override {
+    read_ahead_.erase(Key(request.type, request.id));
     if (request.index.unique.empty()) return WriteVersion(request);
     // Rows still pending stay pending through a rollback to the savepoint (they are in memory), but
     // any sent after it would be rolled back: none are left to send.
@@ -306,6 +334,7 @@ class PgTransaction final : public ResourceTransaction {
   Result<StoredResource> Delete(std::string_view type, std::string_view id, std::optional<int> if_match) override {
     // Every refusal below is decided before anything is written: no savepoint needed.
     const std::string t(type), i(id);
+    read_ahead_.erase(Key(t, i));
     auto current = LockCurrent(t, i);
     if (!current) return Error::NotFound(NotFoundText(type, id));
     if (if_match && *if_match != current->version) {
@@ -433,6 +462,8 @@ class PgTransaction final : public ResourceTransaction {
   std::vector<AuditRecord> audit_;  // appended, left to EndTogether
   long audit_rows_ = 0;
   std::vector<OutboxEntry> written_;
+  // Versions brought by ReadAhead (type/id), each for one Read; a write of the resource drops it.
+  std::map<std::string, StoredResource> read_ahead_;
   // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
   std::map<std::string, CurrentRow> seen_;
   PgRegistry registry_;

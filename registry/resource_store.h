@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "registry/audit.h"
@@ -149,6 +150,12 @@ class ResourceTransaction {
   // same round trip (for a Patient: its episodes, contacts and protection, which Registry() then
   // answers from memory). Those facts are not locked; work that writes uses Read and LockPatient.
   virtual Result<StoredResource> ReadToAnswer(std::string_view type, std::string_view id) { return Read(type, id); }
+  // Brings the current versions of these resources in one round trip, for the Reads of them that
+  // follow in this transaction (the rewrite of several of a locked patient's episodes and contacts).
+  // Only a hint: such a Read answers as it would have, unless another transaction changed the
+  // resource in between, which a caller rules out by holding the lock every writer of it takes (the
+  // patient's); a write of a stale version is still refused by its If-Match. Default: nothing.
+  virtual void ReadAhead(const std::vector<std::pair<std::string, std::string>>& /*type_and_id*/) {}
   virtual Result<WriteOutcome> Write(const WriteRequest& request) = 0;
   virtual Result<StoredResource> Delete(std::string_view type, std::string_view id,
                                         std::optional<int> if_match) = 0;

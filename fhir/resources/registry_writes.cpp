@@ -87,6 +87,11 @@ Status EndContactResource(ResourceTransaction& tx, const std::string& id, Date e
 }
 
 Status ApplyEpisodePlan(ResourceTransaction& tx, const ListingPlan& plan) {
+  // Every resource the plan rewrites is the locked patient's: read them all in one round trip.
+  std::vector<std::pair<std::string, std::string>> rewritten;
+  for (const auto& [id, end] : plan.finish_listings) rewritten.emplace_back("EpisodeOfCare", id);
+  for (const auto& [id, end] : plan.end_contacts) rewritten.emplace_back("CareTeam", id);
+  tx.ReadAhead(rewritten);
   for (const auto& [id, end] : plan.finish_listings) {
     if (auto s = FinishEpisodeResource(tx, id, end); !s) return s;
   }

@@ -24,7 +24,7 @@ std::string PatientsListedAtSql(const std::string& unit_param, const std::string
 
 // Rows of registry_listing (every kind) and registry_contact that a write transaction has put but not
 // yet sent: they go to the database with the statement that ends the transaction
-// (pg/internal/transaction_end.h), or earlier, just before a statement that could read them. Keyed
+// (pg/internal/write_together.h), or earlier, just before a statement that could read them. Keyed
 // by id, so a row put twice is sent once, as last put (what two upserts in a row would leave).
 struct PendingRegistryRows {
   std::map<std::string, std::pair<std::string, EpisodeFacts>> episodes;  // episode id -> (kind, facts)
@@ -32,7 +32,7 @@ struct PendingRegistryRows {
   bool empty() const { return episodes.empty() && contacts.empty(); }
 };
 
-// The upserts of pending rows as statements that can share a round trip (transaction_end.cpp): each
+// The upserts of pending rows as statements that can share a round trip (write_together.cpp): each
 // column travels as one text[] parameter, numbered from `first`, so the text depends on `first` only.
 std::string EpisodeRowsUpsertSql(int first);  // 8 parameters
 std::vector<std::string> EpisodeRowsParams(const PendingRegistryRows& rows);
@@ -42,7 +42,7 @@ std::vector<std::string> ContactRowsParams(const PendingRegistryRows& rows);
 class PgRegistry final : public RegistryTransaction {
  public:
   // defer_row_writes: episode and contact rows wait in PendingRegistryRows for the transaction's
-  // last statement (a transaction that ends with transaction_end.h's statement); false: each put is
+  // last statement (a transaction that ends with write_together.h's statement); false: each put is
   // sent at once (a connection without a transaction to end, whose statements commit one by one).
   PgRegistry(pqxx::transaction_base& tx, bool defer_row_writes) : tx_(tx), defer_row_writes_(defer_row_writes) {}
 

@@ -258,6 +258,64 @@ TEST_F(WritePathTest, ATombstoneIsRevivedThroughTheLockedPath) {
             std::vector<std::string>{"1:false,2:true,3:false,4:true,5:false"});
 }
 
+// ReadAhead (issue 15): the Reads that follow answer as a Read of their own would, once each; a
+// deleted or missing resource still answers gone or not found; a write of the resource drops it.
+TEST_F(WritePathTest, AReadAheadAnswersTheReadsThatFollowAsTheirOwnReadWould) {
+  ASSERT_TRUE(WriteOne(Request("EpisodeOfCare", "ahead-ep")).ok());
+  ASSERT_TRUE(WriteOne(Request("CareTeam", "ahead-ct")).ok());
+  ASSERT_TRUE(WriteOne(Request("CareTeam", "ahead-gone")).ok());
+  Status deleted = store_->Transact([&](ResourceTransaction& tx) -> Status {
+    auto gone = tx.Delete("CareTeam", "ahead-gone", std::nullopt);
+    return gone ? Ok() : Status(gone.error());
+  });
+  ASSERT_TRUE(deleted.ok()) << deleted.error().text;
+  const auto own_ep = store_->Read("EpisodeOfCare", "ahead-ep");
+  const auto own_ct = store_->Read("CareTeam", "ahead-ct");
+  ASSERT_TRUE(own_ep.ok() && own_ct.ok());
+  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
+    tx.ReadAhead({{"EpisodeOfCare", "ahead-ep"},
+                  {"CareTeam", "ahead-ct"},
+                  {"CareTeam", "ahead-gone"},
+                  {"CareTeam", "ahead-missing"}});
+    for (const auto* own : {&*own_ep, &*own_ct}) {
+      auto read = tx.Read(own->type, own->id);
+      EXPECT_TRUE(read.ok()) << own->id;
+      if (!read.ok()) continue;
+      EXPECT_EQ(read->version, own->version);
+      EXPECT_EQ(read->last_updated, own->last_updated);
+      EXPECT_EQ(read->json, own->json);
+      EXPECT_FALSE(read->deleted);
+    }
+    EXPECT_EQ(tx.Read("CareTeam", "ahead-gone").error().kind, ErrorKind::gone);
+    EXPECT_EQ(tx.Read("CareTeam", "ahead-missing").error().kind, ErrorKind::not_found);
+    // Read ahead again, then written: the next Read is of the new version.
+    tx.ReadAhead({{"EpisodeOfCare", "ahead-ep"}, {"CareTeam", "ahead-ct"}});
+    WriteRequest next = Request("EpisodeOfCare", "ahead-ep");
+    next.if_match = own_ep->version;
+    if (auto written = tx.Write(next); !written) return written.error();
+    EXPECT_EQ(tx.Read("EpisodeOfCare", "ahead-ep")->version, own_ep->version + 1);
+    // The care team was read ahead too, and another transaction writes it before this one reads it
+    // (what a caller holding the patient's lock rules out): the Read answers from what was read
+    // ahead, no round trip, and a write based on it is refused by its If-Match.
+    auto elsewhere = WriteOne(Request("CareTeam", "ahead-ct"));
+    EXPECT_TRUE(elsewhere.ok());
+    auto stale = tx.Read("CareTeam", "ahead-ct");
+    EXPECT_TRUE(stale.ok());
+    if (!stale.ok()) return Ok();
+    EXPECT_EQ(stale->version, own_ct->version);
+    WriteRequest based = Request("CareTeam", "ahead-ct");
+    based.if_match = stale->version;
+    auto refused = tx.Write(based);
+    EXPECT_FALSE(refused.ok());
+    if (!refused.ok()) {
+      EXPECT_EQ(refused.error().kind, ErrorKind::precondition_failed);
+    }
+    return Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.error().text;
+  EXPECT_EQ(store_->Read("CareTeam", "ahead-ct")->version, own_ct->version + 1);
+}
+
 // Registry reads kept for the transaction
 
 Date D(int y, int m, int d) { return *Date::FromCivil(y, m, d); }
