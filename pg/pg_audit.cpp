@@ -157,9 +157,7 @@ std::vector<std::string> AuditRowsParams(const std::vector<const AuditRecord*>& 
     columns[11].push_back(std::to_string(r->http_status));
     columns[12].push_back(MaskPersonIds(r->detail));
   }
-  std::vector<std::string> params;
-  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
-  return params;
+  return TextArrayLiterals(columns);
 }
 
 void InsertAuditRows(pqxx::transaction_base& tx, const std::vector<const AuditRecord*>& records) {

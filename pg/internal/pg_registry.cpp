@@ -162,9 +162,7 @@ std::vector<std::string> EpisodeRowsParams(const PendingRegistryRows& rows) {
     columns[6].push_back(DaysParam(e.period.end));
     columns[7].push_back(DaysParam(e.sip));
   }
-  std::vector<std::string> params;
-  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
-  return params;
+  return TextArrayLiterals(columns);
 }
 
 std::string ContactRowsUpsertSql(int first) {
@@ -195,9 +193,7 @@ std::vector<std::string> ContactRowsParams(const PendingRegistryRows& rows) {
     columns[8].push_back(c.begin_reason);
     columns[9].push_back(c.end_reason);
   }
-  std::vector<std::string> params;
-  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
-  return params;
+  return TextArrayLiterals(columns);
 }
 
 void PgRegistry::FlushPending() {

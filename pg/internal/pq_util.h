@@ -1,6 +1,7 @@
 // Small libpqxx helpers shared by the adapter's files. Internal to pg (includes pqxx).
 #pragma once
 
+#include <cstddef>
 #include <pqxx/pqxx>
 #include <string>
 #include <utility>
@@ -35,6 +36,16 @@ inline std::string TextArrayLiteral(const std::vector<std::string>& items) {
   }
   out += '}';
   return out;
+}
+
+// Rows sent column by column (one fixed statement text whatever the number of rows): each column as
+// one text[] literal, in order.
+template <size_t N>
+std::vector<std::string> TextArrayLiterals(const std::vector<std::string> (&columns)[N]) {
+  std::vector<std::string> params;
+  params.reserve(N);
+  for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
+  return params;
 }
 
 // Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per

@@ -15,6 +15,7 @@
 #include "registry/resource_store.h"
 #include "registry/waitlist.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/support/facts.h"
 
 namespace nara::pg {
 namespace {
@@ -30,13 +31,7 @@ QueueEntry Entry(const std::string& task_id, const std::string& patient, const s
   return e;
 }
 
-PatientFacts Patient(const std::string& id) {
-  PatientFacts p;
-  p.id = id;
-  p.gender = "female";
-  p.kommun = "0180";
-  return p;
-}
+PatientFacts Patient(const std::string& id) { return nara::testing::MakePatient(id); }
 
 class LockedPatientRowsTest : public ::testing::Test {
  protected:

@@ -788,7 +788,9 @@ TEST_F(MeasuresPg, TrendMatchesEvaluationDateByDate) {
         EXPECT_EQ(p.numerator, one->numerator);
         EXPECT_EQ(p.denominator, one->denominator);
         ASSERT_EQ(p.score.has_value(), one->score.has_value());
-        if (p.score) EXPECT_DOUBLE_EQ(*p.score, *one->score);
+        if (p.score) {
+          EXPECT_DOUBLE_EQ(*p.score, *one->score);
+        }
         if (i > 0 && p.numerator != (*trend)[i - 1].numerator) ++moved;
       }
       if (subject.empty() && measure == std::string(kMeasureFastLakarkontakt)) {

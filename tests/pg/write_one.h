@@ -2,11 +2,25 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "registry/resource_store.h"
 
 namespace nara::testing {
+
+// A write of type/id whose body is only resourceType, id and meta.versionId, with these index rows.
+inline WriteRequest MinimalRequest(const std::string& type, const std::string& id, IndexEntries index = {}) {
+  WriteRequest request;
+  request.type = type;
+  request.id = id;
+  request.index = std::move(index);
+  request.render = [type](const VersionInfo& info) {
+    return R"({"resourceType":")" + type + R"(","id":")" + info.id + R"(","meta":{"versionId":")" +
+           std::to_string(info.version) + R"("}})";
+  };
+  return request;
+}
 
 inline Result<WriteOutcome> WriteOne(ResourceStore& store, const WriteRequest& request) {
   std::optional<WriteOutcome> out;

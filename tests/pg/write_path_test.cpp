@@ -29,15 +29,7 @@ namespace {
 using nara::testing::PgCluster;
 
 WriteRequest Request(const std::string& type, const std::string& id, IndexEntries index = {}) {
-  WriteRequest request;
-  request.type = type;
-  request.id = id;
-  request.index = std::move(index);
-  request.render = [type](const VersionInfo& info) {
-    return R"({"resourceType":")" + type + R"(","id":")" + info.id + R"(","meta":{"versionId":")" +
-           std::to_string(info.version) + R"("}})";
-  };
-  return request;
+  return nara::testing::MinimalRequest(type, id, std::move(index));
 }
 
 class WritePathTest : public ::testing::Test {

@@ -20,20 +20,13 @@
 #include "registry/registry_store.h"
 #include "registry/resource_store.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/pg/write_one.h"
 #include "tests/support/facts.h"
 
 namespace nara::pg {
 namespace {
 
 Date D(int y, int m, int d) { return *Date::FromCivil(y, m, d); }
-
-PatientFacts Patient(const std::string& id) {
-  PatientFacts p;
-  p.id = id;
-  p.gender = "female";
-  p.kommun = "0180";
-  return p;
-}
 
 ContactFacts DoctorContact(const std::string& id, const std::string& patient, const std::string& role_id) {
   ContactFacts c;
@@ -48,16 +41,7 @@ ContactFacts DoctorContact(const std::string& id, const std::string& patient, co
   return c;
 }
 
-WriteRequest Request(const std::string& type, const std::string& id) {
-  WriteRequest request;
-  request.type = type;
-  request.id = id;
-  request.render = [type](const VersionInfo& info) {
-    return R"({"resourceType":")" + type + R"(","id":")" + info.id + R"(","meta":{"versionId":")" +
-           std::to_string(info.version) + R"("}})";
-  };
-  return request;
-}
+WriteRequest Request(const std::string& type, const std::string& id) { return nara::testing::MinimalRequest(type, id); }
 
 AuditRecord Audit(const std::string& request_id) {
   AuditRecord a;
@@ -98,7 +82,7 @@ TEST_F(WriteTogetherTest, ATransactionReadsItsOwnRowsBackBeforeTheyAreSent) {
       nara::testing::MakeEpisode("wt-ep", "wt-p", "vc-1", D(2026, 1, 1), std::nullopt, EpisodeStatus::active);
   Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
     auto& reg = tx.Registry();
-    reg.PutPatient(Patient("wt-p"));
+    reg.PutPatient(nara::testing::MakePatient("wt-p"));
     reg.PutListing(listing);
     reg.PutContact(DoctorContact("wt-ct", "wt-p", "wt-role"));
     // By id: from the pending rows, of the right kind only.

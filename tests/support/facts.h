@@ -20,4 +20,13 @@ inline EpisodeFacts MakeEpisode(const std::string& id, const std::string& patien
   return e;
 }
 
+// A patient in Stockholm (kommun 0180), no dates.
+inline PatientFacts MakePatient(const std::string& id) {
+  PatientFacts p;
+  p.id = id;
+  p.gender = "female";
+  p.kommun = "0180";
+  return p;
+}
+
 }  // namespace nara::testing
