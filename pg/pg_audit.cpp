@@ -131,12 +131,10 @@ Status InsertAudit(pqxx::transaction_base& tx, const AuditRecord& record) {
 // rows share one plan. unnest keeps the order, so ids (the bigserial) increase in the order of the
 // records.
 std::string AuditRowsInsertSql(int first) {
-  std::string arrays;
-  for (int i = 0; i < 13; ++i) arrays += (i ? ", $" : "$") + std::to_string(first + i) + "::text[]";
   return "INSERT INTO audit_event (request_id, agent_hsa_id, agent_role, agent_name, agent_organizations, "
          "action, resource_type, resource_ids, patient_ids, unit, outcome, http_status, detail) "
          "SELECT r, h, ro, n, o::text[], a, t, ri::text[], pi::text[], u, oc, s::integer, d FROM unnest(" +
-         arrays + ") AS x(r, h, ro, n, o, a, t, ri, pi, u, oc, s, d)";
+         TextArrayParams(first, 13) + ") AS x(r, h, ro, n, o, a, t, ri, pi, u, oc, s, d)";
 }
 
 std::vector<std::string> AuditRowsParams(const std::vector<const AuditRecord*>& records) {

@@ -129,13 +129,6 @@ std::optional<EpisodeFacts> EpisodeById(pqxx::transaction_base& tx, const char* 
   return EpisodeFrom(rows[0]);
 }
 
-// "$first::text[], ..., $(first+n-1)::text[]": the columns of rows sent as one array each.
-std::string TextArrayParams(int first, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + i) + "::text[]";
-  return out;
-}
-
 }  // namespace
 
 std::string EpisodeRowsUpsertSql(int first) {

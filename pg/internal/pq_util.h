@@ -39,13 +39,22 @@ inline std::string TextArrayLiteral(const std::vector<std::string>& items) {
 }
 
 // Rows sent column by column (one fixed statement text whatever the number of rows): each column as
-// one text[] literal, in order.
+// one text[] literal, in order; in the SQL, TextArrayParams(first, N) names them.
 template <size_t N>
 std::vector<std::string> TextArrayLiterals(const std::vector<std::string> (&columns)[N]) {
   std::vector<std::string> params;
   params.reserve(N);
   for (const auto& column : columns) params.push_back(TextArrayLiteral(column));
   return params;
+}
+
+// "$first::text[], ..., $(first+n-1)::text[]": n columns sent by TextArrayLiterals, as unnest's
+// arguments. Numbered from `first`, so several statements can share one round trip
+// (pg/internal/write_together.h).
+inline std::string TextArrayParams(int first, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += (i ? ", $" : "$") + std::to_string(first + i) + "::text[]";
+  return out;
 }
 
 // Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per

@@ -19,20 +19,18 @@ struct OutboxEntry {
 // held (in the statement that ends the transaction), so a write that waited for another's lock gets
 // later positions than all of the other's: see the migration's comment.
 inline std::string OutboxAppendSql(int first) {
-  const std::string t = "$" + std::to_string(first), i = "$" + std::to_string(first + 1),
-                    v = "$" + std::to_string(first + 2);
-  return "INSERT INTO subscription_outbox (res_type, res_id, version) SELECT x.t, x.i, x.v FROM unnest(" + t +
-         "::text[], " + i + "::text[], " + v + "::int[]) WITH ORDINALITY AS x(t, i, v, n) ORDER BY x.n";
+  return "INSERT INTO subscription_outbox (res_type, res_id, version) SELECT x.t, x.i, x.v::int FROM unnest(" +
+         TextArrayParams(first, 3) + ") WITH ORDINALITY AS x(t, i, v, n) ORDER BY x.n";
 }
 
 inline std::vector<std::string> OutboxAppendParams(const std::vector<OutboxEntry>& entries) {
-  std::vector<std::string> types, ids, versions;
+  std::vector<std::string> columns[3];
   for (const auto& entry : entries) {
-    types.push_back(entry.type);
-    ids.push_back(entry.id);
-    versions.push_back(std::to_string(entry.version));
+    columns[0].push_back(entry.type);
+    columns[1].push_back(entry.id);
+    columns[2].push_back(std::to_string(entry.version));
   }
-  return {TextArrayLiteral(types), TextArrayLiteral(ids), TextArrayLiteral(versions)};
+  return TextArrayLiterals(columns);
 }
 
 }  // namespace nara::pg
