@@ -4,6 +4,7 @@
 #include <Poco/File.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
@@ -55,6 +56,8 @@ class Source {
 };
 
 }  // namespace
+
+int DefaultDbPoolSize(unsigned cores) { return static_cast<int>(std::clamp(2u * cores, 4u, 16u)); }
 
 Config LoadConfig(const std::string& file) {
   Source source(file);

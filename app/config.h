@@ -3,11 +3,18 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fhir/http/router.h"
 
 namespace nara::app {
+
+// db.pool-size when not set: twice `cores` (this machine's), at least 4 and at most 16. PostgreSQL does
+// the most per second with about two active connections per core; more only add context switches and
+// contention to every statement (bench/RESULTS.md, eleventh round). Where the database has a machine of
+// its own, set it to about twice that machine's cores.
+int DefaultDbPoolSize(unsigned cores);
 
 struct Config {
   std::string database_url = "postgresql:///nara";  // database.url
@@ -28,7 +35,7 @@ struct Config {
   int queue = 64;                                   // queue: accepted connections waiting for a worker
   int keep_alive_seconds = 10;                      // keep-alive.seconds
   int request_timeout_seconds = 30;                 // request-timeout.seconds: TLS handshake + whole request
-  int db_pool_size = 16;                            // db.pool-size
+  int db_pool_size = DefaultDbPoolSize(std::thread::hardware_concurrency());  // db.pool-size
   int patient_answer_cache = 50000;                 // cache.patient-answers: GET Patient answers kept (0 = none)
   long max_body_bytes = 1 << 20;                    // max-body-bytes (docs/api.md: 1 MiB → 413)
   std::string public_base_url;                      // public.base-url (default https://<Host>/fhir)

@@ -1,0 +1,31 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace nara::app {
+namespace {
+
+// bench/RESULTS.md, eleventh round: on 2 cores a change of listing ran best with 4–8 connections and
+// PostgreSQL spent a quarter more CPU per change with 16; 2 were too few to keep both cores busy.
+TEST(DefaultDbPoolSizeTest, IsTwiceTheCoresWithinFourAndSixteen) {
+  EXPECT_EQ(DefaultDbPoolSize(0), 4);  // hardware_concurrency() may not know: the smallest pool that kept 2 cores busy
+  EXPECT_EQ(DefaultDbPoolSize(1), 4);
+  EXPECT_EQ(DefaultDbPoolSize(2), 4);
+  EXPECT_EQ(DefaultDbPoolSize(3), 6);
+  EXPECT_EQ(DefaultDbPoolSize(8), 16);
+  EXPECT_EQ(DefaultDbPoolSize(64), 16);  // beyond, a deployment sizes it for its database's cores
+}
+
+TEST(DefaultDbPoolSizeTest, IsTheDefaultAndTheSettingOverridesIt) {
+  ::unsetenv("NARA_DB_POOL_SIZE");
+  EXPECT_EQ(LoadConfig("").db_pool_size, DefaultDbPoolSize(std::thread::hardware_concurrency()));
+  ::setenv("NARA_DB_POOL_SIZE", "24", 1);
+  EXPECT_EQ(LoadConfig("").db_pool_size, 24);
+  ::unsetenv("NARA_DB_POOL_SIZE");
+}
+
+}  // namespace
+}  // namespace nara::app
