@@ -10,10 +10,10 @@
 
 namespace nara::app {
 
-// db.pool-size when not set: twice `cores` (this machine's), at least 4 and at most 16. PostgreSQL does
-// the most per second with about two active connections per core; more only add context switches and
-// contention to every statement (bench/RESULTS.md, eleventh round). Where the database has a machine of
-// its own, set it to about twice that machine's cores.
+// db.pool-size when not set: twice `cores` (this machine's), at least 4 and at most 16. On 2 cores
+// PostgreSQL did the most per second with 4 to 8 busy connections; with 16 each statement cost about a
+// quarter more CPU (context switches, the shared lock table), with 2 a core stood idle (bench/RESULTS.md,
+// eleventh round). Where the database has a machine of its own, set it to about twice that one's cores.
 int DefaultDbPoolSize(unsigned cores);
 
 struct Config {

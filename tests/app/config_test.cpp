@@ -11,7 +11,7 @@ namespace {
 // bench/RESULTS.md, eleventh round: on 2 cores a change of listing ran best with 4–8 connections and
 // PostgreSQL spent a quarter more CPU per change with 16; 2 were too few to keep both cores busy.
 TEST(DefaultDbPoolSizeTest, IsTwiceTheCoresWithinFourAndSixteen) {
-  EXPECT_EQ(DefaultDbPoolSize(0), 4);  // hardware_concurrency() may not know: the smallest pool that kept 2 cores busy
+  EXPECT_EQ(DefaultDbPoolSize(0), 4);  // hardware_concurrency() could not tell
   EXPECT_EQ(DefaultDbPoolSize(1), 4);
   EXPECT_EQ(DefaultDbPoolSize(2), 4);
   EXPECT_EQ(DefaultDbPoolSize(3), 6);
