@@ -10,10 +10,9 @@
 
 namespace nara::app {
 
-// db.pool-size when not set: twice `cores` (this machine's), at least 4 and at most 16. On 2 cores
-// PostgreSQL did the most per second with 4 to 8 busy connections; with 16 each statement cost about a
-// quarter more CPU (context switches, the shared lock table), with 2 a core stood idle (bench/RESULTS.md,
-// eleventh round). Where the database has a machine of its own, set it to about twice that one's cores.
+// db.pool-size when not set: twice `cores` (this machine's), at least 4 and at most 16. More busy
+// connections than that make each of PostgreSQL's statements dearer; the measurements are in
+// docs/internals.md ("What would take the hot paths further"), sizing in docs/deployment.md.
 int DefaultDbPoolSize(unsigned cores);
 
 struct Config {

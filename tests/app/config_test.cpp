@@ -8,8 +8,6 @@
 namespace nara::app {
 namespace {
 
-// bench/RESULTS.md, eleventh round: on 2 cores a change of listing ran best with 4–8 connections and
-// PostgreSQL spent a quarter more CPU per change with 16; 2 were too few to keep both cores busy.
 TEST(DefaultDbPoolSizeTest, IsTwiceTheCoresWithinFourAndSixteen) {
   EXPECT_EQ(DefaultDbPoolSize(0), 4);  // hardware_concurrency() could not tell
   EXPECT_EQ(DefaultDbPoolSize(1), 4);
