@@ -214,15 +214,38 @@ std::optional<std::optional<EpisodeFacts>> PgRegistry::PendingEpisode(const char
 }
 
 std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_id) {
-  const auto rows = Prepared(tx_, "nara_reg_lock_patient",
-      "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
-  if (rows.empty()) return std::nullopt;
   // From here until commit every listing, residency and contact change of this patient waits for
   // us (registry_store.h), so its rows can be read once and kept. Rows remembered from before the
   // lock (ReadPatientWithRows) may be older than the lock: read again.
-  if (!locked_patients_.count(patient_id)) patient_rows_.erase(patient_id);
+  if (locked_patients_.count(patient_id) || !pending_.empty()) {
+    // Locked before, or rows of this transaction not yet sent: the lock alone, the rows when asked
+    // (KnownPatientRows sends the pending rows first, so they are among those read).
+    const auto rows =
+        Prepared(tx_, "nara_reg_lock_patient",
+                 "SELECT " + kPatientColumns + " FROM registry_patient WHERE patient_id = $1 FOR UPDATE", patient_id);
+    if (rows.empty()) return std::nullopt;
+    if (!locked_patients_.count(patient_id)) patient_rows_.erase(patient_id);
+    locked_patients_.insert(patient_id);
+    return PatientFrom(rows[0]);
+  }
+  // The lock and, read after it, the rows a change of this patient goes on to look at: one round trip.
+  const auto rows = Prepared(tx_, "nara_reg_lock_patient_with_rows",
+                             "SELECT * FROM registry_lock_patient($1) ORDER BY 1, 6, 2", patient_id);
+  std::optional<PatientFacts> patient;
+  for (const auto& r : rows) {
+    if (r[0].as<std::string>() != "patient") continue;
+    patient.emplace();
+    patient->id = r[1].as<std::string>();
+    patient->deceased = OptionalDate(r[12]);
+    patient->birth_date = OptionalDate(r[13]);
+    patient->gender = r[14].as<std::string>();
+    patient->kommun = r[15].as<std::string>();
+    patient->is_protected = r[16].as<bool>();
+  }
+  if (!patient) return std::nullopt;
   locked_patients_.insert(patient_id);
-  return PatientFrom(rows[0]);
+  KeepLockedRows(patient_id, rows);
+  return patient;
 }
 
 std::vector<std::string> PgRegistry::ProtectedAmong(const std::vector<std::string>& patient_ids) {
@@ -298,21 +321,11 @@ std::optional<RoleFacts> PgRegistry::Role(const std::string& role_id) {
 
 namespace {
 
-// Patients' episodes and contacts in one row shape, padded: (kind, id, patient, unit or role,
-// status, from, to, role code, managing unit, begin reason, end reason, SIP date), in the order the
-// single-kind queries give (kind, then from, then id). `which`: the condition on patient_id.
-std::string PatientRowsSql(const std::string& which) {
-  return "SELECT kind, episode_id, patient_id, unit_id, status, " + DateOut("valid_from") + ", " +
-         DateOut("valid_to") + ", NULL::smallint, '', '', '', " + DateOut("sip_date") +
-         " FROM registry_listing WHERE patient_id " + which +
-         " UNION ALL SELECT 'contact', careteam_id, patient_id, practitioner_role_id, status, " +
-         DateOut("valid_from") + ", " + DateOut("valid_to") +
-         ", role_code, managing_unit_id, begin_reason, end_reason, NULL::int FROM registry_contact WHERE patient_id " +
-         which;
-}
-const std::string kPatientRowsSql = PatientRowsSql("= $1");
-
-// Adds one row of kPatientRowsSql's shape to out.
+// Patients' episodes and contacts (and, asked for, requested waiting-list entries) in one row shape:
+// (kind, id, patient, unit or role, status, from, to, role code, managing unit, begin reason, end
+// reason, SIP date), schema/0019_patient_rows.sql's registry_patient_rows, which the planner inlines.
+// Ordered as the single-kind queries give them (kind, then from, then id) by each caller. Adds one
+// such row to out.
 void AddPatientRow(const pqxx::row& r, const std::string& kind, PgRegistry::PatientRows& out) {
   if (kind == "contact") {
     ContactFacts c;
@@ -347,31 +360,36 @@ const PgRegistry::PatientRows* PgRegistry::KnownPatientRows(const std::string& p
   if (!locked_patients_.count(patient_id)) return nullptr;
   // With the patient's requested waiting-list entries, which a change of listing looks for (to cancel
   // a place in line elsewhere): one round trip less than asking WaitingOfPatient apart.
-  static const std::string sql =
-      kPatientRowsSql + " UNION ALL " + PatientWaitingRowsSql("= $1") + " ORDER BY 1, 6, 2";
   FlushPending();
-  const auto rows = Prepared(tx_, "nara_reg_locked_patient_rows", sql, patient_id);
+  KeepLockedRows(patient_id,
+                 Prepared(tx_, "nara_reg_locked_patient_rows",
+                          "SELECT * FROM registry_patient_rows(ARRAY[$1::text], true) ORDER BY 1, 6, 2", patient_id));
+  return &patient_rows_[patient_id];
+}
+
+void PgRegistry::KeepLockedRows(const std::string& patient_id, const pqxx::result& rows) {
   PatientRows& out = patient_rows_[patient_id];
+  out = PatientRows();
   std::vector<QueueEntry>& waiting = locked_waiting_[patient_id];
   waiting.clear();
   for (const auto& r : rows) {
     const std::string kind = r[0].as<std::string>();
     if (kind == "waiting") {
       waiting.push_back(WaitingFromPatientRow(r));
-    } else {
+    } else if (kind != "patient") {
       AddPatientRow(r, kind, out);
     }
   }
-  return &out;
 }
 
 std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string& patient_id) {
-  // kPatientRowsSql's rows, then the patient's protection ('patient') and its current version
+  // registry_patient_rows's rows, then the patient's protection ('patient') and its current version
   // ('resource') padded to the same shape with five more columns (12 to 16): version, deleted, body,
   // updated, protected.
   static const std::string sql =
-      "SELECT *, NULL::int, NULL::boolean, NULL::text, NULL::text, NULL::boolean FROM (" + kPatientRowsSql +
-      ") facts UNION ALL SELECT 'patient', patient_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, NULL, NULL, "
+      "SELECT *, NULL::int, NULL::boolean, NULL::text, NULL::text, NULL::boolean FROM "
+      "registry_patient_rows(ARRAY[$1::text], false) UNION ALL SELECT 'patient', patient_id, '', '', '', NULL, NULL, "
+      "NULL, '', '', '', NULL, NULL, NULL, "
       "NULL, NULL, protected FROM registry_patient WHERE patient_id = $1"
       " UNION ALL SELECT 'resource', c.res_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, c.version, c.deleted, "
       "v.body, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), NULL "
@@ -418,7 +436,7 @@ void PgRegistry::Prefetch(const std::vector<std::string>& patient_ids) {
   if (joined.empty()) return;
   // The patients' rows, and a 'patient' row each with protection as the role-code column (0/1).
   static const std::string sql =
-      PatientRowsSql("= ANY(string_to_array($1, ','))") +
+      "SELECT * FROM registry_patient_rows(string_to_array($1, ','), false)"
       " UNION ALL SELECT 'patient', patient_id, patient_id, '', '', NULL, NULL, protected::int::smallint, '', '', '', "
       "NULL "
       "FROM registry_patient WHERE patient_id = ANY(string_to_array($1, ',')) ORDER BY 1, 6, 2";

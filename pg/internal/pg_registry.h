@@ -108,17 +108,18 @@ class PgRegistry final : public RegistryTransaction {
 
 
  private:
-  // pg/internal/pg_waitlist.cpp: a branch of the locked patient's rows query with the patient's
-  // requested entries (kind 'waiting'), padded to the rows' shape, and the entry back from such a row.
-  static std::string PatientWaitingRowsSql(const std::string& which);
+  // pg/internal/pg_waitlist.cpp: a requested entry back from a 'waiting' row of the patient's rows.
   static QueueEntry WaitingFromPatientRow(const pqxx::row& r);
   // What one transaction has already read, so a write's access decision and rules do not ask twice
   // (bench/change_listing.sh). Each is a read taken a little earlier in the same transaction; a row
   // read before the patient's lock is read again once the lock is taken (LockPatient), and a write
   // through this class drops what it could have made stale.
-  // The episodes and contacts of a patient locked by LockPatient (one query for all three kinds),
-  // or remembered from ReadPatientWithRows/Prefetch; nullptr for any other patient.
+  // The episodes and contacts of a patient locked by LockPatient (read with the lock, or in one query
+  // for all three kinds once a write has made them stale), or remembered from
+  // ReadPatientWithRows/Prefetch; nullptr for any other patient.
   const PatientRows* KnownPatientRows(const std::string& patient_id);
+  // Keeps the rows (and requested waiting-list entries) read for a locked patient.
+  void KeepLockedRows(const std::string& patient_id, const pqxx::result& rows);
   // Keeps rows read without a lock for this transaction's later reads (not for a locked patient).
   void Remember(const std::string& patient_id, PatientRows rows, bool is_protected);
   void ForgetPatientRows() {

@@ -50,14 +50,8 @@ int PgRegistry::CountWaiting(const std::string& role_id) {
   return rows[0][0].as<int>();
 }
 
-// kind, task id, patient, role, status, then NULL for the dates and role code, authored_on and the
-// output CareTeam where the contacts' managing unit and begin reason go (pg_registry.cpp's shape).
-std::string PgRegistry::PatientWaitingRowsSql(const std::string& which) {
-  return "SELECT 'waiting', task_id, patient_id, role_id, status, NULL::int, NULL::int, NULL::smallint, "
-         "to_char(authored_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), output_careteam_id, '', "
-         "NULL::int FROM registry_waitlist WHERE status = 'requested' AND patient_id " + which;
-}
-
+// A 'waiting' row of registry_patient_rows (schema/0019_patient_rows.sql): the place in line where the
+// contacts' managing unit goes, the output CareTeam where their begin reason goes.
 QueueEntry PgRegistry::WaitingFromPatientRow(const pqxx::row& r) {
   QueueEntry e;
   e.task_id = r[1].as<std::string>();
