@@ -21,37 +21,6 @@ usage="bench/change_listing_floor.sh [--people N] [--requests R] [--clients C] |
 bench_change_args "$usage" "$@"
 ((${#flags[@]} == 0)) || { echo "usage: $usage" >&2; exit 2; }
 
-# CPU time in µs: of one process (utime + stime), and of the whole machine busy (all but idle and iowait).
-ticks_us() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f", $1 * 1000000 / t }'; }
-process_cpu_us() { awk '{ print $14 + $15 }' "/proc/$1/stat" | ticks_us; }
-machine_busy_us() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat | ticks_us; }
-# PostgreSQL's own CPU while a part runs: every process of the cluster (the postmaster and its
-# children) sampled every 0.2 s, so backends that come and go with pgbench count too, each from its
-# first sample to its last (what a backend spends in its first and last 0.2 s is not seen: under 2 %
-# of a 20 s run). postgres_cpu_stop prints the µs.
-postgres_cpu_start() {
-  local postmaster
-  postmaster=$(head -n 1 "$BENCH_WORK/pg/data/postmaster.pid")
-  (while :; do
-    awk -v pm="$postmaster" '$1 == pm || $4 == pm { print $1, $14 + $15 }' /proc/[0-9]*/stat 2>/dev/null || true
-    sleep 0.2
-  done) >"$BENCH_WORK/postgres_cpu.txt" &
-  POSTGRES_SAMPLER=$!
-}
-postgres_cpu_stop() {
-  kill "$POSTGRES_SAMPLER"
-  wait "$POSTGRES_SAMPLER" 2>/dev/null || true
-  awk '{ if (!($1 in first)) first[$1] = $2; last[$1] = $2 } END { for (p in last) t += last[p] - first[p]; print t + 0 }' \
-    "$BENCH_WORK/postgres_cpu.txt" | ticks_us
-}
-# The CPU of this shell's finished children (curl, pgbench): the `times` builtin's second line, which
-# must run in this shell, not in a $(...) subshell (whose children are none of them).
-children_cpu_us() {
-  times >"$BENCH_WORK/times.txt"
-  sed -n 2p "$BENCH_WORK/times.txt" | sed 's/[ms]/ /g' |
-    awk '{ printf "%.0f", ($1 * 60 + $2 + $3 * 60 + $4) * 1000000 }' >"$BENCH_WORK/children_us.txt"
-}
-per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.0f", a / n }'; }
 
 bench_start_cluster
 bench_load_population registry "$people"
@@ -59,22 +28,9 @@ bench_serve registry
 bench_header "2 sized, change of listing on the facts-first floor (people $people, $requests requests, $clients at a time)"
 
 # 1. Nära as it is.
-bench_listing_moves "$requests"
-children_cpu_us; children0=$(<"$BENCH_WORK/children_us.txt")
-server0=$(process_cpu_us "$BENCH_SERVER_PID") machine0=$(machine_busy_us)
-postgres_cpu_start
-t0=$(bench_now)
-curl -s --show-error --parallel --parallel-max "$clients" -K "$BENCH_WORK/requests.curl" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
-t1=$(bench_now)
-server1=$(process_cpu_us "$BENCH_SERVER_PID") machine1=$(machine_busy_us)
-nara_postgres_us=$(per "$(postgres_cpu_stop)" "$requests")
-children_cpu_us; children1=$(<"$BENCH_WORK/children_us.txt")
-created=$(grep -c '^201$' "$BENCH_WORK/codes.txt" || true)
-((created == requests)) || { echo "bench: $created of $requests changes answered 201" >&2; exit 1; }
-nara_rate=$(bench_div "$requests" "$(bench_secs "$t0" "$t1")")
-nara_server_us=$(per $((server1 - server0)) "$requests")
-nara_client_us=$(per $((children1 - children0)) "$requests")
-nara_machine_us=$(per $((machine1 - machine0)) "$requests")
+bench_measure_changes
+nara_rate=$CHANGES_RATE nara_server_us=$CHANGES_SERVER_US nara_client_us=$CHANGES_CURL_US
+nara_machine_us=$CHANGES_MACHINE_US nara_postgres_us=$CHANGES_POSTGRES_US
 # The server stops before the floor runs: its feed would wake on the floor's notifications and count
 # as database CPU. Its exit trap goes with it (a kill of a process already gone fails the script).
 kill "$BENCH_SERVER_PID"

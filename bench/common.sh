@@ -198,6 +198,64 @@ CURL
   done <"$BENCH_WORK/moves.txt" >"$config"
 }
 
+# CPU time in µs: of one process (utime + stime), and of the whole machine busy (all but idle and iowait).
+ticks_us() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.0f", $1 * 1000000 / t }'; }
+process_cpu_us() { awk '{ print $14 + $15 }' "/proc/$1/stat" | ticks_us; }
+machine_busy_us() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat | ticks_us; }
+# PostgreSQL's own CPU while a part runs: every process of the cluster (the postmaster and its
+# children) sampled every 0.2 s, so backends that come and go with pgbench count too, each from its
+# first sample to its last (what a backend spends in its first and last 0.2 s is not seen: under 2 %
+# of a 20 s run). postgres_cpu_stop prints the µs.
+postgres_cpu_start() {
+  local postmaster
+  postmaster=$(head -n 1 "$BENCH_WORK/pg/data/postmaster.pid")
+  (while :; do
+    awk -v pm="$postmaster" '$1 == pm || $4 == pm { print $1, $14 + $15 }' /proc/[0-9]*/stat 2>/dev/null || true
+    sleep 0.2
+  done) >"$BENCH_WORK/postgres_cpu.txt" &
+  POSTGRES_SAMPLER=$!
+}
+postgres_cpu_stop() {
+  kill "$POSTGRES_SAMPLER"
+  wait "$POSTGRES_SAMPLER" 2>/dev/null || true
+  awk '{ if (!($1 in first)) first[$1] = $2; last[$1] = $2 } END { for (p in last) t += last[p] - first[p]; print t + 0 }' \
+    "$BENCH_WORK/postgres_cpu.txt" | ticks_us
+}
+# The CPU of this shell's finished children (curl, pgbench): the `times` builtin's second line, which
+# must run in this shell, not in a $(...) subshell (whose children are none of them).
+children_cpu_us() {
+  times >"$BENCH_WORK/times.txt"
+  sed -n 2p "$BENCH_WORK/times.txt" | sed 's/[ms]/ /g' |
+    awk '{ printf "%.0f", ($1 * 60 + $2 + $3 * 60 + $4) * 1000000 }' >"$BENCH_WORK/children_us.txt"
+}
+per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%.0f", a / n }'; }
+
+# bench_measure_changes: $requests changes of listing (bench_listing_moves) sent by `curl --parallel`
+# ($clients at a time) to the server bench_serve started, each required to answer 201, with the CPU
+# each side spent. Sets CHANGES_RATE (changes/s) and, in µs per change, CHANGES_SERVER_US (the
+# server), CHANGES_CURL_US (curl), CHANGES_POSTGRES_US (the cluster's processes) and
+# CHANGES_MACHINE_US (the whole machine busy). Used by change_listing_floor.sh and change_listing_ab.sh.
+bench_measure_changes() {
+  local children0 children1 server0 server1 machine0 machine1 t0 t1 postgres_us created
+  bench_listing_moves "$requests"
+  children_cpu_us; children0=$(<"$BENCH_WORK/children_us.txt")
+  server0=$(process_cpu_us "$BENCH_SERVER_PID") machine0=$(machine_busy_us)
+  postgres_cpu_start
+  t0=$(bench_now)
+  curl -s --show-error --parallel --parallel-max "$clients" -K "$BENCH_WORK/requests.curl" >"$BENCH_WORK/codes.txt" 2>"$BENCH_WORK/curl.err" || true
+  t1=$(bench_now)
+  server1=$(process_cpu_us "$BENCH_SERVER_PID") machine1=$(machine_busy_us)
+  postgres_us=$(postgres_cpu_stop)
+  children_cpu_us; children1=$(<"$BENCH_WORK/children_us.txt")
+  created=$(grep -c '^201$' "$BENCH_WORK/codes.txt" || true)
+  ((created == requests)) || { echo "bench: $created of $requests changes answered 201" >&2; exit 1; }
+  CHANGES_RATE=$(bench_div "$requests" "$(bench_secs "$t0" "$t1")")
+  CHANGES_SERVER_US=$(per $((server1 - server0)) "$requests")
+  CHANGES_CURL_US=$(per $((children1 - children0)) "$requests")
+  CHANGES_MACHINE_US=$(per $((machine1 - machine0)) "$requests")
+  CHANGES_POSTGRES_US=$(per "$postgres_us" "$requests")
+}
+
 # bench_longest_list: the doctor with the longest list in database `registry`, for the list benchmarks
 # (list_search.sh, two_nodes.sh, doctor_list.sh). Sets role (the PractitionerRole id), listed (its
 # active fast läkarkontakter with no end: what CareTeam?participant=…&status=active finds) and
