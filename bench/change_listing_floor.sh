@@ -21,7 +21,6 @@ usage="bench/change_listing_floor.sh [--people N] [--requests R] [--clients C] |
 bench_change_args "$usage" "$@"
 ((${#flags[@]} == 0)) || { echo "usage: $usage" >&2; exit 2; }
 
-
 bench_start_cluster
 bench_load_population registry "$people"
 bench_serve registry
@@ -31,6 +30,7 @@ bench_header "2 sized, change of listing on the facts-first floor (people $peopl
 bench_measure_changes
 nara_rate=$CHANGES_RATE nara_server_us=$CHANGES_SERVER_US nara_client_us=$CHANGES_CURL_US
 nara_machine_us=$CHANGES_MACHINE_US nara_postgres_us=$CHANGES_POSTGRES_US
+
 # The server stops before the floor runs: its feed would wake on the floor's notifications and count
 # as database CPU. Its exit trap goes with it (a kill of a process already gone fails the script).
 kill "$BENCH_SERVER_PID"
