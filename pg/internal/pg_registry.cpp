@@ -49,14 +49,15 @@ constexpr const char* kHomeCare = "hemsjukvard";
 const std::string kPatientColumns =
     "patient_id, " + DateOut("deceased") + ", " + DateOut("birth_date") + ", gender, kommun, protected";
 
-PatientFacts PatientFrom(const pqxx::row& r) {
+// The id in column `id`, the other columns of kPatientColumns in order from column `rest`.
+PatientFacts PatientFrom(const pqxx::row& r, pqxx::row::size_type id = 0, pqxx::row::size_type rest = 1) {
   PatientFacts p;
-  p.id = r[0].as<std::string>();
-  p.deceased = OptionalDate(r[1]);
-  p.birth_date = OptionalDate(r[2]);
-  p.gender = r[3].as<std::string>();
-  p.kommun = r[4].as<std::string>();
-  p.is_protected = r[5].as<bool>();
+  p.id = r[id].as<std::string>();
+  p.deceased = OptionalDate(r[rest]);
+  p.birth_date = OptionalDate(r[rest + 1]);
+  p.gender = r[rest + 2].as<std::string>();
+  p.kommun = r[rest + 3].as<std::string>();
+  p.is_protected = r[rest + 4].as<bool>();
   return p;
 }
 
@@ -233,14 +234,7 @@ std::optional<PatientFacts> PgRegistry::LockPatient(const std::string& patient_i
                              "SELECT * FROM registry_lock_patient($1) ORDER BY 1, 6, 2", patient_id);
   std::optional<PatientFacts> patient;
   for (const auto& r : rows) {
-    if (r[0].as<std::string>() != "patient") continue;
-    patient.emplace();
-    patient->id = r[1].as<std::string>();
-    patient->deceased = OptionalDate(r[12]);
-    patient->birth_date = OptionalDate(r[13]);
-    patient->gender = r[14].as<std::string>();
-    patient->kommun = r[15].as<std::string>();
-    patient->is_protected = r[16].as<bool>();
+    if (r[0].as<std::string>() == "patient") patient = PatientFrom(r, 1, 12);  // (schema/0019's columns)
   }
   if (!patient) return std::nullopt;
   locked_patients_.insert(patient_id);
