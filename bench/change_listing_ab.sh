@@ -55,16 +55,10 @@ for ((pair = 1; pair <= pairs; pair++)); do
   if ((pair % 2)); then run "$pair" old; run "$pair" new; else run "$pair" new; run "$pair" old; fi
 done
 
-# Per pair new/old, then the median of the pairs.
+# Per pair new/old, raw and over curl's CPU, then the median of the pairs of each.
 awk '{ pg[$1, $2] = $3; curl[$1, $2] = $4; n = ($1 > n ? $1 : n) }
-     END {
-       for (p = 1; p <= n; p++) { raw[p] = pg[p, "new"] / pg[p, "old"]; gauged[p] = raw[p] * curl[p, "old"] / curl[p, "new"] }
-       # insertion sort (plain awk has no sort)
-       for (i = 2; i <= n; i++) for (j = i; j > 1 && raw[j - 1] > raw[j]; j--) { t = raw[j]; raw[j] = raw[j - 1]; raw[j - 1] = t }
-       for (i = 2; i <= n; i++) for (j = i; j > 1 && gauged[j - 1] > gauged[j]; j--) { t = gauged[j]; gauged[j] = gauged[j - 1]; gauged[j - 1] = t }
-       m = (n % 2) ? (n + 1) / 2 : n / 2
-       mr = (n % 2) ? raw[m] : (raw[m] + raw[m + 1]) / 2
-       mg = (n % 2) ? gauged[m] : (gauged[m] + gauged[m + 1]) / 2
-       printf "ratio new/old PostgreSQL CPU per change, median of %d pairs: %.3f\n", n, mr
-       printf "ratio new/old PostgreSQL CPU per change over curl CPU per change, median of %d pairs (below 1: new is cheaper): %.3f\n", n, mg
-     }' "$BENCH_WORK/ab.txt"
+     END { for (p = 1; p <= n; p++) printf "%.4f %.4f\n", pg[p, "new"] / pg[p, "old"], pg[p, "new"] / pg[p, "old"] * curl[p, "old"] / curl[p, "new"] }' \
+  "$BENCH_WORK/ab.txt" >"$BENCH_WORK/ratios.txt"
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "ratio new/old PostgreSQL CPU per change, median of $pairs pairs: $(cut -d' ' -f1 "$BENCH_WORK/ratios.txt" | median)"
+echo "ratio new/old PostgreSQL CPU per change over curl CPU per change, median of $pairs pairs (below 1: new is cheaper): $(cut -d' ' -f2 "$BENCH_WORK/ratios.txt" | median)"
