@@ -5,11 +5,8 @@
 #   bench/change_listing.sh [--people N] [--requests R] [--clients C]   default 20 000 people, 4 000, 16
 #   bench/change_listing.sh --smoke                                     1 000 people, 200 requests
 #   --profile   also load pg_stat_statements and print the statements per change and where time went
-#               (every statement the server sent, BEGIN and COMMIT included: 44.9 per change before the
-#               one-statement write path, 14.0 after; 19.2 with --smoke on 12-05 and 16.6 after issue 15's
-#               freer's lock and the patient's queue entries read with its rows, 14.3 with the writes
-#               sent together at the end on 12-07, 12.9 a few steps later and 11.3 with the patient's
-#               lock and rows in one round trip; docs/internals.md "What a write costs the database")
+#               (every statement the server sent, BEGIN and COMMIT included; how the count came down:
+#               docs/internals.md "What a write costs the database")
 #   --perf      also a machine-wide perf profile of the changes (by process, top symbols)
 # Nära: `curl --parallel` (C transfers at a time over reused keep-alive mutual-TLS connections, admin
 # certificate), each request a different resident, all must answer 201; requests/s over the whole run.
