@@ -15,6 +15,7 @@
 #include "pg/internal/connection_pool.h"
 #include "pg/internal/pg_registry.h"
 #include "pg/internal/pq_util.h"
+#include "pg/internal/read_ahead_sql.h"
 #include "pg/internal/read_router.h"
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
@@ -249,22 +250,22 @@ class PgTransaction final : public ResourceTransaction {
 
   void ReadAhead(const std::vector<std::pair<std::string, std::string>>& type_and_id) override {
     if (type_and_id.size() < 2) return;  // one Read is one round trip either way
-    std::vector<std::string> types, ids;
-    for (const auto& [type, id] : type_and_id) {
-      types.push_back(type);
-      ids.push_back(id);
-    }
     // Live versions only: a Read of anything else asks, and answers not found or gone as it would.
-    static const std::string sql =
-        std::string("SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-        " AS updated FROM unnest($1::text[], $2::text[]) AS k(t, i) JOIN resource_current c"
-        " ON c.res_type = k.t AND c.res_id = k.i JOIN resource_version v USING (res_type, res_id, version)"
-        " WHERE NOT c.deleted";
-    const auto rows = ExecPrepared(tx_, "nara_read_ahead", sql.c_str(), TextArrayLiteral(types), TextArrayLiteral(ids));
-    for (const auto& row : rows) {
-      StoredResource resource = RowToResource(row, "");
-      const std::string key = Key(resource.type, resource.id);
-      read_ahead_[key] = std::move(resource);
+    for (size_t first = 0; first < type_and_id.size(); first += kReadAheadKeysPerStatement) {
+      const size_t keys = std::min(kReadAheadKeysPerStatement, type_and_id.size() - first);
+      std::vector<std::string> types, ids;
+      for (size_t k = first; k < first + keys; ++k) {
+        types.push_back(type_and_id[k].first);
+        ids.push_back(type_and_id[k].second);
+      }
+      const std::string name = ReadAheadStatementName(keys);
+      const auto rows =
+          ExecPrepared(tx_, name.c_str(), ReadAheadSql(keys).c_str(), TextArrayLiteral(types), TextArrayLiteral(ids));
+      for (const auto& row : rows) {
+        StoredResource resource = RowToResource(row, "");
+        const std::string key = Key(resource.type, resource.id);
+        read_ahead_[key] = std::move(resource);
+      }
     }
   }
 

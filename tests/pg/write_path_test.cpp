@@ -308,6 +308,30 @@ TEST_F(WritePathTest, AReadAheadAnswersTheReadsThatFollowAsTheirOwnReadWould) {
   EXPECT_EQ(store_->Read("CareTeam", "ahead-ct")->version, own_ct->version + 1);
 }
 
+// More keys than one read-ahead statement takes are read in several, and every one of them answers
+// from what was read ahead: written meanwhile by another transaction, each Read still gives the
+// version read ahead (a Read of its own would give the new one).
+TEST_F(WritePathTest, AReadAheadOfMoreKeysThanOneStatementTakesCoversThemAll) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (int n = 0; n < 11; ++n) {
+    const std::string id = "many-" + std::to_string(n);
+    ASSERT_TRUE(WriteOne(Request(n % 2 ? "CareTeam" : "EpisodeOfCare", id)).ok());
+    keys.emplace_back(n % 2 ? "CareTeam" : "EpisodeOfCare", id);
+  }
+  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
+    tx.ReadAhead(keys);
+    for (const auto& [type, id] : keys) EXPECT_TRUE(WriteOne(Request(type, id)).ok()) << id;
+    for (const auto& [type, id] : keys) {
+      auto read = tx.Read(type, id);
+      EXPECT_TRUE(read.ok()) << id;
+      if (read.ok()) EXPECT_EQ(read->version, 1) << id;
+    }
+    return Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.error().text;
+  EXPECT_EQ(store_->Read("CareTeam", "many-9")->version, 2);
+}
+
 // Registry reads kept for the transaction
 
 Date D(int y, int m, int d) { return *Date::FromCivil(y, m, d); }
