@@ -123,11 +123,16 @@ bench_curl_as() {
 # pg_stat_statements for a --profile run: bench_enable_statements restarts the cluster with it loaded
 # (call right after bench_start_cluster); bench_statements_reset DB before the measured part;
 # bench_statements_report DB N WHAT prints the statements per WHAT (N of them: requests, changes…) and
-# the ten that took most time, which is how RESULTS.md counts round trips.
+# the ten that took most time, which is how RESULTS.md counts round trips. Planning is counted too: a
+# prepared statement should be planned a few times per connection and then keep its generic plan, so
+# plans close to calls mark one PostgreSQL plans on every call (the read ahead did until 12-07).
 bench_enable_statements() {
   psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
   "$BENCH_ROOT/scripts/pg-cluster.sh" stop "$BENCH_WORK/pg" >/dev/null 2>&1
   bench_start_cluster
+  # (known only once the library is loaded)
+  psql -X -q "$(bench_url postgres)" -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+    -c "SELECT pg_reload_conf()" >/dev/null
 }
 bench_statements_reset() {
   psql -X -q "$(bench_url "$1")" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
@@ -136,15 +141,18 @@ bench_statements_reset() {
 bench_statements_report() {
   local db=$1 n=$2 what=$3
   echo "profile: statements per $what (pg_stat_statements over $n), and the ten that took most time"
+  echo "  (per $what: calls | execution | plans | planning | statement)"
   psql -X -At -F ' | ' "$(bench_url "$db")" -c "
-    SELECT 'all', round(sum(calls)::numeric / $n, 2), round(sum(total_exec_time)::numeric / $n, 3) || ' ms'
+    SELECT 'all', round(sum(calls)::numeric / $n, 2), round(sum(total_exec_time)::numeric / $n, 3) || ' ms',
+           round(sum(plans)::numeric / $n, 2), round(sum(total_plan_time)::numeric / $n, 3) || ' ms'
     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND query NOT LIKE '%pg_stat_statements%'" \
     -c "SELECT round(calls::numeric / $n, 2), round(total_exec_time::numeric / $n, 3) || ' ms',
-               left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+               round(plans::numeric / $n, 2), round(total_plan_time::numeric / $n, 3) || ' ms',
+               left(regexp_replace(query, '\s+', ' ', 'g'), 100)
         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query NOT LIKE '%pg_stat_statements%'
-        ORDER BY total_exec_time DESC LIMIT 10" | sed 's/^/  /'
+        ORDER BY total_exec_time + total_plan_time DESC LIMIT 10" | sed 's/^/  /'
 }
 
 # A machine-wide perf profile of a measured run (--perf): bench_perf_start SECONDS records every CPU
