@@ -15,8 +15,9 @@ using pqxx::prepare::make_dynamic_params;
 constexpr const char* kActions[] = {"read", "vread", "search", "create", "update", "delete", "history", "operation"};
 constexpr const char* kOutcomes[] = {"success", "refused", "failed"};
 
-constexpr const char* kColumns =
-    "id, to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), request_id, agent_hsa_id, "
+const std::string kColumns =
+    "id, " + Rfc3339Sql("recorded") +
+    ", request_id, agent_hsa_id, "
     "agent_role, agent_name, agent_organizations, action, resource_type, resource_ids, patient_ids, unit, "
     "outcome, http_status, detail";
 

@@ -21,16 +21,9 @@ constexpr long long kExportLimitLock = 0x6e617261'65787074LL;  // "naraexpt"
 // The advisory lock space of worker signs of life: (kWorkerLockSpace, hashtext(worker id)).
 constexpr int kWorkerLockSpace = 0x6e657870;  // "nexp"
 
-constexpr const char* kUtc = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
-std::string Rfc3339(const std::string& column) {
-  return "to_char(" + column + " AT TIME ZONE 'UTC', " + kUtc + ")";
-}
-
-
 std::string JobColumns() {
-  return "job_id, owner_hsa_id, level, group_id, types, " + Rfc3339("since") + ", request_url, status, " +
-         Rfc3339("transaction_time") + ", progress, error, attempts, withhold_protected";
+  return "job_id, owner_hsa_id, level, group_id, types, " + Rfc3339Sql("since") + ", request_url, status, " +
+         Rfc3339Sql("transaction_time") + ", progress, error, attempts, withhold_protected";
 }
 
 ExportJob JobFrom(const pqxx::row& row) {
@@ -411,7 +404,7 @@ Result<std::string> PgExport::Stream(const ExportJob& job, ExportSink& sink) {
       // writer. transactionTime is the transaction's start, taken before the snapshot: a later export
       // with _since = transactionTime may repeat a resource but never misses one committed after it.
       pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
-      const std::string transaction_time = tx.exec1("SELECT " + Rfc3339("now()"))[0].as<std::string>();
+      const std::string transaction_time = tx.exec1("SELECT " + Rfc3339Sql("now()"))[0].as<std::string>();
       std::string members;
       if (job.request.level == ExportLevel::group) {
         const auto split = SplitGroupId(job.request.group_id);

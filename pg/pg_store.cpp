@@ -32,9 +32,8 @@ namespace {
 
 using pqxx::prepare::make_dynamic_params;
 
-// Timestamps leave the database in the same RFC 3339 form the server writes into meta.lastUpdated.
-constexpr const char* kIsoUpdated =
-    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+// A version's lastUpdated as the text the server writes into meta.lastUpdated.
+const std::string kIsoUpdated = Rfc3339Sql("v.last_updated");
 
 constexpr int kMaxTransientRetries = 5;
 
@@ -187,9 +186,8 @@ const std::string kTombstoneSql =
     "SELECT count(*) FROM cur";
 
 constexpr const char* kLockCurrentName = "nara_lock_current";
-const std::string kLockCurrentSql =
-    "SELECT version, deleted, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
-    "FROM resource_current WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
+const std::string kLockCurrentSql = "SELECT version, deleted, " + Rfc3339Sql("last_updated") +
+                                    " FROM resource_current WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
 
 constexpr const char* kClaimUniqueName = "nara_claim_unique";
 const std::string kClaimUniqueSql =

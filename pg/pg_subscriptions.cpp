@@ -10,12 +10,11 @@
 namespace nara::pg {
 namespace {
 
-constexpr const char* kIso = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
 const std::string kColumns =
-    std::string("id, owner_hsa_id, topic, filters, payload, endpoint, heartbeat_seconds, timeout_seconds, max_count, "
-                "status, error, body, to_char(created AT TIME ZONE 'UTC', ") +
-    kIso + ") AS created_iso, events_since_start, delivered_through, attempts";
+    std::string(
+        "id, owner_hsa_id, topic, filters, payload, endpoint, heartbeat_seconds, timeout_seconds, max_count, "
+        "status, error, body, ") +
+    Rfc3339Sql("created") + " AS created_iso, events_since_start, delivered_through, attempts";
 
 SubscriptionRecord RowToRecord(const pqxx::row& row) {
   SubscriptionRecord record;
@@ -159,8 +158,8 @@ Result<int> PgSubscriptions::Dispatch(int limit, const SubscriptionMatcher& matc
       }
       return 0;
     }
-    const std::string updated_v = std::string("to_char(v.last_updated AT TIME ZONE 'UTC', ") + kIso + ")";
-    const std::string updated_p = std::string("to_char(p.last_updated AT TIME ZONE 'UTC', ") + kIso + ")";
+    const std::string updated_v = Rfc3339Sql("v.last_updated");
+    const std::string updated_p = Rfc3339Sql("p.last_updated");
     const auto rows = tx.exec_params(
         "SELECT o.position, o.res_type, o.res_id, v.version AS a_version, v.deleted AS a_deleted, v.body AS a_body, " +
             updated_v + " AS a_updated, p.version AS b_version, p.deleted AS b_deleted, p.body AS b_body, " +
@@ -241,11 +240,9 @@ Result<std::vector<SubscriptionEventRecord>> PgSubscriptions::Events(const std::
     pqxx::read_transaction tx(conn);
     tx.exec("SET LOCAL lock_timeout = '1s'");  // as in Dispatch
     const auto rows = tx.exec_params(
-        std::string("SELECT e.number, e.topic, to_char(e.recorded AT TIME ZONE 'UTC', ") + kIso +
-            ") AS recorded_iso, e.res_type, e.res_id, e.version, v.deleted, v.body, "
-            "to_char(v.last_updated AT TIME ZONE 'UTC', " +
-            kIso +
-            ") AS updated FROM subscription_event e "
+        "SELECT e.number, e.topic, " + Rfc3339Sql("e.recorded") +
+            " AS recorded_iso, e.res_type, e.res_id, e.version, v.deleted, v.body, " + Rfc3339Sql("v.last_updated") +
+            " AS updated FROM subscription_event e "
             "JOIN resource_version v ON v.res_type = e.res_type AND v.res_id = e.res_id AND v.version = e.version "
             "WHERE e.subscription_id = $1 AND e.number BETWEEN $2 AND $3 ORDER BY e.number LIMIT $4",
         id, first, last, limit);

@@ -386,7 +386,9 @@ std::optional<StoredResource> PgRegistry::ReadPatientWithRows(const std::string&
       "NULL, '', '', '', NULL, NULL, NULL, "
       "NULL, NULL, protected FROM registry_patient WHERE patient_id = $1"
       " UNION ALL SELECT 'resource', c.res_id, '', '', '', NULL, NULL, NULL, '', '', '', NULL, c.version, c.deleted, "
-      "v.body, to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), NULL "
+      "v.body, " +
+      Rfc3339Sql("v.last_updated") +
+      ", NULL "
       "FROM resource_current c JOIN resource_version v USING (res_type, res_id, version) "
       "WHERE c.res_type = 'Patient' AND c.res_id = $1 ORDER BY 1, 6, 2";
   FlushPending();

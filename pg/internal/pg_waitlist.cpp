@@ -9,9 +9,8 @@ namespace nara::pg {
 namespace {
 
 // authored_on leaves as the RFC 3339 text the Task carries (UTC, milliseconds).
-constexpr const char* kColumns =
-    "task_id, patient_id, role_id, status, "
-    "to_char(authored_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), output_careteam_id";
+const std::string kColumns =
+    "task_id, patient_id, role_id, status, " + Rfc3339Sql("authored_on") + ", output_careteam_id";
 
 QueueEntry EntryFrom(const pqxx::row& r) {
   QueueEntry e;

@@ -57,6 +57,12 @@ inline std::string TextArrayParams(int first, int n) {
   return out;
 }
 
+// SQL for `column` (a timestamptz) as the text FHIR writes an instant in: RFC 3339, UTC, milliseconds
+// (what lastUpdated and the registry's own instants are answered as).
+inline std::string Rfc3339Sql(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
 // Runs a fixed SQL text as a named prepared statement, so PostgreSQL parses and plans it once per
 // connection instead of on every call (a read's statements spent more time in the planner than in
 // execution). Declaring is client-side and lazy in libpqxx 6.4: the first use on a connection

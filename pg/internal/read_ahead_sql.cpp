@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "pg/internal/pq_util.h"
+
 namespace nara::pg {
 
 std::string ReadAheadStatementName(size_t keys) { return "nara_read_ahead_" + std::to_string(keys); }
@@ -17,10 +19,8 @@ static std::string BuildReadAheadSql(size_t keys) {
     const std::string at = "[" + std::to_string(k) + "]";
     values += (k > 1 ? ", (($1::text[])" : "(($1::text[])") + at + ", ($2::text[])" + at + ")";
   }
-  return "SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, "
-         "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated "
-         "FROM (VALUES " +
-         values +
+  return "SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, " + Rfc3339Sql("v.last_updated") +
+         " AS updated FROM (VALUES " + values +
          ") AS k(t, i) JOIN resource_current c ON c.res_type = k.t AND c.res_id = k.i"
          " JOIN resource_version v USING (res_type, res_id, version) WHERE NOT c.deleted";
 }

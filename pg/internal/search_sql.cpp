@@ -23,9 +23,8 @@ std::string EscapeLike(const std::string& text) {
 
 namespace {
 
-// The same RFC 3339 form the server writes into meta.lastUpdated.
-constexpr const char* kIsoUpdated =
-    "to_char(v.last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+// A version's lastUpdated as the text the server writes into meta.lastUpdated.
+const std::string kIsoUpdated = Rfc3339Sql("v.last_updated");
 
 // Conditions are built over an owner alias: `c` for the searched resource, `c2` for the target of
 // a chained parameter (an inner alias of the same name shadows the outer one, as SQL scopes do).
