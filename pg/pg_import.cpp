@@ -1,18 +1,19 @@
 #include "pg/pg_import.h"
 
-#include <pqxx/pqxx>
-#include <pqxx/tablewriter>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <optional>
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
 #include <vector>
 
-#include "pg/pg_audit.h"
+#include "pg/internal/index_values.h"
 #include "pg/internal/pg_import_checks.h"
+#include "pg/internal/pq_util.h"
+#include "pg/pg_audit.h"
 
 namespace nara::pg {
 namespace {
@@ -161,7 +162,7 @@ double Since(std::chrono::steady_clock::time_point start) {
 struct PgImport::Spools {
   Rows line{"import_line", {"res_type", "res_id", "line"}};
   Rows unique{"import_unique", {"system", "value", "res_type", "res_id", "line"}};
-  Rows current{"resource_current", {"res_type", "res_id", "version", "last_updated", "deleted"}};
+  Rows current{"resource_current", {"res_type", "res_id", "version", "last_updated", "deleted", "index_digests"}};
   Rows version{"resource_version", {"res_type", "res_id", "version", "last_updated", "deleted", "body"}};
   Rows identifier{"unique_identifier", {"system", "value", "res_type", "res_id"}};
   Rows token{"search_token", {"res_type", "res_id", "param", "system", "code"}};
@@ -220,7 +221,9 @@ Status PgImport::Add(const ImportRow& r) {
   const std::string line = std::to_string(r.line);
   const std::string& ts = options_.last_updated;
   s.line.Row({r.type, r.id, line});
-  s.current.Row({r.type, r.id, "1", ts, "f"});
+  // What a write records of its index rows (pg/internal/index_values.h), so an imported resource's
+  // next version, too, rewrites only the tables whose rows change.
+  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(r.index)))});
   s.version.Row({r.type, r.id, "1", ts, "f", r.body});
   for (const auto& t : r.index.tokens) s.token.Row({r.type, r.id, t.param, t.system, t.code});
   for (const auto& t : r.index.texts) s.text.Row({r.type, r.id, t.param, t.value, t.normalized});

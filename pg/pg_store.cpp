@@ -13,6 +13,7 @@
 
 #include "pg/internal/audit_writer.h"
 #include "pg/internal/connection_pool.h"
+#include "pg/internal/index_values.h"
 #include "pg/internal/pg_registry.h"
 #include "pg/internal/pq_util.h"
 #include "pg/internal/read_ahead_sql.h"
@@ -53,54 +54,79 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
 }
 
-Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id) {
-  static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-                                 " AS updated FROM resource_current c JOIN resource_version v USING (res_type, res_id, version)"
-                                 " WHERE c.res_type = $1 AND c.res_id = $2";
-  const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
-  if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
-  auto resource = RowToResource(rows[0], std::string(type));
-  if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
-  return resource;
-}
-
 // write path: a version and its index rows in one statement
 // A write was ~13 round trips (savepoint, lock, current row, version, five index deletes, four index
 // inserts, release); it is now one data-modifying CTE, plus the row lock only when the caller's
 // expected version is unknown (bench/change_listing.sh, bench/RESULTS.md figure 2). The SQL text is
 // fixed (index rows travel as parallel text[] parameters), so each connection prepares it once.
 
-// Column `Field` of every entry, as a text[] literal.
-template <typename Entry>
-std::string Column(const std::vector<Entry>& entries, std::string Entry::*field) {
-  std::vector<std::string> values;
-  values.reserve(entries.size());
-  for (const auto& entry : entries) values.push_back(entry.*field);
-  return TextArrayLiteral(values);
-}
-
 // The four index tables as the write statements see them: the value columns after (res_type, res_id),
-// the $n of the first of the three parallel text[] parameters that carry a version's values, and
-// those values (unnested as n(a, b, c)) in the form the columns hold them. Parameters, in order:
-// $3 version, $4 lastUpdated, $5 body, then tokens $6-$8, texts $9-$11, references $12-$14,
-// periods $15-$17 (an empty bound is an open side).
+// the table's bit in a set of tables, and the values of a version's three
+// parallel text[] parameters (unnested as n(a, b, c)) in the form the columns hold them.
 struct IndexTable {
   const char* name;
   const char* columns;
   const char* x_columns;  // the same, of a row x
-  int first_param;
+  int bit;
   const char* values;
 };
 constexpr IndexTable kIndexTables[] = {
-    {"search_token", "param, system, code", "x.param, x.system, x.code", 6, "n.a, n.b, n.c"},
-    {"search_text", "param, value, normalized", "x.param, x.value, x.normalized", 9, "n.a, n.b, n.c"},
-    {"search_reference", "param, target_type, target_id", "x.param, x.target_type, x.target_id", 12, "n.a, n.b, n.c"},
-    {"search_period", "param, period", "x.param, x.period", 15,
+    {"search_token", "param, system, code", "x.param, x.system, x.code", 1, "n.a, n.b, n.c"},
+    {"search_text", "param, value, normalized", "x.param, x.value, x.normalized", 2, "n.a, n.b, n.c"},
+    {"search_reference", "param, target_type, target_id", "x.param, x.target_type, x.target_id", 4, "n.a, n.b, n.c"},
+    {"search_period", "param, period", "x.param, x.period", 8,
      "n.a, tstzrange(NULLIF(n.b, '')::timestamptz, NULLIF(n.c, '')::timestamptz, '[)')"},
 };
+constexpr int kAllIndexTables = 15;
 
-std::string NewValues(const IndexTable& table) {
-  const auto p = [&](int i) { return "$" + std::to_string(table.first_param + i) + "::text[]"; };
+// The digests of the current version's index rows, one per table (schema/0020): none when not recorded.
+std::vector<std::string> RecordedDigests(const pqxx::field& field) {
+  auto digests = TextArray(field);
+  if (digests.size() != std::size(kIndexTables)) digests.clear();
+  return digests;
+}
+
+// index_digests, when asked: those of the current version (RecordedDigests).
+Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id,
+                                   std::vector<std::string>* index_digests = nullptr) {
+  static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
+                                 " AS updated, c.index_digests FROM resource_current c"
+                                 " JOIN resource_version v USING (res_type, res_id, version)"
+                                 " WHERE c.res_type = $1 AND c.res_id = $2";
+  const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
+  if (rows.empty()) return Error::NotFound(NotFoundText(type, id));
+  if (index_digests) *index_digests = RecordedDigests(rows[0]["index_digests"]);
+  auto resource = RowToResource(rows[0], std::string(type));
+  if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
+  return resource;
+}
+
+// A write statement covers the index tables of a set (`tables`, bits as above): those whose rows the
+// write changes (a first version: those it has rows in; a next version: those whose digest changes,
+// resource_current.index_digests, schema/0020). Its parameters: $1 type, $2 id, $3 version,
+// $4 lastUpdated, $5 body, $6 the new version's digests (text[], kIndexTables order), then three
+// text[] per covered table in kIndexTables order (an empty bound of a period is an open side), then a
+// next version's guard. Each set is its own prepared text.
+bool Covers(int tables, const IndexTable& table) { return (tables & table.bit) != 0; }
+
+int FirstValueParam(int tables, const IndexTable& of) {
+  int param = 7;
+  for (const auto& table : kIndexTables) {
+    if (&table == &of) break;
+    if (Covers(tables, table)) param += 3;
+  }
+  return param;
+}
+
+int ParamAfterValues(int tables) {
+  int param = 7;
+  for (const auto& table : kIndexTables) param += Covers(tables, table) ? 3 : 0;
+  return param;
+}
+
+std::string NewValues(int tables, const IndexTable& table) {
+  const int first = FirstValueParam(tables, table);
+  const auto p = [&](int i) { return "$" + std::to_string(first + i) + "::text[]"; };
   return "unnest(" + p(0) + ", " + p(1) + ", " + p(2) + ") AS n(a, b, c)";
 }
 
@@ -108,17 +134,18 @@ std::string NewValues(const IndexTable& table) {
 std::string Same(const IndexTable& table) { return std::string("(") + table.x_columns + ") = (" + table.values + ")"; }
 
 // The index rows of the row in `cur` go away: all of them (a tombstone), or only those whose values
-// the new version no longer has (a next version). Sub-statements of one statement share its
-// snapshot, so these deletes never see the rows the same statement inserts.
+// the new version no longer has (a next version, in the covered tables). Sub-statements of one
+// statement share its snapshot, so these deletes never see the rows the same statement inserts.
 enum class Rows { all, changed };
 
-std::string DeleteIndexRows(Rows which) {
+std::string DeleteIndexRows(Rows which, int tables) {
   std::string sql;
   for (const auto& table : kIndexTables) {
+    if (!Covers(tables, table)) continue;
     sql += std::string(", d_") + table.name + " AS (DELETE FROM " + table.name +
            " x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id";
     if (which == Rows::changed)
-      sql += " AND NOT EXISTS (SELECT 1 FROM " + NewValues(table) + " WHERE " + Same(table) + ")";
+      sql += " AND NOT EXISTS (SELECT 1 FROM " + NewValues(tables, table) + " WHERE " + Same(table) + ")";
     sql += ")";
   }
   // Unique identifiers are claimed again by a statement of their own (Finish), which sees this delete.
@@ -127,16 +154,17 @@ std::string DeleteIndexRows(Rows which) {
          "cur.res_id)";
 }
 
-// The version row and the index rows, written only when `cur` (the current-row claim or update) did
-// write: every value (a first version) or only the values the current rows lack (a next version,
-// whose unchanged rows stay as they are: a finished episode rewrites its status and period, not its
-// patient, unit and identifiers). Then the statement's answer: whether it wrote.
-std::string InsertVersionAndIndexRows(Rows which) {
+// The version row and the index rows of the covered tables, written only when `cur` (the current-row
+// claim or update) did write: every value (a first version) or only the values the current rows lack
+// (a next version, whose unchanged rows stay as they are: a finished episode rewrites its status and
+// period, not its patient, unit and identifiers). Then the statement's answer: whether it wrote.
+std::string InsertVersionAndIndexRows(Rows which, int tables) {
   std::string sql;
   // The current rows, found by their owner: asked per value instead, the planner may take the lookup
   // index (res_type, param, code, system) and walk every active episode for the status token.
   if (which == Rows::changed) {
     for (const auto& table : kIndexTables) {
+      if (!Covers(tables, table)) continue;
       sql += std::string(", o_") + table.name + " AS MATERIALIZED (SELECT " + table.x_columns + " FROM " + table.name +
              " x, cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)";
     }
@@ -145,9 +173,10 @@ std::string InsertVersionAndIndexRows(Rows which) {
       ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
       "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)";
   for (const auto& table : kIndexTables) {
+    if (!Covers(tables, table)) continue;
     sql += std::string(", i_") + table.name + " AS (INSERT INTO " + table.name + " (res_type, res_id, " +
            table.columns + ") SELECT " + (which == Rows::changed ? "DISTINCT " : "") + "cur.res_type, cur.res_id, " +
-           table.values + " FROM cur, " + NewValues(table);
+           table.values + " FROM cur, " + NewValues(tables, table);
     if (which == Rows::changed)
       sql += std::string(" WHERE NOT EXISTS (SELECT 1 FROM o_") + table.name + " x WHERE " + Same(table) + ")";
     sql += ")";
@@ -156,38 +185,65 @@ std::string InsertVersionAndIndexRows(Rows which) {
 }
 
 // Version 1 of an id nobody holds: claims the current row; a concurrent claimant of the same id makes
-// it write nothing (ON CONFLICT waits for that claimant's outcome first).
-constexpr const char* kWriteNewName = "nara_write_new";
-const std::string kWriteNewSql =
-    "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated) "
-    "VALUES ($1::text, $2::text, $3::int, $4::timestamptz) ON CONFLICT DO NOTHING RETURNING res_type, res_id)" +
-    InsertVersionAndIndexRows(Rows::all);
+// it write nothing (ON CONFLICT waits for that claimant's outcome first). Covers the tables it has
+// rows in (no other rows can exist).
+std::string WriteNewSql(int tables) {
+  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests) "
+         "VALUES ($1::text, $2::text, $3::int, $4::timestamptz, $6::text[]) ON CONFLICT DO NOTHING "
+         "RETURNING res_type, res_id)" +
+         InsertVersionAndIndexRows(Rows::all, tables);
+}
 
 // The next version of an existing id: writes only while the current row is still the expected one
-// ($18 version, $19 deleted) and not dated after $20, so a guess that has gone stale writes nothing.
-// The UPDATE takes the row lock; a writer that waited for it re-checks the guard on the new row, and
-// then no other write has come between the statement's snapshot and its own, so the index rows it
-// compares against are the current version's.
-constexpr const char* kWriteNextName = "nara_write_next";
-const std::string kWriteNextSql =
-    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = false "
-    "WHERE res_type = $1::text AND res_id = $2::text AND version = $18::int AND deleted = $19::boolean "
-    "AND last_updated <= $20::timestamptz RETURNING res_type, res_id)" +
-    DeleteIndexRows(Rows::changed) + InsertVersionAndIndexRows(Rows::changed);
+// (its version, whether it is a tombstone) and not dated after a bound, so a guess that has gone stale
+// writes nothing. The UPDATE takes the row lock; a writer that waited for it re-checks the guard on
+// the new row, and then no other write has come between the statement's snapshot and its own, so the
+// index rows it compares against are the current version's, and the digests it was chosen by are
+// those of the rows in the tables it leaves alone.
+std::string WriteNextSql(int tables) {
+  const int guard = ParamAfterValues(tables);
+  const auto p = [&](int i) { return "$" + std::to_string(guard + i); };
+  return "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, "
+         "deleted = false, index_digests = $6::text[] WHERE res_type = $1::text AND res_id = $2::text AND version = " +
+         p(0) + "::int AND deleted = " + p(1) + "::boolean AND last_updated <= " + p(2) +
+         "::timestamptz RETURNING res_type, res_id)" + DeleteIndexRows(Rows::changed, tables) +
+         InsertVersionAndIndexRows(Rows::changed, tables);
+}
 
-// A tombstone version of a locked live row: $3 version, $4 lastUpdated.
+// The prepared name and text of a write statement covering `tables`, built once per set.
+struct WriteStatement {
+  std::string name, sql;
+};
+const WriteStatement& WriteStatementFor(bool next, int tables) {
+  static const auto statements = [] {
+    std::vector<WriteStatement> all;
+    for (int next = 0; next < 2; ++next) {
+      for (int set = 0; set <= kAllIndexTables; ++set) {
+        all.push_back({std::string(next ? "nara_write_next_" : "nara_write_new_") + std::to_string(set),
+                       next ? WriteNextSql(set) : WriteNewSql(set)});
+      }
+    }
+    return all;
+  }();
+  return statements[(next ? kAllIndexTables + 1 : 0) + tables];
+}
+
+// A tombstone version of a locked live row: $3 version, $4 lastUpdated. It removes the rows of every
+// table and records that none are left.
 constexpr const char* kTombstoneName = "nara_write_tombstone";
 const std::string kTombstoneSql =
-    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true "
-    "WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, res_id)" +
-    DeleteIndexRows(Rows::all) +
+    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true, "
+    "index_digests = ARRAY['', '', '', ''] WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, "
+    "res_id)" +
+    DeleteIndexRows(Rows::all, kAllIndexTables) +
     ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
     "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
     "SELECT count(*) FROM cur";
 
 constexpr const char* kLockCurrentName = "nara_lock_current";
 const std::string kLockCurrentSql = "SELECT version, deleted, " + Rfc3339Sql("last_updated") +
-                                    " FROM resource_current WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
+                                    ", index_digests FROM resource_current "
+                                    "WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
 
 constexpr const char* kClaimUniqueName = "nara_claim_unique";
 const std::string kClaimUniqueSql =
@@ -200,6 +256,7 @@ struct CurrentRow {
   int version;
   bool deleted;
   std::string updated;
+  std::vector<std::string> index_digests;  // one per index table (schema/0020); none when not known
 };
 
 class PgTransaction final : public ResourceTransaction {
@@ -234,15 +291,17 @@ class PgTransaction final : public ResourceTransaction {
 
   Result<StoredResource> Read(std::string_view type, std::string_view id) override {
     Result<StoredResource> read = Error::NotFound("");
+    std::vector<std::string> index_digests;
     if (auto ahead = read_ahead_.find(Key(type, id)); ahead != read_ahead_.end()) {
-      read = std::move(ahead->second);
+      read = std::move(ahead->second.resource);
+      index_digests = std::move(ahead->second.index_digests);
       read_ahead_.erase(ahead);
     } else {
-      read = ReadCurrent(tx_, type, id);
+      read = ReadCurrent(tx_, type, id, &index_digests);
     }
     // The version read is the likely base of a write of the same resource in this transaction
     // (rules rewriting an episode, an update deciding on the stored version): see Write.
-    if (read) seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
+    if (read) seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated, std::move(index_digests)};
     return read;
   }
 
@@ -262,7 +321,7 @@ class PgTransaction final : public ResourceTransaction {
       for (const auto& row : rows) {
         StoredResource resource = RowToResource(row, "");
         const std::string key = Key(resource.type, resource.id);
-        read_ahead_[key] = std::move(resource);
+        read_ahead_[key] = ReadAheadRow{std::move(resource), RecordedDigests(row["index_digests"])};
       }
     }
   }
@@ -272,7 +331,7 @@ class PgTransaction final : public ResourceTransaction {
     auto read = registry_.ReadPatientWithRows(std::string(id));
     if (!read) return Error::NotFound(NotFoundText(type, id));
     if (read->deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
-    seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated};
+    seen_[Key(type, id)] = CurrentRow{read->version, false, read->last_updated, {}};
     return std::move(*read);
   }
 
@@ -363,6 +422,7 @@ class PgTransaction final : public ResourceTransaction {
   struct Written {
     StoredResource resource;
     bool created;
+    std::vector<std::string> index_digests;  // of the index rows it left
   };
 
   static std::string Key(std::string_view type, std::string_view id) {
@@ -375,10 +435,15 @@ class PgTransaction final : public ResourceTransaction {
     if (request.id.empty() || request.must_not_exist || (request.if_match && *request.if_match == 0)) {
       return std::optional<CurrentRow>();
     }
-    if (request.if_match) return std::optional<CurrentRow>(CurrentRow{*request.if_match, false, ""});
-    if (auto seen = seen_.find(Key(request.type, id)); seen != seen_.end()) {
-      return std::optional<CurrentRow>(seen->second);
+    const auto seen = seen_.find(Key(request.type, id));
+    if (request.if_match) {
+      // The version this transaction read, when If-Match names it (a rewrite by the rules): its row
+      // also tells which index tables the write leaves alone.
+      if (seen != seen_.end() && seen->second.version == *request.if_match)
+        return std::optional<CurrentRow>(seen->second);
+      return std::optional<CurrentRow>(CurrentRow{*request.if_match, false, "", {}});
     }
+    if (seen != seen_.end()) return std::optional<CurrentRow>(seen->second);
     return std::nullopt;
   }
 
@@ -390,33 +455,32 @@ class PgTransaction final : public ResourceTransaction {
                                   const std::string& not_after) {
     const int version = expected ? expected->version + 1 : 1;
     std::string body = request.render(VersionInfo{id, version, now});
-    const auto& index = request.index;
-    using Token = IndexEntries::Token;
-    using Text = IndexEntries::Text;
-    using Reference = IndexEntries::Reference;
-    using Period = IndexEntries::PeriodRange;
-    pqxx::result rows;
-    if (!expected) {
-      rows = ExecPrepared(tx_, kWriteNewName, kWriteNewSql.c_str(), request.type, id, version, now, body,
-                       Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
-                       Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
-                       Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
-                       Column(index.references, &Reference::param), Column(index.references, &Reference::target_type),
-                       Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
-                       Column(index.periods, &Period::start), Column(index.periods, &Period::end));
-    } else {
-      rows = ExecPrepared(tx_, kWriteNextName, kWriteNextSql.c_str(), request.type, id, version, now, body,
-                       Column(index.tokens, &Token::param), Column(index.tokens, &Token::system),
-                       Column(index.tokens, &Token::code), Column(index.texts, &Text::param),
-                       Column(index.texts, &Text::value), Column(index.texts, &Text::normalized),
-                       Column(index.references, &Reference::param), Column(index.references, &Reference::target_type),
-                       Column(index.references, &Reference::target_id), Column(index.periods, &Period::param),
-                       Column(index.periods, &Period::start), Column(index.periods, &Period::end), expected->version,
-                       expected->deleted, not_after);
+    const IndexColumns values = IndexColumnsOf(request.index);
+    const std::vector<std::string> digests = IndexDigests(values);
+    // The tables whose rows change: all those the new version has rows in, for a first version; for a
+    // next version those whose digest differs from the current one's (all when it is not known).
+    int tables = 0;
+    for (size_t t = 0; t < std::size(kIndexTables); ++t) {
+      const bool unknown = !expected || expected->index_digests.size() != std::size(kIndexTables);
+      if (expected ? unknown || expected->index_digests[t] != digests[t] : !digests[t].empty()) {
+        tables |= kIndexTables[t].bit;
+      }
     }
+    std::vector<std::string> params = {request.type, id, std::to_string(version), now, body, TextArrayLiteral(digests)};
+    for (size_t t = 0; t < std::size(kIndexTables); ++t) {
+      if (Covers(tables, kIndexTables[t])) params.insert(params.end(), values[t].begin(), values[t].end());
+    }
+    if (expected) {
+      params.push_back(std::to_string(expected->version));
+      params.push_back(expected->deleted ? "true" : "false");
+      params.push_back(not_after);
+    }
+    const WriteStatement& statement = WriteStatementFor(expected.has_value(), tables);
+    const pqxx::result rows =
+        ExecPrepared(tx_, statement.name.c_str(), statement.sql.c_str(), make_dynamic_params(params));
     if (rows[0][0].as<long>() == 0) return std::nullopt;
     const bool created = !expected || expected->deleted;
-    return Written{StoredResource{request.type, id, version, now, false, std::move(body)}, created};
+    return Written{StoredResource{request.type, id, version, now, false, std::move(body)}, created, digests};
   }
 
   // Claims the unique identifiers of a written version; a taken one fails the write (the savepoint in
@@ -439,7 +503,8 @@ class PgTransaction final : public ResourceTransaction {
       }
     }
     if (request.index.unique.empty()) {
-      seen_[Key(request.type, id)] = CurrentRow{written.resource.version, false, written.resource.last_updated};
+      seen_[Key(request.type, id)] =
+          CurrentRow{written.resource.version, false, written.resource.last_updated, std::move(written.index_digests)};
     } else {
       seen_.erase(Key(request.type, id));  // a rolled-back savepoint would leave the entry wrong (only a guess)
     }
@@ -453,7 +518,8 @@ class PgTransaction final : public ResourceTransaction {
   std::optional<CurrentRow> LockCurrent(const std::string& type, const std::string& id) {
     const auto rows = ExecPrepared(tx_, kLockCurrentName, kLockCurrentSql.c_str(), type, id);
     if (rows.empty()) return std::nullopt;
-    return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>()};
+    return CurrentRow{rows[0][0].as<int>(), rows[0][1].as<bool>(), rows[0][2].as<std::string>(),
+                      RecordedDigests(rows[0][3])};
   }
 
   pqxx::transaction_base& tx_;
@@ -462,7 +528,11 @@ class PgTransaction final : public ResourceTransaction {
   long audit_rows_ = 0;
   std::vector<OutboxEntry> written_;
   // Versions brought by ReadAhead (type/id), each for one Read; a write of the resource drops it.
-  std::map<std::string, StoredResource> read_ahead_;
+  struct ReadAheadRow {
+    StoredResource resource;
+    std::vector<std::string> index_digests;
+  };
+  std::map<std::string, ReadAheadRow> read_ahead_;
   // Current rows this transaction read or wrote (type/id → version): the fast path's guesses.
   std::map<std::string, CurrentRow> seen_;
   PgRegistry registry_;

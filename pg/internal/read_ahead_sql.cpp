@@ -20,7 +20,7 @@ static std::string BuildReadAheadSql(size_t keys) {
     values += (k > 1 ? ", (($1::text[])" : "(($1::text[])") + at + ", ($2::text[])" + at + ")";
   }
   return "SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, " + Rfc3339Sql("v.last_updated") +
-         " AS updated FROM (VALUES " + values +
+         " AS updated, c.index_digests FROM (VALUES " + values +
          ") AS k(t, i) JOIN resource_current c ON c.res_type = k.t AND c.res_id = k.i"
          " JOIN resource_version v USING (res_type, res_id, version) WHERE NOT c.deleted";
 }

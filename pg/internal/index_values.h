@@ -1,0 +1,28 @@
+// A version's search-index values as the write statements and the import send them, and what the
+// current row records of them (resource_current.index_digests, schema/0020): per index table, a digest,
+// so a next version can tell without reading the rows whether a table's rows change at all.
+// Internal to pg.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "registry/resource_store.h"
+
+namespace nara::pg {
+
+// Per index table, in the order of resource_current.index_digests (search_token, search_text,
+// search_reference, search_period), its value columns as text[] literals (TextArrayLiteral).
+using IndexColumns = std::array<std::vector<std::string>, 4>;
+IndexColumns IndexColumnsOf(const IndexEntries& index);
+
+// "" when the table gets no rows (its columns are empty arrays); otherwise 32 hexadecimal digits, the
+// first 128 bits of SHA-256 over the table's literals in order. The same values in the same order give
+// the same digest on every build and machine.
+std::string IndexDigest(const std::vector<std::string>& column_literals);
+
+// The four digests, in the same order.
+std::vector<std::string> IndexDigests(const IndexColumns& columns);
+
+}  // namespace nara::pg
