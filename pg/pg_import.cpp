@@ -162,7 +162,8 @@ double Since(std::chrono::steady_clock::time_point start) {
 struct PgImport::Spools {
   Rows line{"import_line", {"res_type", "res_id", "line"}};
   Rows unique{"import_unique", {"system", "value", "res_type", "res_id", "line"}};
-  Rows current{"resource_current", {"res_type", "res_id", "version", "last_updated", "deleted", "index_digests"}};
+  Rows current{"resource_current",
+               {"res_type", "res_id", "version", "last_updated", "deleted", "index_digests", "index_digests_version"}};
   Rows version{"resource_version", {"res_type", "res_id", "version", "last_updated", "deleted", "body"}};
   Rows identifier{"unique_identifier", {"system", "value", "res_type", "res_id"}};
   Rows token{"search_token", {"res_type", "res_id", "param", "system", "code"}};
@@ -223,7 +224,7 @@ Status PgImport::Add(const ImportRow& r) {
   s.line.Row({r.type, r.id, line});
   // What a write records of its index rows (pg/internal/index_values.h), so an imported resource's
   // next version, too, rewrites only the tables whose rows change.
-  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(r.index)))});
+  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(r.index))), "1"});
   s.version.Row({r.type, r.id, "1", ts, "f", r.body});
   for (const auto& t : r.index.tokens) s.token.Row({r.type, r.id, t.param, t.system, t.code});
   for (const auto& t : r.index.texts) s.text.Row({r.type, r.id, t.param, t.value, t.normalized});

@@ -90,7 +90,8 @@ std::vector<std::string> RecordedDigests(const pqxx::field& field) {
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id,
                                    std::vector<std::string>* index_digests = nullptr) {
   static const std::string sql = std::string("SELECT c.res_id, c.version, c.deleted, v.body, ") + kIsoUpdated +
-                                 " AS updated, c.index_digests FROM resource_current c"
+                                 " AS updated, " + kTrustedIndexDigestsSql +
+                                 " AS index_digests FROM resource_current c"
                                  " JOIN resource_version v USING (res_type, res_id, version)"
                                  " WHERE c.res_type = $1 AND c.res_id = $2";
   const auto rows = ExecPrepared(tx, "nara_read_current", sql.c_str(), std::string(type), std::string(id));
@@ -188,8 +189,9 @@ std::string InsertVersionAndIndexRows(Rows which, int tables) {
 // it write nothing (ON CONFLICT waits for that claimant's outcome first). Covers the tables it has
 // rows in (no other rows can exist).
 std::string WriteNewSql(int tables) {
-  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests) "
-         "VALUES ($1::text, $2::text, $3::int, $4::timestamptz, $6::text[]) ON CONFLICT DO NOTHING "
+  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
+         "index_digests_version) VALUES ($1::text, $2::text, $3::int, $4::timestamptz, $6::text[], $3::int) "
+         "ON CONFLICT DO NOTHING "
          "RETURNING res_type, res_id)" +
          InsertVersionAndIndexRows(Rows::all, tables);
 }
@@ -204,7 +206,8 @@ std::string WriteNextSql(int tables) {
   const int guard = ParamAfterValues(tables);
   const auto p = [&](int i) { return "$" + std::to_string(guard + i); };
   return "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, "
-         "deleted = false, index_digests = $6::text[] WHERE res_type = $1::text AND res_id = $2::text AND version = " +
+         "deleted = false, index_digests = $6::text[], index_digests_version = $3::int WHERE res_type = $1::text AND "
+         "res_id = $2::text AND version = " +
          p(0) + "::int AND deleted = " + p(1) + "::boolean AND last_updated <= " + p(2) +
          "::timestamptz RETURNING res_type, res_id)" + DeleteIndexRows(Rows::changed, tables) +
          InsertVersionAndIndexRows(Rows::changed, tables);
@@ -233,7 +236,8 @@ const WriteStatement& WriteStatementFor(bool next, int tables) {
 constexpr const char* kTombstoneName = "nara_write_tombstone";
 const std::string kTombstoneSql =
     "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true, "
-    "index_digests = ARRAY['', '', '', ''] WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, "
+    "index_digests = ARRAY['', '', '', ''], index_digests_version = $3::int WHERE res_type = $1::text AND res_id = "
+    "$2::text RETURNING res_type, "
     "res_id)" +
     DeleteIndexRows(Rows::all, kAllIndexTables) +
     ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
@@ -241,9 +245,10 @@ const std::string kTombstoneSql =
     "SELECT count(*) FROM cur";
 
 constexpr const char* kLockCurrentName = "nara_lock_current";
-const std::string kLockCurrentSql = "SELECT version, deleted, " + Rfc3339Sql("last_updated") +
-                                    ", index_digests FROM resource_current "
-                                    "WHERE res_type = $1::text AND res_id = $2::text FOR UPDATE";
+const std::string kLockCurrentSql = "SELECT version, deleted, " + Rfc3339Sql("last_updated") + ", " +
+                                    kTrustedIndexDigestsSql +
+                                    " AS index_digests FROM resource_current c "
+                                    "WHERE c.res_type = $1::text AND c.res_id = $2::text FOR UPDATE";
 
 constexpr const char* kClaimUniqueName = "nara_claim_unique";
 const std::string kClaimUniqueSql =

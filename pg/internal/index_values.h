@@ -25,4 +25,10 @@ std::string IndexDigest(const std::vector<std::string>& column_literals);
 // The four digests, in the same order.
 std::vector<std::string> IndexDigests(const IndexColumns& columns);
 
+// SQL for the recorded digests of resource_current c where they describe its current version, else
+// NULL: a writer of the release before them (a rolling upgrade) moves the version on and leaves them
+// behind (schema/0021_index_digests_version.sql).
+constexpr const char* kTrustedIndexDigestsSql =
+    "CASE WHEN c.index_digests_version = c.version THEN c.index_digests END";
+
 }  // namespace nara::pg

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "pg/internal/index_values.h"
 #include "pg/internal/pq_util.h"
 
 namespace nara::pg {
@@ -20,7 +21,7 @@ static std::string BuildReadAheadSql(size_t keys) {
     values += (k > 1 ? ", (($1::text[])" : "(($1::text[])") + at + ", ($2::text[])" + at + ")";
   }
   return "SELECT c.res_type, c.res_id, c.version, c.deleted, v.body, " + Rfc3339Sql("v.last_updated") +
-         " AS updated, c.index_digests FROM (VALUES " + values +
+         " AS updated, " + kTrustedIndexDigestsSql + " AS index_digests FROM (VALUES " + values +
          ") AS k(t, i) JOIN resource_current c ON c.res_type = k.t AND c.res_id = k.i"
          " JOIN resource_version v USING (res_type, res_id, version) WHERE NOT c.deleted";
 }

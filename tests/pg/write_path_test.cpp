@@ -332,6 +332,36 @@ TEST_F(WritePathTest, ANextVersionEmptiesTheIndexTablesItNoLongerUses) {
   EXPECT_TRUE(rows_of("tables-read").empty());
 }
 
+// During a rolling upgrade a node of the release before the digests writes next versions too: it
+// rewrites index rows and the version but not index_digests. Those digests then describe an older
+// version and must not be trusted: the next write of a newer node looks at every table.
+TEST_F(WritePathTest, DigestsLeftBehindByAWriterThatDoesNotKeepThemAreNotTrusted) {
+  IndexEntries first;
+  first.tokens.push_back({"status", "", "active"});
+  first.references.push_back({"patient", "Patient", "p1"});
+  ASSERT_TRUE(WriteOne(Request("CareTeam", "old-node", first)).ok());
+  {
+    // What the previous release's next-version statement does: version, index rows, no digests.
+    pqxx::connection conn(url_);
+    pqxx::work w(conn);
+    w.exec0("UPDATE resource_current SET version = 2 WHERE res_id = 'old-node'");
+    w.exec0(
+        "INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
+        "SELECT res_type, res_id, 2, now(), body FROM resource_version WHERE res_id = 'old-node'");
+    w.exec0("UPDATE search_token SET code = 'inactive' WHERE res_id = 'old-node'");
+    w.commit();
+  }
+  // A newer node reads version 2 and writes the first version's values again: the token table's
+  // recorded digest (of version 1) equals the new one, but its rows say 'inactive'.
+  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
+    if (auto read = tx.Read("CareTeam", "old-node"); !read) return read.error();
+    auto written = tx.Write(Request("CareTeam", "old-node", first));
+    return written ? Ok() : Status(written.error());
+  });
+  ASSERT_TRUE(status.ok()) << status.error().text;
+  EXPECT_EQ(Rows("SELECT code FROM search_token WHERE res_id = 'old-node'"), std::vector<std::string>{"active"});
+}
+
 // ReadAhead (issue 15): the Reads that follow answer as a Read of their own would, once each; a
 // deleted or missing resource still answers gone or not found; a write of the resource drops it.
 TEST_F(WritePathTest, AReadAheadAnswersTheReadsThatFollowAsTheirOwnReadWould) {
