@@ -41,6 +41,16 @@ class WritePathTest : public ::testing::Test {
 
   Result<WriteOutcome> WriteOne(const WriteRequest& request) { return nara::testing::WriteOne(*store_, request); }
 
+  // One transaction that reads the care team (so its current row is known) and writes its next
+  // version with these index values, as the rules rewrite a resource.
+  Status ReadThenWrite(const std::string& id, const IndexEntries& index) {
+    return store_->Transact([&](ResourceTransaction& tx) -> Status {
+      if (auto read = tx.Read("CareTeam", id); !read) return read.error();
+      auto written = tx.Write(Request("CareTeam", id, index));
+      return written ? Ok() : Status(written.error());
+    });
+  }
+
   // Rows of a query, each row's columns joined by '|', read directly (not through the store).
   std::vector<std::string> Rows(const std::string& sql) {
     pqxx::connection conn(url_);
@@ -302,23 +312,15 @@ TEST_F(WritePathTest, ANextVersionEmptiesTheIndexTablesItNoLongerUses) {
   // was (the same row version), the token row is new.
   const auto ref_xmin = [&] { return Rows("SELECT xmin::text FROM search_reference WHERE res_id = 'tables-locked'"); };
   const auto before = ref_xmin();
-  Status same = store_->Transact([&](ResourceTransaction& tx) -> Status {
-    if (auto read = tx.Read("CareTeam", "tables-locked"); !read) return read.error();
-    IndexEntries more = references_only;
-    more.tokens.push_back({"status", "", "active"});
-    auto written = tx.Write(Request("CareTeam", "tables-locked", more));
-    return written ? Ok() : Status(written.error());
-  });
+  IndexEntries more = references_only;
+  more.tokens.push_back({"status", "", "active"});
+  Status same = ReadThenWrite("tables-locked", more);
   ASSERT_TRUE(same.ok()) << same.error().text;
   EXPECT_EQ(ref_xmin(), before);
   EXPECT_EQ(rows_of("tables-locked"), Sorted({"ref", "token"}));
   EXPECT_EQ(tables("tables-locked"), std::vector<std::string>{"5"});
   // Read in the transaction, then a version with values in a table the current one has none in.
-  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
-    if (auto read = tx.Read("CareTeam", "tables-read"); !read) return read.error();
-    auto written = tx.Write(Request("CareTeam", "tables-read", all));
-    return written ? Ok() : Status(written.error());
-  });
+  Status status = ReadThenWrite("tables-read", all);
   ASSERT_TRUE(status.ok()) << status.error().text;
   EXPECT_EQ(tables("tables-read"), std::vector<std::string>{"15"});
   EXPECT_EQ(rows_of("tables-read"), Sorted({"token", "token", "token", "text", "text", "ref", "period", "period"}));
@@ -353,11 +355,7 @@ TEST_F(WritePathTest, DigestsLeftBehindByAWriterThatDoesNotKeepThemAreNotTrusted
   }
   // A newer node reads version 2 and writes the first version's values again: the token table's
   // recorded digest (of version 1) equals the new one, but its rows say 'inactive'.
-  Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
-    if (auto read = tx.Read("CareTeam", "old-node"); !read) return read.error();
-    auto written = tx.Write(Request("CareTeam", "old-node", first));
-    return written ? Ok() : Status(written.error());
-  });
+  Status status = ReadThenWrite("old-node", first);
   ASSERT_TRUE(status.ok()) << status.error().text;
   EXPECT_EQ(Rows("SELECT code FROM search_token WHERE res_id = 'old-node'"), std::vector<std::string>{"active"});
 }
