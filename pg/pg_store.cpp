@@ -464,12 +464,12 @@ class PgTransaction final : public ResourceTransaction {
     const std::vector<std::string> digests = IndexDigests(values);
     // The tables whose rows change: all those the new version has rows in, for a first version; for a
     // next version those whose digest differs from the current one's (all when it is not known).
+    // (A current row's digests are all four or none: RecordedDigests, and a write records all four.)
+    const bool known = expected && !expected->index_digests.empty();
     int tables = 0;
     for (size_t t = 0; t < std::size(kIndexTables); ++t) {
-      const bool unknown = !expected || expected->index_digests.size() != std::size(kIndexTables);
-      if (expected ? unknown || expected->index_digests[t] != digests[t] : !digests[t].empty()) {
-        tables |= kIndexTables[t].bit;
-      }
+      const bool changes = expected ? !known || expected->index_digests[t] != digests[t] : !digests[t].empty();
+      if (changes) tables |= kIndexTables[t].bit;
     }
     std::vector<std::string> params = {request.type, id, std::to_string(version), now, body, TextArrayLiteral(digests)};
     for (size_t t = 0; t < std::size(kIndexTables); ++t) {
