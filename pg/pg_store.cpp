@@ -21,6 +21,7 @@
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
+#include "pg/internal/write_sql.h"
 #include "pg/internal/write_together.h"
 #include "pg/migrations.h"
 #include "pg/pg_audit.h"
@@ -54,38 +55,6 @@ std::string NotFoundText(std::string_view type, std::string_view id) {
   return std::string(type) + "/" + std::string(id) + " finns inte (does not exist)";
 }
 
-// write path: a version and its index rows in one statement
-// A write was ~13 round trips (savepoint, lock, current row, version, five index deletes, four index
-// inserts, release); it is now one data-modifying CTE, plus the row lock only when the caller's
-// expected version is unknown (bench/change_listing.sh, bench/RESULTS.md figure 2). The SQL text is
-// fixed (index rows travel as parallel text[] parameters), so each connection prepares it once.
-
-// The four index tables as the write statements see them: the value columns after (res_type, res_id),
-// the table's bit in a set of tables, and the values of a version's three
-// parallel text[] parameters (unnested as n(a, b, c)) in the form the columns hold them.
-struct IndexTable {
-  const char* name;
-  const char* columns;
-  const char* x_columns;  // the same, of a row x
-  int bit;
-  const char* values;
-};
-constexpr IndexTable kIndexTables[] = {
-    {"search_token", "param, system, code", "x.param, x.system, x.code", 1, "n.a, n.b, n.c"},
-    {"search_text", "param, value, normalized", "x.param, x.value, x.normalized", 2, "n.a, n.b, n.c"},
-    {"search_reference", "param, target_type, target_id", "x.param, x.target_type, x.target_id", 4, "n.a, n.b, n.c"},
-    {"search_period", "param, period", "x.param, x.period", 8,
-     "n.a, tstzrange(NULLIF(n.b, '')::timestamptz, NULLIF(n.c, '')::timestamptz, '[)')"},
-};
-constexpr int kAllIndexTables = 15;
-
-// The digests of the current version's index rows, one per table (schema/0020): none when not recorded.
-std::vector<std::string> RecordedDigests(const pqxx::field& field) {
-  auto digests = TextArray(field);
-  if (digests.size() != std::size(kIndexTables)) digests.clear();
-  return digests;
-}
-
 // index_digests, when asked: those of the current version (RecordedDigests).
 Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view type, std::string_view id,
                                    std::vector<std::string>* index_digests = nullptr) {
@@ -101,148 +70,6 @@ Result<StoredResource> ReadCurrent(pqxx::transaction_base& tx, std::string_view 
   if (resource.deleted) return Error::Gone(std::string(type) + "/" + std::string(id) + " är raderad (deleted)");
   return resource;
 }
-
-// A write statement covers the index tables of a set (`tables`, bits as above): those whose rows the
-// write changes (a first version: those it has rows in; a next version: those whose digest changes,
-// resource_current.index_digests, schema/0020). Its parameters: $1 type, $2 id, $3 version,
-// $4 lastUpdated, $5 body, $6 the new version's digests (text[], kIndexTables order), then three
-// text[] per covered table in kIndexTables order (an empty bound of a period is an open side), then a
-// next version's guard. Each set is its own prepared text.
-bool Covers(int tables, const IndexTable& table) { return (tables & table.bit) != 0; }
-
-int FirstValueParam(int tables, const IndexTable& of) {
-  int param = 7;
-  for (const auto& table : kIndexTables) {
-    if (&table == &of) break;
-    if (Covers(tables, table)) param += 3;
-  }
-  return param;
-}
-
-int ParamAfterValues(int tables) {
-  int param = 7;
-  for (const auto& table : kIndexTables) param += Covers(tables, table) ? 3 : 0;
-  return param;
-}
-
-std::string NewValues(int tables, const IndexTable& table) {
-  const int first = FirstValueParam(tables, table);
-  const auto p = [&](int i) { return "$" + std::to_string(first + i) + "::text[]"; };
-  return "unnest(" + p(0) + ", " + p(1) + ", " + p(2) + ") AS n(a, b, c)";
-}
-
-// Whether row x of the table holds the values of n.
-std::string Same(const IndexTable& table) { return std::string("(") + table.x_columns + ") = (" + table.values + ")"; }
-
-// The index rows of the row in `cur` go away: all of them (a tombstone), or only those whose values
-// the new version no longer has (a next version, in the covered tables). Sub-statements of one
-// statement share its snapshot, so these deletes never see the rows the same statement inserts.
-enum class Rows { all, changed };
-
-std::string DeleteIndexRows(Rows which, int tables) {
-  std::string sql;
-  for (const auto& table : kIndexTables) {
-    if (!Covers(tables, table)) continue;
-    sql += std::string(", d_") + table.name + " AS (DELETE FROM " + table.name +
-           " x USING cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id";
-    if (which == Rows::changed)
-      sql += " AND NOT EXISTS (SELECT 1 FROM " + NewValues(tables, table) + " WHERE " + Same(table) + ")";
-    sql += ")";
-  }
-  // Unique identifiers are claimed again by a statement of their own (Finish), which sees this delete.
-  return sql +
-         ", d_unique AS (DELETE FROM unique_identifier x USING cur WHERE x.res_type = cur.res_type AND x.res_id = "
-         "cur.res_id)";
-}
-
-// The version row and the index rows of the covered tables, written only when `cur` (the current-row
-// claim or update) did write: every value (a first version) or only the values the current rows lack
-// (a next version, whose unchanged rows stay as they are: a finished episode rewrites its status and
-// period, not its patient, unit and identifiers). Then the statement's answer: whether it wrote.
-std::string InsertVersionAndIndexRows(Rows which, int tables) {
-  std::string sql;
-  // The current rows, found by their owner: asked per value instead, the planner may take the lookup
-  // index (res_type, param, code, system) and walk every active episode for the status token.
-  if (which == Rows::changed) {
-    for (const auto& table : kIndexTables) {
-      if (!Covers(tables, table)) continue;
-      sql += std::string(", o_") + table.name + " AS MATERIALIZED (SELECT " + table.x_columns + " FROM " + table.name +
-             " x, cur WHERE x.res_type = cur.res_type AND x.res_id = cur.res_id)";
-    }
-  }
-  sql +=
-      ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
-      "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)";
-  for (const auto& table : kIndexTables) {
-    if (!Covers(tables, table)) continue;
-    sql += std::string(", i_") + table.name + " AS (INSERT INTO " + table.name + " (res_type, res_id, " +
-           table.columns + ") SELECT " + (which == Rows::changed ? "DISTINCT " : "") + "cur.res_type, cur.res_id, " +
-           table.values + " FROM cur, " + NewValues(tables, table);
-    if (which == Rows::changed)
-      sql += std::string(" WHERE NOT EXISTS (SELECT 1 FROM o_") + table.name + " x WHERE " + Same(table) + ")";
-    sql += ")";
-  }
-  return sql + " SELECT count(*) FROM cur";
-}
-
-// Version 1 of an id nobody holds: claims the current row; a concurrent claimant of the same id makes
-// it write nothing (ON CONFLICT waits for that claimant's outcome first). Covers the tables it has
-// rows in (no other rows can exist).
-std::string WriteNewSql(int tables) {
-  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
-         "index_digests_version) VALUES ($1::text, $2::text, $3::int, $4::timestamptz, $6::text[], $3::int) "
-         "ON CONFLICT DO NOTHING "
-         "RETURNING res_type, res_id)" +
-         InsertVersionAndIndexRows(Rows::all, tables);
-}
-
-// The next version of an existing id: writes only while the current row is still the expected one
-// (its version, whether it is a tombstone) and not dated after a bound, so a guess that has gone stale
-// writes nothing. The UPDATE takes the row lock; a writer that waited for it re-checks the guard on
-// the new row, and then no other write has come between the statement's snapshot and its own, so the
-// index rows it compares against are the current version's, and the digests it was chosen by are
-// those of the rows in the tables it leaves alone.
-std::string WriteNextSql(int tables) {
-  const int guard = ParamAfterValues(tables);
-  const auto p = [&](int i) { return "$" + std::to_string(guard + i); };
-  return "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, "
-         "deleted = false, index_digests = $6::text[], index_digests_version = $3::int WHERE res_type = $1::text AND "
-         "res_id = $2::text AND version = " +
-         p(0) + "::int AND deleted = " + p(1) + "::boolean AND last_updated <= " + p(2) +
-         "::timestamptz RETURNING res_type, res_id)" + DeleteIndexRows(Rows::changed, tables) +
-         InsertVersionAndIndexRows(Rows::changed, tables);
-}
-
-// The prepared name and text of a write statement covering `tables`, built once per set.
-struct WriteStatement {
-  std::string name, sql;
-};
-const WriteStatement& WriteStatementFor(bool next, int tables) {
-  static const auto statements = [] {
-    std::vector<WriteStatement> all;
-    for (int next = 0; next < 2; ++next) {
-      for (int set = 0; set <= kAllIndexTables; ++set) {
-        all.push_back({std::string(next ? "nara_write_next_" : "nara_write_new_") + std::to_string(set),
-                       next ? WriteNextSql(set) : WriteNewSql(set)});
-      }
-    }
-    return all;
-  }();
-  return statements[(next ? kAllIndexTables + 1 : 0) + tables];
-}
-
-// A tombstone version of a locked live row: $3 version, $4 lastUpdated. It removes the rows of every
-// table and records that none are left.
-constexpr const char* kTombstoneName = "nara_write_tombstone";
-const std::string kTombstoneSql =
-    "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true, "
-    "index_digests = ARRAY['', '', '', ''], index_digests_version = $3::int WHERE res_type = $1::text AND res_id = "
-    "$2::text RETURNING res_type, "
-    "res_id)" +
-    DeleteIndexRows(Rows::all, kAllIndexTables) +
-    ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
-    "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
-    "SELECT count(*) FROM cur";
 
 constexpr const char* kLockCurrentName = "nara_lock_current";
 const std::string kLockCurrentSql = "SELECT version, deleted, " + Rfc3339Sql("last_updated") + ", " +
@@ -410,7 +237,7 @@ class PgTransaction final : public ResourceTransaction {
     std::string now = NowRfc3339();
     if (now < current->updated) now = current->updated;
     const int version = current->version + 1;
-    ExecPrepared(tx_, kTombstoneName, kTombstoneSql.c_str(), t, i, version, now);
+    ExecPrepared(tx_, kTombstoneName, TombstoneSql().c_str(), t, i, version, now);
     seen_.erase(Key(t, i));
     written_.push_back({t, i, version});
     return StoredResource{t, i, version, now, true, {}};
@@ -462,19 +289,10 @@ class PgTransaction final : public ResourceTransaction {
     std::string body = request.render(VersionInfo{id, version, now});
     const IndexColumns values = IndexColumnsOf(request.index);
     const std::vector<std::string> digests = IndexDigests(values);
-    // The tables whose rows change: all those the new version has rows in, for a first version; for a
-    // next version those whose digest differs from the current one's (all when it is not known).
-    // (A current row's digests are all four or none: RecordedDigests, and a write records all four.)
-    const bool known = expected && !expected->index_digests.empty();
-    int tables = 0;
-    for (size_t t = 0; t < std::size(kIndexTables); ++t) {
-      const bool changes = expected ? !known || expected->index_digests[t] != digests[t] : !digests[t].empty();
-      if (changes) tables |= kIndexTables[t].bit;
-    }
+    // A first version covers the tables it has rows in; a next version those whose digest changes.
+    const int tables = expected ? TablesThatChange(expected->index_digests, digests) : TablesWithRows(digests);
     std::vector<std::string> params = {request.type, id, std::to_string(version), now, body, TextArrayLiteral(digests)};
-    for (size_t t = 0; t < std::size(kIndexTables); ++t) {
-      if (Covers(tables, kIndexTables[t])) params.insert(params.end(), values[t].begin(), values[t].end());
-    }
+    AppendCoveredValues(tables, values, params);
     if (expected) {
       params.push_back(std::to_string(expected->version));
       params.push_back(expected->deleted ? "true" : "false");

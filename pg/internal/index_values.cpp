@@ -66,4 +66,10 @@ std::vector<std::string> IndexDigests(const IndexColumns& columns) {
   return digests;
 }
 
+std::vector<std::string> RecordedDigests(const pqxx::field& field) {
+  auto digests = TextArray(field);
+  if (digests.size() != std::tuple_size<IndexColumns>::value) digests.clear();
+  return digests;
+}
+
 }  // namespace nara::pg

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ std::string IndexDigest(const std::vector<std::string>& column_literals);
 
 // The four digests, in the same order.
 std::vector<std::string> IndexDigests(const IndexColumns& columns);
+
+// The digests of a current row's index rows as read with kTrustedIndexDigestsSql, one per table:
+// none when not recorded (or not trusted).
+std::vector<std::string> RecordedDigests(const pqxx::field& field);
 
 // SQL for the recorded digests of resource_current c where they describe its current version, else
 // NULL: a writer of the release before them (a rolling upgrade) moves the version on and leaves them
