@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "app/tools/audit_extract.h"
 #include "app/config.h"
+#include "app/log.h"
+#include "app/server/serve.h"
+#include "app/tools/audit_extract.h"
 #include "app/tools/demo_data.h"
 #include "app/tools/import.h"
-#include "app/log.h"
+#include "app/tools/reindex.h"
 #include "app/tools/report.h"
-#include "app/server/serve.h"
 #include "app/tools/synth.h"
 #include "auth/dev_pki.h"
 #include "fhir/http/router.h"
@@ -40,6 +41,7 @@ constexpr Command kCommands[] = {
     {"report", "--as-of DATE [--format csv|json|html] [--out FILE] [--subject ORG]", "the indicators as of DATE"},
     {"synth", "--people N [--seed S] [--as-of DATE] --out FILE.ndjson", "a synthetic Swedish population"},
     {"import", "FILE.ndjson", "load new resources with COPY, all or nothing (- reads stdin)"},
+    {"reindex", "[--type TYPE]", "make the search-index rows again from the stored resources (after an upgrade)"},
     {"version", "", "print the version"},
 };
 
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
     if (command == "migrate") return Migrate(config);
     if (command == "demo-load") return DemoLoad(config);
     if (command == "import") return nara::app::Import(config, std::vector<std::string>(args.begin() + 1, args.end()));
+    if (command == "reindex") return nara::app::Reindex(config, std::vector<std::string>(args.begin() + 1, args.end()));
     if (command == "audit-extract") {
       if (args.size() != 3 || args[1] != "--patient") {
         std::cerr << "usage: nara audit-extract --patient PERSONNUMMER\n";

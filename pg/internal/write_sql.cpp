@@ -6,8 +6,10 @@
 namespace nara::pg {
 namespace {
 
-// Write statements' values start at $7 (after type, id, version, lastUpdated, body, digests).
+// Write statements' values start at $7 (after type, id, version, lastUpdated, body, digests); a
+// reindex's at $5 (after type, id, version, digests).
 constexpr int kWriteFirstValue = 7;
+constexpr int kReindexFirstValue = 5;
 
 int FirstValueParam(int tables, const IndexTable& of, int first_value) {
   int param = first_value;
@@ -124,6 +126,16 @@ std::string WriteNextSql(int tables) {
          kDeleteUniqueIdentifiers + InsertVersionAndIndexRows(Rows::changed, tables);
 }
 
+// The index rows alone (ReindexStatementFor): the current row's digests move to the version's values
+// while it is still that live version.
+std::string ReindexSql(int tables) {
+  return "WITH cur AS (UPDATE resource_current SET index_digests = $4::text[], index_digests_version = version "
+         "WHERE res_type = $1::text AND res_id = $2::text AND version = $3::int AND NOT deleted "
+         "RETURNING res_type, res_id)" +
+         DeleteIndexRows(Rows::all, tables) + InsertIndexRows(Rows::all, tables, kReindexFirstValue) +
+         " SELECT count(*) FROM cur";
+}
+
 }  // namespace
 
 int TablesWithRows(const std::vector<std::string>& digests) {
@@ -175,6 +187,16 @@ const std::string& TombstoneSql() {
       "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
       "SELECT count(*) FROM cur";
   return sql;
+}
+
+const WriteStatement& ReindexStatementFor(int tables) {
+  static const auto statements = [] {
+    std::vector<WriteStatement> all;
+    for (int set = 0; set <= kAllIndexTables; ++set)
+      all.push_back({"nara_reindex_" + std::to_string(set), ReindexSql(set)});
+    return all;
+  }();
+  return statements[tables];
 }
 
 }  // namespace nara::pg

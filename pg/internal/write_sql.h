@@ -1,4 +1,5 @@
-// The SQL of the write path: a version and its index rows in one statement. Internal to pg.
+// The SQL of the write path: a version and its index rows in one statement, and the index rows
+// alone (a reindex). Internal to pg.
 //
 // A write was ~13 round trips (savepoint, lock, current row, version, five index deletes, four index
 // inserts, release); it is now one data-modifying CTE, plus the row lock only when the caller's
@@ -59,5 +60,12 @@ const WriteStatement& WriteStatementFor(bool next, int tables);
 // the rows of every table (and the unique identifiers) and records that none are left.
 extern const char* const kTombstoneName;
 const std::string& TombstoneSql();
+
+// The index rows of the current version rewritten in the covered tables, without a new version (nara
+// reindex, pg/pg_reindex.h): $1 type, $2 id, $3 the version they are made from (nothing is written
+// when the current row is no longer that live version), $4 its digests (all four), then three text[]
+// per covered table as above. Answers how many current rows it wrote (0 or 1). Unique identifiers
+// are left alone: a reindex does not claim.
+const WriteStatement& ReindexStatementFor(int tables);
 
 }  // namespace nara::pg
