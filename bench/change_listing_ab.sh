@@ -6,6 +6,8 @@
 #   bench/change_listing_ab.sh --old BIN --new BIN [--pairs N] [--people N] [--requests R] [--clients C]
 #                                          default 3 pairs of 20 000 people, 4 000 changes, 16 at a time
 #   bench/change_listing_ab.sh --old BIN --new BIN --smoke                    1 pair, 1 000 people, 200
+#   --own-schema   each build migrates and loads its own database (to weigh a change of schema: an
+#                  index more or less); without it both run on the new build's schema and data
 # Each run: a fresh database of the population (`nara synth --seed 1`, loaded and migrated by the new
 # build, which the old one must accept), the server of that build, the changes of
 # bench/change_listing.sh; per change the CPU of the server, curl, PostgreSQL's processes and the
@@ -15,13 +17,14 @@
 # machine ran: the second ratio takes the machine's phase out of the first.
 source "$(dirname "$0")/common.sh"
 
-usage="bench/change_listing_ab.sh --old BIN --new BIN [--pairs N] [--people N] [--requests R] [--clients C] | --smoke"
-old_bin='' new_bin='' pairs=3 rest=()
+usage="bench/change_listing_ab.sh --old BIN --new BIN [--pairs N] [--own-schema] [--people N] [--requests R] [--clients C] | --smoke"
+old_bin='' new_bin='' pairs=3 own_schema=0 rest=()
 while (($#)); do
   case $1 in
     --old) old_bin=$2; shift 2 ;;
     --new) new_bin=$2; shift 2 ;;
     --pairs) pairs=$2; shift 2 ;;
+    --own-schema) own_schema=1; shift ;;
     --smoke) pairs=1; rest+=("$1"); shift ;;
     *) rest+=("$1"); shift ;;
   esac
@@ -39,7 +42,8 @@ echo "new: $new_bin ($("$new_bin" version 2>/dev/null | head -n 1))"
 run() {
   local pair=$1 which=$2
   psql -X -q "$(bench_url postgres)" -c "DROP DATABASE IF EXISTS registry" >/dev/null 2>&1
-  NARA=$new_bin
+  if [[ $which == old ]]; then NARA=$old_bin; else NARA=$new_bin; fi
+  ((own_schema)) || NARA=$new_bin
   bench_load_population registry "$people"
   if [[ $which == old ]]; then NARA=$old_bin; else NARA=$new_bin; fi
   bench_serve registry
