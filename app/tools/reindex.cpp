@@ -38,8 +38,9 @@ int Reindex(const Config& config, const std::vector<std::string>& args) {
     Log("error", "reindex.not_migrated", {{"detail", "run `nara migrate` first"}});
     return 1;
   }
-  options.progress = [](long seen, long rewritten) {
-    if (seen % 50000 < 500) {
+  long batches = 0;
+  options.progress = [&batches](long seen, long rewritten) {
+    if (++batches % 100 == 0) {  // every 50 000 resources read
       Log("info", "reindex.progress", {{"seen", std::to_string(seen)}, {"rewritten", std::to_string(rewritten)}});
     }
   };

@@ -35,8 +35,8 @@ std::string NewValues(int tables, const IndexTable& table, int first_value = kWr
 // Whether row x of the table holds the values of n.
 std::string Same(const IndexTable& table) { return std::string("(") + table.x_columns + ") = (" + table.values + ")"; }
 
-// The index rows of the row in `cur` go away: all of them (a tombstone), or only those whose values
-// the new version no longer has (a next version, in the covered tables). Sub-statements of one
+// The index rows of the row in `cur` go away: all of them (a tombstone, a reindex), or only those
+// whose values the new version no longer has (a next version, in the covered tables). Sub-statements of one
 // statement share its snapshot, so these deletes never see the rows the same statement inserts.
 enum class Rows { all, changed };
 
@@ -59,12 +59,26 @@ constexpr const char* kDeleteUniqueIdentifiers =
     ", d_unique AS (DELETE FROM unique_identifier x USING cur WHERE x.res_type = cur.res_type AND x.res_id = "
     "cur.res_id)";
 
+// The index rows of the covered tables, for the row in `cur`: every value, or (Rows::changed) only
+// those the current rows (o_<table>) lack.
+std::string InsertIndexRows(Rows which, int tables, int first_value) {
+  std::string sql;
+  for (const auto& table : kIndexTables) {
+    if (!Covers(tables, table)) continue;
+    sql += std::string(", i_") + table.name + " AS (INSERT INTO " + table.name + " (res_type, res_id, " +
+           table.columns + ") SELECT " + (which == Rows::changed ? "DISTINCT " : "") + "cur.res_type, cur.res_id, " +
+           table.values + " FROM cur, " + NewValues(tables, table, first_value);
+    if (which == Rows::changed)
+      sql += std::string(" WHERE NOT EXISTS (SELECT 1 FROM o_") + table.name + " x WHERE " + Same(table) + ")";
+    sql += ")";
+  }
+  return sql;
+}
+
 // The version row and the index rows of the covered tables, written only when `cur` (the current-row
 // claim or update) did write: every value (a first version) or only the values the current rows lack
 // (a next version, whose unchanged rows stay as they are: a finished episode rewrites its status and
 // period, not its patient, unit and identifiers). Then the statement's answer: whether it wrote.
-std::string InsertIndexRows(Rows which, int tables, int first_value);
-
 std::string InsertVersionAndIndexRows(Rows which, int tables) {
   std::string sql;
   // The current rows, found by their owner: asked per value instead, the planner may take the lookup
@@ -80,22 +94,6 @@ std::string InsertVersionAndIndexRows(Rows which, int tables) {
       ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
       "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, $5::text FROM cur)";
   return sql + InsertIndexRows(which, tables, kWriteFirstValue) + " SELECT count(*) FROM cur";
-}
-
-// The index rows of the covered tables, for the row in `cur`: every value, or (Rows::changed) only
-// those the current rows (o_<table>) lack.
-std::string InsertIndexRows(Rows which, int tables, int first_value) {
-  std::string sql;
-  for (const auto& table : kIndexTables) {
-    if (!Covers(tables, table)) continue;
-    sql += std::string(", i_") + table.name + " AS (INSERT INTO " + table.name + " (res_type, res_id, " +
-           table.columns + ") SELECT " + (which == Rows::changed ? "DISTINCT " : "") + "cur.res_type, cur.res_id, " +
-           table.values + " FROM cur, " + NewValues(tables, table, first_value);
-    if (which == Rows::changed)
-      sql += std::string(" WHERE NOT EXISTS (SELECT 1 FROM o_") + table.name + " x WHERE " + Same(table) + ")";
-    sql += ")";
-  }
-  return sql;
 }
 
 // Version 1 of an id nobody holds: claims the current row; a concurrent claimant of the same id makes
