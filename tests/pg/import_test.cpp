@@ -1,6 +1,8 @@
 // nara import (app/tools/import.*, pg/pg_import.*) against a real PostgreSQL: a synthetic
 // population lands in the same tables the write path fills and reads back through the API exactly;
 // a file with one bad line imports nothing; `nara synth | nara import -` works end to end.
+#include "app/tools/import.h"
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -11,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "app/tools/import.h"
 #include "app/tools/synth.h"
 #include "fhir/http/router.h"
 #include "pg/migrations.h"
 #include "pg/pg_store.h"
-#include "tests/support/pg_cluster.h"
+#include "tests/pg/admin_request.h"
 #include "tests/pg/migrated_database.h"
+#include "tests/support/pg_cluster.h"
 
 namespace nara::app {
 namespace {
@@ -87,14 +89,7 @@ class ImportTest : public ::testing::Test {
   }
 
   fhir::HttpResponse Get(fhir::FhirApi& api, const std::string& path, fhir::QueryParams query = {}) {
-    fhir::HttpRequest request;
-    request.method = "GET";
-    request.path = path;
-    request.query = std::move(query);
-    request.base_url = "https://test/fhir";
-    request.caller.hsa_id = "SE2321000016-ADMIN";
-    request.caller.role = "admin";
-    return api.Handle(request);
+    return api.Handle(nara::testing::AdminRequest("GET", path, "", std::move(query)));
   }
 
   // Imports `text`, expects it refused with `code` naming line `line`, and nothing in the database.
@@ -233,18 +228,11 @@ TEST_F(ImportTest, TheIndexDigestsAreThoseAWriteRecords) {
   fhir::FhirApi api(store, fhir::ApiOptions{});
   const auto read = Get(api, "/CareTeam/" + id);
   ASSERT_EQ(read.status, 200) << read.body;
-  fhir::HttpRequest put;
-  put.method = "PUT";
-  put.path = "/CareTeam/" + id;
   // A change no search parameter looks at, so a new version with the same index values.
-  put.body = std::regex_replace(read.body, std::regex("^\\{\"resourceType\":\"CareTeam\","),
-                                "{\"resourceType\":\"CareTeam\",\"name\":\"Fast läkarkontakt\",");
-  ASSERT_NE(put.body, read.body);
-  put.headers["content-type"] = "application/fhir+json";
-  put.base_url = "https://test/fhir";
-  put.caller.hsa_id = "SE2321000016-ADMIN";
-  put.caller.role = "admin";
-  const auto written = api.Handle(put);
+  const std::string changed = std::regex_replace(read.body, std::regex("^\\{\"resourceType\":\"CareTeam\","),
+                                                 "{\"resourceType\":\"CareTeam\",\"name\":\"Fast läkarkontakt\",");
+  ASSERT_NE(changed, read.body);
+  const auto written = api.Handle(nara::testing::AdminRequest("PUT", "/CareTeam/" + id, changed));
   ASSERT_EQ(written.status, 200) << written.body;
   EXPECT_EQ(Count("SELECT version FROM resource_current WHERE res_type = 'CareTeam' AND res_id = '" + id + "'"), 2);
   EXPECT_EQ(digests(), imported);

@@ -15,6 +15,7 @@
 #include "fhir/http/router.h"
 #include "pg/pg_reindex.h"
 #include "pg/pg_store.h"
+#include "tests/pg/admin_request.h"
 #include "tests/pg/migrated_database.h"
 #include "tests/support/pg_cluster.h"
 
@@ -67,14 +68,8 @@ class ReindexTest : public ::testing::Test {
   // Patient?family=<family_> through the API: the ids of the page.
   std::string FindByFamily(pg::PgStore& store) {
     fhir::FhirApi api(store, fhir::ApiOptions{});
-    fhir::HttpRequest request;
-    request.method = "GET";
-    request.path = "/Patient";
-    request.query = {{"family", family_}, {"_count", "200"}};
-    request.base_url = "https://test/fhir";
-    request.caller.hsa_id = "SE2321000016-ADMIN";
-    request.caller.role = "admin";
-    const auto response = api.Handle(request);
+    const auto response =
+        api.Handle(nara::testing::AdminRequest("GET", "/Patient", "", {{"family", family_}, {"_count", "200"}}));
     EXPECT_EQ(response.status, 200) << response.body;
     return response.body;
   }
@@ -146,18 +141,11 @@ TEST_F(ReindexTest, AResourceWrittenMeanwhileIsLeftToItsWrite) {
   // (another connection; it commits at once).
   const auto report = Reindex([&](const std::string& type, const std::string& id, const std::string& body) {
     if (type == "Patient" && id == patient_ && !written) {
-      fhir::HttpRequest put;
-      put.method = "PUT";
-      put.path = "/Patient/" + id;
       // A change no search parameter looks at (an unchanged body writes no new version).
-      put.body = std::regex_replace(body, std::regex("^\\{\"resourceType\":\"Patient\","),
-                                    "{\"resourceType\":\"Patient\",\"language\":\"sv\",");
-      EXPECT_NE(put.body, body);
-      put.headers["content-type"] = "application/fhir+json";
-      put.base_url = "https://test/fhir";
-      put.caller.hsa_id = "SE2321000016-ADMIN";
-      put.caller.role = "admin";
-      const auto response = api.Handle(put);
+      const std::string changed = std::regex_replace(body, std::regex("^\\{\"resourceType\":\"Patient\","),
+                                                     "{\"resourceType\":\"Patient\",\"language\":\"sv\",");
+      EXPECT_NE(changed, body);
+      const auto response = api.Handle(nara::testing::AdminRequest("PUT", "/Patient/" + id, changed));
       EXPECT_EQ(response.status, 200) << response.body;
       written = true;
     }
