@@ -14,6 +14,7 @@
 #include "app/tools/audit_extract.h"
 #include "app/tools/demo_data.h"
 #include "app/tools/import.h"
+#include "app/tools/migrated.h"
 #include "app/tools/reindex.h"
 #include "app/tools/report.h"
 #include "app/tools/synth.h"
@@ -83,11 +84,7 @@ int Migrate(const nara::app::Config& config) {
 }
 
 int DemoLoad(const nara::app::Config& config) {
-  auto pending = nara::pg::PendingMigrations(config.database_url);
-  if (!pending || !pending->empty()) {
-    nara::app::Log("error", "demo.not_migrated", {{"detail", "run `nara migrate` first"}});
-    return 2;
-  }
+  if (!nara::app::DatabaseMigrated(config.database_url, "demo.not_migrated")) return 2;
   nara::pg::PgStore store(config.database_url, 2, config.database_role);
   nara::fhir::FhirApi api(store, nara::app::ApiOptionsFrom(config));
   auto report = nara::app::LoadDemoData(api);

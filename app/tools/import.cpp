@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,16 +13,15 @@
 #include <iostream>
 #include <optional>
 #include <thread>
-#include <algorithm>
 
 #include "app/log.h"
+#include "app/tools/migrated.h"
 #include "fhir/json/json.h"
+#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/registry_mapping.h"
 #include "fhir/resources/resource_mapper.h"
-#include "fhir/resources/encounter_resource.h"
 #include "fhir/resources/resource_types.h"
 #include "registry/date.h"
-#include "pg/migrations.h"
 
 namespace nara::app {
 namespace {
@@ -220,11 +220,7 @@ int Import(const Config& config, const std::vector<std::string>& args) {
     std::cerr << "usage: nara import FILE.ndjson   (- reads standard input)\n";
     return 64;
   }
-  auto pending = pg::PendingMigrations(config.database_url);
-  if (!pending || !pending->empty()) {
-    Log("error", "import.not_migrated", {{"detail", "run `nara migrate` first"}});
-    return 1;
-  }
+  if (!DatabaseMigrated(config.database_url, "import.not_migrated")) return 1;
   std::ifstream file;
   std::istream* in = &std::cin;
   uint64_t total = 0;

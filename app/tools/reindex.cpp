@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "app/log.h"
+#include "app/tools/migrated.h"
 #include "fhir/resources/resource_mapper.h"
 #include "fhir/resources/resource_types.h"
-#include "pg/migrations.h"
 
 namespace nara::app {
 
@@ -33,11 +33,7 @@ int Reindex(const Config& config, const std::vector<std::string>& args) {
     std::cerr << "nara reindex: unknown resource type " << options.type << "\n";
     return 64;
   }
-  auto pending = pg::PendingMigrations(config.database_url);
-  if (!pending || !pending->empty()) {
-    Log("error", "reindex.not_migrated", {{"detail", "run `nara migrate` first"}});
-    return 1;
-  }
+  if (!DatabaseMigrated(config.database_url, "reindex.not_migrated")) return 1;
   long batches = 0;
   options.progress = [&batches](long seen, long rewritten) {
     if (++batches % 100 == 0) {  // every 50 000 resources read
