@@ -85,6 +85,7 @@ Config LoadConfig(const std::string& file) {
   source.Get("listing.max-changes-per-year", config.listing_max_changes_per_year);
   source.Get("capacity.mode", config.capacity_mode);
   source.Get("waitlist.effective", config.waitlist_effective);
+  source.Get("upgrade.status-index-rows", config.upgrade_status_index_rows);
   source.Get("export.dir", config.export_dir);
   source.Get("export.max-jobs", config.export_max_jobs);
   source.Get("export.retention-hours", config.export_retention_hours);
@@ -107,6 +108,10 @@ Config LoadConfig(const std::string& file) {
   if (config.export_retention_hours < 1) throw std::runtime_error("export.retention-hours must be 1 or more");
   if (!WaitlistEffectiveFromName(config.waitlist_effective)) {
     throw std::runtime_error("waitlist.effective must be immediate or next-month, got '" + config.waitlist_effective +
+                             "'");
+  }
+  if (config.upgrade_status_index_rows != "off" && config.upgrade_status_index_rows != "on") {
+    throw std::runtime_error("upgrade.status-index-rows must be off or on, got '" + config.upgrade_status_index_rows +
                              "'");
   }
   if (config.capacity_mode != "enforce" && config.capacity_mode != "warn") {

@@ -41,6 +41,9 @@ struct Config {
   int listing_max_changes_per_year = 2;             // listing.max-changes-per-year (0 = no limit), docs/api.md §4 rule 7
   std::string capacity_mode = "enforce";            // capacity.mode: enforce | warn (docs/api.md §4 rule 3)
   std::string waitlist_effective = "immediate";     // waitlist.effective: immediate | next-month (docs/api.md §9)
+  // upgrade.status-index-rows: off | on. On while nodes of a release before schema/0022 still serve
+  // (docs/deployment.md section 9): episodes' and care teams' status and period also as index rows.
+  std::string upgrade_status_index_rows = "off";
   // bulk export (fhir/operations/bulk_export.h, app/server/export_worker.h)
   std::string export_dir = "var/export";            // export.dir: NDJSON files, a folder per job
   int export_max_jobs = 2;                          // export.max-jobs: queued + running; beyond: 429

@@ -13,6 +13,7 @@
 #include "pg/internal/index_values.h"
 #include "pg/internal/pg_import_checks.h"
 #include "pg/internal/pq_util.h"
+#include "pg/internal/row_values.h"
 #include "pg/pg_audit.h"
 
 namespace nara::pg {
@@ -163,7 +164,8 @@ struct PgImport::Spools {
   Rows line{"import_line", {"res_type", "res_id", "line"}};
   Rows unique{"import_unique", {"system", "value", "res_type", "res_id", "line"}};
   Rows current{"resource_current",
-               {"res_type", "res_id", "version", "last_updated", "deleted", "index_digests", "index_digests_version"}};
+               {"res_type", "res_id", "version", "last_updated", "deleted", "index_digests", "index_digests_version",
+                "row_token_system", "row_token_code", "row_period", "row_values_version"}};
   Rows version{"resource_version", {"res_type", "res_id", "version", "last_updated", "deleted", "body"}};
   Rows identifier{"unique_identifier", {"system", "value", "res_type", "res_id"}};
   Rows token{"search_token", {"res_type", "res_id", "param", "system", "code"}};
@@ -222,14 +224,22 @@ Status PgImport::Add(const ImportRow& r) {
   const std::string line = std::to_string(r.line);
   const std::string& ts = options_.last_updated;
   s.line.Row({r.type, r.id, line});
-  // What a write records of its index rows (pg/internal/index_values.h), so an imported resource's
-  // next version, too, rewrites only the tables whose rows change.
-  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(r.index))), "1"});
+  // As a write (pg/internal/write_sql.h): the row values on the current row, the rest as index rows,
+  // and what it records of them (pg/internal/index_values.h), so an imported resource's next version,
+  // too, rewrites only the tables whose rows change.
+  const SplitIndex split = SplitIndexOf(r.type, r.index);
+  const RowValues& row = split.row;
+  const bool has_token = row.on_row && !row.token_code.empty();
+  const bool has_period = row.on_row && (!row.period_start.empty() || !row.period_end.empty());
+  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(split.rows), row)), "1",
+                 has_token ? row.token_system : kNull, has_token ? row.token_code : kNull,
+                 has_period ? RangeText({"", row.period_start, row.period_end}) : kNull, row.on_row ? "1" : kNull});
   s.version.Row({r.type, r.id, "1", ts, "f", r.body});
-  for (const auto& t : r.index.tokens) s.token.Row({r.type, r.id, t.param, t.system, t.code});
-  for (const auto& t : r.index.texts) s.text.Row({r.type, r.id, t.param, t.value, t.normalized});
-  for (const auto& t : r.index.references) s.reference.Row({r.type, r.id, t.param, t.target_type, t.target_id});
-  for (const auto& p : r.index.periods) s.period.Row({r.type, r.id, p.param, RangeText(p)});
+  const IndexEntries& index = split.rows;
+  for (const auto& t : index.tokens) s.token.Row({r.type, r.id, t.param, t.system, t.code});
+  for (const auto& t : index.texts) s.text.Row({r.type, r.id, t.param, t.value, t.normalized});
+  for (const auto& t : index.references) s.reference.Row({r.type, r.id, t.param, t.target_type, t.target_id});
+  for (const auto& p : index.periods) s.period.Row({r.type, r.id, p.param, RangeText(p)});
   for (const auto& u : r.index.unique) {
     s.unique.Row({u.system, u.code, r.type, r.id, line});
     s.identifier.Row({u.system, u.code, r.type, r.id});

@@ -4,6 +4,7 @@
 
 #include "pg/internal/index_values.h"
 #include "pg/internal/pq_util.h"
+#include "pg/internal/row_values.h"
 #include "pg/internal/write_sql.h"
 
 namespace nara::pg {
@@ -41,11 +42,14 @@ Result<ReindexReport> Reindex(const ReindexOptions& options, const Indexer& inde
           if (report.failed++ == 0) report.first_failure = type + "/" + id + ": " + index.error().text;
           continue;
         }
-        const IndexColumns values = IndexColumnsOf(*index);
-        const std::vector<std::string> digests = IndexDigests(values);
-        const int tables = TablesThatChange(RecordedDigests(row["index_digests"]), digests);
-        if (tables == 0) continue;
+        const SplitIndex split = SplitIndexOf(type, *index);
+        const IndexColumns values = IndexColumnsOf(split.rows);
+        const std::vector<std::string> digests = IndexDigests(values, split.row);
+        const std::vector<std::string> recorded = RecordedDigests(row["index_digests"]);
+        const int tables = TablesThatChange(recorded, digests);
+        if (tables == 0 && recorded.back() == digests.back()) continue;  // (not recorded: every table)
         std::vector<std::string> params = {type, id, std::to_string(version), TextArrayLiteral(digests)};
+        AppendRowValueParams(split.row, version, params);
         AppendCoveredValues(tables, values, params);
         const WriteStatement& statement = ReindexStatementFor(tables);
         const auto written =

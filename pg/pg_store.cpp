@@ -18,6 +18,7 @@
 #include "pg/internal/pq_util.h"
 #include "pg/internal/read_ahead_sql.h"
 #include "pg/internal/read_router.h"
+#include "pg/internal/row_values.h"
 #include "pg/internal/search_sql.h"
 #include "pg/internal/subscription_outbox.h"
 #include "pg/internal/with_connection.h"
@@ -96,8 +97,9 @@ class PgTransaction final : public ResourceTransaction {
   // end_together: a transaction that ends with EndTogether, which sends its registry rows, audit
   // rows and outbox rows in one statement (pg/internal/write_together.h); otherwise each is sent
   // when it is made (a connection whose statements commit one by one).
-  PgTransaction(pqxx::transaction_base& tx, bool end_together)
-      : tx_(tx), end_together_(end_together), registry_(tx, end_together) {}
+  // status_index_rows: PgStore::WriteStatusIndexRows.
+  PgTransaction(pqxx::transaction_base& tx, bool end_together, bool status_index_rows)
+      : tx_(tx), end_together_(end_together), status_index_rows_(status_index_rows), registry_(tx, end_together) {}
 
   RegistryTransaction& Registry() override { return registry_; }
 
@@ -287,11 +289,13 @@ class PgTransaction final : public ResourceTransaction {
                                   const std::string& not_after) {
     const int version = expected ? expected->version + 1 : 1;
     std::string body = request.render(VersionInfo{id, version, now});
-    const IndexColumns values = IndexColumnsOf(request.index);
-    const std::vector<std::string> digests = IndexDigests(values);
+    const SplitIndex split = SplitIndexOf(request.type, request.index, status_index_rows_);
+    const IndexColumns values = IndexColumnsOf(split.rows);
+    const std::vector<std::string> digests = IndexDigests(values, split.row);
     // A first version covers the tables it has rows in; a next version those whose digest changes.
     const int tables = expected ? TablesThatChange(expected->index_digests, digests) : TablesWithRows(digests);
     std::vector<std::string> params = {request.type, id, std::to_string(version), now, body, TextArrayLiteral(digests)};
+    AppendRowValueParams(split.row, version, params);
     AppendCoveredValues(tables, values, params);
     if (expected) {
       params.push_back(std::to_string(expected->version));
@@ -347,6 +351,7 @@ class PgTransaction final : public ResourceTransaction {
 
   pqxx::transaction_base& tx_;
   const bool end_together_;
+  const bool status_index_rows_;
   std::vector<AuditRecord> audit_;  // appended, left to EndTogether
   long audit_rows_ = 0;
   std::vector<OutboxEntry> written_;
@@ -467,7 +472,7 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
     for (int attempt = 0;; ++attempt) {
       try {
         pqxx::work tx(conn);
-        PgTransaction unit(tx, true);
+        PgTransaction unit(tx, true, status_index_rows_);
         Status status = work(unit);
         if (!status) return status;  // pqxx::work rolls back on destruction
         // With the outbox rows: the change's events commit with it (docs/api.md section 10).
@@ -491,7 +496,7 @@ Status PgStore::Transact(const std::function<Status(ResourceTransaction&)>& work
 Status PgStore::Autocommit(const std::function<Status(ResourceTransaction&)>& work) {
   return WithConnection<Unit>(*pool_, [&](pqxx::connection& conn) -> Status {
     pqxx::nontransaction tx(conn);
-    PgTransaction unit(tx, false);
+    PgTransaction unit(tx, false, status_index_rows_);
     Status status = work(unit);
     audit_rows_written_ += unit.audit_rows();
     return status;

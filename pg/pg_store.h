@@ -41,6 +41,11 @@ class PgStore final : public ResourceStore {
   // write tells it the caller's commit position. Not owned; nullptr: everything on the primary.
   void RouteReads(ReadRouter* router) { router_ = router; }
 
+  // Writes also put episodes' and care teams' status and period into the index tables, where nodes of
+  // a release before schema/0022 look for them while a rolling upgrade is under way
+  // (`upgrade.status-index-rows`, docs/deployment.md section 9). Set before the store is used.
+  void WriteStatusIndexRows(bool on) { status_index_rows_ = on; }
+
   int pool_in_use() const;
   int pool_idle() const;
   int pool_size() const;
@@ -52,6 +57,7 @@ class PgStore final : public ResourceStore {
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<AuditWriter> audit_writer_;  // reads' and refusals' rows, in batches
   ReadRouter* router_ = nullptr;
+  bool status_index_rows_ = false;
   std::atomic<long> audit_rows_written_{0};
 };
 

@@ -91,6 +91,7 @@ int Serve(const Config& config) {
     return 2;
   }
   pg::PgStore store(config.database_url, config.db_pool_size, config.database_role);
+  store.WriteStatusIndexRows(config.upgrade_status_index_rows == "on");
   if (auto ready = store.Ping(); !ready) {
     Log("error", "serve.database", {{"detail", ready.error().text + " (is database.role " + config.database_role +
                                                    " granted to the login role? run `nara migrate`)"}});

@@ -60,15 +60,17 @@ std::string IndexDigest(const std::vector<std::string>& column_literals) {
   return hex;
 }
 
-std::vector<std::string> IndexDigests(const IndexColumns& columns) {
+std::vector<std::string> IndexDigests(const IndexColumns& columns, const RowValues& row) {
   std::vector<std::string> digests;
   for (const auto& table : columns) digests.push_back(IndexDigest(table));
+  digests.push_back(row.on_row ? IndexDigest({row.token_system, row.token_code, row.period_start, row.period_end})
+                               : "");
   return digests;
 }
 
 std::vector<std::string> RecordedDigests(const pqxx::field& field) {
   auto digests = TextArray(field);
-  if (digests.size() != std::tuple_size<IndexColumns>::value) digests.clear();
+  if (digests.size() != kRecordedDigests) digests.clear();
   return digests;
 }
 

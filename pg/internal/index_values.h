@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pg/internal/row_values.h"
 #include "registry/resource_store.h"
 
 namespace nara::pg {
@@ -23,11 +24,14 @@ IndexColumns IndexColumnsOf(const IndexEntries& index);
 // the same digest on every build and machine.
 std::string IndexDigest(const std::vector<std::string>& column_literals);
 
-// The four digests, in the same order.
-std::vector<std::string> IndexDigests(const IndexColumns& columns);
+// What a current row records (resource_current.index_digests): the four tables' digests in the same
+// order, then the row values' (schema/0022; "" when the type keeps none on its row), which tells a
+// reindex whether they changed.
+constexpr size_t kRecordedDigests = 5;
+std::vector<std::string> IndexDigests(const IndexColumns& columns, const RowValues& row);
 
-// The digests of a current row's index rows as read with kTrustedIndexDigestsSql, one per table:
-// none when not recorded (or not trusted).
+// The digests of a current row as read with kTrustedIndexDigestsSql: none when not recorded (or not
+// trusted, or recorded by a release before the row values, with four).
 std::vector<std::string> RecordedDigests(const pqxx::field& field);
 
 // SQL for the recorded digests of resource_current c where they describe its current version, else

@@ -2,6 +2,7 @@
 
 #include "pg/internal/pg_registry.h"
 #include "pg/internal/pq_util.h"
+#include "pg/internal/row_values.h"
 #include "registry/date.h"
 
 namespace nara::pg {
@@ -40,6 +41,24 @@ std::string IndexRows(const char* table, const char* alias, const SearchCriterio
          alias + ".param = " + params.Add(criterion.param);
 }
 
+// A criterion over a type's row values (pg/internal/row_values.h): the same test over the owner's
+// columns, as a one-row source with the index table's column names, where they describe its current
+// version, and over its index rows elsewhere (rows of a release before them, until a reindex).
+// `test` makes the criterion's expression from either source, left open as IndexRows is.
+template <typename Test>
+std::string OnRowOrIndexRows(const std::string& owner, const std::string& row_source, const std::string& index_rows,
+                             Test test) {
+  return "(CASE WHEN " + RowValuesCurrentSql(owner) + " THEN " + test(row_source) + " ELSE " + test(index_rows) +
+         " END)";
+}
+std::string RowToken(const std::string& owner) {
+  return "EXISTS (SELECT 1 FROM (SELECT " + owner + ".row_token_system, " + owner +
+         ".row_token_code) t(system, code) WHERE t.code IS NOT NULL";
+}
+std::string RowPeriod(const std::string& owner) {
+  return "EXISTS (SELECT 1 FROM (SELECT " + owner + ".row_period) p(period) WHERE p.period IS NOT NULL";
+}
+
 // `:missing`: only whether the owner has rows of the parameter at all.
 std::string MissingCondition(const SearchCriterion& criterion, const std::string& rows) {
   return std::string(criterion.missing ? "NOT " : "") + rows + ")";
@@ -56,9 +75,14 @@ std::string AnyOf(const SearchCriterion& criterion, Test test) {
   return ors;
 }
 
-std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string rows = IndexRows("search_token", "t", criterion, owner, params);
-  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
+std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
+                           SqlParams& params) {
+  const std::string index_rows = IndexRows("search_token", "t", criterion, owner, params);
+  if (criterion.modifier == "missing") {
+    if (!IsRowToken(type, criterion.param)) return MissingCondition(criterion, index_rows);
+    return OnRowOrIndexRows(owner, RowToken(owner), index_rows,
+                            [&](const std::string& rows) { return MissingCondition(criterion, rows); });
+  }
   const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
     // An empty code with a system is `system|`: any code in that system (fhir/search/search_params.h).
     if (value.value.empty() && value.system) return "(t.system = " + params.Add(*value.system) + ")";
@@ -67,7 +91,11 @@ std::string TokenCondition(const SearchCriterion& criterion, const std::string& 
     return one + ")";
   });
   // :not (FHIR R4 3.1.1.5.5): the resources without a matching token, including those with none.
-  return std::string(criterion.modifier == "not" ? "NOT " : "") + rows + " AND (" + ors + "))";
+  const auto matching = [&](const std::string& rows) {
+    return std::string(criterion.modifier == "not" ? "NOT " : "") + rows + " AND (" + ors + "))";
+  };
+  if (!IsRowToken(type, criterion.param)) return matching(index_rows);
+  return OnRowOrIndexRows(owner, RowToken(owner), index_rows, matching);
 }
 
 std::string TextCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
@@ -81,7 +109,8 @@ std::string TextCondition(const SearchCriterion& criterion, const std::string& o
   return rows + " AND (" + ors + "))";
 }
 
-std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params);
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
+                      SqlParams& params);
 
 std::string ReferenceCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
   const std::string rows = IndexRows("search_reference", "r", criterion, owner, params);
@@ -91,7 +120,7 @@ std::string ReferenceCondition(const SearchCriterion& criterion, const std::stri
     const std::string target = params.Add(criterion.chain_type);
     return rows + " AND r.target_type = " + target +
            " AND r.target_id IN (SELECT c2.res_id FROM resource_current c2 WHERE c2.res_type = " + target +
-           " AND NOT c2.deleted AND " + Condition(criterion.chain.front(), "c2", params) + "))";
+           " AND NOT c2.deleted AND " + Condition(criterion.chain.front(), "c2", criterion.chain_type, params) + "))";
   }
   const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
     std::string one = "(r.target_id = " + params.Add(value.value);
@@ -128,9 +157,15 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
 // within the searched range... we use the intuitive registry reading instead: eq/ap = overlaps the
 // searched range (what was in force on that date), lt/le = started before its end, gt/ge = still
 // running after its start, ne = does not overlap, sa = starts after it, eb = ended before it.
-std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
-  const std::string rows = IndexRows("search_period", "p", criterion, owner, params);
-  if (criterion.modifier == "missing") return MissingCondition(criterion, rows);
+std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
+                            SqlParams& params) {
+  const std::string index_rows = IndexRows("search_period", "p", criterion, owner, params);
+  const bool on_row = IsRowPeriod(type, criterion.param);
+  if (criterion.modifier == "missing") {
+    if (!on_row) return MissingCondition(criterion, index_rows);
+    return OnRowOrIndexRows(owner, RowPeriod(owner), index_rows,
+                            [&](const std::string& rows) { return MissingCondition(criterion, rows); });
+  }
   const std::string ors = AnyOf(criterion, [&](const SearchValue& value) -> std::string {
     auto start = [&] { return params.Add(value.range_start) + "::timestamptz"; };
     auto end = [&] { return params.Add(value.range_end) + "::timestamptz"; };
@@ -151,7 +186,9 @@ std::string PeriodCondition(const SearchCriterion& criterion, const std::string&
     }
     return "false";
   });
-  return rows + " AND (" + ors + "))";
+  const auto matching = [&](const std::string& rows) { return rows + " AND (" + ors + "))"; };
+  if (!on_row) return matching(index_rows);
+  return OnRowOrIndexRows(owner, RowPeriod(owner), index_rows, matching);
 }
 
 // One array parameter however many ids (a doctor's list of 1 100 was 1 100 parameters to parse).
@@ -180,13 +217,15 @@ std::string GeneralPractitionerCondition(const SearchCriterion& criterion, const
   return ors.empty() ? "false" : "(" + ors + ")";
 }
 
-std::string Condition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
+// A criterion over resource_current `owner` of `type`.
+std::string Condition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
+                      SqlParams& params) {
   switch (criterion.kind) {
     case SearchKind::id: return IdCondition(criterion, owner, params);
-    case SearchKind::token: return TokenCondition(criterion, owner, params);
+    case SearchKind::token: return TokenCondition(criterion, owner, type, params);
     case SearchKind::text: return TextCondition(criterion, owner, params);
     case SearchKind::reference: return ReferenceCondition(criterion, owner, params);
-    case SearchKind::period: return PeriodCondition(criterion, owner, params);
+    case SearchKind::period: return PeriodCondition(criterion, owner, type, params);
     case SearchKind::general_practitioner: return GeneralPractitionerCondition(criterion, owner, params);
     case SearchKind::last_updated:
       return "(" + AnyOf(criterion, [&](const SearchValue& value) {
@@ -202,7 +241,7 @@ std::string SearchWhereClause(const SearchQuery& query, SqlParams& params) {
   std::string where = "c.res_type = " + params.Add(query.type) + " AND NOT c.deleted";
   for (const auto& criterion : query.criteria) {
     if (criterion.any_of.empty() && criterion.modifier != "missing" && criterion.chain.empty()) continue;
-    where += " AND " + Condition(criterion, "c", params);
+    where += " AND " + Condition(criterion, "c", query.type, params);
   }
   return where;
 }
@@ -239,16 +278,24 @@ std::string AfterTextKey(const SearchCursor& cursor, const std::string& op, SqlP
          (nulls_ahead ? " OR m.k IS NULL" : "") + ")";
 }
 
-// The sort key of resource c.
-std::string SortKeySql(const SearchSort& sort, SqlParams& params) {
+// The sort key of resource c of `type`.
+std::string SortKeySql(const SearchSort& sort, const std::string& type, SqlParams& params) {
   switch (sort.key) {
     case SortKey::id: return "NULL::timestamptz";
     case SortKey::last_updated: return "c.last_updated";
-    case SortKey::period_start:
+    case SortKey::period_start: {
       // A resource without the period sorts last whichever the direction.
-      return "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM search_period p WHERE " +
-             OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param) + "), '" +
-             (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
+      const auto earliest_start = [&](const std::string& periods) {
+        return "COALESCE((SELECT min(COALESCE(lower(p.period), '-infinity'::timestamptz)) FROM " + periods + "), '" +
+               (sort.descending ? "-infinity" : "infinity") + "'::timestamptz)";
+      };
+      const std::string index_rows =
+          "search_period p WHERE " + OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param);
+      if (!IsRowPeriod(type, sort.param)) return earliest_start(index_rows);
+      return "(CASE WHEN " + RowValuesCurrentSql("c") + " THEN " +
+             earliest_start("(SELECT c.row_period) p(period) WHERE p.period IS NOT NULL") + " ELSE " +
+             earliest_start(index_rows) + " END)";
+    }
     case SortKey::text:
       return std::string("(SELECT min(t.value") + kSwedish + ") FROM search_text t WHERE " + OwnedBy("t", "c") +
              " AND t.param = " + params.Add(sort.param) + ")";
@@ -271,7 +318,7 @@ std::string SearchPageSql(const SearchQuery& query, SqlParams& params) {
   const SearchSort& sort = query.sort;
   const bool by_id = sort.key == SortKey::id;
   const bool by_text = sort.key == SortKey::text;
-  const std::string key = SortKeySql(sort, params);
+  const std::string key = SortKeySql(sort, query.type, params);
   const std::string where = SearchWhereClause(query, params);
   // Rows come in the direction of travel: backwards (reversed) for a page before the cursor.
   const bool fetch_descending = sort.descending != (query.cursor && query.cursor->before);

@@ -3,13 +3,27 @@
 #include <iterator>
 #include <vector>
 
+#include "pg/internal/row_values.h"
+
 namespace nara::pg {
 namespace {
 
-// Write statements' values start at $7 (after type, id, version, lastUpdated, body, digests); a
-// reindex's at $5 (after type, id, version, digests).
-constexpr int kWriteFirstValue = 7;
-constexpr int kReindexFirstValue = 5;
+// Write statements' row values (pg/internal/row_values.h) are $7 to $11 (after type, id, version,
+// lastUpdated, body, digests) and their index values start at $12; a reindex's row values are $5 to $9
+// (after type, id, version, digests), its index values from $10.
+constexpr int kWriteRowValues = 7;
+constexpr int kWriteFirstValue = 12;
+constexpr int kReindexRowValues = 5;
+constexpr int kReindexFirstValue = 10;
+
+// "column = value" for each row value column, comma-separated.
+std::string SetRowValues(int first) {
+  static const char* const kColumns[] = {"row_token_system", "row_token_code", "row_period", "row_values_version"};
+  const std::vector<std::string> values = RowValueExpressions(first);
+  std::string sql;
+  for (size_t i = 0; i < values.size(); ++i) sql += std::string(", ") + kColumns[i] + " = " + values[i];
+  return sql;
+}
 
 int FirstValueParam(int tables, const IndexTable& of, int first_value) {
   int param = first_value;
@@ -100,9 +114,16 @@ std::string InsertVersionAndIndexRows(Rows which, int tables) {
 // it write nothing (ON CONFLICT waits for that claimant's outcome first). Covers the tables it has
 // rows in (no other rows can exist).
 std::string WriteNewSql(int tables) {
-  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
-         "index_digests_version) VALUES ($1::text, $2::text, $3::int, $4::timestamptz, $6::text[], $3::int) "
-         "ON CONFLICT DO NOTHING "
+  std::string row_values;
+  for (const auto& value : RowValueExpressions(kWriteRowValues)) row_values += ", " + value;
+  return std::string(
+             "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
+             "index_digests_version, ") +
+         kRowValueColumns +
+         ") VALUES ($1::text, $2::text, $3::int, $4::timestamptz, "
+         "$6::text[], $3::int" +
+         row_values +
+         ") ON CONFLICT DO NOTHING "
          "RETURNING res_type, res_id)" +
          InsertVersionAndIndexRows(Rows::all, tables);
 }
@@ -117,9 +138,9 @@ std::string WriteNextSql(int tables) {
   const int guard = ParamAfterValues(tables);
   const auto p = [&](int i) { return "$" + std::to_string(guard + i); };
   return "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, "
-         "deleted = false, index_digests = $6::text[], index_digests_version = $3::int WHERE res_type = $1::text AND "
-         "res_id = $2::text AND version = " +
-         p(0) + "::int AND deleted = " + p(1) + "::boolean AND last_updated <= " + p(2) +
+         "deleted = false, index_digests = $6::text[], index_digests_version = $3::int" +
+         SetRowValues(kWriteRowValues) + " WHERE res_type = $1::text AND res_id = $2::text AND version = " + p(0) +
+         "::int AND deleted = " + p(1) + "::boolean AND last_updated <= " + p(2) +
          "::timestamptz RETURNING res_type, res_id)" + DeleteIndexRows(Rows::changed, tables) +
          kDeleteUniqueIdentifiers + InsertVersionAndIndexRows(Rows::changed, tables);
 }
@@ -127,8 +148,9 @@ std::string WriteNextSql(int tables) {
 // The index rows alone (ReindexStatementFor): the current row's digests move to the version's values
 // while it is still that live version.
 std::string ReindexSql(int tables) {
-  return "WITH cur AS (UPDATE resource_current SET index_digests = $4::text[], index_digests_version = version "
-         "WHERE res_type = $1::text AND res_id = $2::text AND version = $3::int AND NOT deleted "
+  return "WITH cur AS (UPDATE resource_current SET index_digests = $4::text[], index_digests_version = version" +
+         SetRowValues(kReindexRowValues) +
+         " WHERE res_type = $1::text AND res_id = $2::text AND version = $3::int AND NOT deleted "
          "RETURNING res_type, res_id)" +
          DeleteIndexRows(Rows::all, tables) + InsertIndexRows(Rows::all, tables, kReindexFirstValue) +
          " SELECT count(*) FROM cur";
@@ -145,7 +167,7 @@ int TablesWithRows(const std::vector<std::string>& digests) {
 }
 
 int TablesThatChange(const std::vector<std::string>& recorded, const std::vector<std::string>& digests) {
-  if (recorded.size() != std::size(kIndexTables)) return kAllIndexTables;
+  if (recorded.size() != kRecordedDigests) return kAllIndexTables;
   int tables = 0;
   for (size_t t = 0; t < std::size(kIndexTables); ++t) {
     if (recorded[t] != digests[t]) tables |= kIndexTables[t].bit;
@@ -177,7 +199,8 @@ const char* const kTombstoneName = "nara_write_tombstone";
 const std::string& TombstoneSql() {
   static const std::string sql =
       "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true, "
-      "index_digests = ARRAY['', '', '', ''], index_digests_version = $3::int WHERE res_type = $1::text AND res_id = "
+      "index_digests = ARRAY['', '', '', '', ''], index_digests_version = $3::int, row_token_system = NULL, "
+      "row_token_code = NULL, row_period = NULL, row_values_version = NULL WHERE res_type = $1::text AND res_id = "
       "$2::text RETURNING res_type, "
       "res_id)" +
       DeleteIndexRows(Rows::all, kAllIndexTables) + kDeleteUniqueIdentifiers +

@@ -47,7 +47,8 @@ void AppendCoveredValues(int tables, const IndexColumns& values, std::vector<std
 // A write statement covers the index tables of a set (`tables`): those whose rows the
 // write changes (a first version: those it has rows in; a next version: those whose digest changes,
 // resource_current.index_digests, schema/0020). Its parameters: $1 type, $2 id, $3 version,
-// $4 lastUpdated, $5 body, $6 the new version's digests (text[], kIndexTables order), then three
+// $4 lastUpdated, $5 body, $6 the new version's digests (text[], kIndexTables order), $7 to $11 its row
+// values (AppendRowValueParams, pg/internal/row_values.h), then three
 // text[] per covered table in kIndexTables order (an empty bound of a period is an open side), then a
 // next version's guard ($n version, $n+1 deleted, $n+2 the latest lastUpdated). Each set is its own
 // prepared text, built once.
@@ -57,15 +58,15 @@ struct WriteStatement {
 const WriteStatement& WriteStatementFor(bool next, int tables);
 
 // A tombstone version of a locked live row: $1 type, $2 id, $3 version, $4 lastUpdated. It removes
-// the rows of every table (and the unique identifiers) and records that none are left.
+// the rows of every table (and the unique identifiers) and the row values, and records that none are left.
 extern const char* const kTombstoneName;
 const std::string& TombstoneSql();
 
 // The index rows of the current version rewritten in the covered tables, without a new version (nara
 // reindex, pg/pg_reindex.h): $1 type, $2 id, $3 the version they are made from (nothing is written
-// when the current row is no longer that live version), $4 its digests (all four), then three text[]
-// per covered table as above. Answers how many current rows it wrote (0 or 1). Unique identifiers
-// are left alone: a reindex does not claim.
+// when the current row is no longer that live version), $4 its digests (all four), $5 to $9 its row
+// values, then three text[] per covered table as above. Answers how many current rows it wrote (0 or 1). Unique
+// identifiers are left alone: a reindex does not claim.
 const WriteStatement& ReindexStatementFor(int tables);
 
 }  // namespace nara::pg

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 namespace nara::app {
@@ -23,6 +24,16 @@ TEST(DefaultDbPoolSizeTest, IsTheDefaultAndTheSettingOverridesIt) {
   ::setenv("NARA_DB_POOL_SIZE", "24", 1);
   EXPECT_EQ(LoadConfig("").db_pool_size, 24);
   ::unsetenv("NARA_DB_POOL_SIZE");
+}
+
+TEST(UpgradeStatusIndexRowsTest, IsOffUnlessSaidAndRefusesAnythingButOffOrOn) {
+  ::unsetenv("NARA_UPGRADE_STATUS_INDEX_ROWS");
+  EXPECT_EQ(LoadConfig("").upgrade_status_index_rows, "off");
+  ::setenv("NARA_UPGRADE_STATUS_INDEX_ROWS", "on", 1);
+  EXPECT_EQ(LoadConfig("").upgrade_status_index_rows, "on");
+  ::setenv("NARA_UPGRADE_STATUS_INDEX_ROWS", "yes", 1);
+  EXPECT_THROW(LoadConfig(""), std::runtime_error);
+  ::unsetenv("NARA_UPGRADE_STATUS_INDEX_ROWS");
 }
 
 }  // namespace

@@ -207,7 +207,8 @@ TEST_F(ImportTest, ASynthPopulationLandsInEveryTableAndReadsBackThroughTheApi) {
 
 // COPY's text format gives backslash, tab and newline a meaning: JSON escapes in a name must come
 // back exactly (and be found by the name search).
-// The import records each resource's index digests (schema/0020) as a write would: a next version
+// The import records each resource's index digests (schema/0020) and its row values (schema/0022) as a
+// write would: a next version
 // with the same index values records the same ones, so an imported resource's next version, too,
 // rewrites only the index tables whose rows change.
 TEST_F(ImportTest, TheIndexDigestsAreThoseAWriteRecords) {
@@ -217,13 +218,18 @@ TEST_F(ImportTest, TheIndexDigestsAreThoseAWriteRecords) {
       url_, "SELECT res_id FROM resource_current WHERE res_type = 'CareTeam' ORDER BY res_id LIMIT 1");
   const auto digests = [&] {
     return nara::testing::PsqlValue(url_,
-                                    "SELECT coalesce(index_digests::text, 'NULL') FROM resource_current "
+                                    "SELECT coalesce(index_digests::text, 'NULL') || ' ' || "
+                                    "concat_ws(' ', row_token_system, row_token_code, row_period, "
+                                    "row_values_version = version) FROM resource_current "
                                     "WHERE res_type = 'CareTeam' AND res_id = '" +
                                         id + "'");
   };
   const std::string imported = digests();
-  EXPECT_NE(imported, "NULL");
-  EXPECT_NE(imported, "{\"\",\"\",\"\",\"\"}");  // a care team has index rows
+  EXPECT_EQ(imported.rfind("NULL", 0), std::string::npos);
+  EXPECT_EQ(imported.rfind("{\"\",\"\",\"\",\"\",", 0), std::string::npos);  // a care team has index rows
+  // Its status and period on its current row (schema/0022), as a write puts them.
+  EXPECT_TRUE(std::regex_search(imported, std::regex("\\} http://hl7\\.org/fhir/care-team-status [a-z-]+ \\[.*\\) t$")))
+      << imported;
   pg::PgStore store(url_, 2);
   fhir::FhirApi api(store, fhir::ApiOptions{});
   const auto read = Get(api, "/CareTeam/" + id);

@@ -132,6 +132,40 @@ TEST_F(ReindexTest, RowsWithoutRecordedDigestsAreAllMadeAgain) {
             0);
 }
 
+// As a release before schema/0022 wrote them: episodes' and care teams' status and period as index
+// rows, four digests, the row values describing no version. The reindex moves them onto the rows.
+TEST_F(ReindexTest, StatusAndPeriodOfTheReleaseBeforeMoveOntoTheCurrentRows) {
+  const std::string registry_types = "res_type IN ('EpisodeOfCare', 'CareTeam')";
+  const long moved = Count("SELECT count(*) FROM resource_current WHERE NOT deleted AND " + registry_types);
+  ASSERT_GT(moved, 100);
+  Sql("INSERT INTO search_token (res_type, res_id, param, system, code) SELECT res_type, res_id, 'status', "
+      "row_token_system, row_token_code FROM resource_current WHERE row_token_code IS NOT NULL");
+  Sql("INSERT INTO search_period (res_type, res_id, param, period) SELECT res_type, res_id, 'date', row_period "
+      "FROM resource_current WHERE row_period IS NOT NULL");
+  Sql("UPDATE resource_current SET index_digests = index_digests[1:4], row_token_system = NULL, row_token_code = "
+      "NULL, row_period = NULL, row_values_version = NULL");
+  pg::PgStore store(url_, 2);
+  fhir::FhirApi api(store, fhir::ApiOptions{});
+  const auto active_teams = [&] {
+    const auto response = api.Handle(nara::testing::AdminRequest(
+        "GET", "/CareTeam", "", {{"status", "active"}, {"date", "ge2000-01-01"}, {"_summary", "count"}}));
+    EXPECT_EQ(response.status, 200) << response.body;
+    return response.body;
+  };
+  const std::string before = active_teams();
+  ASSERT_NE(before.find("\"total\":"), std::string::npos) << before;
+  ASSERT_EQ(before.find("\"total\":0"), std::string::npos) << before;
+
+  const auto report = Reindex();
+  EXPECT_EQ(report.rewritten, LiveResources());  // every row recorded four digests
+  EXPECT_EQ(Count("SELECT count(*) FROM search_token WHERE param = 'status' AND " + registry_types), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM search_period WHERE param = 'date' AND " + registry_types), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM resource_current WHERE row_values_version = version AND " + registry_types),
+            moved);
+  EXPECT_EQ(active_teams(), before);
+  EXPECT_EQ(Reindex().rewritten, 0);
+}
+
 TEST_F(ReindexTest, AResourceWrittenMeanwhileIsLeftToItsWrite) {
   ForgetFamily();
   pg::PgStore store(url_, 2);

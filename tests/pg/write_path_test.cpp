@@ -313,7 +313,7 @@ TEST_F(WritePathTest, ANextVersionEmptiesTheIndexTablesItNoLongerUses) {
   const auto ref_xmin = [&] { return Rows("SELECT xmin::text FROM search_reference WHERE res_id = 'tables-locked'"); };
   const auto before = ref_xmin();
   IndexEntries more = references_only;
-  more.tokens.push_back({"status", "", "active"});
+  more.tokens.push_back({"role", "", "2"});  // (not its status: that is a row value, schema/0022)
   Status same = ReadThenWrite("tables-locked", more);
   ASSERT_TRUE(same.ok()) << same.error().text;
   EXPECT_EQ(ref_xmin(), before);
@@ -339,7 +339,7 @@ TEST_F(WritePathTest, ANextVersionEmptiesTheIndexTablesItNoLongerUses) {
 // version and must not be trusted: the next write of a newer node looks at every table.
 TEST_F(WritePathTest, DigestsLeftBehindByAWriterThatDoesNotKeepThemAreNotTrusted) {
   IndexEntries first;
-  first.tokens.push_back({"status", "", "active"});
+  first.tokens.push_back({"role", "", "2"});  // (not its status: that is a row value, schema/0022)
   first.references.push_back({"patient", "Patient", "p1"});
   ASSERT_TRUE(WriteOne(Request("CareTeam", "old-node", first)).ok());
   {
@@ -350,14 +350,14 @@ TEST_F(WritePathTest, DigestsLeftBehindByAWriterThatDoesNotKeepThemAreNotTrusted
     w.exec0(
         "INSERT INTO resource_version (res_type, res_id, version, last_updated, body) "
         "SELECT res_type, res_id, 2, now(), body FROM resource_version WHERE res_id = 'old-node'");
-    w.exec0("UPDATE search_token SET code = 'inactive' WHERE res_id = 'old-node'");
+    w.exec0("UPDATE search_token SET code = '1' WHERE res_id = 'old-node'");
     w.commit();
   }
   // A newer node reads version 2 and writes the first version's values again: the token table's
-  // recorded digest (of version 1) equals the new one, but its rows say 'inactive'.
+  // recorded digest (of version 1) equals the new one, but its rows say '1'.
   Status status = ReadThenWrite("old-node", first);
   ASSERT_TRUE(status.ok()) << status.error().text;
-  EXPECT_EQ(Rows("SELECT code FROM search_token WHERE res_id = 'old-node'"), std::vector<std::string>{"active"});
+  EXPECT_EQ(Rows("SELECT code FROM search_token WHERE res_id = 'old-node'"), std::vector<std::string>{"2"});
 }
 
 // ReadAhead (issue 15): the Reads that follow answer as a Read of their own would, once each; a
