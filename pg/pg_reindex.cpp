@@ -47,7 +47,8 @@ Result<ReindexReport> Reindex(const ReindexOptions& options, const Indexer& inde
         const std::vector<std::string> digests = IndexDigests(values, split.row);
         const std::vector<std::string> recorded = RecordedDigests(row["index_digests"]);
         const int tables = TablesThatChange(recorded, digests);
-        if (tables == 0 && recorded.back() == digests.back()) continue;  // (not recorded: every table)
+        // Nothing differs: no table and not the row values (digests not recorded: every table).
+        if (tables == 0 && recorded.back() == digests.back()) continue;
         std::vector<std::string> params = {type, id, std::to_string(version), TextArrayLiteral(digests)};
         AppendRowValueParams(split.row, version, params);
         AppendCoveredValues(tables, values, params);

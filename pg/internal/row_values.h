@@ -41,8 +41,9 @@ SplitIndex SplitIndexOf(std::string_view type, const IndexEntries& index, bool a
 // the row).
 void AppendRowValueParams(const RowValues& row, int version, std::vector<std::string>& params);
 
-// The columns and the SQL of their values from those five parameters, the first being $first.
-constexpr const char* kRowValueColumns = "row_token_system, row_token_code, row_period, row_values_version";
+// The columns of resource_current that hold them, and the SQL of their values from those five
+// parameters, the first being $first, in the same order.
+constexpr const char* kRowValueColumns[] = {"row_token_system", "row_token_code", "row_period", "row_values_version"};
 std::vector<std::string> RowValueExpressions(int first);
 
 // SQL: whether the row values of resource_current `owner` describe its current version.

@@ -1,6 +1,7 @@
 #include "pg/internal/write_sql.h"
 
 #include <iterator>
+#include <optional>
 #include <vector>
 
 #include "pg/internal/row_values.h"
@@ -16,12 +17,20 @@ constexpr int kWriteFirstValue = 12;
 constexpr int kReindexRowValues = 5;
 constexpr int kReindexFirstValue = 10;
 
-// "column = value" for each row value column, comma-separated.
-std::string SetRowValues(int first) {
-  static const char* const kColumns[] = {"row_token_system", "row_token_code", "row_period", "row_values_version"};
-  const std::vector<std::string> values = RowValueExpressions(first);
+// ", column = value" for each row value column, the values from the parameters from $first (or, for
+// none, all NULL).
+std::string SetRowValues(std::optional<int> first) {
+  const std::vector<std::string> values = first ? RowValueExpressions(*first) : std::vector<std::string>();
   std::string sql;
-  for (size_t i = 0; i < values.size(); ++i) sql += std::string(", ") + kColumns[i] + " = " + values[i];
+  for (size_t i = 0; i < std::size(kRowValueColumns); ++i)
+    sql += std::string(", ") + kRowValueColumns[i] + " = " + (first ? values[i] : "NULL");
+  return sql;
+}
+
+// ", column" and ", value" lists of the row value columns, for an INSERT.
+std::string RowValueColumnList() {
+  std::string sql;
+  for (const char* column : kRowValueColumns) sql += std::string(", ") + column;
   return sql;
 }
 
@@ -116,10 +125,9 @@ std::string InsertVersionAndIndexRows(Rows which, int tables) {
 std::string WriteNewSql(int tables) {
   std::string row_values;
   for (const auto& value : RowValueExpressions(kWriteRowValues)) row_values += ", " + value;
-  return std::string(
-             "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
-             "index_digests_version, ") +
-         kRowValueColumns +
+  return "WITH cur AS (INSERT INTO resource_current (res_type, res_id, version, last_updated, index_digests, "
+         "index_digests_version" +
+         RowValueColumnList() +
          ") VALUES ($1::text, $2::text, $3::int, $4::timestamptz, "
          "$6::text[], $3::int" +
          row_values +
@@ -199,10 +207,8 @@ const char* const kTombstoneName = "nara_write_tombstone";
 const std::string& TombstoneSql() {
   static const std::string sql =
       "WITH cur AS (UPDATE resource_current SET version = $3::int, last_updated = $4::timestamptz, deleted = true, "
-      "index_digests = ARRAY['', '', '', '', ''], index_digests_version = $3::int, row_token_system = NULL, "
-      "row_token_code = NULL, row_period = NULL, row_values_version = NULL WHERE res_type = $1::text AND res_id = "
-      "$2::text RETURNING res_type, "
-      "res_id)" +
+      "index_digests = ARRAY['', '', '', '', ''], index_digests_version = $3::int" +
+      SetRowValues(std::nullopt) + " WHERE res_type = $1::text AND res_id = $2::text RETURNING res_type, res_id)" +
       DeleteIndexRows(Rows::all, kAllIndexTables) + kDeleteUniqueIdentifiers +
       ", ver AS (INSERT INTO resource_version (res_type, res_id, version, last_updated, deleted) "
       "SELECT cur.res_type, cur.res_id, $3::int, $4::timestamptz, true FROM cur) "
