@@ -102,6 +102,32 @@ inline Result<StoredResource> DeleteOne(ResourceStore& store, const std::string&
   return *out;
 }
 
+// Searched values (registry/search_query.h) of each kind.
+inline SearchValue TokenValue(std::optional<std::string> system, std::string code) {
+  SearchValue v;
+  v.system = std::move(system);
+  v.value = std::move(code);
+  return v;
+}
+inline SearchValue TextValue(std::string value) {
+  SearchValue v;
+  v.value = std::move(value);
+  return v;
+}
+inline SearchValue RefValue(std::string type, std::string id) {
+  SearchValue v;
+  v.target_type = std::move(type);
+  v.value = std::move(id);
+  return v;
+}
+inline SearchValue DateValue(DatePrefix prefix, std::string start, std::string end) {
+  SearchValue v;
+  v.prefix = prefix;
+  v.range_start = std::move(start);
+  v.range_end = std::move(end);
+  return v;
+}
+
 // Ids of a page, in page order.
 inline std::vector<std::string> Ids(const SearchPage& page) {
   std::vector<std::string> ids;

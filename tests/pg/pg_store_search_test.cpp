@@ -145,30 +145,6 @@ class PgSearchTest : public PgStoreTest {
     return query;
   }
 
-  static SearchValue Token(std::optional<std::string> system, std::string code) {
-    SearchValue v;
-    v.system = std::move(system);
-    v.value = std::move(code);
-    return v;
-  }
-  static SearchValue Text(std::string value) {
-    SearchValue v;
-    v.value = std::move(value);
-    return v;
-  }
-  static SearchValue Ref(std::string type, std::string id) {
-    SearchValue v;
-    v.target_type = std::move(type);
-    v.value = std::move(id);
-    return v;
-  }
-  static SearchValue Date(DatePrefix prefix, std::string start, std::string end) {
-    SearchValue v;
-    v.prefix = prefix;
-    v.range_start = std::move(start);
-    v.range_end = std::move(end);
-    return v;
-  }
   static SearchQuery Missing(SearchKind kind, const std::string& param, bool missing) {
     SearchQuery query = One(kind, param, "missing", {});
     query.criteria[0].missing = missing;
@@ -180,57 +156,57 @@ class PgSearchTest : public PgStoreTest {
 };
 
 TEST_F(PgSearchTest, Token) {
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(std::nullopt, "123")}))), (Set{"p1", "p2"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("urn:sys:a", "123")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("urn:sys:b", "123")}))), (Set{"p2"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("urn:sys:c", "123")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(std::nullopt, "123")}))), (Set{"p1", "p2"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("urn:sys:a", "123")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("urn:sys:b", "123")}))), (Set{"p2"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("urn:sys:c", "123")}))), Set{});
   // "" = explicitly no system.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("", "999")}))), (Set{"p3"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("", "123")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(std::nullopt, "12")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("", "999")}))), (Set{"p3"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("", "123")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(std::nullopt, "12")}))), Set{});
   // OR-ed values.
   EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "",
-                          {Token("urn:sys:a", "123"), Token(std::nullopt, "999")}))),
+                          {TokenValue("urn:sys:a", "123"), TokenValue(std::nullopt, "999")}))),
             (Set{"p1", "p3"}));
   // Parameter name matters.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "gender", "", {Token(std::nullopt, "123")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "gender", "", {Token(std::nullopt, "male")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "gender", "", {TokenValue(std::nullopt, "123")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "gender", "", {TokenValue(std::nullopt, "male")}))), (Set{"p1"}));
   // AND of two criteria.
-  SearchQuery both = One(SearchKind::token, "identifier", "", {Token(std::nullopt, "123")});
-  both.criteria.push_back(One(SearchKind::token, "gender", "", {Token(std::nullopt, "male")}).criteria[0]);
+  SearchQuery both = One(SearchKind::token, "identifier", "", {TokenValue(std::nullopt, "123")});
+  both.criteria.push_back(One(SearchKind::token, "gender", "", {TokenValue(std::nullopt, "male")}).criteria[0]);
   EXPECT_EQ(IdSet(Run(both)), (Set{"p1"}));
 }
 
 TEST_F(PgSearchTest, Text) {
   // Default: prefix on the normalised (case-folded) form.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("and")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("andersson")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("ersson")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("and"), Text("beng")}))), (Set{"p1", "p2"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("and")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("andersson")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("ersson")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("and"), TextValue("beng")}))), (Set{"p1", "p2"}));
   // contains.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("and")}))), (Set{"p1", "p3"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("ersson")}))), (Set{"p1", "p3"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("and")}))), (Set{"p1", "p3"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("ersson")}))), (Set{"p1", "p3"}));
   // exact: the value as written.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {Text("Andersson")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {Text("andersson")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {Text("Anders")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {TextValue("Andersson")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {TextValue("andersson")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {TextValue("Anders")}))), Set{});
   // Parameter name matters.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {Text("an")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {Text("and")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {TextValue("an")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {TextValue("and")}))), Set{});
 }
 
 TEST_F(PgSearchTest, Reference) {
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("", "o1")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("Organization", "o1")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("Practitioner", "o1")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("", "o1"), Ref("", "o2")}))),
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("", "o1")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("Organization", "o1")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("Practitioner", "o1")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("", "o1"), RefValue("", "o2")}))),
             (Set{"p1", "p2"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "practitioner", "", {Ref("", "o1")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "practitioner", "", {RefValue("", "o1")}))), Set{});
 }
 
 TEST_F(PgSearchTest, IdAndMissing) {
-  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {Text("p1"), Text("p3")}))), (Set{"p1", "p3"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {Text("p9")}))), Set{});  // an Organization id
+  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {TextValue("p1"), TextValue("p3")}))), (Set{"p1", "p3"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {TextValue("p9")}))), Set{});  // an Organization id
 
   EXPECT_EQ(IdSet(Run(Missing(SearchKind::token, "gender", true))), (Set{"p2", "p3"}));
   EXPECT_EQ(IdSet(Run(Missing(SearchKind::token, "gender", false))), (Set{"p1"}));
@@ -249,7 +225,7 @@ TEST_F(PgSearchTest, LastUpdatedClosedRanges) {
   ASSERT_LT(t1, t2);
   ASSERT_LT(t2, t3);
   auto q = [&](DatePrefix prefix, const std::string& start, const std::string& end) {
-    return IdSet(Run(One(SearchKind::last_updated, "_lastUpdated", "", {Date(prefix, start, end)})));
+    return IdSet(Run(One(SearchKind::last_updated, "_lastUpdated", "", {DateValue(prefix, start, end)})));
   };
   EXPECT_EQ(q(DatePrefix::eq, t2, t3), (Set{"p2"}));
   EXPECT_EQ(q(DatePrefix::eq, t1, t3), (Set{"p1", "p2"}));
@@ -257,8 +233,8 @@ TEST_F(PgSearchTest, LastUpdatedClosedRanges) {
   EXPECT_EQ(q(DatePrefix::eq, "2999-01-01T00:00:00.000Z", "2999-01-02T00:00:00.000Z"), Set{});
   EXPECT_EQ(q(DatePrefix::eq, "2000-01-01T00:00:00.000Z", "2999-01-02T00:00:00.000Z"), (Set{"p1", "p2", "p3"}));
   // OR-ed ranges.
-  SearchQuery two = One(SearchKind::last_updated, "_lastUpdated", "", {Date(DatePrefix::eq, t1, t2),
-                                                                      Date(DatePrefix::eq, t3, "2999-01-01T00:00:00.000Z")});
+  SearchQuery two = One(SearchKind::last_updated, "_lastUpdated", "",
+                        {DateValue(DatePrefix::eq, t1, t2), DateValue(DatePrefix::eq, t3, "2999-01-01T00:00:00.000Z")});
   EXPECT_EQ(IdSet(Run(two)), (Set{"p1", "p3"}));
 }
 
@@ -270,7 +246,7 @@ TEST_F(PgSearchTest, LastUpdatedOneSidedPrefixes) {
   const std::string& t2 = stamps_[1];
   const std::string& t3 = stamps_[2];
   auto q = [&](DatePrefix prefix, const std::string& start, const std::string& end) {
-    return IdSet(Run(One(SearchKind::last_updated, "_lastUpdated", "", {Date(prefix, start, end)})));
+    return IdSet(Run(One(SearchKind::last_updated, "_lastUpdated", "", {DateValue(prefix, start, end)})));
   };
   EXPECT_EQ(q(DatePrefix::ge, t2, t3), (Set{"p2", "p3"}));
   EXPECT_EQ(q(DatePrefix::lt, t2, t3), (Set{"p1"}));
@@ -279,8 +255,8 @@ TEST_F(PgSearchTest, LastUpdatedOneSidedPrefixes) {
   EXPECT_EQ(q(DatePrefix::ge, "2999-01-01T00:00:00.000Z", "2999-01-02T00:00:00.000Z"), Set{});
   EXPECT_EQ(q(DatePrefix::ge, "2000-01-01T00:00:00.000Z", "2000-01-02T00:00:00.000Z"), (Set{"p1", "p2", "p3"}));
   // Followed by another criterion, the unused parameter is no longer the last one.
-  SearchQuery then_name = One(SearchKind::last_updated, "_lastUpdated", "", {Date(DatePrefix::ge, t1, t2)});
-  then_name.criteria.push_back(One(SearchKind::text, "name", "", {Text("and")}).criteria[0]);
+  SearchQuery then_name = One(SearchKind::last_updated, "_lastUpdated", "", {DateValue(DatePrefix::ge, t1, t2)});
+  then_name.criteria.push_back(One(SearchKind::text, "name", "", {TextValue("and")}).criteria[0]);
   EXPECT_EQ(IdSet(Run(then_name)), (Set{"p1"}));
 }
 
@@ -334,7 +310,7 @@ TEST_F(PgSearchTest, PagingTotalAndOrder) {
   EXPECT_EQ(org_page.resources[0].type, "Organization");
 
   // The stored JSON comes back with the match.
-  SearchPage one = Run(One(SearchKind::id, "_id", "", {Text("p2")}));
+  SearchPage one = Run(One(SearchKind::id, "_id", "", {TextValue("p2")}));
   ASSERT_EQ(one.resources.size(), 1u);
   EXPECT_EQ(one.resources[0].json, store_->Read("Patient", "p2")->json);
   EXPECT_EQ(one.resources[0].version, 1);
@@ -342,9 +318,9 @@ TEST_F(PgSearchTest, PagingTotalAndOrder) {
 
 TEST_F(PgSearchTest, DeletedResourcesAreNeverReturned) {
   ASSERT_TRUE(DeleteOne(*store_, "Patient", "p2").ok());
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(std::nullopt, "123")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {Text("p2")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("beng")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(std::nullopt, "123")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {TextValue("p2")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("beng")}))), Set{});
   EXPECT_EQ(IdSet(Run(Missing(SearchKind::token, "gender", true))), (Set{"p3"}));
   SearchQuery all;
   all.type = "Patient";
@@ -361,12 +337,12 @@ TEST_F(PgSearchTest, IndexRowsAreReplacedOnUpdate) {
   renamed.tokens.push_back({"identifier", "urn:sys:a", "456"});
   auto updated = WriteOne(*store_, Request("Patient", "p1", renamed));
   ASSERT_TRUE(updated.ok());
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("and")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("sve")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {Text("anna")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("urn:sys:a", "123")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token("urn:sys:a", "456")}))), (Set{"p1"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("", "o1")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("and")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("sve")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "given", "", {TextValue("anna")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("urn:sys:a", "123")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue("urn:sys:a", "456")}))), (Set{"p1"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("", "o1")}))), Set{});
   EXPECT_EQ(IdSet(Run(Missing(SearchKind::token, "gender", true))), (Set{"p1", "p2", "p3"}));
   EXPECT_EQ(Scalar("SELECT count(*) FROM search_text WHERE res_type = 'Patient' AND res_id = 'p1'"), 1);
   // The Organization with the same id-less index rows was not touched.
@@ -377,7 +353,7 @@ TEST_F(PgSearchTest, SearchInsideATransactionSeesItsOwnWrites) {
   Status status = store_->Transact([&](ResourceTransaction& tx) -> Status {
     auto written = tx.Write(Request("Patient", "p4", WithName("Anderberg")));
     EXPECT_TRUE(written.ok());
-    auto page = tx.Search(One(SearchKind::text, "name", "", {Text("and")}));
+    auto page = tx.Search(One(SearchKind::text, "name", "", {TextValue("and")}));
     EXPECT_TRUE(page.ok());
     if (page.ok()) {
       EXPECT_EQ(IdSet(*page), (Set{"p1", "p4"}));
@@ -390,7 +366,7 @@ TEST_F(PgSearchTest, SearchInsideATransactionSeesItsOwnWrites) {
     return Ok();
   });
   ASSERT_TRUE(status.ok());
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("and")}))), (Set{"p1", "p4"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("and")}))), (Set{"p1", "p4"}));
 }
 
 // SQL metacharacters in search values are data, never SQL or LIKE patterns.
@@ -405,29 +381,29 @@ TEST_F(PgSearchTest, InjectionStringsAreJustValues) {
   for (const auto& value : hostile) {
     SCOPED_TRACE(value);
     const bool is_token = value == "' OR 1=1 --";
-    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(std::nullopt, value)}))),
+    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(std::nullopt, value)}))),
               is_token ? Set{"odd"} : Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(value, value)}))),
+    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(value, value)}))),
               is_token ? Set{"odd"} : Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {Token(value, "123")}))), Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text(value)}))), Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {Text(value)}))), Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {Text(value)}))), Set{});
+    EXPECT_EQ(IdSet(Run(One(SearchKind::token, "identifier", "", {TokenValue(value, "123")}))), Set{});
+    EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue(value)}))), Set{});
+    EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {TextValue(value)}))), Set{});
+    EXPECT_EQ(IdSet(Run(One(SearchKind::id, "_id", "", {TextValue(value)}))), Set{});
     const bool is_ref = value == "'); DROP TABLE resource_version; --";
-    EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref("", value)}))),
+    EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue("", value)}))),
               is_ref ? Set{"odd"} : Set{});
-    EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {Ref(value, "o1")}))), Set{});
+    EXPECT_EQ(IdSet(Run(One(SearchKind::reference, "organization", "", {RefValue(value, "o1")}))), Set{});
   }
   // LIKE wildcards match only themselves.
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("%")}))), (Set{"odd"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("_")}))), (Set{"odd"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("\\")}))), (Set{"odd"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("%_off\\")}))), (Set{"odd"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {Text("'")}))), Set{});
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("50%")}))), (Set{"odd"}));
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("50_")}))), Set{});  // '_' is not "any char"
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {Text("5%")}))), Set{});   // '%' is not "anything"
-  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {Text("50%_off\\x")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("%")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("_")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("\\")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("%_off\\")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "contains", {TextValue("'")}))), Set{});
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("50%")}))), (Set{"odd"}));
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("50_")}))), Set{});  // '_' is not "any char"
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "", {TextValue("5%")}))), Set{});   // '%' is not "anything"
+  EXPECT_EQ(IdSet(Run(One(SearchKind::text, "name", "exact", {TextValue("50%_off\\x")}))), (Set{"odd"}));
 
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN "
                    "('resource_version', 'resource_current', 'search_token', 'search_text', "
@@ -452,7 +428,7 @@ class PgPeriodSearchTest : public PgSearchTest {
     ASSERT_TRUE(WriteOne(*store_, Request("EpisodeOfCare", "none")).ok());
   }
   Set Periods(DatePrefix prefix, const std::string& start, const std::string& end) {
-    SearchQuery query = One(SearchKind::period, "date", "", {Date(prefix, start, end)});
+    SearchQuery query = One(SearchKind::period, "date", "", {DateValue(prefix, start, end)});
     query.type = "EpisodeOfCare";
     return IdSet(Run(query));
   }

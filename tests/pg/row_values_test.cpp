@@ -46,19 +46,6 @@ class RowValuesTest : public PgStoreTest {
     criterion.any_of = std::move(values);
     return criterion;
   }
-  static SearchValue Code(std::optional<std::string> system, std::string code) {
-    SearchValue v;
-    v.system = std::move(system);
-    v.value = std::move(code);
-    return v;
-  }
-  static SearchValue On(DatePrefix prefix, std::string start, std::string end) {
-    SearchValue v;
-    v.prefix = prefix;
-    v.range_start = std::move(start);
-    v.range_end = std::move(end);
-    return v;
-  }
   static SearchCriterion Missing(SearchKind kind, const std::string& param, bool missing) {
     SearchCriterion criterion = Criterion(kind, param, "missing");
     criterion.missing = missing;
@@ -79,11 +66,11 @@ class RowValuesTest : public PgStoreTest {
   }
   std::vector<std::string> Status(const std::string& modifier, const std::string& code,
                                   const std::string& type = "EpisodeOfCare") {
-    return Find(type, {Criterion(SearchKind::token, "status", modifier, {Code(std::nullopt, code)})});
+    return Find(type, {Criterion(SearchKind::token, "status", modifier, {TokenValue(std::nullopt, code)})});
   }
   std::vector<std::string> During(const std::string& start, const std::string& end,
                                   DatePrefix prefix = DatePrefix::eq) {
-    return Find("EpisodeOfCare", {Criterion(SearchKind::period, "date", "", {On(prefix, start, end)})});
+    return Find("EpisodeOfCare", {Criterion(SearchKind::period, "date", "", {DateValue(prefix, start, end)})});
   }
   std::vector<std::string> ByStart(bool descending) {
     SearchSort sort;
@@ -147,10 +134,11 @@ TEST_F(RowValuesTest, StatusAndPeriodLiveOnTheCurrentRowAndAreFoundThere) {
 
   EXPECT_EQ(Status("", "active"), (Ids{"e1"}));
   EXPECT_EQ(Status("", "finished"), (Ids{"e2"}));
-  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {Code(kEpisodeStatus, "active")})}),
+  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {TokenValue(kEpisodeStatus, "active")})}),
             (Ids{"e1"}));
-  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {Code("urn:other", "active")})}), Ids{});
-  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {Code(kEpisodeStatus, "")})}),
+  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {TokenValue("urn:other", "active")})}),
+            Ids{});
+  EXPECT_EQ(Find("EpisodeOfCare", {Criterion(SearchKind::token, "status", "", {TokenValue(kEpisodeStatus, "")})}),
             (Ids{"e1", "e2"}));
   EXPECT_EQ(Status("not", "active"), (Ids{"e2"}));
   EXPECT_EQ(Status("", "active", "CareTeam"), (Ids{"c2"}));
@@ -185,7 +173,7 @@ TEST_F(RowValuesTest, StatusAndPeriodLiveOnTheCurrentRowAndAreFoundThere) {
   // A chain into a type with row values reads the target's row.
   SearchCriterion related = Criterion(SearchKind::reference, "related", "");
   related.chain_type = "CareTeam";
-  related.chain.push_back(Criterion(SearchKind::token, "status", "", {Code(std::nullopt, "active")}));
+  related.chain.push_back(Criterion(SearchKind::token, "status", "", {TokenValue(std::nullopt, "active")}));
   EXPECT_EQ(Find("DocumentReference", {related}), (Ids{"d1"}));
   related.chain[0].any_of[0].value = "inactive";
   EXPECT_EQ(Find("DocumentReference", {related}), Ids{});
