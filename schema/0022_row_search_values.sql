@@ -9,6 +9,8 @@
 -- rolling upgrade, or rows written before it) leaves it behind and writes the values as index rows, so a
 -- search reads the columns only where it equals the current version and the index rows otherwise
 -- (pg/internal/search_sql.cpp). `nara reindex` moves the rest over. Nullable, no default: instant.
+-- index_digests (0020) gets a fifth element from this release on, a digest of these values
+-- (pg/internal/index_values.h); four elements are a release before's, and are not trusted.
 ALTER TABLE resource_current
   ADD COLUMN row_token_system text,    -- the status token's system ('' for none)
   ADD COLUMN row_token_code text,      -- its code; NULL: the resource has no status
