@@ -231,11 +231,11 @@ Status PgImport::Add(const ImportRow& r) {
   const RowValues& row = split.row;
   const bool has_token = row.on_row && !row.token_code.empty();
   const bool has_period = row.on_row && (!row.period_start.empty() || !row.period_end.empty());
-  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(split.rows), row)), "1",
+  s.current.Row({r.type, r.id, "1", ts, "f", TextArrayLiteral(IndexDigests(IndexColumnsOf(split.rows()), row)), "1",
                  has_token ? row.token_system : kNull, has_token ? row.token_code : kNull,
                  has_period ? RangeText({"", row.period_start, row.period_end}) : kNull, row.on_row ? "1" : kNull});
   s.version.Row({r.type, r.id, "1", ts, "f", r.body});
-  const IndexEntries& index = split.rows;
+  const IndexEntries& index = split.rows();
   for (const auto& t : index.tokens) s.token.Row({r.type, r.id, t.param, t.system, t.code});
   for (const auto& t : index.texts) s.text.Row({r.type, r.id, t.param, t.value, t.normalized});
   for (const auto& t : index.references) s.reference.Row({r.type, r.id, t.param, t.target_type, t.target_id});

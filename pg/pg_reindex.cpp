@@ -43,7 +43,7 @@ Result<ReindexReport> Reindex(const ReindexOptions& options, const Indexer& inde
           continue;
         }
         const SplitIndex split = SplitIndexOf(type, *index);
-        const IndexColumns values = IndexColumnsOf(split.rows);
+        const IndexColumns values = IndexColumnsOf(split.rows());
         const std::vector<std::string> digests = IndexDigests(values, split.row);
         const std::vector<std::string> recorded = RecordedDigests(row["index_digests"]);
         const int tables = TablesThatChange(recorded, digests);

@@ -290,7 +290,7 @@ class PgTransaction final : public ResourceTransaction {
     const int version = expected ? expected->version + 1 : 1;
     std::string body = request.render(VersionInfo{id, version, now});
     const SplitIndex split = SplitIndexOf(request.type, request.index, status_index_rows_);
-    const IndexColumns values = IndexColumnsOf(split.rows);
+    const IndexColumns values = IndexColumnsOf(split.rows());
     const std::vector<std::string> digests = IndexDigests(values, split.row);
     // A first version covers the tables it has rows in; a next version those whose digest changes.
     const int tables = expected ? TablesThatChange(expected->index_digests, digests) : TablesWithRows(digests);

@@ -35,7 +35,7 @@ bool IsRowPeriod(std::string_view type, std::string_view param) {
 }
 
 SplitIndex SplitIndexOf(std::string_view type, const IndexEntries& index, bool also_as_index_rows) {
-  SplitIndex split{index, {}};
+  SplitIndex split(index);
   const RowParams* of = RowParamsOf(type);
   if (of == nullptr) return split;
   const auto is_token = [&](const IndexEntries::Token& token) { return token.param == of->token; };
@@ -53,9 +53,10 @@ SplitIndex SplitIndexOf(std::string_view type, const IndexEntries& index, bool a
     if (is_period(period)) row.period_start = period.start, row.period_end = period.end;
   }
   if (!also_as_index_rows) {
-    auto& tokens = split.rows.tokens;
+    IndexEntries& trimmed = split.trimmed_.emplace(index);
+    auto& tokens = trimmed.tokens;
     tokens.erase(std::remove_if(tokens.begin(), tokens.end(), is_token), tokens.end());
-    auto& periods = split.rows.periods;
+    auto& periods = trimmed.periods;
     periods.erase(std::remove_if(periods.begin(), periods.end(), is_period), periods.end());
   }
   return split;
@@ -81,6 +82,15 @@ std::vector<std::string> RowValueExpressions(int first) {
 
 std::string RowValuesCurrentSql(const std::string& owner) {
   return owner + ".row_values_version = " + owner + ".version";
+}
+
+std::string RowTokenSource(const std::string& owner) {
+  return "(SELECT " + owner + ".row_token_system, " + owner +
+         ".row_token_code) t(system, code) WHERE t.code IS NOT NULL";
+}
+
+std::string RowPeriodSource(const std::string& owner) {
+  return "(SELECT " + owner + ".row_period) p(period) WHERE p.period IS NOT NULL";
 }
 
 }  // namespace nara::pg

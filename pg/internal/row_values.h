@@ -7,6 +7,7 @@
 // they describe the current version (RowValuesCurrentSql) and the index rows elsewhere.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +30,18 @@ struct RowValues {
 
 // A version's index entries without its row values, and those. also_as_index_rows: the row values
 // stay among the index entries too, for the nodes of a release before them while they roll
-// (`upgrade.status-index-rows`, docs/deployment.md section 9).
-struct SplitIndex {
-  IndexEntries rows;  // for the index tables
+// (`upgrade.status-index-rows`, docs/deployment.md section 9). The entries are copied only when
+// values are taken out of them (every write and every imported line splits; most keep all).
+class SplitIndex {
+ public:
+  explicit SplitIndex(const IndexEntries& index) : index_(&index) {}
+  const IndexEntries& rows() const { return trimmed_ ? *trimmed_ : *index_; }  // for the index tables
   RowValues row;
+
+ private:
+  friend SplitIndex SplitIndexOf(std::string_view, const IndexEntries&, bool);
+  const IndexEntries* index_;  // the caller's, which must outlive the split
+  std::optional<IndexEntries> trimmed_;
 };
 SplitIndex SplitIndexOf(std::string_view type, const IndexEntries& index, bool also_as_index_rows = false);
 
@@ -48,5 +57,11 @@ std::vector<std::string> RowValueExpressions(int first);
 
 // SQL: whether the row values of resource_current `owner` describe its current version.
 std::string RowValuesCurrentSql(const std::string& owner);
+
+// SQL for a FROM clause: the owner's row token as a source `t` of columns (system, code), or its row
+// period as a source `p` of column (period), with the columns of the index table of the same alias in
+// pg/internal/search_sql.cpp; no row when the resource has none.
+std::string RowTokenSource(const std::string& owner);
+std::string RowPeriodSource(const std::string& owner);
 
 }  // namespace nara::pg

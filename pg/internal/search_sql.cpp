@@ -41,22 +41,17 @@ std::string IndexRows(const char* table, const char* alias, const SearchCriterio
          alias + ".param = " + params.Add(criterion.param);
 }
 
-// A criterion over a type's row values (pg/internal/row_values.h): the same test over the owner's
-// columns, as a one-row source with the index table's column names, where they describe its current
-// version, and over its index rows elsewhere (rows of a release before them, until a reindex).
-// `test` makes the criterion's expression from either source, left open as IndexRows is.
+// A criterion over a parameter a type keeps on its current row (pg/internal/row_values.h): `test`
+// makes the criterion's expression from a source of rows, left open as IndexRows is. Where the row
+// values describe the owner's current version, over a one-row source with the index table's column
+// names; elsewhere (a row of a release before them, until a reindex) over its index rows. A parameter
+// not on the row: over the index rows alone (row_source empty).
 template <typename Test>
 std::string OnRowOrIndexRows(const std::string& owner, const std::string& row_source, const std::string& index_rows,
                              Test test) {
+  if (row_source.empty()) return test(index_rows);
   return "(CASE WHEN " + RowValuesCurrentSql(owner) + " THEN " + test(row_source) + " ELSE " + test(index_rows) +
          " END)";
-}
-std::string RowToken(const std::string& owner) {
-  return "EXISTS (SELECT 1 FROM (SELECT " + owner + ".row_token_system, " + owner +
-         ".row_token_code) t(system, code) WHERE t.code IS NOT NULL";
-}
-std::string RowPeriod(const std::string& owner) {
-  return "EXISTS (SELECT 1 FROM (SELECT " + owner + ".row_period) p(period) WHERE p.period IS NOT NULL";
 }
 
 // `:missing`: only whether the owner has rows of the parameter at all.
@@ -78,9 +73,10 @@ std::string AnyOf(const SearchCriterion& criterion, Test test) {
 std::string TokenCondition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
                            SqlParams& params) {
   const std::string index_rows = IndexRows("search_token", "t", criterion, owner, params);
+  const std::string row =
+      IsRowToken(type, criterion.param) ? "EXISTS (SELECT 1 FROM " + RowTokenSource(owner) : std::string();
   if (criterion.modifier == "missing") {
-    if (!IsRowToken(type, criterion.param)) return MissingCondition(criterion, index_rows);
-    return OnRowOrIndexRows(owner, RowToken(owner), index_rows,
+    return OnRowOrIndexRows(owner, row, index_rows,
                             [&](const std::string& rows) { return MissingCondition(criterion, rows); });
   }
   const std::string ors = AnyOf(criterion, [&](const SearchValue& value) {
@@ -94,8 +90,7 @@ std::string TokenCondition(const SearchCriterion& criterion, const std::string& 
   const auto matching = [&](const std::string& rows) {
     return std::string(criterion.modifier == "not" ? "NOT " : "") + rows + " AND (" + ors + "))";
   };
-  if (!IsRowToken(type, criterion.param)) return matching(index_rows);
-  return OnRowOrIndexRows(owner, RowToken(owner), index_rows, matching);
+  return OnRowOrIndexRows(owner, row, index_rows, matching);
 }
 
 std::string TextCondition(const SearchCriterion& criterion, const std::string& owner, SqlParams& params) {
@@ -160,10 +155,10 @@ std::string DateCondition(const std::string& column, const SearchValue& value, S
 std::string PeriodCondition(const SearchCriterion& criterion, const std::string& owner, const std::string& type,
                             SqlParams& params) {
   const std::string index_rows = IndexRows("search_period", "p", criterion, owner, params);
-  const bool on_row = IsRowPeriod(type, criterion.param);
+  const std::string row =
+      IsRowPeriod(type, criterion.param) ? "EXISTS (SELECT 1 FROM " + RowPeriodSource(owner) : std::string();
   if (criterion.modifier == "missing") {
-    if (!on_row) return MissingCondition(criterion, index_rows);
-    return OnRowOrIndexRows(owner, RowPeriod(owner), index_rows,
+    return OnRowOrIndexRows(owner, row, index_rows,
                             [&](const std::string& rows) { return MissingCondition(criterion, rows); });
   }
   const std::string ors = AnyOf(criterion, [&](const SearchValue& value) -> std::string {
@@ -186,9 +181,8 @@ std::string PeriodCondition(const SearchCriterion& criterion, const std::string&
     }
     return "false";
   });
-  const auto matching = [&](const std::string& rows) { return rows + " AND (" + ors + "))"; };
-  if (!on_row) return matching(index_rows);
-  return OnRowOrIndexRows(owner, RowPeriod(owner), index_rows, matching);
+  return OnRowOrIndexRows(owner, row, index_rows,
+                          [&](const std::string& rows) { return rows + " AND (" + ors + "))"; });
 }
 
 // One array parameter however many ids (a doctor's list of 1 100 was 1 100 parameters to parse).
@@ -291,10 +285,8 @@ std::string SortKeySql(const SearchSort& sort, const std::string& type, SqlParam
       };
       const std::string index_rows =
           "search_period p WHERE " + OwnedBy("p", "c") + " AND p.param = " + params.Add(sort.param);
-      if (!IsRowPeriod(type, sort.param)) return earliest_start(index_rows);
-      return "(CASE WHEN " + RowValuesCurrentSql("c") + " THEN " +
-             earliest_start("(SELECT c.row_period) p(period) WHERE p.period IS NOT NULL") + " ELSE " +
-             earliest_start(index_rows) + " END)";
+      return OnRowOrIndexRows("c", IsRowPeriod(type, sort.param) ? RowPeriodSource("c") : "", index_rows,
+                              earliest_start);
     }
     case SortKey::text:
       return std::string("(SELECT min(t.value") + kSwedish + ") FROM search_text t WHERE " + OwnedBy("t", "c") +
